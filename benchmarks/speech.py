@@ -1,0 +1,158 @@
+"""Benchmark the dictation recognizer against a direct faster-whisper call.
+
+Synthesizes Swedish and English speech with espeak-ng, once as continuous speech and once
+as dictation with 3-6 s pauses between sentences, then times our pipeline (probe, decode,
+silence check, VAD) and faster-whisper's WhisperModel.transcribe(word_timestamps=True,
+vad_filter=False) on the same files and prints real-time factors, ratios and WER.
+
+    .venv/bin/python benchmarks/speech.py [--repeats 3] [--languages sv en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from kulisser.speech import Recognizer, RecognizerSettings, model_dir  # noqa: E402
+from kulisser.speech.synth import dictation, write_wav  # noqa: E402
+from kulisser.speech.wer import word_errors  # noqa: E402
+
+SENTENCES = {
+    "sv": [
+        "Patienten söker på grund av tilltagande andfåddhet och trötthet sedan några veckor.",
+        "Han har tidigare behandlats för högt blodtryck och har en känd hjärtsvikt.",
+        "Vid undersökningen är patienten opåverkad och andas lugnt i vila.",
+        "Hjärtljuden är regelbundna utan blåsljud och lungorna är fria på båda sidor.",
+        "Buken är mjuk och oöm och det finns inga förstorade lymfkörtlar.",
+        "Blodproverna visar ett lätt sänkt blodvärde men i övrigt normala värden.",
+        "Vi har beställt en ultraljudsundersökning av hjärtat och en lungröntgen.",
+        "Patienten får fortsätta med sina ordinarie läkemedel tills vidare.",
+        "Dosen av vätskedrivande läkemedel höjs något under den närmaste tiden.",
+        "Han informeras om att söka akut vid försämring eller bröstsmärta.",
+        "Återbesök planeras på mottagningen om ungefär en månad med nya prover.",
+        "Remiss skickas till fysioterapeut för konditionsträning och råd om motion.",
+        "Epikris skickas till vårdcentralen för kännedom och fortsatt uppföljning.",
+    ],
+    "en": [
+        "The patient presents with increasing shortness of breath and fatigue "
+        "over the last few weeks.",
+        "He has previously been treated for high blood pressure and has known heart failure.",
+        "On examination the patient is comfortable and breathing calmly at rest.",
+        "Heart sounds are regular without murmurs and the lungs are clear on both sides.",
+        "The abdomen is soft and non tender and there are no enlarged lymph nodes.",
+        "Blood tests show a slightly low hemoglobin but otherwise normal values.",
+        "We have ordered an ultrasound of the heart and a chest x-ray.",
+        "The patient will continue with his regular medication for now.",
+        "The dose of the diuretic is increased slightly for the coming weeks.",
+        "He is advised to seek emergency care if he gets worse or has chest pain.",
+        "A follow-up visit is planned at the clinic in about a month with new blood tests.",
+        "A referral is sent to a physiotherapist for exercise training and advice.",
+        "A copy is sent to his family doctor for information and further follow-up.",
+    ],
+}
+
+
+@dataclasses.dataclass
+class Case:
+    """One synthesized file and what was said in it."""
+
+    name: str
+    language: str
+    path: Path
+    duration: float
+    reference: str
+
+
+def make_cases(*, languages: list[str], workdir: Path, seed: int) -> list[Case]:
+    """Write a continuous and a dictation-like file for each language."""
+    cases = []
+    rng = random.Random(seed)
+    for language in languages:
+        sentences = SENTENCES[language]
+        pauses = {
+            "continuous": [0.4] * (len(sentences) - 1),
+            "dictation": [rng.uniform(3.0, 6.0) for _ in sentences[1:]],
+        }
+        for style, gaps in pauses.items():
+            audio, rate = dictation(sentences=sentences, voice=language, gaps_s=gaps, seed=seed)
+            path = workdir / f"{language}-{style}.wav"
+            write_wav(path, audio, rate=rate)
+            cases.append(Case(f"{language}-{style}", language, path, len(audio) / rate,
+                              " ".join(sentences)))
+    return cases
+
+
+def timed(run: Callable[[], str], repeats: int) -> tuple[float, str]:
+    """Median seconds of repeats runs, and the text of the last."""
+    times, text = [], ""
+    for _ in range(repeats):
+        start = time.perf_counter()
+        text = run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), text
+
+
+def main() -> None:
+    """Run the benchmark and print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--languages", nargs="+", default=["sv", "en"], choices=SENTENCES)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get(
+        "KULISSER_DATA_DIR", Path(tempfile.gettempdir()) / "kulisser-speech-bench")))
+    args = parser.parse_args()
+
+    settings = dataclasses.replace(RecognizerSettings.from_env(), cpu_threads=args.threads,
+                                   beam_size=args.beam_size, data_dir=args.data_dir)
+    path = model_dir(settings)
+    ours = Recognizer(settings=settings)
+    ours.load()
+    from faster_whisper import WhisperModel
+
+    direct = WhisperModel(str(path), device="cpu", compute_type=settings.compute_type,
+                          cpu_threads=args.threads, local_files_only=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = make_cases(languages=args.languages, workdir=Path(tmp), seed=args.seed)
+        # One untimed run each, so that neither side pays first-call costs in the figures.
+        ours.transcribe(cases[0].path, language=cases[0].language)
+        list(direct.transcribe(str(cases[0].path), language=cases[0].language,
+                               word_timestamps=True)[0])
+        print(f"model {path.name} ({settings.compute_type}), {args.threads} threads, "
+              f"beam {args.beam_size}, median of {args.repeats}, cpus {os.cpu_count()}")
+        header = f"{'file':<16}{'audio s':>8}{'RTF direct':>11}{'RTF ours':>9}" \
+                 f"{'ours/direct':>12}{'speedup':>8}{'WER direct':>11}{'WER ours':>9}"
+        print(header)
+        for case in cases:
+            def run_direct(case: Case = case) -> str:
+                segments, _ = direct.transcribe(str(case.path), language=case.language,
+                                                beam_size=args.beam_size, word_timestamps=True)
+                return " ".join(segment.text for segment in segments)
+
+            def run_ours(case: Case = case) -> str:
+                return ours.transcribe(case.path, language=case.language).text
+
+            t_direct, text_direct = timed(run_direct, args.repeats)
+            t_ours, text_ours = timed(run_ours, args.repeats)
+            wer_direct = word_errors(reference=case.reference, hypothesis=text_direct).wer
+            wer_ours = word_errors(reference=case.reference, hypothesis=text_ours).wer
+            print(f"{case.name:<16}{case.duration:>8.1f}{t_direct / case.duration:>11.3f}"
+                  f"{t_ours / case.duration:>9.3f}{t_ours / t_direct:>12.2f}"
+                  f"{t_direct / t_ours:>8.2f}{wer_direct:>11.1%}{wer_ours:>9.1%}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

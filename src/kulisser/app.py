@@ -1,0 +1,125 @@
+"""create_app(): routers, templates, middleware and the error pages."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kulisser.audit.service import AccessDenied
+from kulisser.config import Settings, get_settings
+from kulisser.db import Database
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.web.deps import CsrfFailed, LoginRequired
+from kulisser.web.templating import is_htmx, make_templates, render
+from kulisser.worklist.states import TransitionError
+
+log = logging.getLogger("kulisser")
+STATIC = Path(__file__).resolve().parent / "web" / "static"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, code: str, message: str,
+           extra: dict[str, Any] | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": code, "detail": message, **(extra or {})}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message, **(extra or {})},
+                  partial="_error.html", status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "unauthenticated", "detail": "Log in or send a bearer token."},
+                                status_code=401)
+        target = "/login?next=" + quote(request.url.path)
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
+        return _error(request, 403, "csrf", "Formuläret har gått ut. Ladda om sidan och försök igen.")
+
+    @app.exception_handler(AccessDenied)
+    async def access_denied(request: Request, exc: AccessDenied) -> Response:
+        return _error(request, 403, "access_denied",
+                      "Din vårdenhet har ingen vårdrelation med patienten. Åtkomsten är loggad.",
+                      {"patient_id": exc.patient_id, "emergency_access": True})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, "forbidden", exc.message)
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, "not_found", exc.message)
+
+    @app.exception_handler(TransitionError)
+    async def transition(request: Request, exc: TransitionError) -> Response:
+        return _error(request, 409, exc.code, exc.message)
+
+    @app.exception_handler(ValidationFailed)
+    async def validation_failed(request: Request, exc: ValidationFailed) -> Response:
+        return _error(request, 422, "validation", "Kontrollera uppgifterna.", {"errors": exc.errors})
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
+        return _error(request, 422, "validation", "Ogiltig begäran.", {"errors": errors})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
+        return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        # Never log request data: it may hold personnummer or note text.
+        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return _error(request, 500, "internal", "Något gick fel. Ingen ändring sparades.")
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings and database."""
+    settings = settings or get_settings()
+    database = database or Database(settings.database_url)
+    app = FastAPI(title="Kulisser", version="0.1.0", docs_url="/api/docs",
+                  openapi_url="/api/v1/openapi.json", redoc_url=None)
+    app.state.settings = settings
+    app.state.db = database
+    app.state.templates = make_templates()
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if not request.url.path.startswith("/api/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    _install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from kulisser import routes
+
+    for router in routes.routers():
+        app.include_router(router)
+    return app

@@ -1,0 +1,78 @@
+"""The access log (append-only), its reviews and emergency accesses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kulisser.db import Base, BigId, UTCDateTime, utcnow
+
+
+class AuditEvent(Base):
+    """One access to patient data, allowed or denied. Never updated, never deleted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_patient_at", "patient_id", "at"),
+        Index("ix_audit_event_user_at", "user_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("care_unit.id"))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # allowed, emergency, denied
+    reason: Mapped[str | None] = mapped_column(Text)
+    emergency_access_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("emergency_access.id")
+    )
+
+
+class AuditReview(Base):
+    """A manager's documented review of one audit row (kept apart: the row never changes)."""
+
+    __tablename__ = "audit_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_event_id: Mapped[int] = mapped_column(BigId, ForeignKey("audit_event.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("audit_sample.id"))
+
+
+class AuditSample(Base):
+    """A random spot-check sample drawn from the log, kept as documentation of the review."""
+
+    __tablename__ = "audit_sample"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawn_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    criteria: Mapped[str] = mapped_column(Text, default="")
+    event_ids: Mapped[str] = mapped_column(Text)  # comma-separated audit_event ids
+
+
+class EmergencyAccess(Base):
+    """Nödåtkomst: access without a care relation, with a reason, for a limited time."""
+
+    __tablename__ = "emergency_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    review_comment: Mapped[str | None] = mapped_column(Text)

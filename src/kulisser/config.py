@@ -1,0 +1,68 @@
+"""One settings class, read from KULISSER_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET_KEY = "kulisser-demo-secret-not-for-production"  # noqa: S105 - refused outside demo
+
+
+class ConfigError(RuntimeError):
+    """Raised when the settings are unsafe or inconsistent."""
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field can be set as KULISSER_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="KULISSER_", extra="ignore")
+
+    mode: Literal["demo", "production", "test"] = "production"
+    secret_key: str = DEMO_SECRET_KEY
+    database_url: str = "sqlite:///var/kulisser.db"
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Sessions: idle and absolute limits; healthcare workstations are shared.
+    session_idle_minutes: int = 60
+    session_max_hours: int = 10
+    cookie_secure: bool | None = None
+    # Login throttling: failures per username and per address within the window.
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 30
+    login_window_minutes: int = 15
+    # Emergency access (nödåtkomst) lasts this long before it must be asked for again.
+    emergency_access_minutes: int = 240
+    # An open item due within this many hours is "due soon".
+    due_soon_hours: int = 4
+    page_size: int = 50
+    # Jobs: "embedded" runs them in the web process; "worker" leaves them to `kulisser worker`.
+    jobs: Literal["embedded", "worker"] = "embedded"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.mode == "production" and (
+            self.secret_key == DEMO_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ConfigError(
+                "KULISSER_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside demo mode (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies carry the Secure flag (default: only in production)."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.mode == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once from the environment."""
+    return Settings()

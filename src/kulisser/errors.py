@@ -1,0 +1,27 @@
+"""Errors that services raise and both pages and the API turn into clear messages."""
+
+from __future__ import annotations
+
+
+class ValidationFailed(ValueError):
+    """Bad input: a Swedish message per field; nothing has been stored."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(LookupError):
+    """The record does not exist (or is not visible to the user)."""
+
+    def __init__(self, message: str = "Hittades inte.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Forbidden(PermissionError):
+    """The user's role does not allow this (not a patient-data access question)."""
+
+    def __init__(self, message: str = "Du har inte behörighet till detta.") -> None:
+        super().__init__(message)
+        self.message = message

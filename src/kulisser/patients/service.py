@@ -1,0 +1,185 @@
+"""Patient operations: register, update, find, and care relations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from kulisser.audit import service as audit
+from kulisser.db import utcnow
+from kulisser.errors import NotFound, ValidationFailed
+from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.patients.models import CareRelation, Patient
+from kulisser.staff.actor import Actor
+
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
+_POSTAL = re.compile(r"^\d{3} ?\d{2}$")
+
+
+@dataclass
+class PatientData:
+    """The fields of a patient as typed by a user (strings, unvalidated)."""
+
+    identifier: str = ""
+    id_kind: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    phone: str = ""
+    protected_identity: bool = False
+
+
+def validate(data: PatientData) -> dict[str, object]:
+    """Check a patient's fields; return clean values or raise ValidationFailed (Swedish)."""
+    errors: dict[str, str] = {}
+    clean: dict[str, object] = {}
+    try:
+        ident = parse_identifier(data.identifier, kind=data.id_kind or None)
+        clean["id_kind"], clean["id_value"] = ident.kind.value, ident.value
+    except InvalidIdentifier as exc:
+        errors["identifier"] = exc.message
+    except ValueError:
+        errors["id_kind"] = "Okänd typ av identitet."
+    for field, label in (("given_name", "förnamn"), ("family_name", "efternamn")):
+        value = getattr(data, field).strip()
+        if not value:
+            errors[field] = f"Ange {label}."
+        elif len(value) > 100:
+            errors[field] = "Högst 100 tecken."
+        clean[field] = value
+    phone = data.phone.strip()
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = "Telefonnumret får bara innehålla siffror, mellanslag, bindestreck och +."
+    postal = data.postal_code.strip()
+    if postal and not _POSTAL.match(postal):
+        errors["postal_code"] = "Postnumret ska ha fem siffror, t.ex. 123 45."
+    for field, limit in (("address", 200), ("city", 100)):
+        if len(getattr(data, field).strip()) > limit:
+            errors[field] = f"Högst {limit} tecken."
+    if errors:
+        raise ValidationFailed(errors)
+    clean.update(phone=phone, postal_code=postal, address=data.address.strip(),
+                 city=data.city.strip(), protected_identity=bool(data.protected_identity))
+    return clean
+
+
+def register_patient(session: Session, *, actor: Actor, data: PatientData) -> Patient:
+    """Register a patient, or a known patient's contact, giving the actor's unit a care relation."""
+    clean = validate(data)
+    existing = session.scalar(
+        select(Patient).where(Patient.id_kind == clean["id_kind"],
+                              Patient.id_value == clean["id_value"])
+    )
+    if existing is not None:
+        # The patient is known from another unit and now seeks care here: the contact is what
+        # creates this unit's care relation (PDL); the stored details are not overwritten.
+        add_care_relation(session, unit_id=actor.unit_id, patient_id=existing.id,
+                          by_user_id=actor.user_id)
+        audit.check_access(session, actor=actor, patient_id=existing.id, action="create",
+                           object_type="care_relation", object_id=existing.id)
+        return existing
+    patient = Patient(id_kind=clean.pop("id_kind"), id_value=clean.pop("id_value"))
+    patient.set_name(given_name=str(clean.pop("given_name")), family_name=str(clean.pop("family_name")))
+    for key, value in clean.items():
+        setattr(patient, key, value)
+    session.add(patient)
+    session.flush()
+    add_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id, by_user_id=actor.user_id)
+    audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
+                       object_type="patient", object_id=patient.id)
+    return patient
+
+
+def update_patient(session: Session, *, actor: Actor, patient_id: int, data: PatientData) -> Patient:
+    """Change a patient's name, contact details and protection flag (not the identity number)."""
+    patient = get_patient(session, actor=actor, patient_id=patient_id, action="update")
+    data.identifier = data.identifier or patient.id_value
+    data.id_kind = data.id_kind or patient.id_kind
+    clean = validate(data)
+    if (clean["id_kind"], clean["id_value"]) != (patient.id_kind, patient.id_value):
+        raise ValidationFailed({"identifier": "Identitetsnumret kan inte ändras här."})
+    patient.set_name(given_name=str(clean["given_name"]), family_name=str(clean["family_name"]))
+    for key in ("address", "postal_code", "city", "phone", "protected_identity"):
+        setattr(patient, key, clean[key])
+    return patient
+
+
+def add_care_relation(session: Session, *, unit_id: int, patient_id: int,
+                      by_user_id: int | None) -> CareRelation:
+    """Record that a unit takes part in the patient's care (idempotent)."""
+    rel = session.scalar(select(CareRelation).where(CareRelation.unit_id == unit_id,
+                                                    CareRelation.patient_id == patient_id))
+    if rel is None:
+        rel = CareRelation(unit_id=unit_id, patient_id=patient_id, created_by_id=by_user_id)
+        session.add(rel)
+        session.flush()
+    elif rel.ended_at is not None:
+        rel.ended_at = None
+    return rel
+
+
+def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str = "read") -> Patient:
+    """Load a patient after the access check (which writes the audit row)."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten finns inte.")
+    audit.check_access(session, actor=actor, patient_id=patient_id, action=action,
+                       object_type="patient", object_id=patient_id)
+    return patient
+
+
+def find_patients(session: Session, *, actor: Actor, query: str, limit: int = 20) -> list[Patient]:
+    """Search patients with a care relation to the actor's unit, by identity number or name.
+
+    Only patients the unit may see are returned; each one shown is logged.
+    """
+    q = query.strip()
+    if not q:
+        return []
+    stmt = (
+        select(Patient)
+        .join(CareRelation, CareRelation.patient_id == Patient.id)
+        .where(CareRelation.unit_id == actor.unit_id, CareRelation.ended_at.is_(None))
+    )
+    if looks_like_identity_number(q):
+        try:
+            ident = parse_identifier(q)
+            stmt = stmt.where(Patient.id_value == ident.value)
+        except InvalidIdentifier:
+            digits = re.sub(r"\D", "", q)
+            stmt = stmt.where(Patient.id_value.contains(digits))
+    elif q.replace("-", "").isdigit():
+        stmt = stmt.where(Patient.id_value.contains(re.sub(r"\D", "", q)))
+    else:
+        terms = q.lower().split()
+        stmt = stmt.where(*[or_(Patient.search_name.startswith(t),
+                                Patient.search_name.contains(" " + t)) for t in terms])
+    patients = list(session.scalars(stmt.order_by(Patient.search_name).limit(limit)))
+    audit.log_listing(session, actor=actor, patient_ids=[p.id for p in patients],
+                      object_type="patient_search")
+    return patients
+
+
+def lookup_by_identifier(session: Session, *, text: str) -> Patient | None:
+    """Find a patient by exact identity number (no access check: callers check)."""
+    try:
+        ident = parse_identifier(text)
+    except InvalidIdentifier:
+        return None
+    return session.scalar(select(Patient).where(Patient.id_kind == ident.kind.value,
+                                                Patient.id_value == ident.value))
+
+
+def id_kinds() -> list[tuple[str, str]]:
+    """The identifier kinds for a form's select, in Swedish."""
+    return [(IdKind.PERSONNUMMER.value, "Personnummer"),
+            (IdKind.SAMORDNINGSNUMMER.value, "Samordningsnummer"),
+            (IdKind.RESERVNUMMER.value, "Reservnummer")]
+
+
+__all__ = ["PatientData", "utcnow"]

@@ -1,0 +1,92 @@
+"""Reception and phone desk: take a phone message, which becomes a call-back work item."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.reception.models import PhoneMessage
+from kulisser.staff.actor import Actor
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import Priority
+
+RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague": "Kollega/vårdgivare",
+             "other": "Annan"}
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
+
+
+def _load(session: Session, ref_id: int) -> PhoneMessage | None:
+    return session.get(PhoneMessage, ref_id)
+
+
+CALLBACK = register(KindSpec(
+    code="callback", label="Återuppringning", label_plural="Återuppringningar",
+    default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
+    ref_type="phone_message", detail_template="reception/_callback_detail.html", load_ref=_load,
+))
+
+
+@dataclass
+class MessageData:
+    """A phone message as typed at the desk (strings, unvalidated)."""
+
+    caller_name: str = ""
+    caller_relation: str = "patient"
+    phone: str = ""
+    message: str = ""
+    priority: str = Priority.NORMAL.value
+    call_back_within_hours: str = ""
+    patient_id: int | None = None
+
+
+def take_message(session: Session, *, actor: Actor, data: MessageData,
+                 now: datetime | None = None) -> tuple[PhoneMessage, WorkItem]:
+    """Store a phone message and put a call-back item in the unit's queue."""
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    if not data.caller_name.strip() and data.patient_id is None:
+        errors["caller_name"] = "Ange vem som ringde."
+    if data.caller_relation not in RELATIONS:
+        errors["caller_relation"] = "Välj vem som ringde."
+    phone = data.phone.strip()
+    if not phone:
+        errors["phone"] = "Ange telefonnummer att ringa tillbaka till."
+    elif not _PHONE.match(phone):
+        errors["phone"] = "Telefonnumret får bara innehålla siffror, mellanslag, bindestreck och +."
+    message = data.message.strip()
+    if not message:
+        errors["message"] = "Skriv vad samtalet gäller."
+    elif len(message) > 2000:
+        errors["message"] = "Meddelandet får vara högst 2000 tecken."
+    if data.priority not in {p.value for p in Priority}:
+        errors["priority"] = "Okänd prioritet."
+    due_at: datetime | None = None
+    if data.call_back_within_hours.strip():
+        try:
+            hours = float(data.call_back_within_hours.replace(",", "."))
+            if not 0 < hours <= 24 * 30:
+                raise ValueError
+            due_at = now + timedelta(hours=hours)
+        except ValueError:
+            errors["call_back_within_hours"] = "Ange antal timmar, t.ex. 2 eller 24."
+    if errors:
+        raise ValidationFailed(errors)
+    caller = data.caller_name.strip()
+    msg = PhoneMessage(unit_id=actor.unit_id, patient_id=data.patient_id, caller_name=caller,
+                       caller_relation=data.caller_relation, phone=phone, message=message,
+                       taken_by_id=actor.user_id, taken_at=now, call_back_by=now)
+    session.add(msg)
+    session.flush()
+    item = worklist.create_item(
+        session, actor=actor, kind=CALLBACK.code, priority=data.priority,
+        title=f"Ring tillbaka: {caller or 'patienten'}"[:200], patient_id=data.patient_id,
+        description=message, due_at=due_at, ref_type=CALLBACK.ref_type, ref_id=msg.id, now=now)
+    msg.call_back_by = item.due_at
+    return msg, item

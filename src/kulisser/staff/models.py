@@ -1,0 +1,131 @@
+"""Care units, users, memberships, sessions and login attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kulisser.db import Base, BigId, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    """What a user does; decides which pages and actions they get."""
+
+    SECRETARY = "secretary"
+    CLINICIAN = "clinician"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {
+    Role.SECRETARY: "Medicinsk sekreterare",
+    Role.CLINICIAN: "Läkare/vårdpersonal",
+    Role.MANAGER: "Enhetschef",
+    Role.ADMIN: "Administratör",
+}
+
+
+class CareUnit(Base):
+    """A care unit (vårdenhet) identified by its HSA-id."""
+
+    __tablename__ = "care_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hsa_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+
+
+class User(Base):
+    """A member of staff who logs in."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    hsa_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[UnitMembership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def role_label(self) -> str:
+        """The role in Swedish."""
+        return ROLE_LABELS.get(Role(self.role), self.role)
+
+
+class UnitMembership(Base):
+    """A user works at a care unit."""
+
+    __tablename__ = "unit_membership"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    unit: Mapped[CareUnit] = relationship()
+
+
+class UserSession(Base):
+    """A server-side login session; the cookie carries only a random token."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """One login try, kept to throttle guessing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_username_at", "username", "at"),
+        Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean)
+
+
+__all__ = [
+    "ApiToken",
+    "CareUnit",
+    "LoginAttempt",
+    "Role",
+    "UniqueConstraint",
+    "UnitMembership",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,257 @@
+"""Staff operations: users, units, login with throttling, sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from kulisser.db import utcnow
+from kulisser.staff.actor import Actor
+from kulisser.staff.models import (
+    ApiToken,
+    CareUnit,
+    LoginAttempt,
+    Role,
+    UnitMembership,
+    User,
+    UserSession,
+)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps the time of an unknown username like a known one.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 10
+
+
+class StaffError(ValueError):
+    """A staff operation refused; .message is Swedish for the user."""
+
+    def __init__(self, message: str, *, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class LoginThrottled(StaffError):
+    """Too many failed logins recently."""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a session or API token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords that are too short."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.",
+                         code="password_too_short")
+
+
+def create_unit(session: Session, *, hsa_id: str, name: str, address: str = "",
+                phone: str = "") -> CareUnit:
+    """Create a care unit."""
+    unit = CareUnit(hsa_id=hsa_id.strip(), name=name.strip(), address=address, phone=phone)
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    role: Role | str,
+    password: str,
+    unit_ids: list[int],
+    hsa_id: str | None = None,
+) -> User:
+    """Create a user with a hashed password and unit memberships."""
+    username = username.strip().lower()
+    if not username or not username.replace(".", "").replace("-", "").isalnum():
+        raise StaffError("Användarnamnet får bara innehålla bokstäver, siffror, punkt och bindestreck.")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise StaffError("Användarnamnet finns redan.", code="duplicate")
+    if not unit_ids:
+        raise StaffError("Användaren måste höra till minst en vårdenhet.")
+    check_password_rules(password)
+    user = User(username=username, full_name=full_name.strip(), role=Role(role).value,
+                password_hash=hash_password(password), hsa_id=hsa_id)
+    user.memberships = [UnitMembership(unit_id=u) for u in unit_ids]
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _recent_failures(session: Session, *, column: object, value: str, since: datetime) -> int:
+    return session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(
+            column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+        )
+    ) or 0
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    max_failures: int,
+    max_failures_per_ip: int,
+    window_minutes: int,
+    now: datetime | None = None,
+) -> User:
+    """Check a login; throttle by username and address; record the attempt either way."""
+    now = now or utcnow()
+    username = username.strip().lower()
+    since = now - timedelta(minutes=window_minutes)
+    if (
+        _recent_failures(session, column=LoginAttempt.username, value=username, since=since)
+        >= max_failures
+        or _recent_failures(session, column=LoginAttempt.ip, value=ip, since=since)
+        >= max_failures_per_ip
+    ):
+        raise LoginThrottled(
+            f"För många misslyckade inloggningar. Försök igen om {window_minutes} minuter.",
+            code="throttled",
+        )
+    user = session.scalar(select(User).where(User.username == username))
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    ok = ok and user is not None and user.active
+    session.add(LoginAttempt(username=username[:64], ip=ip[:64], at=now, success=ok))
+    if not ok or user is None:
+        raise StaffError("Fel användarnamn eller lösenord.", code="bad_credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, repeat: str) -> None:
+    """Change a password after checking the current one; ends the user's other sessions."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise StaffError("Nuvarande lösenord stämmer inte.", code="bad_credentials") from None
+    if new != repeat:
+        raise StaffError("De nya lösenorden är inte lika.", code="mismatch")
+    check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def start_session(session: Session, *, user: User, now: datetime | None = None) -> tuple[str, UserSession]:
+    """Open a login session in the user's first unit; return the cookie token and the row."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    unit_ids = sorted(m.unit_id for m in user.memberships)
+    row = UserSession(token_hash=token_hash(token), user_id=user.id, unit_id=unit_ids[0],
+                      csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+    session.add(row)
+    return token, row
+
+
+def load_session(
+    session: Session, *, token: str, idle_minutes: int, max_hours: int, now: datetime | None = None
+) -> tuple[UserSession, User] | None:
+    """Find a live session by its cookie token; expired ones are removed."""
+    now = now or utcnow()
+    row = session.get(UserSession, token_hash(token))
+    if row is None:
+        return None
+    if (now - row.last_seen_at > timedelta(minutes=idle_minutes)
+            or now - row.created_at > timedelta(hours=max_hours)):
+        session.delete(row)
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    # Touch at most once a minute so that reads stay reads.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now
+    return row, user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    """Log out: remove the session row."""
+    session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
+
+
+def create_api_token(session: Session, *, user: User, unit_id: int | None = None,
+                     label: str = "") -> str:
+    """Create a bearer token for the API and return it (shown once)."""
+    units = sorted(m.unit_id for m in user.memberships)
+    if unit_id is None:
+        unit_id = units[0]
+    if unit_id not in units:
+        raise StaffError("Användaren hör inte till den vårdenheten.")
+    token = "kul_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, unit_id=unit_id, label=label))
+    return token
+
+
+def load_api_token(session: Session, *, token: str) -> tuple[ApiToken, User] | None:
+    """Find the user of a bearer token."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return row, user
+
+
+def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:
+    """Build the Actor of a request."""
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        unit_id=unit_id,
+        unit_ids=tuple(sorted(m.unit_id for m in user.memberships)),
+        ip=ip,
+    )
+
+
+def switch_unit(session: Session, *, row: UserSession, user: User, unit_id: int) -> None:
+    """Move a login session to another of the user's units."""
+    if unit_id not in {m.unit_id for m in user.memberships}:
+        raise StaffError("Du hör inte till den vårdenheten.")
+    row.unit_id = unit_id
+
+
+def unit_members(session: Session, *, unit_id: int) -> list[User]:
+    """Active users of a unit, by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(UnitMembership, UnitMembership.user_id == User.id)
+            .where(UnitMembership.unit_id == unit_id, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """Map user ids to full names (for lists and histories)."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())

@@ -1,0 +1,143 @@
+"""Login, logout, password change and switching care unit."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from kulisser.config import Settings
+from kulisser.staff import service as staff
+from kulisser.web.deps import (
+    PRELOGIN_COOKIE,
+    SESSION_COOKIE,
+    Ctx,
+    client_ip,
+    current,
+    get_db,
+    get_settings,
+)
+from kulisser.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: never redirect to another site after login."""
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/arbetslista"
+    return target
+
+
+def _login_page(request: Request, settings: Settings, *, username: str = "", error: str = "",
+                next_: str = "/arbetslista", status: int = 200) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "staff/login.html",
+                      {"login_csrf": token, "username": username, "error": error, "next": next_,
+                       "demo": settings.mode == "demo"}, status_code=status)
+    response.set_cookie(PRELOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=settings.secure_cookies, max_age=3600)
+    return response
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The start page is the worklist."""
+    return RedirectResponse("/arbetslista", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/arbetslista",
+               settings: Settings = Depends(get_settings)) -> Response:
+    """Show the login form."""
+    return _login_page(request, settings, next_=_safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/arbetslista"),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Check the password (throttled), start a session and set its cookie."""
+    expected = request.cookies.get(PRELOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _login_page(request, settings, username=username, status=403,
+                           error="Inloggningsformuläret har gått ut. Försök igen.")
+    try:
+        user = staff.authenticate(
+            db, username=username, password=password, ip=client_ip(request),
+            max_failures=settings.login_max_failures,
+            max_failures_per_ip=settings.login_max_failures_per_ip,
+            window_minutes=settings.login_window_minutes)
+    except staff.LoginThrottled as exc:
+        db.commit()
+        return _login_page(request, settings, username=username, error=exc.message, status=429)
+    except staff.StaffError as exc:
+        db.commit()  # keep the failed attempt: it is what throttling counts
+        return _login_page(request, settings, username=username, error=exc.message, status=401)
+    token, _row = staff.start_session(db, user=user)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies, max_age=settings.session_max_hours * 3600)
+    response.delete_cookie(PRELOGIN_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: Ctx = Depends(current)) -> Response:
+    """End the session."""
+    staff.end_session(ctx.db, token=request.cookies.get(SESSION_COOKIE, ""))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/konto/losenord")
+def password_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+    """Show the password change form."""
+    return render(request, "staff/password.html", {"errors": {}, "done": False})
+
+
+@router.post("/konto/losenord")
+def password_change(
+    request: Request,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    repeat_password: str = Form(""),
+    ctx: Ctx = Depends(current),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Change the password; other sessions end and this one starts afresh."""
+    try:
+        staff.change_password(ctx.db, user=ctx.user, current=current_password, new=new_password,
+                              repeat=repeat_password)
+    except staff.StaffError as exc:
+        field = {"bad_credentials": "current_password"}.get(exc.code, "new_password")
+        return render(request, "staff/password.html", {"errors": {field: exc.message}, "done": False},
+                      status_code=422)
+    token, row = staff.start_session(ctx.db, user=ctx.user)
+    row.unit_id = ctx.actor.unit_id
+    ctx.session_row = row
+    response = render(request, "staff/password.html", {"errors": {}, "done": True,
+                                                       "csrf_token": row.csrf_token})
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
+                        secure=settings.secure_cookies, max_age=settings.session_max_hours * 3600)
+    return response
+
+
+@router.post("/enhet/byt")
+def switch_unit(unit_id: int = Form(...), ctx: Ctx = Depends(current)) -> Response:
+    """Work in another of the user's care units."""
+    assert ctx.session_row is not None
+    staff.switch_unit(ctx.db, row=ctx.session_row, user=ctx.user, unit_id=unit_id)
+    return RedirectResponse("/arbetslista", status_code=303)

@@ -1,0 +1,124 @@
+"""Request plumbing: the unit-of-work session, who is logged in, and CSRF checks."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from kulisser.audit.service import AccessDenied, write_denied
+from kulisser.config import Settings
+from kulisser.db import Database
+from kulisser.staff import service as staff
+from kulisser.staff.actor import Actor
+from kulisser.staff.models import User, UserSession
+
+SESSION_COOKIE = "kulisser_session"
+PRELOGIN_COOKIE = "kulisser_prelogin"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class LoginRequired(Exception):
+    """No valid session or token: pages redirect to the login page, the API answers 401."""
+
+
+class CsrfFailed(Exception):
+    """A form or API call without the session's CSRF token."""
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; commits once at the end, rolls back on error.
+
+    A denied access rolls the request's work back and stores the denied audit row alone.
+    """
+    database: Database = request.app.state.db
+    session = database.sessions()
+    try:
+        yield session
+        session.commit()
+    except AccessDenied as denied:
+        session.rollback()
+        write_denied(session, denied)
+        session.commit()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (behind a proxy, configure uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else ""
+
+
+@dataclass
+class Ctx:
+    """Everything a route needs about the caller."""
+
+    actor: Actor
+    user: User
+    db: Session
+    session_row: UserSession | None  # None when the API is called with a bearer token
+
+    @property
+    def csrf_token(self) -> str:
+        """The token every form of this session carries."""
+        return self.session_row.csrf_token if self.session_row else ""
+
+
+def _load(request: Request, db: Session, settings: Settings) -> Ctx:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        found_token = staff.load_api_token(db, token=auth[7:].strip())
+        if found_token is None:
+            raise LoginRequired()
+        token_row, user = found_token
+        actor = staff.make_actor(user, unit_id=token_row.unit_id, ip=client_ip(request))
+        return Ctx(actor=actor, user=user, db=db, session_row=None)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise LoginRequired()
+    found = staff.load_session(db, token=cookie, idle_minutes=settings.session_idle_minutes,
+                               max_hours=settings.session_max_hours)
+    if found is None:
+        raise LoginRequired()
+    row, user = found
+    actor = staff.make_actor(user, unit_id=row.unit_id, ip=client_ip(request))
+    return Ctx(actor=actor, user=user, db=db, session_row=row)
+
+
+async def current(request: Request, db: Session = Depends(get_db),
+                  settings: Settings = Depends(get_settings)) -> Ctx:
+    """The logged-in caller; unsafe requests on a cookie session must carry the CSRF token."""
+    ctx = _load(request, db, settings)
+    if request.method in UNSAFE_METHODS and ctx.session_row is not None:
+        sent = request.headers.get("x-csrf-token", "")
+        if not sent and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            form = await request.form()  # Starlette caches it for the route
+            value = form.get("csrf_token", "")
+            sent = value if isinstance(value, str) else ""
+        if not hmac.compare_digest(sent.encode(), ctx.csrf_token.encode()):
+            raise CsrfFailed()
+    request.state.ctx = ctx
+    return ctx
+
+
+def manager(ctx: Ctx = Depends(current)) -> Ctx:
+    """The caller, who must be a unit manager or administrator."""
+    from kulisser.errors import Forbidden
+
+    if not ctx.actor.is_manager:
+        raise Forbidden("Sidan är till för enhetschefer.")
+    return ctx

@@ -1,0 +1,59 @@
+"""The registry of work item kinds; each domain package registers its own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kulisser.worklist.states import Priority
+
+DEFAULT_HOURS = {Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 240}
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What the worklist needs to know about a kind of work item."""
+
+    code: str
+    label: str  # Swedish, singular
+    label_plural: str
+    default_hours: dict[Priority, int] = field(default_factory=lambda: dict(DEFAULT_HOURS))
+    # The record kind this item links to, and how the item page shows it.
+    ref_type: str | None = None
+    detail_template: str | None = None
+    load_ref: Callable[[Session, int], Any] | None = None
+    # Whether users may create it by hand from the worklist's "new" form.
+    manual: bool = False
+
+
+_REGISTRY: dict[str, KindSpec] = {}
+
+
+def register(spec: KindSpec) -> KindSpec:
+    """Add a kind; registering the same code twice replaces it (module reloads in tests)."""
+    _REGISTRY[spec.code] = spec
+    return spec
+
+
+def get_kind(code: str) -> KindSpec:
+    """Return a registered kind, or raise KeyError."""
+    return _REGISTRY[code]
+
+
+def all_kinds() -> list[KindSpec]:
+    """Every registered kind, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def kind_label(code: str) -> str:
+    """The Swedish label of a kind, or the code for an unknown one."""
+    spec = _REGISTRY.get(code)
+    return spec.label if spec else code
+
+
+TASK = register(
+    KindSpec(code="task", label="Uppgift", label_plural="Uppgifter", manual=True)
+)

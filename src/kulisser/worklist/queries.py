@@ -1,0 +1,238 @@
+"""The worklist's read side: filters, keyset pagination, counts and computed deadlines."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
+
+from kulisser.audit import service as audit
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
+
+Scope = Literal["mine_queue", "mine", "queue", "unit"]
+SCOPES: dict[str, str] = {
+    "mine_queue": "Mina och enhetens kö",
+    "mine": "Mina ärenden",
+    "queue": "Enhetens kö (ej tilldelade)",
+    "unit": "Hela enheten",
+}
+STATUS_FILTERS: dict[str, str] = {
+    "open": "Öppna",
+    "closed": "Avslutade",
+    "all": "Alla",
+    **{s.value: label for s, label in (
+        (Status.REQUESTED, "Ny"), (Status.ACCEPTED, "Mottagen"), (Status.IN_PROGRESS, "Pågår"),
+        (Status.ON_HOLD, "Vilande"), (Status.COMPLETED, "Klar"), (Status.CANCELLED, "Makulerad"),
+        (Status.ENTERED_IN_ERROR, "Felregistrerad"))},
+}
+
+
+@dataclass(frozen=True)
+class WorklistFilter:
+    """What the user asked to see."""
+
+    scope: str = "mine_queue"
+    kind: str = ""
+    status: str = "open"
+    owner_id: int | None = None
+    unit_id: int | None = None
+    overdue: bool = False
+    q: str = ""
+    cursor: str = ""
+    limit: int = 50
+
+    def as_params(self, **changes: Any) -> dict[str, str]:
+        """The filter as query parameters (for links), with changes applied."""
+        f = replace(self, **changes)
+        params = {"scope": f.scope, "kind": f.kind, "status": f.status,
+                  "owner_id": "" if f.owner_id is None else str(f.owner_id),
+                  "unit_id": "" if f.unit_id is None else str(f.unit_id),
+                  "overdue": "1" if f.overdue else "", "q": f.q, "cursor": f.cursor}
+        return {k: v for k, v in params.items() if v}
+
+
+@dataclass
+class Row:
+    """A work item as the list shows it, with computed deadline flags."""
+
+    item: WorkItem
+    patient: Patient | None
+    overdue: bool
+    due_soon: bool
+
+
+@dataclass
+class Page:
+    """One page of the worklist."""
+
+    rows: list[Row]
+    next_cursor: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def encode_cursor(due_at: datetime, item_id: int) -> str:
+    """An opaque keyset cursor after (due_at, id)."""
+    return base64.urlsafe_b64encode(f"{due_at.isoformat()}|{item_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Read a cursor; ValidationFailed for one that was not made by encode_cursor."""
+    try:
+        due, _, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        return datetime.fromisoformat(due), int(item_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed({"cursor": "Ogiltig sidmarkör."}) from None
+
+
+def deadline_flags(item: WorkItem, *, now: datetime, due_soon_hours: int) -> tuple[bool, bool]:
+    """(overdue, due soon) for an item: computed from its due time, never stored."""
+    if Status(item.status) not in OPEN_STATUSES:
+        return False, False
+    overdue = item.due_at < now
+    return overdue, (not overdue and item.due_at < now + timedelta(hours=due_soon_hours))
+
+
+def _unit(actor: Actor, f: WorklistFilter) -> int:
+    if f.unit_id is None:
+        return actor.unit_id
+    if f.unit_id not in actor.unit_ids:
+        raise ValidationFailed({"unit_id": "Du arbetar inte på den vårdenheten."})
+    return f.unit_id
+
+
+def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
+              wi: Any) -> Select[Any]:
+    """Apply every filter except scope and cursor."""
+    if f.status == "open":
+        stmt = stmt.where(wi.status.in_([s.value for s in OPEN_STATUSES]))
+    elif f.status == "closed":
+        stmt = stmt.where(wi.status.in_([s.value for s in CLOSED_STATUSES]))
+    elif f.status != "all":
+        try:
+            stmt = stmt.where(wi.status == Status(f.status).value)
+        except ValueError:
+            raise ValidationFailed({"status": "Okänd status."}) from None
+    if f.kind:
+        stmt = stmt.where(wi.kind == f.kind)
+    if f.owner_id is not None:
+        stmt = stmt.where(wi.owner_id == f.owner_id)
+    if f.overdue:
+        stmt = stmt.where(wi.due_at < now, wi.status.in_([s.value for s in OPEN_STATUSES]))
+    q = f.q.strip()
+    if q:
+        pat = aliased(Patient)
+        stmt = stmt.join(pat, pat.id == wi.patient_id)
+        if looks_like_identity_number(q):
+            try:
+                stmt = stmt.where(pat.id_value == parse_identifier(q).value)
+            except InvalidIdentifier:
+                stmt = stmt.where(pat.id_value.contains("".join(c for c in q if c.isdigit())))
+        elif q.replace("-", "").isdigit():
+            stmt = stmt.where(pat.id_value.contains(q.replace("-", "")))
+        else:
+            for term in q.lower().split():
+                stmt = stmt.where(or_(pat.search_name.startswith(term),
+                                      pat.search_name.contains(" " + term)))
+    return stmt
+
+
+def _scoped(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> list[Any]:
+    """One where-clause per branch; "mine and queue" is two branches merged by due time."""
+    mine = and_(wi.owner_id == actor.user_id, wi.unit_id == unit_id)
+    queue = and_(wi.owner_id.is_(None), wi.unit_id == unit_id)
+    match f.scope:
+        case "mine":
+            return [mine]
+        case "queue":
+            return [queue]
+        case "unit":
+            return [wi.unit_id == unit_id]
+        case "mine_queue":
+            return [mine, queue]
+    raise ValidationFailed({"scope": "Okänt urval."})
+
+
+def list_items(session: Session, *, actor: Actor, f: WorklistFilter,
+               now: datetime | None = None, due_soon_hours: int = 4) -> Page:
+    """One page of the worklist, sorted by due time, with each patient shown logged."""
+    now = now or utcnow()
+    unit_id = _unit(actor, f)
+    limit = max(1, min(f.limit, 200))
+    branches = []
+    for clause in _scoped(actor, f, unit_id, WorkItem):
+        stmt = _filtered(select(WorkItem.id, WorkItem.due_at).where(clause), actor, f, now, WorkItem)
+        if f.cursor:
+            due, last_id = decode_cursor(f.cursor)
+            stmt = stmt.where(or_(WorkItem.due_at > due,
+                                  and_(WorkItem.due_at == due, WorkItem.id > last_id)))
+        branches.append(stmt.order_by(WorkItem.due_at, WorkItem.id).limit(limit + 1))
+    # Each branch walks its own partial index in due order; merging the small heads is cheap.
+    if len(branches) == 1:
+        ids_stmt = branches[0]
+    else:
+        merged = union_all(*[b.subquery().select() for b in branches]).subquery()
+        ids_stmt = select(merged.c.id, merged.c.due_at).order_by(merged.c.due_at, merged.c.id
+                                                                ).limit(limit + 1)
+    keys = session.execute(ids_stmt).all()
+    more = len(keys) > limit
+    keys = keys[:limit]
+    ids = [k[0] for k in keys]
+    by_id: dict[int, tuple[WorkItem, Patient | None]] = {}
+    if ids:
+        for item, patient in session.execute(
+            select(WorkItem, Patient).outerjoin(Patient, Patient.id == WorkItem.patient_id)
+            .where(WorkItem.id.in_(ids))
+        ).tuples():
+            by_id[item.id] = (item, patient)
+    rows = []
+    for item_id in ids:
+        item, patient = by_id[item_id]
+        overdue, soon = deadline_flags(item, now=now, due_soon_hours=due_soon_hours)
+        rows.append(Row(item=item, patient=patient, overdue=overdue, due_soon=soon))
+    audit.log_listing(session, actor=actor, patient_ids=[r.patient.id for r in rows if r.patient],
+                      object_type="worklist", now=now)
+    next_cursor = encode_cursor(keys[-1][1], keys[-1][0]) if more and keys else None
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def counts_per_kind(session: Session, *, actor: Actor, f: WorklistFilter,
+                    now: datetime | None = None) -> dict[str, int]:
+    """How many items of each kind match the filter (ignoring the kind filter itself)."""
+    now = now or utcnow()
+    unit_id = _unit(actor, f)
+    g = replace(f, kind="", cursor="")
+    stmt = select(WorkItem.kind, func.count()).where(or_(*_scoped(actor, g, unit_id, WorkItem)))
+    stmt = _filtered(stmt, actor, g, now, WorkItem).group_by(WorkItem.kind)
+    return {kind: n for kind, n in session.execute(stmt).tuples()}
+
+
+def overdue_count(session: Session, *, actor: Actor, now: datetime | None = None) -> int:
+    """Open overdue items that are mine or in my unit's queue (for the header badge)."""
+    now = now or utcnow()
+    f = WorklistFilter(overdue=True)
+    stmt = select(func.count()).select_from(WorkItem).where(
+        or_(*_scoped(actor, f, actor.unit_id, WorkItem)))
+    return session.scalar(_filtered(stmt, actor, f, now, WorkItem)) or 0
+
+
+def patient_items(session: Session, *, patient_id: int, unit_ids: tuple[int, ...]
+                  ) -> tuple[list[WorkItem], list[WorkItem]]:
+    """A patient's open and closed items in the user's units (caller has checked access)."""
+    items = list(session.scalars(
+        select(WorkItem).where(WorkItem.patient_id == patient_id, WorkItem.unit_id.in_(unit_ids))
+        .order_by(WorkItem.due_at)))
+    open_ = [i for i in items if Status(i.status) in OPEN_STATUSES]
+    closed = sorted((i for i in items if Status(i.status) not in OPEN_STATUSES),
+                    key=lambda i: i.closed_at or i.updated_at, reverse=True)
+    return open_, closed

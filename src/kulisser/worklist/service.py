@@ -1,0 +1,221 @@
+"""Work item operations: create, act on, and the due-time rules. Queries live in queries.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.audit import service as audit
+from kulisser.db import utcnow
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.staff.actor import Actor
+from kulisser.staff.models import UnitMembership
+from kulisser.worklist.kinds import all_kinds, get_kind
+from kulisser.worklist.models import DeadlineRule, WorkItem
+from kulisser.worklist.states import Operation, Priority, TransitionError
+
+
+def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
+    """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
+    hours = session.scalar(
+        select(DeadlineRule.hours).where(
+            DeadlineRule.unit_id == unit_id,
+            DeadlineRule.kind == kind,
+            DeadlineRule.priority == priority,
+        )
+    )
+    if hours is not None:
+        return hours
+    return get_kind(kind).default_hours[Priority(priority)]
+
+
+def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
+    """Every kind x priority with its hours and whether the unit overrides the default."""
+    overrides = {
+        (r.kind, r.priority): r.hours
+        for r in session.scalars(select(DeadlineRule).where(DeadlineRule.unit_id == unit_id))
+    }
+    rows: list[dict[str, object]] = []
+    for spec in all_kinds():
+        for prio in Priority:
+            default = spec.default_hours[prio]
+            rows.append({"kind": spec.code, "kind_label": spec.label, "priority": prio.value,
+                         "default": default, "hours": overrides.get((spec.code, prio.value), default),
+                         "overridden": (spec.code, prio.value) in overrides})
+    return rows
+
+
+def set_rule(session: Session, *, actor: Actor, kind: str, priority: str, hours: int | None) -> None:
+    """Set (or with None, remove) the unit's own due-time rule for a kind and priority."""
+    if not actor.is_manager:
+        raise Forbidden("Endast enhetschef eller administratör kan ändra tidsregler.")
+    get_kind(kind)
+    Priority(priority)
+    if hours is not None and not 0 < hours <= 24 * 365:
+        raise ValidationFailed({"hours": "Ange ett antal timmar mellan 1 och 8760."})
+    row = session.scalar(select(DeadlineRule).where(
+        DeadlineRule.unit_id == actor.unit_id, DeadlineRule.kind == kind,
+        DeadlineRule.priority == priority))
+    if hours is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(DeadlineRule(unit_id=actor.unit_id, kind=kind, priority=priority, hours=hours))
+    else:
+        row.hours = hours
+
+
+def _check_member(session: Session, *, user_id: int, unit_id: int) -> None:
+    member = session.scalar(select(UnitMembership.user_id).where(
+        UnitMembership.user_id == user_id, UnitMembership.unit_id == unit_id))
+    if member is None:
+        raise ValidationFailed({"to_user_id": "Mottagaren arbetar inte på ärendets vårdenhet."})
+
+
+def create_item(
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    title: str,
+    priority: str = Priority.NORMAL.value,
+    patient_id: int | None = None,
+    description: str = "",
+    due_at: datetime | None = None,
+    owner_id: int | None = None,
+    ref_type: str | None = None,
+    ref_id: int | None = None,
+    now: datetime | None = None,
+) -> WorkItem:
+    """Create a work item in the actor's unit; the due time comes from the rule table."""
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    try:
+        get_kind(kind)
+    except KeyError:
+        errors["kind"] = "Okänd ärendetyp."
+    try:
+        Priority(priority)
+    except ValueError:
+        errors["priority"] = "Okänd prioritet."
+    title = title.strip()
+    if not title:
+        errors["title"] = "Ange en rubrik."
+    elif len(title) > 200:
+        errors["title"] = "Rubriken får vara högst 200 tecken."
+    if due_at is not None and due_at.tzinfo is None:
+        errors["due_at"] = "Ogiltig tidpunkt."
+    if errors:
+        raise ValidationFailed(errors)
+    if owner_id is not None:
+        _check_member(session, user_id=owner_id, unit_id=actor.unit_id)
+    item = WorkItem(kind=kind, title=title, priority=priority, patient_id=patient_id,
+                    unit_id=actor.unit_id, description=description.strip(), ref_type=ref_type,
+                    ref_id=ref_id, created_at=now, updated_at=now, created_by_id=actor.user_id,
+                    due_at=due_at or now + timedelta(
+                        hours=deadline_hours(session, unit_id=actor.unit_id, kind=kind,
+                                             priority=priority)))
+    session.add(item)
+    item.record("created", actor_id=actor.user_id, now=now, to_status=item.status)
+    if owner_id is not None:
+        item.assign(actor_id=actor.user_id, to_user_id=owner_id, now=now)
+    session.flush()
+    if patient_id is not None:
+        audit.check_access(session, actor=actor, patient_id=patient_id, action="create",
+                           object_type="work_item", object_id=item.id, now=now)
+    return item
+
+
+def get_item(session: Session, *, actor: Actor, item_id: int, action: str = "read",
+             now: datetime | None = None) -> WorkItem:
+    """Load a work item after the access check; items of other units are not found."""
+    item = session.get(WorkItem, item_id)
+    if item is None or item.unit_id not in actor.unit_ids:
+        raise NotFound("Ärendet finns inte.")
+    if item.patient_id is not None:
+        audit.check_access(session, actor=actor, patient_id=item.patient_id, action=action,
+                           object_type="work_item", object_id=item.id, now=now)
+    return item
+
+
+def perform(
+    session: Session,
+    *,
+    actor: Actor,
+    item_id: int,
+    operation: Operation | str,
+    reason: str = "",
+    to_user_id: int | None = None,
+    now: datetime | None = None,
+) -> WorkItem:
+    """Carry out one operation on an item; TransitionError (Swedish) if not allowed."""
+    now = now or utcnow()
+    try:
+        op = Operation(operation)
+    except ValueError:
+        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+    item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    if op in (Operation.ASSIGN, Operation.HANDOVER) and to_user_id is not None:
+        _check_member(session, user_id=to_user_id, unit_id=item.unit_id)
+    if op is Operation.ASSIGN and to_user_id is None:
+        raise TransitionError("Välj vem ärendet ska tilldelas.", code="target_required")
+    if op is Operation.HANDOVER and to_user_id == item.owner_id:
+        raise TransitionError("Välj någon annan än nuvarande ansvarig.", code="same_owner")
+    match op:
+        case Operation.CLAIM:
+            item.claim(actor_id=actor.user_id, now=now)
+        case Operation.ASSIGN:
+            assert to_user_id is not None
+            item.assign(actor_id=actor.user_id, to_user_id=to_user_id, now=now)
+        case Operation.HANDOVER:
+            item.hand_over(actor_id=actor.user_id, to_user_id=to_user_id, reason=reason, now=now)
+        case Operation.START:
+            item.start(actor_id=actor.user_id, now=now)
+        case Operation.HOLD:
+            item.hold(actor_id=actor.user_id, reason=reason, now=now)
+        case Operation.RESUME:
+            item.resume(actor_id=actor.user_id, now=now)
+        case Operation.COMPLETE:
+            item.complete(actor_id=actor.user_id, reason=reason, now=now)
+        case Operation.CANCEL:
+            item.cancel(actor_id=actor.user_id, reason=reason, now=now)
+        case Operation.ENTERED_IN_ERROR:
+            item.mark_entered_in_error(actor_id=actor.user_id, reason=reason, now=now)
+    session.flush()
+    return item
+
+
+def add_comment(session: Session, *, actor: Actor, item_id: int, text: str,
+                now: datetime | None = None) -> WorkItem:
+    """Add a comment to an item's history."""
+    now = now or utcnow()
+    if not text.strip():
+        raise ValidationFailed({"comment": "Skriv en kommentar."})
+    if len(text) > 4000:
+        raise ValidationFailed({"comment": "Kommentaren får vara högst 4000 tecken."})
+    item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    item.comment(actor_id=actor.user_id, text_=text, now=now)
+    session.flush()
+    return item
+
+
+def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime, reason: str,
+               now: datetime | None = None) -> WorkItem:
+    """Move an open item's due time, with a reason."""
+    now = now or utcnow()
+    if not reason.strip():
+        raise ValidationFailed({"reason": "Ange varför tiden ändras."})
+    item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    if item.closed_at is not None:
+        raise TransitionError("Ett avslutat ärende kan inte få ny tid.")
+    item.change_due(actor_id=actor.user_id, due_at=due_at, reason=reason, now=now)
+    session.flush()
+    return item
+
+
+def items_for_ref(session: Session, *, ref_type: str, ref_id: int) -> list[WorkItem]:
+    """The work items that point at a record (for domain packages closing their items)."""
+    return list(session.scalars(select(WorkItem).where(
+        WorkItem.ref_type == ref_type, WorkItem.ref_id == ref_id).order_by(WorkItem.id)))

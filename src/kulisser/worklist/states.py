@@ -1,0 +1,154 @@
+"""The work item state machine: FHIR Task statuses and the operations that move them.
+
+Pure logic (no database), so every legal and illegal transition can be unit tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """FHIR Task statuses used for work items."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in-progress"
+    ON_HOLD = "on-hold"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class Priority(StrEnum):
+    """Work item priorities, most urgent first."""
+
+    ACUTE = "acute"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class Operation(StrEnum):
+    """What a user can do to a work item."""
+
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    HANDOVER = "handover"
+    START = "start"
+    HOLD = "hold"
+    RESUME = "resume"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+    ENTERED_IN_ERROR = "error"
+
+
+OPEN_STATUSES: tuple[Status, ...] = (
+    Status.REQUESTED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.ON_HOLD,
+)
+CLOSED_STATUSES: tuple[Status, ...] = (
+    Status.COMPLETED,
+    Status.CANCELLED,
+    Status.ENTERED_IN_ERROR,
+)
+PRIORITY_ORDER = {Priority.ACUTE: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+STATUS_LABELS = {
+    Status.REQUESTED: "Ny",
+    Status.ACCEPTED: "Mottagen",
+    Status.IN_PROGRESS: "Pågår",
+    Status.ON_HOLD: "Vilande",
+    Status.COMPLETED: "Klar",
+    Status.CANCELLED: "Makulerad",
+    Status.ENTERED_IN_ERROR: "Felregistrerad",
+}
+PRIORITY_LABELS = {
+    Priority.ACUTE: "Akut",
+    Priority.HIGH: "Hög",
+    Priority.NORMAL: "Normal",
+    Priority.LOW: "Låg",
+}
+OPERATION_LABELS = {
+    Operation.CLAIM: "Ta ärendet",
+    Operation.ASSIGN: "Tilldela",
+    Operation.HANDOVER: "Lämna över",
+    Operation.START: "Påbörja",
+    Operation.HOLD: "Vila",
+    Operation.RESUME: "Återuppta",
+    Operation.COMPLETE: "Klarmarkera",
+    Operation.CANCEL: "Makulera",
+    Operation.ENTERED_IN_ERROR: "Felregistrerad",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Which statuses an operation accepts, what it leads to, and whether it needs a reason."""
+
+    allowed_from: tuple[Status, ...]
+    to: Status | None  # None: the status is kept (or restored, for resume)
+    needs_reason: bool = False
+    needs_target: bool = False
+
+
+RULES: dict[Operation, Rule] = {
+    Operation.CLAIM: Rule((Status.REQUESTED, Status.ACCEPTED, Status.ON_HOLD), Status.ACCEPTED),
+    Operation.ASSIGN: Rule((Status.REQUESTED,), None, needs_target=True),
+    Operation.HANDOVER: Rule(
+        (Status.ACCEPTED, Status.IN_PROGRESS, Status.ON_HOLD),
+        Status.REQUESTED,
+        needs_reason=True,
+        needs_target=True,
+    ),
+    Operation.START: Rule((Status.REQUESTED, Status.ACCEPTED), Status.IN_PROGRESS),
+    Operation.HOLD: Rule(
+        (Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.ON_HOLD, needs_reason=True
+    ),
+    Operation.RESUME: Rule((Status.ON_HOLD,), None),
+    Operation.COMPLETE: Rule(
+        (Status.REQUESTED, Status.ACCEPTED, Status.IN_PROGRESS), Status.COMPLETED
+    ),
+    Operation.CANCEL: Rule(OPEN_STATUSES, Status.CANCELLED, needs_reason=True),
+    Operation.ENTERED_IN_ERROR: Rule(
+        (*OPEN_STATUSES, Status.COMPLETED), Status.ENTERED_IN_ERROR, needs_reason=True
+    ),
+}
+
+
+class TransitionError(ValueError):
+    """An operation that the item's status does not allow; .message is Swedish."""
+
+    def __init__(self, message: str, *, code: str = "illegal_transition") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def check_transition(status: Status | str, operation: Operation | str, *, reason: str = "") -> Rule:
+    """Return the rule for an operation, or raise TransitionError with a Swedish message."""
+    op = Operation(operation)
+    current = Status(status)
+    rule = RULES[op]
+    if current not in rule.allowed_from:
+        raise TransitionError(
+            f"Det går inte att {OPERATION_LABELS[op].lower()} ett ärende med status "
+            f"”{STATUS_LABELS[current]}”."
+        )
+    if rule.needs_reason and not reason.strip():
+        raise TransitionError("Ange en orsak.", code="reason_required")
+    return rule
+
+
+def allowed_operations(status: Status | str) -> list[Operation]:
+    """The operations the status allows, in menu order."""
+    current = Status(status)
+    return [op for op, rule in RULES.items() if current in rule.allowed_from]
+
+
+def is_open(status: Status | str) -> bool:
+    """Whether the item still needs work."""
+    return Status(status) in OPEN_STATUSES
