@@ -13,3 +13,6 @@ __all__ = [
     "DeadlineRule", "EmergencyAccess", "Job", "LoginAttempt", "Patient", "PhoneMessage",
     "UnitMembership", "User", "UserSession", "WorkItem", "WorkItemEvent",
 ]
+
+# Kinds register themselves when their service module loads.
+import kulisser.reception.service  # noqa: E402,F401

@@ -1,0 +1,175 @@
+"""Command line: kulisser serve | migrate | demo | user add | token create | unit add | worker."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from kulisser.config import ConfigError, get_settings
+
+    try:
+        return get_settings()
+    except (ConfigError, ValueError) as exc:
+        sys.exit(f"kulisser: {exc}")
+
+
+def _database():  # type: ignore[no-untyped-def]
+    from kulisser.db import Database
+
+    return Database(_settings().database_url)
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    """Migrate the database to the newest schema."""
+    from kulisser import migrate
+
+    db = _database()
+    migrate.upgrade(db.engine)
+    print("Databasen är migrerad till senaste version.")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Serve the web application with uvicorn."""
+    import uvicorn
+
+    settings = _settings()
+    uvicorn.run("kulisser.app:create_app", factory=True, host=args.host or settings.host,
+                port=args.port or settings.port, proxy_headers=True, log_level="info",
+                workers=args.workers)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Migrate, seed demo data, print the logins and serve."""
+    os.environ.setdefault("KULISSER_MODE", "demo")
+    from kulisser import demo, migrate
+
+    settings = _settings()
+    if settings.mode != "demo":
+        sys.exit("kulisser demo: KULISSER_MODE must be 'demo' (demo accounts have known passwords).")
+    db = _database()
+    migrate.upgrade(db.engine)
+    with db.session() as session:
+        result = demo.seed(session)
+    print("\nKulisser demo" + (" (nya demodata skapade)" if result.created else ""))
+    print(f"  Öppna http://{settings.host}:{args.port or settings.port}/ och logga in som:")
+    for username, password, role in result.logins:
+        print(f"    {username:<14} {password:<16} ({role})")
+    print()
+    if not args.no_serve:
+        cmd_serve(args)
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    """Create a user in one or more units (by HSA-id); the password is asked for."""
+    from kulisser.staff import service as staff
+    from kulisser.staff.models import CareUnit
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(
+        "Lösenord: ")
+    db = _database()
+    with db.session() as session:
+        unit_ids = []
+        for hsa in args.unit:
+            unit = session.scalar(select(CareUnit).where(CareUnit.hsa_id == hsa))
+            if unit is None:
+                sys.exit(f"kulisser: okänd vårdenhet {hsa} (skapa den med 'kulisser unit add').")
+            unit_ids.append(unit.id)
+        try:
+            user = staff.create_user(session, username=args.username, full_name=args.name,
+                                     role=args.role, password=password, unit_ids=unit_ids,
+                                     hsa_id=args.hsa_id)
+        except staff.StaffError as exc:
+            sys.exit(f"kulisser: {exc.message}")
+        print(f"Användaren {user.username} ({user.role}) är skapad.")
+
+
+def cmd_unit_add(args: argparse.Namespace) -> None:
+    """Create a care unit."""
+    from kulisser.staff import service as staff
+
+    db = _database()
+    with db.session() as session:
+        unit = staff.create_unit(session, hsa_id=args.hsa_id, name=args.name)
+        print(f"Vårdenheten {unit.name} ({unit.hsa_id}) är skapad.")
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    """Create an API bearer token for a user and print it once."""
+    from kulisser.staff import service as staff
+    from kulisser.staff.models import User
+
+    db = _database()
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            sys.exit("kulisser: okänd användare.")
+        print(staff.create_api_token(session, user=user, label=args.label))
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run background jobs from the database until interrupted."""
+    from kulisser import models  # noqa: F401 - registers every task module
+    from kulisser.jobs import runner
+
+    db = _database()
+    print(f"Kulisser worker {runner.worker_name()} kör jobb (Ctrl-C avslutar).")
+    try:
+        count = runner.work(db, burst=args.burst)
+    except KeyboardInterrupt:
+        return
+    print(f"{count} jobb körda.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    p = argparse.ArgumentParser(prog="kulisser", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, fn in (("serve", cmd_serve), ("demo", cmd_demo)):
+        s = sub.add_parser(name, help=fn.__doc__)
+        s.add_argument("--host")
+        s.add_argument("--port", type=int)
+        s.add_argument("--workers", type=int, default=1)
+        if name == "demo":
+            s.add_argument("--no-serve", action="store_true", help="seed and exit")
+        s.set_defaults(fn=fn)
+    sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(fn=cmd_migrate)
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_cmd", required=True)
+    ua = user.add_parser("add", help=cmd_user_add.__doc__)
+    ua.add_argument("username")
+    ua.add_argument("--name", required=True)
+    ua.add_argument("--role", required=True, choices=["secretary", "clinician", "manager", "admin"])
+    ua.add_argument("--unit", required=True, action="append", help="HSA-id (repeatable)")
+    ua.add_argument("--hsa-id")
+    ua.add_argument("--password-stdin", action="store_true")
+    ua.set_defaults(fn=cmd_user_add)
+    unit = sub.add_parser("unit", help="manage care units").add_subparsers(dest="unit_cmd", required=True)
+    un = unit.add_parser("add", help=cmd_unit_add.__doc__)
+    un.add_argument("hsa_id")
+    un.add_argument("name")
+    un.set_defaults(fn=cmd_unit_add)
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd", required=True)
+    tc = token.add_parser("create", help=cmd_token_create.__doc__)
+    tc.add_argument("username")
+    tc.add_argument("--label", default="")
+    tc.set_defaults(fn=cmd_token_create)
+    w = sub.add_parser("worker", help=cmd_worker.__doc__)
+    w.add_argument("--burst", action="store_true", help="exit when no job is due")
+    w.set_defaults(fn=cmd_worker)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the `kulisser` command."""
+    args = build_parser().parse_args(argv)
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

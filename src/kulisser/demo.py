@@ -1,0 +1,130 @@
+"""Synthetic demo data: one clinic, six staff, 200 patients, 500 work items. No real people."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.db import utcnow
+from kulisser.identity import generate_personnummer
+from kulisser.patients.models import CareRelation, Patient
+from kulisser.reception import service as reception
+from kulisser.staff import service as staff
+from kulisser.staff.actor import Actor
+from kulisser.staff.models import CareUnit, Role, User
+from kulisser.worklist import service as worklist
+from kulisser.worklist.states import Priority
+
+DEMO_PASSWORD = "demo-losenord"  # noqa: S105 - demo mode only
+UNIT_HSA = "SE2321000016-DEMO1"
+OTHER_UNIT_HSA = "SE2321000016-DEMO2"
+STAFF = [
+    ("sekreterare", "Anna Lind", Role.SECRETARY),
+    ("sekreterare2", "Maja Ek", Role.SECRETARY),
+    ("sekreterare3", "Sara Holm", Role.SECRETARY),
+    ("lakare", "Karl Berg", Role.CLINICIAN),
+    ("lakare2", "Lena Sund", Role.CLINICIAN),
+    ("chef", "Eva Nord", Role.MANAGER),
+]
+GIVEN = ["Astrid", "Bo", "Cecilia", "David", "Elin", "Fredrik", "Greta", "Hugo", "Ingrid", "Johan",
+         "Karin", "Lars", "Märta", "Nils", "Olivia", "Per", "Rut", "Sven", "Tova", "Ulf", "Vera",
+         "Åke", "Ebba", "Gösta", "Linnéa", "Oskar", "Siv", "Tage", "Yvonne", "Ölle"]
+FAMILY = ["Andersson", "Bergström", "Carlsson", "Dahl", "Ekström", "Forsberg", "Gustafsson",
+          "Hedlund", "Isaksson", "Johansson", "Karlsson", "Lundqvist", "Mattsson", "Nyström",
+          "Olofsson", "Pettersson", "Sjöberg", "Törnqvist", "Wallin", "Åberg", "Öberg", "Hägg"]
+STREETS = ["Storgatan", "Kyrkvägen", "Björkvägen", "Skolgatan", "Ängsvägen", "Åvägen"]
+TASKS = ["Skicka journalkopia till patienten", "Beställ tolk till besöket", "Uppdatera kontaktuppgifter",
+         "Påminn läkaren om osignerade anteckningar", "Boka om besök efter läkarens sjukdom",
+         "Kontrollera intyg inför utskrivning", "Skanna inkomna papper till journalen",
+         "Ta fram underlag till vårdplanering"]
+MESSAGES = ["Undrar över provsvar från förra veckan.", "Vill boka om sin tid.",
+            "Har frågor om sin medicin, ber läkaren ringa.", "Anhörig vill ha besked om remissen.",
+            "Kollega på vårdcentralen vill diskutera patienten.", "Har inte fått kallelse."]
+
+
+@dataclass
+class DemoResult:
+    """What the seed made, for the startup banner."""
+
+    created: bool
+    logins: list[tuple[str, str, str]]
+
+
+def _actor(user: User, unit_id: int) -> Actor:
+    return staff.make_actor(user, unit_id=unit_id)
+
+
+def seed(session: Session, *, rng: random.Random | None = None, now: datetime | None = None,
+         patients: int = 200, items: int = 500) -> DemoResult:
+    """Create the demo clinic once; running it again changes nothing."""
+    rng = rng or random.Random(20261123)
+    now = now or utcnow()
+    logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in STAFF]
+    if session.scalar(select(CareUnit).where(CareUnit.hsa_id == UNIT_HSA)) is not None:
+        return DemoResult(created=False, logins=logins)
+    unit = staff.create_unit(session, hsa_id=UNIT_HSA, name="Medicinmottagningen, Kulissernas sjukhus",
+                             address="Sjukhusvägen 1, 123 45 Kulisserstad", phone="010-123 45 00")
+    other = staff.create_unit(session, hsa_id=OTHER_UNIT_HSA, name="Ortopedmottagningen, Kulissernas sjukhus")
+    users = [staff.create_user(session, username=u, full_name=n, role=r, password=DEMO_PASSWORD,
+                               unit_ids=[unit.id]) for u, n, r in STAFF]
+    secretaries = [u for u in users if u.role == Role.SECRETARY]
+    seen: set[str] = set()
+    people: list[Patient] = []
+    while len(people) < patients + 10:
+        ident = generate_personnummer(rng, samordningsnummer=rng.random() < 0.03)
+        if ident.value in seen:
+            continue
+        seen.add(ident.value)
+        p = Patient(id_kind=ident.kind.value, id_value=ident.value,
+                    phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
+                    postal_code=f"{rng.randint(100, 989)} {rng.randint(10, 99)}", city="Kulisserstad",
+                    protected_identity=rng.random() < 0.02)
+        p.set_name(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY))
+        people.append(p)
+    session.add_all(people)
+    session.flush()
+    ours, theirs = people[:patients], people[patients:]
+    session.add_all([CareRelation(unit_id=unit.id, patient_id=p.id) for p in ours])
+    # Patients only the other unit cares for: opening them needs emergency access.
+    session.add_all([CareRelation(unit_id=other.id, patient_id=p.id) for p in theirs])
+    session.flush()
+    for n in range(items):
+        creator = rng.choice(users)
+        actor = _actor(creator, unit.id)
+        created = now - timedelta(hours=rng.uniform(0, 24 * 21))
+        priority = rng.choices(list(Priority), weights=[3, 15, 60, 22])[0].value
+        patient = rng.choice(ours)
+        if n % 2 == 0:
+            _msg, item = reception.take_message(session, actor=actor, now=created, data=reception.MessageData(
+                caller_name=patient.full_name if rng.random() < 0.7 else "Anhörig till " + patient.given_name,
+                caller_relation=rng.choice(["patient", "patient", "relative", "colleague"]),
+                phone=patient.phone, message=rng.choice(MESSAGES), priority=priority,
+                patient_id=patient.id))
+        else:
+            item = worklist.create_item(session, actor=actor, kind="task", title=rng.choice(TASKS),
+                                        priority=priority, now=created,
+                                        patient_id=patient.id if rng.random() < 0.85 else None)
+        roll = rng.random()
+        if roll < 0.35:
+            continue  # stays in the unit's queue
+        owner = rng.choice(secretaries)
+        t = created + timedelta(minutes=rng.randint(5, 600))
+        item.claim(actor_id=owner.id, now=min(t, now))
+        if roll < 0.55:
+            continue
+        if roll < 0.62:
+            item.hold(actor_id=owner.id, reason="Väntar på svar från läkaren", now=min(t, now))
+        elif roll < 0.68:
+            item.start(actor_id=owner.id, now=min(t, now))
+            item.comment(actor_id=owner.id, text_="Har sökt patienten en gång.", now=min(t, now))
+        elif roll < 0.97:
+            item.complete(actor_id=owner.id, now=min(t + timedelta(hours=rng.uniform(0.2, 30)), now))
+        else:
+            item.cancel(actor_id=owner.id, reason="Dubbelregistrerat", now=min(t, now))
+    session.flush()
+    return DemoResult(created=True, logins=logins)

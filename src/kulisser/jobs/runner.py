@@ -1,0 +1,167 @@
+"""The job interface and its runner: jobs take ids, live in the database, survive crashes.
+
+`defer()` stores a job in the caller's transaction, so a job exists exactly when the work
+that asked for it committed. Workers claim a job with a lease (locked_until); a worker that
+dies leaves the lease to run out, and another worker takes the job again. On PostgreSQL many
+workers on many machines share the table through SELECT ... FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from kulisser.db import Database, utcnow
+from kulisser.jobs.models import Job
+
+log = logging.getLogger("kulisser.jobs")
+TaskFn = Callable[..., None]
+_TASKS: dict[str, TaskFn] = {}
+
+
+def task(name: str) -> Callable[[TaskFn], TaskFn]:
+    """Register a job function under a stable name; it gets (session=..., **ids)."""
+
+    def wrap(fn: TaskFn) -> TaskFn:
+        _TASKS[name] = fn
+        return fn
+
+    return wrap
+
+
+def registered() -> dict[str, TaskFn]:
+    """The registered tasks by name."""
+    return dict(_TASKS)
+
+
+def defer(session: Session, name: str, *, dedupe_key: str | None = None,
+          run_after: datetime | None = None, max_attempts: int = 5, **args: Any) -> Job:
+    """Queue a job in the caller's transaction; a waiting job with the same key is reused."""
+    if name not in _TASKS:
+        raise KeyError(f"unknown task {name!r}")
+    if dedupe_key is not None:
+        existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key,
+                                                    Job.status.in_(("queued", "running"))))
+        if existing is not None:
+            return existing
+    job = Job(task=name, args=args, dedupe_key=dedupe_key, run_after=run_after or utcnow(),
+              max_attempts=max_attempts)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def worker_name() -> str:
+    """host:pid, written on the jobs a worker holds."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(db: Database, *, worker: str, lease_seconds: int = 600,
+          now: datetime | None = None) -> int | None:
+    """Take the next due job (or one whose worker's lease ran out); return its id."""
+    now = now or utcnow()
+    with db.session() as session:
+        stmt = (select(Job).where(
+            or_(Job.status == "queued",
+                (Job.status == "running") & (Job.locked_until < now)),
+            Job.run_after <= now).order_by(Job.run_after, Job.id).limit(1))
+        if db.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        job = session.scalar(stmt)
+        if job is None:
+            return None
+        job.status = "running"
+        job.attempts += 1
+        job.locked_by = worker
+        job.locked_until = now + timedelta(seconds=lease_seconds)
+        return job.id
+
+
+def run_job(db: Database, job_id: int) -> bool:
+    """Run one claimed job in its own transaction; record success, or schedule a retry."""
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status != "running":
+            return False
+        name, args, attempts, max_attempts = job.task, dict(job.args), job.attempts, job.max_attempts
+    fn = _TASKS.get(name)
+    error = None
+    if fn is None:
+        error = f"unknown task {name!r}"
+    else:
+        try:
+            with db.session() as session:
+                fn(session=session, **args)
+        except Exception as exc:  # a job failure is recorded, never lost
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("job %s (%s) failed: %s", job_id, name, type(exc).__name__)
+            log.debug("%s", traceback.format_exc())
+    with db.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        now = utcnow()
+        if error is None:
+            job.status, job.finished_at, job.last_error = "done", now, None
+        elif attempts >= max_attempts:
+            job.status, job.finished_at, job.last_error = "failed", now, error[:2000]
+        else:
+            job.status, job.last_error = "queued", error[:2000]
+            job.run_after = now + timedelta(seconds=min(600, 5 * 2 ** attempts))
+        job.locked_by = job.locked_until = None
+    return error is None
+
+
+def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: float = 1.0,
+         burst: bool = False) -> int:
+    """Run jobs until stopped (or, with burst, until none is due); return how many ran."""
+    stop = stop or threading.Event()
+    name = worker_name()
+    count = 0
+    while not stop.is_set():
+        job_id = claim(db, worker=name)
+        if job_id is None:
+            if burst:
+                break
+            stop.wait(poll_seconds)
+            continue
+        run_job(db, job_id)
+        count += 1
+    return count
+
+
+class EmbeddedRunner:
+    """Runs jobs in a thread of the web process (the default for a single machine)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        self.thread = threading.Thread(target=self._loop, name="kulisser-jobs", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                work(self.db, stop=self.stop)
+            except Exception:  # keep the thread alive across database hiccups
+                log.exception("job loop error")
+                time.sleep(2)
+
+    def shutdown(self) -> None:
+        """Stop after the current job."""
+        self.stop.set()
+        if self.thread:
+            self.thread.join(timeout=10)

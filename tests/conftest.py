@@ -1,0 +1,124 @@
+"""Test harness: one migrated database per run (SQLite or PostgreSQL), the app, clients.
+
+KULISSER_TEST_DATABASE=sqlite (default) or postgresql; for PostgreSQL, KULISSER_TEST_PG_URL
+points at a server where a throwaway database is created and dropped (make test does this).
+Tests do not share rows: each builds its own unit, staff and patients with the factories.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from kulisser import migrate
+from kulisser.app import create_app
+from kulisser.config import Settings
+from kulisser.db import Database
+from tests import factories
+from tests.factories import login_client
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def backend() -> str:
+    """Which database the suite runs on."""
+    return os.environ.get("KULISSER_TEST_DATABASE", "sqlite")
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get("KULISSER_TEST_PG_URL")
+    if not url:
+        raise RuntimeError("KULISSER_TEST_DATABASE=postgresql needs KULISSER_TEST_PG_URL (see Makefile)")
+    return url
+
+
+def fresh_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
+    """Create an empty database for this run and return its URL and a cleanup function."""
+    if backend() == "postgresql":
+        admin = make_url(_pg_admin_url())
+        dbname = f"kt_{re.sub(r'[^a-z0-9]', '', name.lower())[:20]}_{secrets.token_hex(4)}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+        url = admin.set(database=dbname).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+            engine.dispose()
+
+        return url, drop
+    path = tmp_dir / f"{name}.db"
+    return f"sqlite:///{path}", lambda: None
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The run's migrated database."""
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("db"), "suite")
+    db = Database(url)
+    migrate.upgrade(db.engine)
+    yield db
+    db.engine.dispose()
+    drop()  # type: ignore[operator]
+
+
+@pytest.fixture()
+def db(database: Database) -> Iterator[Session]:
+    """A session for arranging and checking; committed at the end of the test."""
+    with database.session() as session:
+        yield session
+
+
+def test_settings(url: str, **overrides: object) -> Settings:
+    """Settings for an app under test."""
+    values: dict[str, object] = {"mode": "test", "secret_key": TEST_SECRET, "database_url": url,
+                                 "cookie_secure": False, "jobs": "worker"}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def app(database: Database) -> FastAPI:
+    """The application on the run's database."""
+    return create_app(test_settings(database.url), database)
+
+
+@pytest.fixture()
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """An anonymous HTTP client."""
+    with TestClient(app, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture()
+def world(database: Database) -> factories.World:
+    """A unit of its own with a secretary, a clinician, a manager and patients."""
+    with database.session() as session:
+        return factories.make_world(session)
+
+
+@pytest.fixture()
+def secretary_client(app: FastAPI, database: Database, world: factories.World) -> Iterator[TestClient]:
+    """A client logged in as the world's secretary."""
+    with TestClient(app, base_url="http://testserver") as c:
+        login_client(c, database, world.secretary_id)
+        yield c
+
+
+@pytest.fixture()
+def manager_client(app: FastAPI, database: Database, world: factories.World) -> Iterator[TestClient]:
+    """A client logged in as the world's unit manager."""
+    with TestClient(app, base_url="http://testserver") as c:
+        login_client(c, database, world.manager_id)
+        yield c
