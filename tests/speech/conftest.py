@@ -11,10 +11,8 @@ import pytest
 from kulisser.speech import Recognizer, RecognizerSettings
 from kulisser.speech.synth import dictation, espeak_available, write_wav
 
-needs_espeak = pytest.mark.skipif(
-    not espeak_available(),
-    reason="espeak-ng is not installed (make test installs it: apt-get install espeak-ng)",
-)
+# Tests that need spoken audio skip (only) when espeak-ng is absent; make test installs it.
+NO_ESPEAK = "espeak-ng is not installed (make test installs it: apt-get install espeak-ng)"
 
 SpeakFactory = Callable[..., Path]
 
@@ -22,6 +20,8 @@ SpeakFactory = Callable[..., Path]
 @pytest.fixture(scope="session")
 def speak_wav(tmp_path_factory: pytest.TempPathFactory) -> SpeakFactory:
     """Return a factory that speaks sentences into a WAV file (cached per arguments)."""
+    if not espeak_available():
+        pytest.skip(NO_ESPEAK)
     cache: dict[tuple[object, ...], Path] = {}
     folder = tmp_path_factory.mktemp("spoken")
 

@@ -1,0 +1,56 @@
+# The two commands of the README: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint install dev-install system-deps serve worker migrate bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+
+dev-install: $(DEV_STAMP)
+
+## make demo: set up, migrate an SQLite file under var/, seed demo data, serve on :8000
+demo: $(STAMP)
+	KULISSER_MODE=demo $(BIN)/kulisser demo
+
+serve: $(STAMP)
+	$(BIN)/kulisser serve
+
+worker: $(STAMP)
+	$(BIN)/kulisser worker
+
+migrate: $(STAMP)
+	$(BIN)/kulisser migrate
+
+## make lint: ruff + mypy
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests benchmarks migrations
+	$(BIN)/mypy
+
+## system packages the tests need (Chromium, espeak-ng, PostgreSQL server, poppler)
+system-deps:
+	scripts/system-deps.sh
+
+## make test: everything a fresh machine needs, lint, then the suite on SQLite and PostgreSQL
+test: system-deps $(DEV_STAMP) lint
+	scripts/test.sh
+
+bench: $(DEV_STAMP)
+	scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
