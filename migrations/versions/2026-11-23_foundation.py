@@ -1,7 +1,7 @@
 """Foundation: staff, patients, access log, work items, phone messages, jobs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 18:45:15.563556
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import kulisser.db
-
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -233,7 +232,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_item'))
     )
     with op.batch_alter_table('work_item', schema=None) as batch_op:
-        batch_op.create_index('ix_work_item_open_owner_due', ['owner_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
+        batch_op.create_index('ix_work_item_open_owner_due', ['unit_id', 'owner_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_open_unit_due', ['unit_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_patient', ['patient_id', 'status'], unique=False)
         batch_op.create_index('ix_work_item_ref', ['ref_type', 'ref_id'], unique=False)

@@ -19,6 +19,7 @@ from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.templating import is_htmx, make_templates, render
+from kulisser.web.unit_of_work import CommitBeforeResponse
 from kulisser.worklist.states import TransitionError
 
 log = logging.getLogger("kulisser")
@@ -116,9 +117,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # Added last so it wraps everything: the commit happens before any byte is sent.
+    app.add_middleware(CommitBeforeResponse)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from kulisser import routes
+    from kulisser import models, routes  # models: every kind registers before routes load
+
+    assert models.Base is not None
 
     for router in routes.routers():
         app.include_router(router)

@@ -8,10 +8,16 @@ import os
 import sys
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
+if TYPE_CHECKING:
+    from kulisser.config import Settings
+    from kulisser.db import Database
 
-def _settings():  # type: ignore[no-untyped-def]
+
+def _settings() -> Settings:
     from kulisser.config import ConfigError, get_settings
 
     try:
@@ -20,7 +26,7 @@ def _settings():  # type: ignore[no-untyped-def]
         sys.exit(f"kulisser: {exc}")
 
 
-def _database():  # type: ignore[no-untyped-def]
+def _database() -> Database:
     from kulisser.db import Database
 
     return Database(_settings().database_url)

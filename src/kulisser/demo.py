@@ -80,7 +80,8 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
             continue
         seen.add(ident.value)
         p = Patient(id_kind=ident.kind.value, id_value=ident.value,
-                    phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                    phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} "
+                          f"{rng.randint(10, 99)}",
                     address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
                     postal_code=f"{rng.randint(100, 989)} {rng.randint(10, 99)}", city="Kulisserstad",
                     protected_identity=rng.random() < 0.02)
@@ -96,7 +97,8 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     for n in range(items):
         creator = rng.choice(users)
         actor = _actor(creator, unit.id)
-        created = now - timedelta(hours=rng.uniform(0, 24 * 21))
+        # Most work is recent; a tail of older items makes some overdue.
+        created = now - timedelta(hours=min(rng.expovariate(1 / 30), 24 * 21))
         priority = rng.choices(list(Priority), weights=[3, 15, 60, 22])[0].value
         patient = rng.choice(ours)
         if n % 2 == 0:

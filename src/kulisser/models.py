@@ -15,4 +15,4 @@ __all__ = [
 ]
 
 # Kinds register themselves when their service module loads.
-import kulisser.reception.service  # noqa: E402,F401
+import kulisser.reception.service  # noqa: F401

@@ -1,5 +1,59 @@
-"""Placeholder router (being written)."""
+"""The audit part of the JSON API: the access log and emergency accesses, for managers."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from kulisser.audit import followup, queries
+from kulisser.audit.schemas import (
+    AuditEventOut,
+    AuditEventPage,
+    EmergencyAccessOut,
+    EmergencyAccessPage,
+)
+from kulisser.web.deps import Ctx, manager
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+@router.get("/audit-events", response_model=AuditEventPage)
+def list_audit_events(
+    user_id: int | None = None,
+    patient_id: int | None = None,
+    identifier: str = Query("", max_length=40, description="Personnummer, samordningsnummer "
+                            "or a reservnummer on file"),
+    date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    date_to: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    outcome: Literal["allowed", "emergency", "denied"] | None = None,
+    action: str = Query("", max_length=20),
+    unreviewed: bool = False,
+    cursor: str = "",
+    limit: int = Query(100, ge=1, le=500),
+    ctx: Ctx = Depends(manager),
+) -> AuditEventPage:
+    """The access log of the caller's units, newest first, with cursor pagination."""
+    # Reading the log for review is the manager's task, not a care access: no audit rows here.
+    f = queries.resolve(ctx.db, queries.AuditFilter(
+        user_id=user_id, patient_id=patient_id, identifier=identifier.strip(),
+        date_from=date_from, date_to=date_to, outcome=outcome or "", action=action.strip(),
+        unreviewed=unreviewed, cursor=cursor, limit=limit))
+    page = queries.list_events(ctx.db, actor=ctx.actor, f=f)
+    return AuditEventPage(items=[AuditEventOut.from_row(r) for r in page.rows],
+                          next_cursor=page.next_cursor)
+
+
+@router.get("/emergency-accesses", response_model=EmergencyAccessPage)
+def list_emergency_accesses(
+    reviewed: bool | None = Query(None, description="false: awaiting follow-up; true: done"),
+    cursor: str = "",
+    limit: int = Query(100, ge=1, le=500),
+    ctx: Ctx = Depends(manager),
+) -> EmergencyAccessPage:
+    """Emergency accesses in the caller's units, newest first."""
+    rows, next_cursor = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=reviewed,
+                                                    cursor=cursor, limit=limit)
+    return EmergencyAccessPage(items=[EmergencyAccessOut.from_row(r) for r in rows],
+                               next_cursor=next_cursor)

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from kulisser.audit.models import AuditEvent, EmergencyAccess
+from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
+from kulisser.errors import NotFound, ValidationFailed
 from kulisser.patients.models import CareRelation
 from kulisser.staff.actor import Actor
 
@@ -157,4 +158,73 @@ def grant_emergency_access(
                                   object_type="patient", object_id=str(patient_id),
                                   outcome="emergency", reason=reason,
                                   emergency_access_id=grant.id)))
+    return grant
+
+
+# --- Log review (HSLF-FS 2016:40 4 kap 9 §): documented spot checks and follow-ups. ---
+
+REVIEW_COMMENT_MAX = 2000
+
+
+def _review_comment(text: str) -> str:
+    comment = text.strip()
+    if not comment:
+        raise ValidationFailed({"comment": "Skriv vad granskningen visade."})
+    if len(comment) > REVIEW_COMMENT_MAX:
+        raise ValidationFailed({"comment": f"Högst {REVIEW_COMMENT_MAX} tecken."})
+    return comment
+
+
+def sample_event_ids(sample: AuditSample) -> list[int]:
+    """The audit row ids a sample holds, in stored order."""
+    return [int(part) for part in sample.event_ids.split(",") if part.strip()]
+
+
+def record_sample(session: Session, *, actor: Actor, event_ids: list[int], criteria: str,
+                  now: datetime | None = None) -> AuditSample:
+    """Store a drawn spot-check sample: who drew it, when, on what criteria, which rows."""
+    if not event_ids:
+        raise ValidationFailed({"n": "Inga loggrader matchar urvalet."})
+    sample = AuditSample(drawn_by_id=actor.user_id, drawn_at=now or utcnow(), criteria=criteria,
+                         event_ids=",".join(str(i) for i in event_ids))
+    session.add(sample)
+    session.flush()
+    return sample
+
+
+def review_event(session: Session, *, actor: Actor, event_id: int, comment: str,
+                 sample_id: int | None = None, now: datetime | None = None) -> AuditReview:
+    """Document a manager's review of one audit row of their units (the row itself never changes)."""
+    event = session.get(AuditEvent, event_id)
+    if event is None or event.unit_id not in actor.unit_ids:
+        raise NotFound("Loggraden finns inte.")
+    if sample_id is not None:
+        sample = session.get(AuditSample, sample_id)
+        if sample is None or event_id not in sample_event_ids(sample):
+            raise NotFound("Stickprovet finns inte eller saknar loggraden.")
+    review = AuditReview(audit_event_id=event_id, reviewer_id=actor.user_id,
+                         reviewed_at=now or utcnow(), comment=_review_comment(comment),
+                         sample_id=sample_id)
+    session.add(review)
+    session.flush()
+    return review
+
+
+def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comment: str,
+                        now: datetime | None = None) -> EmergencyAccess:
+    """Record the manager's follow-up of an emergency access of their units (once only)."""
+    grant = session.get(EmergencyAccess, access_id)
+    if grant is None or grant.unit_id not in actor.unit_ids:
+        raise NotFound("Nödåtkomsten finns inte.")
+    text = _review_comment(comment)
+    # A conditional update, so two managers following up at once cannot overwrite each other.
+    done = session.execute(
+        update(EmergencyAccess)
+        .where(EmergencyAccess.id == access_id, EmergencyAccess.reviewed_at.is_(None))
+        .values(reviewed_at=now or utcnow(), reviewer_id=actor.user_id, review_comment=text)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        raise ValidationFailed({"comment": "Nödåtkomsten är redan uppföljd."})
+    session.refresh(grant)
     return grant

@@ -1,5 +1,260 @@
-"""Placeholder router (being written)."""
+"""Log review for unit managers: the access log, CSV export, spot checks, emergency follow-up.
 
-from fastapi import APIRouter
+PDL 4 kap 3 § and HSLF-FS 2016:40 4 kap 9 § ask that the access log be reviewed
+systematically and the review documented: random samples (AuditSample) with a comment per
+row (AuditReview), and a follow-up of every emergency access.
 
-router = APIRouter()
+These pages show patients' names and identity numbers, which is a read of patient data, and
+they deliberately write no audit rows: reviewing the log is the manager's assigned task, not
+an access in the patient's care, and logging each look at the log would fill it with rows
+about itself that the next look shows again. No route here changes or deletes an AuditEvent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from kulisser.audit import chart, followup, queries, samples
+from kulisser.audit import service as audit
+from kulisser.audit.queries import ACTIONS, OUTCOMES, TZ, AuditFilter, LogRow
+from kulisser.db import Database
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+from kulisser.staff.actor import Actor
+from kulisser.staff.models import ROLE_LABELS
+from kulisser.web.deps import Ctx, manager
+from kulisser.web.templating import is_htmx, render
+
+router = APIRouter(include_in_schema=False)
+
+FILTER_FIELDS = ("user_id", "identifier", "date_from", "date_to", "outcome", "action",
+                 "unreviewed")
+CSV_HEADER = [_("Tid"), _("Användarnamn"), _("Namn"), _("Roll"), _("Vårdenhet"), _("Patient"),
+              _("Identitetsnummer"), _("Åtgärd"), _("Objekttyp"), _("Objekt-id"), _("Utfall"),
+              _("Skäl"), _("Granskad")]
+# Cells a spreadsheet would run as a formula (OWASP CSV injection): prefix with a quote.
+CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+ROLE_NAMES = {str(role): label for role, label in ROLE_LABELS.items()}
+
+
+def _labels() -> dict[str, object]:
+    return {"outcome_labels": OUTCOMES, "action_labels": ACTIONS,
+            "role_labels": ROLE_NAMES, "nav": "audit"}
+
+
+def _url(path: str, f: AuditFilter, **changes: object) -> str:
+    params = f.as_params(**changes)
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
+              extra_errors: dict[str, str] | None = None, n: str = "",
+              status: int = 200) -> Response:
+    db, actor = ctx.db, ctx.actor
+    f: AuditFilter | None
+    try:
+        f = queries.filter_from_params(db, params)
+        errors, values = {}, queries.form_values(db, f)
+    except ValidationFailed as exc:
+        f, errors, status = None, dict(exc.errors), 422
+        values = {k: params.get(k, "") for k in FILTER_FIELDS}  # the typed text, kept
+    errors.update(extra_errors or {})
+    actions = list(ACTIONS.items())
+    if values.get("action") and values["action"] not in ACTIONS:
+        actions.append((values["action"], values["action"]))
+    data: dict[str, object] = {
+        **_labels(), "errors": errors, "values": values, "f": f,
+        "n": n or str(samples.SAMPLE_DEFAULT), "sample_max": samples.SAMPLE_MAX,
+        "users": queries.staff_options(db, actor=actor), "outcomes": list(OUTCOMES.items()),
+        "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor)}
+    if f is not None:
+        page = queries.list_events(db, actor=actor, f=f)
+        data.update(page=page, filter_params=f.as_params(cursor=""),
+                    next_url=_url("/logg", f, cursor=page.next_cursor or "") if page.next_cursor
+                    else "", first_url=_url("/logg", f, cursor="") if f.cursor else "",
+                    csv_url=_url("/logg.csv", f, cursor=""))
+        if not is_htmx(request):
+            data.update(counts=queries.outcome_counts(db, actor=actor, f=f),
+                        count_urls={o: _url("/logg", f, cursor="", outcome=o) for o in OUTCOMES},
+                        chart=chart.day_chart(db, actor=actor, f=f))
+    return render(request, "audit/log.html", data,
+                  partial="audit/_table.html" if f is not None else None, status_code=status)
+
+
+@router.get("/logg")
+def log_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """The access log of the manager's units: filters, counts, chart and rows, newest first."""
+    return _show_log(request, ctx, request.query_params)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_RISKY) else text
+
+
+def _csv_cells(r: LogRow) -> list[str]:
+    e, p = r.event, r.patient
+    cells = [e.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), e.username, r.user_name,
+             ROLE_NAMES.get(e.role, e.role), r.unit_name,
+             p.full_name if p else "", p.display_id if p else "",
+             ACTIONS.get(e.action, e.action), e.object_type, e.object_id,
+             OUTCOMES.get(e.outcome, e.outcome), e.reason,
+             _("Ja") if r.reviews else _("Nej")]
+    return [_cell(c) for c in cells]
+
+
+def _csv_chunks(database: Database, actor: Actor, f: AuditFilter) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+
+    def take() -> str:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text
+
+    writer.writerow(CSV_HEADER)
+    yield "\ufeff" + take()  # the BOM makes Excel read UTF-8
+    # A session of its own: the stream outlives the request's unit of work.
+    with database.session() as session:
+        for batch in queries.iter_events(session, actor=actor, f=f):
+            writer.writerows(_csv_cells(r) for r in batch)
+            yield take()
+
+
+@router.get("/logg.csv")
+def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """The filtered log as CSV for Swedish Excel (semicolons, UTF-8 with BOM), streamed."""
+    f = replace(queries.filter_from_params(ctx.db, request.query_params), cursor="")
+    name = f"kulisser-logg-{datetime.now(TZ).date().isoformat()}.csv"
+    return StreamingResponse(_csv_chunks(request.app.state.db, ctx.actor, f),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/logg/stickprov")
+def samples_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """Earlier spot-check samples: who drew them, when, on what criteria, how far reviewed."""
+    return render(request, "audit/samples.html",
+                  {**_labels(), "samples": samples.list_samples(ctx.db, actor=ctx.actor)})
+
+
+@router.post("/logg/stickprov")
+def draw_sample(
+    request: Request,
+    n: str = Form(""),
+    user_id: str = Form(""),
+    patient_id: str = Form(""),
+    identifier: str = Form(""),
+    date_from: str = Form(""),
+    date_to: str = Form(""),
+    outcome: str = Form(""),
+    action: str = Form(""),
+    unreviewed: str = Form(""),
+    ctx: Ctx = Depends(manager),
+) -> Response:
+    """Draw N random rows from the current filter and store them as a documented sample."""
+    params = {"user_id": user_id, "patient_id": patient_id, "identifier": identifier,
+              "date_from": date_from, "date_to": date_to, "outcome": outcome, "action": action,
+              "unreviewed": unreviewed}
+    errors: dict[str, str] = {}
+    size = n.strip()
+    if not size.isdigit() or not 1 <= int(size) <= samples.SAMPLE_MAX:
+        errors["n"] = _("Ange ett antal mellan 1 och {m}.", m=samples.SAMPLE_MAX)
+    try:
+        f = queries.filter_from_params(ctx.db, params)
+    except ValidationFailed:
+        return _show_log(request, ctx, params, extra_errors=errors, n=n, status=422)
+    if not errors:
+        ids = samples.draw_ids(ctx.db, actor=ctx.actor, f=f, n=int(size))
+        if ids:
+            matched = queries.count_events(ctx.db, actor=ctx.actor, f=f)
+            criteria = samples.describe(ctx.db, actor=ctx.actor, f=f, drawn=len(ids),
+                                        matched=matched)
+            sample = audit.record_sample(ctx.db, actor=ctx.actor, event_ids=sorted(ids),
+                                         criteria=criteria)
+            return RedirectResponse(f"/logg/stickprov/{sample.id}", status_code=303)
+        errors["n"] = _("Inga loggrader matchar urvalet.")
+    return _show_log(request, ctx, params, extra_errors=errors, n=n, status=422)
+
+
+def _show_sample(request: Request, ctx: Ctx, sample_id: int, *, errors: dict[int, str] | None = None,
+                 typed: dict[int, str] | None = None, status: int = 200) -> Response:
+    summary, rows = samples.get_sample(ctx.db, actor=ctx.actor, sample_id=sample_id)
+    return render(request, "audit/sample.html",
+                  {**_labels(), "summary": summary, "sample_rows": rows, "row_errors": errors or {},
+                   "typed": typed or {}}, status_code=status)
+
+
+@router.get("/logg/stickprov/{sample_id:int}")
+def sample_page(request: Request, sample_id: int, ctx: Ctx = Depends(manager)) -> Response:
+    """A sample's rows, each with its reviews and a form to document the review."""
+    return _show_sample(request, ctx, sample_id)
+
+
+def _show_emergency(request: Request, ctx: Ctx, *, errors: dict[int, str] | None = None,
+                    typed: dict[int, str] | None = None, status: int = 200) -> Response:
+    pending, _more = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=False,
+                                                 limit=1000)
+    done, _older = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=True, limit=50)
+    return render(request, "audit/emergency.html",
+                  {**_labels(), "pending": pending, "done": done, "row_errors": errors or {},
+                   "typed": typed or {}, "now": datetime.now(TZ)}, status_code=status)
+
+
+@router.get("/logg/nodatkomst")
+def emergency_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """Emergency accesses awaiting follow-up (until followed up), then those followed up."""
+    return _show_emergency(request, ctx)
+
+
+@router.post("/logg/nodatkomst/{access_id:int}/granska")
+def emergency_follow_up(request: Request, access_id: int, comment: str = Form(""),
+                        ctx: Ctx = Depends(manager)) -> Response:
+    """Document the follow-up of one emergency access."""
+    try:
+        audit.follow_up_emergency(ctx.db, actor=ctx.actor, access_id=access_id, comment=comment)
+    except ValidationFailed as exc:
+        return _show_emergency(request, ctx, errors={access_id: exc.errors["comment"]},
+                               typed={access_id: comment}, status=422)
+    return RedirectResponse("/logg/nodatkomst", status_code=303)
+
+
+def _show_event(request: Request, ctx: Ctx, event_id: int, *, errors: dict[str, str] | None = None,
+                values: dict[str, str] | None = None, status: int = 200) -> Response:
+    row = queries.event_row(ctx.db, actor=ctx.actor, event_id=event_id)
+    return render(request, "audit/event.html",
+                  {**_labels(), "r": row, "errors": errors or {}, "values": values or {}},
+                  status_code=status)
+
+
+@router.get("/logg/{event_id:int}")
+def event_page(request: Request, event_id: int, ctx: Ctx = Depends(manager)) -> Response:
+    """One audit row with its reviews and the review form."""
+    return _show_event(request, ctx, event_id)
+
+
+@router.post("/logg/{event_id:int}/granska")
+def review_event(request: Request, event_id: int, comment: str = Form(""),
+                 sample_id: str = Form(""), ctx: Ctx = Depends(manager)) -> Response:
+    """Document the review of one audit row (from a sample when sample_id is given)."""
+    sid = int(sample_id) if sample_id.strip().isdigit() else None
+    try:
+        audit.review_event(ctx.db, actor=ctx.actor, event_id=event_id, comment=comment,
+                           sample_id=sid)
+    except ValidationFailed as exc:
+        if sid is not None:
+            return _show_sample(request, ctx, sid, errors={event_id: exc.errors["comment"]},
+                                typed={event_id: comment}, status=422)
+        return _show_event(request, ctx, event_id, errors=exc.errors,
+                           values={"comment": comment}, status=422)
+    target = f"/logg/stickprov/{sid}#e{event_id}" if sid is not None else f"/logg/{event_id}"
+    return RedirectResponse(target, status_code=303)

@@ -50,8 +50,10 @@ def defer(session: Session, name: str, *, dedupe_key: str | None = None,
     if name not in _TASKS:
         raise KeyError(f"unknown task {name!r}")
     if dedupe_key is not None:
+        # Only a job still waiting can absorb this request: a running one may already have
+        # read the record, so the change that asked for this run would go unseen.
         existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key,
-                                                    Job.status.in_(("queued", "running"))))
+                                                    Job.status == "queued"))
         if existing is not None:
             return existing
     job = Job(task=name, args=args, dedupe_key=dedupe_key, run_after=run_after or utcnow(),

@@ -1,5 +1,94 @@
-"""Placeholder router (being written)."""
+"""JSON API for patients: search, register, read, change, and emergency access."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Query
+
+from kulisser.audit import service as audit
+from kulisser.config import Settings
+from kulisser.errors import NotFound, ValidationFailed
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.patients.schemas import (
+    EmergencyAccessGranted,
+    EmergencyAccessIn,
+    PatientCreate,
+    PatientList,
+    PatientOut,
+    PatientUpdate,
+    auth_dependencies,
+    error_responses,
+)
+from kulisser.web.deps import Ctx, current, get_settings
+
+router = APIRouter(prefix="/api/v1", tags=["patients"], responses=error_responses(401),
+                   dependencies=auth_dependencies())
+
+
+@router.get("/patients", response_model=PatientList, summary="Search the unit's patients",
+            responses=error_responses(403, 422))
+def search_patients(
+    q: str = Query("", max_length=100,
+                   description="Identity number (10 or 12 digits, or part of one) or name words."),
+    limit: int = Query(20, ge=1, le=100),
+    ctx: Ctx = Depends(current),
+) -> PatientList:
+    """Patients with a care relation to the caller's unit; each one returned is logged."""
+    found = patients.find_patients(ctx.db, actor=ctx.actor, query=q, limit=limit)
+    return PatientList(items=[PatientOut.of(p) for p in found])
+
+
+@router.post("/patients", response_model=PatientOut, status_code=201, summary="Register a patient",
+             responses=error_responses(403, 422))
+def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> PatientOut:
+    """Register a patient and give the caller's unit a care relation.
+
+    A number that is already registered (by another unit) is not stored twice: the known
+    patient is returned, unchanged, and the unit gets its care relation.
+    """
+    data = patients.PatientData(**body.model_dump())
+    return PatientOut.of(patients.register_patient(ctx.db, actor=ctx.actor, data=data))
+
+
+@router.get("/patients/{patient_id}", response_model=PatientOut, summary="Read a patient",
+            responses=error_responses(403, 404, 422))
+def read_patient(patient_id: int, ctx: Ctx = Depends(current)) -> PatientOut:
+    """One patient, after the access check (which writes the audit row)."""
+    return PatientOut.of(patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id))
+
+
+@router.patch("/patients/{patient_id}", response_model=PatientOut, summary="Change a patient",
+              responses=error_responses(403, 404, 422))
+def update_patient(patient_id: int, body: PatientUpdate, ctx: Ctx = Depends(current)) -> PatientOut:
+    """Change name, contact details or protection; fields left out keep their values."""
+    # Read the stored values only to fill in the fields not given: update_patient does the
+    # access check (and its audit row) before anything is changed or answered.
+    stored = ctx.db.get(Patient, patient_id)
+    if stored is None:
+        raise NotFound("Patienten finns inte.")
+    data = patients.PatientData(
+        identifier=stored.id_value, id_kind=stored.id_kind, given_name=stored.given_name,
+        family_name=stored.family_name, address=stored.address, postal_code=stored.postal_code,
+        city=stored.city, phone=stored.phone, protected_identity=stored.protected_identity)
+    for key, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(data, key, value)
+    return PatientOut.of(patients.update_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,
+                                                 data=data))
+
+
+@router.post("/patients/{patient_id}/emergency-access", response_model=EmergencyAccessGranted,
+             status_code=201, summary="Grant emergency access (nödåtkomst)",
+             responses=error_responses(403, 404, 422))
+def emergency_access(patient_id: int, body: EmergencyAccessIn, ctx: Ctx = Depends(current),
+                     settings: Settings = Depends(get_settings)) -> EmergencyAccessGranted:
+    """Open a patient without a care relation, for a limited time, with a reason; logged."""
+    if ctx.db.get(Patient, patient_id) is None:
+        raise NotFound("Patienten finns inte.")
+    try:
+        grant = audit.grant_emergency_access(ctx.db, actor=ctx.actor, patient_id=patient_id,
+                                             reason=body.reason,
+                                             minutes=settings.emergency_access_minutes)
+    except ValueError as exc:
+        raise ValidationFailed({"reason": str(exc)}) from None
+    return EmergencyAccessGranted(id=grant.id, patient_id=grant.patient_id, reason=grant.reason,
+                              granted_at=grant.granted_at, expires_at=grant.expires_at)

@@ -133,6 +133,17 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str 
     return patient
 
 
+def open_patient(session: Session, *, actor: Actor, patient_id: int,
+                 action: str = "read") -> tuple[Patient, audit.Access]:
+    """Load a patient after the access check, also telling whether it was emergency access."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten finns inte.")
+    access = audit.check_access(session, actor=actor, patient_id=patient_id, action=action,
+                                object_type="patient", object_id=patient_id)
+    return patient, access
+
+
 def find_patients(session: Session, *, actor: Actor, query: str, limit: int = 20) -> list[Patient]:
     """Search patients with a care relation to the actor's unit, by identity number or name.
 

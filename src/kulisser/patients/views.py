@@ -1,5 +1,153 @@
-"""Placeholder router (being written)."""
+"""Patient pages: search, register, the patient page, edit, and emergency access (nödåtkomst)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from dataclasses import asdict, replace
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kulisser.audit import service as audit
+from kulisser.config import Settings
+from kulisser.db import utcnow
+from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.patients.service import PatientData
+from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.templating import render
+from kulisser.worklist.queries import deadline_flags, patient_items
+
+router = APIRouter(include_in_schema=False)
+
+SEARCH_LIMIT = 20
+ADDRESS_FIELDS = ("address", "postal_code", "city")
+
+
+def _patient_form(
+    identifier: str = Form(""),
+    id_kind: str = Form(""),
+    given_name: str = Form(""),
+    family_name: str = Form(""),
+    address: str = Form(""),
+    postal_code: str = Form(""),
+    city: str = Form(""),
+    phone: str = Form(""),
+    protected_identity: str = Form(""),
+) -> PatientData:
+    """The patient form as typed (an unticked checkbox is simply absent)."""
+    return PatientData(identifier=identifier, id_kind=id_kind, given_name=given_name,
+                       family_name=family_name, address=address, postal_code=postal_code,
+                       city=city, phone=phone, protected_identity=bool(protected_identity))
+
+
+def _values(data: PatientData, *, hide_address: bool) -> dict[str, object]:
+    """Values to show in the form again; a protected patient's address is never sent back."""
+    values = asdict(data)
+    if hide_address:
+        for name in ADDRESS_FIELDS:
+            values[name] = ""
+    return values
+
+
+def _form_page(request: Request, *, patient: Patient | None, values: dict[str, object],
+               errors: dict[str, str], status: int = 200) -> Response:
+    return render(request, "patients/form.html",
+                  {"nav": "patients", "patient": patient, "values": values, "errors": errors,
+                   "id_kinds": patients.id_kinds(),
+                   "address_hidden": bool(values.get("protected_identity"))
+                   or bool(patient is not None and patient.protected_identity)},
+                  status_code=status)
+
+
+@router.get("/patienter")
+def search(request: Request, q: str = "", ctx: Ctx = Depends(current)) -> Response:
+    """Search the unit's patients by identity number or name (htmx gets the result rows)."""
+    found = patients.find_patients(ctx.db, actor=ctx.actor, query=q, limit=SEARCH_LIMIT)
+    return render(request, "patients/search.html",
+                  {"nav": "patients", "q": q, "patients": found, "limit": SEARCH_LIMIT},
+                  partial="patients/_results.html")
+
+
+@router.get("/patienter/ny")
+def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+    """Show the empty registration form."""
+    return _form_page(request, patient=None, values={}, errors={})
+
+
+@router.post("/patienter/ny")
+def register(request: Request, data: PatientData = Depends(_patient_form),
+             ctx: Ctx = Depends(current)) -> Response:
+    """Register a patient (with a care relation for the user's unit) and open their page."""
+    values = _values(data, hide_address=data.protected_identity)
+    try:
+        patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data)
+    except ValidationFailed as exc:
+        return _form_page(request, patient=None, values=values, errors=exc.errors, status=422)
+    return RedirectResponse(f"/patienter/{patient.id}", status_code=303)
+
+
+@router.get("/patienter/{patient_id}")
+def patient_page(request: Request, patient_id: int, ctx: Ctx = Depends(current),
+                 settings: Settings = Depends(get_settings)) -> Response:
+    """The patient page: identity, contact details and every work item for the patient."""
+    patient, access = patients.open_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    open_items, closed_items = patient_items(ctx.db, patient_id=patient.id,
+                                             unit_ids=ctx.actor.unit_ids)
+    now = utcnow()
+    open_rows = [(item, *deadline_flags(item, now=now, due_soon_hours=settings.due_soon_hours))
+                 for item in open_items]
+    return render(request, "patients/patient.html",
+                  {"nav": "patients", "patient": patient, "emergency": access.emergency,
+                   "open_rows": open_rows, "closed_items": closed_items})
+
+
+@router.get("/patienter/{patient_id}/redigera")
+def edit_form(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """Show the edit form filled with the stored details (never a protected address)."""
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    data = PatientData(given_name=patient.given_name, family_name=patient.family_name,
+                       address=patient.address, postal_code=patient.postal_code, city=patient.city,
+                       phone=patient.phone, protected_identity=patient.protected_identity)
+    return _form_page(request, patient=patient,
+                      values=_values(data, hide_address=patient.protected_identity), errors={})
+
+
+@router.post("/patienter/{patient_id}/redigera")
+def edit(request: Request, patient_id: int, data: PatientData = Depends(_patient_form),
+         ctx: Ctx = Depends(current)) -> Response:
+    """Save a patient's name and contact details (the identity number is not changed here)."""
+    # Read without showing anything: update_patient below does the access check and audit row.
+    stored = ctx.db.get(Patient, patient_id)
+    if stored is None:
+        raise NotFound(_("Patienten finns inte."))
+    was_protected = stored.protected_identity
+    values = _values(data, hide_address=was_protected or data.protected_identity)
+    typed = replace(data, identifier="", id_kind="")
+    if was_protected and not any(getattr(data, f).strip() for f in ADDRESS_FIELDS):
+        # The form never shows a protected address, so empty fields mean "keep it".
+        typed.address, typed.postal_code, typed.city = stored.address, stored.postal_code, stored.city
+    try:
+        patients.update_patient(ctx.db, actor=ctx.actor, patient_id=patient_id, data=typed)
+    except ValidationFailed as exc:
+        return _form_page(request, patient=stored, values=values, errors=exc.errors, status=422)
+    return RedirectResponse(f"/patienter/{patient_id}", status_code=303)
+
+
+@router.post("/patienter/{patient_id}/nodatkomst")
+def emergency_access(request: Request, patient_id: int, reason: str = Form(""),
+                     ctx: Ctx = Depends(current),
+                     settings: Settings = Depends(get_settings)) -> Response:
+    """Grant time-limited emergency access with a reason, then open the patient page."""
+    if ctx.db.get(Patient, patient_id) is None:
+        raise NotFound(_("Patienten finns inte."))
+    try:
+        audit.grant_emergency_access(ctx.db, actor=ctx.actor, patient_id=patient_id, reason=reason,
+                                     minutes=settings.emergency_access_minutes)
+    except ValueError:
+        return render(request, "patients/emergency.html",
+                      {"patient_id": patient_id, "values": {"reason": reason},
+                       "errors": {"reason": _("Ange skälet till nödåtkomst (minst 5 tecken).")}},
+                      status_code=422)
+    return RedirectResponse(f"/patienter/{patient_id}", status_code=303)

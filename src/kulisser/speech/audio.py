@@ -214,9 +214,9 @@ def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[n
             good += 1
             for frame in frames:
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
         for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
+            chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
     # PyAV's resampler graph is only freed by the cycle collector (faster-whisper #390);
     # a worker that decodes all day would otherwise grow.
     del resampler

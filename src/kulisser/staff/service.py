@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -95,7 +96,7 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, *, column: object, value: str, since: datetime) -> int:
+def _recent_failures(session: Session, *, column: Any, value: str, since: datetime) -> int:
     return session.scalar(
         select(func.count()).select_from(LoginAttempt).where(
             column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
@@ -255,3 +256,10 @@ def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).tuples().all())
+
+
+def unit_choices(session: Session, *, unit_ids: tuple[int, ...]) -> tuple[tuple[int, str], ...]:
+    """(id, name) of the given units, by name, for the unit switcher."""
+    rows = session.execute(select(CareUnit.id, CareUnit.name).where(CareUnit.id.in_(unit_ids))
+                           .order_by(CareUnit.name)).tuples().all()
+    return tuple((uid, name) for uid, name in rows)

@@ -128,8 +128,8 @@ def password_change(
     token, row = staff.start_session(ctx.db, user=ctx.user)
     row.unit_id = ctx.actor.unit_id
     ctx.session_row = row
-    response = render(request, "staff/password.html", {"errors": {}, "done": True,
-                                                       "csrf_token": row.csrf_token})
+    ctx.csrf_token = row.csrf_token
+    response = render(request, "staff/password.html", {"errors": {}, "done": True})
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_max_hours * 3600)
     return response

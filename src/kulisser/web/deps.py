@@ -15,6 +15,7 @@ from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import User, UserSession
+from kulisser.web.unit_of_work import STATE_KEY
 
 SESSION_COOKIE = "kulisser_session"
 PRELOGIN_COOKIE = "kulisser_prelogin"
@@ -31,19 +32,21 @@ class CsrfFailed(Exception):
 
 def get_settings(request: Request) -> Settings:
     """The app's settings."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; commits once at the end, rolls back on error.
+    """One session per request; committed once as the response starts, rolled back on error.
 
     A denied access rolls the request's work back and stores the denied audit row alone.
     """
     database: Database = request.app.state.db
     session = database.sessions()
+    # CommitBeforeResponse commits this session as the response starts (see unit_of_work.py).
+    setattr(request.state, STATE_KEY, session)
     try:
         yield session
-        session.commit()
     except AccessDenied as denied:
         session.rollback()
         write_denied(session, denied)
@@ -69,11 +72,10 @@ class Ctx:
     user: User
     db: Session
     session_row: UserSession | None  # None when the API is called with a bearer token
-
-    @property
-    def csrf_token(self) -> str:
-        """The token every form of this session carries."""
-        return self.session_row.csrf_token if self.session_row else ""
+    # Plain copies, so error pages can render after the session was rolled back and closed.
+    csrf_token: str = ""
+    role_label: str = ""
+    units: tuple[tuple[int, str], ...] = ()
 
 
 def _load(request: Request, db: Session, settings: Settings) -> Ctx:
@@ -94,7 +96,8 @@ def _load(request: Request, db: Session, settings: Settings) -> Ctx:
         raise LoginRequired()
     row, user = found
     actor = staff.make_actor(user, unit_id=row.unit_id, ip=client_ip(request))
-    return Ctx(actor=actor, user=user, db=db, session_row=row)
+    return Ctx(actor=actor, user=user, db=db, session_row=row, csrf_token=row.csrf_token,
+               role_label=user.role_label, units=staff.unit_choices(db, unit_ids=actor.unit_ids))
 
 
 async def current(request: Request, db: Session = Depends(get_db),

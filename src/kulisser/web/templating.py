@@ -11,10 +11,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
-from sqlalchemy import select
 
 from kulisser.i18n import _
-from kulisser.staff.models import CareUnit
 from kulisser.worklist.kinds import kind_label
 from kulisser.worklist.states import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 
@@ -70,11 +68,9 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     ctx = getattr(request.state, "ctx", None)
     data: dict[str, Any] = {"request": request, "ctx": ctx,
                             "csrf_token": ctx.csrf_token if ctx else ""}
-    if ctx is not None and not is_htmx(request):
-        units = ctx.db.scalars(select(CareUnit).where(CareUnit.id.in_(ctx.actor.unit_ids))
-                               .order_by(CareUnit.name)).all()
-        data["unit_choices"] = units
-        data["unit_name"] = next((u.name for u in units if u.id == ctx.actor.unit_id), "")
+    if ctx is not None:
+        data["unit_choices"] = ctx.units
+        data["unit_name"] = next((name for uid, name in ctx.units if uid == ctx.actor.unit_id), "")
     data.update(context or {})
     name = partial if partial and is_htmx(request) else template
     return templates.TemplateResponse(request, name, data, status_code=status_code)

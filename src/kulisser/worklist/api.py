@@ -1,5 +1,327 @@
-"""Placeholder router (being written)."""
+"""JSON API for work items: the worklist, one item with its history, and every operation."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.config import Settings
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.patients.schemas import auth_dependencies, error_responses
+from kulisser.staff import service as staff
+from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.worklist import queries
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import all_kinds, get_kind, kind_label
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.schemas import (
+    AssignIn,
+    CommentIn,
+    DueIn,
+    HandoverIn,
+    KindOut,
+    OptionalReasonIn,
+    PatientRef,
+    PatientWorkItems,
+    PhoneMessageOut,
+    ReasonIn,
+    RecordRef,
+    UserRef,
+    WorkItemCreate,
+    WorkItemDetail,
+    WorkItemEventOut,
+    WorkItemOut,
+    WorkItemPage,
+)
+from kulisser.worklist.states import (
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+    Operation,
+    Priority,
+    Status,
+    TransitionError,
+    allowed_operations,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["work items"], responses=error_responses(401),
+                   dependencies=auth_dependencies())
+
+_ACT_ERRORS = error_responses(403, 404, 409, 422)
+
+
+# -- serialization -------------------------------------------------------------------------
+
+@contextmanager
+def _fields(**renamed: str) -> Iterator[None]:
+    """Report a service's field errors under the names this API's bodies use."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        raise ValidationFailed({renamed.get(k, k): v for k, v in exc.errors.items()}) from None
+
+
+def _phone_message(session: Session, item: WorkItem) -> PhoneMessageOut | None:
+    if item.ref_type != "phone_message" or item.ref_id is None:
+        return None
+    try:
+        load = get_kind(item.kind).load_ref
+    except KeyError:
+        return None
+    found = load(session, item.ref_id) if load else None
+    return PhoneMessageOut.model_validate(found) if found is not None else None
+
+
+def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
+          patients_by_id: dict[int, Patient] | None = None) -> list[WorkItemOut]:
+    """Serialize items (whose patients the caller has been allowed to see) with one query each
+    for owners and patients."""
+    now = utcnow()
+    names = staff.user_names(session, {i.owner_id for i in items if i.owner_id is not None})
+    if patients_by_id is None:
+        ids = {i.patient_id for i in items if i.patient_id is not None}
+        patients_by_id = ({p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))}
+                          if ids else {})
+    out = []
+    for item in items:
+        overdue, soon = queries.deadline_flags(item, now=now, due_soon_hours=due_soon_hours)
+        patient = patients_by_id.get(item.patient_id) if item.patient_id is not None else None
+        out.append(WorkItemOut(
+            id=item.id, kind=item.kind, kind_label=kind_label(item.kind), title=item.title,
+            description=item.description, priority=Priority(item.priority),
+            priority_label=PRIORITY_LABELS[Priority(item.priority)], status=Status(item.status),
+            status_label=STATUS_LABELS[Status(item.status)], due_at=item.due_at, overdue=overdue,
+            due_soon=soon,
+            owner=(UserRef(id=item.owner_id, name=names.get(item.owner_id, ""))
+                   if item.owner_id is not None else None),
+            unit_id=item.unit_id,
+            patient=(PatientRef(id=patient.id, name=patient.full_name, identifier=patient.display_id)
+                     if patient is not None else None),
+            ref=(RecordRef(type=item.ref_type, id=item.ref_id)
+                 if item.ref_type is not None and item.ref_id is not None else None),
+            phone_message=_phone_message(session, item),
+            allowed_operations=allowed_operations(item.status),
+            created_at=item.created_at, updated_at=item.updated_at, closed_at=item.closed_at))
+    return out
+
+
+def _detail(session: Session, item: WorkItem, *, due_soon_hours: int) -> WorkItemDetail:
+    (base,) = _outs(session, [item], due_soon_hours=due_soon_hours)
+    names = staff.user_names(session, {e.actor_id for e in item.events if e.actor_id is not None})
+    events = [WorkItemEventOut(
+        type=e.type, at=e.at,
+        actor=UserRef(id=e.actor_id, name=names.get(e.actor_id, "")) if e.actor_id is not None else None,
+        from_status=Status(e.from_status) if e.from_status else None,
+        to_status=Status(e.to_status) if e.to_status else None,
+        reason=e.reason, data=dict(e.data or {})) for e in item.events]
+    return WorkItemDetail(**base.model_dump(), events=events)
+
+
+def _act(ctx: Ctx, settings: Settings, item_id: int, operation: Operation, *, reason: str = "",
+         to_user_id: int | None = None) -> WorkItemDetail:
+    """Carry out one operation; a missing reason is bad input (422), a wrong status a conflict (409)."""
+    try:
+        item = worklist.perform(ctx.db, actor=ctx.actor, item_id=item_id, operation=operation,
+                                reason=reason, to_user_id=to_user_id)
+    except TransitionError as exc:
+        if exc.code == "reason_required":
+            raise ValidationFailed({"reason": exc.message}) from None
+        raise
+    return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
+
+
+# -- the worklist ------------------------------------------------------------------------------
+
+def _filter(
+    scope: queries.Scope = Query("mine_queue", description="mine_queue: mine and the unit's queue; "
+                                 "mine; queue: unassigned; unit: the whole unit."),
+    kind: str = Query("", description="A kind code (GET /api/v1/kinds); empty for all."),
+    status: str = Query("open", description="open, closed, all, or one status (requested, accepted, "
+                        "in-progress, on-hold, completed, cancelled, entered-in-error)."),
+    owner_id: int | None = Query(None),
+    unit_id: int | None = Query(None, description="One of the caller's units; default the current one."),
+    overdue: bool = Query(False, description="Only open items past their due time."),
+    q: str = Query("", max_length=100, description="Patient identity number or name."),
+) -> queries.WorklistFilter:
+    return queries.WorklistFilter(scope=scope, kind=kind, status=status, owner_id=owner_id,
+                                  unit_id=unit_id, overdue=overdue, q=q)
+
+
+@router.get("/kinds", response_model=list[KindOut], summary="Kinds of work items")
+def list_kinds(ctx: Ctx = Depends(current)) -> list[KindOut]:
+    """Every registered kind; only manual ones can be created with POST /api/v1/work-items."""
+    return [KindOut(code=k.code, label=k.label, label_plural=k.label_plural, manual=k.manual)
+            for k in all_kinds()]
+
+
+@router.get("/work-items", response_model=WorkItemPage, summary="The worklist",
+            responses=error_responses(422))
+def list_work_items(
+    f: queries.WorklistFilter = Depends(_filter),
+    cursor: str = Query("", description="next_cursor of the previous page."),
+    limit: int = Query(50, ge=1, le=200),
+    ctx: Ctx = Depends(current),
+    settings: Settings = Depends(get_settings),
+) -> WorkItemPage:
+    """One page of items in due order (keyset pagination); each patient shown is logged."""
+    page = queries.list_items(ctx.db, actor=ctx.actor, f=replace(f, cursor=cursor, limit=limit),
+                              due_soon_hours=settings.due_soon_hours)
+    shown = {r.patient.id: r.patient for r in page.rows if r.patient is not None}
+    items = _outs(ctx.db, [r.item for r in page.rows], due_soon_hours=settings.due_soon_hours,
+                  patients_by_id=shown)
+    return WorkItemPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get("/work-items/counts", response_model=dict[str, int], summary="Counts per kind",
+            responses=error_responses(422))
+def count_work_items(f: queries.WorklistFilter = Depends(_filter),
+                     ctx: Ctx = Depends(current)) -> dict[str, int]:
+    """How many items of each kind match the filter (the kind filter itself is ignored)."""
+    return queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
+
+
+@router.post("/work-items", response_model=WorkItemDetail, status_code=201,
+             summary="Create a work item", responses=error_responses(403, 422))
+def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
+                     settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Create an item of a manual kind in the caller's unit (other kinds come from their domain)."""
+    try:
+        spec = get_kind(body.kind)
+    except KeyError:
+        raise ValidationFailed({"kind": "Okänd ärendetyp."}) from None
+    if not spec.manual:
+        raise ValidationFailed({"kind": f"”{spec.label}” skapas i sin egen funktion, inte här."})
+    if body.patient_id is not None and ctx.db.get(Patient, body.patient_id) is None:
+        raise ValidationFailed({"patient_id": "Patienten finns inte."})
+    with _fields(to_user_id="owner_id"):
+        item = worklist.create_item(
+            ctx.db, actor=ctx.actor, kind=body.kind, title=body.title, priority=body.priority.value,
+            patient_id=body.patient_id, description=body.description, due_at=body.due_at,
+            owner_id=body.owner_id)
+    return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
+
+
+@router.get("/work-items/{item_id}", response_model=WorkItemDetail,
+            summary="A work item with its history", responses=error_responses(403, 404, 422))
+def read_work_item(item_id: int, ctx: Ctx = Depends(current),
+                   settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """One item of the caller's units, after the patient access check."""
+    item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
+    return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
+
+
+@router.get("/patients/{patient_id}/work-items", response_model=PatientWorkItems,
+            tags=["patients"], summary="A patient's work items",
+            responses=error_responses(403, 404, 422))
+def patient_work_items(patient_id: int, ctx: Ctx = Depends(current),
+                       settings: Settings = Depends(get_settings)) -> PatientWorkItems:
+    """The patient's open and closed items in the caller's units, after the access check."""
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    open_, closed = queries.patient_items(ctx.db, patient_id=patient_id, unit_ids=ctx.actor.unit_ids)
+    known = {patient.id: patient}
+    hours = settings.due_soon_hours
+    return PatientWorkItems(open=_outs(ctx.db, open_, due_soon_hours=hours, patients_by_id=known),
+                            closed=_outs(ctx.db, closed, due_soon_hours=hours, patients_by_id=known))
+
+
+# -- operations: one route each, so that OpenAPI lists them -----------------------------------
+
+@router.post("/work-items/{item_id}/claim", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Claim: take the item (from the queue or an on-hold pile)")
+def claim(item_id: int, ctx: Ctx = Depends(current),
+          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Become the owner; the status becomes accepted."""
+    return _act(ctx, settings, item_id, Operation.CLAIM)
+
+
+@router.post("/work-items/{item_id}/assign", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Assign a new item to a member of the unit")
+def assign(item_id: int, body: AssignIn, ctx: Ctx = Depends(current),
+           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Give a requested item to a named user; the status stays requested."""
+    return _act(ctx, settings, item_id, Operation.ASSIGN, to_user_id=body.to_user_id)
+
+
+@router.post("/work-items/{item_id}/handover", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Hand over to a colleague or to the unit's queue")
+def handover(item_id: int, body: HandoverIn, ctx: Ctx = Depends(current),
+             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Move responsibility (to_user_id null: the unit's queue) with a reason; the old owner loses it."""
+    return _act(ctx, settings, item_id, Operation.HANDOVER, reason=body.reason,
+                to_user_id=body.to_user_id)
+
+
+@router.post("/work-items/{item_id}/start", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Start work")
+def start(item_id: int, ctx: Ctx = Depends(current),
+          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """The status becomes in-progress; an unowned item becomes the caller's."""
+    return _act(ctx, settings, item_id, Operation.START)
+
+
+@router.post("/work-items/{item_id}/hold", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Put on hold, with a reason")
+def hold(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+         settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Wait for someone else; resume returns the item to where it was."""
+    return _act(ctx, settings, item_id, Operation.HOLD, reason=body.reason)
+
+
+@router.post("/work-items/{item_id}/resume", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Resume an item on hold")
+def resume(item_id: int, ctx: Ctx = Depends(current),
+           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Back to the status before the hold."""
+    return _act(ctx, settings, item_id, Operation.RESUME)
+
+
+@router.post("/work-items/{item_id}/complete", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Mark done")
+def complete(item_id: int, body: OptionalReasonIn | None = None, ctx: Ctx = Depends(current),
+             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """The status becomes completed; an optional note goes into the history."""
+    return _act(ctx, settings, item_id, Operation.COMPLETE, reason=body.reason if body else "")
+
+
+@router.post("/work-items/{item_id}/cancel", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Cancel, with a reason")
+def cancel(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """The item no longer needs doing."""
+    return _act(ctx, settings, item_id, Operation.CANCEL, reason=body.reason)
+
+
+@router.post("/work-items/{item_id}/error", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Mark entered in error, with a reason")
+def entered_in_error(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+                     settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """The item should never have existed."""
+    return _act(ctx, settings, item_id, Operation.ENTERED_IN_ERROR, reason=body.reason)
+
+
+@router.post("/work-items/{item_id}/comments", response_model=WorkItemDetail, status_code=201,
+             responses=error_responses(403, 404, 422), summary="Add a comment")
+def comment(item_id: int, body: CommentIn, ctx: Ctx = Depends(current),
+            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Append a comment to the item's history."""
+    with _fields(comment="text"):
+        item = worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=body.text)
+    return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
+
+
+@router.post("/work-items/{item_id}/due", response_model=WorkItemDetail, responses=_ACT_ERRORS,
+             summary="Move the due time, with a reason")
+def change_due(item_id: int, body: DueIn, ctx: Ctx = Depends(current),
+               settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+    """Set a new due time on an open item; the old one stays in the history."""
+    item = worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=body.due_at,
+                               reason=body.reason)
+    return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
+

@@ -24,9 +24,11 @@ class WorkItem(Base):
 
     __tablename__ = "work_item"
     __table_args__ = (
-        # The worklist's hot queries: my open items and the unit's open queue, by due time.
+        # The worklist's hot queries: my open items and the unit's open queue (owner NULL),
+        # each read in due order straight off this partial index.
         Index(
             "ix_work_item_open_owner_due",
+            "unit_id",
             "owner_id",
             "due_at",
             "id",
@@ -68,6 +70,12 @@ class WorkItem(Base):
     events: Mapped[list[WorkItemEvent]] = relationship(
         back_populates="work_item", order_by="WorkItemEvent.id", cascade="all, delete-orphan"
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The column default only applies at INSERT; a new item must be "requested" in memory
+        # too, or the "created" event and an assign before the first flush see status None.
+        kwargs.setdefault("status", Status.REQUESTED.value)
+        super().__init__(**kwargs)
 
     # -- domain methods: each checks the transition and records an event ---------------
 

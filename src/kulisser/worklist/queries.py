@@ -142,8 +142,9 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
             stmt = stmt.where(pat.id_value.contains(q.replace("-", "")))
         else:
             for term in q.lower().split():
-                stmt = stmt.where(or_(pat.search_name.startswith(term),
-                                      pat.search_name.contains(" " + term)))
+                # autoescape: a typed "%" or "_" is a character, not a LIKE wildcard.
+                stmt = stmt.where(or_(pat.search_name.startswith(term, autoescape=True),
+                                      pat.search_name.contains(" " + term, autoescape=True)))
     return stmt
 
 
@@ -190,11 +191,11 @@ def list_items(session: Session, *, actor: Actor, f: WorklistFilter,
     ids = [k[0] for k in keys]
     by_id: dict[int, tuple[WorkItem, Patient | None]] = {}
     if ids:
-        for item, patient in session.execute(
+        for item, pat in session.execute(
             select(WorkItem, Patient).outerjoin(Patient, Patient.id == WorkItem.patient_id)
             .where(WorkItem.id.in_(ids))
         ).tuples():
-            by_id[item.id] = (item, patient)
+            by_id[item.id] = (item, pat)
     rows = []
     for item_id in ids:
         item, patient = by_id[item_id]

@@ -51,10 +51,16 @@ def set_rule(session: Session, *, actor: Actor, kind: str, priority: str, hours:
     """Set (or with None, remove) the unit's own due-time rule for a kind and priority."""
     if not actor.is_manager:
         raise Forbidden("Endast enhetschef eller administratör kan ändra tidsregler.")
-    get_kind(kind)
-    Priority(priority)
+    # A form posts these as text: an unknown value is the user's error, not a server error.
+    errors: dict[str, str] = {}
+    if kind not in {spec.code for spec in all_kinds()}:
+        errors["kind"] = "Okänd ärendetyp."
+    if priority not in {p.value for p in Priority}:
+        errors["priority"] = "Okänd prioritet."
     if hours is not None and not 0 < hours <= 24 * 365:
-        raise ValidationFailed({"hours": "Ange ett antal timmar mellan 1 och 8760."})
+        errors["hours"] = "Ange ett antal timmar mellan 1 och 8760."
+    if errors:
+        raise ValidationFailed(errors)
     row = session.scalar(select(DeadlineRule).where(
         DeadlineRule.unit_id == actor.unit_id, DeadlineRule.kind == kind,
         DeadlineRule.priority == priority))

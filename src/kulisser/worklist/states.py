@@ -83,6 +83,19 @@ OPERATION_LABELS = {
     Operation.CANCEL: "Makulera",
     Operation.ENTERED_IN_ERROR: "Felregistrerad",
 }
+# The operation as a Swedish infinitive, for "Det går inte att ... ett ärende" (the button
+# labels above are not verbs that fit that sentence: "Ta ärendet", "Felregistrerad").
+_OPERATION_VERBS = {
+    Operation.CLAIM: "ta",
+    Operation.ASSIGN: "tilldela",
+    Operation.HANDOVER: "lämna över",
+    Operation.START: "påbörja",
+    Operation.HOLD: "pausa",
+    Operation.RESUME: "återuppta",
+    Operation.COMPLETE: "klarmarkera",
+    Operation.CANCEL: "makulera",
+    Operation.ENTERED_IN_ERROR: "felregistrera",
+}
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,7 @@ def check_transition(status: Status | str, operation: Operation | str, *, reason
     rule = RULES[op]
     if current not in rule.allowed_from:
         raise TransitionError(
-            f"Det går inte att {OPERATION_LABELS[op].lower()} ett ärende med status "
+            f"Det går inte att {_OPERATION_VERBS[op]} ett ärende med status "
             f"”{STATUS_LABELS[current]}”."
         )
     if rule.needs_reason and not reason.strip():

@@ -1,5 +1,290 @@
-"""Placeholder router (being written)."""
+"""The worklist pages: the list, an item with its history and actions, new task, due rules."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kulisser.config import Settings
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.staff import service as staff
+from kulisser.web.deps import Ctx, current, get_settings, manager
+from kulisser.web.templating import TZ, is_htmx, render
+from kulisser.worklist import queries
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import all_kinds, get_kind
+from kulisser.worklist.states import (
+    OPERATION_LABELS,
+    PRIORITY_LABELS,
+    Priority,
+    TransitionError,
+    allowed_operations,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def parse_local_datetime(value: str) -> datetime:
+    """A datetime-local form value (Swedish time) as an aware datetime; ValueError if bad."""
+    return datetime.fromisoformat(value.strip()).replace(tzinfo=TZ)
+
+
+@router.get("/arbetslista")
+def worklist_page(
+    request: Request,
+    scope: str = "mine_queue",
+    kind: str = "",
+    status: str = "open",
+    owner_id: str = "",
+    overdue: str = "",
+    q: str = "",
+    cursor: str = "",
+    ctx: Ctx = Depends(current),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """The worklist: my items and the unit's queue, filtered, sorted by due time."""
+    f = queries.WorklistFilter(scope=scope, kind=kind, status=status,
+                               owner_id=_int_or_none(owner_id), overdue=bool(overdue), q=q,
+                               cursor=cursor, limit=settings.page_size)
+    errors: dict[str, str] = {}
+    try:
+        page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
+        counts = queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
+    except ValidationFailed as exc:
+        errors = exc.errors
+        f = queries.WorklistFilter(q=q)
+        page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
+        counts = queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
+    names = staff.user_names(ctx.db, {r.item.owner_id for r in page.rows if r.item.owner_id})
+    context = {
+        "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
+        "kinds": all_kinds(), "scopes": queries.SCOPES, "statuses": queries.STATUS_FILTERS,
+        "members": staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id), "owner_names": names,
+        "errors": errors, "overdue_total": queries.overdue_count(ctx.db, actor=ctx.actor),
+    }
+    return render(request, "worklist/list.html", context, partial="worklist/_list.html",
+                  status_code=422 if errors else 200)
+
+
+def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "read"
+                  ) -> dict[str, Any]:
+    item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id, action=access)
+    spec = get_kind(item.kind)
+    ref = spec.load_ref(ctx.db, item.ref_id) if spec.load_ref and item.ref_id else None
+    patient = ctx.db.get(Patient, item.patient_id) if item.patient_id else None
+    actor_ids = {e.actor_id for e in item.events if e.actor_id}
+    owner_ids = {int(v) for e in item.events for k, v in e.data.items()
+                 if k in ("from_owner", "to_owner") and v}
+    names = staff.user_names(ctx.db, actor_ids | owner_ids | ({item.owner_id} if item.owner_id else set()))
+    overdue, soon = queries.deadline_flags(item, now=utcnow(),
+                                           due_soon_hours=settings.due_soon_hours)
+    return {"nav": "worklist", "item": item, "spec": spec, "ref": ref, "patient": patient,
+            "names": names, "overdue": overdue, "due_soon": soon,
+            "operations": allowed_operations(item.status), "op_labels": OPERATION_LABELS,
+            "members": staff.unit_members(ctx.db, unit_id=item.unit_id), "errors": {},
+            "values": {}}
+
+
+@router.get("/arenden/{item_id}")
+def item_page(request: Request, item_id: int, ctx: Ctx = Depends(current),
+              settings: Settings = Depends(get_settings)) -> Response:
+    """One work item: facts, the record it is about, actions and history."""
+    return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
+                  partial="worklist/_item_body.html")
+
+
+def _item_error(request: Request, ctx: Ctx, item_id: int, settings: Settings,
+                errors: dict[str, str], values: dict[str, str], status: int) -> Response:
+    # The failed change is rolled back, so the page shows the item as it still is.
+    ctx.db.rollback()
+    context = _item_context(ctx, item_id, settings)
+    context.update(errors=errors, values=values)
+    return render(request, "worklist/item.html", context, partial="worklist/_item_body.html",
+                  status_code=status)
+
+
+def _after_action(request: Request, ctx: Ctx, item_id: int, settings: Settings) -> Response:
+    if is_htmx(request):
+        return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
+                      partial="worklist/_item_body.html")
+    return RedirectResponse(f"/arenden/{item_id}", status_code=303)
+
+
+@router.post("/arenden/{item_id}/atgard/{operation}")
+def item_action(
+    request: Request,
+    item_id: int,
+    operation: str,
+    reason: str = Form(""),
+    to_user_id: str = Form(""),
+    back: str = Form(""),
+    ctx: Ctx = Depends(current),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Carry out an operation (claim, hand over, complete ...) on an item."""
+    try:
+        worklist.perform(ctx.db, actor=ctx.actor, item_id=item_id, operation=operation,
+                         reason=reason, to_user_id=_int_or_none(to_user_id))
+    except (TransitionError, ValidationFailed) as exc:
+        errors = exc.errors if isinstance(exc, ValidationFailed) else {operation: exc.message}
+        if isinstance(exc, ValidationFailed):
+            errors = {operation: " ".join(exc.errors.values())}
+        status = 409 if isinstance(exc, TransitionError) and exc.code == "illegal_transition" else 422
+        return _item_error(request, ctx, item_id, settings, errors,
+                           {"reason": reason, "op": operation, "to_user_id": to_user_id}, status)
+    if back == "list":
+        return RedirectResponse("/arbetslista", status_code=303)
+    return _after_action(request, ctx, item_id, settings)
+
+
+@router.post("/arenden/{item_id}/kommentar")
+def item_comment(request: Request, item_id: int, comment: str = Form(""),
+                 ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
+    """Add a comment to the item's history."""
+    try:
+        worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=comment)
+    except ValidationFailed as exc:
+        return _item_error(request, ctx, item_id, settings, exc.errors, {"comment": comment}, 422)
+    return _after_action(request, ctx, item_id, settings)
+
+
+@router.post("/arenden/{item_id}/forfallotid")
+def item_due(request: Request, item_id: int, due_at: str = Form(""), due_reason: str = Form(""),
+             ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
+    """Move the item's due time, with a reason."""
+    values = {"due_at": due_at, "due_reason": due_reason}
+    try:
+        when = parse_local_datetime(due_at)
+    except ValueError:
+        return _item_error(request, ctx, item_id, settings,
+                           {"due_at": "Ange datum och tid, t.ex. 2026-12-01 14:00."}, values, 422)
+    try:
+        worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=when, reason=due_reason)
+    except ValidationFailed as exc:
+        return _item_error(request, ctx, item_id, settings,
+                           {"due_reason": " ".join(exc.errors.values())}, values, 422)
+    except TransitionError as exc:
+        return _item_error(request, ctx, item_id, settings, {"due_at": exc.message}, values, 409)
+    return _after_action(request, ctx, item_id, settings)
+
+
+def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[str, str],
+              status: int = 200) -> Response:
+    patient = None
+    pid = _int_or_none(values.get("patient_id", ""))
+    if pid is not None:
+        patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
+    kinds = [(k.code, k.label) for k in all_kinds() if k.manual]
+    return render(request, "worklist/new.html", {
+        "nav": "worklist", "values": values, "errors": errors, "patient": patient,
+        "kinds": kinds, "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
+        "members": [(str(u.id), u.full_name) for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
+    }, status_code=status)
+
+
+@router.get("/arbetslista/ny")
+def new_item_form(request: Request, patient_id: str = Query(""),
+                  ctx: Ctx = Depends(current)) -> Response:
+    """The form for a new task."""
+    return _new_form(request, ctx, {"patient_id": patient_id, "priority": "normal",
+                                    "kind": "task"}, {})
+
+
+@router.post("/arbetslista/ny")
+def new_item(
+    request: Request,
+    kind: str = Form("task"),
+    title: str = Form(""),
+    description: str = Form(""),
+    priority: str = Form("normal"),
+    due_at: str = Form(""),
+    owner_id: str = Form(""),
+    patient_id: str = Form(""),
+    identifier: str = Form(""),
+    ctx: Ctx = Depends(current),
+) -> Response:
+    """Create a task; bad input shows the form again with the typed values."""
+    values = {"kind": kind, "title": title, "description": description, "priority": priority,
+              "due_at": due_at, "owner_id": owner_id, "patient_id": patient_id,
+              "identifier": identifier}
+    errors: dict[str, str] = {}
+    pid = _int_or_none(patient_id)
+    if pid is None and identifier.strip():
+        found = patients.lookup_by_identifier(ctx.db, text=identifier)
+        if found is None:
+            try:
+                parse_identifier(identifier)
+                errors["identifier"] = "Ingen patient med det numret. Registrera patienten först."
+            except InvalidIdentifier as exc:
+                errors["identifier"] = exc.message
+        else:
+            pid = found.id
+    if kind not in {k.code for k in all_kinds() if k.manual}:
+        errors["kind"] = "Den här ärendetypen skapas inte för hand."
+    when = None
+    if due_at.strip():
+        try:
+            when = parse_local_datetime(due_at)
+        except ValueError:
+            errors["due_at"] = "Ange datum och tid, t.ex. 2026-12-01 14:00."
+    if not errors:
+        try:
+            item = worklist.create_item(ctx.db, actor=ctx.actor, kind=kind, title=title,
+                                        description=description, priority=priority, due_at=when,
+                                        owner_id=_int_or_none(owner_id), patient_id=pid)
+            return RedirectResponse(f"/arenden/{item.id}", status_code=303)
+        except ValidationFailed as exc:
+            errors = exc.errors
+    ctx.db.rollback()
+    return _new_form(request, ctx, values, errors, status=422)
+
+
+@router.get("/enhet/regler")
+def rules_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """The unit's due-time rules per kind and priority."""
+    return render(request, "worklist/rules.html", {
+        "nav": "rules", "rows": worklist.rule_table(ctx.db, unit_id=ctx.actor.unit_id),
+        "errors": {}, "saved": request.query_params.get("sparat") == "1"})
+
+
+@router.post("/enhet/regler")
+async def rules_save(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """Save the rule table: an empty or default value removes the unit's own rule."""
+    form = await request.form()
+    errors: dict[str, str] = {}
+    rows = worklist.rule_table(ctx.db, unit_id=ctx.actor.unit_id)
+    for row in rows:
+        key = f"h_{row['kind']}_{row['priority']}"
+        raw = str(form.get(key, "")).strip()
+        hours: int | None
+        if not raw or raw == str(row["default"]):
+            hours = None
+        elif raw.isdigit():
+            hours = int(raw)
+        else:
+            errors[key] = "Ange ett helt antal timmar."
+            continue
+        try:
+            worklist.set_rule(ctx.db, actor=ctx.actor, kind=str(row["kind"]),
+                              priority=str(row["priority"]), hours=hours)
+        except ValidationFailed as exc:
+            errors[key] = " ".join(exc.errors.values())
+    if errors:
+        ctx.db.rollback()
+        for row in rows:
+            row["hours"] = form.get(f"h_{row['kind']}_{row['priority']}", row["hours"])
+        return render(request, "worklist/rules.html", {"nav": "rules", "rows": rows,
+                                                       "errors": errors, "saved": False},
+                      status_code=422)
+    return RedirectResponse("/enhet/regler?sparat=1", status_code=303)

@@ -1,0 +1,1 @@
+"""Benchmarks: run each as a script (`.venv/bin/python benchmarks/<name>.py --help`)."""

@@ -1,0 +1,174 @@
+"""Pydantic models of the patient API, and the error bodies that every JSON route shares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Security
+from fastapi.security import APIKeyCookie, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from kulisser.identity import Identifier, IdKind, InvalidIdentifier
+from kulisser.patients.models import Patient
+from kulisser.web.deps import SESSION_COOKIE
+
+# ISO 8601 with an explicit offset ("+00:00"), the same on every API answer.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+class ApiError(BaseModel):
+    """An error answer: a machine code, a Swedish message, and for bad input one message per field."""
+
+    error: str = Field(description="validation, access_denied, csrf, forbidden, not_found, "
+                                   "unauthenticated, illegal_transition, reason_required ...",
+                       examples=["validation"])
+    detail: str = Field(description="A message for the user (Swedish).",
+                        examples=["Kontrollera uppgifterna."])
+    errors: dict[str, str] | None = Field(
+        None, description="For 422: field name -> Swedish message.",
+        examples=[{"identifier": "Kontrollsiffran stämmer inte."}])
+    patient_id: int | None = Field(None, description="For access_denied: the patient asked for.")
+    emergency_access: bool | None = Field(
+        None, description="For access_denied: emergency access (nödåtkomst) may be requested.")
+
+
+_ERRORS: dict[int, str] = {
+    401: "No session cookie and no bearer token, or an unknown or expired one (error=unauthenticated).",
+    403: "A cookie session without the X-CSRF-Token header on an unsafe method (error=csrf); or no "
+         "care relation with the patient (error=access_denied: the denial is logged, and "
+         "POST /api/v1/patients/{patient_id}/emergency-access may be used).",
+    404: "No such record, or one of a care unit the caller does not work in (error=not_found).",
+    409: "The operation is not allowed in the work item's current status (error=illegal_transition "
+         "and others; detail says why, in Swedish). Nothing was changed.",
+    422: "Bad input (error=validation): `errors` maps each field to a Swedish message. "
+         "Nothing was stored.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the listed error statuses, all with the ApiError body."""
+    return {code: {"model": ApiError, "description": _ERRORS[code]} for code in codes}
+
+
+# -- patients -------------------------------------------------------------------------------
+
+class PatientIdentifier(BaseModel):
+    """A patient's identifier with its FHIR system."""
+
+    kind: str = Field(examples=["personnummer"])
+    value: str = Field(description="Stored form: 12 digits for personnummer and samordningsnummer.",
+                       examples=["191212121212"])
+    system: str | None = Field(description="FHIR identifier system (HL7 Sweden).",
+                               examples=["http://electronichealth.se/identifier/personnummer"])
+    display: str = Field(description="As people write it.", examples=["19121212-1212"])
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientIdentifier:
+        """The identifier of a stored patient."""
+        try:
+            ident = Identifier(IdKind(patient.id_kind), patient.id_value)
+        except (InvalidIdentifier, ValueError):
+            return cls(kind=patient.id_kind, value=patient.id_value, system=None,
+                       display=patient.display_id)
+        return cls(kind=ident.kind.value, value=ident.value, system=ident.system,
+                   display=ident.formatted())
+
+
+class PatientOut(BaseModel):
+    """A patient. For protected identity (skyddad identitet) the address fields are null."""
+
+    id: int
+    identifier: PatientIdentifier
+    given_name: str
+    family_name: str
+    phone: str
+    protected_identity: bool
+    address: str | None = Field(None, description="null when protected_identity is true.")
+    postal_code: str | None = Field(None, description="null when protected_identity is true.")
+    city: str | None = Field(None, description="null when protected_identity is true.")
+
+    @classmethod
+    def of(cls, patient: Patient) -> PatientOut:
+        """Serialize a patient; the address never leaves for a protected identity."""
+        shown = not patient.protected_identity
+        return cls(id=patient.id, identifier=PatientIdentifier.of(patient),
+                   given_name=patient.given_name, family_name=patient.family_name,
+                   phone=patient.phone, protected_identity=patient.protected_identity,
+                   address=patient.address if shown else None,
+                   postal_code=patient.postal_code if shown else None,
+                   city=patient.city if shown else None)
+
+
+class PatientList(BaseModel):
+    """Search hits, each one logged as shown to the caller."""
+
+    items: list[PatientOut]
+
+
+class PatientCreate(BaseModel):
+    """A patient to register; checked by the service, which answers in Swedish per field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: str = Field(description="Personnummer or samordningsnummer (10 or 12 digits), or a "
+                                        "reservnummer together with id_kind=reservnummer.",
+                            examples=["19121212-1212"])
+    id_kind: str = Field("", description="Empty (detect from the number), personnummer, "
+                                         "samordningsnummer or reservnummer.")
+    given_name: str = Field(examples=["Tolvan"])
+    family_name: str = Field(examples=["Tolvansson"])
+    address: str = ""
+    postal_code: str = Field("", examples=["123 45"])
+    city: str = ""
+    phone: str = Field("", examples=["070-123 45 67"])
+    protected_identity: bool = False
+
+
+class PatientUpdate(BaseModel):
+    """A partial change: fields left out (or null) keep their values. The number cannot change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = None
+    family_name: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    protected_identity: bool | None = None
+
+
+class EmergencyAccessIn(BaseModel):
+    """Why the caller needs emergency access (nödåtkomst); at least 5 characters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(examples=["Patienten söker akut, journal behövs för bedömning."])
+
+
+class EmergencyAccessGranted(BaseModel):
+    """A granted emergency access, valid until expires_at and followed up by a manager."""
+
+    id: int
+    patient_id: int
+    reason: str
+    granted_at: Timestamp
+    expires_at: Timestamp
+
+
+def auth_dependencies() -> list[Any]:
+    """Router dependencies that only document the two ways in (kulisser.web.deps.current checks)."""
+    return [
+        Security(HTTPBearer(auto_error=False, scheme_name="bearer",
+                            description="A token from `kulisser token create USER`.")),
+        Security(APIKeyCookie(name=SESSION_COOKIE, auto_error=False, scheme_name="session",
+                              description="The browser's login session; unsafe methods must "
+                                          "also send the X-CSRF-Token header.")),
+    ]
