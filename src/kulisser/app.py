@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +19,7 @@ from kulisser.audit.service import AccessDenied
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.templating import is_htmx, make_templates, render
 from kulisser.web.unit_of_work import CommitBeforeResponse
@@ -96,8 +99,22 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the application; tests pass their own settings and database."""
     settings = settings or get_settings()
     database = database or Database(settings.database_url)
-    app = FastAPI(title="Kulisser", version="0.1.0", docs_url="/api/docs",
-                  openapi_url="/api/v1/openapi.json", redoc_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The embedded default: jobs run in a thread of this process; state is in the database,
+        # so a restart resumes them. With KULISSER_JOBS=worker, `kulisser worker` runs them.
+        runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
+        if runner:
+            runner.start()
+        yield
+        if runner:
+            runner.shutdown()
+
+    app = FastAPI(title="Kulisser", version="0.1.0", docs_url="/api/docs", lifespan=lifespan,
+                  openapi_url="/api/v1/openapi.json", redoc_url=None,
+                  description="Kulisser's JSON API: patients, work items and the access log. "
+                  "Authenticate with `Authorization: Bearer <token>` (`kulisser token create USER`) "
+                  "or a browser session plus the X-CSRF-Token header.")
     app.state.settings = settings
     app.state.db = database
     app.state.templates = make_templates()

@@ -52,16 +52,13 @@ def recognizer(tmp_path_factory: pytest.TempPathFactory) -> Recognizer:
 def _transcode(
     src: Path, dst: Path, *, codec: str, container: str | None = None,
     rate: int | None = None, options: dict[str, str] | None = None,
-    codec_options: dict[str, str] | None = None,
 ) -> Path:
     """Re-encode the first audio stream of src into dst with PyAV."""
     with av.open(str(src)) as source, av.open(
         str(dst), "w", format=container, options=options or {}
     ) as target:
         in_stream = source.streams.audio[0]
-        out_stream = target.add_stream(
-            codec, rate=rate or in_stream.rate, layout="mono", options=codec_options or {}
-        )
+        out_stream = target.add_stream(codec, rate=rate or in_stream.rate, layout="mono")
         for frame in source.decode(in_stream):
             frame.pts = None  # let the encoder's own resampler set the timing
             for packet in out_stream.encode(frame):

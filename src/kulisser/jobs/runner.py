@@ -16,9 +16,9 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database, utcnow
@@ -72,21 +72,26 @@ def claim(db: Database, *, worker: str, lease_seconds: int = 600,
           now: datetime | None = None) -> int | None:
     """Take the next due job (or one whose worker's lease ran out); return its id."""
     now = now or utcnow()
-    with db.session() as session:
-        stmt = (select(Job).where(
-            or_(Job.status == "queued",
-                (Job.status == "running") & (Job.locked_until < now)),
-            Job.run_after <= now).order_by(Job.run_after, Job.id).limit(1))
-        if db.is_postgres:
-            stmt = stmt.with_for_update(skip_locked=True)
-        job = session.scalar(stmt)
-        if job is None:
-            return None
-        job.status = "running"
-        job.attempts += 1
-        job.locked_by = worker
-        job.locked_until = now + timedelta(seconds=lease_seconds)
-        return job.id
+    due = (or_(Job.status == "queued", (Job.status == "running") & (Job.locked_until < now)),
+           Job.run_after <= now)
+    for _ in range(100):
+        with db.session() as session:
+            stmt = select(Job.id).where(*due).order_by(Job.run_after, Job.id).limit(1)
+            if db.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            job_id = session.scalar(stmt)
+            if job_id is None:
+                return None
+            # The update checks the condition again: SQLite cannot lock the row, and two
+            # workers that saw the same job must not both take it. The loser tries the next.
+            taken = session.execute(
+                update(Job).where(Job.id == job_id, *due).values(
+                    status="running", attempts=Job.attempts + 1, locked_by=worker,
+                    locked_until=now + timedelta(seconds=lease_seconds)),
+                execution_options={"synchronize_session": False})
+            if cast("CursorResult[Any]", taken).rowcount == 1:
+                return job_id
+    return None
 
 
 def run_job(db: Database, job_id: int) -> bool:

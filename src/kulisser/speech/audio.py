@@ -25,8 +25,9 @@ _WINDOW_S = 0.1
 # and files from a dictaphone's own format (DSS) must be exported by the user anyway.
 _FORMATS = frozenset({"wav", "w64", "mp3", "mov", "mp4", "m4a", "ogg", "matroska", "webm",
                       "flac", "aac"})
-_CODECS = frozenset({"mp3", "mp3float", "aac", "opus", "vorbis", "flac", "pcm_mulaw",
-                     "pcm_alaw"})
+# Plus any pcm_* codec, and the ADPCM that simple voice recorders write into WAV.
+_CODECS = frozenset({"mp3", "mp3float", "aac", "opus", "vorbis", "flac", "adpcm_ima_wav",
+                     "adpcm_ms"})
 _SUPPORTED_SV = "WAV, MP3, M4A (AAC), OGG/Opus, WebM eller FLAC"
 
 
