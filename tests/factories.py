@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -15,7 +16,7 @@ from kulisser.identity import generate_personnummer
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, Role, User
+from kulisser.staff.models import CareUnit, Role, UnitMembership, User
 from kulisser.web.deps import SESSION_COOKIE
 
 PASSWORD = "correct-horse-battery"
@@ -34,12 +35,22 @@ def make_unit(session: Session, name: str = "") -> CareUnit:
     return staff.create_unit(session, hsa_id=unique("SE2321000016-T"), name=name or unique("Enhet "))
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashing with argon2 costs ~50 ms on purpose; tests share one hash of PASSWORD.
+    return staff.hash_password(PASSWORD)
+
+
 def make_user(session: Session, unit: CareUnit | int, role: Role = Role.SECRETARY,
               full_name: str = "") -> User:
     """A user in a unit with the factories' password."""
     unit_id = unit if isinstance(unit, int) else unit.id
-    return staff.create_user(session, username=unique("u"), full_name=full_name or unique("Person "),
-                             role=role, password=PASSWORD, unit_ids=[unit_id])
+    user = User(username=unique("u"), full_name=full_name or unique("Person "), role=Role(role).value,
+                password_hash=_password_hash())
+    user.memberships = [UnitMembership(unit_id=unit_id)]
+    session.add(user)
+    session.flush()
+    return user
 
 
 def new_personnummer() -> str:

@@ -19,8 +19,7 @@ from kulisser.patients.models import CareRelation
 from kulisser.staff.models import Role, UnitMembership
 from kulisser.web.deps import get_db
 from kulisser.worklist.models import WorkItem
-from tests import factories
-from tests import conftest
+from tests import conftest, factories
 from tests.factories import World
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -77,7 +76,7 @@ def test_get_db_stores_the_denial_and_rolls_back_the_rest(database: Database, wo
     # Just enough of a Request for the dependency: the app's database and a per-request state.
     request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(db=database)),
                               state=SimpleNamespace())
-    gen = get_db(request)  # type: ignore[arg-type]
+    gen = get_db(request)
     session = next(gen)
     me = factories.actor(session, world.secretary_id)
     when = NOW + timedelta(seconds=2)

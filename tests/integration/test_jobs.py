@@ -6,6 +6,7 @@ over by other tests must not be taken (or leave theirs to be taken) here.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from kulisser.staff.models import CareUnit
 from tests.conftest import fresh_database_url
 
 CALLS: Counter[str] = Counter()
+_LOCK = threading.Lock()
 
 
 @runner.task("tests.jobs.count")
@@ -41,6 +43,13 @@ def flaky(*, session: Session, key: str, failures: int) -> None:
     session.flush()
     if CALLS[key] <= failures:
         raise RuntimeError(f"boom {CALLS[key]}")
+
+
+@runner.task("tests.jobs.tally")
+def tally(*, session: Session, key: str) -> None:
+    """Count the call (from many worker threads at once)."""
+    with _LOCK:
+        CALLS[key] += 1
 
 
 @pytest.fixture()
@@ -79,9 +88,8 @@ def test_a_job_exists_only_if_its_transaction_commits(jobdb: Database) -> None:
     with jobdb.session() as s:
         assert s.scalar(select(func.count()).select_from(Job)) == 0
     assert runner.work(jobdb, burst=True) == 0 and CALLS[k] == 0
-    with pytest.raises(KeyError):
-        with jobdb.session() as s:
-            runner.defer(s, "tests.jobs.no-such-task")
+    with pytest.raises(KeyError), jobdb.session() as s:
+        runner.defer(s, "tests.jobs.no-such-task")
 
 
 def test_defer_and_work_runs_it_once(jobdb: Database) -> None:
@@ -196,3 +204,29 @@ def test_running_a_finished_job_again_does_nothing(jobdb: Database) -> None:
     with jobdb.session() as s:
         queued = runner.defer(s, "tests.jobs.count", key=k).id
     assert runner.run_job(jobdb, queued) is False and CALLS[k] == 1
+
+
+def test_concurrent_workers_take_each_job_once(jobdb: Database) -> None:
+    keys = [key() for _ in range(120)]
+    with jobdb.session() as s:
+        for k in keys:
+            runner.defer(s, "tests.jobs.tally", key=k)
+    ran: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            ran.append(runner.work(jobdb, burst=True))
+        except BaseException as exc:  # surfaced below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and sum(ran) == len(keys)
+    assert sorted(CALLS[k] for k in keys) == [1] * len(keys)
+    with jobdb.session() as s:
+        assert set(s.scalars(select(Job.status))) == {"done"}
+        assert set(s.scalars(select(Job.attempts))) == {1}

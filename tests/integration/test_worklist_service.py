@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit.models import AuditEvent
 from kulisser.audit.service import AccessDenied
 from kulisser.errors import Forbidden, ValidationFailed
-from kulisser.identity import IdKind, Identifier
+from kulisser.identity import Identifier, IdKind
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import queries
@@ -38,7 +38,7 @@ def new(db: Session, actor: Actor, **kw: object) -> WorkItem:
     kw.setdefault("kind", "task")
     kw.setdefault("title", "Ring patienten")
     kw.setdefault("now", NOW)
-    return wl.create_item(db, actor=actor, **kw)  # type: ignore[arg-type]
+    return wl.create_item(db, actor=actor, **kw)
 
 
 def walk(db: Session, actor: Actor, f: WorklistFilter, now: datetime = NOW) -> list[int]:
@@ -154,7 +154,7 @@ def test_every_operation_records_its_event_with_the_actor(db: Session) -> None:
          "entered-in-error"),
     ]
     for i, (who, op, kw, *_rest) in enumerate(steps):
-        wl.perform(db, actor=who, item_id=item.id, operation=op, now=NOW + i * H, **kw)  # type: ignore[arg-type]
+        wl.perform(db, actor=who, item_id=item.id, operation=op, now=NOW + i * H, **kw)
     db.expire_all()
     got = db.get(WorkItem, item.id)
     assert got is not None and got.status == "entered-in-error"
@@ -224,7 +224,7 @@ def test_illegal_transitions_raise_and_change_nothing(db: Session) -> None:
                    ("complete", {}), ("cancel", {"reason": "x"}), ("assign", {"to_user_id": you.user_id}),
                    ("handover", {"reason": "x", "to_user_id": you.user_id})):
         with pytest.raises(TransitionError) as err:
-            wl.perform(db, actor=you, item_id=item.id, operation=op, now=NOW + 5 * H, **kw)  # type: ignore[arg-type]
+            wl.perform(db, actor=you, item_id=item.id, operation=op, now=NOW + 5 * H, **kw)
         assert err.value.message.startswith("Det går inte att")
     db.flush()
     db.expire_all()
@@ -250,7 +250,7 @@ def test_filters(db: Session) -> None:
     wl.perform(db, actor=me, item_id=later.id, operation="claim", now=NOW)
 
     def ids(**kw: object) -> list[int]:
-        return walk(db, me, WorklistFilter(scope="unit", **kw))  # type: ignore[arg-type]
+        return walk(db, me, WorklistFilter(scope="unit", **kw))
 
     assert ids() == [late.id, soon.id, later.id]  # open, by due time
     assert ids(status="closed") == [done.id]
@@ -353,7 +353,7 @@ def test_listing_logs_one_row_per_distinct_patient_shown(db: Session) -> None:
     logged = db.scalars(select(AuditEvent).where(AuditEvent.user_id == me.user_id,
                                                  AuditEvent.action == "list", AuditEvent.at == when))
     rows = list(logged)
-    assert sorted(r.patient_id for r in rows) == sorted([a, b])  # type: ignore[type-var]
+    assert sorted(r.patient_id for r in rows) == sorted([a, b])
     assert {(r.outcome, r.object_type, r.unit_id, r.username) for r in rows} == {
         ("allowed", "worklist", w.unit_id, me.username)}
 

@@ -34,9 +34,10 @@ ENGLISH = [
     "The patient presents with shortness of breath and fatigue.",
     "Heart sounds are regular and the lungs are clear on both sides.",
 ]
-# Measured 0 % on this control with espeak-ng 1.51 and Whisper base int8; Whisper's
-# spelling and a synthesizer change leave room, a broken pipeline does not.
-ENGLISH_WER_BOUND = 0.2
+# Measured 4.8 % (one word) on this control, 9.5 % with a pause between the sentences,
+# with espeak-ng 1.51 and Whisper base int8; the bound leaves room for another espeak
+# or CTranslate2 version, not for a broken pipeline (which scores near 100 %).
+ENGLISH_WER_BOUND = 0.25
 
 
 def _check_timeline(transcript: Transcript) -> None:

@@ -16,7 +16,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -92,7 +92,13 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
 @router.get("/logg")
 def log_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
     """The access log of the manager's units: filters, counts, chart and rows, newest first."""
-    return _show_log(request, ctx, request.query_params)
+    params = dict(request.query_params)
+    if "date_from" not in params and "date_to" not in params:
+        # A first visit reviews the last 30 days: counting a five-year log on every visit is
+        # slow and rarely wanted. A date field sent empty means "no limit".
+        start = datetime.now(TZ).date() - timedelta(days=chart.DEFAULT_DAYS - 1)
+        params["date_from"] = start.isoformat()
+    return _show_log(request, ctx, params)
 
 
 def _cell(value: object) -> str:

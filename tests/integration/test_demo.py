@@ -1,0 +1,153 @@
+"""The demo seed on a fresh database: the clinic, its patients and a lived-in worklist."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kulisser import demo, migrate
+from kulisser.db import Database
+from kulisser.identity import parse_identifier
+from kulisser.models import Base
+from kulisser.patients.models import CareRelation, Patient
+from kulisser.reception.models import PhoneMessage
+from kulisser.staff import service as staff
+from kulisser.staff.models import CareUnit, UnitMembership, User
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Priority
+from tests.conftest import fresh_database_url
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, demo.DemoResult]]:
+    """A fresh database, migrated and seeded once for this module."""
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("demo"), "demo")
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    with database.session() as s:
+        result = demo.seed(s, now=NOW)
+    yield database, result
+    database.engine.dispose()
+    drop()  # type: ignore[operator]
+
+
+@pytest.fixture()
+def s(seeded: tuple[Database, demo.DemoResult]) -> Iterator[Session]:
+    with seeded[0].session() as session:
+        yield session
+
+
+def unit(s: Session, hsa: str) -> CareUnit:
+    found = s.scalar(select(CareUnit).where(CareUnit.hsa_id == hsa))
+    assert found is not None
+    return found
+
+
+def count(s: Session, model: type[Base]) -> int:
+    return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_one_clinic_with_six_staff(seeded: tuple[Database, demo.DemoResult], s: Session) -> None:
+    _, result = seeded
+    assert result.created
+    clinic = unit(s, demo.UNIT_HSA)
+    assert count(s, CareUnit) == 2  # the clinic and the unit whose patients need emergency access
+    staff_rows = list(s.scalars(select(User).join(UnitMembership).where(
+        UnitMembership.unit_id == clinic.id)))
+    assert sorted(u.username for u in staff_rows) == sorted(u for u, _n, _r in demo.STAFF)
+    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 1}
+    assert count(s, User) == 6
+    assert sorted(login for login, _pw, _role in result.logins) == sorted(u.username for u in staff_rows)
+    user = staff.authenticate(s, username="sekreterare", password=demo.DEMO_PASSWORD, ip="127.0.0.1",
+                              max_failures=5, max_failures_per_ip=30, window_minutes=15, now=NOW)
+    assert user.full_name == "Anna Lind"
+
+
+def test_patients_and_care_relations(s: Session) -> None:
+    clinic, other = unit(s, demo.UNIT_HSA), unit(s, demo.OTHER_UNIT_HSA)
+    relations = Counter(s.execute(select(CareRelation.unit_id)).scalars())
+    assert relations == {clinic.id: 200, other.id: 10}
+    ours = set(s.scalars(select(CareRelation.patient_id).where(CareRelation.unit_id == clinic.id)))
+    theirs = set(s.scalars(select(CareRelation.patient_id).where(CareRelation.unit_id == other.id)))
+    assert len(ours) == 200 and len(theirs) == 10 and not ours & theirs
+    assert count(s, Patient) == 210
+    assert s.scalar(select(func.count()).select_from(CareRelation).where(
+        CareRelation.ended_at.is_not(None))) == 0
+
+
+def test_every_identifier_parses_as_valid(s: Session) -> None:
+    kinds: Counter[str] = Counter()
+    for p in s.scalars(select(Patient)):
+        ident = parse_identifier(p.id_value)
+        assert (ident.kind.value, ident.value) == (p.id_kind, p.id_value)
+        assert p.given_name and p.family_name and p.search_name == f"{p.family_name} {p.given_name}".lower()
+        kinds[p.id_kind] += 1
+    assert set(kinds) <= {"personnummer", "samordningsnummer"} and kinds["personnummer"] > 150
+    pairs = s.execute(select(Patient.id_kind, Patient.id_value)).all()
+    assert len(set(pairs)) == len(pairs) == 210
+
+
+def test_five_hundred_mixed_work_items(s: Session) -> None:
+    clinic = unit(s, demo.UNIT_HSA)
+    items = list(s.scalars(select(WorkItem)))
+    assert len(items) == 500 and {i.unit_id for i in items} == {clinic.id}
+    assert Counter(i.kind for i in items) == {"task": 250, "callback": 250}
+    assert count(s, PhoneMessage) == 250
+    assert all(i.ref_type == "phone_message" and i.ref_id for i in items if i.kind == "callback")
+    priorities = Counter(i.priority for i in items)
+    assert set(priorities) == {p.value for p in Priority} and priorities["normal"] > priorities["acute"]
+    ours = set(s.scalars(select(CareRelation.patient_id).where(CareRelation.unit_id == clinic.id)))
+    assert {i.patient_id for i in items if i.patient_id is not None} <= ours
+    statuses = Counter(i.status for i in items)
+    assert {"requested", "accepted", "in-progress", "on-hold", "completed", "cancelled"} <= set(statuses)
+    overdue_open = [i for i in items if i.status in OPEN_STATUSES and i.due_at < NOW]
+    not_yet_due = [i for i in items if i.status in OPEN_STATUSES and i.due_at >= NOW]
+    assert len(overdue_open) >= 20 and len(not_yet_due) >= 5
+    queue = [i for i in items if i.status == "requested" and i.owner_id is None]
+    assert len(queue) >= 50
+
+
+def test_items_have_a_consistent_history(s: Session) -> None:
+    secretaries = set(s.scalars(select(User.id).where(User.role == "secretary")))
+    closed = 0
+    for item in s.scalars(select(WorkItem)):
+        events = item.events
+        assert events[0].type == "created" and events[0].to_status == "requested"
+        times = [e.at for e in events]
+        assert times == sorted(times) and item.created_at == times[0] and times[-1] <= NOW
+        moves = [e for e in events if e.to_status]
+        assert moves[-1].to_status == item.status
+        for before, after in itertools.pairwise(moves):
+            assert after.from_status == before.to_status
+        if item.status in CLOSED_STATUSES:
+            closed += 1
+            assert item.closed_at == events[-1].at and item.owner_id in secretaries
+            assert any(e.type == "claimed" for e in events)
+            if item.status == "cancelled":
+                assert events[-1].reason
+        else:
+            assert item.closed_at is None
+        if item.status == "on-hold":
+            assert events[-1].reason and item.status_before_hold == "accepted"
+    assert closed >= 100
+
+
+def test_seeding_again_creates_nothing(seeded: tuple[Database, demo.DemoResult]) -> None:
+    database, _ = seeded
+    tables = list(Base.metadata.tables.values())
+    with database.session() as s:
+        before = {t.name: s.scalar(select(func.count()).select_from(t)) for t in tables}
+    with database.session() as s:
+        again = demo.seed(s, now=NOW)
+    assert not again.created and again.logins
+    with database.session() as s:
+        after = {t.name: s.scalar(select(func.count()).select_from(t)) for t in tables}
+    assert after == before and before["work_item"] == 500
