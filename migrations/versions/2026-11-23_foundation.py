@@ -114,12 +114,17 @@ def upgrade() -> None:
     op.create_table('audit_sample',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('drawn_by_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('drawn_at', kulisser.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('criteria', sa.Text(), nullable=False),
     sa.Column('event_ids', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['drawn_by_id'], ['app_user.id'], name=op.f('fk_audit_sample_drawn_by_id_app_user')),
+    sa.ForeignKeyConstraint(['unit_id'], ['care_unit.id'], name=op.f('fk_audit_sample_unit_id_care_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_sample'))
     )
+    with op.batch_alter_table('audit_sample', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_sample_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('care_relation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -261,6 +266,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
         batch_op.create_index('ix_audit_event_patient_at', ['patient_id', 'at'], unique=False)
         batch_op.create_index('ix_audit_event_user_at', ['user_id', 'at'], unique=False)
+        batch_op.create_index('ix_audit_event_unit_at', ['unit_id', 'at'], unique=False)
 
     op.create_table('work_item_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -347,6 +353,7 @@ def downgrade() -> None:
     op.drop_table('work_item_event')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_user_at')
+        batch_op.drop_index('ix_audit_event_unit_at')
         batch_op.drop_index('ix_audit_event_patient_at')
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
 
@@ -377,6 +384,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_care_relation_patient_id'))
 
     op.drop_table('care_relation')
+    with op.batch_alter_table('audit_sample', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_sample_unit_id'))
+
     op.drop_table('audit_sample')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,6 +27,7 @@ from kulisser.web.unit_of_work import CommitBeforeResponse
 from kulisser.worklist.states import TransitionError
 
 log = logging.getLogger("kulisser")
+access_log = logging.getLogger("kulisser.access")
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
@@ -121,7 +123,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
         response: Response = await call_next(request)
+        # Our own access log: the path only, never the query string (searches carry
+        # personnummer and names); uvicorn's own access log is turned off in `kulisser serve`.
+        access_log.info("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
+                        (time.perf_counter() - started) * 1000)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")

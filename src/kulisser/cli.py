@@ -7,7 +7,6 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -32,6 +31,18 @@ def _database() -> Database:
     return Database(_settings().database_url)
 
 
+# uvicorn's access log would write query strings (searches hold personnummer); Kulisser logs
+# method, path, status and time itself (logger "kulisser.access").
+_LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"out": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"kulisser": {"handlers": ["out"], "level": "INFO"},
+                "uvicorn": {"handlers": ["out"], "level": "INFO"}},
+}
+
+
 def cmd_migrate(_args: argparse.Namespace) -> None:
     """Migrate the database to the newest schema."""
     from kulisser import migrate
@@ -48,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = _settings()
     uvicorn.run("kulisser.app:create_app", factory=True, host=args.host or settings.host,
                 port=args.port or settings.port, proxy_headers=True, log_level="info",
-                workers=args.workers)
+                workers=args.workers, access_log=False, log_config=_LOG_CONFIG)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -17,6 +17,8 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_event_patient_at", "patient_id", "at"),
         Index("ix_audit_event_user_at", "user_id", "at"),
+        # The log review filters a unit's rows by time (counts, chart, samples).
+        Index("ix_audit_event_unit_at", "unit_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -56,6 +58,7 @@ class AuditSample(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     criteria: Mapped[str] = mapped_column(Text, default="")
     event_ids: Mapped[str] = mapped_column(Text)  # comma-separated audit_event ids

@@ -22,7 +22,7 @@ from kulisser.audit.service import sample_event_ids
 from kulisser.errors import NotFound
 from kulisser.i18n import _
 from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, UnitMembership, User
+from kulisser.staff.models import CareUnit, User
 
 SAMPLE_DEFAULT = 20
 SAMPLE_MAX = 200
@@ -70,9 +70,8 @@ class SampleSummary:
 
 
 def _visible_samples(actor: Actor) -> ColumnElement[bool]:
-    # A sample has no unit column: it belongs to the units its drawer works in.
-    return exists().where(UnitMembership.user_id == AuditSample.drawn_by_id,
-                          UnitMembership.unit_id.in_(actor.unit_ids))
+    # A sample belongs to the unit it was drawn for, whoever drew it (people change units).
+    return AuditSample.unit_id.in_(actor.unit_ids)
 
 
 def _sample_progress(session: Session, *, actor: Actor, sample: AuditSample) -> tuple[int, int]:
