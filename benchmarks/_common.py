@@ -144,6 +144,7 @@ class Probes:
 
     def __init__(self, engine: Any) -> None:
         self._stack: list[list[float]] = []  # per open probe: [child time, sql before]
+        self._top = 0.0  # time inside outermost probes during this request
         self._sql = 0.0
         self._statements = 0
         self._started: list[float] = []
@@ -181,6 +182,8 @@ class Probes:
             child, sql0 = probes._stack.pop()
             if probes._stack:
                 probes._stack[-1][0] += took
+            else:
+                probes._top += took
             rec = probes._current.setdefault(label, [0.0, 0.0, 0.0, 0.0])
             rec[0] += took
             rec[1] += took - child
@@ -210,18 +213,25 @@ class Probes:
     def begin(self) -> None:
         """Start one request."""
         self._current = {}
+        self._top = 0.0
         self._sql = 0.0
         self._statements = 0
         self._t0 = time.perf_counter()
 
     def end(self) -> None:
         """Finish one request and keep its figures."""
-        self._current["(whole request)"] = [time.perf_counter() - self._t0, 0.0, self._sql, 1.0]
+        whole = time.perf_counter() - self._t0
+        # Self time of the whole request: what no probe covered (middleware, routing, validation).
+        self._current["(whole request)"] = [whole, whole - self._top, self._sql, 1.0]
         self._current["(statements)"] = [float(self._statements)] * 4
         self.samples.append(self._current)
 
     def report(self) -> str:
-        """Median per request of each piece: inclusive ms, self ms, SQL ms inside, calls."""
+        """Median per request of each piece: inclusive ms, self ms, SQL ms inside, calls.
+
+        The whole request's self time is what no probe covered (middleware, routing, the
+        framework's validation and serialization, the ASGI transport).
+        """
         names: list[str] = []
         for sample in self.samples:
             names += [n for n in sample if n not in names and not n.startswith("(")]

@@ -234,6 +234,27 @@ def test_illegal_transitions_raise_and_change_nothing(db: Session) -> None:
     assert snapshot[:3] == ("completed", me.user_id, NOW + H)
 
 
+def test_due_change_and_comment_are_recorded(db: Session) -> None:
+    w = factories.make_world(db)
+    me, you, _ = actors(db, w)
+    item = new(db, me, patient_id=w.patient_ids[0], due_at=NOW + H)
+    wl.change_due(db, actor=you, item_id=item.id, due_at=NOW + 9 * H, reason="Patienten bortrest",
+                  now=NOW)
+    wl.add_comment(db, actor=me, item_id=item.id, text="Har ringt en gång", now=NOW + H)
+    assert item.due_at == NOW + 9 * H
+    assert [(e.type, e.actor_id, e.reason) for e in item.events[1:]] == [
+        ("due_changed", you.user_id, "Patienten bortrest"), ("commented", me.user_id, "Har ringt en gång")]
+    for bad in ({"reason": " "}, {"reason": "x", "due_at": datetime(2026, 12, 1)}):
+        with pytest.raises(ValidationFailed):
+            wl.change_due(db, actor=me, item_id=item.id, **{"due_at": NOW, **bad})
+    with pytest.raises(ValidationFailed):
+        wl.add_comment(db, actor=me, item_id=item.id, text="  ")
+    wl.perform(db, actor=me, item_id=item.id, operation="complete", now=NOW + 2 * H)
+    with pytest.raises(TransitionError):
+        wl.change_due(db, actor=me, item_id=item.id, due_at=NOW, reason="För sent")
+    assert item.due_at == NOW + 9 * H
+
+
 # -- the worklist queries ----------------------------------------------------------------
 
 

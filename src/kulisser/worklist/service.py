@@ -213,6 +213,8 @@ def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime
     now = now or utcnow()
     if not reason.strip():
         raise ValidationFailed({"reason": "Ange varför tiden ändras."})
+    if due_at.tzinfo is None:  # the column refuses naive times; say so instead of failing late
+        raise ValidationFailed({"due_at": "Ogiltig tidpunkt."})
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
     if item.closed_at is not None:
         raise TransitionError("Ett avslutat ärende kan inte få ny tid.")
