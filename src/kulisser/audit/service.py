@@ -143,7 +143,7 @@ def grant_emergency_access(
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) < 5:
-        raise ValueError("Ange skälet till nödåtkomst (minst 5 tecken).")
+        raise ValidationFailed({"reason": "Ange skälet till nödåtkomst (minst 5 tecken)."})
     grant = EmergencyAccess(
         user_id=actor.user_id,
         unit_id=actor.unit_id,

@@ -168,8 +168,9 @@ def find_patients(session: Session, *, actor: Actor, query: str, limit: int = 20
         stmt = stmt.where(Patient.id_value.contains(re.sub(r"\D", "", q)))
     else:
         terms = q.lower().split()
-        stmt = stmt.where(*[or_(Patient.search_name.startswith(t),
-                                Patient.search_name.contains(" " + t)) for t in terms])
+        # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
+        stmt = stmt.where(*[or_(Patient.search_name.startswith(t, autoescape=True),
+                                Patient.search_name.contains(" " + t, autoescape=True)) for t in terms])
     patients = list(session.scalars(stmt.order_by(Patient.search_name).limit(limit)))
     audit.log_listing(session, actor=actor, patient_ids=[p.id for p in patients],
                       object_type="patient_search")

@@ -23,14 +23,14 @@ RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague":
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 
 
-def _load(session: Session, ref_id: int) -> PhoneMessage | None:
-    return session.get(PhoneMessage, ref_id)
+def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
+    return {m.id: m for m in session.scalars(select(PhoneMessage).where(PhoneMessage.id.in_(ref_ids)))}
 
 
 CALLBACK = register(KindSpec(
     code="callback", label="Återuppringning", label_plural="Återuppringningar",
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
-    ref_type="phone_message", detail_template="reception/_callback_detail.html", load_ref=_load,
+    ref_type="phone_message", detail_template="reception/_callback_detail.html", load_refs=_load,
 ))
 
 

@@ -20,7 +20,7 @@ from kulisser.staff import service as staff
 from kulisser.web.deps import Ctx, current, get_settings
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import all_kinds, get_kind, kind_label
+from kulisser.worklist.kinds import all_kinds, get_kind, kind_label, refs_for
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.schemas import (
     AssignIn,
@@ -68,17 +68,6 @@ def _fields(**renamed: str) -> Iterator[None]:
         raise ValidationFailed({renamed.get(k, k): v for k, v in exc.errors.items()}) from None
 
 
-def _phone_message(session: Session, item: WorkItem) -> PhoneMessageOut | None:
-    if item.ref_type != "phone_message" or item.ref_id is None:
-        return None
-    try:
-        load = get_kind(item.kind).load_ref
-    except KeyError:
-        return None
-    found = load(session, item.ref_id) if load else None
-    return PhoneMessageOut.model_validate(found) if found is not None else None
-
-
 def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
           patients_by_id: dict[int, Patient] | None = None) -> list[WorkItemOut]:
     """Serialize items (whose patients the caller has been allowed to see) with one query each
@@ -89,8 +78,10 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
         ids = {i.patient_id for i in items if i.patient_id is not None}
         patients_by_id = ({p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))}
                           if ids else {})
+    refs = refs_for(session, items)
     out = []
     for item in items:
+        ref = refs.get(item.id)
         overdue, soon = queries.deadline_flags(item, now=now, due_soon_hours=due_soon_hours)
         patient = patients_by_id.get(item.patient_id) if item.patient_id is not None else None
         out.append(WorkItemOut(
@@ -106,7 +97,8 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
                      if patient is not None else None),
             ref=(RecordRef(type=item.ref_type, id=item.ref_id)
                  if item.ref_type is not None and item.ref_id is not None else None),
-            phone_message=_phone_message(session, item),
+            phone_message=(PhoneMessageOut.model_validate(ref)
+                           if item.ref_type == "phone_message" and ref is not None else None),
             allowed_operations=allowed_operations(item.status),
             created_at=item.created_at, updated_at=item.updated_at, closed_at=item.closed_at))
     return out

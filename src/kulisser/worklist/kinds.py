@@ -24,7 +24,8 @@ class KindSpec:
     # The record kind this item links to, and how the item page shows it.
     ref_type: str | None = None
     detail_template: str | None = None
-    load_ref: Callable[[Session, int], Any] | None = None
+    # Loads the linked records for many items in one query: ref ids -> records.
+    load_refs: Callable[[Session, list[int]], dict[int, Any]] | None = None
     # Whether users may create it by hand from the worklist's "new" form.
     manual: bool = False
 
@@ -46,6 +47,22 @@ def get_kind(code: str) -> KindSpec:
 def all_kinds() -> list[KindSpec]:
     """Every registered kind, in registration order."""
     return list(_REGISTRY.values())
+
+
+def refs_for(session: Session, items: list[Any]) -> dict[int, Any]:
+    """The linked record of each item (by item id), one query per kind."""
+    by_kind: dict[str, list[Any]] = {}
+    for item in items:
+        if item.ref_id is not None:
+            by_kind.setdefault(item.kind, []).append(item)
+    found: dict[int, Any] = {}
+    for code, group in by_kind.items():
+        spec = _REGISTRY.get(code)
+        if spec is None or spec.load_refs is None:
+            continue
+        records = spec.load_refs(session, sorted({i.ref_id for i in group}))
+        found.update({i.id: records[i.ref_id] for i in group if i.ref_id in records})
+    return found
 
 
 def kind_label(code: str) -> str:

@@ -19,7 +19,7 @@ from kulisser.web.deps import Ctx, current, get_settings, manager
 from kulisser.web.templating import TZ, is_htmx, render
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import all_kinds, get_kind
+from kulisser.worklist.kinds import all_kinds, get_kind, refs_for
 from kulisser.worklist.states import (
     OPERATION_LABELS,
     PRIORITY_LABELS,
@@ -81,7 +81,7 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
                   ) -> dict[str, Any]:
     item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id, action=access)
     spec = get_kind(item.kind)
-    ref = spec.load_ref(ctx.db, item.ref_id) if spec.load_ref and item.ref_id else None
+    ref = refs_for(ctx.db, [item]).get(item.id)
     patient = ctx.db.get(Patient, item.patient_id) if item.patient_id else None
     actor_ids = {e.actor_id for e in item.events if e.actor_id}
     owner_ids = {int(v) for e in item.events for k, v in e.data.items()
