@@ -19,7 +19,7 @@ from sqlalchemy import func, inspect, select
 from kulisser.app import create_app
 from kulisser.db import Database
 from kulisser.staff.models import ApiToken, CareUnit, UnitMembership, User
-from tests.conftest import fresh_database_url, test_settings
+from tests import conftest
 
 SECRET = secrets.token_urlsafe(36)
 PASSWORD = "ett-langt-losenord"
@@ -73,7 +73,7 @@ class Cli:
 
 @pytest.fixture()
 def cli(tmp_path: Path) -> Iterator[Cli]:
-    url, drop = fresh_database_url(tmp_path, "cli")
+    url, drop = conftest.fresh_database_url(tmp_path, "cli")
     yield Cli(url=url, cwd=tmp_path)
     drop()  # type: ignore[operator]
 
@@ -82,7 +82,7 @@ def _login(url: str, username: str, password: str) -> int:
     """Log in through the web app on the CLI's database; return the response status."""
     database = Database(url)
     try:
-        with TestClient(create_app(test_settings(url), database)) as client:
+        with TestClient(create_app(conftest.test_settings(url), database)) as client:
             page = client.get("/login")
             token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
             assert token
@@ -157,7 +157,7 @@ def test_token_create_prints_a_working_bearer_token(cli: Cli) -> None:
     assert cli.count(ApiToken) == 1
     database = Database(cli.url)
     try:
-        with TestClient(create_app(test_settings(cli.url), database)) as client:
+        with TestClient(create_app(conftest.test_settings(cli.url), database)) as client:
             ok = client.get("/api/v1/work-items", headers={"Authorization": f"Bearer {token}"})
             assert ok.status_code == 200 and ok.json()["items"] == []
             bad = client.get("/api/v1/work-items", headers={"Authorization": f"Bearer {token}x"})
@@ -208,13 +208,15 @@ COMMANDS: list[tuple[str, ...]] = [
 ]
 
 
-@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
-@pytest.mark.parametrize("mode", ["production", None], ids=["production", "mode-unset"])
+# Unset KULISSER_MODE means production, except for `demo`, which defaults to demo mode.
+SECRETLESS = [(args, mode) for args in COMMANDS for mode in ("production", None)
+              if not (args[0] == "demo" and mode is None)]
+
+
+@pytest.mark.parametrize(("args", "mode"), SECRETLESS,
+                         ids=[f"{' '.join(a[:2])}-{m or 'mode-unset'}" for a, m in SECRETLESS])
 def test_production_without_a_secret_refuses_every_command(cli: Cli, args: tuple[str, ...],
                                                            mode: str | None) -> None:
-    # Unset mode means production (the default), except `demo`, which defaults to demo mode.
-    if args[0] == "demo" and mode is None:
-        pytest.skip("`kulisser demo` defaults to demo mode")
     done = cli.run(*args, mode=mode, secret=None, stdin=PASSWORD + "\n")
     assert done.returncode != 0, done.stdout
     assert "KULISSER_SECRET_KEY" in done.stderr

@@ -103,7 +103,8 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/arenden/{item_id}/kommentar"): lambda e: (
         f"/arenden/{e.item()}/kommentar", {"data": {"comment": "Ringt"}}),
     ("POST", "/arenden/{item_id}/forfallotid"): lambda e: (
-        f"/arenden/{e.item()}/forfallotid", {"data": {"due_at": "2031-01-02T10:00", "due_reason": "Semester"}}),
+        f"/arenden/{e.item()}/forfallotid",
+        {"data": {"due_at": "2031-01-02T10:00", "due_reason": "Semester"}}),
     # API
     ("GET", "/api/v1/patients"): lambda e: (f"/api/v1/patients?q={e.family_name}", {}),
     ("POST", "/api/v1/patients"): lambda e: ("/api/v1/patients", {"json": {
