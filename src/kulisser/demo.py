@@ -115,18 +115,19 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
         if roll < 0.35:
             continue  # stays in the unit's queue
         owner = rng.choice(secretaries)
-        t = created + timedelta(minutes=rng.randint(5, 600))
-        item.claim(actor_id=owner.id, now=min(t, now))
+        # Every step lies between the item's creation and now.
+        t = created + (now - created) * rng.uniform(0.05, 0.5)
+        item.claim(actor_id=owner.id, now=t)
         if roll < 0.55:
             continue
         if roll < 0.62:
-            item.hold(actor_id=owner.id, reason="Väntar på svar från läkaren", now=min(t, now))
+            item.hold(actor_id=owner.id, reason="Väntar på svar från läkaren", now=t)
         elif roll < 0.68:
-            item.start(actor_id=owner.id, now=min(t, now))
-            item.comment(actor_id=owner.id, text_="Har sökt patienten en gång.", now=min(t, now))
+            item.start(actor_id=owner.id, now=t)
+            item.comment(actor_id=owner.id, text_="Har sökt patienten en gång.", now=t)
         elif roll < 0.97:
-            item.complete(actor_id=owner.id, now=min(t + timedelta(hours=rng.uniform(0.2, 30)), now))
+            item.complete(actor_id=owner.id, now=t + (now - t) * rng.uniform(0.1, 0.9))
         else:
-            item.cancel(actor_id=owner.id, reason="Dubbelregistrerat", now=min(t, now))
+            item.cancel(actor_id=owner.id, reason="Dubbelregistrerat", now=t)
     session.flush()
     return DemoResult(created=True, logins=logins)
