@@ -153,6 +153,7 @@ class Probes:
         self.samples: list[dict[str, list[float]]] = []
         self.statements: dict[str, list[float]] = {}
         self._patched: list[tuple[Any, str, Any]] = []
+        self.missing: list[str] = []
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
         self._engine = engine
@@ -168,8 +169,11 @@ class Probes:
         self.statements.setdefault(key, []).append(took)
 
     def wrap(self, owner: Any, name: str, label: str | None = None) -> None:
-        """Replace owner.name with a timed wrapper (sync or async)."""
-        original = getattr(owner, name)
+        """Replace owner.name with a timed wrapper (sync or async); skip a name that is gone."""
+        original = getattr(owner, name, None)
+        if original is None:
+            self.missing.append(f"{getattr(owner, '__name__', owner)}.{name}")
+            return
         label = label or name
         probes = self
 
@@ -242,7 +246,10 @@ class Probes:
                          f"{percentile([v[3] for v in vals], 50):.0f}"])
         stmts = percentile([s["(statements)"][0] for s in self.samples], 50)
         out = table(["piece (median per request)", "incl. ms", "self ms", "SQL ms", "calls"], rows)
-        return out + f"\nSQL statements per request (median): {stmts:.0f}"
+        out += f"\nSQL statements per request (median): {stmts:.0f}"
+        if self.missing:
+            out += "\nNot found, so not timed: " + ", ".join(self.missing)
+        return out
 
     def slowest_statements(self, n: int = 8) -> str:
         """The statements with the most total time, with their count and median."""

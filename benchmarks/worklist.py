@@ -210,7 +210,7 @@ def breakdown(url: str, info: seed.Seeded, n: int) -> str:
                             (queries, "list_items"), (audit, "log_listing"),
                             (queries, "counts_per_kind"), (queries, "overdue_count"),
                             (staff, "user_names"), (staff, "unit_members"), (worklist_views, "render"),
-                            (worklist_api, "_outs"), (worklist_api, "_phone_message"),
+                            (worklist_api, "_outs"), (worklist_api, "refs_for"),
                             (routing, "serialize_response"), (Session, "commit")):
             probes.wrap(owner, name, f"{owner.__name__.removeprefix('kulisser.')}.{name}")
 
@@ -304,9 +304,9 @@ def main() -> int:
                    f"p95 <= {P95_TARGET_MS:.0f} ms / <= {RATIO_TARGET:.0f}x bare"], rows), "",
             "Bare query (literal values):", "", "```sql", bare.literal, "```", "",
             "Plan:", "", "```", plan, "```", ""]
+        print("\n".join(report), flush=True)
         if args.breakdown:
-            report.append(breakdown(url, info, args.breakdown))
-        print("\n".join(report))
+            print(breakdown(url, info, args.breakdown))
         db.engine.dispose()
     return 0
 

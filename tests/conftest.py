@@ -89,9 +89,10 @@ def test_settings(url: str, **overrides: object) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app(database: Database) -> FastAPI:
-    """The application on the run's database."""
-    return create_app(test_settings(database.url), database)
+def app(database: Database, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """The application on the run's database, with a data directory (audio) of its own."""
+    return create_app(test_settings(database.url, data_dir=tmp_path_factory.mktemp("data")),
+                      database)
 
 
 @pytest.fixture()

@@ -1,4 +1,4 @@
-"""Command line: kulisser serve | migrate | demo | user add | token create | unit add | worker."""
+"""Command line: kulisser serve | migrate | demo | user | token | unit | worker | import-dictations."""
 
 from __future__ import annotations
 
@@ -144,6 +144,29 @@ def cmd_worker(args: argparse.Namespace) -> None:
     print(f"{count} jobb körda.")
 
 
+def cmd_import_dictations(args: argparse.Namespace) -> None:
+    """Import recordings from a folder drop (sidecar .json or file name pattern)."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from kulisser import models  # noqa: F401 - registers every kind and task
+    from kulisser.dictation import importer
+    from kulisser.dictation.storage import AudioStore
+
+    settings = _settings()
+    db = _database()
+    try:
+        report = importer.import_folder(db, folder=Path(args.folder), username=args.as_user,
+                                        unit_hsa=args.unit, store=AudioStore.from_settings(settings),
+                                        progress=not args.quiet, echo=tqdm.write)
+    except importer.ImportSetupError as exc:
+        sys.exit(f"kulisser: {exc.message}")
+    print(report.summary())
+    if report.failed:
+        sys.exit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="kulisser", description=__doc__)
@@ -176,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("username")
     tc.add_argument("--label", default="")
     tc.set_defaults(fn=cmd_token_create)
+    imp = sub.add_parser("import-dictations", help=cmd_import_dictations.__doc__,
+                         description="Each file becomes a dictation in the unit's queue. Metadata: "
+                         "<stem>.json with identifier, author (username or HSA-id), note_type, "
+                         "priority; or the name <personnummer>_<author>_<notetype>[_<priority>].<ext>. "
+                         "Unmatched files are imported for a secretary to match; files already "
+                         "imported are skipped; exit status 1 if any file could not be imported.")
+    imp.add_argument("folder", metavar="DIR")
+    imp.add_argument("--as", dest="as_user", required=True, metavar="USERNAME",
+                     help="the secretary or administrator the import acts as (audit log)")
+    imp.add_argument("--unit", metavar="HSA-ID", help="the care unit (needed if the user has several)")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(fn=cmd_import_dictations)
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)

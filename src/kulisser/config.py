@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     page_size: int = 50
     # Jobs: "embedded" runs them in the web process; "worker" leaves them to `kulisser worker`.
     jobs: Literal["embedded", "worker"] = "embedded"
+    # Dictations: longer or larger recordings are refused at upload (a recorder left running
+    # would hold a recognition worker for a long time). The speech model itself is set with
+    # KULISSER_SPEECH_* variables (see kulisser.speech.settings).
+    dictation_max_minutes: int = 60
+    dictation_max_megabytes: int = 200
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

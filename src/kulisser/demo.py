@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
+from kulisser.dictation import demo as dictation_demo
 from kulisser.identity import generate_personnummer
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.reception import service as reception
@@ -130,4 +131,7 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
         else:
             item.cancel(actor_id=owner.id, reason="Dubbelregistrerat", now=t)
     session.flush()
+    # Spoken dictations, drafted by the demo server's job runner (demo mode with espeak-ng only).
+    dictation_demo.seed_dictations(session, unit_id=unit.id, users=users, patients=ours, rng=rng,
+                                   now=now)
     return DemoResult(created=True, logins=logins)

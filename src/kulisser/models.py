@@ -2,6 +2,7 @@
 
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import Base
+from kulisser.dictation.models import Dictation, DictationEvent, GlossaryTerm, NoteType, NoteVersion
 from kulisser.jobs.models import Job
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.reception.models import PhoneMessage
@@ -10,9 +11,11 @@ from kulisser.worklist.models import DeadlineRule, WorkItem, WorkItemEvent
 
 __all__ = [
     "ApiToken", "AuditEvent", "AuditReview", "AuditSample", "Base", "CareRelation", "CareUnit",
-    "DeadlineRule", "EmergencyAccess", "Job", "LoginAttempt", "Patient", "PhoneMessage",
+    "DeadlineRule", "Dictation", "DictationEvent", "EmergencyAccess", "GlossaryTerm", "Job",
+    "LoginAttempt", "NoteType", "NoteVersion", "Patient", "PhoneMessage",
     "UnitMembership", "User", "UserSession", "WorkItem", "WorkItemEvent",
 ]
 
-# Kinds register themselves when their service module loads.
+# Kinds (and job tasks) register themselves when their service module loads.
+import kulisser.dictation.service
 import kulisser.reception.service  # noqa: F401

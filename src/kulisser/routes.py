@@ -9,6 +9,7 @@ def routers() -> list[APIRouter]:
     """The page and API routers, imported late so that kinds register first."""
     from kulisser.audit import api as audit_api
     from kulisser.audit import views as audit_views
+    from kulisser.dictation import api as dictation_api
     from kulisser.patients import api as patients_api
     from kulisser.patients import views as patients_views
     from kulisser.reception import views as reception_views
@@ -25,4 +26,5 @@ def routers() -> list[APIRouter]:
         patients_api.router,
         worklist_api.router,
         audit_api.router,
+        dictation_api.router,
     ]

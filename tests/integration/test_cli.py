@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -47,7 +48,7 @@ class Cli:
                               capture_output=True, text=True, env=environ, cwd=self.cwd,
                               timeout=180, check=False)
 
-    def ok(self, *args: str, **kwargs: str) -> str:
+    def ok(self, *args: str, **kwargs: Any) -> str:
         """Run a command that must succeed; return its stdout."""
         done = self.run(*args, **kwargs)
         assert done.returncode == 0, (args, done.stdout, done.stderr)

@@ -72,3 +72,11 @@ def _transcode(
 def transcode() -> Callable[..., Path]:
     """Return a function that re-encodes a file's audio with PyAV (codec, container)."""
     return _transcode
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `speech`: no database, so `make test` runs them once."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.speech)

@@ -53,13 +53,13 @@ def test_production_accepts_a_long_random_secret() -> None:
 
 @pytest.mark.parametrize("mode", ["demo", "test"])
 def test_demo_and_test_modes_accept_the_default_secret(mode: str) -> None:
-    settings = Settings(mode=mode)  # type: ignore[arg-type]
+    settings = Settings(mode=mode)
     assert settings.secret_key == DEMO_SECRET_KEY
 
 
 def test_unknown_mode_is_refused() -> None:
     with pytest.raises(ValidationError):
-        Settings(mode="staging")  # type: ignore[arg-type]
+        Settings(mode="staging")
 
 
 def test_secure_cookies_follow_the_mode_unless_overridden() -> None:

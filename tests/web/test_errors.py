@@ -14,6 +14,7 @@ from kulisser.app import create_app
 from kulisser.db import Database
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
+from kulisser.staff.models import UserSession
 from kulisser.web.deps import Ctx, current
 from kulisser.worklist.models import WorkItem
 from tests import conftest, factories
@@ -64,6 +65,18 @@ def test_missing_records_are_404_in_swedish(secretary_client: TestClient) -> Non
 def test_wrong_method_is_405_in_swedish(secretary_client: TestClient) -> None:
     r = secretary_client.get("/logout")
     assert r.status_code == 405 and "Metoden stöds inte." in r.text
+
+
+def test_switching_to_a_unit_one_does_not_work_in_is_403_not_500(
+        secretary_client: TestClient, database: Database, world: World) -> None:
+    r = secretary_client.post("/enhet/byt", data={"unit_id": str(world.other_unit_id)},
+                              follow_redirects=False)
+    assert r.status_code == 403 and _is_html(r)
+    assert "Du hör inte till den vårdenheten." in r.text
+    with database.session() as s:
+        units = s.scalars(select(UserSession.unit_id)
+                          .where(UserSession.user_id == world.secretary_id)).all()
+    assert units and set(units) == {world.unit_id}
 
 
 # -- bad input -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kulisser.config import Settings
+from kulisser.errors import Forbidden
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
@@ -139,5 +140,8 @@ def password_change(
 def switch_unit(unit_id: int = Form(...), ctx: Ctx = Depends(current)) -> Response:
     """Work in another of the user's care units."""
     assert ctx.session_row is not None
-    staff.switch_unit(ctx.db, row=ctx.session_row, user=ctx.user, unit_id=unit_id)
+    try:
+        staff.switch_unit(ctx.db, row=ctx.session_row, user=ctx.user, unit_id=unit_id)
+    except staff.StaffError as exc:  # a unit the user does not work in: refuse, don't crash
+        raise Forbidden(exc.message) from None
     return RedirectResponse("/arbetslista", status_code=303)

@@ -1,0 +1,142 @@
+"""The work items a dictation moves through, and the kinds they belong to.
+
+- `dictation`: in the unit's queue from upload until it is sent for signature (on hold while
+  the author is asked a question);
+- `signature`: the author's, from sent for signature until signed;
+- `dictation-question`: the author's, while a question waits for an answer;
+- `dictation-redo`: the author's, when the audio was unusable and must be dictated again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.dictation.models import Dictation
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+
+REF_TYPE = "dictation"
+
+
+def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:
+    return {d.id: d for d in session.scalars(select(Dictation).where(Dictation.id.in_(ref_ids)))}
+
+
+_DETAIL = "dictation/_item_detail.html"  # the dictation pages provide it (included if present)
+DICTATION = register(KindSpec(
+    code="dictation", label="Diktat", label_plural="Diktat",
+    # Acute dictations (a referral that must leave today) within hours; the rest in days.
+    default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+SIGNATURE = register(KindSpec(
+    code="signature", label="Signering", label_plural="Signeringar",
+    # An unsigned note is a patient-safety risk: signing is quicker than writing.
+    default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+QUESTION = register(KindSpec(
+    code="dictation-question", label="Fråga om diktat", label_plural="Frågor om diktat",
+    default_hours={Priority.ACUTE: 1, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+REDO = register(KindSpec(
+    code="dictation-redo", label="Diktat att spela in igen", label_plural="Diktat att spela in igen",
+    default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
+
+
+def subject(dictation: Dictation, patient: Patient | None) -> str:
+    """What a dictation is about, for titles: note type and patient ("Epikris: Astrid Berg")."""
+    who = patient.full_name if patient is not None else "okänd patient"
+    return f"{dictation.note_type.name}: {who}"
+
+
+def dictation_title(dictation: Dictation, patient: Patient | None) -> str:
+    """The queue item's title; an unmatched import says what is missing."""
+    if dictation.patient_id is None or dictation.author_id is None:
+        missing = " och ".join(label for label, absent in (
+            ("patient", dictation.patient_id is None), ("diktatör", dictation.author_id is None))
+            if absent)
+        return f"Importerat diktat att matcha (saknar {missing}): {dictation.note_type.name}"[:200]
+    return subject(dictation, patient)[:200]
+
+
+def open_items(session: Session, *, dictation_id: int, kind: str | None = None) -> list[WorkItem]:
+    """The dictation's open work items (of one kind)."""
+    return [item for item in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=dictation_id)
+            if item.status in OPEN_STATUSES and (kind is None or item.kind == kind)]
+
+
+def create(session: Session, *, actor: Actor, dictation: Dictation, kind: str, title: str,
+           patient_id: int | None, owner_id: int | None = None, description: str = "",
+           now: datetime) -> WorkItem:
+    """A work item about the dictation, in its unit, at its priority."""
+    return worklist.create_item(
+        session, actor=actor, kind=kind, title=title[:200], priority=dictation.priority,
+        patient_id=patient_id, description=description, owner_id=owner_id, ref_type=REF_TYPE,
+        ref_id=dictation.id, now=now)
+
+
+def complete(session: Session, *, actor: Actor, dictation_id: int, kind: str, now: datetime,
+             reason: str = "") -> None:
+    """Complete the dictation's open items of a kind (an item on hold is resumed first)."""
+    for item in open_items(session, dictation_id=dictation_id, kind=kind):
+        if item.status == Status.ON_HOLD:
+            item.resume(actor_id=actor.user_id, now=now)
+        item.complete(actor_id=actor.user_id, now=now, reason=reason)
+
+
+def cancel_all(session: Session, *, actor: Actor, dictation_id: int, reason: str,
+               now: datetime) -> None:
+    """Cancel every open item of the dictation (it was cancelled, or its audio is unusable)."""
+    for item in open_items(session, dictation_id=dictation_id):
+        item.cancel(actor_id=actor.user_id, reason=reason, now=now)
+
+
+def hold_queue_item(session: Session, *, actor: Actor, dictation_id: int, reason: str,
+                    now: datetime) -> None:
+    """Put the dictation's queue item on hold (while the author is asked)."""
+    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
+        if item.status != Status.ON_HOLD:
+            item.hold(actor_id=actor.user_id, reason=reason, now=now)
+
+
+def resume_queue_item(session: Session, *, actor: Actor, dictation_id: int, now: datetime) -> None:
+    """Take the dictation's queue item off hold (the author answered)."""
+    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
+        if item.status == Status.ON_HOLD:
+            item.resume(actor_id=actor.user_id, now=now)
+
+
+def start_queue_item(session: Session, *, actor: Actor, dictation_id: int, now: datetime) -> None:
+    """Writing has begun: the queue item becomes in progress (and the writer's if unowned)."""
+    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
+        if item.status in (Status.REQUESTED, Status.ACCEPTED):
+            item.start(actor_id=actor.user_id, now=now)
+
+
+def sync_details(session: Session, *, actor: Actor, dictation: Dictation, patient: Patient | None,
+                 now: datetime) -> None:
+    """After patient, author, note type or priority changed: the open items follow."""
+    for item in open_items(session, dictation_id=dictation.id):
+        changes: dict[str, object] = {}
+        if item.patient_id != dictation.patient_id:
+            changes["patient"] = dictation.patient_id
+            item.patient_id = dictation.patient_id
+        if item.priority != dictation.priority:
+            changes["priority"] = dictation.priority
+            item.priority = dictation.priority
+        if item.kind == DICTATION.code:
+            title = dictation_title(dictation, patient)
+            if item.title != title:
+                item.title = title
+                changes["title"] = title
+        if changes:
+            item.record("details_changed", actor_id=actor.user_id, now=now,
+                        **{k: str(v) for k, v in changes.items()})

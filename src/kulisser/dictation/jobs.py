@@ -1,0 +1,163 @@
+"""The transcription job: the recognizer drafts a dictation's text in the background.
+
+The job takes a dictation id, reloads the dictation, and does nothing if it has moved on or
+already has a draft, so running it twice (a retry, a worker killed after the work but before
+the job was marked done) is harmless. A failure is retried by the job runner with back-off;
+`transcription_state` tells the page whether the draft is queued, running or failed and why.
+The secretary never has to wait for it: the text can be written from the audio alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.db import utcnow
+from kulisser.dictation.models import Dictation
+from kulisser.dictation.states import DictationStatus
+from kulisser.dictation.storage import AudioStore
+from kulisser.jobs.models import Job
+from kulisser.jobs.runner import task
+from kulisser.speech import Recognizer, RecognizerSettings, Transcript
+
+log = logging.getLogger("kulisser.dictation")
+TRANSCRIBE = "dictation.transcribe"
+
+
+def dedupe_key(dictation_id: int) -> str:
+    """The job key of a dictation's transcription (one waiting job per dictation)."""
+    return f"transcribe:{dictation_id}"
+
+
+class Transcriber(Protocol):
+    """What the job needs from a recognizer (kulisser.speech.Recognizer; a fake in tests)."""
+
+    def transcribe(self, audio_path: Path, *, language: str | None = None) -> Transcript:
+        """Transcribe an audio file."""
+        ...
+
+
+@dataclass
+class _Config:
+    store: AudioStore
+    transcriber: Transcriber | None = None
+
+
+_config: _Config | None = None
+_lock = threading.Lock()
+
+
+def configure(*, store: AudioStore, transcriber: Transcriber | None = None) -> None:
+    """Set where the job finds audio and (optionally) the recognizer to use, process-wide.
+
+    Without a call, the first job reads kulisser.config.get_settings() (the same
+    KULISSER_* environment the web process and `kulisser worker` read) and builds one
+    Recognizer from RecognizerSettings.from_env() (KULISSER_SPEECH_MODEL_PATH, _COMPUTE_TYPE,
+    _BEAM_SIZE, _CPU_THREADS, _LANGUAGE; Swedish by default).
+    """
+    global _config
+    with _lock:
+        _config = _Config(store=store, transcriber=transcriber)
+
+
+def reset() -> None:
+    """Forget the configuration and the loaded recognizer (tests)."""
+    global _config
+    with _lock:
+        _config = None
+
+
+def _current() -> _Config:
+    global _config
+    with _lock:
+        if _config is None:
+            from kulisser.config import get_settings
+
+            _config = _Config(store=AudioStore.from_settings(get_settings()))
+        return _config
+
+
+def transcriber() -> Transcriber:
+    """The process-wide recognizer, created on first use (the model loads on its first job)."""
+    config = _current()
+    with _lock:
+        if config.transcriber is None:
+            settings = replace(RecognizerSettings.from_env(), data_dir=config.store.data_dir,
+                               max_duration_s=config.store.max_duration_s)
+            config.transcriber = Recognizer(settings=settings)
+        return config.transcriber
+
+
+def _words(transcript: Transcript) -> list[dict[str, float | str]]:
+    return [{"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text,
+             "probability": round(w.probability, 4)} for w in transcript.words]
+
+
+@task(TRANSCRIBE)
+def transcribe(*, session: Session, dictation_id: int) -> None:
+    """Draft a dictation's text with the recognizer (safe to run twice)."""
+    dictation = session.get(Dictation, dictation_id)
+    if (dictation is None or dictation.status != DictationStatus.DICTATED
+            or dictation.draft_text is not None):
+        return  # moved on (the secretary writes from the audio, or it was cancelled) or done
+    path = _current().store.path_for(dictation.audio_sha256)
+    # End the read transaction before minutes of recognition: no snapshot or connection is
+    # held while the CPU works (and the dictation may change meanwhile; it is read again).
+    session.rollback()
+    transcript = transcriber().transcribe(path)
+    dictation = session.get(Dictation, dictation_id, with_for_update=True, populate_existing=True)
+    if dictation is None or dictation.draft_text is not None:
+        return
+    dictation.store_draft(text=transcript.text, words=_words(transcript),
+                          model=transcript.model or "", language=transcript.language or "",
+                          now=utcnow())
+    log.info("dictation %s drafted: %d words", dictation_id, len(transcript.words))
+
+
+@dataclass(frozen=True)
+class TranscriptionState:
+    """Where the draft of a dictation is: none, queued, running, done or failed (with why)."""
+
+    status: str
+    attempts: int = 0
+    max_attempts: int = 0
+    last_error: str | None = None
+    next_try_at: datetime | None = None
+    finished_at: datetime | None = None
+    job_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The state in Swedish, for the page."""
+        return _STATE_LABELS.get(self.status, self.status)
+
+
+_STATE_LABELS = {"none": "Ingen taligenkänning", "queued": "Väntar på taligenkänning",
+                 "retrying": "Taligenkänningen misslyckades, försöker igen",
+                 "running": "Taligenkänning pågår", "done": "Utkastet är klart",
+                 "failed": "Taligenkänningen misslyckades"}
+
+
+def transcription_state(session: Session, *, dictation_id: int) -> TranscriptionState:
+    """The state of the dictation's newest transcription job (read from the job table).
+
+    The caller has checked access to the dictation; last_error never holds note text.
+    """
+    job = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key(dictation_id))
+                         .order_by(Job.id.desc()).limit(1))
+    if job is None:
+        return TranscriptionState(status="none")
+    status = job.status
+    if status == "queued" and job.attempts > 0:
+        status = "retrying"  # queued again after a failure: show why it is late
+    return TranscriptionState(
+        status=status, attempts=job.attempts, max_attempts=job.max_attempts,
+        last_error=job.last_error, next_try_at=job.run_after if job.status == "queued" else None,
+        finished_at=job.finished_at, job_id=job.id)

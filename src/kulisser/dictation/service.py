@@ -1,0 +1,243 @@
+"""Dictation operations: the review's text and every status change (the public entry point).
+
+Other packages use this module only. It also re-exports the reads (get_dictation,
+open_audio, actions_for, transcription_state) and the uploads (upload_dictation,
+import_dictation); lists are in queries.py, note types and glossaries in catalog.py.
+Every function checks access and writes its audit row (see access.py), takes keyword
+arguments and never commits; status changes are Dictation methods that record events,
+and the work items follow (see items.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from kulisser.audit import service as audit
+from kulisser.db import utcnow
+from kulisser.dictation import access, catalog, items, upload
+from kulisser.dictation import jobs as dictation_jobs
+from kulisser.dictation.access import AudioFile, actions_for, get_dictation, open_audio
+from kulisser.dictation.jobs import TranscriptionState, transcription_state
+from kulisser.dictation.models import Dictation, NoteVersion
+from kulisser.dictation.states import Action, DictationStatus, is_open
+from kulisser.dictation.upload import import_dictation, upload_dictation
+from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.jobs import runner
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.worklist.states import TransitionError
+
+__all__ = [
+    "AudioFile", "TranscriptionState", "actions_for", "answer_question", "cancel",
+    "correct_signed", "get_dictation", "import_dictation", "mark_audio_unusable", "open_audio",
+    "retry_transcription", "return_to_author", "save_text", "send_for_signature", "set_details",
+    "sign", "transcription_state", "upload_dictation",
+]
+S = DictationStatus
+
+
+def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
+              base_revision: int | None = None, now: datetime | None = None) -> Dictation:
+    """Autosave the working text; the first save starts the review (and the queue item).
+
+    base_revision is the text_revision the editor loaded: if someone saved since, the save
+    is refused (TransitionError code edit_conflict) instead of overwriting their text.
+    """
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now,
+                                  object_type="dictation_text")
+    access.require(actor, dictation, Action.SAVE_TEXT)
+    before = dictation.status
+    dictation.save_text(actor_id=actor.user_id, text=text, now=now, base_revision=base_revision)
+    if before in (S.DICTATED, S.DRAFT_READY) and access.is_writer(actor):
+        items.start_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
+    session.flush()
+    return dictation
+
+
+def send_for_signature(session: Session, *, actor: Actor, dictation_id: int,
+                       now: datetime | None = None) -> Dictation:
+    """The text is verified: the queue item completes and the author gets a signature item."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.SEND_FOR_SIGNATURE)
+    dictation.send_for_signature(actor_id=actor.user_id, now=now)
+    patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
+    items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.DICTATION.code, now=now)
+    items.create(session, actor=actor, dictation=dictation, kind=items.SIGNATURE.code,
+                 title=f"Signera {items.subject(dictation, patient)}",
+                 patient_id=dictation.patient_id, owner_id=dictation.author_id, now=now)
+    session.flush()
+    return dictation
+
+
+def return_to_author(session: Session, *, actor: Actor, dictation_id: int, question: str,
+                     now: datetime | None = None) -> Dictation:
+    """Ask the author a question: the queue item waits on hold, the author gets a question item."""
+    now = now or utcnow()
+    if len(question) > 4000:
+        raise ValidationFailed({"question": "Frågan får vara högst 4000 tecken."})
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.RETURN)
+    dictation.return_to_author(actor_id=actor.user_id, question=question, now=now)
+    patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
+    items.hold_queue_item(session, actor=actor, dictation_id=dictation.id,
+                          reason="Väntar på svar från diktatören", now=now)
+    items.create(session, actor=actor, dictation=dictation, kind=items.QUESTION.code,
+                 title=f"Fråga om diktat: {items.subject(dictation, patient)}",
+                 patient_id=dictation.patient_id, owner_id=dictation.author_id,
+                 description=question.strip(), now=now)
+    session.flush()
+    return dictation
+
+
+def answer_question(session: Session, *, actor: Actor, dictation_id: int, answer: str,
+                    now: datetime | None = None) -> Dictation:
+    """The author answers: the question item completes and the dictation goes back to review."""
+    now = now or utcnow()
+    if len(answer) > 4000:
+        raise ValidationFailed({"answer": "Svaret får vara högst 4000 tecken."})
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.ANSWER)
+    dictation.answer_question(actor_id=actor.user_id, answer=answer, now=now)
+    items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.QUESTION.code,
+                   now=now, reason="Besvarad")
+    items.resume_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
+    session.flush()
+    return dictation
+
+
+def mark_audio_unusable(session: Session, *, actor: Actor, dictation_id: int, reason: str,
+                        now: datetime | None = None) -> Dictation:
+    """The audio cannot be used: the dictation closes and the author is asked to dictate again."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.MARK_UNUSABLE)
+    dictation.mark_unusable(actor_id=actor.user_id, reason=reason, now=now)
+    items.cancel_all(session, actor=actor, dictation_id=dictation.id,
+                     reason=f"Ljudet går inte att använda: {reason.strip()}", now=now)
+    if dictation.author_id is not None:
+        patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
+        items.create(session, actor=actor, dictation=dictation, kind=items.REDO.code,
+                     title=f"Spela in igen: {items.subject(dictation, patient)}",
+                     patient_id=dictation.patient_id, owner_id=dictation.author_id,
+                     description=reason.strip(), now=now)
+    session.flush()
+    return dictation
+
+
+# -- signature -------------------------------------------------------------------------------
+
+def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | None = None
+         ) -> NoteVersion:
+    """The author signs: who and when are recorded, version 1 is kept, the text is locked."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.SIGN)
+    version = dictation.sign(actor_id=actor.user_id, now=now)
+    items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.SIGNATURE.code, now=now)
+    session.flush()
+    return version
+
+
+def correct_signed(session: Session, *, actor: Actor, dictation_id: int, text: str, reason: str,
+                   now: datetime | None = None) -> NoteVersion:
+    """Correct a signed note: the author signs a new version; every earlier one is kept."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.CORRECT)
+    version = dictation.correct(actor_id=actor.user_id, text=text, reason=reason, now=now)
+    session.flush()
+    return version
+
+
+def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
+           now: datetime | None = None) -> Dictation:
+    """Cancel a dictation that will not become a note; its open work items are cancelled."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    access.require(actor, dictation, Action.CANCEL)
+    dictation.cancel(actor_id=actor.user_id, reason=reason, now=now)
+    items.cancel_all(session, actor=actor, dictation_id=dictation.id,
+                     reason=f"Diktatet makulerat: {reason.strip()}", now=now)
+    session.flush()
+    return dictation
+
+
+# -- details and transcription ---------------------------------------------------------------
+
+def set_details(session: Session, *, actor: Actor, dictation_id: int, patient_id: int | None = None,
+                author_id: int | None = None, note_type: str | None = None,
+                priority: str | None = None, now: datetime | None = None) -> Dictation:
+    """Match an imported dictation (patient, author) or change its note type or priority.
+
+    Patient and author can only be set where unknown: a dictation about the wrong patient is
+    cancelled and uploaded again, so no note ever moves between patients.
+    """
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    if not (access.is_writer(actor) or access.is_author(actor, dictation)):
+        raise Forbidden("Din roll kan inte ändra diktatet.")
+    if not is_open(dictation.status):
+        raise TransitionError("Ett avslutat diktat kan inte ändras.")
+    errors: dict[str, str] = {}
+    changes: dict[str, object] = {}
+    if patient_id is not None and patient_id != dictation.patient_id:
+        if dictation.patient_id is not None:
+            errors["patient_id"] = "Patienten kan inte bytas; makulera diktatet och ladda upp det igen."
+        elif session.get(Patient, patient_id) is None:
+            errors["patient_id"] = "Patienten finns inte."
+    if author_id is not None and author_id != dictation.author_id:
+        if dictation.author_id is not None:
+            errors["author_id"] = "Diktatören kan inte bytas."
+        elif upload.clinician(session, unit_id=dictation.unit_id, user_id=author_id) is None:
+            errors["author_id"] = "Diktatören ska vara läkare/vårdpersonal på enheten."
+    kind = None
+    if note_type is not None:
+        kind = catalog.find_note_type(session, unit_id=dictation.unit_id, value=note_type)
+        if kind is None:
+            errors["note_type"] = "Välj en anteckningstyp."
+    if priority is not None:
+        upload.check_priority(priority, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if patient_id is not None and dictation.patient_id is None:
+        # The new patient's access check (and audit row) before anything is linked to them.
+        audit.check_access(session, actor=actor, patient_id=patient_id, action="update",
+                           object_type="dictation", object_id=dictation.id, now=now)
+        dictation.patient_id = changes["patient_id"] = patient_id
+    if author_id is not None and dictation.author_id is None:
+        dictation.author_id = changes["author_id"] = author_id
+    if kind is not None and kind.id != dictation.note_type_id:
+        dictation.note_type = kind
+        changes["note_type"] = kind.code
+    if priority is not None and priority != dictation.priority:
+        dictation.priority = changes["priority"] = priority
+    if changes:
+        dictation.record("details_changed", actor_id=actor.user_id, now=now, **changes)
+        session.flush()
+        patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
+        items.sync_details(session, actor=actor, dictation=dictation, patient=patient, now=now)
+        session.flush()
+    return dictation
+
+
+def retry_transcription(session: Session, *, actor: Actor, dictation_id: int,
+                        now: datetime | None = None) -> TranscriptionState:
+    """Ask for the draft again after the job gave up (or never ran)."""
+    now = now or utcnow()
+    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    if not (access.is_writer(actor) or access.is_author(actor, dictation)):
+        raise Forbidden("Din roll kan inte starta taligenkänning.")
+    if dictation.status != S.DICTATED or dictation.draft_text is not None:
+        raise TransitionError("Diktatet väntar inte på något utkast.", code="draft_not_needed")
+    state = transcription_state(session, dictation_id=dictation.id)
+    if state.status in ("queued", "retrying", "running"):
+        return state
+    runner.defer(session, dictation_jobs.TRANSCRIBE,
+                 dedupe_key=dictation_jobs.dedupe_key(dictation.id), dictation_id=dictation.id)
+    dictation.record("transcription_requested", actor_id=actor.user_id, now=now)
+    session.flush()
+    return transcription_state(session, dictation_id=dictation.id)

@@ -1,0 +1,190 @@
+"""The dictation state machine and its mapping to HL7 document completion.
+
+Pure logic (no database), so every legal and illegal transition can be unit tested.
+
+    dictated -> draft_ready -> in_review -> awaiting_signature -> signed (-> signed, version n+1)
+
+- the recognizer's draft moves dictated to draft_ready; the first saved text moves dictated
+  or draft_ready to in_review (the secretary may write from the audio without a draft);
+- return: to the author with a question (returned); the answer brings it back to in_review;
+- cancel: from any open status; mark_unusable: the audio cannot be used (before signature).
+
+Unusable audio is a terminal status of its own, not "returned": a returned dictation goes on
+with the same recording once the author answers, while an unusable recording can never become
+a note. The author gets a work item to dictate again, and the new dictation may name the
+unusable one it replaces (see service.upload_dictation).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kulisser.worklist.states import TransitionError
+
+
+class DictationStatus(StrEnum):
+    """Where a dictation is on its way from recording to signed note."""
+
+    DICTATED = "dictated"
+    DRAFT_READY = "draft_ready"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    AWAITING_SIGNATURE = "awaiting_signature"
+    SIGNED = "signed"
+    CANCELLED = "cancelled"
+    UNUSABLE = "unusable"
+
+
+class Action(StrEnum):
+    """What can happen to a dictation."""
+
+    DRAFT = "draft"  # the recognizer's draft arrived (the transcription job)
+    SAVE_TEXT = "save_text"  # the working text was (auto)saved
+    SEND_FOR_SIGNATURE = "send_for_signature"
+    RETURN = "return"  # back to the author with a question
+    ANSWER = "answer"  # the author answered the question
+    MARK_UNUSABLE = "mark_unusable"
+    SIGN = "sign"
+    CORRECT = "correct"  # a signed note gets a new version
+    CANCEL = "cancel"
+
+
+S = DictationStatus
+_OPEN = (S.DICTATED, S.DRAFT_READY, S.IN_REVIEW, S.RETURNED, S.AWAITING_SIGNATURE)
+
+# action -> {from status: to status}; a status not listed does not allow the action.
+TRANSITIONS: dict[Action, dict[DictationStatus, DictationStatus]] = {
+    Action.DRAFT: {S.DICTATED: S.DRAFT_READY},
+    Action.SAVE_TEXT: {
+        S.DICTATED: S.IN_REVIEW,
+        S.DRAFT_READY: S.IN_REVIEW,
+        S.IN_REVIEW: S.IN_REVIEW,
+        # While the author is asked, the secretary may go on with the parts that are clear.
+        S.RETURNED: S.RETURNED,
+        # The author reads and edits before signing (and the secretary may still fix a typo).
+        S.AWAITING_SIGNATURE: S.AWAITING_SIGNATURE,
+    },
+    Action.SEND_FOR_SIGNATURE: {S.IN_REVIEW: S.AWAITING_SIGNATURE},
+    Action.RETURN: {S.DICTATED: S.RETURNED, S.DRAFT_READY: S.RETURNED, S.IN_REVIEW: S.RETURNED},
+    Action.ANSWER: {S.RETURNED: S.IN_REVIEW},
+    Action.MARK_UNUSABLE: {
+        S.DICTATED: S.UNUSABLE,
+        S.DRAFT_READY: S.UNUSABLE,
+        S.IN_REVIEW: S.UNUSABLE,
+        S.RETURNED: S.UNUSABLE,
+    },
+    Action.SIGN: {S.AWAITING_SIGNATURE: S.SIGNED},
+    Action.CORRECT: {S.SIGNED: S.SIGNED},
+    Action.CANCEL: {status: S.CANCELLED for status in _OPEN},
+}
+# Actions that must carry a reason (a question, an answer, why).
+NEEDS_REASON: frozenset[Action] = frozenset(
+    {Action.RETURN, Action.ANSWER, Action.MARK_UNUSABLE, Action.CORRECT, Action.CANCEL}
+)
+
+OPEN_STATUSES: tuple[DictationStatus, ...] = _OPEN
+CLOSED_STATUSES: tuple[DictationStatus, ...] = (S.SIGNED, S.CANCELLED, S.UNUSABLE)
+# Where the working text may be saved (and where the editor is open).
+EDITABLE_STATUSES: tuple[DictationStatus, ...] = tuple(TRANSITIONS[Action.SAVE_TEXT])
+
+STATUS_LABELS: dict[DictationStatus, str] = {
+    S.DICTATED: "Dikterad",
+    S.DRAFT_READY: "Utkast klart",
+    S.IN_REVIEW: "Granskas",
+    S.RETURNED: "Fråga till diktatören",
+    S.AWAITING_SIGNATURE: "Väntar på signering",
+    S.SIGNED: "Signerad",
+    S.CANCELLED: "Makulerad",
+    S.UNUSABLE: "Ljudet går inte att använda",
+}
+ACTION_LABELS: dict[Action, str] = {
+    Action.DRAFT: "Utkast från taligenkänning",
+    Action.SAVE_TEXT: "Spara text",
+    Action.SEND_FOR_SIGNATURE: "Skicka för signering",
+    Action.RETURN: "Skicka fråga till diktatören",
+    Action.ANSWER: "Svara på frågan",
+    Action.MARK_UNUSABLE: "Markera ljudet som oanvändbart",
+    Action.SIGN: "Signera",
+    Action.CORRECT: "Rätta signerad anteckning",
+    Action.CANCEL: "Makulera",
+}
+# The action as a Swedish infinitive, for "Det går inte att ... ett diktat med status ...".
+_VERBS: dict[Action, str] = {
+    Action.DRAFT: "lägga in ett utkast i",
+    Action.SAVE_TEXT: "ändra texten i",
+    Action.SEND_FOR_SIGNATURE: "skicka för signering",
+    Action.RETURN: "skicka en fråga om",
+    Action.ANSWER: "svara på en fråga om",
+    Action.MARK_UNUSABLE: "markera ljudet som oanvändbart i",
+    Action.SIGN: "signera",
+    Action.CORRECT: "rätta",
+    Action.CANCEL: "makulera",
+}
+
+# HL7 v2 table 0271 (document completion status), which the FHIR export uses as the
+# DocumentReference's completion extension; the issue names dictated, in progress /
+# incomplete, authenticated and legally authenticated.
+HL7_COMPLETION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0271"
+HL7_COMPLETION: dict[DictationStatus, tuple[str, str]] = {
+    S.DICTATED: ("DI", "Dictated"),
+    S.DRAFT_READY: ("IP", "In Progress"),
+    S.IN_REVIEW: ("IP", "In Progress"),
+    S.RETURNED: ("IN", "Incomplete"),
+    # The secretary has verified the text against the audio: authenticated, not yet signed
+    # by the one legally responsible for it.
+    S.AWAITING_SIGNATURE: ("AU", "Authenticated"),
+    S.SIGNED: ("LA", "Legally authenticated"),
+    S.CANCELLED: ("CA", "Canceled"),
+    S.UNUSABLE: ("CA", "Canceled"),
+}
+# FHIR DocumentReference.docStatus (composition-status); a corrected note is "amended".
+FHIR_DOC_STATUS: dict[DictationStatus, str] = {
+    S.DICTATED: "preliminary",
+    S.DRAFT_READY: "preliminary",
+    S.IN_REVIEW: "preliminary",
+    S.RETURNED: "preliminary",
+    S.AWAITING_SIGNATURE: "preliminary",
+    S.SIGNED: "final",
+    S.CANCELLED: "entered-in-error",
+    S.UNUSABLE: "entered-in-error",
+}
+
+
+def check_transition(status: DictationStatus | str, action: Action | str, *,
+                     reason: str = "") -> DictationStatus:
+    """Return the status an action leads to, or raise TransitionError (Swedish message)."""
+    act = Action(action)
+    current = DictationStatus(status)
+    target = TRANSITIONS[act].get(current)
+    if target is None:
+        raise TransitionError(
+            f"Det går inte att {_VERBS[act]} ett diktat med status ”{STATUS_LABELS[current]}”."
+        )
+    if act in NEEDS_REASON and not reason.strip():
+        raise TransitionError(_REASON_MESSAGES.get(act, "Ange en orsak."), code="reason_required")
+    return target
+
+
+_REASON_MESSAGES = {
+    Action.RETURN: "Skriv frågan till diktatören.",
+    Action.ANSWER: "Skriv ett svar på frågan.",
+    Action.MARK_UNUSABLE: "Ange varför ljudet inte går att använda.",
+    Action.CORRECT: "Ange varför anteckningen rättas.",
+    Action.CANCEL: "Ange varför diktatet makuleras.",
+}
+
+
+def allowed_actions(status: DictationStatus | str) -> list[Action]:
+    """The actions a status allows, in menu order (roles are checked by the service)."""
+    current = DictationStatus(status)
+    return [act for act, moves in TRANSITIONS.items() if current in moves]
+
+
+def is_open(status: DictationStatus | str) -> bool:
+    """Whether the dictation still needs work (not signed, cancelled or unusable)."""
+    return DictationStatus(status) in OPEN_STATUSES
+
+
+def is_editable(status: DictationStatus | str) -> bool:
+    """Whether the working text may be saved in this status."""
+    return DictationStatus(status) in EDITABLE_STATUSES
