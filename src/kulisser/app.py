@@ -43,6 +43,30 @@ def _error(request: Request, status: int, code: str, message: str,
                   partial="_error.html", status_code=status)
 
 
+_PYDANTIC_SV = {
+    "missing": "Värdet saknas.",
+    "int_parsing": "Ange ett heltal.",
+    "int_type": "Ange ett heltal.",
+    "float_parsing": "Ange ett tal.",
+    "bool_parsing": "Ange sant eller falskt.",
+    "string_too_long": "Texten är för lång.",
+    "string_too_short": "Texten är för kort.",
+    "greater_than_equal": "Värdet är för litet.",
+    "less_than_equal": "Värdet är för stort.",
+    "json_invalid": "Ogiltig JSON.",
+    "datetime_parsing": "Ogiltig tidpunkt (ISO 8601).",
+    "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
+    "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
+    "enum": "Ogiltigt val.",
+    "literal_error": "Ogiltigt val.",
+}
+
+
+def _swedish(error: Any) -> str:
+    """A Swedish message for one of Pydantic's validation errors."""
+    return _PYDANTIC_SV.get(str(error.get("type")), "Ogiltigt värde.")
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
@@ -82,19 +106,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in exc.errors()}
+        errors = {".".join(str(p) for p in e["loc"][1:]) or "body": _swedish(e) for e in exc.errors()}
         return _error(request, 422, "validation", "Ogiltig begäran.", {"errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
-
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception) -> Response:
-        # Never log request data: it may hold personnummer or note text.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return _error(request, 500, "internal", "Något gick fel. Ingen ändring sparades.")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

@@ -139,7 +139,8 @@ def password_change(
 @router.post("/enhet/byt")
 def switch_unit(unit_id: int = Form(...), ctx: Ctx = Depends(current)) -> Response:
     """Work in another of the user's care units."""
-    assert ctx.session_row is not None
+    if ctx.session_row is None:
+        raise Forbidden("Byt vårdenhet i webbläsaren; en API-nyckel hör till en enhet.")
     try:
         staff.switch_unit(ctx.db, row=ctx.session_row, user=ctx.user, unit_id=unit_id)
     except staff.StaffError as exc:  # a unit the user does not work in: refuse, don't crash

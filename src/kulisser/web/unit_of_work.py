@@ -9,6 +9,7 @@ fails, the client gets a 500 instead of the response.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -17,6 +18,32 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("kulisser")
 STATE_KEY = "db_session"
+
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"cache-control", b"no-store"),
+]
+
+
+def _is_api(scope: Scope) -> bool:
+    return str(scope.get("path", "")).startswith("/api/")
+
+
+def _crash_start(scope: Scope) -> Message:
+    kind = b"application/json" if _is_api(scope) else b"text/html; charset=utf-8"
+    return {"type": "http.response.start", "status": 500,
+            "headers": [(b"content-type", kind), *SECURITY_HEADERS]}
+
+
+def _crash_body(scope: Scope) -> bytes:
+    if _is_api(scope):
+        return json.dumps({"error": "internal", "detail": "Något gick fel. Ingen ändring sparades."}).encode()
+    return ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>Fel – Kulisser</title>'
+            "<h1>Något gick fel. Ingen ändring sparades.</h1><p><a href=\"/arbetslista\">"
+            "Till arbetslistan</a></p></html>").encode()
 
 
 class CommitBeforeResponse:
@@ -47,11 +74,29 @@ class CommitBeforeResponse:
                         failed = True
                         log.error("commit failed: %s", type(exc).__name__)
                         await anyio.to_thread.run_sync(session.rollback)
-                        await send({"type": "http.response.start", "status": 500,
-                                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
-                        await send({"type": "http.response.body",
-                                    "body": "Något gick fel. Ingen ändring sparades.".encode()})
+                        await send(_crash_start(scope))
+                        await send({"type": "http.response.body", "body": _crash_body(scope)})
                         return
             await send(message)
 
-        await self.app(scope, receive, send_after_commit)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_after_commit(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # The last line of defence: answer 500 ourselves instead of letting the server
+            # log a traceback whose text may hold request data (personnummer, note text).
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"),
+                      scope.get("path"))
+            session: Any = scope.get("state", {}).get(STATE_KEY)
+            if session is not None:
+                await anyio.to_thread.run_sync(session.rollback)
+            if not started:
+                await send(_crash_start(scope))
+                await send({"type": "http.response.body", "body": _crash_body(scope)})
