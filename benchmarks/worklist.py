@@ -124,7 +124,7 @@ def explain(conn: Any, bare: Bare, sqlite: bool) -> str:
 
 
 def measure(args: argparse.Namespace, url: str, info: seed.Seeded, bare_sql: Bare) -> list[list[str]]:
-    """Warm up, then time the three routes interleaved; return the result table's rows."""
+    """Warm up, then time the routes interleaved, checking every answer; return the table's rows."""
     want = min(PAGE, info.expected)
     env = {"KULISSER_DATABASE_URL": url, "KULISSER_MODE": "production",
            "KULISSER_SECRET_KEY": secrets.token_urlsafe(36), "KULISSER_JOBS": "worker",
@@ -138,45 +138,49 @@ def measure(args: argparse.Namespace, url: str, info: seed.Seeded, bare_sql: Bar
         conn = stack.enter_context(driver_connection(url))
         cur = conn.cursor()
 
-        def call_api() -> None:
-            r = api.get("/api/v1/work-items", params={"limit": PAGE})
+        def check_api(r: httpx.Response) -> None:
             assert r.status_code == 200, f"API answered {r.status_code}: {r.text[:300]}"
             n = len(r.json()["items"])
             assert n == want, f"API returned {n} items, expected {want}"
 
-        def call_html() -> None:
-            r = html.get("/arbetslista")
-            assert r.status_code == 200 and "/login" not in str(r.url), f"HTML answered {r.status_code}"
+        def check_html(r: httpx.Response) -> None:
+            assert r.status_code == 200, f"HTML answered {r.status_code} (a redirect: not logged in)"
             n = r.text.count('data-href="/arenden/')
             assert n == want, f"HTML page showed {n} rows, expected {want}"
 
-        def bare(sql: str, params: Any) -> Callable[[], None]:
-            def call() -> None:
+        def bare(sql: str, params: Any) -> Callable[[], list[Any]]:
+            def call() -> list[Any]:
                 cur.execute(sql, *([] if params is None else [params]))
-                n = len(cur.fetchall())
-                assert n == min(PAGE + 1, info.expected), f"bare query returned {n} rows"
+                rows: list[Any] = cur.fetchall()
+                return rows
             return call
 
-        routes: list[tuple[str, Callable[[], None]]] = [
-            ("API  GET /api/v1/work-items", call_api), ("HTML GET /arbetslista", call_html),
-            (BARE, bare(bare_sql.literal, None)),
-            ("(info) bare SQL, values bound as the app does", bare(bare_sql.sql, bare_sql.params))]
-        times: dict[str, list[float]] = {name: [] for name, _ in routes}
-        for _name, fn in routes:
+        def check_bare(rows: list[Any]) -> None:
+            assert len(rows) == min(PAGE + 1, info.expected), f"bare query returned {len(rows)} rows"
+
+        # (name, the timed call, the check of its answer, untimed)
+        routes: list[tuple[str, Callable[[], Any], Callable[[Any], None]]] = [
+            ("API  GET /api/v1/work-items",
+             lambda: api.get("/api/v1/work-items", params={"limit": PAGE}), check_api),
+            ("HTML GET /arbetslista", lambda: html.get("/arbetslista"), check_html),
+            (BARE, bare(bare_sql.literal, None), check_bare),
+            ("(info) bare SQL, values bound as the app does", bare(bare_sql.sql, bare_sql.params),
+             check_bare)]
+        times: dict[str, list[float]] = {name: [] for name, _, _ in routes}
+        for _name, fn, check in routes:
             for _ in range(args.warmup):
-                fn()
+                check(fn())
         print(f"timing {args.requests} rounds (the routes interleaved); load {load_average()}")
         for _ in range(args.requests):
-            for name, fn in routes:
-                # The check inside fn runs after the response is read: it is timed too, but is
-                # cheap next to the request (a JSON parse or a substring count).
+            for name, fn, check in routes:
                 t0 = time.perf_counter()
-                fn()
+                answer = fn()
                 times[name].append((time.perf_counter() - t0) * 1000)
+                check(answer)
         print(f"load after timing: {load_average()}")
     bare_p95 = percentile(times[BARE], 95)
     rows = []
-    for name, _ in routes:
+    for name, _, _ in routes:
         t = times[name]
         p95 = percentile(t, 95)
         is_bare = name in (BARE, routes[3][0])

@@ -24,7 +24,7 @@ def upload(session: Session, world: factories.World, *, store: AudioStore, audio
     """Upload audio (a fresh tone unless given) as the world's clinician (or uploader_id)."""
     actor = factories.actor(session, uploader_id or world.clinician_id)
     return dictations.upload_dictation(
-        session, actor=actor, store=store, audio=io.BytesIO(audio or unique_tone()),
+        session, actor=actor, store=store, audio=io.BytesIO(unique_tone() if audio is None else audio),
         filename=filename, patient_id=patient_id or world.patient_ids[0], note_type=note_type,
         priority=priority, author_id=author_id)
 

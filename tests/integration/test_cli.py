@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import secrets
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, inspect, select
 
 from kulisser.app import create_app
+from kulisser.cli import build_parser
 from kulisser.db import Database
 from kulisser.staff.models import ApiToken, CareUnit, UnitMembership, User
 from tests import conftest
@@ -206,7 +208,13 @@ COMMANDS: list[tuple[str, ...]] = [
      "--password-stdin"),
     ("token", "create", "someone"),
     ("demo", "--no-serve"),
+    ("import-dictations", ".", "--as", "someone", "--quiet"),
 ]
+
+
+def test_every_command_is_in_the_secret_check() -> None:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == {args[0] for args in COMMANDS}
 
 
 # Unset KULISSER_MODE means production, except for `demo`, which defaults to demo mode.

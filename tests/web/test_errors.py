@@ -45,6 +45,7 @@ def test_unknown_page_is_a_swedish_404_page(app: FastAPI, database: Database, wo
     assert '<html lang="sv">' in r.text
     assert "Sidan finns inte." in r.text
     assert "Not Found" not in r.text
+    assert "script-src 'self'" in r.headers["content-security-policy"]
 
 
 def test_unknown_api_path_is_a_json_404(secretary_client: TestClient) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,12 +22,15 @@ from sqlalchemy import func, select
 
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database, utcnow
+from kulisser.dictation.storage import AudioStore
 from kulisser.staff.models import Role
 from kulisser.worklist import service as worklist
 from tests import factories
+from tests.dictation import helpers as dictation_helpers
+from tests.dictation.audio import unique_tone
 from tests.factories import login_client
 
-PATIENT_PARAMS = {"patient_id", "item_id"}
+PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id"}
 
 
 def app_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -54,6 +58,7 @@ class Env:
     world: factories.World
     patient_id: int
     family_name: str
+    data_dir: Path
 
     def item(self, state: str = "requested", *, owner: bool = False) -> int:
         """A work item about the patient, brought into the given state."""
@@ -72,6 +77,14 @@ class Env:
                 item.complete(actor_id=actor.user_id, now=utcnow())
             s.flush()
             return item.id
+
+    def dictation(self, state: str = "dictated") -> int:
+        """A dictation by the world's clinician about the patient, brought into a state."""
+        with self.database.session() as s:
+            d = dictation_helpers.upload(s, self.world, store=AudioStore(data_dir=self.data_dir),
+                                         patient_id=self.patient_id)
+            dictation_helpers.bring_to(s, self.world, d, state)
+            return d.id
 
 
 Call = Callable[[Env], tuple[str, dict[str, Any]]]
@@ -142,6 +155,38 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/api/v1/work-items/{e.item()}/comments", {"json": {"text": "Ringt"}}),
     ("POST", "/api/v1/work-items/{item_id}/due"): lambda e: (
         f"/api/v1/work-items/{e.item()}/due", {"json": {"due_at": DUE, "reason": "Semester"}}),
+    # dictations (as_user: the route is the author's, so the world's clinician calls it)
+    ("POST", "/api/v1/dictations"): lambda e: ("/api/v1/dictations", {
+        "data": {"patient_id": str(e.patient_id), "note_type": "visit",
+                 "author_id": str(e.world.clinician_id)},
+        "files": {"file": ("diktat.wav", unique_tone(), "audio/wav")}}),
+    ("GET", "/api/v1/dictations"): lambda e: (e.dictation() and "/api/v1/dictations", {}),
+    ("GET", "/api/v1/dictations/{dictation_id}"): lambda e: (f"/api/v1/dictations/{e.dictation()}", {}),
+    ("GET", "/api/v1/dictations/{dictation_id}/audio"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/audio", {}),
+    ("PUT", "/api/v1/dictations/{dictation_id}/text"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/text", {"json": {"text": "Anamnes:"}}),
+    ("PATCH", "/api/v1/dictations/{dictation_id}"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}", {"json": {"priority": "low"}}),
+    ("POST", "/api/v1/dictations/{dictation_id}/send-for-signature"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('in_review')}/send-for-signature", {}),
+    ("POST", "/api/v1/dictations/{dictation_id}/return"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/return", {"json": {"question": "Vilken dos?"}}),
+    ("POST", "/api/v1/dictations/{dictation_id}/answer"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('returned')}/answer",
+        {"json": {"answer": "5 mg"}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/dictations/{dictation_id}/unusable"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/unusable", {"json": {"reason": "Bara brus"}}),
+    ("POST", "/api/v1/dictations/{dictation_id}/sign"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('awaiting_signature')}/sign",
+        {"as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/dictations/{dictation_id}/correct"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('signed')}/correct",
+        {"json": {"text": "Rättad text", "reason": "Fel dos"}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/dictations/{dictation_id}/cancel"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/cancel", {"json": {"reason": "Dubblett"}}),
+    ("POST", "/api/v1/dictations/{dictation_id}/transcribe"): lambda e: (
+        f"/api/v1/dictations/{e.dictation()}/transcribe", {}),
 }
 
 LOG_REVIEW = "the unit manager's review of the access log (PDL log follow-up, not care access)"
@@ -173,6 +218,10 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("POST", "/logg/{event_id}/granska"): LOG_REVIEW,
     ("GET", "/api/v1/audit-events"): LOG_REVIEW,
     ("GET", "/api/v1/emergency-accesses"): LOG_REVIEW,
+    ("GET", "/api/v1/note-types"): "the unit's note types and their templates",
+    ("GET", "/api/v1/glossary"): "the unit's glossary of medical terms",
+    ("POST", "/api/v1/glossary"): "the unit's glossary of medical terms",
+    ("DELETE", "/api/v1/glossary/{term_id}"): "the unit's glossary of medical terms",
 }
 
 
@@ -194,11 +243,12 @@ def test_every_route_is_classified(app: FastAPI) -> None:
 
 
 @pytest.fixture()
-def env(database: Database, world: factories.World) -> Env:
+def env(app: FastAPI, database: Database, world: factories.World) -> Env:
     family = factories.unique("Audit")
     with database.session() as s:
         patient = factories.make_patient(s, world.unit_id, family=family)
-        return Env(database=database, world=world, patient_id=patient.id, family_name=family)
+        return Env(database=database, world=world, patient_id=patient.id, family_name=family,
+                   data_dir=app.state.settings.data_dir)
 
 
 def _audit_count(database: Database, *, user_id: int, patient_id: int | None = None,
@@ -217,22 +267,23 @@ def test_patient_route_writes_an_audit_row(route: tuple[str, str], app: FastAPI,
                                            database: Database, env: Env) -> None:
     method, _path = route
     url, kwargs = PATIENT_ROUTES[route](env)
+    user_id = kwargs.pop("as_user", env.world.secretary_id)
     registers_new = route in {("POST", "/patienter/ny"), ("POST", "/api/v1/patients")}
-    before = _audit_count(database, user_id=env.world.secretary_id,
+    before = _audit_count(database, user_id=user_id,
                           patient_id=None if registers_new else env.patient_id)
     with TestClient(app) as client:
-        csrf = login_client(client, database, env.world.secretary_id)
+        csrf = login_client(client, database, user_id)
         if "data" in kwargs:
             kwargs["data"] = {**kwargs["data"], "csrf_token": csrf}
         response = client.request(method, url, follow_redirects=False, **kwargs)
     assert response.status_code < 400, (response.status_code, response.text[:500])
-    after = _audit_count(database, user_id=env.world.secretary_id,
+    after = _audit_count(database, user_id=user_id,
                          patient_id=None if registers_new else env.patient_id)
     assert after > before, f"{method} {url} wrote no audit row"
 
 
 # Emergency access is the one way in without a care relation; its own tests cover it.
-STRANGER_ROUTES = sorted(r for r in PATIENT_ROUTES if "{patient_id}" in r[1]
+STRANGER_ROUTES = sorted(r for r in PATIENT_ROUTES if ("{patient_id}" in r[1] or "{dictation_id}" in r[1])
                          and not r[1].endswith(("/nodatkomst", "/emergency-access")))
 
 
@@ -243,6 +294,7 @@ def test_patient_route_refuses_and_logs_a_stranger(route: tuple[str, str], app: 
     with database.session() as s:
         stranger = factories.make_user(s, env.world.other_unit_id, Role.SECRETARY).id
     url, kwargs = PATIENT_ROUTES[route](env)
+    kwargs.pop("as_user", None)
     with TestClient(app) as client:
         csrf = login_client(client, database, stranger)
         if "data" in kwargs:

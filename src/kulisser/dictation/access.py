@@ -56,7 +56,9 @@ def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, 
 
 def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:
     """Load a dictation without any access check (callers check); lock: SELECT ... FOR UPDATE."""
-    dictation = session.get(Dictation, dictation_id, with_for_update=lock or None,
+    # FOR UPDATE OF dictation: the row lock must not reach the joined note type.
+    dictation = session.get(Dictation, dictation_id,
+                            with_for_update={"of": Dictation} if lock else None,
                             populate_existing=lock)
     if dictation is None:
         raise NotFound("Diktatet finns inte.")

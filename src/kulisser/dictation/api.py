@@ -57,9 +57,7 @@ def _refs(session: Session, found: list[Dictation], *, history: bool = False
     """User names and patients of the dictations, one query each (access already checked)."""
     users: set[int] = set()
     for d in found:
-        users.add(d.uploaded_by_id)
-        if d.author_id is not None:
-            users.add(d.author_id)
+        users |= {i for i in (d.uploaded_by_id, d.author_id, d.text_saved_by_id) if i is not None}
         if history:
             users |= {e.actor_id for e in d.events if e.actor_id is not None}
             users |= {v.signed_by_id for v in d.versions}
@@ -87,7 +85,8 @@ def _summary(d: Dictation, names: dict[int, str], patients: dict[int, Patient]) 
         author=_user(names, d.author_id), unit_id=d.unit_id, audio_duration_s=d.audio_duration_s,
         source=d.source, original_filename=d.original_filename,
         uploaded_by=_user(names, d.uploaded_by_id), uploaded_at=d.uploaded_at,
-        text_saved_at=d.text_saved_at, sent_for_signature_at=d.sent_for_signature_at,
+        text_saved_at=d.text_saved_at, text_saved_by=_user(names, d.text_saved_by_id),
+        sent_for_signature_at=d.sent_for_signature_at,
         signed_at=d.signed_at)
 
 

@@ -72,7 +72,7 @@ def seed_dictations(session: Session, *, unit_id: int, users: list[User], patien
     made = 0
     with tempfile.TemporaryDirectory() as tmp:
         for number, (author, script) in enumerate(
-                (a, SCRIPTS[(i + n) % len(SCRIPTS)]) for i, a in enumerate(clinicians)
+                (a, SCRIPTS[(i * per_clinician + n) % len(SCRIPTS)]) for i, a in enumerate(clinicians)
                 for n in range(per_clinician)):
             note_type, priority, sentences = script
             try:

@@ -112,7 +112,8 @@ def transcribe(*, session: Session, dictation_id: int) -> None:
     # held while the CPU works (and the dictation may change meanwhile; it is read again).
     session.rollback()
     transcript = transcriber().transcribe(path)
-    dictation = session.get(Dictation, dictation_id, with_for_update=True, populate_existing=True)
+    dictation = session.get(Dictation, dictation_id, with_for_update={"of": Dictation},
+                            populate_existing=True)
     if dictation is None or dictation.draft_text is not None:
         return
     dictation.store_draft(text=transcript.text, words=_words(transcript),

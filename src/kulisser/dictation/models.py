@@ -50,7 +50,9 @@ class NoteType(Base):
     @property
     def template_text(self) -> str:
         """The headings as an empty note to start from ("Anamnes:\\n\\nStatus:\\n ...")."""
-        return "\n\n".join(f"{heading}:\n" for heading in self.headings)
+        if not self.headings:
+            return ""
+        return "\n\n".join(f"{heading}:" for heading in self.headings) + "\n"
 
 
 class GlossaryTerm(Base):
@@ -126,7 +128,7 @@ class Dictation(Base):
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    note_type: Mapped[NoteType] = relationship(lazy="joined")
+    note_type: Mapped[NoteType] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[DictationEvent]] = relationship(
         back_populates="dictation", order_by="DictationEvent.id", cascade="all, delete-orphan"
     )

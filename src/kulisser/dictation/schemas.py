@@ -114,6 +114,7 @@ class DictationSummary(BaseModel):
     uploaded_by: UserRef
     uploaded_at: Timestamp
     text_saved_at: Timestamp | None
+    text_saved_by: UserRef | None
     sent_for_signature_at: Timestamp | None
     signed_at: Timestamp | None
 

@@ -1,11 +1,12 @@
 """Dictation operations: the review's text and every status change (the public entry point).
 
-Other packages use this module only. It also re-exports the reads (get_dictation,
-open_audio, actions_for, transcription_state) and the uploads (upload_dictation,
-import_dictation); lists are in queries.py, note types and glossaries in catalog.py.
-Every function checks access and writes its audit row (see access.py), takes keyword
-arguments and never commits; status changes are Dictation methods that record events,
-and the work items follow (see items.py).
+Other packages use this module only. Besides the operations defined here it re-exports the
+reads (get_dictation, open_audio, actions_for, transcription_state; access.py, jobs.py), the
+uploads (upload_dictation, import_dictation; upload.py), the lists (list_dictations,
+count_dictations, list_for_author, DictationFilter; queries.py) and the unit's note types and
+glossary (catalog.py). Every function that touches a dictation checks access and writes its
+audit row (access.py), takes keyword arguments and never commits; status changes are
+Dictation methods that record events, and the work items follow (items.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,23 @@ from kulisser.db import utcnow
 from kulisser.dictation import access, catalog, items, upload
 from kulisser.dictation import jobs as dictation_jobs
 from kulisser.dictation.access import AudioFile, actions_for, get_dictation, open_audio
+from kulisser.dictation.catalog import (
+    add_term,
+    find_note_type,
+    glossary,
+    glossary_keys,
+    note_types,
+    remove_term,
+    save_note_type,
+)
 from kulisser.dictation.jobs import TranscriptionState, transcription_state
 from kulisser.dictation.models import Dictation, NoteVersion
+from kulisser.dictation.queries import (
+    DictationFilter,
+    count_dictations,
+    list_dictations,
+    list_for_author,
+)
 from kulisser.dictation.states import Action, DictationStatus, is_open
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, ValidationFailed
@@ -30,10 +46,12 @@ from kulisser.staff.actor import Actor
 from kulisser.worklist.states import TransitionError
 
 __all__ = [
-    "AudioFile", "TranscriptionState", "actions_for", "answer_question", "cancel",
-    "correct_signed", "get_dictation", "import_dictation", "mark_audio_unusable", "open_audio",
-    "retry_transcription", "return_to_author", "save_text", "send_for_signature", "set_details",
-    "sign", "transcription_state", "upload_dictation",
+    "AudioFile", "DictationFilter", "TranscriptionState", "actions_for", "add_term",
+    "answer_question", "cancel", "correct_signed", "count_dictations", "find_note_type",
+    "get_dictation", "glossary", "glossary_keys", "import_dictation", "list_dictations",
+    "list_for_author", "mark_audio_unusable", "note_types", "open_audio", "remove_term",
+    "retry_transcription", "return_to_author", "save_note_type", "save_text",
+    "send_for_signature", "set_details", "sign", "transcription_state", "upload_dictation",
 ]
 S = DictationStatus
 
