@@ -238,6 +238,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('work_item', schema=None) as batch_op:
         batch_op.create_index('ix_work_item_open_owner_due', ['unit_id', 'owner_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
+        batch_op.create_index('ix_work_item_open_queue_due', ['unit_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_open_unit_due', ['unit_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_patient', ['patient_id', 'status'], unique=False)
         batch_op.create_index('ix_work_item_ref', ['ref_type', 'ref_id'], unique=False)
@@ -361,6 +362,7 @@ def downgrade() -> None:
     with op.batch_alter_table('work_item', schema=None) as batch_op:
         batch_op.drop_index('ix_work_item_ref')
         batch_op.drop_index('ix_work_item_patient')
+        batch_op.drop_index('ix_work_item_open_queue_due', postgresql_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.drop_index('ix_work_item_open_unit_due', postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.drop_index('ix_work_item_open_owner_due', postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
 

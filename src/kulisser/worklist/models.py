@@ -17,6 +17,7 @@ from kulisser.worklist.states import (
 )
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
+_QUEUE_SQL = f"owner_id IS NULL AND {_OPEN_SQL}"
 
 
 class WorkItem(Base):
@@ -34,6 +35,16 @@ class WorkItem(Base):
             "id",
             postgresql_where=text(_OPEN_SQL),
             sqlite_where=text(_OPEN_SQL),
+        ),
+        # The unit's queue (no owner) in due order: PostgreSQL cannot read the owner index
+        # above in due order for "owner_id IS NULL", so the queue gets its own.
+        Index(
+            "ix_work_item_open_queue_due",
+            "unit_id",
+            "due_at",
+            "id",
+            postgresql_where=text(_QUEUE_SQL),
+            sqlite_where=text(_QUEUE_SQL),
         ),
         Index(
             "ix_work_item_open_unit_due",

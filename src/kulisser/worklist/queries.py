@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from kulisser.audit import service as audit
@@ -115,7 +115,7 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
               wi: Any) -> Select[Any]:
     """Apply every filter except scope and cursor."""
     if f.status == "open":
-        stmt = stmt.where(wi.status.in_([s.value for s in OPEN_STATUSES]))
+        stmt = stmt.where(is_open_clause(wi))
     elif f.status == "closed":
         stmt = stmt.where(wi.status.in_([s.value for s in CLOSED_STATUSES]))
     elif f.status != "all":
@@ -128,7 +128,7 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
     if f.owner_id is not None:
         stmt = stmt.where(wi.owner_id == f.owner_id)
     if f.overdue:
-        stmt = stmt.where(wi.due_at < now, wi.status.in_([s.value for s in OPEN_STATUSES]))
+        stmt = stmt.where(wi.due_at < now, is_open_clause(wi))
     q = f.q.strip()
     if q:
         pat = aliased(Patient)
@@ -146,6 +146,26 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
                 stmt = stmt.where(or_(pat.search_name.startswith(term, autoescape=True),
                                       pat.search_name.contains(" " + term, autoescape=True)))
     return stmt
+
+
+_OPEN_VALUES = [s.value for s in OPEN_STATUSES]
+
+
+def is_open_clause(wi: Any) -> Any:
+    """status IN (open statuses), with the values written into the SQL.
+
+    Literal values let SQLite's and PostgreSQL's planners match the partial indexes, whose
+    predicate is the same list; bound parameters hide it from SQLite (a full scan).
+    """
+    return wi.status.in_(bindparam("open_statuses", _OPEN_VALUES, expanding=True,
+                                   literal_execute=True))
+
+
+def _combined(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> Any:
+    """The scope as one where-clause (for counts): the unit first, then the owners."""
+    if f.scope == "mine_queue":
+        return and_(wi.unit_id == unit_id, or_(wi.owner_id == actor.user_id, wi.owner_id.is_(None)))
+    return or_(*_scoped(actor, f, unit_id, wi))
 
 
 def _scoped(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> list[Any]:
@@ -213,7 +233,7 @@ def counts_per_kind(session: Session, *, actor: Actor, f: WorklistFilter,
     now = now or utcnow()
     unit_id = _unit(actor, f)
     g = replace(f, kind="", cursor="")
-    stmt = select(WorkItem.kind, func.count()).where(or_(*_scoped(actor, g, unit_id, WorkItem)))
+    stmt = select(WorkItem.kind, func.count()).where(_combined(actor, g, unit_id, WorkItem))
     stmt = _filtered(stmt, actor, g, now, WorkItem).group_by(WorkItem.kind)
     return {kind: n for kind, n in session.execute(stmt).tuples()}
 
@@ -223,7 +243,7 @@ def overdue_count(session: Session, *, actor: Actor, now: datetime | None = None
     now = now or utcnow()
     f = WorklistFilter(overdue=True)
     stmt = select(func.count()).select_from(WorkItem).where(
-        or_(*_scoped(actor, f, actor.unit_id, WorkItem)))
+        _combined(actor, f, actor.unit_id, WorkItem))
     return session.scalar(_filtered(stmt, actor, f, now, WorkItem)) or 0
 
 

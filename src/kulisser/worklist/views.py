@@ -66,11 +66,14 @@ def worklist_page(
         f = queries.WorklistFilter(q=q)
         page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
         counts = queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
-    names = staff.user_names(ctx.db, {r.item.owner_id for r in page.rows if r.item.owner_id})
+    members = staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)
+    names = {u.id: u.full_name for u in members}
+    owners = {r.item.owner_id for r in page.rows if r.item.owner_id} - names.keys()
+    names.update(staff.user_names(ctx.db, owners))  # former members still owning items
     context = {
         "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
         "kinds": all_kinds(), "scopes": queries.SCOPES, "statuses": queries.STATUS_FILTERS,
-        "members": staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id), "owner_names": names,
+        "members": members, "owner_names": names,
         "errors": errors, "overdue_total": queries.overdue_count(ctx.db, actor=ctx.actor),
     }
     return render(request, "worklist/list.html", context, partial="worklist/_list.html",
