@@ -18,4 +18,5 @@ __all__ = [
 
 # Kinds (and job tasks) register themselves when their service module loads.
 import kulisser.dictation.service
-import kulisser.reception.service  # noqa: F401
+import kulisser.reception.service
+import kulisser.worklist.escalation  # noqa: F401

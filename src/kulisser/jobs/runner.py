@@ -39,6 +39,36 @@ def task(name: str) -> Callable[[TaskFn], TaskFn]:
     return wrap
 
 
+_PERIODIC: dict[str, int] = {}
+
+
+def periodic(name: str, *, every_seconds: int) -> Callable[[TaskFn], TaskFn]:
+    """Register a task that workers queue once per period (it takes only session=...)."""
+
+    def wrap(fn: TaskFn) -> TaskFn:
+        _TASKS[name] = fn
+        _PERIODIC[name] = every_seconds
+        return fn
+
+    return wrap
+
+
+def schedule_periodic(db: Database, *, now: datetime | None = None) -> int:
+    """Queue each periodic task for the current period unless some worker already did."""
+    now = now or utcnow()
+    queued = 0
+    with db.session() as session:
+        for name, every in _PERIODIC.items():
+            # The period's number in the key: every worker computes the same one, so the task
+            # runs once per period however many workers there are (the task is idempotent
+            # should two workers race on the very first insert).
+            key = f"periodic:{name}:{int(now.timestamp()) // every}"
+            if session.scalar(select(Job.id).where(Job.dedupe_key == key)) is None:
+                session.add(Job(task=name, args={}, dedupe_key=key, run_after=now))
+                queued += 1
+    return queued
+
+
 def registered() -> dict[str, TaskFn]:
     """The registered tasks by name."""
     return dict(_TASKS)
@@ -134,7 +164,12 @@ def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: flo
     stop = stop or threading.Event()
     name = worker_name()
     count = 0
+    next_schedule = 0.0
     while not stop.is_set():
+        # A burst run empties the queue as it is; only long-running workers keep the clock.
+        if not burst and time.monotonic() >= next_schedule:
+            schedule_periodic(db)
+            next_schedule = time.monotonic() + 30
         job_id = claim(db, worker=name)
         if job_id is None:
             if burst:

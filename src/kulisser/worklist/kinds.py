@@ -28,6 +28,8 @@ class KindSpec:
     load_refs: Callable[[Session, list[int]], dict[int, Any]] | None = None
     # Whether users may create it by hand from the worklist's "new" form.
     manual: bool = False
+    # Whether an open item past its due time goes to the unit manager (worklist/escalation.py).
+    escalates: bool = False
 
 
 _REGISTRY: dict[str, KindSpec] = {}
