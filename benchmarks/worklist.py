@@ -212,7 +212,7 @@ def breakdown(url: str, info: seed.Seeded, n: int) -> str:
         probes = Probes(app.state.db.engine)
         for owner, name in ((staff, "load_api_token"), (staff, "load_session"), (staff, "unit_choices"),
                             (queries, "list_items"), (audit, "log_listing"),
-                            (queries, "counts_per_kind"), (queries, "overdue_count"),
+                            (queries, "kind_counts"), (queries, "counts_per_kind"),
                             (staff, "user_names"), (staff, "unit_members"), (worklist_views, "render"),
                             (worklist_api, "_outs"), (worklist_api, "refs_for"),
                             (routing, "serialize_response"), (Session, "commit")):

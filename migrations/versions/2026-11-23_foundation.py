@@ -237,7 +237,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_item'))
     )
     with op.batch_alter_table('work_item', schema=None) as batch_op:
-        batch_op.create_index('ix_work_item_open_owner_due', ['unit_id', 'owner_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
+        batch_op.create_index('ix_work_item_open_owner_due', ['unit_id', 'owner_id', 'due_at', 'id'], unique=False, postgresql_include=['kind'], postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_open_queue_due', ['unit_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("owner_id IS NULL AND status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_open_unit_due', ['unit_id', 'due_at', 'id'], unique=False, postgresql_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"), sqlite_where=sa.text("status IN ('requested', 'accepted', 'in-progress', 'on-hold')"))
         batch_op.create_index('ix_work_item_patient', ['patient_id', 'status'], unique=False)

@@ -33,6 +33,8 @@ class WorkItem(Base):
             "owner_id",
             "due_at",
             "id",
+            # The kind rides along so PostgreSQL counts per kind from the index alone.
+            postgresql_include=["kind"],
             postgresql_where=text(_OPEN_SQL),
             sqlite_where=text(_OPEN_SQL),
         ),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from kulisser.audit import service as audit
@@ -227,15 +227,25 @@ def list_items(session: Session, *, actor: Actor, f: WorklistFilter,
     return Page(rows=rows, next_cursor=next_cursor)
 
 
-def counts_per_kind(session: Session, *, actor: Actor, f: WorklistFilter,
-                    now: datetime | None = None) -> dict[str, int]:
-    """How many items of each kind match the filter (ignoring the kind filter itself)."""
+def kind_counts(session: Session, *, actor: Actor, f: WorklistFilter,
+                now: datetime | None = None) -> tuple[dict[str, int], int]:
+    """Items of each kind matching the filter (ignoring the kind filter), and how many of
+    them are open and overdue: one query for the list's sidebar and its badge."""
     now = now or utcnow()
     unit_id = _unit(actor, f)
     g = replace(f, kind="", cursor="")
-    stmt = select(WorkItem.kind, func.count()).where(_combined(actor, g, unit_id, WorkItem))
+    late = case((and_(is_open_clause(WorkItem), WorkItem.due_at < now), 1), else_=0)
+    stmt = select(WorkItem.kind, func.count(), func.sum(late)).where(
+        _combined(actor, g, unit_id, WorkItem))
     stmt = _filtered(stmt, actor, g, now, WorkItem).group_by(WorkItem.kind)
-    return {kind: n for kind, n in session.execute(stmt).tuples()}
+    rows = session.execute(stmt).tuples().all()
+    return {kind: n for kind, n, _late in rows}, sum(int(late_n or 0) for _k, _n, late_n in rows)
+
+
+def counts_per_kind(session: Session, *, actor: Actor, f: WorklistFilter,
+                    now: datetime | None = None) -> dict[str, int]:
+    """How many items of each kind match the filter (ignoring the kind filter itself)."""
+    return kind_counts(session, actor=actor, f=f, now=now)[0]
 
 
 def overdue_count(session: Session, *, actor: Actor, now: datetime | None = None) -> int:

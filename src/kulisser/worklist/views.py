@@ -60,12 +60,12 @@ def worklist_page(
     errors: dict[str, str] = {}
     try:
         page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
-        counts = queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
+        counts, overdue_total = queries.kind_counts(ctx.db, actor=ctx.actor, f=f)
     except ValidationFailed as exc:
         errors = exc.errors
         f = queries.WorklistFilter(q=q)
         page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
-        counts = queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
+        counts, overdue_total = queries.kind_counts(ctx.db, actor=ctx.actor, f=f)
     members = staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)
     names = {u.id: u.full_name for u in members}
     owners = {r.item.owner_id for r in page.rows if r.item.owner_id} - names.keys()
@@ -74,7 +74,7 @@ def worklist_page(
         "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
         "kinds": all_kinds(), "scopes": queries.SCOPES, "statuses": queries.STATUS_FILTERS,
         "members": members, "owner_names": names,
-        "errors": errors, "overdue_total": queries.overdue_count(ctx.db, actor=ctx.actor),
+        "errors": errors, "overdue_total": overdue_total,
     }
     return render(request, "worklist/list.html", context, partial="worklist/_list.html",
                   status_code=422 if errors else 200)
