@@ -8,6 +8,9 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 id postgres >/dev/null 2>&1 || need+=(postgresql)
 fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
+# WeasyPrint (letters as PDF) draws text with Pango.
+ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need+=(libpango-1.0-0)
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need+=(libpangoft2-1.0-0)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -1,4 +1,5 @@
-"""Command line: kulisser serve | migrate | demo | user | token | unit | worker | import-dictations."""
+"""Command line: kulisser serve | migrate | demo | user | token | unit | worker | import-dictations |
+import-results."""
 
 from __future__ import annotations
 
@@ -167,6 +168,27 @@ def cmd_import_dictations(args: argparse.Namespace) -> None:
         sys.exit(1)
 
 
+def cmd_import_results(args: argparse.Namespace) -> None:
+    """Import results from a folder drop (.csv, .jsonl/.ndjson, FHIR .json)."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from kulisser import models  # noqa: F401 - registers every kind and task
+    from kulisser.results import importer as results_importer
+
+    db = _database()
+    try:
+        report = results_importer.import_folder(db, folder=Path(args.folder), username=args.as_user,
+                                                unit_hsa=args.unit, progress=not args.quiet,
+                                                echo=tqdm.write)
+    except results_importer.ImportSetupError as exc:
+        sys.exit(f"kulisser: {exc.message}")
+    print(report.summary())
+    if report.failed or report.total().count("error"):
+        sys.exit(1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     p = argparse.ArgumentParser(prog="kulisser", description=__doc__)
@@ -211,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--unit", metavar="HSA-ID", help="the care unit (needed if the user has several)")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(fn=cmd_import_dictations)
+    ir = sub.add_parser("import-results", help=cmd_import_results.__doc__,
+                        description="Results and referral replies from a folder: *.csv (columns in "
+                        "the README), *.jsonl/*.ndjson (one result a line: the CSV columns as keys, "
+                        "or a FHIR resource), *.json (a FHIR DiagnosticReport, Observation or "
+                        "Bundle). Unmatched patients go to the unit's queue; results already "
+                        "imported are skipped; exit status 1 if any row or file was not imported.")
+    ir.add_argument("folder", metavar="DIR")
+    ir.add_argument("--as", dest="as_user", required=True, metavar="USERNAME",
+                    help="the user the import acts as (audit log, work items)")
+    ir.add_argument("--unit", metavar="HSA-ID", help="the care unit (needed if the user has several)")
+    ir.add_argument("--quiet", action="store_true", help="no progress bar")
+    ir.set_defaults(fn=cmd_import_results)
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)

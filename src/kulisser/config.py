@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # KULISSER_SPEECH_* variables (see kulisser.speech.settings).
     dictation_max_minutes: int = 60
     dictation_max_megabytes: int = 200
+    # Referrals: an outgoing referral unanswered this many days gets a "chase" work item;
+    # PDF attachments larger than this are refused.
+    referral_chase_days: int = 30
+    referral_attachment_max_megabytes: int = 20
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

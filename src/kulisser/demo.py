@@ -9,14 +9,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.booking import demo as booking_demo
 from kulisser.db import utcnow
 from kulisser.dictation import demo as dictation_demo
 from kulisser.identity import generate_personnummer
+from kulisser.letters import demo as letters_demo
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.reception import service as reception
+from kulisser.referrals import demo as referrals_demo
+from kulisser.results import demo as results_demo
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import CareUnit, Role, User
+from kulisser.waitlist import demo as waitlist_demo
 from kulisser.worklist import service as worklist
 from kulisser.worklist.states import Priority
 
@@ -134,4 +139,14 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     # Spoken dictations, drafted by the demo server's job runner (demo mode with espeak-ng only).
     dictation_demo.seed_dictations(session, unit_id=unit.id, users=users, patients=ours, rng=rng,
                                    now=now)
+    # Lab results for the clinicians to sign, some abnormal, a few unmatched (results/demo.py).
+    results_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    # About 30 waits with offers and excluded periods, some at risk, a few breached.
+    waitlist_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    # 20 incoming referrals in every state (one assessment overdue) and 4 outgoing ones.
+    referrals_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    # Result letters and a referral reply in every state (calling letters come with bookings).
+    letters_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    # Three weeks of the two clinicians' and a room's schedules, with bookings (some from the list).
+    booking_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
     return DemoResult(created=True, logins=logins)

@@ -17,6 +17,11 @@ __all__ = [
 ]
 
 # Kinds (and job tasks) register themselves when their service module loads.
+import kulisser.booking.service  # schedules, slots, appointments (tables register with it)
 import kulisser.dictation.service
+import kulisser.letters.jobs  # letters (the "letter" kind) and the SMS reminder job
 import kulisser.reception.service
+import kulisser.referrals.service  # referrals in and out, their two kinds and jobs
+import kulisser.results.service  # results and referral replies, their two kinds
+import kulisser.waitlist.service  # waiting list, guarantee limits, the "waitlist" kind
 import kulisser.worklist.escalation  # noqa: F401

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,9 +31,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Live:
+    """The live server's base URL and the URL of its database (to arrange data behind it)."""
+
+    url: str
+    database_url: str
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app serving freshly seeded demo data; yields its base URL."""
+def live_server(live: Live) -> str:
+    """The app serving freshly seeded demo data: its base URL."""
+    return live.url
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """The app serving freshly seeded demo data; yields its base URL and database URL."""
     url, drop = fresh_database_url(tmp_path_factory.mktemp("live"), "browser")
     db = Database(url)
     migrate.upgrade(db.engine)
@@ -58,7 +73,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("the app did not start; see " + log.name)
-    yield base
+    yield Live(url=base, database_url=url)
     proc.terminate()
     proc.wait(timeout=10)
     drop()  # type: ignore[operator]
@@ -72,7 +87,9 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            # The dictation recorder: a fake microphone, granted without a prompt.
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"])
         yield b
         b.close()
 

@@ -209,6 +209,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("token", "create", "someone"),
     ("demo", "--no-serve"),
     ("import-dictations", ".", "--as", "someone", "--quiet"),
+    ("import-results", ".", "--as", "someone", "--quiet"),
 ]
 
 

@@ -95,9 +95,13 @@ def test_every_identifier_parses_as_valid(s: Session) -> None:
     assert len(set(pairs)) == len(pairs) == 210
 
 
+# The base seed's own kinds; domain packages add items of their kinds (tested with them).
+BASE_KINDS = ("task", "callback")
+
+
 def test_five_hundred_mixed_work_items(s: Session) -> None:
     clinic = unit(s, demo.UNIT_HSA)
-    items = list(s.scalars(select(WorkItem)))
+    items = list(s.scalars(select(WorkItem).where(WorkItem.kind.in_(BASE_KINDS))))
     assert len(items) == 500 and {i.unit_id for i in items} == {clinic.id}
     assert Counter(i.kind for i in items) == {"task": 250, "callback": 250}
     assert count(s, PhoneMessage) == 250
@@ -118,7 +122,7 @@ def test_five_hundred_mixed_work_items(s: Session) -> None:
 def test_items_have_a_consistent_history(s: Session) -> None:
     secretaries = set(s.scalars(select(User.id).where(User.role == "secretary")))
     closed = 0
-    for item in s.scalars(select(WorkItem)):
+    for item in s.scalars(select(WorkItem).where(WorkItem.kind.in_(BASE_KINDS))):
         events = item.events
         assert events[0].type == "created" and events[0].to_status == "requested"
         times = [e.at for e in events]
@@ -150,4 +154,4 @@ def test_seeding_again_creates_nothing(seeded: tuple[Database, demo.DemoResult])
     assert not again.created and again.logins
     with database.session() as s:
         after = {t.name: s.scalar(select(func.count()).select_from(t)) for t in tables}
-    assert after == before and before["work_item"] == 500
+    assert after == before and before["work_item"] >= 500  # domain packages add their own

@@ -26,11 +26,17 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.staff.models import Role
 from kulisser.worklist import service as worklist
 from tests import factories
+from tests.booking import helpers as bh
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
+from tests.letters import helpers as lh
+from tests.referrals import helpers as rh
+from tests.results import helpers as res
+from tests.waitlist import helpers as wh
 
-PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id"}
+PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
+                  "appointment_id"}
 
 
 def app_routes(app: FastAPI) -> list[tuple[str, str]]:
@@ -187,8 +193,302 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/api/v1/dictations/{e.dictation()}/cancel", {"json": {"reason": "Dubblett"}}),
     ("POST", "/api/v1/dictations/{dictation_id}/transcribe"): lambda e: (
         f"/api/v1/dictations/{e.dictation()}/transcribe", {}),
+    ("GET", "/api/v1/dictations/{dictation_id}/note.txt"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('signed')}/note.txt", {}),
+    ("GET", "/api/v1/dictations/{dictation_id}/fhir"): lambda e: (
+        f"/api/v1/dictations/{e.dictation('signed')}/fhir", {}),
+    # dictation pages
+    ("GET", "/diktat"): lambda e: (e.dictation() and "/diktat?status=open", {}),
+    ("GET", "/diktat/ny"): lambda e: (f"/diktat/ny?patient_id={e.patient_id}", {}),
+    ("POST", "/diktat/ny"): lambda e: ("/diktat/ny", {
+        "data": {"patient_id": str(e.patient_id), "note_type": "visit",
+                 "author_id": str(e.world.clinician_id)},
+        "files": {"file": ("diktat.wav", unique_tone(), "audio/wav")}}),
+    ("GET", "/diktat/{dictation_id}"): lambda e: (f"/diktat/{e.dictation()}", {}),
+    ("GET", "/diktat/{dictation_id}/ljud"): lambda e: (f"/diktat/{e.dictation()}/ljud", {}),
+    ("POST", "/diktat/{dictation_id}/text"): lambda e: (
+        f"/diktat/{e.dictation()}/text", {"data": {"text": "Anamnes:", "base_revision": "0"}}),
+    ("POST", "/diktat/{dictation_id}/skicka"): lambda e: (
+        f"/diktat/{e.dictation('in_review')}/skicka", {"data": {"text": "Anamnes:\nHosta."}}),
+    ("POST", "/diktat/{dictation_id}/fraga"): lambda e: (
+        f"/diktat/{e.dictation()}/fraga", {"data": {"question": "Vilken dos?"}}),
+    ("POST", "/diktat/{dictation_id}/oanvandbart"): lambda e: (
+        f"/diktat/{e.dictation()}/oanvandbart", {"data": {"reason": "Bara brus"}}),
+    ("POST", "/diktat/{dictation_id}/taligenkanning"): lambda e: (
+        f"/diktat/{e.dictation()}/taligenkanning", {}),
+    ("POST", "/diktat/{dictation_id}/uppgifter"): lambda e: (
+        f"/diktat/{e.dictation()}/uppgifter", {"data": {"priority": "low"}}),
+    ("GET", "/signera"): lambda e: (
+        e.dictation("awaiting_signature") and "/signera", {"as_user": e.world.clinician_id}),
+    ("GET", "/signera/{dictation_id}"): lambda e: (
+        f"/signera/{e.dictation('awaiting_signature')}", {"as_user": e.world.clinician_id}),
+    ("POST", "/signera/{dictation_id}/signera"): lambda e: (
+        f"/signera/{e.dictation('awaiting_signature')}/signera", {"as_user": e.world.clinician_id}),
+    ("POST", "/signera/{dictation_id}/svar"): lambda e: (
+        f"/signera/{e.dictation('returned')}/svar",
+        {"data": {"answer": "5 mg"}, "as_user": e.world.clinician_id}),
+    ("POST", "/signera/{dictation_id}/ratta"): lambda e: (
+        f"/signera/{e.dictation('signed')}/ratta",
+        {"data": {"text": "Rättad text", "reason": "Fel dos"}, "as_user": e.world.clinician_id}),
+    # referrals in and out (pages; rh.env_* make a referral about the Env's patient)
+    ("GET", "/remisser"): lambda e: (
+        rh.env_referral(e) and f"/remisser?status=all&q={e.family_name}", {}),
+    ("POST", "/remisser/ny"): lambda e: ("/remisser/ny", {"data": {
+        "sender_name": "VC Norr", "sender_hsa_id": rh.HSA, "issued_on": rh.today().isoformat(),
+        "received_on": rh.today().isoformat(), "question": "Bedömning?", "priority": "normal",
+        "identifier": rh.env_identifier(e)}}),
+    ("GET", "/remisser/{referral_id}"): lambda e: (f"/remisser/{rh.env_referral(e)[0]}", {}),
+    ("POST", "/remisser/{referral_id}/atgard/{action}"): lambda e: (
+        f"/remisser/{rh.env_referral(e)[0]}/atgard/reject",
+        {"data": {"reason": "Primärvården"}, "as_user": e.world.clinician_id}),
+    ("GET", "/remisser/{referral_id}/bilagor/{attachment_id}"): lambda e: (
+        "/remisser/{}/bilagor/{}".format(*rh.env_referral(e)), {}),
+    ("GET", "/remisser/utgaende"): lambda e: (
+        rh.env_outgoing(e) and f"/remisser/utgaende?status=all&q={e.family_name}", {}),
+    ("GET", "/remisser/utgaende/ny"): lambda e: (f"/remisser/utgaende/ny?patient_id={e.patient_id}", {}),
+    ("POST", "/remisser/utgaende/ny"): lambda e: ("/remisser/utgaende/ny", {"data": {
+        "patient_id": str(e.patient_id), "receiver_name": "Kardiologen",
+        "receiver_hsa_id": "SE2321000016-KARD", "question": "Ablation?",
+        "author_id": str(e.world.clinician_id)}}),
+    ("GET", "/remisser/utgaende/{outgoing_id}"): lambda e: (
+        f"/remisser/utgaende/{rh.env_outgoing(e)[0]}", {}),
+    ("POST", "/remisser/utgaende/{outgoing_id}/atgard/{action}"): lambda e: (
+        f"/remisser/utgaende/{rh.env_outgoing(e)[0]}/atgard/send", {}),
+    ("GET", "/remisser/utgaende/{outgoing_id}/bilagor/{attachment_id}"): lambda e: (
+        "/remisser/utgaende/{}/bilagor/{}".format(*rh.env_outgoing(e, "replied")), {}),
+    # referrals API
+    ("POST", "/api/v1/referrals"): lambda e: ("/api/v1/referrals", {
+        "data": {"sender_name": "VC Norr", "sender_hsa_id": rh.HSA,
+                 "issued_on": rh.today().isoformat(), "received_on": rh.today().isoformat(),
+                 "question": "Bedömning?", "identifier": rh.env_identifier(e)},
+        "files": [("files", ("remiss.pdf", rh.pdf_bytes(), "application/pdf"))]}),
+    ("GET", "/api/v1/referrals"): lambda e: (
+        rh.env_referral(e) and f"/api/v1/referrals?status=all&q={e.family_name}", {}),
+    ("GET", "/api/v1/referrals/{referral_id}"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}", {}),
+    ("GET", "/api/v1/referrals/{referral_id}/attachments/{attachment_id}"): lambda e: (
+        "/api/v1/referrals/{}/attachments/{}".format(*rh.env_referral(e)), {}),
+    ("POST", "/api/v1/referrals/{referral_id}/confirm"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e, confirm=False)[0]}/confirm", {}),
+    ("POST", "/api/v1/referrals/{referral_id}/start"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/start", {"as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/referrals/{referral_id}/accept"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/accept",
+        {"json": {"note": ""}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/referrals/{referral_id}/reject"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/reject",
+        {"json": {"reason": "Primärvården"}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/referrals/{referral_id}/forward"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/forward",
+        {"json": {"to_name": "Ortopeden", "to_hsa_id": "SE2321000016-ORTO", "reason": "Knä"},
+         "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/referrals/{referral_id}/request-information"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/request-information",
+        {"json": {"question": "EKG?"}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/referrals/{referral_id}/answer"): lambda e: (
+        f"/api/v1/referrals/{rh.env_asked(e)}/answer", {"data": {"text": "EKG bifogas"}}),
+    ("POST", "/api/v1/referrals/{referral_id}/handover"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/handover",
+        {"json": {"to_user_id": None, "reason": "Semester"}}),
+    ("POST", "/api/v1/referrals/{referral_id}/cancel"): lambda e: (
+        f"/api/v1/referrals/{rh.env_referral(e)[0]}/cancel", {"json": {"reason": "Dubblett"}}),
+    ("POST", "/api/v1/referrals/outgoing"): lambda e: ("/api/v1/referrals/outgoing", {"json": {
+        "patient_id": e.patient_id, "receiver_name": "Kardiologen",
+        "receiver_hsa_id": "SE2321000016-KARD", "question": "Ablation?",
+        "author_id": e.world.clinician_id}}),
+    ("GET", "/api/v1/referrals/outgoing"): lambda e: (
+        rh.env_outgoing(e) and f"/api/v1/referrals/outgoing?status=all&q={e.family_name}", {}),
+    ("GET", "/api/v1/referrals/outgoing/{outgoing_id}"): lambda e: (
+        f"/api/v1/referrals/outgoing/{rh.env_outgoing(e)[0]}", {}),
+    ("PATCH", "/api/v1/referrals/outgoing/{outgoing_id}"): lambda e: (
+        f"/api/v1/referrals/outgoing/{rh.env_outgoing(e)[0]}", {"json": {"body": "Ny text"}}),
+    ("POST", "/api/v1/referrals/outgoing/{outgoing_id}/send"): lambda e: (
+        f"/api/v1/referrals/outgoing/{rh.env_outgoing(e)[0]}/send", {}),
+    ("POST", "/api/v1/referrals/outgoing/{outgoing_id}/reply"): lambda e: (
+        f"/api/v1/referrals/outgoing/{rh.env_outgoing(e, 'sent')[0]}/reply",
+        {"data": {"text": "Svar"}}),
+    ("POST", "/api/v1/referrals/outgoing/{outgoing_id}/cancel"): lambda e: (
+        f"/api/v1/referrals/outgoing/{rh.env_outgoing(e)[0]}/cancel",
+        {"json": {"reason": "Fel mottagare"}}),
+    ("GET", "/api/v1/referrals/outgoing/{outgoing_id}/attachments/{attachment_id}"): lambda e: (
+        "/api/v1/referrals/outgoing/{}/attachments/{}".format(*rh.env_outgoing(e, "replied")), {}),
+    # waiting list (wh.env_* put the Env's patient on the list)
+    ("GET", "/vantelista"): lambda e: (wh.env_entry(e) and "/vantelista?status=all", {}),
+    ("GET", "/vantelista.csv"): lambda e: (wh.env_entry(e) and "/vantelista.csv", {}),
+    ("POST", "/vantelista/ny"): lambda e: ("/vantelista/ny", {"data": {
+        "identifier": wh.env_identifier(e), "wait_kind": "first_visit",
+        "clock_start": wh.local_today().isoformat(), "priority": "normal"}}),
+    ("GET", "/vantelista/{entry_id}"): lambda e: (f"/vantelista/{wh.env_entry(e)}", {}),
+    ("POST", "/vantelista/{entry_id}/erbjudande"): lambda e: (
+        f"/vantelista/{wh.env_entry(e)}/erbjudande", {"data": {
+            "offered_on": wh.local_today().isoformat(),
+            "offer_visit_date": wh.local_today().isoformat(), "informed": "1"}}),
+    ("POST", "/vantelista/{entry_id}/erbjudande/{offer_id}/svar"): lambda e: (
+        "/vantelista/{}/erbjudande/{}/svar".format(*wh.env_offer(e)), {"data": {"answer": "declined"}}),
+    ("POST", "/vantelista/{entry_id}/period"): lambda e: (
+        f"/vantelista/{wh.env_entry(e)}/period", {"data": {
+            "reason": "medical", "start": wh.local_today().isoformat(), "note": "Infektion"}}),
+    ("POST", "/vantelista/{entry_id}/period/{period_id}/avsluta"): lambda e: (
+        "/vantelista/{}/period/{}/avsluta".format(*wh.env_period(e)),
+        {"data": {"period_end": wh.local_today().isoformat()}}),
+    ("POST", "/vantelista/{entry_id}/period/{period_id}/ta-bort"): lambda e: (
+        "/vantelista/{}/period/{}/ta-bort".format(*wh.env_period(e)),
+        {"data": {"period_reason": "Fel datum"}}),
+    ("POST", "/vantelista/{entry_id}/avsluta"): lambda e: (
+        f"/vantelista/{wh.env_entry(e)}/avsluta", {"data": {
+            "status": "booked", "visit_date": wh.local_today().isoformat()}}),
+    ("POST", "/vantelista/{entry_id}/ateroppna"): lambda e: (
+        f"/vantelista/{wh.env_entry(e, 'booked')}/ateroppna", {"data": {"reopen_reason": "Inställt"}}),
+    ("POST", "/vantelista/{entry_id}/ta-bort"): lambda e: (
+        f"/vantelista/{wh.env_entry(e)}/ta-bort", {"data": {"remove_reason": "Vård annanstans"}}),
+    ("GET", "/patienter/{patient_id}/vantelista"): lambda e: (f"/patienter/{e.patient_id}/vantelista", {}),
+    ("GET", "/api/v1/waitlist"): lambda e: (wh.env_entry(e) and "/api/v1/waitlist", {}),
+    ("POST", "/api/v1/waitlist"): lambda e: ("/api/v1/waitlist", {"json": {
+        "patient_id": e.patient_id, "wait_kind": "treatment",
+        "clock_start": wh.local_today().isoformat()}}),
+    ("GET", "/api/v1/waitlist/{entry_id}"): lambda e: (f"/api/v1/waitlist/{wh.env_entry(e)}", {}),
+    ("POST", "/api/v1/waitlist/{entry_id}/offers"): lambda e: (
+        f"/api/v1/waitlist/{wh.env_entry(e)}/offers", {"json": {
+            "offered_on": wh.local_today().isoformat(), "visit_date": wh.local_today().isoformat(),
+            "informed": True}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/offers/{offer_id}/answer"): lambda e: (
+        "/api/v1/waitlist/{}/offers/{}/answer".format(*wh.env_offer(e)),
+        {"json": {"response": "declined"}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/excluded-periods"): lambda e: (
+        f"/api/v1/waitlist/{wh.env_entry(e)}/excluded-periods", {"json": {
+            "reason": "medical", "start": wh.local_today().isoformat(), "note": "Infektion"}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/excluded-periods/{period_id}/end"): lambda e: (
+        "/api/v1/waitlist/{}/excluded-periods/{}/end".format(*wh.env_period(e)),
+        {"json": {"end": wh.local_today().isoformat()}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/excluded-periods/{period_id}/remove"): lambda e: (
+        "/api/v1/waitlist/{}/excluded-periods/{}/remove".format(*wh.env_period(e)),
+        {"json": {"reason": "Fel datum"}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/end"): lambda e: (
+        f"/api/v1/waitlist/{wh.env_entry(e)}/end", {"json": {
+            "status": "done", "visit_date": wh.local_today().isoformat()}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/reopen"): lambda e: (
+        f"/api/v1/waitlist/{wh.env_entry(e, 'booked')}/reopen", {"json": {"reason": "Inställt"}}),
+    ("POST", "/api/v1/waitlist/{entry_id}/remove"): lambda e: (
+        f"/api/v1/waitlist/{wh.env_entry(e)}/remove", {"json": {"reason": "Vård annanstans"}}),
+    ("GET", "/api/v1/patients/{patient_id}/waitlist"): lambda e: (
+        f"/api/v1/patients/{e.patient_id}/waitlist", {}),
+
+    # results and referral replies (res.env_* make a result about the Env's patient)
+    ("GET", "/provsvar"): lambda e: (res.env_result(e) and "/provsvar?scope=all", {}),
+    ("POST", "/provsvar/importera"): lambda e: ("/provsvar/importera", {
+        "data": {}, "files": {"file": ("svar.csv", res.env_csv(e), "text/csv")}}),
+    ("GET", "/provsvar/{result_id}"): lambda e: (f"/provsvar/{res.env_result(e)}", {}),
+    ("POST", "/provsvar/{result_id}/vidimera"): lambda e: (
+        f"/provsvar/{res.env_result(e)}/vidimera",
+        {"data": {"follow_up": "visit"}, "as_user": e.world.clinician_id}),
+    ("POST", "/provsvar/{result_id}/lamna-over"): lambda e: (
+        f"/provsvar/{res.env_result(e)}/lamna-over", {"data": {"to_user_id": "", "reason": "Semester"}}),
+    ("POST", "/provsvar/{result_id}/matcha"): lambda e: (
+        f"/provsvar/{res.env_unmatched(e)}/matcha", {"data": {"identifier": res.env_identity(e)}}),
+    ("POST", "/api/v1/results"): lambda e: ("/api/v1/results", {"json": res.env_fhir(e)}),
+    ("POST", "/api/v1/results/csv"): lambda e: (
+        "/api/v1/results/csv", {"files": {"file": ("svar.csv", res.env_csv(e), "text/csv")}}),
+    ("POST", "/api/v1/results/bulk"): lambda e: ("/api/v1/results/bulk", {
+        "content": res.env_lines(e), "headers": {"content-type": "application/x-ndjson"}}),
+    ("GET", "/api/v1/results"): lambda e: (res.env_result(e) and "/api/v1/results?scope=all", {}),
+    ("GET", "/api/v1/results/{result_id}"): lambda e: (f"/api/v1/results/{res.env_result(e)}", {}),
+    ("POST", "/api/v1/results/{result_id}/sign"): lambda e: (
+        f"/api/v1/results/{res.env_result(e)}/sign",
+        {"json": {"follow_up": "call"}, "as_user": e.world.clinician_id}),
+    ("POST", "/api/v1/results/{result_id}/handover"): lambda e: (
+        f"/api/v1/results/{res.env_result(e)}/handover", {"json": {"reason": "Semester"}}),
+    ("POST", "/api/v1/results/{result_id}/match"): lambda e: (
+        f"/api/v1/results/{res.env_unmatched(e)}/match", {"json": {"identifier": res.env_identity(e)}}),
+    # letters (lh.env_* write a letter about the Env's patient)
+    ("GET", "/brev"): lambda e: (lh.env_letter(e) and "/brev?status=all", {}),
+    ("GET", "/brev/nytt"): lambda e: (f"/brev/nytt?patient_id={e.patient_id}", {}),
+    ("POST", "/brev/nytt"): lambda e: ("/brev/nytt", {"data": {
+        "patient_id": str(e.patient_id), "kind": "result", "undersokning": "prover",
+        "meddelande": "Bra"}}),
+    ("GET", "/brev/{letter_id}"): lambda e: (f"/brev/{lh.env_letter(e)}", {}),
+    ("GET", "/brev/{letter_id}/pdf"): lambda e: (f"/brev/{lh.env_letter(e)}/pdf", {}),
+    ("POST", "/brev/{letter_id}/andra"): lambda e: (
+        f"/brev/{lh.env_letter(e, 'draft')}/andra", {"data": {"subject": "Svar", "body": "Hej"}}),
+    ("POST", "/brev/{letter_id}/atgard/{op}"): lambda e: (f"/brev/{lh.env_letter(e)}/atgard/sent", {}),
+    ("POST", "/brev/{letter_id}/digital"): lambda e: (f"/brev/{lh.env_letter(e)}/digital", {}),
+    ("POST", "/brev/patient/{patient_id}/sms"): lambda e: (
+        f"/brev/patient/{e.patient_id}/sms", {"data": {"opt_out": "1"}}),
+    ("GET", "/brev/utskrift"): lambda e: (lh.env_letter(e) and "/brev/utskrift", {}),
+    ("POST", "/brev/utskrift"): lambda e: (lh.env_letter(e) and "/brev/utskrift", {"data": {"datum": ""}}),
+    ("GET", "/brev/utskrift/{batch_id}"): lambda e: (f"/brev/utskrift/{lh.env_batch(e)}", {}),
+    ("GET", "/brev/utskrift/{batch_id}/pdf"): lambda e: (f"/brev/utskrift/{lh.env_batch(e)}/pdf", {}),
+    ("POST", "/brev/utskrift/{batch_id}/bekrafta"): lambda e: (
+        f"/brev/utskrift/{lh.env_batch(e)}/bekrafta", {}),
+    ("GET", "/api/v1/letters"): lambda e: (lh.env_letter(e) and "/api/v1/letters?status=all", {}),
+    ("POST", "/api/v1/letters"): lambda e: ("/api/v1/letters", {"json": {
+        "patient_id": e.patient_id, "kind": "result",
+        "fields": {"undersokning": "prover", "meddelande": "Bra"}}}),
+    ("GET", "/api/v1/letters/{letter_id}"): lambda e: (f"/api/v1/letters/{lh.env_letter(e)}", {}),
+    ("GET", "/api/v1/letters/{letter_id}/pdf"): lambda e: (f"/api/v1/letters/{lh.env_letter(e)}/pdf", {}),
+    ("PATCH", "/api/v1/letters/{letter_id}"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e, 'draft')}", {"json": {"subject": "Svar", "body": "Hej"}}),
+    ("POST", "/api/v1/letters/{letter_id}/ready"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e, 'draft')}/ready", {}),
+    ("POST", "/api/v1/letters/{letter_id}/draft"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e)}/draft", {}),
+    ("POST", "/api/v1/letters/{letter_id}/sent"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e)}/sent", {}),
+    ("POST", "/api/v1/letters/{letter_id}/returned"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e, 'sent')}/returned", {"json": {"reason": "Okänd adress"}}),
+    ("POST", "/api/v1/letters/{letter_id}/cancel"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e)}/cancel", {"json": {"reason": "Fel patient"}}),
+    ("POST", "/api/v1/letters/{letter_id}/mailbox"): lambda e: (
+        f"/api/v1/letters/{lh.env_letter(e)}/mailbox", {}),
+    ("POST", "/api/v1/letters/print-batches"): lambda e: (
+        lh.env_letter(e) and "/api/v1/letters/print-batches",
+        {"json": {"day": lh.today().isoformat()}}),
+    ("GET", "/api/v1/letters/print-batches/{batch_id}"): lambda e: (
+        f"/api/v1/letters/print-batches/{lh.env_batch(e)}", {}),
+    ("GET", "/api/v1/letters/print-batches/{batch_id}/pdf"): lambda e: (
+        f"/api/v1/letters/print-batches/{lh.env_batch(e)}/pdf", {}),
+    ("POST", "/api/v1/letters/print-batches/{batch_id}/confirm"): lambda e: (
+        f"/api/v1/letters/print-batches/{lh.env_batch(e)}/confirm", {}),
+    ("GET", "/api/v1/letters/sms-opt-out/{patient_id}"): lambda e: (
+        f"/api/v1/letters/sms-opt-out/{e.patient_id}", {}),
+    ("PUT", "/api/v1/letters/sms-opt-out/{patient_id}"): lambda e: (
+        f"/api/v1/letters/sms-opt-out/{e.patient_id}", {"json": {"opted_out": True}}),
+    # booking (bh.env_* make slots and visits for the Env's patient)
+    ("GET", "/tidbok/resurs/{resource_id}"): lambda e: (bh.env_day(e), {}),
+    ("GET", "/tidbok/sok"): lambda e: (f"/tidbok/sok?patient_id={e.patient_id}", {}),
+    ("GET", "/tidbok/boka"): lambda e: (
+        f"/tidbok/boka?slot_id={bh.env_slots(e)[0]}&patient_id={e.patient_id}", {}),
+    ("POST", "/tidbok/boka"): lambda e: ("/tidbok/boka", {"data": {
+        "slot_id": str(bh.env_slots(e)[0]), "patient_id": str(e.patient_id)}}),
+    ("GET", "/tidbok/besok/{appointment_id}"): lambda e: (f"/tidbok/besok/{bh.env_appointment(e)}", {}),
+    ("GET", "/tidbok/besok/{appointment_id}/omboka"): lambda e: (
+        f"/tidbok/besok/{bh.env_appointment(e)}/omboka?slot_id={bh.env_slots(e)[0]}", {}),
+    ("POST", "/tidbok/besok/{appointment_id}/omboka"): lambda e: (
+        f"/tidbok/besok/{bh.env_appointment(e)}/omboka", {"data": {"slot_id": str(bh.env_slots(e)[0])}}),
+    ("POST", "/tidbok/besok/{appointment_id}/avboka"): lambda e: (
+        f"/tidbok/besok/{bh.env_appointment(e)}/avboka", {"data": {"by": "patient", "reason": "Sjuk"}}),
+    ("POST", "/tidbok/besok/{appointment_id}/uteblev"): lambda e: (
+        f"/tidbok/besok/{bh.env_appointment(e, started=True)}/uteblev", {"data": {"reason": ""}}),
+    ("GET", "/tidbok/patient/{patient_id}"): lambda e: (f"/tidbok/patient/{e.patient_id}", {}),
+    ("POST", "/api/v1/appointments"): lambda e: ("/api/v1/appointments", {"json": {
+        "slot_id": bh.env_slots(e)[0], "patient_id": e.patient_id}}),
+    ("GET", "/api/v1/appointments/{appointment_id}"): lambda e: (
+        f"/api/v1/appointments/{bh.env_appointment(e)}", {}),
+    ("GET", "/api/v1/appointments/{appointment_id}/fhir"): lambda e: (
+        f"/api/v1/appointments/{bh.env_appointment(e)}/fhir", {}),
+    ("POST", "/api/v1/appointments/{appointment_id}/rebook"): lambda e: (
+        f"/api/v1/appointments/{bh.env_appointment(e)}/rebook", {"json": {"slot_id": bh.env_slots(e)[0]}}),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): lambda e: (
+        f"/api/v1/appointments/{bh.env_appointment(e)}/cancel",
+        {"json": {"by": "clinic", "reason": "Stängt"}}),
+    ("POST", "/api/v1/appointments/{appointment_id}/no-show"): lambda e: (
+        f"/api/v1/appointments/{bh.env_appointment(e, started=True)}/no-show", {"json": {}}),
+    ("GET", "/api/v1/patients/{patient_id}/appointments"): lambda e: (
+        f"/api/v1/patients/{e.patient_id}/appointments", {}),
 }
 
+SCHEDULES = "schedule planning (schedules, visit types, sessions, slots): no patient"
+EXCEPTIONS = ("; booked visits an exception collides with become worklist items, whose creation "
+              "worklist.create_item audits; the answer shows no patient")
 LOG_REVIEW = "the unit manager's review of the access log (PDL log follow-up, not care access)"
 # Routes that touch no patient's data, and why.
 NO_PATIENT_DATA: dict[tuple[str, str], str] = {
@@ -222,6 +522,53 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/glossary"): "the unit's glossary of medical terms",
     ("POST", "/api/v1/glossary"): "the unit's glossary of medical terms",
     ("DELETE", "/api/v1/glossary/{term_id}"): "the unit's glossary of medical terms",
+    ("GET", "/diktat/taligenkanning"): "draft job states of the unit's dictations (no patient shown)",
+    ("GET", "/diktat/kvalitet"): "the unit's dictation figures per month: aggregates, no patient",
+    ("GET", "/diktat/kvalitet.csv"): "the unit's dictation figures per month: aggregates, no patient",
+    ("GET", "/remisser/ny"): "empty referral registration form",
+    ("GET", "/remisser/mallar"): "the unit's outgoing referral templates",
+    ("POST", "/remisser/mallar"): "the unit's outgoing referral templates",
+    ("GET", "/api/v1/referrals/templates"): "the unit's outgoing referral templates",
+    ("GET", "/vantelista/ny"): "empty waiting-list form (an identifier in the query is only echoed)",
+    ("GET", "/vantelista/sammanstallning.csv"): "waiting-time figures per kind: counts, no patient",
+    ("GET", "/vantelista/installningar"): "the unit's care-guarantee limits and region",
+    ("POST", "/vantelista/installningar"): "the unit's care-guarantee limits and region",
+    ("GET", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",
+    ("PUT", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",
+    ("GET", "/provsvar/importera"): "the empty CSV upload form for results",
+    ("GET", "/brev/mallar"): "the unit's letter texts (templates, no patient)",
+    ("GET", "/brev/mallar/{kind}"): "the unit's letter texts (templates, no patient)",
+    ("POST", "/brev/mallar/{kind}"): "the unit's letter texts (templates, no patient)",
+    ("POST", "/brev/mallar/{kind}/aterstall"): "the unit's letter texts (templates, no patient)",
+    ("GET", "/api/v1/letters/templates"): "the unit's letter texts (templates, no patient)",
+    ("PUT", "/api/v1/letters/templates/{kind}"): "the unit's letter texts (templates, no patient)",
+    ("DELETE", "/api/v1/letters/templates/{kind}"): "the unit's letter texts (templates, no patient)",
+    ("GET", "/tidbok"): "the unit's week of schedules: slot times and statuses, no patient",
+    ("GET", "/tidbok/scheman"): SCHEDULES,
+    ("POST", "/tidbok/scheman/resurs"): SCHEDULES,
+    ("POST", "/tidbok/scheman/besokstyp"): SCHEDULES,
+    ("POST", "/tidbok/scheman/stangt"): SCHEDULES + EXCEPTIONS,
+    ("POST", "/tidbok/scheman/generera"): SCHEDULES,
+    ("GET", "/tidbok/scheman/{resource_id}"): SCHEDULES,
+    ("POST", "/tidbok/scheman/{resource_id}/pass"): SCHEDULES,
+    ("POST", "/tidbok/scheman/pass/{template_id}/ta-bort"): SCHEDULES,
+    ("POST", "/tidbok/scheman/{resource_id}/undantag"): SCHEDULES + EXCEPTIONS,
+    ("POST", "/tidbok/scheman/undantag/{exception_id}/ta-bort"): SCHEDULES,
+    ("GET", "/api/v1/schedules"): SCHEDULES,
+    ("POST", "/api/v1/schedules"): SCHEDULES,
+    ("GET", "/api/v1/schedules/{resource_id}"): SCHEDULES,
+    ("GET", "/api/v1/schedules/{resource_id}/fhir"): SCHEDULES,
+    ("POST", "/api/v1/schedules/{resource_id}/templates"): SCHEDULES,
+    ("DELETE", "/api/v1/schedule-templates/{template_id}"): SCHEDULES,
+    ("POST", "/api/v1/schedule-exceptions"): SCHEDULES + EXCEPTIONS,
+    ("DELETE", "/api/v1/schedule-exceptions/{exception_id}"): SCHEDULES,
+    ("GET", "/api/v1/visit-types"): SCHEDULES,
+    ("POST", "/api/v1/visit-types"): SCHEDULES,
+    ("GET", "/api/v1/holidays"): "computed Swedish public holidays",
+    ("POST", "/api/v1/slots/generate"): SCHEDULES,
+    ("GET", "/api/v1/slots"): "free slots: times, schedules and visit types, no patient",
+    ("GET", "/api/v1/slots/fhir"): "free slots: times, schedules and visit types, no patient",
+    ("GET", "/api/v1/slots/{slot_id}/fhir"): "one slot: time, schedule and status, no patient",
 }
 
 
@@ -283,7 +630,11 @@ def test_patient_route_writes_an_audit_row(route: tuple[str, str], app: FastAPI,
 
 
 # Emergency access is the one way in without a care relation; its own tests cover it.
-STRANGER_ROUTES = sorted(r for r in PATIENT_ROUTES if ("{patient_id}" in r[1] or "{dictation_id}" in r[1])
+STRANGER_ROUTES = sorted(r for r in PATIENT_ROUTES if ("{patient_id}" in r[1] or "{dictation_id}" in r[1]
+                                                        or "{entry_id}" in r[1]
+                                                        or "{result_id}" in r[1]
+                                                        or "{letter_id}" in r[1]
+                                                        or "{appointment_id}" in r[1])
                          and not r[1].endswith(("/nodatkomst", "/emergency-access")))
 
 

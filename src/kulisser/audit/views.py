@@ -30,6 +30,7 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import ROLE_LABELS
+from kulisser.web.csv import cell as _cell  # formula-safe cells, shared by every CSV export
 from kulisser.web.deps import Ctx, manager
 from kulisser.web.templating import is_htmx, render
 
@@ -40,8 +41,6 @@ FILTER_FIELDS = ("user_id", "identifier", "date_from", "date_to", "outcome", "ac
 CSV_HEADER = [_("Tid"), _("Användarnamn"), _("Namn"), _("Roll"), _("Vårdenhet"), _("Patient"),
               _("Identitetsnummer"), _("Åtgärd"), _("Objekttyp"), _("Objekt-id"), _("Utfall"),
               _("Skäl"), _("Granskad")]
-# Cells a spreadsheet would run as a formula (OWASP CSV injection): prefix with a quote.
-CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 ROLE_NAMES = {str(role): label for role, label in ROLE_LABELS.items()}
 
 
@@ -99,11 +98,6 @@ def log_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
         start = datetime.now(TZ).date() - timedelta(days=chart.DEFAULT_DAYS - 1)
         params["date_from"] = start.isoformat()
     return _show_log(request, ctx, params)
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_RISKY) else text
 
 
 def _csv_cells(r: LogRow) -> list[str]:

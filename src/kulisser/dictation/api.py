@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.config import Settings
-from kulisser.dictation import catalog, queries
+from kulisser.dictation import catalog, fhir, queries
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.schemas import (
@@ -316,3 +316,37 @@ def remove_term(term_id: int, ctx: Ctx = Depends(current)) -> Response:
     """Remove a term from the unit's glossary."""
     catalog.remove_term(ctx.db, actor=ctx.actor, term_id=term_id)
     return Response(status_code=204)
+
+
+# -- export of a signed note ---------------------------------------------------------------
+
+_VERSION = Query(None, ge=1, description="A signed version; the current one if left out.")
+
+
+@router.get("/dictations/{dictation_id}/note.txt", summary="The signed note as text",
+            response_class=Response, responses={
+                **error_responses(403, 404, 409),
+                200: {"content": {"text/plain": {}}, "description": "UTF-8 text with a header."}})
+def note_text(dictation_id: int, version: int | None = _VERSION,
+              ctx: Ctx = Depends(current)) -> Response:
+    """The signed text under a header (patient, note type, author, signature, version).
+
+    Only a signed note exports (409 otherwise); the read is logged.
+    """
+    note = fhir.signed_note(ctx.db, actor=ctx.actor, dictation_id=dictation_id, version=version)
+    return Response(fhir.note_text(note), media_type="text/plain; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{note.file_stem}.txt"'})
+
+
+@router.get("/dictations/{dictation_id}/fhir", summary="The signed note as a FHIR R4 DocumentReference",
+            response_class=Response, responses={
+                **error_responses(403, 404, 409),
+                200: {"content": {fhir.FHIR_JSON: {}},
+                      "description": "A DocumentReference with the text as a base64 attachment."}})
+def note_fhir(dictation_id: int, version: int | None = _VERSION,
+              ctx: Ctx = Depends(current)) -> Response:
+    """A DocumentReference (FHIR R4) of the signed note; a correction relatesTo (replaces)
+    the version before it. Only a signed note exports (409 otherwise); the read is logged."""
+    note = fhir.signed_note(ctx.db, actor=ctx.actor, dictation_id=dictation_id, version=version,
+                            object_type="signed_note_fhir")
+    return Response(fhir.document_reference(note).model_dump_json(), media_type=fhir.FHIR_JSON)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
+from kulisser.dictation import attention, catalog
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus
 from kulisser.dictation.storage import AudioStore
@@ -95,9 +96,20 @@ def transcriber() -> Transcriber:
         return config.transcriber
 
 
-def _words(transcript: Transcript) -> list[dict[str, float | str]]:
-    return [{"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text,
-             "probability": round(w.probability, 4)} for w in transcript.words]
+def _words(transcript: Transcript, *, glossary: set[str]) -> list[dict[str, float | str | bool]]:
+    words: list[dict[str, float | str | bool]] = [
+        {"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text,
+         "probability": round(w.probability, 4)} for w in transcript.words]
+    # The spell check runs here, once per draft, so that pages only read the flags.
+    try:
+        flags = attention.attention_flags(words, glossary=glossary)
+    except attention.DictionaryMissing as exc:
+        # A draft without spelling marks beats no draft: pages still mark unsure words.
+        log.warning("no spell check of the draft: %s", exc)
+        return words
+    for word, flag in zip(words, flags, strict=True):
+        word["attention"] = flag
+    return words
 
 
 @task(TRANSCRIBE)
@@ -108,15 +120,20 @@ def transcribe(*, session: Session, dictation_id: int) -> None:
             or dictation.draft_text is not None):
         return  # moved on (the secretary writes from the audio, or it was cancelled) or done
     path = _current().store.path_for(dictation.audio_sha256)
+    unit_id = dictation.unit_id
     # End the read transaction before minutes of recognition: no snapshot or connection is
     # held while the CPU works (and the dictation may change meanwhile; it is read again).
     session.rollback()
     transcript = transcriber().transcribe(path)
+    glossary = catalog.glossary_keys(session, unit_id=unit_id)
+    # Flags before the row lock: the dictionary's first load takes seconds.
+    words = _words(transcript, glossary=glossary)
+    session.rollback()
     dictation = session.get(Dictation, dictation_id, with_for_update={"of": Dictation},
                             populate_existing=True)
     if dictation is None or dictation.draft_text is not None:
         return
-    dictation.store_draft(text=transcript.text, words=_words(transcript),
+    dictation.store_draft(text=transcript.text, words=words,
                           model=transcript.model or "", language=transcript.language or "",
                           now=utcnow())
     log.info("dictation %s drafted: %d words", dictation_id, len(transcript.words))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -77,3 +79,64 @@ def word_errors(*, reference: str, hypothesis: str) -> WerResult:
 def word_error_rate(*, reference: str, hypothesis: str) -> float:
     """The word error rate of hypothesis against reference, after normalize_text."""
     return word_errors(reference=reference, hypothesis=hypothesis).wer
+
+
+@dataclass(frozen=True, slots=True)
+class EditOp:
+    """One step of a word alignment: which reference and hypothesis word it concerns.
+
+    equal and substitute carry both indices; delete only ref (a reference word the
+    hypothesis lacks); insert only hyp (a hypothesis word the reference lacks).
+    """
+
+    op: Literal["equal", "substitute", "delete", "insert"]
+    ref: int | None
+    hyp: int | None
+
+
+def align(reference_words: Sequence[str], hypothesis_words: Sequence[str]) -> list[EditOp]:
+    """The word alignment behind word_errors: the edits, in order, with the words' indices.
+
+    Words are compared exactly as given (normalize them first). Among the alignments with
+    the fewest edits it picks one with the fewest substitutions, as word_errors counts, so
+    the operations always add up to word_errors' counts for the same words.
+    """
+    ref, hyp = list(reference_words), list(hypothesis_words)
+    n, m = len(ref), len(hyp)
+    if n == 0 or m == 0:
+        return ([EditOp(op="delete", ref=i, hyp=None) for i in range(n)]
+                + [EditOp(op="insert", ref=None, hyp=j) for j in range(m)])
+    ids: dict[str, int] = {}
+    r = np.array([ids.setdefault(word, len(ids)) for word in ref], dtype=np.int64)
+    h = np.array([ids.setdefault(word, len(ids)) for word in hyp], dtype=np.int64)
+    # The same table as word_errors (edits * k + substitutions), kept whole for the way back.
+    k = n + m + 1
+    step = np.arange(m + 1, dtype=np.int64) * k
+    table = np.empty((n + 1, m + 1), dtype=np.int64)
+    table[0] = step
+    row = np.empty(m + 1, dtype=np.int64)
+    for i in range(n):
+        prev = table[i]
+        row[0] = (i + 1) * k
+        row[1:] = np.minimum(prev[1:] + k, prev[:-1] + np.where(h == r[i], 0, k + 1))
+        table[i + 1] = step + np.minimum.accumulate(row - step)
+    cost = table.item
+    ops: list[EditOp] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        here = cost(i, j)
+        if i > 0 and j > 0:
+            same = r[i - 1] == h[j - 1]
+            diagonal = cost(i - 1, j - 1) + (0 if same else k + 1)
+            if diagonal == here:
+                i, j = i - 1, j - 1
+                ops.append(EditOp(op="equal" if same else "substitute", ref=i, hyp=j))
+                continue
+        if i > 0 and cost(i - 1, j) + k == here:
+            i -= 1
+            ops.append(EditOp(op="delete", ref=i, hyp=None))
+        else:
+            j -= 1
+            ops.append(EditOp(op="insert", ref=None, hyp=j))
+    ops.reverse()
+    return ops

@@ -1,0 +1,1 @@
+"""Schedules and booking: clinicians' and resources' schedules, their slots, and appointments."""

@@ -1,0 +1,382 @@
+"""Booking operations (the public entry point): find free slots, book, rebook, cancel, no-show.
+
+Other packages use this module only. It re-exports the schedule planning (schedules.py) and
+slot generation (generation.py). Every function that touches a patient checks access and
+writes the audit row; every booking change is an AppointmentEvent (the patient's booking
+history) in the same transaction; nothing here commits.
+
+A slot is never booked twice. The slot is taken with a conditional UPDATE (status free ->
+booked); of concurrent attempts exactly one changes the row and the others get SlotTaken,
+whose Swedish message pages and the API show (409). Behind it, the partial unique index
+ix_appointment_slot_occupied refuses a second occupying appointment even if some code path
+forgot the UPDATE; that IntegrityError becomes SlotTaken as well.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kulisser.audit import service as audit
+from kulisser.booking import items, links, schedules
+from kulisser.booking.calendar import local_day_bounds, today_local
+from kulisser.booking.generation import Generated, generate_slots
+from kulisser.booking.models import (
+    Appointment,
+    AppointmentStatus,
+    CancelledBy,
+    ScheduleException,
+    Slot,
+    SlotStatus,
+)
+from kulisser.booking.schedules import (
+    add_template,
+    create_resource,
+    create_visit_type,
+    exceptions_for,
+    get_resource,
+    get_visit_type,
+    list_resources,
+    remove_exception,
+    remove_template,
+    require_planner,
+    templates_for,
+    visit_types,
+)
+from kulisser.db import utcnow
+from kulisser.errors import NotFound, ValidationFailed
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.worklist.states import TransitionError
+
+__all__ = [
+    "Generated", "SlotTaken", "add_exception", "add_template", "appointments_between", "book", "cancel",
+    "create_resource", "create_visit_type", "exceptions_for", "find_free_slots", "generate_slots",
+    "get_appointment", "get_resource", "get_slot", "get_visit_type", "list_resources", "no_show",
+    "patient_appointments", "rebook", "remove_exception", "remove_template", "require_planner",
+    "templates_for", "visit_types",
+]
+NOTE_MAX = 2000
+REASON_MAX = 2000
+SEARCH_MAX_DAYS = 366
+
+
+class SlotTaken(TransitionError):
+    """Someone else booked the slot first (or it was blocked): nothing was stored."""
+
+    def __init__(self, message: str = "Tiden hann bokas av någon annan. Välj en annan tid.",
+                 *, code: str = "slot_taken") -> None:
+        super().__init__(message, code=code)
+
+
+def add_exception(session: Session, *, actor: Actor, resource_id: int | None, kind: str,
+                  start_date: date | None, end_date: date | None, start_time: time | None = None,
+                  end_time: time | None = None, reason: str = "", now: datetime | None = None
+                  ) -> tuple[ScheduleException, list[Appointment]]:
+    """Record leave, a meeting or a closed day: its free slots are blocked, and each booked
+    visit it collides with gets a `booking-rebook` work item. Returns those visits."""
+    now = now or utcnow()
+    exc, conflicts = schedules.add_exception(
+        session, actor=actor, resource_id=resource_id, kind=kind, start_date=start_date,
+        end_date=end_date, start_time=start_time, end_time=end_time, reason=reason)
+    items.create_for_conflicts(session, actor=actor, exc=exc, appointments=conflicts, now=now)
+    return exc, conflicts
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
+    """A slot of one of the actor's units (slots carry no patient data)."""
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.unit_id not in actor.unit_ids:
+        raise NotFound("Tiden finns inte.")
+    return slot
+
+
+def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = None,
+                    visit_type_id: int | None = None, resource_id: int | None = None,
+                    start: date | None = None, end: date | None = None, limit: int = 200,
+                    now: datetime | None = None) -> list[Slot]:
+    """Free future slots of a unit (default: the actor's), by visit type, resource and dates."""
+    now = now or utcnow()
+    unit_id = unit_id or actor.unit_id
+    if unit_id not in actor.unit_ids:
+        raise NotFound("Vårdenheten finns inte.")
+    start = start or today_local(now)
+    end = end or start + timedelta(days=30)
+    if end < start:
+        raise ValidationFailed({"end": "Sista dagen ska vara samma dag eller senare."})
+    if (end - start).days > SEARCH_MAX_DAYS:
+        raise ValidationFailed({"end": "Sök högst ett år åt gången."})
+    lo, _ = local_day_bounds(start)
+    _, hi = local_day_bounds(end)
+    stmt = select(Slot).where(Slot.unit_id == unit_id, Slot.status == SlotStatus.FREE.value,
+                              Slot.start_at >= max(lo, now), Slot.start_at < hi)
+    if visit_type_id is not None:
+        stmt = stmt.where(Slot.visit_type_id == visit_type_id)
+    if resource_id is not None:
+        stmt = stmt.where(Slot.resource_id == resource_id)
+    return list(session.scalars(stmt.order_by(Slot.start_at, Slot.resource_id).limit(limit)))
+
+
+def get_appointment(session: Session, *, actor: Actor, appointment_id: int, action: str = "read",
+                    now: datetime | None = None) -> Appointment:
+    """An appointment (with slot, resource, unit, visit type and patient) after the access check."""
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        raise NotFound("Besöket finns inte.")
+    if appt.unit_id not in actor.unit_ids:
+        # Another unit's visit: refused and logged like any access without a care relation.
+        raise audit.AccessDenied({
+            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
+            "unit_id": actor.unit_id, "at": now or utcnow(), "patient_id": appt.patient_id,
+            "action": action, "object_type": "appointment", "object_id": str(appt.id),
+            "outcome": "denied", "reason": "Besöket hör till en annan vårdenhet."})
+    audit.check_access(session, actor=actor, patient_id=appt.patient_id, action=action,
+                       object_type="appointment", object_id=appt.id, now=now)
+    return appt
+
+
+def patient_appointments(session: Session, *, actor: Actor, patient_id: int) -> list[Appointment]:
+    """A patient's appointments at the actor's units, newest first (one access check)."""
+    patients.get_patient(session, actor=actor, patient_id=patient_id)
+    return list(session.scalars(select(Appointment).where(
+        Appointment.patient_id == patient_id, Appointment.unit_id.in_(actor.unit_ids))
+        .order_by(Appointment.start_at.desc(), Appointment.id.desc())))
+
+
+def appointments_between(session: Session, *, start: datetime, end: datetime,
+                         unit_id: int | None = None, status: str = AppointmentStatus.BOOKED.value
+                         ) -> list[Appointment]:
+    """Appointments starting in [start, end) (for jobs such as reminders; no access check)."""
+    stmt = select(Appointment).where(Appointment.start_at >= start, Appointment.start_at < end,
+                                     Appointment.status == status)
+    if unit_id is not None:
+        stmt = stmt.where(Appointment.unit_id == unit_id)
+    return list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
+
+
+# -- changing ----------------------------------------------------------------------------------
+
+def _set_slot(session: Session, slot_id: int, *, expect: SlotStatus, to: SlotStatus) -> bool:
+    """Move a slot from one status to another if, and only if, it is still in the first."""
+    done: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
+        update(Slot).where(Slot.id == slot_id, Slot.status == expect.value)
+        .values(status=to.value, exception_id=None).execution_options(synchronize_session=False))
+    return done.rowcount == 1
+
+
+def _take(session: Session, slot: Slot, *, now: datetime) -> None:
+    """Take a free future slot for a booking, or raise SlotTaken (nothing stored)."""
+    if slot.start_at <= now:
+        raise SlotTaken("Tiden har redan passerat. Välj en senare tid.", code="slot_past")
+    if not _set_slot(session, slot.id, expect=SlotStatus.FREE, to=SlotStatus.BOOKED):
+        session.refresh(slot, ["status"])
+        if slot.status == SlotStatus.BLOCKED.value:
+            raise SlotTaken("Tiden är spärrad i schemat. Välj en annan tid.", code="slot_blocked")
+        raise SlotTaken()
+    slot.status = SlotStatus.BOOKED.value
+
+
+def _release(session: Session, slot_id: int, *, block: bool = False) -> None:
+    """Give a booked slot back (free, or blocked when the clinic closes it)."""
+    _set_slot(session, slot_id, expect=SlotStatus.BOOKED,
+              to=SlotStatus.BLOCKED if block else SlotStatus.FREE)
+
+
+def _flush(session: Session) -> None:
+    """Flush; a second occupying appointment for a slot (the unique index) is SlotTaken."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if "ix_appointment_slot_occupied" in str(exc.orig) or "appointment.slot_id" in str(exc.orig):
+            raise SlotTaken() from None
+        raise
+
+
+def _check_patient_free(session: Session, *, patient_id: int, slot: Slot, ignore_id: int | None = None
+                        ) -> None:
+    clash = select(Appointment.id).where(
+        Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED.value,
+        Appointment.start_at < slot.end_at, Appointment.end_at > slot.start_at)
+    if ignore_id is not None:
+        clash = clash.where(Appointment.id != ignore_id)
+    if session.scalar(clash.limit(1)) is not None:
+        raise TransitionError("Patienten har redan en bokad tid som krockar med den här.",
+                              code="patient_double_booked")
+
+
+def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, identifier: str,
+                     waitlist_entry_id: int | None) -> tuple[int, Any]:
+    """The patient to book (from the waiting-list entry, the id, or the identity number), and the entry."""
+    if waitlist_entry_id is not None:
+        entry = links.waitlist_entry(session, actor=actor, entry_id=waitlist_entry_id)
+        if entry.unit_id != actor.unit_id:
+            raise NotFound("Posten på väntelistan finns inte på din vårdenhet.")
+        if entry.status != "waiting":
+            raise ValidationFailed({"waitlist_entry_id": "Patienten väntar inte längre på den här "
+                                    f"posten (status: {entry.status_label.lower()})."})
+        if patient_id is not None and patient_id != entry.patient_id:
+            raise ValidationFailed({"patient_id": "Patienten stämmer inte med väntelisteposten."})
+        return int(entry.patient_id), entry
+    if patient_id is not None:
+        return patient_id, None  # whether it exists is asked only if the access check refuses
+    text = identifier.strip()
+    if not text:
+        raise ValidationFailed({"identifier": "Ange patientens personnummer."})
+    found = patients.lookup_by_identifier(session, text=text)
+    if found is None:
+        raise ValidationFailed({"identifier": "Ingen patient med det numret. Kontrollera numret "
+                                              "eller registrera patienten först."})
+    return found.id, None
+
+
+def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None = None,
+         identifier: str = "", waitlist_entry_id: int | None = None, note: str = "",
+         now: datetime | None = None) -> Appointment:
+    """Book a patient (by id, identity number or waiting-list entry) into a free slot.
+
+    From a waiting-list entry, the entry's wait ends on the visit date. Raises SlotTaken when
+    the slot is no longer free (someone was faster), AccessDenied without a care relation.
+    """
+    now = now or utcnow()
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationFailed({"note": f"Högst {NOTE_MAX} tecken."})
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.unit_id != actor.unit_id:
+        raise NotFound("Tiden finns inte på din vårdenhet.")
+    pid, entry = _resolve_patient(session, actor=actor, patient_id=patient_id, identifier=identifier,
+                           waitlist_entry_id=waitlist_entry_id)
+    # The access check (and its audit row) before anything is taken: a refusal leaves no trace
+    # but the denied row.
+    try:
+        audit.check_access(session, actor=actor, patient_id=pid, action="create", object_type="slot",
+                           object_id=slot.id, now=now)
+    except audit.AccessDenied:
+        # A care relation implies the patient exists; a refusal may be for a typo'd id, which
+        # must not become a denied audit row pointing at no patient.
+        if session.get(Patient, pid) is None:
+            raise NotFound("Patienten finns inte.") from None
+        raise
+    _check_patient_free(session, patient_id=pid, slot=slot)
+    _take(session, slot, now=now)
+    if entry is not None:
+        links.lock_waiting(session, entry)
+    appt = Appointment(slot_id=slot.id, patient_id=pid, unit_id=slot.unit_id,
+                       resource_id=slot.resource_id, visit_type_id=slot.visit_type_id,
+                       start_at=slot.start_at, end_at=slot.end_at, note=note,
+                       waitlist_entry_id=waitlist_entry_id, booked_at=now, booked_by_id=actor.user_id,
+                       updated_at=now)
+    session.add(appt)
+    appt.record("booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)
+    _flush(session)
+    if waitlist_entry_id is not None:
+        links.end_wait(session, actor=actor, entry_id=waitlist_entry_id,
+                       visit_date=today_local(slot.start_at), now=now)
+    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="booked")
+    return appt
+
+
+def _open_for_change(session: Session, *, actor: Actor, appointment_id: int, now: datetime,
+                     verb: str) -> Appointment:
+    appt = get_appointment(session, actor=actor, appointment_id=appointment_id, action="update", now=now)
+    if appt.unit_id != actor.unit_id:
+        raise NotFound("Besöket finns inte på din vårdenhet.")
+    if appt.status != AppointmentStatus.BOOKED.value:
+        raise TransitionError(f"Besöket är {appt.status_label.lower()} och kan inte {verb}.",
+                              code="not_booked")
+    return appt
+
+
+def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int, reason: str = "",
+           now: datetime | None = None) -> Appointment:
+    """Move a booked future visit to another free slot; the old slot is freed, the history kept."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": f"Högst {REASON_MAX} tecken."})
+    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb="bokas om")
+    if appt.start_at <= now:
+        raise TransitionError("Besöket har redan börjat och kan inte bokas om. Registrera utebliven "
+                              "och boka en ny tid.", code="already_started")
+    if slot_id == appt.slot_id:
+        raise ValidationFailed({"slot_id": "Välj en annan tid än den nuvarande."})
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.unit_id != appt.unit_id:
+        raise NotFound("Tiden finns inte på din vårdenhet.")
+    _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
+    _take(session, slot, now=now)
+    old_slot = appt.slot_id
+    appt.move_to(slot, actor_id=actor.user_id, now=now, reason=reason or None)
+    _flush(session)
+    _release(session, old_slot)
+    if appt.waitlist_entry_id is not None:
+        # The visit moved: the wait now ends on the new visit date.
+        links.end_wait(session, actor=actor, entry_id=appt.waitlist_entry_id,
+                       visit_date=today_local(appt.start_at), now=now)
+    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="rebooked")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Ombokad")
+    return appt
+
+
+def cancel(session: Session, *, actor: Actor, appointment_id: int, by: str, reason: str,
+           block_slot: bool = False, now: datetime | None = None) -> Appointment:
+    """Cancel a booked future visit, by the patient or by the clinic, with a reason.
+
+    The slot is free again, unless the clinic cancels and blocks it (the time is gone).
+    """
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    try:
+        party = CancelledBy(by)
+    except ValueError:
+        errors["by"] = "Ange om patienten eller mottagningen avbokar."
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = "Ange orsak till avbokningen."
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = f"Högst {REASON_MAX} tecken."
+    if errors:
+        raise ValidationFailed(errors)
+    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb="avbokas")
+    if appt.start_at <= now:
+        raise TransitionError("Besöket har redan börjat och kan inte avbokas. Registrera utebliven "
+                              "i stället.", code="already_started")
+    appt.cancel(actor_id=actor.user_id, now=now, by=party, reason=reason)
+    _flush(session)
+    _release(session, appt.slot_id, block=block_slot and party is CancelledBy.CLINIC)
+    if appt.waitlist_entry_id is not None:
+        # The visit that ended the wait is off: the patient waits again from the same clock start.
+        links.reopen_wait(session, actor=actor, entry_id=appt.waitlist_entry_id,
+                          visit_date=today_local(appt.start_at), reason=f"Besöket avbokades: {reason}",
+                          now=now)
+    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="cancelled")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Avbokad")
+    return appt
+
+
+def no_show(session: Session, *, actor: Actor, appointment_id: int, reason: str = "",
+            now: datetime | None = None) -> Appointment:
+    """Record that the patient did not come (only once the visit has started)."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": f"Högst {REASON_MAX} tecken."})
+    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now,
+                            verb="registreras som utebliven")
+    if appt.start_at > now:
+        raise TransitionError("Besöket har inte börjat än.", code="not_started")
+    appt.mark_no_show(actor_id=actor.user_id, now=now, reason=reason or None)
+    _flush(session)
+    return appt
+
+
+def _close_rebook_items(session: Session, *, actor: Actor, appt: Appointment, now: datetime,
+                        reason: str) -> None:
+    items.close_for(session, actor=actor, appointment_id=appt.id, now=now, reason=reason)

@@ -1,0 +1,269 @@
+"""Booking pages (tidbok): the unit's week, a schedule's day, free-slot search, book, a visit.
+
+Schedule planning pages are in schedule_views.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kulisser.booking import links, queries
+from kulisser.booking import service as booking
+from kulisser.booking.calendar import WEEKDAY_NAMES, holidays_between, local, today_local, week_start
+from kulisser.booking.forms import FormErrors, opt_date, opt_int
+from kulisser.booking.models import EVENT_LABELS, Appointment, AppointmentStatus
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+from kulisser.patients import service as patients
+from kulisser.patients.models import Patient
+from kulisser.staff import service as staff
+from kulisser.web.deps import Ctx, current
+from kulisser.web.templating import render
+from kulisser.worklist.states import TransitionError
+
+router = APIRouter(include_in_schema=False)
+SEARCH_LIMIT = 60
+
+
+def _day_param(text: str) -> date:
+    errors = FormErrors()
+    return opt_date(text, "datum", errors) or today_local(utcnow())
+
+
+@router.get("/tidbok")
+def week_page(request: Request, vecka: str = "", ctx: Ctx = Depends(current)) -> Response:
+    """The unit's week: every schedule's slots by day (times and statuses, no patients)."""
+    monday = week_start(_day_param(vecka))
+    week = queries.week(ctx.db, actor=ctx.actor, monday=monday)
+    return render(request, "booking/week.html", {
+        "nav": "booking", "week": week, "weekday_names": WEEKDAY_NAMES,
+        "holidays": holidays_between(monday, monday + timedelta(days=6)),
+        "prev": monday - timedelta(days=7), "next": monday + timedelta(days=7),
+        "today": today_local(utcnow()), "now": utcnow(), "iso_week": monday.isocalendar().week})
+
+
+@router.get("/tidbok/resurs/{resource_id}")
+def day_page(request: Request, resource_id: int, datum: str = "", ctx: Ctx = Depends(current)) -> Response:
+    """A clinician's (or room's) day: slots, the patients booked (each shown is logged)."""
+    day = _day_param(datum)
+    view = queries.day(ctx.db, actor=ctx.actor, resource_id=resource_id, day=day)
+    return render(request, "booking/day.html", {
+        "nav": "booking", "view": view, "weekday": WEEKDAY_NAMES[day.weekday()],
+        "holiday": holidays_between(day, day).get(day), "prev": day - timedelta(days=1),
+        "next": day + timedelta(days=1), "now": utcnow()})
+
+
+def _search_context(ctx: Ctx, *, patient_id: int | None, entry_id: int | None,
+                    rebook_id: int | None) -> dict[str, Any]:
+    """Who the search is for: a patient, a waiting-list entry, or a visit to move (all logged)."""
+    found: dict[str, Any] = {"patient": None, "entry": None, "rebook": None}
+    if rebook_id is not None:
+        found["rebook"] = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=rebook_id)
+        found["patient"] = found["rebook"].patient
+    elif entry_id is not None:
+        found["entry"] = links.waitlist_entry(ctx.db, actor=ctx.actor, entry_id=entry_id)
+        found["patient"] = patients.get_patient(ctx.db, actor=ctx.actor,
+                                                patient_id=found["entry"].patient_id)
+    elif patient_id is not None:
+        found["patient"] = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    return found
+
+
+@router.get("/tidbok/sok")
+def search_page(request: Request, visit_type_id: str = "", resource_id: str = "", start: str = "",
+                end: str = "", patient_id: str = "", entry_id: str = "", rebook: str = "",
+                ctx: Ctx = Depends(current)) -> Response:
+    """Find free slots by visit type, schedule and dates; for a patient, an entry or a rebooking."""
+    errors = FormErrors()
+    values = {"visit_type_id": visit_type_id, "resource_id": resource_id, "start": start, "end": end}
+    vt, rid = opt_int(visit_type_id, "visit_type_id", errors), opt_int(resource_id, "resource_id", errors)
+    lo, hi = opt_date(start, "start", errors), opt_date(end, "end", errors)
+    who = _search_context(ctx, patient_id=opt_int(patient_id, "patient_id", errors),
+                          entry_id=opt_int(entry_id, "entry_id", errors),
+                          rebook_id=opt_int(rebook, "rebook", errors))
+    slots = []
+    if not errors:
+        try:
+            slots = booking.find_free_slots(ctx.db, actor=ctx.actor, visit_type_id=vt, resource_id=rid,
+                                            start=lo, end=hi, limit=SEARCH_LIMIT)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    waiting = [] if any(who.values()) else links.waiting_entries(ctx.db, actor=ctx.actor, limit=25)
+    return render(request, "booking/search.html", {
+        "nav": "booking", "values": values, "errors": errors, "slots": slots, "limit": SEARCH_LIMIT,
+        "visit_types": [(v.id, f"{v.name} ({v.minutes} min)")
+                        for v in booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id)],
+        "resources": [(r.id, r.name) for r in booking.list_resources(ctx.db, actor=ctx.actor)],
+        "waiting": waiting, **who}, partial="booking/_slots.html",
+        status_code=422 if errors else 200)
+
+
+def _book_page(request: Request, ctx: Ctx, *, slot_id: int | None, patient_id: int | None,
+               entry_id: int | None, values: dict[str, Any], errors: dict[str, str],
+               message: str = "", status: int = 200) -> Response:
+    slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=slot_id) if slot_id else None
+    who = _search_context(ctx, patient_id=patient_id, entry_id=entry_id, rebook_id=None)
+    return render(request, "booking/book.html", {
+        "nav": "booking", "slot": slot, "values": values, "errors": errors, "message": message,
+        "now": utcnow(), **who}, status_code=status)
+
+
+@router.get("/tidbok/boka")
+def book_form(request: Request, slot_id: str = "", patient_id: str = "", entry_id: str = "",
+              ctx: Ctx = Depends(current)) -> Response:
+    """The booking form for a slot (the patient typed, or given, or from the waiting list)."""
+    errors = FormErrors()
+    sid = opt_int(slot_id, "slot_id", errors)
+    pid, eid = opt_int(patient_id, "patient_id", errors), opt_int(entry_id, "entry_id", errors)
+    if sid is None:
+        return RedirectResponse("/tidbok/sok", status_code=303)
+    return _book_page(request, ctx, slot_id=sid, patient_id=pid, entry_id=eid, values={}, errors=errors)
+
+
+@router.post("/tidbok/boka")
+def book(request: Request, slot_id: str = Form(""), patient_id: str = Form(""), entry_id: str = Form(""),
+         identifier: str = Form(""), note: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+    """Book the patient; a slot someone else took first gives a clear message, never a 500."""
+    errors = FormErrors()
+    values = {"identifier": identifier, "note": note}
+    sid = opt_int(slot_id, "slot_id", errors)
+    pid, eid = opt_int(patient_id, "patient_id", errors), opt_int(entry_id, "entry_id", errors)
+    if sid is None:
+        errors["slot_id"] = _("Välj en tid.")
+    try:
+        errors.raise_if_any()
+        assert sid is not None
+        appt = booking.book(ctx.db, actor=ctx.actor, slot_id=sid, patient_id=pid, identifier=identifier,
+                            waitlist_entry_id=eid, note=note)
+    except booking.SlotTaken as exc:
+        ctx.db.rollback()  # nothing of the attempt is kept; the page reloads what it shows
+        return _book_page(request, ctx, slot_id=sid, patient_id=pid, entry_id=eid, values=values,
+                          errors={}, message=exc.message, status=409)
+    except ValidationFailed as exc:
+        ctx.db.rollback()
+        return _book_page(request, ctx, slot_id=sid, patient_id=pid, entry_id=eid, values=values,
+                          errors=exc.errors, status=422)
+    except TransitionError as exc:
+        ctx.db.rollback()
+        return _book_page(request, ctx, slot_id=sid, patient_id=pid, entry_id=eid, values=values,
+                          errors={}, message=exc.message, status=409)
+    return RedirectResponse(f"/tidbok/besok/{appt.id}?bokad=1", status_code=303)
+
+
+def _iso_local(text: str) -> str:
+    """An ISO instant from an event's data as Swedish local time."""
+    return f"{local(datetime.fromisoformat(text)):%Y-%m-%d %H:%M}"
+
+
+def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: dict[str, Any] | None = None,
+                      errors: dict[str, str] | None = None, message: str = "", notice: str = "",
+                      status: int = 200) -> Response:
+    now = utcnow()
+    actors = {e.actor_id for e in appt.events if e.actor_id is not None}
+    if appt.booked_by_id:
+        actors.add(appt.booked_by_id)
+    open_booked = appt.status == AppointmentStatus.BOOKED.value
+    return render(request, "booking/appointment.html", {
+        "nav": "booking", "appt": appt, "patient": appt.patient, "names": staff.user_names(ctx.db, actors),
+        "event_labels": EVENT_LABELS, "values": values or {"by": "patient"}, "errors": errors or {},
+        "message": message, "notice": notice, "local": local, "iso_local": _iso_local,
+        "can_change": open_booked and appt.start_at > now and appt.unit_id == ctx.actor.unit_id,
+        "can_no_show": open_booked and appt.start_at <= now and appt.unit_id == ctx.actor.unit_id},
+        status_code=status)
+
+
+@router.get("/tidbok/besok/{appointment_id}")
+def appointment_page(request: Request, appointment_id: int, bokad: str = "", ombokad: str = "",
+                     ctx: Ctx = Depends(current)) -> Response:
+    """A visit: when, with whom, its status and its whole history; rebook, cancel, no-show."""
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    notice = _("Besöket är bokat.") if bokad else _("Besöket är ombokat.") if ombokad else ""
+    return _appointment_page(request, ctx, appt, notice=notice)
+
+
+@router.get("/tidbok/besok/{appointment_id}/omboka")
+def rebook_form(request: Request, appointment_id: int, slot_id: str = "",
+                ctx: Ctx = Depends(current)) -> Response:
+    """Confirm moving the visit to the chosen slot (with an optional reason)."""
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    sid = opt_int(slot_id, "slot_id", FormErrors())
+    if sid is None:
+        return RedirectResponse(f"/tidbok/sok?rebook={appt.id}&visit_type_id={appt.visit_type_id}",
+                                status_code=303)
+    slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid)
+    return render(request, "booking/rebook.html", {"nav": "booking", "appt": appt, "slot": slot,
+                                                   "values": {}, "errors": {}, "message": ""})
+
+
+@router.post("/tidbok/besok/{appointment_id}/omboka")
+def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reason: str = Form(""),
+           ctx: Ctx = Depends(current)) -> Response:
+    """Move the visit; the old slot is freed. A taken slot gives a clear message."""
+    sid = opt_int(slot_id, "slot_id", FormErrors())
+    message, errors, status = "", {}, 200
+    try:
+        if sid is None:
+            raise ValidationFailed({"slot_id": _("Välj en ny tid.")})
+        booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id, slot_id=sid, reason=reason)
+        return RedirectResponse(f"/tidbok/besok/{appointment_id}?ombokad=1", status_code=303)
+    except ValidationFailed as exc:
+        errors, status = exc.errors, 422
+    except TransitionError as exc:  # SlotTaken included
+        message, status = exc.message, 409
+    ctx.db.rollback()
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid) if sid else None
+    return render(request, "booking/rebook.html", {
+        "nav": "booking", "appt": appt, "slot": slot, "values": {"reason": reason}, "errors": errors,
+        "message": message}, status_code=status)
+
+
+@router.post("/tidbok/besok/{appointment_id}/avboka")
+def cancel(request: Request, appointment_id: int, by: str = Form(""), reason: str = Form(""),
+           block_slot: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+    """Cancel the visit, by the patient or by the clinic, with a reason."""
+    values = {"by": by, "reason": reason, "block_slot": block_slot}
+    try:
+        booking.cancel(ctx.db, actor=ctx.actor, appointment_id=appointment_id, by=by, reason=reason,
+                       block_slot=bool(block_slot))
+        return RedirectResponse(f"/tidbok/besok/{appointment_id}", status_code=303)
+    except ValidationFailed as exc:
+        errors, message, status = exc.errors, "", 422
+    except TransitionError as exc:
+        errors, message, status = {}, exc.message, 409
+    ctx.db.rollback()
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    return _appointment_page(request, ctx, appt, values=values, errors=errors, message=message,
+                             status=status)
+
+
+@router.post("/tidbok/besok/{appointment_id}/uteblev")
+def no_show(request: Request, appointment_id: int, reason: str = Form(""),
+            ctx: Ctx = Depends(current)) -> Response:
+    """Record that the patient did not come."""
+    try:
+        booking.no_show(ctx.db, actor=ctx.actor, appointment_id=appointment_id, reason=reason)
+        return RedirectResponse(f"/tidbok/besok/{appointment_id}", status_code=303)
+    except ValidationFailed as exc:
+        errors, message, status = exc.errors, "", 422
+    except TransitionError as exc:
+        errors, message, status = {}, exc.message, 409
+    ctx.db.rollback()
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    return _appointment_page(request, ctx, appt, values={"noshow_reason": reason}, errors=errors,
+                             message=message, status=status)
+
+
+@router.get("/tidbok/patient/{patient_id}")
+def patient_visits(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """A patient's visits and their history (the patient page loads the partial)."""
+    visits = booking.patient_appointments(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    patient = ctx.db.get(Patient, patient_id)  # the access check above wrote the audit row
+    return render(request, "booking/patient.html", {
+        "nav": "booking", "patient": patient, "visits": visits, "event_labels": EVENT_LABELS,
+        "local": local, "now": utcnow()}, partial="booking/_patient_visits.html")

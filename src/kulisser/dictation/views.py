@@ -1,0 +1,382 @@
+"""The dictation pages: upload and record, the secretaries' queue, the review editor, sign-off.
+
+The editor's behaviour (audio shortcuts, word highlighting, autosave) lives in
+/static/dictation.js; the pages pass it data in data-* attributes (CSP: no inline script).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from kulisser.config import Settings
+from kulisser.db import utcnow
+from kulisser.dictation import access, pages
+from kulisser.dictation import service as dictations
+from kulisser.dictation.models import Dictation
+from kulisser.dictation.queries import DictationFilter
+from kulisser.dictation.states import Action, DictationStatus
+from kulisser.dictation.storage import AudioStore
+from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.i18n import _
+from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import service as patients
+from kulisser.staff.models import Role
+from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.templating import TZ, render
+from kulisser.worklist.states import TransitionError
+
+router = APIRouter(include_in_schema=False)
+S = DictationStatus
+UPLOAD_ROLES = (Role.CLINICIAN, Role.SECRETARY, Role.MANAGER)
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.strip().isdigit() else None
+
+
+def writer(ctx: Ctx = Depends(current)) -> Ctx:
+    """The caller, who must do the secretaries' work (secretary or unit manager)."""
+    if not access.is_writer(ctx.actor):
+        raise Forbidden(_("Sidan är till för medicinska sekreterare."))
+    return ctx
+
+
+def clinician(ctx: Ctx = Depends(current)) -> Ctx:
+    """The caller, who must be a clinician (the one who dictates and signs)."""
+    if ctx.actor.role != Role.CLINICIAN:
+        raise Forbidden(_("Sidan är till för läkare och annan vårdpersonal som dikterar."))
+    return ctx
+
+
+# -- upload and recording ------------------------------------------------------------------
+
+def _upload_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[str, str],
+                 status: int = 200) -> Response:
+    patient = None
+    pid = _int(values.get("patient_id", ""))
+    if pid is not None:
+        patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
+    return render(request, "dictation/upload.html", {
+        "nav": "dictate", "values": values, "errors": errors, "patient": patient,
+        "note_types": pages.note_type_options(ctx.db, unit_id=ctx.actor.unit_id),
+        "priorities": pages.priorities(), "is_clinician": ctx.actor.role == Role.CLINICIAN,
+        "clinicians": pages.clinicians(ctx.db, unit_id=ctx.actor.unit_id),
+    }, status_code=status)
+
+
+def _uploader(ctx: Ctx = Depends(current)) -> Ctx:
+    if ctx.actor.role not in UPLOAD_ROLES:
+        raise Forbidden(_("Din roll kan inte ladda upp diktat."))
+    return ctx
+
+
+@router.get("/diktat/ny")
+def upload_page(request: Request, patient_id: str = Query(""), replaces_id: str = Query(""),
+                ctx: Ctx = Depends(_uploader)) -> Response:
+    """Upload a recording or record one in the browser."""
+    return _upload_form(request, ctx, {"patient_id": patient_id, "priority": "normal",
+                                       "note_type": "visit", "replaces_id": replaces_id}, {})
+
+
+@router.post("/diktat/ny")
+def upload(
+    request: Request,
+    file: UploadFile | None = File(None),
+    identifier: str = Form(""),
+    patient_id: str = Form(""),
+    note_type: str = Form(""),
+    priority: str = Form("normal"),
+    author_id: str = Form(""),
+    replaces_id: str = Form(""),
+    ctx: Ctx = Depends(_uploader),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Store the recording; bad input shows the form again with the Swedish message (422)."""
+    values = {"identifier": identifier, "patient_id": patient_id, "note_type": note_type,
+              "priority": priority, "author_id": author_id, "replaces_id": replaces_id}
+    errors: dict[str, str] = {}
+    pid = _int(patient_id)
+    if pid is None:
+        if not identifier.strip():
+            errors["identifier"] = _("Ange patientens personnummer.")
+        else:
+            found = patients.lookup_by_identifier(ctx.db, text=identifier)
+            if found is not None:
+                pid = found.id
+            else:
+                try:
+                    parse_identifier(identifier)
+                    errors["identifier"] = _("Ingen patient med det numret.")
+                except InvalidIdentifier as exc:
+                    errors["identifier"] = exc.message
+    if file is None or not file.filename:
+        errors["file"] = _("Välj en ljudfil eller spela in diktatet.")
+    if not errors and file is not None and pid is not None:
+        try:
+            d = dictations.upload_dictation(
+                ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings), audio=file.file,
+                filename=file.filename or "", patient_id=pid, note_type=note_type,
+                priority=priority, author_id=_int(author_id), replaces_id=_int(replaces_id))
+            target = f"/signera/{d.id}" if ctx.actor.role == Role.CLINICIAN else f"/diktat/{d.id}"
+            return RedirectResponse(target, status_code=303)
+        except ValidationFailed as exc:
+            # The service names the fields of the API; the form shows them at its own fields.
+            moved = {"audio": "file",
+                     "patient_id": "identifier" if _int(patient_id) is None else "patient_id"}
+            errors = {moved.get(k, k): v for k, v in exc.errors.items()}
+    ctx.db.rollback()
+    return _upload_form(request, ctx, values, errors, status=422)
+
+
+# -- the secretaries' queue ----------------------------------------------------------------
+
+@router.get("/diktat")
+def queue(request: Request, status: str = "to_write", sort: str = "due",
+          ctx: Ctx = Depends(writer)) -> Response:
+    """The unit's dictations to write (or another status filter), by due time or priority."""
+    if status not in pages.QUEUE_FILTERS:
+        status = "to_write"
+    if sort not in pages.QUEUE_SORTS:
+        sort = "due"
+    f = DictationFilter(status=status, limit=200)
+    found = dictations.list_dictations(ctx.db, actor=ctx.actor, filter=f)
+    rows = pages.queue_rows(ctx.db, found, now=utcnow(), sort=sort)
+    return render(request, "dictation/queue.html", {
+        "nav": "dictation", "rows": rows, "status": status, "sort": sort,
+        "filters": pages.QUEUE_FILTERS, "sorts": pages.QUEUE_SORTS,
+        "total": dictations.count_dictations(ctx.db, actor=ctx.actor, filter=f),
+        "pending_ids": [r.d.id for r in rows if r.state and r.state.status in pages.PENDING],
+        "status_label_of": pages.status_label, "notice": request.query_params.get("klart", ""),
+    }, partial="dictation/_queue_rows.html")
+
+
+@router.get("/diktat/taligenkanning")
+def transcription_states(request: Request, ids: list[int] = Query(default=[]),
+                         ctx: Ctx = Depends(current)) -> Response:
+    """The draft states of some of the unit's dictations, as out-of-band swaps (polled).
+
+    Job states and status labels only, no patient data: nothing to log. 286 stops the polling.
+    """
+    found = list(ctx.db.scalars(select(Dictation).where(
+        Dictation.id.in_(ids[:200]), Dictation.unit_id == ctx.actor.unit_id))) if ids else []
+    states = [(d, dictations.transcription_state(ctx.db, dictation_id=d.id)) for d in found]
+    pending = any(s.status in pages.PENDING and d.draft_text is None for d, s in states)
+    return render(request, "dictation/_states.html", {
+        "states": states, "status_label_of": pages.status_label,
+    }, status_code=200 if pending else 286)
+
+
+# -- the review editor ---------------------------------------------------------------------
+
+def _editor(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, str] | None = None,
+            values: dict[str, str] | None = None, status: int = 200) -> Response:
+    d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+    context = pages.editor_context(ctx.db, actor=ctx.actor, d=d)
+    context.update(nav="dictation", errors=errors or {}, values=values or {},
+                   note_types=pages.note_type_options(ctx.db, unit_id=d.unit_id),
+                   priorities=pages.priorities(),
+                   clinicians=pages.clinicians(ctx.db, unit_id=d.unit_id))
+    return render(request, "dictation/editor.html", context, status_code=status)
+
+
+@router.get("/diktat/{dictation_id:int}")
+def editor(request: Request, dictation_id: int, ctx: Ctx = Depends(writer)) -> Response:
+    """The review editor: audio, the draft's words, the text, actions and history."""
+    return _editor(request, ctx, dictation_id)
+
+
+@router.get("/diktat/{dictation_id:int}/ljud")
+def audio(dictation_id: int, ctx: Ctx = Depends(current),
+          settings: Settings = Depends(get_settings)) -> Response:
+    """The recording for the page's player (Range requests seek; every request is logged)."""
+    found = dictations.open_audio(ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings),
+                                  dictation_id=dictation_id)
+    return FileResponse(found.path, media_type=found.media_type, filename=found.filename,
+                        content_disposition_type="inline")
+
+
+@router.post("/diktat/{dictation_id:int}/text")
+def autosave(dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+             ctx: Ctx = Depends(current)) -> Response:
+    """Autosave from the editor (fetch, or sendBeacon on leaving: a form with csrf_token)."""
+    try:
+        d = dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=text,
+                                 base_revision=_int(base_revision))
+    except TransitionError as exc:
+        return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=409)
+    saved = d.text_saved_at.astimezone(TZ).strftime("%H:%M") if d.text_saved_at else ""
+    return JSONResponse({"revision": d.text_revision, "status": d.status,
+                         "status_label": pages.status_label(d.status), "saved_at": saved,
+                         "message": _("Sparat {t}", t=saved)})
+
+
+def _save_if_changed(ctx: Ctx, d: Dictation, text: str, base_revision: str) -> None:
+    """Save the editor's text before an action, where it differs or was never saved."""
+    if text.strip() and (text != d.text or d.status in (S.DICTATED, S.DRAFT_READY)):
+        dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=d.id, text=text,
+                             base_revision=_int(base_revision))
+
+
+def _action_failed(request: Request, ctx: Ctx, dictation_id: int, field: str,
+                   exc: TransitionError | ValidationFailed, values: dict[str, str],
+                   *, page: str = "editor") -> Response:
+    message = exc.message if isinstance(exc, TransitionError) else " ".join(exc.errors.values())
+    ctx.db.rollback()  # the page shows the dictation as it still is
+    status = 409 if isinstance(exc, TransitionError) and exc.code != "reason_required" else 422
+    if page == "sign":
+        return _sign_page(request, ctx, dictation_id, errors={field: message}, values=values,
+                          status=status)
+    return _editor(request, ctx, dictation_id, errors={field: message}, values=values, status=status)
+
+
+@router.post("/diktat/{dictation_id:int}/skicka")
+def send(request: Request, dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+         ctx: Ctx = Depends(writer)) -> Response:
+    """Send the verified text for signature (saved first) and go back to the queue."""
+    try:
+        d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+        _save_if_changed(ctx, d, text, base_revision)
+        dictations.send_for_signature(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "send", exc, {"text": text})
+    return RedirectResponse(f"/diktat?klart=skickat-{dictation_id}", status_code=303)
+
+
+@router.post("/diktat/{dictation_id:int}/fraga")
+def ask(request: Request, dictation_id: int, question: str = Form(""),
+        ctx: Ctx = Depends(writer)) -> Response:
+    """Return the dictation to its author with a question."""
+    try:
+        dictations.return_to_author(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
+                                    question=question)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "question", exc, {"question": question})
+    return RedirectResponse(f"/diktat?klart=fraga-{dictation_id}", status_code=303)
+
+
+@router.post("/diktat/{dictation_id:int}/oanvandbart")
+def unusable(request: Request, dictation_id: int, reason: str = Form(""),
+             ctx: Ctx = Depends(writer)) -> Response:
+    """Mark the audio unusable: the author is asked to dictate again."""
+    try:
+        dictations.mark_audio_unusable(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
+                                       reason=reason)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "reason", exc, {"reason": reason})
+    return RedirectResponse(f"/diktat?klart=oanvandbart-{dictation_id}", status_code=303)
+
+
+@router.post("/diktat/{dictation_id:int}/taligenkanning")
+def retry(request: Request, dictation_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """Ask for the draft again after the recognizer gave up."""
+    try:
+        dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+    except TransitionError as exc:
+        return _action_failed(request, ctx, dictation_id, "transcription", exc, {},
+                              page="sign" if ctx.actor.role == Role.CLINICIAN else "editor")
+    back = "/signera" if ctx.actor.role == Role.CLINICIAN else "/diktat"
+    return RedirectResponse(f"{back}/{dictation_id}", status_code=303)
+
+
+@router.post("/diktat/{dictation_id:int}/uppgifter")
+def details(request: Request, dictation_id: int, identifier: str = Form(""),
+            author_id: str = Form(""), note_type: str = Form(""), priority: str = Form(""),
+            ctx: Ctx = Depends(writer)) -> Response:
+    """Match an imported dictation (patient, author) or change its note type or priority."""
+    values = {"identifier": identifier, "author_id": author_id, "note_type": note_type,
+              "priority": priority}
+    pid = None
+    if identifier.strip():
+        found = patients.lookup_by_identifier(ctx.db, text=identifier)
+        if found is None:
+            return _editor(request, ctx, dictation_id, values=values, status=422,
+                           errors={"identifier": _("Ingen patient med det numret.")})
+        pid = found.id
+    try:
+        dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id, patient_id=pid,
+                               author_id=_int(author_id), note_type=note_type or None,
+                               priority=priority or None)
+    except ValidationFailed as exc:
+        ctx.db.rollback()
+        moved = {"patient_id": "identifier"}
+        return _editor(request, ctx, dictation_id, values=values, status=422,
+                       errors={moved.get(k, k): v for k, v in exc.errors.items()})
+    except TransitionError as exc:
+        return _action_failed(request, ctx, dictation_id, "details", exc, values)
+    return RedirectResponse(f"/diktat/{dictation_id}", status_code=303)
+
+
+# -- sign-off for the author ---------------------------------------------------------------
+# A dictation's pages check access first (a stranger's attempt is a logged denial) and the
+# authorship after; the service refuses signing, answering and correcting to anyone else.
+
+@router.get("/signera")
+def sign_list(request: Request, ctx: Ctx = Depends(clinician)) -> Response:
+    """The clinician's notes to sign, questions to answer and dictations in progress."""
+    mine = {key: dictations.list_for_author(ctx.db, actor=ctx.actor, status=key, limit=100)
+            for key in ("awaiting_signature", "returned", "to_write", "signed")}
+    now = utcnow()
+    groups = {key: pages.queue_rows(ctx.db, found, now=now, sort="due") for key, found in mine.items()}
+    return render(request, "dictation/sign_list.html", {
+        "nav": "sign", "groups": groups, "status_label_of": pages.status_label,
+        "notice": request.query_params.get("klart", ""),
+    })
+
+
+def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, str] | None = None,
+               values: dict[str, str] | None = None, status: int = 200) -> Response:
+    d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+    if not access.is_author(ctx.actor, d):
+        raise Forbidden(_("Endast diktatören kan öppna diktatet här."))
+    context = pages.editor_context(ctx.db, actor=ctx.actor, d=d)
+    # The author edits only while the note waits for their signature; before, it is the
+    # secretaries' work in progress.
+    context["can_edit"] = d.status == S.AWAITING_SIGNATURE and Action.SAVE_TEXT in context["actions"]
+    context.update(nav="sign", errors=errors or {}, values=values or {})
+    return render(request, "dictation/sign.html", context, status_code=status)
+
+
+@router.get("/signera/{dictation_id:int}")
+def sign_page(request: Request, dictation_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """Read, edit and sign a note; answer a question; correct a signed note."""
+    return _sign_page(request, ctx, dictation_id)
+
+
+@router.post("/signera/{dictation_id:int}/signera")
+def sign(request: Request, dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+         ctx: Ctx = Depends(current)) -> Response:
+    """Sign the note (the text as shown, saved first if edited); it is locked from now on."""
+    try:
+        d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+        _save_if_changed(ctx, d, text, base_revision)
+        dictations.sign(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "sign", exc, {"text": text}, page="sign")
+    return RedirectResponse(f"/signera?klart=signerad-{dictation_id}", status_code=303)
+
+
+@router.post("/signera/{dictation_id:int}/svar")
+def answer(request: Request, dictation_id: int, answer: str = Form(""),
+           ctx: Ctx = Depends(current)) -> Response:
+    """Answer the secretary's question; the dictation goes back to review."""
+    try:
+        dictations.answer_question(ctx.db, actor=ctx.actor, dictation_id=dictation_id, answer=answer)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "answer", exc, {"answer": answer},
+                              page="sign")
+    return RedirectResponse(f"/signera?klart=besvarad-{dictation_id}", status_code=303)
+
+
+@router.post("/signera/{dictation_id:int}/ratta")
+def correct(request: Request, dictation_id: int, text: str = Form(""), reason: str = Form(""),
+            ctx: Ctx = Depends(current)) -> Response:
+    """Correct a signed note: a new signed version; the earlier ones are kept."""
+    try:
+        dictations.correct_signed(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=text,
+                                  reason=reason)
+    except (TransitionError, ValidationFailed) as exc:
+        return _action_failed(request, ctx, dictation_id, "correct", exc,
+                              {"text": text, "reason": reason}, page="sign")
+    return RedirectResponse(f"/signera/{dictation_id}", status_code=303)

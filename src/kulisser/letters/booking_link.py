@@ -1,0 +1,47 @@
+"""The letters' view of booking: an appointment flattened into a Visit (through booking's service).
+
+Imported late, so that letters (result letters, referral replies) work without booking.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kulisser.letters.service import Visit
+from kulisser.staff.actor import Actor
+
+
+def visit_of(appt: Any) -> Visit:
+    """A Visit from booking's Appointment (start, visit type, resource, patient, cancel reason)."""
+    resource = getattr(appt, "resource", None)
+    visit_type = getattr(appt, "visit_type", None)
+    clinician = location = ""
+    if resource is not None:
+        # A clinician's schedule names whom the patient meets; a room or device is the place.
+        if getattr(resource, "kind", "") == "clinician":
+            clinician = resource.name
+        else:
+            location = resource.name
+    return Visit(appointment_id=appt.id, patient_id=appt.patient_id, unit_id=appt.unit_id,
+                 start=appt.start_at, visit_type=visit_type.name if visit_type is not None else "",
+                 clinician=clinician, location=location, reason=appt.cancel_reason or "",
+                 cancelled=appt.status == "cancelled")
+
+
+def load_visit(session: Session, *, actor: Actor, appointment_id: int) -> Visit:
+    """The appointment as a Visit, after booking's access check."""
+    from kulisser.booking import service as booking
+
+    return visit_of(booking.get_appointment(session, actor=actor, appointment_id=appointment_id))
+
+
+def booked_visits(session: Session, start: datetime, end: datetime) -> list[Visit]:
+    """Booked (not cancelled) visits starting in [start, end), for reminders (no access check)."""
+    try:
+        from kulisser.booking import service as booking
+    except ModuleNotFoundError:  # an installation without booking has nothing to remind of
+        return []
+    return [visit_of(a) for a in booking.appointments_between(session, start=start, end=end)]

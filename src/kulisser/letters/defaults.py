@@ -1,0 +1,83 @@
+"""The default Swedish texts of each kind of letter; a unit may replace them with its own."""
+
+from __future__ import annotations
+
+from kulisser.letters.states import LetterKind
+
+_VISIT_LINES = """Tid: {{ besok_datum }} kl. {{ besok_tid }}
+{% if besok_typ %}
+Besök: {{ besok_typ }}
+{% endif %}
+{% if vardgivare %}
+Du träffar: {{ vardgivare }}
+{% endif %}
+{% if plats %}
+Plats: {{ plats }}
+{% endif %}"""
+
+_BRING = """Ta med giltig legitimation. Kom gärna tio minuter före din tid och anmäl dig i \
+receptionen.
+
+Om du inte kan komma, hör av dig till oss på {{ enhet_telefon }} så snart som möjligt, så kan \
+tiden gå till någon annan. Ett besök som uteblir utan att du har avbokat debiteras enligt \
+regionens avgiftsregler."""
+
+_GREETING = """Med vänliga hälsningar
+{{ enhet_namn }}"""
+
+DEFAULTS: dict[LetterKind, tuple[str, str]] = {
+    LetterKind.CALLING: ("Kallelse till besök", f"""Hej {{{{ fornamn }}}}!
+
+Du är välkommen till {{{{ enhet_namn }}}}.
+
+{_VISIT_LINES}
+
+{_BRING}
+
+{_GREETING}"""),
+    LetterKind.REBOOKING: ("Din tid är ombokad", f"""Hej {{{{ fornamn }}}}!
+
+Din tid hos {{{{ enhet_namn }}}} har bokats om. Den tidigare tiden, {{{{ tidigare_datum }}}} \
+kl. {{{{ tidigare_tid }}}}, gäller inte längre.
+
+Din nya tid:
+{_VISIT_LINES}
+
+{_BRING}
+
+{_GREETING}"""),
+    LetterKind.CANCELLATION: ("Din tid är avbokad", f"""Hej {{{{ fornamn }}}}!
+
+Din tid hos {{{{ enhet_namn }}}} {{{{ besok_datum }}}} kl. {{{{ besok_tid }}}} är avbokad.
+{{% if orsak %}}
+Orsak: {{{{ orsak }}}}
+{{% endif %}}
+
+Har du frågor, eller vill du boka en ny tid, ring oss på {{{{ enhet_telefon }}}}.
+
+{_GREETING}"""),
+    LetterKind.RESULT: ("Svar på {{ undersokning }}", f"""Hej {{{{ fornamn }}}}!
+
+Här kommer svaret på {{{{ undersokning }}}}.
+
+{{{{ meddelande }}}}
+
+Har du frågor om svaret är du välkommen att ringa oss på {{{{ enhet_telefon }}}}.
+
+{_GREETING}
+{{{{ avsandare }}}}"""),
+    LetterKind.REFERRAL_REPLY: ("Remissvar", """Remissvar till {{ mottagare }}
+
+Angående {{ patient_namn }}, {{ personnummer }}, remiss daterad {{ remiss_datum }}.
+
+{{ meddelande }}
+
+Med vänliga hälsningar
+{{ avsandare }}
+{{ enhet_namn }}, telefon {{ enhet_telefon }}"""),
+}
+
+
+def default_text(kind: LetterKind) -> tuple[str, str]:
+    """The default (subject, body) of a kind of letter."""
+    return DEFAULTS[kind]

@@ -1,0 +1,228 @@
+"""Merge fields and the sandboxed Jinja2 environment that fills letter texts.
+
+A letter text is plain Swedish text with merge fields ({{ fornamn }}) and simple conditions
+({% if plats %} ... {% endif %}). It runs in Jinja's immutable sandbox with autoescape on and
+an undefined field is an error. The text's own characters are escaped too (not only the
+merge values), so the rendered letter is HTML that cannot carry markup from anyone: a
+manager's template or a patient's name alike.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from kulisser.errors import ValidationFailed
+from kulisser.letters.states import KIND_LABELS, LetterKind
+
+TZ = ZoneInfo("Europe/Stockholm")
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+          "oktober", "november", "december"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """A merge field: its name in the text, what it means, and a sample for checking."""
+
+    name: str
+    label: str
+    sample: str
+
+
+COMMON = (
+    Field("patient_namn", "Patientens för- och efternamn", "Åsa Öberg"),
+    Field("fornamn", "Patientens förnamn", "Åsa"),
+    Field("efternamn", "Patientens efternamn", "Öberg"),
+    Field("personnummer", "Patientens personnummer", "19121212-1212"),
+    Field("enhet_namn", "Vårdenhetens namn", "Medicinmottagningen"),
+    Field("enhet_adress", "Vårdenhetens adress", "Sjukhusvägen 1, 123 45 Kulisserstad"),
+    Field("enhet_telefon", "Vårdenhetens telefonnummer", "010-123 45 00"),
+    Field("datum", "Brevets datum", "1 december 2026"),
+    Field("avsandare", "Den som skrev brevet", "Anna Lind"),
+)
+VISIT = (
+    Field("besok_datum", "Besökets datum med veckodag", "tisdag 8 december 2026"),
+    Field("besok_tid", "Besökets klockslag", "14:30"),
+    Field("besok_typ", "Typ av besök", "Nybesök"),
+    Field("vardgivare", "Läkare eller annan vårdgivare", "Karl Berg"),
+    Field("plats", "Rum eller plats", "Mottagning 3, plan 2"),
+)
+OLD_VISIT = (
+    Field("tidigare_datum", "Den tidigare tidens datum", "måndag 7 december 2026"),
+    Field("tidigare_tid", "Den tidigare tidens klockslag", "09:00"),
+)
+REASON = (Field("orsak", "Orsak till avbokningen", "Läkaren är sjuk"),)
+RESULT = (
+    Field("undersokning", "Vilken undersökning eller vilka prover", "dina blodprover"),
+    Field("meddelande", "Brevets meddelande (skrivs för varje brev)", "Proverna var normala."),
+)
+REFERRAL = (
+    Field("mottagare", "Remittentens namn (mottagare av svaret)", "Vårdcentralen Kulisserstad"),
+    Field("mottagare_adress", "Remittentens adress", "Box 1, 123 45 Kulisserstad"),
+    Field("remiss_datum", "Remissens datum", "2 november 2026"),
+    Field("meddelande", "Svaret på remissen", "Patienten kallas till nybesök."),
+)
+
+FIELDS: dict[LetterKind, tuple[Field, ...]] = {
+    LetterKind.CALLING: COMMON + VISIT,
+    LetterKind.REBOOKING: COMMON + VISIT + OLD_VISIT,
+    LetterKind.CANCELLATION: COMMON + VISIT + REASON,
+    LetterKind.RESULT: COMMON + RESULT,
+    LetterKind.REFERRAL_REPLY: COMMON + REFERRAL,
+}
+# The fields a person types for a letter written by hand (the rest are filled in).
+TYPED: dict[LetterKind, tuple[Field, ...]] = {
+    LetterKind.RESULT: RESULT,
+    LetterKind.REFERRAL_REPLY: REFERRAL,
+}
+
+
+def field_names(kind: LetterKind) -> list[str]:
+    """The merge field names a kind of letter may use."""
+    return [f.name for f in FIELDS[kind]]
+
+
+class _LetterSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing "x" * 10**9 and 9 ** 9 ** 9 (a text must not exhaust memory)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Multiply numbers only; never raise to a power."""
+        if operator == "**" or not all(isinstance(v, int | float) for v in (left, right)):
+            raise SecurityError("bara tal kan multipliceras i en brevmall")
+        return super().call_binop(context, operator, left, right)
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = _LetterSandbox(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                         lstrip_blocks=True)
+    # Only the merge fields: no range(), lipsum(), namespace() ... in a letter text.
+    env.globals.clear()
+    return env
+
+
+ENV = _environment()
+
+
+def swedish_date(value: date | datetime, *, weekday: bool = False) -> str:
+    """A date as Swedes write it in a letter: "tisdag 8 december 2026"."""
+    if isinstance(value, datetime):
+        value = value.astimezone(TZ).date()
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{WEEKDAYS[value.weekday()]} {text}" if weekday else text
+
+
+def clock(value: datetime) -> str:
+    """The local clock time of a datetime, "14:30"."""
+    return value.astimezone(TZ).strftime("%H:%M")
+
+
+def _syntax_message(exc: TemplateSyntaxError) -> str:
+    where = f"rad {exc.lineno}" if exc.lineno else "texten"
+    return (f"Mallen har ett syntaxfel på {where}: kontrollera att varje {{{{ har ett }}}} och att "
+            f"varje {{% if %}} avslutas med {{% endif %}}. (Tekniskt: {exc.message})")
+
+
+def compile_text(source: str, *, kind: LetterKind, field: str) -> Template:
+    """Compile a letter text; ValidationFailed (Swedish) for a syntax error or unknown field."""
+    return _compile(source, kind, field)
+
+
+@lru_cache(maxsize=256)  # a day's print run fills the same few texts hundreds of times
+def _compile(source: str, kind: LetterKind, field: str) -> Template:
+    try:
+        tree = ENV.parse(source)
+        used = meta.find_undeclared_variables(tree)
+    except TemplateAssertionError as exc:  # e.g. a filter that does not exist
+        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+    except TemplateSyntaxError as exc:
+        raise ValidationFailed({field: _syntax_message(exc)}) from None
+    if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
+                                         nodes.FromImport))):
+        raise ValidationFailed({field: "Mallen får inte hämta andra mallar (extends, include, import)."})
+    allowed = set(field_names(kind))
+    unknown = sorted(used - allowed)
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        raise ValidationFailed({field: f"Okänt fält: {names}. Fälten som finns för "
+                                       f"{KIND_LABELS[kind].lower()} listas under texten."})
+    # The text's own characters are escaped like the values: the output is plain text as HTML.
+    for data in tree.find_all(nodes.TemplateData):
+        data.data = html.escape(data.data, quote=False)
+    try:
+        code = ENV.compile(tree)
+        return ENV.template_class.from_code(ENV, code, ENV.make_globals(None))
+    except TemplateAssertionError as exc:
+        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+    except TemplateSyntaxError as exc:
+        raise ValidationFailed({field: _syntax_message(exc)}) from None
+
+
+def _assertion(exc: TemplateAssertionError) -> str:
+    text = exc.message or str(exc)
+    if text.startswith("No filter named"):
+        return "okänt filter " + text.removeprefix("No filter named").strip(" .") + "."
+    if text.startswith("No test named"):
+        return "okänt test " + text.removeprefix("No test named").strip(" .") + "."
+    return text
+
+
+def render_text(source: str, values: dict[str, str], *, kind: LetterKind, field: str = "body"
+                ) -> Markup:
+    """Fill a letter text with values; the result is escaped HTML text (no markup)."""
+    template = compile_text(source, kind=kind, field=field)
+    full = {name: "" for name in field_names(kind)}
+    full.update({k: v for k, v in values.items() if k in full})
+    try:
+        out = template.render(full)
+    except (UndefinedError, SecurityError) as exc:
+        raise ValidationFailed({field: f"Mallen går inte att fylla i: {exc}"}) from None
+    except Exception as exc:  # a manager's text may divide by zero or worse: refuse, never crash
+        raise ValidationFailed({field: f"Mallen går inte att fylla i ({type(exc).__name__})."}) from None
+    # Safe: autoescape escaped the values and compile_text escaped the text around them.
+    return Markup(out)  # noqa: S704
+
+
+def check_texts(*, kind: LetterKind, subject: str, body: str) -> tuple[str, str]:
+    """Check a subject and body for a kind: size, syntax, fields, a trial fill. Clean values."""
+    subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = "Ange en rubrik."
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = f"Rubriken får vara högst {SUBJECT_MAX} tecken."
+    if not body:
+        errors["body"] = "Skriv brevets text."
+    elif len(body) > BODY_MAX:
+        errors["body"] = f"Texten får vara högst {BODY_MAX} tecken."
+    samples = {f.name: f.sample for f in FIELDS[kind]}
+    for name, source in (("subject", subject), ("body", body)):
+        if name in errors:
+            continue
+        try:
+            render_text(source, samples, kind=kind, field=name)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return subject, body
+
+
+def paragraphs(text: Markup) -> list[Markup]:
+    """Split rendered text into paragraphs (blank lines); single newlines become <br>."""
+    parts = [p.strip("\n") for p in str(text).replace("\r\n", "\n").split("\n\n")]
+    # Safe: the text is fully escaped (see compile_text), so the only markup is the <br>.
+    return [Markup(p.replace("\n", "<br>\n")) for p in parts if p.strip()]  # noqa: S704

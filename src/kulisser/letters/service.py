@@ -1,0 +1,345 @@
+"""Letters: write one, move it draft → ready → sent (or returned, or void), and the work item.
+
+Other packages call this module: booking calls on_booking_change after every booking change;
+results and referrals call create_letter for a result letter or a referral reply. Printing,
+the digital mailbox and batches are in printing.py, the units' own texts in texts.py, SMS
+reminders in sms.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.audit import service as audit
+from kulisser.db import utcnow
+from kulisser.errors import NotFound, ValidationFailed
+from kulisser.letters import texts
+from kulisser.letters.merge import TYPED, clock, swedish_date
+from kulisser.letters.models import Letter
+from kulisser.letters.states import (
+    KIND_LABELS,
+    MANUAL_KINDS,
+    UNSENT,
+    LetterKind,
+    LetterOp,
+    LetterStatus,
+    Route,
+)
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import Operation, Priority, TransitionError, is_open
+
+FIELD_MAX = 4000
+
+
+def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:
+    return {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_(ref_ids)))}
+
+
+LETTER_KIND = register(KindSpec(
+    code="letter", label="Brev", label_plural="Brev",
+    default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
+    ref_type="letter", detail_template="letters/_letter_detail.html", load_refs=_load,
+))
+_ITEM_TITLES = {
+    LetterKind.CALLING: "Skicka kallelse",
+    LetterKind.REBOOKING: "Skicka brev om ombokad tid",
+    LetterKind.CANCELLATION: "Skicka brev om avbokad tid",
+    LetterKind.RESULT: "Skicka provsvarsbrev",
+    LetterKind.REFERRAL_REPLY: "Skicka remissvar",
+}
+
+
+def _kind(value: str) -> LetterKind:
+    try:
+        return LetterKind(value)
+    except ValueError:
+        raise ValidationFailed({"kind": "Okänd brevtyp."}) from None
+
+
+def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
+    """The fields a person types for a hand-written letter, checked (Swedish messages)."""
+    clean: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for f in TYPED.get(kind, ()):
+        value = (values.get(f.name) or "").strip().replace("\r\n", "\n")
+        if len(value) > FIELD_MAX:
+            errors[f.name] = f"Högst {FIELD_MAX} tecken."
+        clean[f.name] = value
+    required = {LetterKind.RESULT: ("undersokning", "meddelande"),
+                LetterKind.REFERRAL_REPLY: ("mottagare", "meddelande")}.get(kind, ())
+    for name in required:
+        if not clean.get(name):
+            errors[name] = "Fyll i fältet."
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
+                  fields: dict[str, str] | None = None, source_type: str | None = None,
+                  source_id: int | None = None, visit_start: datetime | None = None,
+                  ready: bool = False, now: datetime | None = None) -> Letter:
+    """Write a letter from the unit's text for its kind, with a `letter` work item until sent.
+
+    A patient with protected identity gets the forwarding route (via Skatteverket, no
+    address). With ready=True the letter is made ready at once when it can be (an address
+    is needed for post); otherwise it stays a draft and the work item says why.
+    """
+    now = now or utcnow()
+    letter_kind = _kind(kind)
+    values = dict(fields or {})
+    if letter_kind in MANUAL_KINDS:
+        values = _typed_fields(letter_kind, values)  # only what a person types is kept
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("Patienten finns inte.")
+    subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=letter_kind)
+    route = Route.FORWARDING if (patient.protected_identity and
+                                 letter_kind is not LetterKind.REFERRAL_REPLY) else Route.POST
+    letter = Letter(unit_id=actor.unit_id, patient_id=patient.id, kind=letter_kind.value,
+                    route=route.value, subject_template=subject, body_template=body,
+                    fields={k: str(v) for k, v in values.items()}, visit_start=visit_start,
+                    source_type=source_type, source_id=source_id, created_at=now,
+                    created_by_id=actor.user_id)
+    session.add(letter)
+    letter.record("created", actor_id=actor.user_id, now=now, to_status=letter.status,
+                  route=route.value)
+    session.flush()
+    audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
+                       object_type="letter", object_id=letter.id, now=now)
+    problem = missing_address(letter, patient)
+    worklist.create_item(
+        session, actor=actor, kind=LETTER_KIND.code, title=_ITEM_TITLES[letter_kind],
+        patient_id=patient.id, ref_type="letter", ref_id=letter.id, now=now,
+        description=problem or "")
+    if ready and problem is None:
+        letter.move(LetterOp.READY, actor_id=actor.user_id, now=now)
+    session.flush()
+    return letter
+
+
+def missing_address(letter: Letter, patient: Patient) -> str | None:
+    """Why a letter cannot go out by post yet (no address), or None."""
+    if letter.kind == LetterKind.REFERRAL_REPLY.value or letter.route == Route.MAILBOX.value:
+        return None
+    if patient.protected_identity or letter.route == Route.FORWARDING.value:
+        return None  # Skatteverket forwards it: no address is ever needed or printed
+    if not (patient.address.strip() and patient.postal_code.strip() and patient.city.strip()):
+        return "Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas."
+    return None
+
+
+def route_of(letter: Letter, patient: Patient) -> Route:
+    """Where the letter goes now: a patient protected since it was written forces forwarding."""
+    if patient.protected_identity and letter.kind != LetterKind.REFERRAL_REPLY.value:
+        return Route.FORWARDING
+    return Route(letter.route)
+
+
+def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = "read",
+               object_type: str = "letter", now: datetime | None = None) -> Letter:
+    """Load a letter of the actor's units after the access check (which writes the audit row).
+
+    The patient is checked first: without a care relation the read is refused and logged as
+    denied (403), whatever unit wrote the letter; another unit's letter is then not found.
+    """
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound("Brevet finns inte.")
+    audit.check_access(session, actor=actor, patient_id=letter.patient_id, action=action,
+                       object_type=object_type, object_id=letter.id, now=now)
+    if letter.unit_id not in actor.unit_ids:
+        raise NotFound("Brevet finns inte.")
+    return letter
+
+
+def edit_letter(session: Session, *, actor: Actor, letter_id: int, subject: str, body: str,
+                fields: dict[str, str] | None = None, now: datetime | None = None) -> Letter:
+    """Change a draft's text (and its typed fields); the text is checked like a unit's text."""
+    now = now or utcnow()
+    letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
+    if letter.status != LetterStatus.DRAFT.value:
+        raise TransitionError("Bara ett utkast kan ändras. Ändra först brevet tillbaka till utkast.")
+    kind = LetterKind(letter.kind)
+    values = dict(letter.fields)
+    if fields is not None and kind in MANUAL_KINDS:
+        values.update(_typed_fields(kind, {**values, **fields}))
+    subject, body = texts.check_texts(kind=kind, subject=subject, body=body)
+    letter.subject_template, letter.body_template, letter.fields = subject, body, values
+    letter.record("edited", actor_id=actor.user_id, now=now)
+    session.flush()
+    return letter
+
+
+def _close_items(session: Session, *, actor: Actor, letter: Letter, operation: Operation,
+                 reason: str, now: datetime) -> None:
+    for item in worklist.items_for_ref(session, ref_type="letter", ref_id=letter.id):
+        if is_open(item.status):
+            worklist.perform(session, actor=actor, item_id=item.id, operation=operation,
+                             reason=reason, now=now)
+
+
+def act(session: Session, *, actor: Actor, letter_id: int, op: str, reason: str = "",
+        now: datetime | None = None) -> Letter:
+    """Carry out an operation on a letter (ready, draft, sent, returned, cancel) and its item."""
+    now = now or utcnow()
+    try:
+        operation = LetterOp(op)
+    except ValueError:
+        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+    letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
+    _apply(session, actor=actor, letter=letter, op=operation, reason=reason, now=now)
+    session.flush()
+    return letter
+
+
+def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reason: str,
+           now: datetime, **data: str) -> None:
+    """One operation on an already access-checked letter, with its work item consequences."""
+    patient = session.get(Patient, letter.patient_id)
+    assert patient is not None
+    if op is LetterOp.READY:
+        problem = missing_address(letter, patient)
+        if problem:
+            raise TransitionError(problem, code="address_missing")
+    letter.move(op, actor_id=actor.user_id, now=now, reason=reason, **data)
+    if op is LetterOp.SENT:
+        _close_items(session, actor=actor, letter=letter, operation=Operation.COMPLETE,
+                     reason="", now=now)
+    elif op is LetterOp.CANCEL:
+        _close_items(session, actor=actor, letter=letter, operation=Operation.CANCEL,
+                     reason=reason or "Brevet makulerades", now=now)
+    elif op is LetterOp.RETURNED:
+        # Back as undeliverable: someone must find out why (address?) and send it again.
+        worklist.create_item(session, actor=actor, kind=LETTER_KIND.code, priority="high",
+                             title="Brev i retur – kontrollera adressen", patient_id=patient.id,
+                             description=reason.strip(), ref_type="letter", ref_id=letter.id,
+                             now=now)
+
+
+def mark_sent(session: Session, *, actor: Actor, letter: Letter, now: datetime, how: str,
+              mailbox_ref: str | None = None) -> None:
+    """Mark an access-checked ready letter sent (printing.py: batches and the mailbox)."""
+    if mailbox_ref is not None:
+        letter.mailbox_ref = mailbox_ref
+        letter.route = Route.MAILBOX.value
+    _apply(session, actor=actor, letter=letter, op=LetterOp.SENT, reason="", now=now, how=how)
+
+
+def open_work_items(session: Session, *, letter_id: int) -> list[WorkItem]:
+    """The open work items of a letter (the caller checked access)."""
+    return [i for i in worklist.items_for_ref(session, ref_type="letter", ref_id=letter_id)
+            if is_open(i.status)]
+
+
+# -- booking ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Visit:
+    """What a letter needs to know about a booked visit (booking's Appointment, flattened)."""
+
+    appointment_id: int
+    patient_id: int
+    unit_id: int
+    start: datetime
+    visit_type: str = ""
+    clinician: str = ""
+    location: str = ""
+    reason: str = ""  # why it was cancelled
+    cancelled: bool = False
+
+    def fields(self) -> dict[str, str]:
+        """The visit's merge values."""
+        return {"besok_datum": swedish_date(self.start, weekday=True), "besok_tid": clock(self.start),
+                "besok_typ": self.visit_type, "vardgivare": self.clinician, "plats": self.location,
+                "orsak": self.reason}
+
+
+CHANGES = ("booked", "rebooked", "cancelled")
+
+
+def _appointment_letters(session: Session, appointment_ids: list[int]) -> list[Letter]:
+    return list(session.scalars(select(Letter).where(
+        Letter.source_type == "appointment", Letter.source_id.in_(appointment_ids))
+        .order_by(Letter.id)))
+
+
+def _already_made(earlier: list[Letter], *, visit: Visit, change: str) -> Letter | None:
+    """The letter a repeated call (a retried request) already made for this change, if any."""
+    live = [x for x in earlier if x.status != LetterStatus.CANCELLED.value]
+    if not live:
+        return None
+    last = live[-1]
+    is_cancellation = last.kind == LetterKind.CANCELLATION.value
+    if change == "cancelled":
+        return last if is_cancellation else None
+    return last if not is_cancellation and last.visit_start == visit.start else None
+
+
+def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: str,
+                     now: datetime | None = None) -> Letter | None:
+    """Make the letter a booking change calls for, voiding letters that have not gone out.
+
+    booked: a calling letter. rebooked: a rebooking letter naming the time the patient was
+    last told, or a calling letter if no letter had gone out. cancelled: a cancellation
+    letter if the patient had been told the time, else nothing. A letter about the visit
+    that is still a draft or ready is voided first: it would tell a time that no longer holds.
+    """
+    now = now or utcnow()
+    if change not in CHANGES:
+        raise ValidationFailed({"change": "Okänd bokningsändring."})
+    # Booking moves a rebooked visit within the same appointment, so its letters are all here.
+    earlier = _appointment_letters(session, [visit.appointment_id])
+    existing = _already_made(earlier, visit=visit, change=change)
+    if existing is not None:
+        return existing
+    reason = {"booked": "Ny kallelse", "rebooked": "Tiden bokades om innan brevet skickades",
+              "cancelled": "Tiden avbokades innan brevet skickades"}[change]
+    for old in earlier:
+        if old.status in {s.value for s in UNSENT} and old.unit_id in actor.unit_ids:
+            get_letter(session, actor=actor, letter_id=old.id, action="update", now=now)
+            _apply(session, actor=actor, letter=old, op=LetterOp.CANCEL, reason=reason, now=now)
+    told = [x for x in earlier if x.status == LetterStatus.SENT.value and x.visit_start is not None
+            and x.kind in (LetterKind.CALLING.value, LetterKind.REBOOKING.value)]
+    last_told = told[-1] if told else None
+    fields = visit.fields()
+    if change == "cancelled":
+        if last_told is None:
+            return None
+        assert last_told.visit_start is not None
+        fields.update(besok_datum=swedish_date(last_told.visit_start, weekday=True),
+                      besok_tid=clock(last_told.visit_start))
+        kind = LetterKind.CANCELLATION
+    elif change == "rebooked" and last_told is not None:
+        assert last_told.visit_start is not None
+        fields.update(tidigare_datum=swedish_date(last_told.visit_start, weekday=True),
+                      tidigare_tid=clock(last_told.visit_start))
+        kind = LetterKind.REBOOKING
+    else:
+        kind = LetterKind.CALLING
+    start = last_told.visit_start if kind is LetterKind.CANCELLATION and last_told else visit.start
+    return create_letter(session, actor=actor, patient_id=visit.patient_id, kind=kind.value,
+                         fields=fields, source_type="appointment", source_id=visit.appointment_id,
+                         visit_start=start, ready=True, now=now)
+
+
+def on_booking_change(session: Session, *, actor: Actor, appointment_id: int, change: str
+                      ) -> Letter | None:
+    """Booking's hook: make the calling, rebooking or cancellation letter for an appointment."""
+    from kulisser.letters import booking_link
+
+    visit = booking_link.load_visit(session, actor=actor, appointment_id=appointment_id)
+    return letter_for_visit(session, actor=actor, visit=visit, change=change)
+
+
+def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
+    """Kinds for a form's select, in Swedish."""
+    return [(k.value, KIND_LABELS[k]) for k in kinds]

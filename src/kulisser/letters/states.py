@@ -1,0 +1,112 @@
+"""Letter kinds, statuses and the transitions between them (pure logic, no database)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kulisser.worklist.states import TransitionError
+
+
+class LetterKind(StrEnum):
+    """What a letter is about; each kind has its own default text and merge fields."""
+
+    CALLING = "calling"  # kallelse
+    REBOOKING = "rebooking"
+    CANCELLATION = "cancellation"
+    RESULT = "result"
+    REFERRAL_REPLY = "referral_reply"
+
+
+class LetterStatus(StrEnum):
+    """Where a letter is: written, ready to go out, sent, back as undeliverable, or void."""
+
+    DRAFT = "draft"
+    READY = "ready"
+    SENT = "sent"
+    RETURNED = "returned"
+    # A letter that must not go out any more (its visit was rebooked or cancelled first).
+    CANCELLED = "cancelled"
+
+
+class Route(StrEnum):
+    """How a letter reaches its recipient."""
+
+    POST = "post"
+    # Skyddad identitet: the envelope goes to Skatteverket, which forwards it; no address.
+    FORWARDING = "forwarding"
+    MAILBOX = "mailbox"  # digital mailbox (e.g. Kivra, Min myndighetspost)
+
+
+class LetterOp(StrEnum):
+    """What a user can do to a letter."""
+
+    READY = "ready"
+    DRAFT = "draft"
+    SENT = "sent"
+    RETURNED = "returned"
+    CANCEL = "cancel"
+
+
+KIND_LABELS = {
+    LetterKind.CALLING: "Kallelse",
+    LetterKind.REBOOKING: "Ombokning",
+    LetterKind.CANCELLATION: "Avbokning",
+    LetterKind.RESULT: "Provsvar",
+    LetterKind.REFERRAL_REPLY: "Remissvar",
+}
+STATUS_LABELS = {
+    LetterStatus.DRAFT: "Utkast",
+    LetterStatus.READY: "Klart att skicka",
+    LetterStatus.SENT: "Skickat",
+    LetterStatus.RETURNED: "I retur",
+    LetterStatus.CANCELLED: "Makulerat",
+}
+ROUTE_LABELS = {
+    Route.POST: "Post",
+    Route.FORWARDING: "Skyddad identitet – via Skatteverket",
+    Route.MAILBOX: "Digital brevlåda",
+}
+OP_LABELS = {
+    LetterOp.READY: "Klarmarkera",
+    LetterOp.DRAFT: "Ändra (tillbaka till utkast)",
+    LetterOp.SENT: "Markera som skickat",
+    LetterOp.RETURNED: "Markera som retur",
+    LetterOp.CANCEL: "Makulera",
+}
+# The letters that booking makes; the others are written by hand (results, referral replies).
+BOOKING_KINDS = (LetterKind.CALLING, LetterKind.REBOOKING, LetterKind.CANCELLATION)
+MANUAL_KINDS = (LetterKind.RESULT, LetterKind.REFERRAL_REPLY)
+UNSENT = (LetterStatus.DRAFT, LetterStatus.READY)
+
+_RULES: dict[LetterOp, tuple[tuple[LetterStatus, ...], LetterStatus, bool]] = {
+    # operation: (allowed from, to, needs a reason)
+    LetterOp.READY: ((LetterStatus.DRAFT,), LetterStatus.READY, False),
+    LetterOp.DRAFT: ((LetterStatus.READY,), LetterStatus.DRAFT, False),
+    LetterOp.SENT: ((LetterStatus.READY,), LetterStatus.SENT, False),
+    LetterOp.RETURNED: ((LetterStatus.SENT,), LetterStatus.RETURNED, True),
+    LetterOp.CANCEL: (UNSENT, LetterStatus.CANCELLED, True),
+}
+_VERBS = {LetterOp.READY: "klarmarkera", LetterOp.DRAFT: "ändra", LetterOp.SENT: "skicka",
+          LetterOp.RETURNED: "markera som retur", LetterOp.CANCEL: "makulera"}
+
+
+def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -> LetterStatus:
+    """The status an operation leads to, or TransitionError with a Swedish message."""
+    try:
+        operation = LetterOp(op)
+    except ValueError:
+        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+    current = LetterStatus(status)
+    allowed, to, needs_reason = _RULES[operation]
+    if current not in allowed:
+        raise TransitionError(f"Det går inte att {_VERBS[operation]} ett brev med status "
+                              f"”{STATUS_LABELS[current]}”.")
+    if needs_reason and not reason.strip():
+        raise TransitionError("Ange en orsak.", code="reason_required")
+    return to
+
+
+def allowed_ops(status: LetterStatus | str) -> list[LetterOp]:
+    """The operations a status allows, in menu order."""
+    current = LetterStatus(status)
+    return [op for op, (allowed, _to, _r) in _RULES.items() if current in allowed]

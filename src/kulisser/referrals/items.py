@@ -1,0 +1,90 @@
+"""The work items referrals make, and the kinds they belong to.
+
+- `referral-assessment`: the assessing clinician's (or the unit queue's), from registration
+  until the decision; on hold while the sender is asked for more information. Escalates to
+  the unit manager when past its due time (worklist/escalation.py).
+- `referral-chase`: the unit queue's, when an outgoing referral has had no reply for the
+  configured number of days; completed when the reply is registered.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.referrals.models import OutgoingReferral, Referral
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+
+REF_INCOMING = "referral"
+REF_OUTGOING = "outgoing_referral"
+
+
+def _load_referrals(session: Session, ids: list[int]) -> dict[int, Any]:
+    return {r.id: r for r in session.scalars(select(Referral).where(Referral.id.in_(ids)))}
+
+
+def _load_outgoing(session: Session, ids: list[int]) -> dict[int, Any]:
+    return {r.id: r for r in session.scalars(
+        select(OutgoingReferral).where(OutgoingReferral.id.in_(ids)))}
+
+
+ASSESSMENT = register(KindSpec(
+    code="referral-assessment", label="Remissbedömning", label_plural="Remissbedömningar",
+    # Regional routines ask for an assessment within days; an acute referral within hours.
+    default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
+    ref_type=REF_INCOMING, detail_template="referrals/_assessment_detail.html",
+    load_refs=_load_referrals, escalates=True))
+CHASE = register(KindSpec(
+    code="referral-chase", label="Bevaka remissvar", label_plural="Remissvar att bevaka",
+    default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
+    ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
+    load_refs=_load_outgoing))
+
+
+def open_items(session: Session, *, ref_type: str, ref_id: int, kind: str) -> list[WorkItem]:
+    """A record's open work items of one kind."""
+    return [i for i in worklist.items_for_ref(session, ref_type=ref_type, ref_id=ref_id)
+            if i.status in OPEN_STATUSES and i.kind == kind]
+
+
+def assessment_items(session: Session, *, referral_id: int) -> list[WorkItem]:
+    """The referral's open assessment items (one, normally)."""
+    return open_items(session, ref_type=REF_INCOMING, ref_id=referral_id, kind=ASSESSMENT.code)
+
+
+def complete(items: list[WorkItem], *, actor_id: int, now: datetime, reason: str = "") -> None:
+    """Complete the items (an item on hold is resumed first)."""
+    for item in items:
+        if item.status == Status.ON_HOLD:
+            item.resume(actor_id=actor_id, now=now)
+        item.complete(actor_id=actor_id, now=now, reason=reason)
+
+
+def hold(items: list[WorkItem], *, actor_id: int, reason: str, now: datetime) -> None:
+    """Put the items on hold (the referral waits for the sender)."""
+    for item in items:
+        if item.status != Status.ON_HOLD:
+            item.hold(actor_id=actor_id, reason=reason, now=now)
+
+
+def resume(session: Session, items: list[WorkItem], *, actor_id: int, now: datetime) -> None:
+    """Take the items off hold with a fresh due time: the assessment starts again."""
+    for item in items:
+        if item.status == Status.ON_HOLD:
+            item.resume(actor_id=actor_id, now=now)
+        hours = worklist.deadline_hours(session, unit_id=item.unit_id, kind=item.kind,
+                                        priority=item.priority)
+        item.change_due(actor_id=actor_id, due_at=now + timedelta(hours=hours),
+                        reason="Kompletteringen har kommit in", now=now)
+
+
+def cancel(items: list[WorkItem], *, actor_id: int, reason: str, now: datetime) -> None:
+    """Cancel the items (the referral was registered by mistake)."""
+    for item in items:
+        item.cancel(actor_id=actor_id, reason=reason, now=now)

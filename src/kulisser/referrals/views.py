@@ -1,0 +1,170 @@
+"""The incoming referral pages: the inbox, registration, one referral with its decisions, PDFs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from kulisser.config import Settings
+from kulisser.db import utcnow
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+from kulisser.referrals import pages
+from kulisser.referrals import service as referrals
+from kulisser.referrals.messages import today_in_sweden
+from kulisser.referrals.states import Action
+from kulisser.staff import service as staff
+from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.templating import render
+from kulisser.worklist.states import TransitionError
+
+router = APIRouter(include_in_schema=False)
+int_or_none = pages.int_or_none
+
+
+@router.get("/remisser")
+def inbox(request: Request, status: str = "open", priority: str = "", assessor_id: str = "",
+          patient_id: str = "", q: str = "", offset: int = Query(0, ge=0),
+          ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
+    """The unit's incoming referrals by status, most urgent first (htmx gets the rows)."""
+    f = referrals.ReferralFilter(status=status if status in pages.labels()["status_filters"]
+                                 else "open", priority=priority,
+                                 assessor_id=int_or_none(assessor_id),
+                                 patient_id=int_or_none(patient_id), q=q, offset=offset,
+                                 limit=settings.page_size)
+    page = referrals.list_referrals(ctx.db, actor=ctx.actor, f=f)
+    owners = {r.item.owner_id for r in page.rows if r.item and r.item.owner_id}
+    return render(request, "referrals/inbox.html", {
+        "nav": "referrals", "f": f, "page": page, "owner_names": staff.user_names(ctx.db, owners),
+        "assessors": referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id), **pages.labels(),
+    }, partial="referrals/_inbox_rows.html")
+
+
+def _form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict[str, str],
+          status: int = 200) -> Response:
+    return render(request, "referrals/register.html", {
+        "nav": "referrals", "values": values, "errors": errors,
+        "assessors": [(str(u.id), u.full_name)
+                      for u in referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id)],
+        **pages.labels()}, status_code=status)
+
+
+@router.get("/remisser/ny")
+def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+    """The empty registration form (arrival date today, receipt confirmed)."""
+    return _form(request, ctx, {"received_on": today_in_sweden(utcnow()).isoformat(),
+                                "priority": "normal", "confirm_receipt": True}, {})
+
+
+@router.post("/remisser/ny")
+def register(
+    request: Request,
+    sender_name: str = Form(""), sender_hsa_id: str = Form(""), issued_on: str = Form(""),
+    received_on: str = Form(""), identifier: str = Form(""), given_name: str = Form(""),
+    family_name: str = Form(""), question: str = Form(""), priority: str = Form("normal"),
+    assessor_id: str = Form(""), confirm_receipt: str = Form(""),
+    files: list[UploadFile] = File([]),
+    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+) -> Response:
+    """Register the referral and open its page; bad input shows the form again (422)."""
+    data = referrals.ReferralData(
+        sender_name=sender_name, sender_hsa_id=sender_hsa_id, issued_on=issued_on,
+        received_on=received_on, identifier=identifier, given_name=given_name,
+        family_name=family_name, question=question, priority=priority,
+        assessor_id=int_or_none(assessor_id), confirm_receipt=bool(confirm_receipt))
+    try:
+        referral = referrals.register_referral(
+            ctx.db, actor=ctx.actor, data=data, store=referrals.PdfStore.from_settings(settings),
+            uploads=pages.uploads(files))
+    except ValidationFailed as exc:
+        ctx.db.rollback()
+        values = asdict(data) | {"assessor_id": assessor_id}
+        return _form(request, ctx, values, exc.errors, status=422)
+    return RedirectResponse(f"/remisser/{referral.id}", status_code=303)
+
+
+def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str] | None = None,
+          errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    referral = referrals.get_referral(ctx.db, actor=ctx.actor, referral_id=referral_id)
+    context = pages.referral_context(ctx.db, ctx.actor, referral)
+    context.update(nav="referrals", values=values or {}, errors=errors or {},
+                   today=today_in_sweden(utcnow()).isoformat())
+    return render(request, "referrals/referral.html", context,
+                  partial="referrals/_referral_body.html", status_code=status)
+
+
+@router.get("/remisser/{referral_id}")
+def referral_page(request: Request, referral_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """One referral: facts, attachments, the decision forms, messages and the timeline."""
+    return _page(request, ctx, referral_id)
+
+
+@router.post("/remisser/{referral_id}/atgard/{action}")
+def referral_action(
+    request: Request, referral_id: int, action: str,
+    note: str = Form(""), reason: str = Form(""), to_name: str = Form(""),
+    to_hsa_id: str = Form(""), question: str = Form(""), text: str = Form(""),
+    received_on: str = Form(""), to_user_id: str = Form(""),
+    files: list[UploadFile] = File([]),
+    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+) -> Response:
+    """A decision or step (accept, reject, forward, ask, answer, hand over ...) on the referral."""
+    values = {"action": action, "note": note, "reason": reason, "to_name": to_name,
+              "to_hsa_id": to_hsa_id, "question": question, "text": text,
+              "received_on": received_on, "to_user_id": to_user_id}
+    db, actor = ctx.db, ctx.actor
+    try:
+        if action == Action.CONFIRM:
+            referrals.confirm_receipt(db, actor=actor, referral_id=referral_id)
+        elif action == Action.START:
+            referrals.start_assessment(db, actor=actor, referral_id=referral_id)
+        elif action == Action.ACCEPT:
+            referrals.accept(db, actor=actor, referral_id=referral_id, note=note)
+        elif action == Action.REJECT:
+            referrals.reject(db, actor=actor, referral_id=referral_id, reason=reason)
+        elif action == Action.FORWARD:
+            referrals.forward(db, actor=actor, referral_id=referral_id, to_name=to_name,
+                              to_hsa_id=to_hsa_id, reason=reason)
+        elif action == Action.ASK:
+            referrals.request_information(db, actor=actor, referral_id=referral_id,
+                                          question=question)
+        elif action == Action.ANSWER:
+            referrals.register_answer(db, actor=actor, referral_id=referral_id, text=text,
+                                      received_on=received_on or None,
+                                      store=referrals.PdfStore.from_settings(settings),
+                                      uploads=pages.uploads(files))
+        elif action == "handover":
+            referrals.hand_over(db, actor=actor, referral_id=referral_id,
+                                to_user_id=int_or_none(to_user_id), reason=reason)
+        elif action == Action.CANCEL:
+            referrals.cancel(db, actor=actor, referral_id=referral_id, reason=reason)
+        else:
+            return _failed(request, ctx, referral_id, values, {"action": _("Okänd åtgärd.")}, 422)
+    except ValidationFailed as exc:
+        return _failed(request, ctx, referral_id, values, exc.errors, 422)
+    except TransitionError as exc:
+        field = "reason" if exc.code == "reason_required" else "action"
+        status = 409 if exc.code == "illegal_transition" else 422
+        return _failed(request, ctx, referral_id, values, {field: exc.message}, status)
+    return RedirectResponse(f"/remisser/{referral_id}", status_code=303)
+
+
+def _failed(request: Request, ctx: Ctx, referral_id: int, values: dict[str, str],
+            errors: dict[str, str], status: int) -> Response:
+    # The failed change is rolled back, so the page shows the referral as it still is.
+    ctx.db.rollback()
+    return _page(request, ctx, referral_id, values=values, errors=errors, status=status)
+
+
+@router.get("/remisser/{referral_id}/bilagor/{attachment_id}")
+def attachment(referral_id: int, attachment_id: int, ctx: Ctx = Depends(current),
+               settings: Settings = Depends(get_settings)) -> Response:
+    """A PDF of the referral (access-checked, each download logged)."""
+    found = referrals.open_attachment(ctx.db, actor=ctx.actor,
+                                      store=referrals.PdfStore.from_settings(settings),
+                                      attachment_id=attachment_id, referral_id=referral_id)
+    return FileResponse(found.path, media_type="application/pdf", filename=found.filename,
+                        content_disposition_type="inline")

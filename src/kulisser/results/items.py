@@ -1,0 +1,77 @@
+"""The work items a result moves through, and their kinds.
+
+- `result-review`: the ordering clinician's (or, when the orderer is unknown, the unit's
+  queue), from arrival until a clinician signs the result (vidimering);
+- `result-unmatched`: in the unit's queue while the patient could not be matched.
+
+Both escalate to the unit manager when overdue (worklist/escalation.py): a result nobody owns
+or nobody signs is exactly what must not fall between the chairs. The follow-up the clinician
+picks when signing is a plain `task` pointing at the result.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kulisser.results.models import Result
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import OPEN_STATUSES, Priority
+
+REF_TYPE = "result"
+
+
+def load(session: Session, ref_ids: list[int]) -> dict[int, Result]:
+    """Results by id with their values, in one query each (the item page shows them)."""
+    return {r.id: r for r in session.scalars(
+        select(Result).where(Result.id.in_(ref_ids)).options(selectinload(Result.observations)))}
+
+
+_DETAIL = "results/_item_detail.html"
+REVIEW = register(KindSpec(
+    code="result-review", label="Provsvar att vidimera", label_plural="Provsvar att vidimera",
+    # A critical value within hours; the rest within days (units set their own in the rules).
+    default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True))
+UNMATCHED = register(KindSpec(
+    code="result-unmatched", label="Provsvar att matcha", label_plural="Provsvar att matcha",
+    default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True))
+KIND_CODES = (REVIEW.code, UNMATCHED.code)
+
+
+def priority_for(*, abnormal: bool, critical: bool) -> str:
+    """Critical values are acute, other abnormal values high, the rest normal."""
+    if critical:
+        return Priority.ACUTE.value
+    return Priority.HIGH.value if abnormal else Priority.NORMAL.value
+
+
+def review_title(result_title: str, *, abnormal: bool, critical: bool) -> str:
+    """The review item's title: the flag first, so that the worklist shows it."""
+    prefix = ("Kritiskt provsvar" if critical else "Avvikande provsvar" if abnormal
+              else "Provsvar")
+    return f"{prefix}: {result_title}"[:200]
+
+
+def unmatched_title(result_title: str) -> str:
+    """The unmatched item's title."""
+    return f"Provsvar att matcha: {result_title}"[:200]
+
+
+def open_items(session: Session, *, result_id: int, kind: str | None = None) -> list[WorkItem]:
+    """The result's open work items (of one kind)."""
+    return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=result_id)
+            if i.status in OPEN_STATUSES and (kind is None or i.kind == kind)]
+
+
+def open_review_items(session: Session, result_ids: list[int]) -> dict[int, WorkItem]:
+    """The open review item of each result (one query), by result id."""
+    if not result_ids:
+        return {}
+    rows = session.scalars(select(WorkItem).where(
+        WorkItem.ref_type == REF_TYPE, WorkItem.ref_id.in_(result_ids),
+        WorkItem.kind.in_(KIND_CODES), WorkItem.status.in_([s.value for s in OPEN_STATUSES])))
+    return {i.ref_id: i for i in rows if i.ref_id is not None}

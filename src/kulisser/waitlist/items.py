@@ -1,0 +1,112 @@
+"""The `waitlist` work item: one per waiting patient, due when the entry enters the risk window.
+
+The item sits in the unit's queue while the patient waits. It falls due `at_risk_days` before
+the guarantee date (or before a follow-up's medical target date), so the secretaries see who
+is close to breach, and it moves whenever an offer or an excluded period moves that date.
+Booking the visit completes it (unless the visit lies after the guarantee date: then the
+item stays open, since someone must act); a finished visit completes it, removal cancels it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from kulisser.patients.models import Patient
+from kulisser.staff.actor import Actor
+from kulisser.waitlist import guarantee as g
+from kulisser.waitlist.models import TZ, EntryStatus, WaitlistEntry
+from kulisser.worklist import service as worklist
+from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.models import WorkItem
+from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+
+REF_TYPE = "waitlist_entry"
+DUE_HOUR = time(8, 0)  # due in the morning of the day, Swedish time
+
+
+def load_entries(session: Session, ids: list[int]) -> dict[int, WaitlistEntry]:
+    """Entries by id with their offers and periods, in one query each (no access check)."""
+    return {e.id: e for e in session.scalars(
+        select(WaitlistEntry).where(WaitlistEntry.id.in_(ids))
+        .options(selectinload(WaitlistEntry.offers), selectinload(WaitlistEntry.periods)))}
+
+
+WAITLIST = register(KindSpec(
+    code="waitlist", label="Väntelista", label_plural="Väntelista",
+    # Not used for the due time (it follows the guarantee date); kept for the rule table.
+    default_hours={Priority.ACUTE: 24, Priority.HIGH: 24 * 7, Priority.NORMAL: 24 * 30,
+                   Priority.LOW: 24 * 60},
+    ref_type=REF_TYPE, detail_template="waitlist/_item_detail.html", load_refs=load_entries))
+
+
+def due_at(figures: g.Figures, *, at_risk_days: int) -> datetime | None:
+    """When the item falls due: the start of the risk window, in the morning (Swedish time)."""
+    due = figures.due_date
+    if due is None:
+        return None
+    return datetime.combine(due - timedelta(days=at_risk_days), DUE_HOUR, TZ)
+
+
+def title(entry: WaitlistEntry, patient: Patient | None) -> str:
+    """The item's title: what the patient waits for, and who."""
+    who = patient.full_name if patient is not None else "patient"
+    return f"Väntar på {entry.kind_label.lower()}: {who}"[:200]
+
+
+def open_items(session: Session, *, entry_id: int) -> list[WorkItem]:
+    """The entry's open work items."""
+    return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=entry_id)
+            if i.status in OPEN_STATUSES]
+
+
+def _needs_item(entry: WaitlistEntry, figures: g.Figures) -> bool:
+    if entry.status == EntryStatus.WAITING:
+        return True
+    # Booked after the guarantee date (or the target date): someone must still act.
+    return entry.status == EntryStatus.BOOKED and figures.breached
+
+
+def move_due(item: WorkItem, *, when: datetime, actor_id: int | None, now: datetime) -> bool:
+    """Move an item's due time when it changed; return whether it did."""
+    if item.due_at == when:
+        return False
+    before = item.due_at
+    item.due_at = when
+    item.record("due_changed", actor_id=actor_id, now=now,
+                reason="Garantidatumet eller måldatumet har ändrats",
+                due_before=before.isoformat(), due_after=when.isoformat())
+    return True
+
+
+def sync(session: Session, *, actor: Actor, entry: WaitlistEntry, at_risk_days: int,
+         now: datetime, today: date) -> WorkItem | None:
+    """Bring the entry's work item in line with the entry: create, move, complete or cancel."""
+    figures = entry.figures(today, at_risk_days=at_risk_days)
+    items = open_items(session, entry_id=entry.id)
+    if not _needs_item(entry, figures):
+        for item in items:
+            if item.status == Status.ON_HOLD:
+                item.resume(actor_id=actor.user_id, now=now)
+            if entry.status == EntryStatus.REMOVED:
+                item.cancel(actor_id=actor.user_id, now=now,
+                            reason=f"Borttagen från väntelistan: {entry.removed_reason or ''}".strip())
+            else:
+                item.complete(actor_id=actor.user_id, now=now,
+                              reason=f"{entry.status_label}: {entry.end_date}")
+        return None
+    when = due_at(figures, at_risk_days=at_risk_days)
+    if items:
+        for item in items:
+            if when is not None:
+                move_due(item, when=when, actor_id=actor.user_id, now=now)
+            if item.priority != entry.priority:
+                item.priority = entry.priority
+        return items[0]
+    patient = session.get(Patient, entry.patient_id)
+    return worklist.create_item(
+        session, actor=actor, kind=WAITLIST.code, title=title(entry, patient),
+        priority=entry.priority, patient_id=entry.patient_id, due_at=when,
+        description=entry.note, ref_type=REF_TYPE, ref_id=entry.id, now=now)

@@ -1,0 +1,65 @@
+"""The demo's schedules: both demo clinicians planned for three weeks, visits booked, the list bookable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from kulisser import demo, migrate
+from kulisser.booking import links
+from kulisser.booking.calendar import local
+from kulisser.booking.models import Appointment, Resource, Slot
+from kulisser.db import Database
+from kulisser.staff import service as staff
+from kulisser.staff.models import User
+from tests.conftest import fresh_database_url
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("bdemo"), "bookingdemo")
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    with database.session() as s:
+        demo.seed(s, now=NOW)
+    yield database
+    database.engine.dispose()
+    drop()  # type: ignore[operator]
+
+
+def test_both_demo_clinicians_have_three_weeks_of_slots(seeded: Database) -> None:
+    with seeded.session() as s:
+        for username in ("lakare", "lakare2"):
+            user = s.scalar(select(User).where(User.username == username))
+            assert user is not None
+            resource = s.scalar(select(Resource).where(Resource.user_id == user.id))
+            assert resource is not None and resource.name == user.full_name
+            days = {
+                local(x.start_at).date()
+                for x in s.scalars(select(Slot).where(Slot.resource_id == resource.id))
+            }
+            assert min(days) == NOW.date() and max(days) >= NOW.date() + timedelta(days=17)
+            assert max(days) < NOW.date() + timedelta(days=21)
+            assert all(d.weekday() < 5 for d in days)
+
+
+def test_demo_has_booked_visits_and_a_bookable_waiting_list(seeded: Database) -> None:
+    with seeded.session() as s:
+        statuses = dict(
+            s.execute(select(Appointment.status, func.count()).group_by(Appointment.status)).all()
+        )
+        assert statuses["booked"] >= 30 and statuses["cancelled"] == 1
+        from_list = s.scalars(select(Appointment).where(Appointment.waitlist_entry_id.is_not(None))).all()
+        assert len(from_list) == 4
+        assert any(e.type == "rebooked" for a in s.scalars(select(Appointment)) for e in a.events)
+        secretary = s.scalar(select(User).where(User.username == "sekreterare"))
+        assert secretary is not None
+        actor = staff.make_actor(secretary, unit_id=from_list[0].unit_id)
+        waiting = links.waiting_entries(s, actor=actor, object_type=None, now=NOW)
+        assert len(waiting) >= 10  # left for the demo user to book
+        assert not {r.entry.id for r in waiting} & {a.waitlist_entry_id for a in from_list}
