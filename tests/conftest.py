@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,6 +100,26 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """An anonymous HTTP client."""
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+Client = Callable[[int], TestClient]
+
+
+@pytest.fixture()
+def client_as(app: FastAPI, database: Database) -> Iterator[Client]:
+    """Clients logged in as given users (cookie session + CSRF header), closed at the end."""
+    opened: list[TestClient] = []
+
+    def make(user_id: int) -> TestClient:
+        client = TestClient(app, base_url="http://testserver")
+        client.__enter__()
+        login_client(client, database, user_id)
+        opened.append(client)
+        return client
+
+    yield make
+    for client in opened:
+        client.__exit__(None, None, None)
 
 
 @pytest.fixture()

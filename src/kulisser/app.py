@@ -20,6 +20,7 @@ from kulisser.audit.service import AccessDenied
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.templating import is_htmx, make_templates, render
@@ -119,10 +120,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Build the application; tests pass their own settings and database."""
     settings = settings or get_settings()
     database = database or Database(settings.database_url)
+    # Which runner carries the jobs that this process defers (procrastinate in production).
+    jobs_runner.configure(jobs=settings.jobs, database_url=settings.database_url)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The embedded default: jobs run in a thread of this process; state is in the database,
-        # so a restart resumes them. With KULISSER_JOBS=worker, `kulisser worker` runs them.
+        # so a restart resumes them. With KULISSER_JOBS=worker or procrastinate, `kulisser
+        # worker` processes run them.
         runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
         if runner:
             runner.start()

@@ -28,8 +28,11 @@ def _settings() -> Settings:
 
 def _database() -> Database:
     from kulisser.db import Database
+    from kulisser.jobs import runner
 
-    return Database(_settings().database_url)
+    settings = _settings()
+    runner.configure(jobs=settings.jobs, database_url=settings.database_url)
+    return Database(settings.database_url)
 
 
 # uvicorn's access log would write query strings (searches hold personnummer); Kulisser logs
@@ -137,7 +140,14 @@ def cmd_worker(args: argparse.Namespace) -> None:
     from kulisser.jobs import runner
 
     db = _database()
+    settings = _settings()
     print(f"Kulisser worker {runner.worker_name()} kör jobb (Ctrl-C avslutar).")
+    if settings.jobs == "procrastinate":
+        from kulisser.jobs import pgqueue
+
+        # Procrastinate handles SIGINT/SIGTERM itself: the current job finishes first.
+        pgqueue.run_worker(settings.database_url, burst=args.burst, name=runner.worker_name())
+        return
     try:
         count = runner.work(db, burst=args.burst)
     except KeyboardInterrupt:

@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     # An open item due within this many hours is "due soon".
     due_soon_hours: int = 4
     page_size: int = 50
-    # Jobs: "embedded" runs them in the web process; "worker" leaves them to `kulisser worker`.
-    jobs: Literal["embedded", "worker"] = "embedded"
+    # Jobs: "embedded" runs them in the web process; "worker" leaves them to `kulisser worker`
+    # processes polling the job table; "procrastinate" (PostgreSQL, production) hands them to
+    # `kulisser worker` processes through procrastinate (kulisser.jobs.pgqueue).
+    jobs: Literal["embedded", "worker", "procrastinate"] = "embedded"
     # Dictations: longer or larger recordings are refused at upload (a recorder left running
     # would hold a recognition worker for a long time). The speech model itself is set with
     # KULISSER_SPEECH_* variables (see kulisser.speech.settings).
@@ -61,6 +63,8 @@ class Settings(BaseSettings):
                 "KULISSER_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside demo mode (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
+        if self.jobs == "procrastinate" and not self.database_url.startswith("postgresql"):
+            raise ConfigError("KULISSER_JOBS=procrastinate needs a PostgreSQL KULISSER_DATABASE_URL.")
         return self
 
     @property

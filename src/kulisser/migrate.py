@@ -11,6 +11,11 @@ from sqlalchemy.engine import Engine
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Autogenerate compares our tables only: procrastinate's queue (migration 0008) is its own."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the project's migrations and the given database."""
     cfg = Config(str(ROOT / "alembic.ini"))

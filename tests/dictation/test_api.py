@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,27 +13,9 @@ from kulisser.db import Database
 from kulisser.dictation.models import Dictation
 from kulisser.staff.models import Role
 from tests import factories
+from tests.conftest import Client
 from tests.dictation.audio import unique_tone
 from tests.dictation.helpers import audit_rows
-
-Client = Callable[[int], TestClient]
-
-
-@pytest.fixture()
-def client_as(app: FastAPI, database: Database) -> Iterator[Client]:
-    """Open clients logged in as given users (cookie session + CSRF header)."""
-    opened: list[TestClient] = []
-
-    def make(user_id: int) -> TestClient:
-        client = TestClient(app, base_url="http://testserver")
-        client.__enter__()
-        factories.login_client(client, database, user_id)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def _upload(client: TestClient, world: factories.World, *, audio: bytes | None = None,

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from fhir.resources.R4B.documentreference import DocumentReference
 from sqlalchemy.orm import Session
 
-from kulisser.db import Database
 from kulisser.dictation import fhir
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation, NoteType, NoteVersion
@@ -22,28 +18,12 @@ from kulisser.identity import PERSONNUMMER_SYSTEM, SAMORDNINGSNUMMER_SYSTEM, luh
 from kulisser.patients.models import Patient
 from kulisser.staff.models import CareUnit, Role, User
 from tests import factories
+from tests.conftest import Client
 from tests.dictation import helpers
 
 TEXT_1 = "Anamnes:\nPatienten är trött och yr sedan två veckor.\n\nÅtgärd:\nBlodprov, återbesök."
 TEXT_2 = "Anamnes:\nPatienten är trött och yr sedan tre veckor.\n\nÅtgärd:\nBlodprov, återbesök."
-Client = Callable[[int], TestClient]
 
-
-@pytest.fixture()
-def client_as(app: FastAPI, database: Database) -> Iterator[Client]:
-    """Clients logged in as given users."""
-    opened: list[TestClient] = []
-
-    def make(user_id: int) -> TestClient:
-        client = TestClient(app, base_url="http://testserver")
-        client.__enter__()
-        factories.login_client(client, database, user_id)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def _signed(db: Session, world: factories.World, store: AudioStore, *, sign: bool = True) -> Dictation:

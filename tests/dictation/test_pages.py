@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -21,30 +20,14 @@ from kulisser.patients.models import Patient
 from kulisser.staff.models import Role
 from kulisser.worklist.models import WorkItem
 from tests import factories
+from tests.conftest import Client
 from tests.dictation import helpers
 from tests.dictation.audio import unique_tone, wav_bytes
 
-Client = Callable[[int], TestClient]
 XSS = "<script>alert('x')</script>"
 WORDS = [("Patienten", 0.95, False), ("har", 0.9, False), ("hjärtlyuden", 0.9, True),
          ("feber.", 0.4, True)]
 
-
-@pytest.fixture()
-def client_as(app: FastAPI, database: Database) -> Iterator[Client]:
-    """Clients logged in as given users (session cookie; the CSRF header only where asked)."""
-    opened: list[TestClient] = []
-
-    def make(user_id: int) -> TestClient:
-        client = TestClient(app, base_url="http://testserver")
-        client.__enter__()
-        factories.login_client(client, database, user_id)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture()

@@ -116,7 +116,8 @@ def test_upload_killed_worker_draft_review_signature(jobdb: Database, configured
         assert job.status == "running" and job.attempts == 1
         assert d.status == "dictated" and d.draft_text is None
         job.locked_until = utcnow() - timedelta(seconds=1)  # its lease runs out
-    assert runner.work(jobdb, burst=True) == 1
+    # The killed worker may also have queued the periodic escalation job: at least ours ran.
+    assert runner.work(jobdb, burst=True) >= 1
     with jobdb.session() as s:
         job, d = s.get(Job, job_id), s.get(Dictation, did)
         assert job is not None and d is not None

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kulisser.dictation.storage import AudioStore, display_filename
+from kulisser.dictation.storage import AudioStore
 from kulisser.errors import ValidationFailed
+from kulisser.files import display_filename
 from tests.dictation.audio import tone_bytes, tone_samples, wav_bytes
 
 

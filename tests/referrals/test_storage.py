@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kulisser.errors import ValidationFailed
+from kulisser.files import display_filename
 from kulisser.referrals.sender import FileDropSender, OutgoingPayload
-from kulisser.referrals.storage import PdfStore, Upload, display_filename
+from kulisser.referrals.storage import PdfStore, Upload
 from tests.referrals.helpers import pdf_bytes
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -17,26 +16,8 @@ from kulisser.results.models import Result
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
 from tests import factories
+from tests.conftest import Client
 from tests.results.helpers import csv_drop, observation, report, sender_id
-
-Client = Callable[[int], TestClient]
-
-
-@pytest.fixture()
-def client_as(app: FastAPI, database: Database) -> Iterator[Client]:
-    """Clients logged in as given users (cookie session + CSRF header)."""
-    opened: list[TestClient] = []
-
-    def make(user_id: int) -> TestClient:
-        client = TestClient(app, base_url="http://testserver")
-        client.__enter__()
-        factories.login_client(client, database, user_id)
-        opened.append(client)
-        return client
-
-    yield make
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture()

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +20,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from kulisser.errors import ValidationFailed
+from kulisser.files import content_path, place
 from kulisser.speech import AudioError, AudioInfo, is_silent, probe_audio
 
 if TYPE_CHECKING:
     from kulisser.config import Settings
 
 _CHUNK = 1 << 20
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _MB = 1024 * 1024
 
 # (our format name, media type for playback) by the container PyAV reports.
@@ -56,14 +54,6 @@ def audio_format(info: AudioInfo) -> tuple[str, str]:
     return "audio", "application/octet-stream"
 
 
-def display_filename(name: str | None) -> str:
-    """A user's file name reduced to display text: no folders, no control characters."""
-    if not name:
-        return ""
-    # Both separators: a Windows browser may send "C:\\Users\\...\\file.wav".
-    base = re.split(r"[\\/]", name)[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    return base.strip()[:255]
 
 
 @dataclass(frozen=True)
@@ -88,9 +78,7 @@ class AudioStore:
 
     def path_for(self, sha256: str) -> Path:
         """The path of a stored file; only a sha256 in hex can name one."""
-        if not _SHA256.match(sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return content_path(self.root, sha256)
 
     def exists(self, sha256: str) -> bool:
         """Whether the audio with this hash is stored."""
@@ -141,15 +129,8 @@ class StagedAudio:
 
     def place(self) -> bool:
         """Move the file to its content address (atomically); False if it was stored already."""
-        target = self.store.path_for(self.sha256)
         self.placed = True
-        if target.is_file() and target.stat().st_size == self.size:
-            return False  # the same audio is stored once; the temporary copy is removed on exit
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Same file system as the staging folder, so the rename is atomic: a reader sees the
-        # whole file or none (and two uploads of the same audio write identical bytes).
-        os.replace(self.temp, target)
-        return True
+        return place(self.temp, self.store.path_for(self.sha256), size=self.size)
 
 
 def file_sha256(path: Path) -> str:

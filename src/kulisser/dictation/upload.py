@@ -13,8 +13,9 @@ from kulisser.dictation import access, catalog, items
 from kulisser.dictation import jobs as dictation_jobs
 from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.states import DictationStatus
-from kulisser.dictation.storage import AudioStore, display_filename
+from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.files import display_filename
 from kulisser.jobs import runner
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor

@@ -1,9 +1,15 @@
 """The job interface and its runner: jobs take ids, live in the database, survive crashes.
 
 `defer()` stores a job in the caller's transaction, so a job exists exactly when the work
-that asked for it committed. Workers claim a job with a lease (locked_until); a worker that
-dies leaves the lease to run out, and another worker takes the job again. On PostgreSQL many
-workers on many machines share the table through SELECT ... FOR UPDATE SKIP LOCKED.
+that asked for it committed. Two ways run the jobs, chosen with KULISSER_JOBS:
+
+- "embedded" and "worker": this module's runner, in a thread of the web process or in
+  `kulisser worker` processes, on SQLite or PostgreSQL. Workers claim a job with a lease
+  (locked_until); a worker that dies leaves the lease to run out, and another worker takes
+  the job again. On PostgreSQL workers share the table through FOR UPDATE SKIP LOCKED.
+- "procrastinate" (PostgreSQL, production): procrastinate carries each job to `kulisser
+  worker` processes on any number of machines (kulisser.jobs.pgqueue); the job row stays
+  the record of the job's state, attempts and errors.
 """
 
 from __future__ import annotations
@@ -40,6 +46,34 @@ def task(name: str) -> Callable[[TaskFn], TaskFn]:
 
 
 _PERIODIC: dict[str, int] = {}
+# Set by use_procrastinate(): the database whose procrastinate queue carries the jobs.
+_procrastinate_url: str | None = None
+
+
+def use_procrastinate(database_url: str | None) -> None:
+    """Send every job through procrastinate on that PostgreSQL database (None: this runner)."""
+    global _procrastinate_url
+    if database_url is not None:
+        from kulisser.jobs import pgqueue
+
+        pgqueue.conninfo(database_url)  # refuses anything but PostgreSQL
+    _procrastinate_url = database_url
+
+
+def configure(*, jobs: str, database_url: str) -> None:
+    """Choose the runner from the settings (KULISSER_JOBS) for this process."""
+    use_procrastinate(database_url if jobs == "procrastinate" else None)
+
+
+def _dispatch(session: Session, job: Job) -> None:
+    """Hand a queued job row to procrastinate, in the same transaction, when it carries jobs."""
+    if _procrastinate_url is None:
+        return  # this module's runner polls the table
+    from kulisser.jobs import pgqueue
+
+    session.flush()
+    pgqueue.enqueue(session, database_url=_procrastinate_url, job_id=job.id,
+                    dedupe_key=job.dedupe_key, run_after=job.run_after)
 
 
 def periodic(name: str, *, every_seconds: int) -> Callable[[TaskFn], TaskFn]:
@@ -64,7 +98,9 @@ def schedule_periodic(db: Database, *, now: datetime | None = None) -> int:
             # should two workers race on the very first insert).
             key = f"periodic:{name}:{int(now.timestamp()) // every}"
             if session.scalar(select(Job.id).where(Job.dedupe_key == key)) is None:
-                session.add(Job(task=name, args={}, dedupe_key=key, run_after=now))
+                job = Job(task=name, args={}, dedupe_key=key, run_after=now)
+                session.add(job)
+                _dispatch(session, job)
                 queued += 1
     return queued
 
@@ -90,6 +126,7 @@ def defer(session: Session, name: str, *, dedupe_key: str | None = None,
               max_attempts=max_attempts)
     session.add(job)
     session.flush()
+    _dispatch(session, job)
     return job
 
 
@@ -154,8 +191,28 @@ def run_job(db: Database, job_id: int) -> bool:
         else:
             job.status, job.last_error = "queued", error[:2000]
             job.run_after = now + timedelta(seconds=min(600, 5 * 2 ** attempts))
+            _dispatch(session, job)
         job.locked_by = job.locked_until = None
     return error is None
+
+
+def run_dispatched(db: Database, job_id: int, *, lease_seconds: int = 600) -> bool:
+    """Take one job row that procrastinate handed to this worker and run it.
+
+    A row still marked running belonged to a worker that procrastinate found dead (its
+    heartbeat stopped), so it is taken again; a row already done or failed is left alone,
+    which makes a repeated delivery harmless.
+    """
+    now = utcnow()
+    with db.session() as session:
+        taken = session.execute(
+            update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running"))).values(
+                status="running", attempts=Job.attempts + 1, locked_by=worker_name(),
+                locked_until=now + timedelta(seconds=lease_seconds)),
+            execution_options={"synchronize_session": False})
+        if cast("CursorResult[Any]", taken).rowcount != 1:
+            return False
+    return run_job(db, job_id)
 
 
 def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: float = 1.0,

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +20,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO
 
 from kulisser.errors import ValidationFailed
+from kulisser.files import content_path, display_filename, place
 
 if TYPE_CHECKING:
     from kulisser.config import Settings
 
 _CHUNK = 1 << 20
 _MB = 1024 * 1024
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 PDF_MAGIC = b"%PDF-"
 # A complete PDF ends with %%EOF (a few bytes of trailing whitespace or junk are common).
 _TAIL = 2048
@@ -36,13 +34,6 @@ MAX_FILES = 10
 FIELD = "attachments"
 
 
-def display_filename(name: str | None) -> str:
-    """A user's file name reduced to display text: no folders, no control characters."""
-    if not name:
-        return ""
-    base = re.split(r"[\\/]", name)[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
-    return base.strip()[:255]
 
 
 @dataclass(frozen=True)
@@ -73,9 +64,7 @@ class PdfStore:
 
     def path_for(self, sha256: str) -> Path:
         """The path of a stored file; only a sha256 in hex can name one."""
-        if not _SHA256.match(sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return content_path(self.root, sha256)
 
     @contextmanager
     def receive(self, uploads: list[Upload]) -> Iterator[list[StagedPdf]]:
@@ -123,13 +112,7 @@ class StagedPdf:
 
     def place(self) -> bool:
         """Move the file to its content address (atomically); False if it was stored already."""
-        target = self.store.path_for(self.sha256)
-        if target.is_file() and target.stat().st_size == self.size:
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # Same file system as the staging folder: a reader sees the whole file or none.
-        os.replace(self.temp, target)
-        return True
+        return place(self.temp, self.store.path_for(self.sha256), size=self.size)
 
 
 def _copy_checked(source: BinaryIO, target: IO[bytes], *, name: str, max_bytes: int

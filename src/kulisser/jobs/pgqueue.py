@@ -1,0 +1,126 @@
+"""Production jobs on PostgreSQL through procrastinate (KULISSER_JOBS=procrastinate).
+
+The job table (kulisser.jobs.models.Job) stays the one record of what was asked, its state,
+its attempts and its last error, on every backend, so pages show the same thing whichever
+runs the work. Procrastinate carries the work to `kulisser worker` processes on any number
+of machines: every job row gets a procrastinate job ("kulisser.run", with the row's id)
+inserted on the caller's own connection, so both exist exactly when the caller's
+transaction commits. Procrastinate wakes workers with LISTEN/NOTIFY, gives each job to one
+worker, schedules retries (`schedule_at`), runs the periodic tasks once per period for the
+whole cluster, and finds jobs whose worker died (no heartbeat) so that they run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
+from procrastinate.manager import JobManager
+from procrastinate.tasks import configure_task
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from kulisser.db import Database
+
+log = logging.getLogger("kulisser.jobs")
+QUEUE = "kulisser"
+RUN = "kulisser.run"
+# A worker whose heartbeat (every 10 s) is older than this is taken for dead.
+STALLED_AFTER_SECONDS = 60
+
+_apps: dict[str, App] = {}
+_managers: dict[str, JobManager] = {}
+_lock = threading.Lock()
+
+
+def conninfo(database_url: str) -> str:
+    """The libpq connection string of a SQLAlchemy PostgreSQL URL (driver name dropped)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("KULISSER_JOBS=procrastinate needs a PostgreSQL database")
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def app_for(database_url: str) -> App:
+    """The procrastinate app of a database, with Kulisser's tasks registered (one per URL)."""
+    with _lock:
+        app = _apps.get(database_url)
+        if app is None:
+            app = _build(database_url)
+            _apps[database_url] = app
+        return app
+
+
+def _job_manager(database_url: str) -> JobManager:
+    """A job manager with a synchronous connector, which inserts on a connection it is given.
+
+    A worker's app holds an asynchronous pool; a job that a task defers (a retry, the next
+    step) is inserted on the task's own synchronous connection, which that pool cannot use.
+    """
+    with _lock:
+        manager = _managers.get(database_url)
+        if manager is None:
+            manager = JobManager(connector=SyncPsycopgConnector(conninfo=conninfo(database_url)))
+            _managers[database_url] = manager
+        return manager
+
+
+def _build(database_url: str) -> App:
+    from kulisser.jobs import runner
+
+    app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
+    db = Database(database_url)
+
+    @app.task(name=RUN, queue=QUEUE)
+    def run(job_id: int) -> None:
+        """Run one row of the job table (the row records the outcome and any retry)."""
+        runner.run_dispatched(db, job_id)
+
+    @app.periodic(cron="* * * * *", periodic_id="kulisser")
+    @app.task(name="kulisser.periodic", queue=QUEUE, queueing_lock="kulisser.periodic")
+    def schedule(timestamp: int) -> None:
+        """Queue Kulisser's periodic tasks that are due (once per period, deduplicated)."""
+        runner.schedule_periodic(db)
+
+    @app.periodic(cron="* * * * *", periodic_id="stalled")
+    @app.task(name="kulisser.retry_stalled", queue=QUEUE, queueing_lock="kulisser.retry_stalled")
+    async def retry_stalled(timestamp: int) -> None:
+        """Run again the jobs of workers that stopped sending heartbeats (killed, crashed)."""
+        await retry_stalled_jobs(app)
+
+    return app
+
+
+async def retry_stalled_jobs(app: App, *, seconds_since_heartbeat: float = STALLED_AFTER_SECONDS) -> int:
+    """Put the jobs held by dead workers back in the queue; return how many."""
+    stalled = list(await app.job_manager.get_stalled_jobs(
+        seconds_since_heartbeat=seconds_since_heartbeat))
+    for job in stalled:
+        log.warning("job %s of a dead worker is queued again", job.id)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+def enqueue(session: Session, *, database_url: str, job_id: int, dedupe_key: str | None,
+            run_after: datetime | None) -> None:
+    """Insert the procrastinate job for a job row on the session's own connection."""
+    connection: Any = session.connection().connection.dbapi_connection
+    options: dict[str, Any] = {"connection": connection, "queue": QUEUE}
+    if dedupe_key:
+        options["lock"] = dedupe_key  # one job per record at a time, across all workers
+    if run_after is not None:
+        options["schedule_at"] = run_after
+    configure_task(name=RUN, job_manager=_job_manager(database_url), **options).defer(job_id=job_id)
+
+
+def run_worker(database_url: str, *, burst: bool = False, name: str | None = None) -> None:
+    """Run a procrastinate worker on Kulisser's queue (until stopped, or idle with burst)."""
+    app = app_for(database_url)
+    options: dict[str, Any] = {"name": name} if name else {}
+    # The job table keeps the record of every job, so procrastinate's finished rows can go.
+    app.run_worker(queues=[QUEUE], wait=not burst, concurrency=1, delete_jobs="successful",
+                   **options)
+
