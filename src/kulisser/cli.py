@@ -117,7 +117,8 @@ def cmd_unit_add(args: argparse.Namespace) -> None:
 
     db = _database()
     with db.session() as session:
-        unit = staff.create_unit(session, hsa_id=args.hsa_id, name=args.name)
+        unit = staff.create_unit(session, hsa_id=args.hsa_id, name=args.name,
+                                 address=args.address.strip(), phone=args.phone.strip())
         print(f"Vårdenheten {unit.name} ({unit.hsa_id}) är skapad.")
 
 
@@ -225,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     un = unit.add_parser("add", help=cmd_unit_add.__doc__)
     un.add_argument("hsa_id")
     un.add_argument("name")
+    un.add_argument("--address", default="", help="postal address, printed in the letterhead")
+    un.add_argument("--phone", default="", help="phone number, printed in letters and reminders")
     un.set_defaults(fn=cmd_unit_add)
     token = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_cmd", required=True)
     tc = token.add_parser("create", help=cmd_token_create.__doc__)

@@ -109,7 +109,8 @@ def test_migrate_in_production_creates_the_schema_and_no_accounts(cli: Cli) -> N
 
 def test_unit_and_user_add_make_a_user_who_can_log_in(cli: Cli) -> None:
     cli.ok("migrate")
-    assert "är skapad" in cli.ok("unit", "add", HSA, "Mottagning CLI")
+    assert "är skapad" in cli.ok("unit", "add", HSA, "Mottagning CLI", "--address",
+                                 "Storgatan 1, 111 22 Småstad", "--phone", "010-123 45 00")
     out = cli.ok("user", "add", "Anna.Test", "--name", "Anna Test", "--role", "secretary",
                  "--unit", HSA, "--password-stdin", stdin=PASSWORD + "\n")
     assert "anna.test" in out
@@ -122,6 +123,9 @@ def test_unit_and_user_add_make_a_user_who_can_log_in(cli: Cli) -> None:
             assert user.password_hash.startswith("$argon2id$")
             assert PASSWORD not in user.password_hash
             assert PasswordHasher().verify(user.password_hash, PASSWORD)
+            unit = s.scalar(select(CareUnit).where(CareUnit.hsa_id == HSA))
+            assert unit is not None  # the letterhead's address and phone
+            assert (unit.address, unit.phone) == ("Storgatan 1, 111 22 Småstad", "010-123 45 00")
             unit_hsa = s.scalars(select(CareUnit.hsa_id).join(
                 UnitMembership, UnitMembership.unit_id == CareUnit.id).where(
                 UnitMembership.user_id == user.id)).all()

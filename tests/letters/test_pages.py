@@ -197,3 +197,29 @@ def test_sms_opt_out_from_the_letter_page(database: Database, clinic: Clinic,
     evil = secretary_client.post(f"/brev/patient/{w.patient_ids[0]}/sms", follow_redirects=False,
                                  data={"csrf_token": csrf, "opt_out": "0", "back": "https://evil.example/"})
     assert evil.headers["location"] == "/brev"
+
+
+def test_the_patient_page_lists_the_patients_letters_and_reminders(
+        database: Database, clinic: Clinic, secretary_client: TestClient) -> None:
+    w = clinic.world
+    pid, other = w.patient_ids[0], w.patient_ids[1]
+    with database.session() as s:
+        mine = result_letter(s, w, pid).id
+        theirs = result_letter(s, w, other).id
+    page = secretary_client.get(f"/patienter/{pid}")
+    assert 'hx-get="/brev/patient/%d"' % pid in page.text
+    before = _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient")
+    part = secretary_client.get(f"/brev/patient/{pid}", headers={"HX-Request": "true"})
+    assert part.status_code == 200 and "<html" not in part.text
+    assert f'data-letter="{mine}"' in part.text and f'data-letter="{theirs}"' not in part.text
+    assert "Patienten får SMS-påminnelse före besök." in part.text
+    assert "Inga påminnelser skickade." in part.text
+    assert _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient") == before + 1
+    # The opt-out from this page comes back to it.
+    r = secretary_client.post(f"/brev/patient/{pid}/sms", follow_redirects=False, data={
+        "csrf_token": secretary_client.csrf,  # type: ignore[attr-defined]
+        "opt_out": "1", "back": f"/brev/patient/{pid}"})
+    assert r.headers["location"] == f"/brev/patient/{pid}"
+    assert "avböjt SMS-påminnelser" in secretary_client.get(f"/brev/patient/{pid}").text
+    stranger = secretary_client.get(f"/brev/patient/{w.stranger_patient_id}")
+    assert stranger.status_code == 403

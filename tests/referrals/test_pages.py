@@ -3,6 +3,7 @@ its decisions, PDFs, the item page, outgoing referrals, templates, and escaping.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -126,6 +127,13 @@ def test_clinician_decisions_on_the_page(clinician_client: TestClient, database:
     page = clinician_client.get(f"/remisser/{rid}")
     assert "Besvarad – antagen" in page.text and 'data-kind="accepted"' in page.text
     assert "Kallelse kommer." in page.text
+    # The reply to the sender can be printed as a referral-reply letter, its fields filled in.
+    link = re.search(r'data-reply-letter href="([^"]+)"', page.text)
+    assert link is not None
+    form = clinician_client.get(html.unescape(link.group(1)))
+    assert form.status_code == 200
+    assert 'value="referral_reply" selected' in form.text or 'value="referral_reply" checked' in form.text
+    assert issued.isoformat() in form.text and "Kallelse kommer." in form.text
     with database.session() as s:
         entry = s.scalar(select(WaitlistEntry).where(WaitlistEntry.source_type == "referral",
                                                      WaitlistEntry.source_id == rid))

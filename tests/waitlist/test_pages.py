@@ -65,7 +65,7 @@ def test_list_puts_breached_first_with_markers_and_logs(secretary_client: TestCl
 
 def test_new_entry_by_identity_number(secretary_client: TestClient, database: Database,
                                       world: World) -> None:
-    pid, _name, display = _patient(database, world.unit_id)
+    pid, name, display = _patient(database, world.unit_id)
     issued = (local_today() - timedelta(days=12)).isoformat()
     r = secretary_client.post("/vantelista/ny", data={
         "identifier": display, "wait_kind": "first_visit", "clock_start": issued,
@@ -79,6 +79,10 @@ def test_new_entry_by_identity_number(secretary_client: TestClient, database: Da
     assert r.headers["location"] == f"/vantelista/{entry.id}"
     page = secretary_client.get(r.headers["location"])
     assert 'id="days-counted"><strong>12</strong> av 90' in page.text
+    # From the entry straight to the booking search, which books for this wait.
+    assert f'id="book-entry" href="/tidbok/sok?entry_id={entry.id}"' in page.text
+    search = secretary_client.get(f"/tidbok/sok?entry_id={entry.id}")
+    assert search.status_code == 200 and name in search.text
 
 
 def test_new_entry_refusals_keep_what_was_typed(secretary_client: TestClient,

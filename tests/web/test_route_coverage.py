@@ -411,6 +411,7 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/brev/{lh.env_letter(e, 'draft')}/andra", {"data": {"subject": "Svar", "body": "Hej"}}),
     ("POST", "/brev/{letter_id}/atgard/{op}"): lambda e: (f"/brev/{lh.env_letter(e)}/atgard/sent", {}),
     ("POST", "/brev/{letter_id}/digital"): lambda e: (f"/brev/{lh.env_letter(e)}/digital", {}),
+    ("GET", "/brev/patient/{patient_id}"): lambda e: (f"/brev/patient/{e.patient_id}", {}),
     ("POST", "/brev/patient/{patient_id}/sms"): lambda e: (
         f"/brev/patient/{e.patient_id}/sms", {"data": {"opt_out": "1"}}),
     ("GET", "/brev/utskrift"): lambda e: (lh.env_letter(e) and "/brev/utskrift", {}),

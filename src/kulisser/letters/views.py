@@ -93,6 +93,10 @@ def new_letter_form(request: Request, patient_id: str = "", identifier: str = ""
     """The form for a result letter or referral reply; the patient is opened (and logged)."""
     values = {"kind": kind if kind in {k.value for k in MANUAL_KINDS} else LetterKind.RESULT.value,
               "identifier": identifier}
+    # Pages that write a letter from their own record (a referral's reply) fill its fields.
+    for field in TYPED.get(LetterKind(values["kind"]), ()):
+        if field.name in request.query_params:
+            values[field.name] = request.query_params[field.name][:4000]
     try:
         patient = _find_patient(ctx, patient_id, identifier)
     except ValidationFailed as exc:
@@ -220,6 +224,19 @@ def letter_to_mailbox(request: Request, letter_id: int, ctx: Ctx = Depends(curre
     except TransitionError as exc:
         return _letter_page(request, ctx, letter_id, errors={"action": exc.message}, status=409)
     return RedirectResponse(f"/brev/{letter_id}", status_code=303)
+
+
+@router.get("/brev/patient/{patient_id}")
+def patient_letters(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+    """A patient's letters in the unit, the SMS reminders sent and the opt-out (patient page)."""
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    rows = queries.list_letters(ctx.db, actor=ctx.actor, f=queries.LetterFilter(
+        status="all", patient_id=patient_id, limit=200))
+    return render(request, "letters/patient.html", {
+        "nav": "letters", "patient": patient, "rows": rows,
+        "reminders": sms.reminders_for(ctx.db, patient_id=patient_id),
+        "opted_out": sms.is_opted_out(ctx.db, patient_id=patient_id),
+        "route_of": service.route_of, **LABELS}, partial="letters/_patient_letters.html")
 
 
 @router.post("/brev/patient/{patient_id}/sms")
