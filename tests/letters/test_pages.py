@@ -207,7 +207,7 @@ def test_the_patient_page_lists_the_patients_letters_and_reminders(
         mine = result_letter(s, w, pid).id
         theirs = result_letter(s, w, other).id
     page = secretary_client.get(f"/patienter/{pid}")
-    assert 'hx-get="/brev/patient/%d"' % pid in page.text
+    assert f'hx-get="/brev/patient/{pid}"' in page.text
     before = _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient")
     part = secretary_client.get(f"/brev/patient/{pid}", headers={"HX-Request": "true"})
     assert part.status_code == 200 and "<html" not in part.text
