@@ -148,7 +148,11 @@ def test_worker_runs_the_job_and_retries_a_failure(pqdb: Database) -> None:
     with pqdb.engine.begin() as conn:  # the back-off has passed
         conn.execute(text("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE id = :id"),
                      {"id": waiting["id"]})
-    pgqueue.run_worker(pqdb.url, burst=True)
+
+    async def from_a_running_loop() -> None:  # as under Playwright's sync API in this suite
+        pgqueue.run_worker(pqdb.url, burst=True)
+
+    asyncio.run(from_a_running_loop())
     job = job_row(pqdb, job_id)
     assert (job.status, job.attempts, job.last_error) == ("done", 2, None)
     assert units(pqdb, key) == [f"{key}-2"]
@@ -186,13 +190,7 @@ def test_a_killed_worker_s_job_runs_again(pqdb: Database, tmp_path: Path) -> Non
     assert units(pqdb, key) == []
     with pqdb.engine.begin() as conn:  # a minute later: the dead worker's heartbeat is old
         conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
-    app = pgqueue.app_for(pqdb.url)
-
-    async def retry() -> int:
-        async with app.open_async():
-            return await pgqueue.retry_stalled_jobs(app)
-
-    assert asyncio.run(retry()) == 1
+    assert pgqueue.retry_stalled(pqdb.url) == 1
     pgqueue.run_worker(pqdb.url, burst=True)
     job = job_row(pqdb, job_id)
     assert (job.status, job.attempts) == ("done", 2)

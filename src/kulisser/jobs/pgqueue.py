@@ -12,10 +12,12 @@ whole cluster, and finds jobs whose worker died (no heartbeat) so that they run 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
 from procrastinate.manager import JobManager
@@ -31,6 +33,7 @@ RUN = "kulisser.run"
 # A worker whose heartbeat (every 10 s) is older than this is taken for dead.
 STALLED_AFTER_SECONDS = 60
 
+T = TypeVar("T")
 _apps: dict[str, App] = {}
 _managers: dict[str, JobManager] = {}
 _lock = threading.Lock()
@@ -116,11 +119,52 @@ def enqueue(session: Session, *, database_url: str, job_id: int, dedupe_key: str
     configure_task(name=RUN, job_manager=_job_manager(database_url), **options).defer(job_id=job_id)
 
 
+def _own_loop(fn: Callable[[bool], T]) -> T:
+    """Call fn(main_thread), which runs an event loop, on a thread that has none running.
+
+    A process whose thread already runs a loop (Playwright's sync API in the test suite)
+    cannot start another there, so fn runs on a thread of its own (without signal handlers,
+    which only the main thread may install).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(True)
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn(False)
+        except BaseException as exc:  # handed back to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="kulisser-procrastinate")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run_worker(database_url: str, *, burst: bool = False, name: str | None = None) -> None:
     """Run a procrastinate worker on Kulisser's queue (until stopped, or idle with burst)."""
     app = app_for(database_url)
     options: dict[str, Any] = {"name": name} if name else {}
-    # The job table keeps the record of every job, so procrastinate's finished rows can go.
-    app.run_worker(queues=[QUEUE], wait=not burst, concurrency=1, delete_jobs="successful",
-                   **options)
 
+    def run(main_thread: bool) -> None:
+        # The job table keeps the record of every job, so procrastinate's finished rows can go.
+        app.run_worker(queues=[QUEUE], wait=not burst, concurrency=1, delete_jobs="successful",
+                       install_signal_handlers=main_thread, **options)
+
+    _own_loop(run)
+
+
+def retry_stalled(database_url: str, *, seconds_since_heartbeat: float = STALLED_AFTER_SECONDS) -> int:
+    """Queue again the jobs of dead workers now (the workers also do it once a minute)."""
+    app = app_for(database_url)
+
+    async def go() -> int:
+        async with app.open_async():
+            return await retry_stalled_jobs(app, seconds_since_heartbeat=seconds_since_heartbeat)
+
+    return _own_loop(lambda _main: asyncio.run(go()))
