@@ -145,9 +145,7 @@ def outgoing_action(
     except ValidationFailed as exc:
         return _failed(request, ctx, outgoing_id, values, exc.errors, 422)
     except TransitionError as exc:
-        field = "reason" if exc.code == "reason_required" else "action"
-        status = 409 if exc.code == "illegal_transition" else 422
-        return _failed(request, ctx, outgoing_id, values, {field: exc.message}, status)
+        return _failed(request, ctx, outgoing_id, values, *exc.form_error())
     return RedirectResponse(f"/remisser/utgaende/{outgoing_id}", status_code=303)
 
 

@@ -140,6 +140,13 @@ class TransitionError(ValueError):
         self.message = message
         self.code = code
 
+    def form_error(self) -> tuple[dict[str, str], int]:
+        """The error for a page's form, and its HTTP status."""
+        # A missing reason is the form's fault (422, on the reason field); a move that the
+        # status does not allow is a conflict with the record as it is now (409).
+        field = "reason" if self.code == "reason_required" else "action"
+        return {field: self.message}, 409 if self.code == "illegal_transition" else 422
+
 
 def check_transition(status: Status | str, operation: Operation | str, *, reason: str = "") -> Rule:
     """Return the rule for an operation, or raise TransitionError with a Swedish message."""
