@@ -146,3 +146,23 @@ def test_booking_rebooking_and_cancelling_make_the_letters(db: Session, clinic: 
     # time only) gets a cancellation naming that time.
     assert _letters(db, appt.id) == [("calling", "sent"), ("rebooking", "cancelled"),
                                      ("cancellation", "ready")]
+
+
+def test_the_bookers_message_reaches_the_calling_letter(db: Session, clinic: Clinic,
+                                                        secretary: Actor) -> None:
+    from kulisser.booking import service as booking
+    from kulisser.letters import printing
+
+    w = clinic.world
+    slot, other = _free_slot_ids(db, secretary, w.clinician_id, 2)
+    appt = booking.book(db, actor=secretary, slot_id=slot, patient_id=w.patient_ids[2],
+                        note="Ta med din läkemedelslista och kom fastande.")
+    calling = db.scalars(select(Letter).where(Letter.source_id == appt.id)).one()
+    assert calling.fields["besok_meddelande"] == "Ta med din läkemedelslista och kom fastande."
+    text = " ".join(str(p) for p in printing.paper_for(db, calling).paragraphs)
+    assert "Ta med din läkemedelslista och kom fastande." in text
+    # Without a message the letter has no empty line where it would stand.
+    plain = booking.book(db, actor=secretary, slot_id=other, patient_id=w.patient_ids[0])
+    letter = db.scalars(select(Letter).where(Letter.source_id == plain.id)).one()
+    assert letter.fields["besok_meddelande"] == ""
+    assert all(str(p).strip() for p in printing.paper_for(db, letter).paragraphs)

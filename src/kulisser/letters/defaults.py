@@ -13,6 +13,10 @@ Du träffar: {{ vardgivare }}
 {% endif %}
 {% if plats %}
 Plats: {{ plats }}
+{% endif %}
+{% if besok_meddelande %}
+
+{{ besok_meddelande }}
 {% endif %}"""
 
 _BRING = """Ta med giltig legitimation. Kom gärna tio minuter före din tid och anmäl dig i \

@@ -58,6 +58,8 @@ VISIT = (
     Field("besok_typ", "Typ av besök", "Nybesök"),
     Field("vardgivare", "Läkare eller annan vårdgivare", "Karl Berg"),
     Field("plats", "Rum eller plats", "Mottagning 3, plan 2"),
+    Field("besok_meddelande", "Meddelande inför besöket (skrivs vid bokningen)",
+          "Ta med din läkemedelslista."),
 )
 OLD_VISIT = (
     Field("tidigare_datum", "Den tidigare tidens datum", "måndag 7 december 2026"),

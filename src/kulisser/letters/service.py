@@ -255,12 +255,13 @@ class Visit:
     location: str = ""
     reason: str = ""  # why it was cancelled
     cancelled: bool = False
+    note: str = ""  # the booker's message to the patient about the visit
 
     def fields(self) -> dict[str, str]:
         """The visit's merge values."""
         return {"besok_datum": swedish_date(self.start, weekday=True), "besok_tid": clock(self.start),
                 "besok_typ": self.visit_type, "vardgivare": self.clinician, "plats": self.location,
-                "orsak": self.reason}
+                "orsak": self.reason, "besok_meddelande": self.note}
 
 
 CHANGES = ("booked", "rebooked", "cancelled")
