@@ -138,6 +138,9 @@ def test_clinician_decisions_on_the_page(clinician_client: TestClient, database:
         entry = s.scalar(select(WaitlistEntry).where(WaitlistEntry.source_type == "referral",
                                                      WaitlistEntry.source_id == rid))
         assert entry is not None and entry.clock_start == issued
+    # The wait names the referral it came from, as a link.
+    entry_page = clinician_client.get(f"/vantelista/{entry.id}").text
+    assert f'id="entry-source" href="/remisser/{rid}">Remissen</a>' in entry_page
     again = clinician_client.post(f"/remisser/{rid}/atgard/reject", data={"reason": "Nej"})
     assert again.status_code == 409
 

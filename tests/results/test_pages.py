@@ -73,6 +73,9 @@ def test_signing_from_the_page_makes_the_follow_up(app: object, database: Databa
         review, follow = items_of(s, rid)
         assert review.status == "completed" and follow.title.startswith("Skicka brev")
         assert f'href="/arenden/{follow.id}"' in page
+    # The follow-up task links back to the result it is about.
+    item_page = client.get(f"/arenden/{follow.id}").text
+    assert f'id="item-record" href="/provsvar/{rid}">Provsvaret</a>' in item_page
     no_csrf = client.post(f"/provsvar/{rid}/vidimera", data={"follow_up": "none"},
                           headers={"X-CSRF-Token": ""})
     assert no_csrf.status_code == 403

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, ScheduleException
 from kulisser.staff.actor import Actor
+from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "appointment"
+worklist_kinds.register_record_page(REF_TYPE, label="Besöket", path="/tidbok/besok/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 from kulisser.dictation.models import Dictation
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
+from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "dictation"
+worklist_kinds.register_record_page(REF_TYPE, label="Diktatet", path="/diktat/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:

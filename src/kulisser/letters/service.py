@@ -1,7 +1,8 @@
 """Letters: write one, move it draft → ready → sent (or returned, or void), and the work item.
 
-Other packages call this module: booking calls on_booking_change after every booking change;
-results and referrals call create_letter for a result letter or a referral reply. Printing,
+Other packages call this module: booking calls on_booking_change after every booking change.
+Result letters and referral replies are written on the letter form with create_letter (a
+referral's page fills in a reply from its message to the sender). Printing,
 the digital mailbox and batches are in printing.py, the units' own texts in texts.py, SMS
 reminders in sms.py.
 """
@@ -32,11 +33,14 @@ from kulisser.letters.states import (
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.kinds import KindSpec, register, register_record_page
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import Operation, Priority, TransitionError, is_open
 
 FIELD_MAX = 4000
+
+
+register_record_page("letter", label="Brevet", path="/brev/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:

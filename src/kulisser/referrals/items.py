@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.referrals.models import OutgoingReferral, Referral
+from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
@@ -23,6 +24,9 @@ from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
+worklist_kinds.register_record_page(REF_INCOMING, label="Remissen", path="/remisser/{id}")
+worklist_kinds.register_record_page(REF_OUTGOING, label="Den utgående remissen",
+                                    path="/remisser/utgaende/{id}")
 
 
 def _load_referrals(session: Session, ids: list[int]) -> dict[int, Any]:

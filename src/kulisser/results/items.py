@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kulisser.results.models import Result
+from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority
 
 REF_TYPE = "result"
+worklist_kinds.register_record_page(REF_TYPE, label="Provsvaret", path="/provsvar/{id}")
 
 
 def load(session: Session, ref_ids: list[int]) -> dict[int, Result]:

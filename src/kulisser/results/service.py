@@ -162,7 +162,7 @@ def _follow_up_item(session: Session, *, actor: Actor, result: Result, follow_up
     if follow_up is FollowUp.NONE:
         return None
     patient = session.get(Patient, result.patient_id) if result.patient_id else None
-    lines = [f"Provsvar: {result.title} (/provsvar/{result.id}), vidimerat av {actor.full_name} "
+    lines = [f"Provsvar: {result.title}, vidimerat av {actor.full_name} "
              f"{now.astimezone(TZ):%Y-%m-%d %H:%M}."]
     if note.strip():
         lines.append(f"Läkarens anteckning: {note.strip()}")

@@ -18,12 +18,14 @@ from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist.models import TZ, EntryStatus, WaitlistEntry
+from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "waitlist_entry"
+worklist_kinds.register_record_page(REF_TYPE, label="Väntan på väntelistan", path="/vantelista/{id}")
 DUE_HOUR = time(8, 0)  # due in the morning of the day, Swedish time
 
 

@@ -67,6 +67,22 @@ def refs_for(session: Session, items: list[Any]) -> dict[int, Any]:
     return found
 
 
+_RECORD_PAGES: dict[str, tuple[str, str]] = {}
+
+
+def register_record_page(ref_type: str, *, label: str, path: str) -> None:
+    """Say which page shows a record type (path with {id}), so any item linking to it links there."""
+    _RECORD_PAGES[ref_type] = (label, path)
+
+
+def record_link(ref_type: str | None, ref_id: int | None) -> tuple[str, str] | None:
+    """The label and path of the page of an item's linked record, if its package registered one."""
+    if ref_type is None or ref_id is None or ref_type not in _RECORD_PAGES:
+        return None
+    label, path = _RECORD_PAGES[ref_type]
+    return label, path.format(id=int(ref_id))
+
+
 def kind_label(code: str) -> str:
     """The Swedish label of a kind, or the code for an unknown one."""
     spec = _REGISTRY.get(code)

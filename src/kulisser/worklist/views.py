@@ -19,7 +19,7 @@ from kulisser.web.deps import Ctx, current, get_settings, manager
 from kulisser.web.templating import TZ, is_htmx, render
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import all_kinds, get_kind, refs_for
+from kulisser.worklist.kinds import all_kinds, get_kind, record_link, refs_for
 from kulisser.worklist.states import (
     OPERATION_LABELS,
     PRIORITY_LABELS,
@@ -92,7 +92,10 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
     names = staff.user_names(ctx.db, actor_ids | owner_ids | ({item.owner_id} if item.owner_id else set()))
     overdue, soon = queries.deadline_flags(item, now=utcnow(),
                                            due_soon_hours=settings.due_soon_hours)
-    return {"nav": "worklist", "item": item, "spec": spec, "ref": ref, "patient": patient,
+    # A kind's own detail shows its record; an item about another package's record links to it.
+    record = None if spec.ref_type == item.ref_type else record_link(item.ref_type, item.ref_id)
+    return {"nav": "worklist", "item": item, "spec": spec, "ref": ref, "record": record,
+            "patient": patient,
             "names": names, "overdue": overdue, "due_soon": soon,
             "operations": allowed_operations(item.status), "op_labels": OPERATION_LABELS,
             "members": staff.unit_members(ctx.db, unit_id=item.unit_id), "errors": {},
