@@ -121,6 +121,11 @@ def test_csv_upload_page_reports_each_row(app: object, database: Database,
     client = _client(app, database, world.secretary_id)
     form = client.get("/provsvar/importera")
     assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    # Every column the import reads is listed under its Swedish header (no README needed).
+    from kulisser.results.formats import COLUMNS
+    for name, aliases in COLUMNS.items():
+        assert f"<td><code>{aliases[0]}</code></td><td><code>{name}</code>" in form.text
+    assert "README" not in form.text
     data = csv_drop(f"U{factories.unique('x')};{good};;718-7;Hb;140;g/L;117-153;;;",
                     f"U{factories.unique('x')};19121212-1213;;718-7;Hb;140;g/L;117-153;;;",
                     ";;;;;;;;;;x")

@@ -13,6 +13,7 @@ from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED
+from kulisser.results.formats import COLUMNS
 from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result
 from kulisser.results.queries import SCOPES
 from kulisser.staff import service as staff
@@ -45,10 +46,31 @@ def list_page(request: Request, scope: str = "", patient_id: int | None = None,
         "names": staff.user_names(ctx.db, owners)})
 
 
+COLUMN_HELP = {
+    "sender_id": "Avsändarens id för svaret (krävs); samma id importeras aldrig två gånger.",
+    "sender_system": "Avsändarens system (valfritt).",
+    "identity_number": "Patientens personnummer eller samordningsnummer, 10 eller 12 siffror.",
+    "ordering_clinician": "Beställande läkare: HSA-id eller användarnamn.",
+    "test_code": "Analyskod, t.ex. 718-7.", "test_name": "Analysens namn, t.ex. Hemoglobin.",
+    "value": "Värdet som labbet anger (4,1, <0.5, Positiv).", "unit": "Enhet, t.ex. g/L.",
+    "reference_range": "Referensintervall, t.ex. 3,5-4,4, <5 eller >60.",
+    "abnormal_flag": "Avvikelse: tomt eller N; H, L, A; kritiskt HH, LL, AA.",
+    "issued": "Svarstid (ÅÅÅÅ-MM-DD TT:MM; utan tidszon svensk tid).",
+    "text": "Labbets kommentar.",
+}
+
+
+def _upload_page(request: Request, *, report: Any = None, counts: dict[str, int] | None = None,
+                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
+    return render(request, "results/upload.html", {
+        "nav": "results", "report": report, "counts": counts or {}, "errors": errors or {},
+        "columns": COLUMNS, "column_help": COLUMN_HELP}, status_code=status)
+
+
 @router.get("/provsvar/importera")
 def upload_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
     """The CSV upload form."""
-    return render(request, "results/upload.html", {"nav": "results", "report": None, "errors": {}})
+    return _upload_page(request)
 
 
 @router.post("/provsvar/importera")
@@ -62,11 +84,9 @@ def upload(request: Request, file: UploadFile | None = File(None),
         report = results.import_csv(ctx.db, actor=ctx.actor, data=data)
     except ValidationFailed as exc:
         ctx.db.rollback()
-        return render(request, "results/upload.html", {"nav": "results", "report": None,
-                                                       "errors": exc.errors}, status_code=422)
+        return _upload_page(request, errors=exc.errors, status=422)
     counts = {s: report.count(s) for s in (IMPORTED, UNMATCHED, DUPLICATE, ERROR)}
-    return render(request, "results/upload.html", {"nav": "results", "report": report,
-                                                   "counts": counts, "errors": {}})
+    return _upload_page(request, report=report, counts=counts)
 
 
 def _page(request: Request, ctx: Ctx, result: Result, *, errors: dict[str, str] | None = None,
