@@ -117,6 +117,10 @@ def test_clinician_decisions_on_the_page(clinician_client: TestClient, database:
         issued = s.get(Referral, rid).issued_on  # type: ignore[union-attr]
     page = clinician_client.get(f"/remisser/{rid}")
     assert 'data-action="accept"' in page.text and 'data-action="reject"' in page.text
+    # Several forms ask for a reason: each field has an id (and so a label) of its own.
+    ids = re.findall(r'\sid="([^"]+)"', page.text)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert 'for="f-reject-reason"' in page.text and 'for="f-forward-reason"' in page.text
     # A rejection needs a reason: the form comes back open with the message.
     r = clinician_client.post(f"/remisser/{rid}/atgard/reject", data={"reason": " "})
     assert r.status_code == 422 and "Fältet måste fyllas i." in r.text
