@@ -73,6 +73,25 @@ def test_filters_counts_overdue_and_search(secretary_client: TestClient, databas
     assert re.search(r"<span>Återuppringningar</span><span>0</span>", counts.text)
 
 
+def test_claiming_from_a_filtered_list_keeps_the_filters(secretary_client: TestClient,
+                                                         database: Database, world: World) -> None:
+    queued = _item(database, world, due_in_hours=-2)
+    page = secretary_client.get("/arbetslista?overdue=1&kind=task")
+    assert 'name="back_query" value="overdue=1&amp;kind=task"' in page.text
+    r = secretary_client.post(f"/arenden/{queued}/atgard/claim", follow_redirects=False,
+                              data={"back": "list", "back_query": "overdue=1&kind=task"})
+    assert r.status_code == 303 and r.headers["location"] == "/arbetslista?overdue=1&kind=task"
+    with database.session() as s:
+        item = s.get(WorkItem, queued)
+        assert item is not None and item.owner_id == world.secretary_id
+    # Only the list's own query comes back: never another address.
+    other = _item(database, world, due_in_hours=-2)
+    evil = secretary_client.post(f"/arenden/{other}/atgard/claim", follow_redirects=False,
+                                 data={"back": "list", "back_query": "//evil.example/x?a=1"})
+    assert evil.headers["location"].startswith("/arbetslista")
+    assert "//evil" not in evil.headers["location"].split("?")[0]
+
+
 def test_htmx_gets_the_partial_only(secretary_client: TestClient, database: Database,
                                     world: World) -> None:
     item = _item(database, world)

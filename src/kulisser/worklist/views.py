@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -135,6 +136,7 @@ def item_action(
     reason: str = Form(""),
     to_user_id: str = Form(""),
     back: str = Form(""),
+    back_query: str = Form(""),
     ctx: Ctx = Depends(current),
     settings: Settings = Depends(get_settings),
 ) -> Response:
@@ -150,7 +152,10 @@ def item_action(
         return _item_error(request, ctx, item_id, settings, errors,
                            {"reason": reason, "op": operation, "to_user_id": to_user_id}, status)
     if back == "list":
-        return RedirectResponse("/arbetslista", status_code=303)
+        # Back to the list with the filters it had; only its query is taken, re-encoded, so the
+        # redirect cannot lead anywhere but the worklist.
+        query = urlencode(parse_qsl(back_query)[:20])
+        return RedirectResponse("/arbetslista" + (f"?{query}" if query else ""), status_code=303)
     return _after_action(request, ctx, item_id, settings)
 
 
