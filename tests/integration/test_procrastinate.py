@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -152,7 +153,19 @@ def test_worker_runs_the_job_and_retries_a_failure(pqdb: Database) -> None:
     async def from_a_running_loop() -> None:  # as under Playwright's sync API in this suite
         pgqueue.run_worker(pqdb.url, burst=True)
 
-    asyncio.run(from_a_running_loop())
+    # On a thread of its own: this thread may already run a loop (Playwright's, in the suite).
+    errors: list[BaseException] = []
+
+    def in_thread() -> None:
+        try:
+            asyncio.run(from_a_running_loop())
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=in_thread)
+    thread.start()
+    thread.join(timeout=120)
+    assert errors == [] and not thread.is_alive()
     job = job_row(pqdb, job_id)
     assert (job.status, job.attempts, job.last_error) == ("done", 2, None)
     assert units(pqdb, key) == [f"{key}-2"]
