@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
-from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.dictation.states import Action, DictationStatus, check_transition
+from kulisser.history import HistoryRow
 from kulisser.worklist.states import Priority, TransitionError
 
 TEXT_MAX = 100_000  # characters of a note; far beyond any letter, small enough to autosave
@@ -271,20 +272,12 @@ class Dictation(Base):
         self.cancelled_reason = reason.strip()
 
 
-class DictationEvent(Base):
+class DictationEvent(HistoryRow, Base):
     """One entry in a dictation's history (who, when, what, from which status to which)."""
 
     __tablename__ = "dictation_event"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     dictation_id: Mapped[int] = mapped_column(ForeignKey("dictation.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))  # None: the recognizer
-    type: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str | None] = mapped_column(String(24))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     dictation: Mapped[Dictation] = relationship(back_populates="events")
 

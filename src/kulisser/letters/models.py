@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.db import Base, UTCDateTime, utcnow
+from kulisser.history import HistoryRow
 from kulisser.letters.states import LetterOp, LetterStatus, Route, check
 
 
@@ -77,20 +78,14 @@ class Letter(Base):
                     reason=reason.strip() or None, **data)
 
 
-class LetterEvent(Base):
+class LetterEvent(HistoryRow, Base):
     """One entry in a letter's history."""
 
     __tablename__ = "letter_event"
+    TYPE_LENGTH = 20
+    STATUS_LENGTH = 20
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    type: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     letter: Mapped[Letter] = relationship(back_populates="events")
 

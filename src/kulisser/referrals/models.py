@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -21,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.db import Base, UTCDateTime, utcnow
+from kulisser.history import HistoryRow
 from kulisser.referrals.states import (
     Action,
     OutAction,
@@ -109,20 +109,12 @@ class Referral(Base):
         self.decision_reason = reason.strip() or None
 
 
-class ReferralEvent(Base):
+class ReferralEvent(HistoryRow, Base):
     """One step in a referral's history (who, when, from which status to which)."""
 
     __tablename__ = "referral_event"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    type: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str | None] = mapped_column(String(24))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
 
@@ -250,19 +242,12 @@ class OutgoingReferral(Base):
                     to_status=self.status, reason=reason.strip() or None, **data)
 
 
-class OutgoingReferralEvent(Base):
+class OutgoingReferralEvent(HistoryRow, Base):
     """One step in an outgoing referral's history."""
 
     __tablename__ = "outgoing_referral_event"
+    STATUS_LENGTH = 16
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     outgoing_id: Mapped[int] = mapped_column(ForeignKey("outgoing_referral.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    type: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str | None] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     outgoing: Mapped[OutgoingReferral] = relationship(back_populates="events")

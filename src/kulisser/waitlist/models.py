@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -21,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.db import Base, UTCDateTime, utcnow
+from kulisser.history import HistoryRow
 from kulisser.waitlist import guarantee as g
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -235,20 +235,13 @@ class ExcludedPeriod(Base):
         return g.REASON_LABELS.get(g.Reason(self.reason), self.reason)
 
 
-class WaitlistEvent(Base):
+class WaitlistEvent(HistoryRow, Base):
     """One entry in a wait's history."""
 
     __tablename__ = "waitlist_event"
+    STATUS_LENGTH = 20
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entry.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    type: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     entry: Mapped[WaitlistEntry] = relationship(back_populates="events")
 

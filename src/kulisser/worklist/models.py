@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.history import HistoryRow
 from kulisser.worklist.states import (
     OPEN_STATUSES,
     Operation,
@@ -192,20 +193,14 @@ class WorkItem(Base):
                     due_before=before.isoformat(), due_after=due_at.isoformat())
 
 
-class WorkItemEvent(Base):
+class WorkItemEvent(HistoryRow, Base):
     """One entry in a work item's history."""
 
     __tablename__ = "work_item_event"
+    TYPE_LENGTH = 20
+    STATUS_LENGTH = 20
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     work_item_id: Mapped[int] = mapped_column(BigId, ForeignKey("work_item.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    type: Mapped[str] = mapped_column(String(20))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(Text)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     work_item: Mapped[WorkItem] = relationship(back_populates="events")
 

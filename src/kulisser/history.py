@@ -1,0 +1,48 @@
+"""The columns every history table shares: when, who, what, from which status to which, why.
+
+Work items, dictations, referrals, waits and letters each keep their own history table (so
+each can be read, indexed and kept with its record); their rows have the same shape, given
+here once. The lengths of the type and status columns are each table's own (as migrated).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from kulisser.db import BigId, UTCDateTime, utcnow
+
+
+class HistoryRow:
+    """A mixin for one step in a record's history (the record's own id column is the table's)."""
+
+    TYPE_LENGTH: ClassVar[int] = 30
+    STATUS_LENGTH: ClassVar[int] = 24
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @declared_attr
+    def actor_id(cls) -> Mapped[int | None]:
+        """Who took the step (None: the system, e.g. the recognizer or a job)."""
+        return mapped_column(ForeignKey("app_user.id"))
+
+    @declared_attr
+    def type(cls) -> Mapped[str]:
+        """What happened (created, claimed, status_changed ...)."""
+        return mapped_column(String(cls.TYPE_LENGTH))
+
+    @declared_attr
+    def from_status(cls) -> Mapped[str | None]:
+        """The record's status before the step."""
+        return mapped_column(String(cls.STATUS_LENGTH))
+
+    @declared_attr
+    def to_status(cls) -> Mapped[str | None]:
+        """The record's status after the step."""
+        return mapped_column(String(cls.STATUS_LENGTH))
