@@ -10,7 +10,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kulisser.db import utcnow
 from kulisser.staff.actor import Actor
@@ -174,15 +174,19 @@ def load_session(
 ) -> tuple[UserSession, User] | None:
     """Find a live session by its cookie token; expired ones are removed."""
     now = now or utcnow()
-    row = session.get(UserSession, token_hash(token))
-    if row is None:
+    # One statement for the session, its user and the user's units (every page does this).
+    found = session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash(token))
+        .options(joinedload(User.memberships))).unique().first()
+    if found is None:
         return None
+    row, user = found
     if (now - row.last_seen_at > timedelta(minutes=idle_minutes)
             or now - row.created_at > timedelta(hours=max_hours)):
         session.delete(row)
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     # Touch at most once a minute so that reads stay reads.
     if now - row.last_seen_at > timedelta(minutes=1):
@@ -210,11 +214,15 @@ def create_api_token(session: Session, *, user: User, unit_id: int | None = None
 
 def load_api_token(session: Session, *, token: str) -> tuple[ApiToken, User] | None:
     """Find the user of a bearer token."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-    if row is None:
+    # One statement for the token, its user and the user's units (every API call does this).
+    found = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(token))
+        .options(joinedload(User.memberships))).unique().first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if not user.active:
         return None
     return row, user
 

@@ -69,11 +69,15 @@ def _fields(**renamed: str) -> Iterator[None]:
 
 
 def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
-          patients_by_id: dict[int, Patient] | None = None) -> list[WorkItemOut]:
+          patients_by_id: dict[int, Patient] | None = None,
+          known_names: dict[int, str] | None = None) -> list[WorkItemOut]:
     """Serialize items (whose patients the caller has been allowed to see) with one query each
     for owners and patients."""
     now = utcnow()
-    names = staff.user_names(session, {i.owner_id for i in items if i.owner_id is not None})
+    # A secretary's own page is mostly her items and the queue: her name is known already.
+    names = dict(known_names or {})
+    names.update(staff.user_names(session, {i.owner_id for i in items
+                                            if i.owner_id is not None and i.owner_id not in names}))
     if patients_by_id is None:
         ids = {i.patient_id for i in items if i.patient_id is not None}
         patients_by_id = ({p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(ids)))}
@@ -167,7 +171,7 @@ def list_work_items(
                               due_soon_hours=settings.due_soon_hours)
     shown = {r.patient.id: r.patient for r in page.rows if r.patient is not None}
     items = _outs(ctx.db, [r.item for r in page.rows], due_soon_hours=settings.due_soon_hours,
-                  patients_by_id=shown)
+                  patients_by_id=shown, known_names={ctx.actor.user_id: ctx.actor.full_name})
     # The busiest route: the page is built from the models just above, so it is serialized
     # once here instead of being dumped and validated again against response_model.
     body = WorkItemPage(items=items, next_cursor=page.next_cursor).model_dump_json()
