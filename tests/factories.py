@@ -7,6 +7,7 @@ import itertools
 import random
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -53,10 +54,18 @@ def make_user(session: Session, unit: CareUnit | int, role: Role = Role.SECRETAR
     return user
 
 
+_YOUNGEST = date(2020, 12, 31)
+
+
 def new_personnummer() -> str:
-    """A valid personnummer (12 digits) not used before in this run."""
+    """A valid personnummer (12 digits) not used before in this run, of someone under 100.
+
+    Under a hundred, so that the ten-digit forms tests type ("YYMMDD-NNNC", "YYMMDDNNNC")
+    mean this person; the "+" of centenarians is tested in tests/unit/test_identity.py.
+    """
     while True:
-        value = generate_personnummer(_rng).value
+        born = _YOUNGEST - timedelta(days=_rng.randrange(0, 365 * 90))  # 1930-2020
+        value = generate_personnummer(_rng, birth_date=born).value
         if value not in _used_ids:
             _used_ids.add(value)
             return value
