@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from kulisser.dictation import attention
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
+from kulisser.dictation.sections import place_draft
 from kulisser.dictation.states import STATUS_LABELS, Action, DictationStatus
 from kulisser.i18n import _
 from kulisser.patients.models import Patient
@@ -156,13 +157,10 @@ def draft_words(session: Session, d: Dictation) -> list[DraftWord]:
 
 
 def starting_text(d: Dictation) -> str:
-    """The text the editor opens with: the saved text, or the template and then the draft."""
+    """The text the editor opens with: the saved text, or the draft under the note's headings."""
     if d.text_revision > 0:
         return d.text
-    parts = [d.note_type.template_text.rstrip("\n")]
-    if d.draft_text:
-        parts.append(d.draft_text.strip())
-    return "\n\n".join(p for p in parts if p) + "\n"
+    return place_draft(list(d.note_type.headings or []), d.draft_text or "")
 
 
 def people(session: Session, d: Dictation) -> dict[int, str]:
