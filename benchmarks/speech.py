@@ -25,7 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import ctranslate2
 
-from kulisser.speech import Recognizer, RecognizerSettings, model_dir
+from kulisser.config import Settings
+from kulisser.dictation.jobs import recognizer_settings
+from kulisser.speech import Recognizer, model_dir
 from kulisser.speech.synth import dictation, write_wav
 from kulisser.speech.wer import word_errors
 
@@ -135,7 +137,8 @@ def main() -> None:
         "KULISSER_DATA_DIR", Path(tempfile.gettempdir()) / "kulisser-speech-bench")))
     args = parser.parse_args()
 
-    settings = dataclasses.replace(RecognizerSettings.from_env(), cpu_threads=args.threads,
+    # The KULISSER_SPEECH_* settings apply here too (a KB-Whisper model path, say).
+    settings = dataclasses.replace(recognizer_settings(Settings(mode="test")), cpu_threads=args.threads,
                                    beam_size=args.beam_size, data_dir=args.data_dir)
     path = model_dir(settings)
     ours = Recognizer(settings=settings)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEMO_SECRET_KEY = "kulisser-demo-secret-not-for-production"  # noqa: S105 - refused outside demo
@@ -45,14 +45,47 @@ class Settings(BaseSettings):
     # `kulisser worker` processes through procrastinate (kulisser.jobs.pgqueue).
     jobs: Literal["embedded", "worker", "procrastinate"] = "embedded"
     # Dictations: longer or larger recordings are refused at upload (a recorder left running
-    # would hold a recognition worker for a long time). The speech model itself is set with
-    # KULISSER_SPEECH_* variables (see kulisser.speech.settings).
+    # would hold a recognition worker for a long time).
     dictation_max_minutes: int = 60
     dictation_max_megabytes: int = 200
+    # Speech recognition (docs/speech.md). No model path: the bundled Whisper base model.
+    speech_model_path: str | None = None
+    # A language code, or "auto" to let Whisper guess (dictations are Swedish; guessing errs).
+    speech_language: str = "sv"
+    speech_compute_type: str = "int8"
+    speech_beam_size: int = Field(default=5, ge=1, le=10)
+    speech_cpu_threads: int = Field(default=2, ge=1, le=64)
+    speech_vad: bool = True
     # Referrals: an outgoing referral unanswered this many days gets a "chase" work item;
     # PDF attachments larger than this are refused.
     referral_chase_days: int = 30
     referral_attachment_max_megabytes: int = 20
+    # SMS reminders go out this many days before a visit (0: on the day itself).
+    sms_reminders: bool = True
+    sms_reminder_days_before: int = Field(default=2, ge=0, le=60)
+    # Where the default adapters write (referral file drop, digital-mailbox drop, SMS log);
+    # unset: <data_dir>/outbox.
+    outbox_dir: Path | None = None
+    # Another transport: "package.module:factory", a callable that takes these settings and
+    # returns the adapter (kulisser.adapters); unset: the default adapter on disk.
+    sms_adapter: str | None = None
+    mailbox_adapter: str | None = None
+    referral_adapter: str | None = None
+
+    @field_validator("sms_adapter", "mailbox_adapter", "referral_adapter", "speech_model_path",
+                     mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("sms_adapter", "mailbox_adapter", "referral_adapter")
+    @classmethod
+    def _adapter_importable(cls, value: str | None) -> str | None:
+        if value is not None:
+            from kulisser.adapters import resolve
+
+            resolve(value)  # fail at start-up, not at the first letter
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -66,6 +99,11 @@ class Settings(BaseSettings):
         if self.jobs == "procrastinate" and not self.database_url.startswith("postgresql"):
             raise ConfigError("KULISSER_JOBS=procrastinate needs a PostgreSQL KULISSER_DATABASE_URL.")
         return self
+
+    @property
+    def outbox(self) -> Path:
+        """The folder of the default sending adapters."""
+        return self.outbox_dir if self.outbox_dir is not None else Path(self.data_dir) / "outbox"
 
     @property
     def secure_cookies(self) -> bool:

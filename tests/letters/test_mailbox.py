@@ -18,7 +18,7 @@ from tests.letters.conftest import Clinic, result_letter
 
 def test_file_drop_writes_both_files_and_a_second_send_changes_nothing(tmp_path: Path) -> None:
     box = default_mailbox(tmp_path)
-    assert box.folder == tmp_path / "outbox" / "mailbox"
+    assert box.folder == tmp_path / "mailbox"
     ref = box.send(letter_id=7, pdf=b"%PDF-1.7 first", envelope={"kind": "result"})
     again = box.send(letter_id=7, pdf=b"%PDF-1.7 second", envelope={"kind": "other"})
     assert ref == again == "letter-7"

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from kulisser import config
+from kulisser.config import Settings
 from kulisser.jobs import runner
 from kulisser.letters import jobs, sms
 from kulisser.letters.merge import TZ
 from kulisser.letters.service import Visit
-from kulisser.letters.settings import LetterSettings
 from tests import factories
 from tests.letters.conftest import UNIT_PHONE, Clinic
 
@@ -144,7 +145,7 @@ def test_the_text_names_the_unit_and_time_but_not_the_patient(db: Session, clini
 def test_the_logging_sender_never_logs_an_identity_number(tmp_path: Path) -> None:
     sender = sms.default_sender(tmp_path)
     sender.send(to="070-1", text="Hej 19121212-1212 och 201212121212, tid kl. 10:00", reference="r1")
-    line = json.loads((tmp_path / "outbox" / "sms.log").read_text().splitlines()[0])
+    line = json.loads((tmp_path / "sms.log").read_text().splitlines()[0])
     assert line["reference"] == "r1" and "1212-1212" not in line["text"]
     assert "201212121212" not in line["text"] and "kl. 10:00" in line["text"]
 
@@ -157,19 +158,11 @@ def test_the_periodic_job_is_registered_and_uses_the_configured_sender(
     jobs.configure(sms_sender=fake)
     try:
         assert jobs.sms_sender() is fake
-        monkeypatch.setenv("KULISSER_SMS_REMINDERS", "off")
+        monkeypatch.setattr(config, "get_settings", lambda: Settings(mode="test", sms_reminders=False))
         jobs.send_sms_reminders(session=db)  # turned off: does nothing, raises nothing
         assert fake.sent == []
     finally:
         jobs.configure()
-
-
-def test_settings_are_read_from_the_environment() -> None:
-    assert LetterSettings.from_env({}).sms_reminder_days_before == 2
-    assert LetterSettings.from_env({"KULISSER_SMS_REMINDER_DAYS_BEFORE": "3"}).sms_reminder_days_before == 3
-    assert not LetterSettings.from_env({"KULISSER_SMS_REMINDERS": "off"}).sms_reminders
-    with pytest.raises(ValueError):
-        LetterSettings.from_env({"KULISSER_SMS_REMINDER_DAYS_BEFORE": "-1"})
 
 
 def test_booked_visits_from_booking_are_reminded_and_cancelled_ones_not(db: Session, clinic: Clinic) -> None:

@@ -176,19 +176,20 @@ def test_a_part_that_does_not_match_the_pinned_hash_is_refused(
     assert not list(target.glob("*.tmp"))
 
 
-def test_settings_from_environment(tmp_path: Path) -> None:
-    settings = RecognizerSettings.from_env({
-        "KULISSER_SPEECH_MODEL_PATH": "/srv/models/kb-whisper-large",
-        "KULISSER_SPEECH_LANGUAGE": "auto",
-        "KULISSER_SPEECH_BEAM_SIZE": "1",
-        "KULISSER_SPEECH_VAD": "false",
-        "KULISSER_DATA_DIR": str(tmp_path),
-    })
+def test_recognizer_settings_come_from_the_application_settings(tmp_path: Path) -> None:
+    from kulisser.config import Settings
+    from kulisser.dictation.jobs import recognizer_settings
+
+    settings = recognizer_settings(Settings(
+        mode="test", speech_model_path="/srv/models/kb-whisper-large", speech_language="auto",
+        speech_beam_size=1, speech_vad=False, data_dir=tmp_path, dictation_max_minutes=30))
     assert settings == dataclasses.replace(
         RecognizerSettings(), model_path="/srv/models/kb-whisper-large", language=None,
-        beam_size=1, vad=False, data_dir=tmp_path,
+        beam_size=1, vad=False, data_dir=tmp_path, max_duration_s=1800.0,
     )
-    assert RecognizerSettings.from_env({}) == RecognizerSettings()
+    defaults = recognizer_settings(Settings(mode="test"))
+    assert (defaults.language, defaults.beam_size, defaults.compute_type, defaults.vad) == (
+        "sv", 5, "int8", True)
 
 
 def _wav_seconds(path: Path) -> float:

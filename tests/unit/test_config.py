@@ -119,3 +119,75 @@ def test_get_settings_reads_the_environment_once(monkeypatch: pytest.MonkeyPatch
     assert first.mode == "demo" and first.page_size == 11
     monkeypatch.setenv("KULISSER_PAGE_SIZE", "12")
     assert get_settings() is first  # one process, one settings object
+
+
+def test_speech_and_sms_settings_are_read_and_bounded(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    monkeypatch.setenv("KULISSER_MODE", "demo")
+    monkeypatch.setenv("KULISSER_SPEECH_MODEL_PATH", "/srv/models/kb-whisper-large")
+    monkeypatch.setenv("KULISSER_SPEECH_BEAM_SIZE", "1")
+    monkeypatch.setenv("KULISSER_SPEECH_VAD", "off")
+    monkeypatch.setenv("KULISSER_SMS_REMINDERS", "no")
+    monkeypatch.setenv("KULISSER_SMS_REMINDER_DAYS_BEFORE", "3")
+    monkeypatch.setenv("KULISSER_OUTBOX_DIR", str(tmp_path / "ut"))
+    s = Settings()
+    assert (s.speech_model_path, s.speech_beam_size, s.speech_vad) == (
+        "/srv/models/kb-whisper-large", 1, False)
+    assert (s.sms_reminders, s.sms_reminder_days_before) == (False, 3)
+    assert s.outbox == tmp_path / "ut"
+    # Unset, the outbox lies in the data folder, and a blank model path means the bundled model.
+    assert Settings(mode="demo", data_dir=tmp_path, outbox_dir=None).outbox == tmp_path / "outbox"
+    assert Settings(mode="demo", speech_model_path="  ").speech_model_path is None
+    for name, value in [("KULISSER_SMS_REMINDER_DAYS_BEFORE", "-1"),
+                        ("KULISSER_SMS_REMINDER_DAYS_BEFORE", "61"),
+                        ("KULISSER_SPEECH_BEAM_SIZE", "0"), ("KULISSER_SMS_REMINDERS", "kanske")]:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ValidationError):
+            Settings()
+        monkeypatch.delenv(name)
+
+
+def test_an_adapter_must_name_an_importable_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KULISSER_MODE", "demo")
+    assert Settings(sms_adapter="tests.unit.test_config:_fake_sms").sms_adapter is not None
+    for spec, message in [("no-colon", "package.module:factory"),
+                          ("kulisser.nosuchmodule:make", "cannot be imported"),
+                          ("tests.unit.test_config:nothing_here", "has no"),
+                          ("tests.unit.test_config:DEMO_SECRET_KEY", "not callable")]:
+        with pytest.raises(ValidationError, match=message):
+            Settings(mailbox_adapter=spec)
+
+
+class _FakeSms:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, *, to: str, text: str, reference: str) -> None:
+        """Send nothing."""
+
+
+def _fake_sms(settings: Settings) -> _FakeSms:
+    return _FakeSms(settings)
+
+
+def test_the_named_adapters_are_the_ones_the_jobs_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kulisser import config
+    from kulisser.letters import jobs as letter_jobs
+    from kulisser.referrals import sender
+
+    chosen = Settings(mode="demo", sms_adapter="tests.unit.test_config:_fake_sms",
+                      mailbox_adapter="tests.unit.test_config:_fake_sms",
+                      referral_adapter="tests.unit.test_config:_fake_sms")
+    monkeypatch.setattr(config, "get_settings", lambda: chosen)
+    letter_jobs.configure()
+    try:
+        made = letter_jobs.sms_sender()
+        assert isinstance(made, _FakeSms) and made.settings is chosen
+        assert isinstance(letter_jobs.mailbox(), _FakeSms)
+        assert isinstance(sender.get_sender(), _FakeSms)
+    finally:
+        letter_jobs.configure()
+    plain = Settings(mode="demo", outbox_dir=Path("/srv/ut"))
+    monkeypatch.setattr(config, "get_settings", lambda: plain)
+    assert letter_jobs.mailbox().folder == Path("/srv/ut/mailbox")  # type: ignore[attr-defined]
+    assert sender.get_sender().folder == Path("/srv/ut/referrals")  # type: ignore[attr-defined]

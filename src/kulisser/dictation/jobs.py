@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,9 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.jobs.models import Job
 from kulisser.jobs.runner import task
 from kulisser.speech import Recognizer, RecognizerSettings, Transcript
+
+if TYPE_CHECKING:
+    from kulisser.config import Settings
 
 log = logging.getLogger("kulisser.dictation")
 TRANSCRIBE = "dictation.transcribe"
@@ -58,10 +61,9 @@ _lock = threading.Lock()
 def configure(*, store: AudioStore, transcriber: Transcriber | None = None) -> None:
     """Set where the job finds audio and (optionally) the recognizer to use, process-wide.
 
-    Without a call, the first job reads kulisser.config.get_settings() (the same
-    KULISSER_* environment the web process and `kulisser worker` read) and builds one
-    Recognizer from RecognizerSettings.from_env() (KULISSER_SPEECH_MODEL_PATH, _COMPUTE_TYPE,
-    _BEAM_SIZE, _CPU_THREADS, _LANGUAGE; Swedish by default).
+    Without a call, or without a transcriber, the first job reads
+    kulisser.config.get_settings() (the same KULISSER_* environment the web process and
+    `kulisser worker` read) and builds one Recognizer from its speech_* settings.
     """
     global _config
     with _lock:
@@ -90,10 +92,23 @@ def transcriber() -> Transcriber:
     config = _current()
     with _lock:
         if config.transcriber is None:
-            settings = replace(RecognizerSettings.from_env(), data_dir=config.store.data_dir,
+            from kulisser.config import get_settings
+
+            settings = replace(recognizer_settings(get_settings()), data_dir=config.store.data_dir,
                                max_duration_s=config.store.max_duration_s)
             config.transcriber = Recognizer(settings=settings)
         return config.transcriber
+
+
+def recognizer_settings(settings: Settings) -> RecognizerSettings:
+    """The recognizer's settings from the application's KULISSER_SPEECH_* settings."""
+    language = settings.speech_language.strip()
+    return RecognizerSettings(
+        model_path=settings.speech_model_path, compute_type=settings.speech_compute_type,
+        beam_size=settings.speech_beam_size, cpu_threads=settings.speech_cpu_threads,
+        # "auto" asks Whisper to detect the language.
+        language=None if language == "auto" else (language or "sv"), vad=settings.speech_vad,
+        data_dir=Path(settings.data_dir), max_duration_s=settings.dictation_max_minutes * 60.0)
 
 
 def _words(transcript: Transcript, *, glossary: set[str]) -> list[dict[str, float | str | bool]]:

@@ -282,5 +282,5 @@ def cancel(letter_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> Lette
 def send_mailbox(letter_id: int, request: Request, ctx: Ctx = Depends(current)) -> LetterDetail:
     """Hands the PDF over (idempotent: sending again changes nothing) and marks it sent."""
     letter = printing.send_to_mailbox(ctx.db, actor=ctx.actor, letter_id=letter_id,
-                                      sender=jobs.mailbox(request.app.state.settings.data_dir))
+                                      sender=jobs.mailbox(request.app.state.settings))
     return _detail(ctx.db, letter)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from kulisser.adapters import build
 from kulisser.db import utcnow
 from kulisser.jobs.runner import periodic
 from kulisser.letters import sms
 from kulisser.letters.mailbox import MailboxSender, default_mailbox
-from kulisser.letters.settings import LetterSettings
+
+if TYPE_CHECKING:
+    from kulisser.config import Settings
 
 SMS_REMINDERS = "letters.sms_reminders"
 
@@ -28,37 +31,44 @@ _lock = threading.Lock()
 
 
 def configure(*, sms_sender: sms.SmsSender | None = None, mailbox: MailboxSender | None = None) -> None:
-    """Set the process's SMS sender and mailbox (a real gateway; a fake in tests)."""
+    """Set the process's SMS sender and mailbox in code (tests); None: the settings' choice."""
     with _lock:
         _adapters.sms, _adapters.mailbox = sms_sender, mailbox
 
 
-def _data_dir() -> Path:
+def _settings(settings: Settings | None) -> Settings:
     from kulisser.config import get_settings
 
-    return Path(get_settings().data_dir)
+    return settings if settings is not None else get_settings()
 
 
-def sms_sender() -> sms.SmsSender:
-    """The configured SMS sender, else the logging default under the data folder."""
+def sms_sender(settings: Settings | None = None) -> sms.SmsSender:
+    """The configured SMS sender: KULISSER_SMS_ADAPTER's, else the logging default."""
     with _lock:
         if _adapters.sms is None:
-            _adapters.sms = sms.default_sender(_data_dir())
+            chosen = _settings(settings)
+            _adapters.sms = (build(chosen.sms_adapter, chosen) if chosen.sms_adapter
+                             else sms.default_sender(chosen.outbox))
         return _adapters.sms
 
 
-def mailbox(data_dir: Path | None = None) -> MailboxSender:
-    """The configured mailbox, else the file drop under the (given or configured) data folder."""
+def mailbox(settings: Settings | None = None) -> MailboxSender:
+    """The configured mailbox: KULISSER_MAILBOX_ADAPTER's, else the file drop in the outbox."""
     with _lock:
         if _adapters.mailbox is not None:
             return _adapters.mailbox
-    return default_mailbox(data_dir or _data_dir())
+    chosen = _settings(settings)
+    if chosen.mailbox_adapter:
+        return build(chosen.mailbox_adapter, chosen)
+    return default_mailbox(chosen.outbox)
 
 
 @periodic(SMS_REMINDERS, every_seconds=15 * 60)
 def send_sms_reminders(*, session: Session) -> None:
     """Send the reminders that are due (safe to run any number of times)."""
-    settings = LetterSettings.from_env()
+    from kulisser.config import get_settings
+
+    settings = get_settings()
     if not settings.sms_reminders:
         return
     sms.send_due_reminders(session, now=utcnow(), days_before=settings.sms_reminder_days_before,

@@ -59,6 +59,6 @@ class FileDropMailbox:
         return ref
 
 
-def default_mailbox(data_dir: Path) -> FileDropMailbox:
-    """The file-drop mailbox under data_dir/outbox/mailbox."""
-    return FileDropMailbox(Path(data_dir) / "outbox" / "mailbox")
+def default_mailbox(outbox: Path) -> FileDropMailbox:
+    """The file-drop mailbox in <outbox>/mailbox."""
+    return FileDropMailbox(Path(outbox) / "mailbox")

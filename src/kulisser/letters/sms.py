@@ -70,9 +70,9 @@ class LoggingSmsSender:
                 handle.write(line + "\n")
 
 
-def default_sender(data_dir: Path) -> LoggingSmsSender:
-    """The logging sender writing data_dir/outbox/sms.log."""
-    return LoggingSmsSender(Path(data_dir) / "outbox" / "sms.log")
+def default_sender(outbox: Path) -> LoggingSmsSender:
+    """The logging sender writing <outbox>/sms.log."""
+    return LoggingSmsSender(Path(outbox) / "sms.log")
 
 
 # -- opting out --------------------------------------------------------------------------------

@@ -220,7 +220,7 @@ def letter_to_mailbox(request: Request, letter_id: int, ctx: Ctx = Depends(curre
     settings = request.app.state.settings
     try:
         printing.send_to_mailbox(ctx.db, actor=ctx.actor, letter_id=letter_id,
-                                 sender=jobs.mailbox(settings.data_dir))
+                                 sender=jobs.mailbox(settings))
     except TransitionError as exc:
         return _letter_page(request, ctx, letter_id, errors={"action": exc.message}, status=409)
     return RedirectResponse(f"/brev/{letter_id}", status_code=303)

@@ -91,15 +91,19 @@ _configured: ReferralSender | None = None
 
 
 def configure(sender: ReferralSender | None) -> None:
-    """Use this adapter (tests, or another transport); None: the file drop of the settings."""
+    """Use this adapter in this process (tests); None: the one the settings name."""
     global _configured
     _configured = sender
 
 
 def get_sender() -> ReferralSender:
-    """The configured adapter, else the file drop in settings.data_dir/outbox/referrals."""
+    """The configured adapter: configure()'s, else KULISSER_REFERRAL_ADAPTER's, else the file drop."""
     if _configured is not None:
         return _configured
+    from kulisser.adapters import build
     from kulisser.config import get_settings
 
-    return FileDropSender(Path(get_settings().data_dir) / "outbox" / "referrals")
+    settings = get_settings()
+    if settings.referral_adapter:
+        return build(settings.referral_adapter, settings)
+    return FileDropSender(settings.outbox / "referrals")

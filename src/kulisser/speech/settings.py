@@ -1,9 +1,11 @@
-"""Settings of the speech recognizer, as one frozen value."""
+"""Settings of the speech recognizer, as one frozen value.
+
+The application fills it from its one settings class (KULISSER_SPEECH_*, see
+kulisser.dictation.jobs.recognizer_settings); the package itself reads no environment.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,27 +31,3 @@ class RecognizerSettings:
     vad: bool = True
     data_dir: Path = field(default_factory=lambda: Path("var"))
     max_duration_s: float = DEFAULT_MAX_DURATION_S
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RecognizerSettings:
-        """Read the settings from KULISSER_SPEECH_* (and KULISSER_DATA_DIR) variables."""
-        env = os.environ if environ is None else environ
-        defaults = cls()
-
-        def get(name: str) -> str | None:
-            value = env.get(f"KULISSER_SPEECH_{name}", "").strip()
-            return value or None
-
-        language = get("LANGUAGE")
-        vad = get("VAD")
-        return cls(
-            model_path=get("MODEL_PATH"),
-            compute_type=get("COMPUTE_TYPE") or defaults.compute_type,
-            beam_size=int(get("BEAM_SIZE") or defaults.beam_size),
-            cpu_threads=int(get("CPU_THREADS") or defaults.cpu_threads),
-            # "auto" asks Whisper to detect the language.
-            language=None if language == "auto" else (language or defaults.language),
-            vad=defaults.vad if vad is None else vad.lower() in {"1", "true", "yes", "on"},
-            data_dir=Path(env.get("KULISSER_DATA_DIR") or defaults.data_dir),
-            max_duration_s=float(get("MAX_DURATION_S") or defaults.max_duration_s),
-        )
