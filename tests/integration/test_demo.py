@@ -155,3 +155,27 @@ def test_seeding_again_creates_nothing(seeded: tuple[Database, demo.DemoResult])
     with database.session() as s:
         after = {t.name: s.scalar(select(func.count()).select_from(t)) for t in tables}
     assert after == before and before["work_item"] >= 500  # domain packages add their own
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 3, 23, 30, tzinfo=UTC),   # 00:30 in Sweden, the next day (winter time)
+    datetime(2026, 7, 14, 22, 30, tzinfo=UTC),   # 00:30 in Sweden, the next day (summer time)
+    datetime(2026, 12, 3, 0, 15, tzinfo=UTC),    # 01:15 in Sweden
+    datetime(2026, 12, 3, 6, 40, tzinfo=UTC),    # 07:40 in Sweden, before the working morning
+])
+def test_the_demo_seeds_at_any_time_of_day(tmp_path: pytest.TempPathFactory, moment: datetime) -> None:
+    # A demo started just after midnight once registered "today's" referrals on yesterday's date.
+    url, drop = fresh_database_url(tmp_path, "demo_time")  # type: ignore[arg-type]
+    database = Database(url)
+    try:
+        migrate.upgrade(database.engine)
+        with database.session() as s:
+            result = demo.seed(s, now=moment, patients=60, items=60)
+            s.commit()
+        assert result.created
+        with database.session() as s:
+            assert count(s, Patient) >= 60
+            assert count(s, WorkItem) >= 60
+    finally:
+        database.engine.dispose()
+        drop()  # type: ignore[operator]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kulisser.patients.models import Patient
 from kulisser.referrals import service as referrals
 from kulisser.referrals.jobs import chase_days, chase_unanswered
-from kulisser.referrals.messages import today_in_sweden
+from kulisser.referrals.messages import SWEDEN, today_in_sweden
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
@@ -93,10 +93,14 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     for n, (state, priority, age) in enumerate(PLAN):
         secretary = staff.make_actor(rng.choice(secretaries), unit_id=unit_id)
         doctor = staff.make_actor(rng.choice(clinicians), unit_id=unit_id)
-        received = today - timedelta(days=age)
         sender, hsa = rng.choice(SENDERS)
-        at = now - timedelta(days=age) if age else now - timedelta(hours=rng.uniform(1, 3))
-        at = min(at.replace(hour=8) + timedelta(minutes=rng.randint(0, 120)), now)
+        # Registered on a Swedish working morning `age` days ago (today: an hour or so ago,
+        # never later than now); the received date is that moment's Swedish calendar day.
+        day = today - timedelta(days=age)
+        morning = datetime.combine(day, time(8), tzinfo=SWEDEN).astimezone(UTC)
+        at = min(morning + timedelta(minutes=rng.randint(0, 120)),
+                 now - timedelta(minutes=rng.randint(1, 30)))
+        received = today_in_sweden(at)
         uploads = ([Upload("remiss.pdf", io.BytesIO(_pdf(f"Remiss fran {hsa}")))]
                    if store is not None and n % 3 == 0 else [])
         patient = chosen[n]
