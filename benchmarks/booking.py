@@ -87,7 +87,9 @@ def seed(db: Database, *, slots: int, clinicians: int, seed_value: int) -> tuple
             seen.add(ident.value)
             rows.append({"id_kind": ident.kind.value, "id_value": ident.value, "given_name": "Bänk",
                          "family_name": f"Patient{len(rows)}", "search_name": f"patient{len(rows)} bänk",
-                         "address": "", "postal_code": "", "city": "", "phone": "",
+                         # An address, so that the calling letter is made ready as in a clinic.
+                         "address": f"Bänkgatan {len(rows) % 90 + 1}", "postal_code": "752 36",
+                         "city": "Uppsala", "phone": f"070-{len(rows):07d}",
                          "protected_identity": False, "created_at": NOW})
         patient_ids = [r[0] for r in s.execute(insert(Patient).returning(Patient.id), rows)]
         s.execute(insert(CareRelation), [{"unit_id": unit.id, "patient_id": p, "started_at": NOW}

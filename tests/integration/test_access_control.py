@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
@@ -191,3 +191,62 @@ def test_access_follows_the_unit_the_user_works_in_now(db: Session) -> None:
     with pytest.raises(AccessDenied):
         audit.check_access(db, actor=there, patient_id=w.patient_ids[0], action="read",
                            object_type="patient", now=NOW)
+
+
+def test_a_care_relation_found_once_per_transaction_still_logs_every_check(
+        database: Database, world: World) -> None:
+    pid = world.patient_ids[0]
+    when = NOW + timedelta(seconds=7)
+    with database.sessions() as s:
+        me = factories.actor(s, world.secretary_id)
+        for n in range(3):
+            audit.check_access(s, actor=me, patient_id=pid, action="read",
+                               object_type="letter", object_id=n, now=when)
+        s.commit()
+    assert [r.object_id for r in rows(database, user_id=world.secretary_id, at=when)] == ["0", "1", "2"]
+
+
+def test_an_ended_care_relation_is_refused_in_the_same_transaction_and_the_next(
+        database: Database, world: World) -> None:
+    """What the check remembered within a transaction never outlives a change to the relation."""
+    pid = world.patient_ids[1]
+    when = NOW + timedelta(seconds=8)
+    with database.sessions() as s:
+        me = factories.actor(s, world.secretary_id)
+        audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                           object_id=pid, now=when)
+        relation = s.scalars(select(CareRelation).where(
+            CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)).one()
+        relation.ended_at = when  # changed in this transaction, before the next check
+        with pytest.raises(AccessDenied):
+            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                               object_id=pid, now=when)
+        s.rollback()
+        # A new transaction asks the database again (the relation is open there).
+        assert audit.check_access(s, actor=me, patient_id=pid, action="read",
+                                  object_type="patient", object_id=pid, now=when).emergency is False
+        other = s.scalars(select(CareRelation).where(
+            CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)).one()
+        other.ended_at = when
+        s.commit()
+    with database.sessions() as s:
+        me = factories.actor(s, world.secretary_id)
+        with pytest.raises(AccessDenied):
+            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                               object_id=pid, now=when)
+
+
+def test_a_care_relation_ended_by_an_update_statement_is_refused_at_once(
+        database: Database, world: World) -> None:
+    pid = world.patient_ids[2]
+    when = NOW + timedelta(seconds=9)
+    with database.sessions() as s:
+        me = factories.actor(s, world.secretary_id)
+        audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                           object_id=pid, now=when)
+        s.execute(update(CareRelation).where(CareRelation.unit_id == world.unit_id,
+                                             CareRelation.patient_id == pid).values(ended_at=when))
+        with pytest.raises(AccessDenied):
+            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                               object_id=pid, now=when)
+        s.rollback()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session, object_session
 
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
@@ -43,18 +44,60 @@ def _row(actor: Actor, **fields: object) -> dict[str, object]:
     }
 
 
+# Care relations found open in the session's current transaction: one booking checks the
+# same patient three or four times (the visit, its calling letter, the letter's work item),
+# and each check still writes its own audit row. Only what was found is kept, and it is
+# forgotten when the transaction ends or a care relation is changed or deleted in it.
+_FOUND = "kulisser.audit.care_relations"
+
+
 def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
     """Whether the unit has an open care relation with the patient."""
-    return (
-        session.scalar(
-            select(CareRelation.id).where(
-                CareRelation.unit_id == unit_id,
-                CareRelation.patient_id == patient_id,
-                CareRelation.ended_at.is_(None),
-            )
+    found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
+    if (unit_id, patient_id) in found:
+        return True
+    exists = session.scalar(
+        select(CareRelation.id).where(
+            CareRelation.unit_id == unit_id,
+            CareRelation.patient_id == patient_id,
+            CareRelation.ended_at.is_(None),
         )
-        is not None
-    )
+    ) is not None
+    if exists:
+        found.add((unit_id, patient_id))
+    return exists
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_found(session: Session, transaction: Any) -> None:
+    # A flush runs in a subtransaction of its own; only the real one, or a savepoint, counts.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_FOUND, None)
+
+
+def _forget(target: CareRelation, *_args: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_FOUND, None)
+
+
+# A relation ended, moved or deleted in the transaction must be asked about again at once.
+for _attribute in (CareRelation.ended_at, CareRelation.unit_id, CareRelation.patient_id):
+    event.listen(_attribute, "set", _forget)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_if_deleted(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_FOUND) and any(isinstance(obj, CareRelation) for obj in session.deleted):
+        session.info.pop(_FOUND, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_bulk_change(state: Any) -> None:
+    # An UPDATE or DELETE statement on care relations bypasses the attribute events above.
+    if (state.is_update or state.is_delete) and state.session.info.get(_FOUND) and any(
+            m.class_ is CareRelation for m in state.all_mappers):
+        state.session.info.pop(_FOUND, None)
 
 
 def active_emergency_access(

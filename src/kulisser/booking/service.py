@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kulisser.audit import service as audit
 from kulisser.booking import items, links, schedules
@@ -180,7 +181,8 @@ def _take(session: Session, slot: Slot, *, now: datetime) -> None:
         if slot.status == SlotStatus.BLOCKED.value:
             raise SlotTaken("Tiden är spärrad i schemat. Välj en annan tid.", code="slot_blocked")
         raise SlotTaken()
-    slot.status = SlotStatus.BOOKED.value
+    # The UPDATE above did it; told as already stored, the flush sends no second UPDATE.
+    set_committed_value(slot, "status", SlotStatus.BOOKED.value)
 
 
 def _release(session: Session, slot_id: int, *, block: bool = False) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kulisser.errors import NotFound
 from kulisser.letters.service import Visit
-from kulisser.staff.actor import Actor
 
 
 def visit_of(appt: Any) -> Visit:
@@ -31,11 +31,19 @@ def visit_of(appt: Any) -> Visit:
                  cancelled=appt.status == "cancelled", note=(getattr(appt, "note", "") or "").strip())
 
 
-def load_visit(session: Session, *, actor: Actor, appointment_id: int) -> Visit:
-    """The appointment as a Visit, after booking's access check."""
-    from kulisser.booking import service as booking
+def changed_visit(session: Session, *, appointment_id: int) -> Visit:
+    """The appointment booking has just changed, as a Visit.
 
-    return visit_of(booking.get_appointment(session, actor=actor, appointment_id=appointment_id))
+    Only booking's hook calls this, inside booking's own transaction, after booking checked
+    access to the patient and wrote the audit row of the change; the letter then made checks
+    and logs its own write. The appointment is in the session already (no query).
+    """
+    from kulisser.booking.models import Appointment
+
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        raise NotFound("Besöket finns inte.")
+    return visit_of(appt)
 
 
 def booked_visits(session: Session, start: datetime, end: datetime) -> list[Visit]:

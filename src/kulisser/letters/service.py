@@ -116,17 +116,17 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
     session.add(letter)
     letter.record("created", actor_id=actor.user_id, now=now, to_status=letter.status,
                   route=route.value)
+    problem = missing_address(letter, patient)
+    if ready and problem is None:
+        # Made ready before its first flush: one INSERT of the letter, not an INSERT and an UPDATE.
+        letter.move(LetterOp.READY, actor_id=actor.user_id, now=now)
     session.flush()
     audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
                        object_type="letter", object_id=letter.id, now=now)
-    problem = missing_address(letter, patient)
     worklist.create_item(
         session, actor=actor, kind=LETTER_KIND.code, title=_ITEM_TITLES[letter_kind],
         patient_id=patient.id, ref_type="letter", ref_id=letter.id, now=now,
         description=problem or "")
-    if ready and problem is None:
-        letter.move(LetterOp.READY, actor_id=actor.user_id, now=now)
-    session.flush()
     return letter
 
 
@@ -341,7 +341,7 @@ def on_booking_change(session: Session, *, actor: Actor, appointment_id: int, ch
     """Booking's hook: make the calling, rebooking or cancellation letter for an appointment."""
     from kulisser.letters import booking_link
 
-    visit = booking_link.load_visit(session, actor=actor, appointment_id=appointment_id)
+    visit = booking_link.changed_visit(session, appointment_id=appointment_id)
     return letter_for_visit(session, actor=actor, visit=visit, change=change)
 
 

@@ -19,13 +19,16 @@ from kulisser.worklist.states import Operation, Priority, TransitionError
 
 def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
     """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
-    hours = session.scalar(
-        select(DeadlineRule.hours).where(
-            DeadlineRule.unit_id == unit_id,
-            DeadlineRule.kind == kind,
-            DeadlineRule.priority == priority,
+    # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
+    # row, say) go out with the item's in one flush.
+    with session.no_autoflush:
+        hours = session.scalar(
+            select(DeadlineRule.hours).where(
+                DeadlineRule.unit_id == unit_id,
+                DeadlineRule.kind == kind,
+                DeadlineRule.priority == priority,
+            )
         )
-    )
     if hours is not None:
         return hours
     return get_kind(kind).default_hours[Priority(priority)]
@@ -71,6 +74,7 @@ def set_rule(session: Session, *, actor: Actor, kind: str, priority: str, hours:
         session.add(DeadlineRule(unit_id=actor.unit_id, kind=kind, priority=priority, hours=hours))
     else:
         row.hours = hours
+    session.flush()  # deadline_hours reads the table without autoflush
 
 
 def _check_member(session: Session, *, user_id: int, unit_id: int) -> None:
