@@ -21,7 +21,9 @@ from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
 from kulisser.worklist.states import TransitionError
 
-VISIT_TYPES = [("nybesok", "Nybesök", 30), ("aterbesok", "Återbesök", 20), ("spirometri", "Spirometri", 30)]
+# (code, name, minutes, the kind of wait it ends)
+VISIT_TYPES = [("nybesok", "Nybesök", 30, "first_visit"), ("aterbesok", "Återbesök", 20, "follow_up"),
+               ("spirometri", "Spirometri", 30, None)]
 # (username or room name, weekdays, start, end, visit type code)
 SESSIONS = [
     ("lakare", "12345", time(8, 0), time(12, 0), "nybesok"),
@@ -40,8 +42,9 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     secretary = next(u for u in users if u.role == Role.SECRETARY)
     actor = staff.make_actor(secretary, unit_id=unit_id)
     by_name = {u.username: u for u in users}
-    visit = {code: booking.create_visit_type(session, actor=actor, code=code, name=name, minutes=minutes)
-             for code, name, minutes in VISIT_TYPES}
+    visit = {code: booking.create_visit_type(session, actor=actor, code=code, name=name, minutes=minutes,
+                                             wait_kind=kind)
+             for code, name, minutes, kind in VISIT_TYPES}
     today = today_local(now)
     resources = {}
     for who in dict.fromkeys(name for name, *_ in SESSIONS):

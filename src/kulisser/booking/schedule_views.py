@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import holidays_between, today_local, weekdays_label
 from kulisser.booking.forms import FormErrors, opt_date, opt_int, opt_time, renamed
-from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, Resource
+from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, WAIT_KINDS, Resource
 from kulisser.booking.schedules import PLANNERS
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -47,7 +47,7 @@ def _overview(request: Request, ctx: Ctx, *, values: dict[str, Any] | None = Non
         "nav": "booking", "values": {**_defaults(), **(values or {})}, "errors": errors or {},
         "notice": notice, "resources": resources, "can_plan": ctx.actor.role in PLANNERS,
         "templates": {r.id: booking.templates_for(ctx.db, resource_id=r.id) for r in resources},
-        "visit_types": booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id),
+        "visit_types": booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id), "wait_kinds": WAIT_KINDS,
         "closed_days": [e for e in booking.exceptions_for(ctx.db, actor=ctx.actor, start=today)
                         if e.resource_id is None],
         "holidays": holidays_between(today, today.replace(month=12, day=31) + timedelta(days=366)),
@@ -79,14 +79,15 @@ def add_resource(request: Request, kind: str = Form(""), user_id: str = Form("")
 
 @router.post("/tidbok/scheman/besokstyp")
 def add_visit_type(request: Request, code: str = Form(""), title: str = Form(""), minutes: str = Form(""),
-                   ctx: Ctx = Depends(current)) -> Response:
-    """Add a visit type (code, name, minutes)."""
-    values = {"code": code, "title": title, "minutes": minutes}
+                   wait_kind: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+    """Add a visit type (code, name, minutes, the kind of wait it ends)."""
+    values = {"code": code, "title": title, "minutes": minutes, "wait_kind": wait_kind}
     errors = FormErrors()
     length = opt_int(minutes, "minutes", errors)
     try:
         errors.raise_if_any()
-        booking.create_visit_type(ctx.db, actor=ctx.actor, code=code, name=title, minutes=length)
+        booking.create_visit_type(ctx.db, actor=ctx.actor, code=code, name=title, minutes=length,
+                                  wait_kind=wait_kind)
     except ValidationFailed as exc:
         return _overview(request, ctx, values=values, errors=renamed(exc.errors, {"name": "title"}),
                          status=422)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local_day_bounds, parse_weekdays, to_utc
 from kulisser.booking.models import (
+    WAIT_KINDS,
     Appointment,
     AppointmentStatus,
     ExceptionKind,
@@ -114,9 +115,9 @@ def get_visit_type(session: Session, *, actor: Actor, visit_type_id: int) -> Vis
     return found
 
 
-def create_visit_type(session: Session, *, actor: Actor, code: str, name: str, minutes: int | None
-                      ) -> VisitType:
-    """Add a visit type (code, Swedish name, length in minutes) to the actor's unit."""
+def create_visit_type(session: Session, *, actor: Actor, code: str, name: str, minutes: int | None,
+                      wait_kind: str | None = None) -> VisitType:
+    """Add a visit type (code, Swedish name, length, the kind of wait it ends) to the unit."""
     require_planner(actor)
     errors: dict[str, str] = {}
     code, name = code.strip().lower(), name.strip()
@@ -131,10 +132,14 @@ def create_visit_type(session: Session, *, actor: Actor, code: str, name: str, m
         errors["name"] = "Högst 100 tecken."
     if minutes is None or not 5 <= minutes <= 480:
         errors["minutes"] = "Ange längden i minuter, 5 till 480."
+    wait_kind = (wait_kind or "").strip() or None
+    if wait_kind is not None and wait_kind not in WAIT_KINDS:
+        errors["wait_kind"] = "Välj nybesök, behandling, återbesök eller ingen."
     if errors:
         raise ValidationFailed(errors)
     assert minutes is not None
-    found = VisitType(unit_id=actor.unit_id, code=code, name=name, minutes=minutes, active=True)
+    found = VisitType(unit_id=actor.unit_id, code=code, name=name, minutes=minutes, active=True,
+                      wait_kind=wait_kind)
     session.add(found)
     session.flush()
     return found

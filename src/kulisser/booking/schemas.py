@@ -29,6 +29,9 @@ class VisitTypeOut(BaseModel):
     code: str = Field(examples=["nybesok"])
     name: str = Field(examples=["Nybesök"])
     minutes: int = Field(examples=[30])
+    wait_kind: str | None = Field(None, examples=["first_visit"],
+                                  description="The kind of wait it ends: first_visit, treatment, "
+                                              "follow_up, or null")
 
 
 class VisitTypeIn(BaseModel):
@@ -39,6 +42,8 @@ class VisitTypeIn(BaseModel):
     code: str = Field(examples=["aterbesok"])
     name: str = Field(examples=["Återbesök"])
     minutes: int = Field(examples=[20])
+    wait_kind: str | None = Field(None, examples=["follow_up"],
+                                  description="first_visit, treatment, follow_up, or null")
 
 
 class TemplateOut(BaseModel):

@@ -74,18 +74,28 @@ def _search_context(ctx: Ctx, *, patient_id: int | None, entry_id: int | None,
     return found
 
 
+def _visit_type_for(kinds: list[Any], entry: Any) -> str:
+    """The first visit type (by name) that ends the entry's kind of wait; "" for all."""
+    if entry is None:
+        return ""
+    return next((str(v.id) for v in kinds if v.wait_kind == entry.wait_kind), "")
+
+
 @router.get("/tidbok/sok")
-def search_page(request: Request, visit_type_id: str = "", resource_id: str = "", start: str = "",
+def search_page(request: Request, visit_type_id: str | None = None, resource_id: str = "", start: str = "",
                 end: str = "", patient_id: str = "", entry_id: str = "", rebook: str = "",
                 ctx: Ctx = Depends(current)) -> Response:
     """Find free slots by visit type, schedule and dates; for a patient, an entry or a rebooking."""
     errors = FormErrors()
-    values = {"visit_type_id": visit_type_id, "resource_id": resource_id, "start": start, "end": end}
-    vt, rid = opt_int(visit_type_id, "visit_type_id", errors), opt_int(resource_id, "resource_id", errors)
-    lo, hi = opt_date(start, "start", errors), opt_date(end, "end", errors)
+    kinds = booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id)
     who = _search_context(ctx, patient_id=opt_int(patient_id, "patient_id", errors),
                           entry_id=opt_int(entry_id, "entry_id", errors),
                           rebook_id=opt_int(rebook, "rebook", errors))
+    if visit_type_id is None:  # not chosen yet (the form sends "" for "Alla")
+        visit_type_id = _visit_type_for(kinds, who["entry"])
+    values = {"visit_type_id": visit_type_id, "resource_id": resource_id, "start": start, "end": end}
+    vt, rid = opt_int(visit_type_id, "visit_type_id", errors), opt_int(resource_id, "resource_id", errors)
+    lo, hi = opt_date(start, "start", errors), opt_date(end, "end", errors)
     slots = []
     if not errors:
         try:
@@ -96,8 +106,7 @@ def search_page(request: Request, visit_type_id: str = "", resource_id: str = ""
     waiting = [] if any(who.values()) else links.waiting_entries(ctx.db, actor=ctx.actor, limit=25)
     return render(request, "booking/search.html", {
         "nav": "booking", "values": values, "errors": errors, "slots": slots, "limit": SEARCH_LIMIT,
-        "visit_types": [(v.id, f"{v.name} ({v.minutes} min)")
-                        for v in booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id)],
+        "visit_types": [(v.id, f"{v.name} ({v.minutes} min)") for v in kinds],
         "resources": [(r.id, r.name) for r in booking.list_resources(ctx.db, actor=ctx.actor)],
         "waiting": waiting, **who}, partial="booking/_slots.html",
         status_code=422 if errors else 200)
