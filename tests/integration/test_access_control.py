@@ -16,6 +16,7 @@ from kulisser.audit.models import AuditEvent, EmergencyAccess
 from kulisser.audit.service import AccessDenied
 from kulisser.db import Database
 from kulisser.patients.models import CareRelation
+from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role, UnitMembership
 from kulisser.web.deps import get_db
 from kulisser.worklist.models import WorkItem
@@ -206,6 +207,16 @@ def test_a_care_relation_found_once_per_transaction_still_logs_every_check(
     assert [r.object_id for r in rows(database, user_id=world.secretary_id, at=when)] == ["0", "1", "2"]
 
 
+def _read_patient(s: Session, me: Actor, pid: int, when: datetime) -> audit.Access:
+    return audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
+                              object_id=pid, now=when)
+
+
+def _relation(s: Session, world: World, pid: int) -> CareRelation:
+    return s.scalars(select(CareRelation).where(
+        CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)).one()
+
+
 def test_an_ended_care_relation_is_refused_in_the_same_transaction_and_the_next(
         database: Database, world: World) -> None:
     """What the check remembered within a transaction never outlives a change to the relation."""
@@ -213,27 +224,19 @@ def test_an_ended_care_relation_is_refused_in_the_same_transaction_and_the_next(
     when = NOW + timedelta(seconds=8)
     with database.sessions() as s:
         me = factories.actor(s, world.secretary_id)
-        audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
-                           object_id=pid, now=when)
-        relation = s.scalars(select(CareRelation).where(
-            CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)).one()
-        relation.ended_at = when  # changed in this transaction, before the next check
+        _read_patient(s, me, pid, when)
+        _relation(s, world, pid).ended_at = when  # changed in this transaction, before the next check
         with pytest.raises(AccessDenied):
-            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
-                               object_id=pid, now=when)
+            _read_patient(s, me, pid, when)
         s.rollback()
         # A new transaction asks the database again (the relation is open there).
-        assert audit.check_access(s, actor=me, patient_id=pid, action="read",
-                                  object_type="patient", object_id=pid, now=when).emergency is False
-        other = s.scalars(select(CareRelation).where(
-            CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)).one()
-        other.ended_at = when
+        assert _read_patient(s, me, pid, when).emergency is False
+        _relation(s, world, pid).ended_at = when
         s.commit()
     with database.sessions() as s:
         me = factories.actor(s, world.secretary_id)
         with pytest.raises(AccessDenied):
-            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
-                               object_id=pid, now=when)
+            _read_patient(s, me, pid, when)
 
 
 def test_a_care_relation_ended_by_an_update_statement_is_refused_at_once(
@@ -242,11 +245,9 @@ def test_a_care_relation_ended_by_an_update_statement_is_refused_at_once(
     when = NOW + timedelta(seconds=9)
     with database.sessions() as s:
         me = factories.actor(s, world.secretary_id)
-        audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
-                           object_id=pid, now=when)
+        _read_patient(s, me, pid, when)
         s.execute(update(CareRelation).where(CareRelation.unit_id == world.unit_id,
                                              CareRelation.patient_id == pid).values(ended_at=when))
         with pytest.raises(AccessDenied):
-            audit.check_access(s, actor=me, patient_id=pid, action="read", object_type="patient",
-                               object_id=pid, now=when)
+            _read_patient(s, me, pid, when)
         s.rollback()
