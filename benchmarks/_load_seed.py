@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
 from datetime import time as clock
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulisser import demo
-from kulisser import models  # noqa: F401 - every table and kind registered
+from kulisser import demo, models  # noqa: F401 - models: every table and kind registered
 from kulisser.booking import service as booking
 from kulisser.booking.models import OCCUPYING, Appointment, Slot, SlotStatus
 from kulisser.db import Database, utcnow

@@ -152,7 +152,8 @@ async def act(t: Traffic, client: httpx.AsyncClient, person: Person, kind: str) 
     if kind == "worklist_api":
         await _send(t, client, kind, "GET", "/api/v1/work-items", headers=api)
     elif kind == "worklist_html":
-        await _send(t, client, kind, "GET", "/arbetslista", headers={"cookie": f"kulisser_session={person.cookie}"})
+        await _send(t, client, kind, "GET", "/arbetslista",
+                    headers={"cookie": f"kulisser_session={person.cookie}"})
     elif kind == "search":
         await _send(t, client, kind, "GET", "/api/v1/patients",
                     params={"q": t.rng.choice(t.scenario.searches)}, headers=api)
@@ -277,7 +278,8 @@ def summarize(t: Traffic, probe: Probe, *, clients: int, seconds: float,
         "failed": sum(k["failed"] for k in kinds.values()),
         "unexpected_4xx": sum(k["unexpected_4xx"] for k in kinds.values()),
         "kinds": kinds,
-        "bookings": {"won": t.stats["book"].status.get(201, 0), "lost_race": t.stats["book"].status.get(409, 0)},
+        "bookings": {"won": t.stats["book"].status.get(201, 0),
+                     "lost_race": t.stats["book"].status.get(409, 0)},
         "ran_dry": dict(t.ran_dry),
         "probe": probe.summary(),
     }
