@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kulisser.audit.service import AccessDenied
@@ -23,6 +25,7 @@ from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.deps import CsrfFailed, LoginRequired
+from kulisser.web.overload import Admission, busy_response
 from kulisser.web.templating import is_htmx, make_templates, render
 from kulisser.web.unit_of_work import CommitBeforeResponse
 from kulisser.worklist.states import TransitionError
@@ -110,6 +113,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         errors = {".".join(str(p) for p in e["loc"][1:]) or "body": _swedish(e) for e in exc.errors()}
         return _error(request, 422, "validation", "Ogiltig begäran.", {"errors": errors})
 
+    async def database_busy(request: Request, exc: Exception) -> Response:
+        # No free connection in time, a lock, a database restarting: nothing was stored, and
+        # the same request can succeed in a moment. Never the error's text: it may hold data.
+        log.warning("database busy: %s on %s %s", type(exc).__name__, request.method,
+                    request.url.path)
+        return busy_response(request.url.path, request.app.state.settings.retry_after_seconds)
+
+    app.add_exception_handler(sa_exc.TimeoutError, database_busy)
+    app.add_exception_handler(sa_exc.OperationalError, database_busy)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
@@ -119,7 +132,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the application; tests pass their own settings and database."""
     settings = settings or get_settings()
-    database = database or Database(settings.database_url)
+    database = database or Database(settings.database_url, **settings.pool_options)
     # Which runner carries the jobs that this process defers (procrastinate in production).
     jobs_runner.configure(jobs=settings.jobs, database_url=settings.database_url)
 
@@ -128,6 +141,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # The embedded default: jobs run in a thread of this process; state is in the database,
         # so a restart resumes them. With KULISSER_JOBS=worker or procrastinate, `kulisser
         # worker` processes run them.
+        # Every admitted request may need a thread (routes and dependencies that touch the
+        # database are plain `def`), besides commits and file work: never fewer threads.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, settings.max_concurrent_requests + 8)
         runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
         if runner:
             runner.start()
@@ -164,8 +181,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    # Added last so it wraps everything: the commit happens before any byte is sent.
+    # The commit happens before any byte is sent.
     app.add_middleware(CommitBeforeResponse)
+    # Added last so it wraps everything: a request waits in line before anything else runs.
+    app.add_middleware(Admission, limit=settings.max_concurrent_requests,
+                       queue_seconds=settings.request_queue_seconds,
+                       retry_after=settings.retry_after_seconds)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from kulisser import models, routes  # models: every kind registers before routes load

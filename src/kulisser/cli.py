@@ -32,7 +32,7 @@ def _database() -> Database:
 
     settings = _settings()
     runner.configure(jobs=settings.jobs, database_url=settings.database_url)
-    return Database(settings.database_url)
+    return Database(settings.database_url, **settings.pool_options)
 
 
 # uvicorn's access log would write query strings (searches hold personnummer); Kulisser logs

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     # An open item due within this many hours is "due soon".
     due_soon_hours: int = 4
     page_size: int = 50
+    # Under load (README "Under load"): each server process lets this many requests work at
+    # once; the rest wait in line, on the event loop and holding no connection, for at most
+    # `request_queue_seconds`, then get 503 with Retry-After. The connection pool is sized
+    # from the same figure (unset: the limit plus room for the embedded job runner), so an
+    # admitted request never waits for a connection; a wait longer than `db_pool_timeout`
+    # answers 503 too, never a frozen server.
+    max_concurrent_requests: int = Field(default=16, ge=1, le=500)
+    request_queue_seconds: float = Field(default=10.0, gt=0, le=300)
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    db_pool_size: int | None = Field(default=None, ge=1, le=500)
+    db_max_overflow: int = Field(default=4, ge=0, le=500)
+    db_pool_timeout: float = Field(default=5.0, gt=0, le=300)
     # Jobs: "embedded" runs them in the web process; "worker" leaves them to `kulisser worker`
     # processes polling the job table; "procrastinate" (PostgreSQL, production) hands them to
     # `kulisser worker` processes through procrastinate (kulisser.jobs.pgqueue).
@@ -99,6 +111,13 @@ class Settings(BaseSettings):
         if self.jobs == "procrastinate" and not self.database_url.startswith("postgresql"):
             raise ConfigError("KULISSER_JOBS=procrastinate needs a PostgreSQL KULISSER_DATABASE_URL.")
         return self
+
+    @property
+    def pool_options(self) -> dict[str, int | float]:
+        """The engine's connection pool: room for every admitted request and the job runner."""
+        size = self.db_pool_size or self.max_concurrent_requests + 4
+        return {"pool_size": size, "max_overflow": self.db_max_overflow,
+                "pool_timeout": self.db_pool_timeout}
 
     @property
     def outbox(self) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -65,12 +66,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        if not path or path == ":memory:":
+            # One connection per thread: the pool's size and timeout do not apply.
+            for key in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(key, None)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     return create_engine(url, **kwargs)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error says "busy, try again": no free connection, a lock, a restart.
+
+    Such a request is answered 503 with Retry-After, not 500: nothing was stored and the same
+    request can succeed in a moment.
+    """
+    return isinstance(exc, (sa_exc.TimeoutError, sa_exc.OperationalError))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

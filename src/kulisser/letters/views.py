@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -26,7 +27,7 @@ from kulisser.letters.states import (
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, current, read_form
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -105,9 +106,9 @@ def new_letter_form(request: Request, patient_id: str = "", identifier: str = ""
 
 
 @router.post("/brev/nytt")
-async def new_letter(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def new_letter(request: Request, ctx: Ctx = Depends(current),
+               form: FormData = Depends(read_form)) -> Response:
     """Write the letter as a draft (with its work item) and open it."""
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
         patient = _find_patient(ctx, values.get("patient_id", ""), values.get("identifier", ""))
@@ -185,9 +186,9 @@ def letter_pdf(letter_id: int, ctx: Ctx = Depends(current)) -> Response:
 
 
 @router.post("/brev/{letter_id}/andra")
-async def edit_letter(request: Request, letter_id: int, ctx: Ctx = Depends(current)) -> Response:
+def edit_letter(request: Request, letter_id: int, ctx: Ctx = Depends(current),
+                form: FormData = Depends(read_form)) -> Response:
     """Save a draft's text; a bad text is shown again with the message and what was typed."""
-    form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
         service.edit_letter(ctx.db, actor=ctx.actor, letter_id=letter_id,

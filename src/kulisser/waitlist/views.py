@@ -9,6 +9,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -20,7 +21,7 @@ from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import TZ, local_today
 from kulisser.waitlist.queries import STATUS_FILTERS, WaitlistFilter
 from kulisser.web import csv as csvout
-from kulisser.web.deps import Ctx, current, manager
+from kulisser.web.deps import Ctx, current, manager, read_form
 from kulisser.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -194,9 +195,9 @@ def settings_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.post("/vantelista/installningar")
-async def settings_save(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def settings_save(request: Request, ctx: Ctx = Depends(manager),
+                  form: FormData = Depends(read_form)) -> Response:
     """Save the region, the margin and the unit's own limits (empty: the region's limit)."""
-    form = await request.form()
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     errors: dict[str, str] = {}
     margin = forms.parse_int(values.get("at_risk_days", ""), "at_risk_days", errors, required=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from kulisser.audit.service import AccessDenied, write_denied
 from kulisser.config import Settings
@@ -100,20 +101,37 @@ def _load(request: Request, db: Session, settings: Settings) -> Ctx:
                role_label=user.role_label, units=staff.unit_choices(db, unit_ids=actor.unit_ids))
 
 
-async def current(request: Request, db: Session = Depends(get_db),
-                  settings: Settings = Depends(get_settings)) -> Ctx:
-    """The logged-in caller; unsafe requests on a cookie session must carry the CSRF token."""
+async def read_form(request: Request) -> FormData:
+    """The request's form, parsed on the event loop (no database here); Starlette caches it."""
+    return await request.form()
+
+
+async def sent_csrf_token(request: Request) -> str:
+    """The CSRF token an unsafe request carries, from its header or its form field."""
+    if request.method not in UNSAFE_METHODS:
+        return ""
+    sent = request.headers.get("x-csrf-token", "")
+    if not sent and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await read_form(request)).get("csrf_token", "")
+        sent = value if isinstance(value, str) else ""
+    return sent
+
+
+def current(request: Request, db: Session = Depends(get_db),
+            settings: Settings = Depends(get_settings),
+            sent: str = Depends(sent_csrf_token)) -> Ctx:
+    """The logged-in caller; unsafe requests on a cookie session must carry the CSRF token.
+
+    A plain `def`: FastAPI runs it in the thread pool, so its queries (and a wait for a
+    pooled connection) never block the event loop. The form is read by the async
+    dependency above, which touches no database.
+    """
     ctx = _load(request, db, settings)
-    if request.method in UNSAFE_METHODS and ctx.session_row is not None:
-        sent = request.headers.get("x-csrf-token", "")
-        if not sent and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()  # Starlette caches it for the route
-            value = form.get("csrf_token", "")
-            sent = value if isinstance(value, str) else ""
-        if not hmac.compare_digest(sent.encode(), ctx.csrf_token.encode()):
-            raise CsrfFailed()
+    if (request.method in UNSAFE_METHODS and ctx.session_row is not None
+            and not hmac.compare_digest(sent.encode(), ctx.csrf_token.encode())):
+        raise CsrfFailed()
     request.state.ctx = ctx
     return ctx
 

@@ -16,16 +16,14 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kulisser.db import is_transient
+from kulisser.web.headers import SECURITY_HEADERS
+from kulisser.web.overload import busy_response
+
 log = logging.getLogger("kulisser")
 STATE_KEY = "db_session"
 
 
-SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; script-src 'self'; frame-ancestors 'none'"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
-    (b"cache-control", b"no-store"),
-]
 
 
 def _is_api(scope: Scope) -> bool:
@@ -44,6 +42,17 @@ def _crash_body(scope: Scope) -> bytes:
     return ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>Fel – Kulisser</title>'
             "<h1>Något gick fel. Ingen ändring sparades.</h1><p><a href=\"/arbetslista\">"
             "Till arbetslistan</a></p></html>").encode()
+
+
+async def _busy(scope: Scope, send: Send) -> None:
+    app: Any = scope.get("app")
+    retry_after = app.state.settings.retry_after_seconds if app is not None else 5
+    response = busy_response(str(scope.get("path", "")), retry_after)
+
+    async def no_body() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_body, send)
 
 
 class CommitBeforeResponse:
@@ -74,6 +83,9 @@ class CommitBeforeResponse:
                         failed = True
                         log.error("commit failed: %s", type(exc).__name__)
                         await anyio.to_thread.run_sync(session.rollback)
+                        if is_transient(exc):  # a lock or a lost connection: try again
+                            await _busy(scope, send)
+                            return
                         await send(_crash_start(scope))
                         await send({"type": "http.response.body", "body": _crash_body(scope)})
                         return

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from kulisser.config import Settings
 from kulisser.db import utcnow
@@ -16,7 +17,7 @@ from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, get_settings, manager
+from kulisser.web.deps import Ctx, current, get_settings, manager, read_form
 from kulisser.web.templating import TZ, is_htmx, render
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
@@ -270,9 +271,9 @@ def rules_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.post("/enhet/regler")
-async def rules_save(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def rules_save(request: Request, ctx: Ctx = Depends(manager),
+               form: FormData = Depends(read_form)) -> Response:
     """Save the rule table: an empty or default value removes the unit's own rule."""
-    form = await request.form()
     errors: dict[str, str] = {}
     rows = worklist.rule_table(ctx.db, unit_id=ctx.actor.unit_id)
     for row in rows:
