@@ -203,7 +203,8 @@ def report(result: dict[str, Any], command: str) -> str:
         probe = p["probe"]
         lines += [f"**{name.replace('_', ' ')}**: {p['clients']} clients, {p['seconds']:.0f} s, {think}; "
                   f"ran {p['elapsed_s']} s. {p['requests']} requests, **{p['rps']} req/s**, "
-                  f"**5xx: {p['status_5xx']}**, **failed: {p['failed']}**, unexpected 4xx: "
+                  f"**5xx: {p['status_5xx']}** (503: {p['status_503']}), **failed: {p['failed']}**, "
+                  f"unexpected 4xx: "
                   f"{p['unexpected_4xx']}, **double bookings: {p['double_bookings']}**. Bookings won "
                   f"{p['bookings']['won']}, lost the race for their slot (409) {p['bookings']['lost_race']}"
                   + (f"; lists ran dry: {p['ran_dry']}" if p["ran_dry"] else "") + ". "
