@@ -226,7 +226,7 @@ async def run_phase(base: str, scenario: Scenario, *, clients: int, seconds: flo
     people = [scenario.staff[n % len(scenario.staff)] for n in range(clients)]
     probe = Probe(base, timeout=timeout)
     probe.start()
-    started = time.monotonic()
+    started, cpu0 = time.monotonic(), time.process_time()
     deadline = started + seconds
     loops = [asyncio.create_task(staff_loop(t, p, deadline=deadline, think=think,
                                             rng=random.Random(rng.random()))) for p in people]
@@ -241,8 +241,11 @@ async def run_phase(base: str, scenario: Scenario, *, clients: int, seconds: flo
     finally:
         probe.stop.set()
         await asyncio.to_thread(probe.join, timeout + 5)
-    return summarize(t, probe, clients=clients, seconds=seconds, think=think,
-                     elapsed=time.monotonic() - started)
+    figures = summarize(t, probe, clients=clients, seconds=seconds, think=think,
+                        elapsed=time.monotonic() - started)
+    # The load generator shares the machine with the server: its own CPU time, for the record.
+    figures["client_cpu_s"] = round(time.process_time() - cpu0, 1)
+    return figures
 
 
 def summarize(t: Traffic, probe: Probe, *, clients: int, seconds: float,

@@ -192,7 +192,8 @@ def checks(phases: dict[str, Any]) -> dict[str, bool]:
 def report(result: dict[str, Any], command: str) -> str:
     """The Markdown section for docs/benchmarks.md."""
     lines = [f"### Load test on {result['database']}, {now_utc()}", "",
-             f"- Machine: {machine()}; load average before the run: {result.get('load_before', 'n/a')}",
+             f"- Machine: {machine()}; load average before the run "
+             f"{result.get('load_before', 'n/a')}, after {result.get('load_after', 'n/a')}",
              f"- Command: `{command}`",
              f"- Server: `kulisser serve --workers {result['workers']}` (KULISSER_JOBS=worker, no worker "
              f"running); client timeout {result['timeout_s']:.0f} s; seeded in {result['seed_s']} s: "
@@ -202,7 +203,8 @@ def report(result: dict[str, Any], command: str) -> str:
         think = f"think time {p['think_s'][0]}-{p['think_s'][1]} s" if p["think_s"] else "no think time"
         probe = p["probe"]
         lines += [f"**{name.replace('_', ' ')}**: {p['clients']} clients, {p['seconds']:.0f} s, {think}; "
-                  f"ran {p['elapsed_s']} s. {p['requests']} requests, **{p['rps']} req/s**, "
+                  f"ran {p['elapsed_s']} s (client CPU {p['client_cpu_s']} s). {p['requests']} requests, "
+                  f"**{p['rps']} req/s**, "
                   f"**5xx: {p['status_5xx']}** (503: {p['status_503']}), **failed: {p['failed']}**, "
                   f"unexpected 4xx: "
                   f"{p['unexpected_4xx']}, **double bookings: {p['double_bookings']}**. Bookings won "
