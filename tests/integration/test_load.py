@@ -23,7 +23,7 @@ pytestmark = pytest.mark.load
 def test_server_holds_a_burst_of_32_clients(tmp_path: Path) -> None:
     url, drop = fresh_database_url(tmp_path, "load")
     try:
-        result = load.run(database_url=url, clients=32, day_seconds=0, burst_seconds=20, timeout=20,
+        result = load.run(database_url=url, clients=32, day_seconds=0, burst_seconds=20, timeout=30,
                           secretaries=28, clinicians=4, queue_items=300, slots=600)
     finally:
         drop()  # type: ignore[operator]
