@@ -33,6 +33,7 @@ import os
 import random
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,10 +150,12 @@ async def _phases(base: str, scenario: Scenario, *, url: str, clients: int, day_
 def run(*, database: str = "postgresql", database_url: str | None = None, clients: int = 64,
         day_seconds: float = 60.0, burst_seconds: float = 20.0, timeout: float = 30.0,
         secretaries: int = 56, clinicians: int = 8, queue_items: int = 2000, slots: int = 3000,
-        workers: int = 2, rng_seed: int = 20261204) -> dict[str, Any]:
+        workers: int = 2, rng_seed: int = 20261204, server_log: Path | None = None) -> dict[str, Any]:
     """Seed, start the server, run the phases, stop it; return every figure as a dict."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kulisser-load.")))
+        if server_log is not None:  # copied out after the server stopped (the temp dir goes)
+            stack.callback(lambda: shutil.copyfile(workdir / "server.log", server_log))
         if database_url is None:
             if database == "sqlite":
                 database_url = f"sqlite:///{workdir / 'kulisser.db'}"
@@ -240,13 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slots", type=int, default=3000, help="free slots to book (at least)")
     ap.add_argument("--seed", type=int, default=20261204)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON instead")
+    ap.add_argument("--server-log", type=Path, help="keep the server's log (access lines, errors) here")
     args = ap.parse_args(argv)
     clinicians = max(1, args.clients // 8)
     load_before = load_average()
     result = run(database=args.database, database_url=args.database_url, clients=args.clients,
                  day_seconds=args.day_seconds, burst_seconds=args.burst_seconds, timeout=args.timeout,
                  secretaries=max(1, args.clients - clinicians), clinicians=clinicians,
-                 queue_items=args.queue_items, slots=args.slots, workers=args.workers, rng_seed=args.seed)
+                 queue_items=args.queue_items, slots=args.slots, workers=args.workers, rng_seed=args.seed,
+                 server_log=args.server_log)
     result["load_before"] = load_before
     result["load_after"] = load_average()
     if args.json:
