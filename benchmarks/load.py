@@ -55,6 +55,9 @@ from benchmarks._load_traffic import WORKLIST_KINDS, Contested, run_phase
 
 TARGET_WORKLIST_P95_MS = 100.0
 TARGET_LOGIN_MS = 1000.0
+# Set by kulisser_server itself; any other KULISSER_* of the caller's environment passes through.
+_OWN_SETTINGS = {"KULISSER_MODE", "KULISSER_SECRET_KEY", "KULISSER_DATABASE_URL", "KULISSER_DATA_DIR",
+                 "KULISSER_JOBS", "KULISSER_COOKIE_SECURE"}
 
 
 @contextmanager
@@ -170,6 +173,9 @@ def run(*, database: str = "postgresql", database_url: str | None = None, client
         return {"database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
                 "workers": workers, "timeout_s": timeout, "seeded": scenario.counts,
                 "seed_s": round(scenario.seed_seconds, 1), "phases": phases,
+                # Settings passed on from the caller's environment (pool, line), for the record.
+                "server_settings": {k: v for k, v in sorted(os.environ.items())
+                                    if k.startswith("KULISSER_") and k not in _OWN_SETTINGS},
                 "server_tracebacks": server_errors(workdir), "checks": checks(phases)}
 
 
@@ -200,7 +206,8 @@ def report(result: dict[str, Any], command: str) -> str:
              f"- Command: `{command}`",
              f"- Server: `kulisser serve --workers {result['workers']}` (KULISSER_JOBS=worker, no worker "
              f"running); client timeout {result['timeout_s']:.0f} s; seeded in {result['seed_s']} s: "
-             + ", ".join(f"{k} {v}" for k, v in result["seeded"].items()),
+             + ", ".join(f"{k} {v}" for k, v in result["seeded"].items())
+             + "".join(f"; {k}={v}" for k, v in result["server_settings"].items()),
              f"- Server tracebacks logged: {result['server_tracebacks']}", ""]
     for name, p in result["phases"].items():
         think = f"think time {p['think_s'][0]}-{p['think_s'][1]} s" if p["think_s"] else "no think time"
