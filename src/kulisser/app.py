@@ -128,7 +128,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # The embedded default: jobs run in a thread of this process; state is in the database,
         # so a restart resumes them. With KULISSER_JOBS=worker or procrastinate, `kulisser
         # worker` processes run them.
-        runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
+        runner = (EmbeddedRunner(database, lease_seconds=settings.job_lease_seconds)
+                  if settings.jobs == "embedded" else None)
         if runner:
             runner.start()
         yield
