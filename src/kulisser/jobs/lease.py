@@ -38,13 +38,14 @@ class Lease:
     """One claim of a job: who holds it, which attempt, and for how long at a time."""
 
     job_id: int
-    worker: str
+    worker: str | None  # None only for a row marked running by hand, with no worker on it
     attempt: int
     seconds: int
 
     def held(self) -> tuple[ColumnElement[bool], ...]:
         """The conditions under which the job row is still this claim's."""
-        return (Job.id == self.job_id, Job.status == "running", Job.locked_by == self.worker,
+        owner = Job.locked_by.is_(None) if self.worker is None else Job.locked_by == self.worker
+        return (Job.id == self.job_id, Job.status == "running", owner,
                 Job.attempts == self.attempt)
 
 

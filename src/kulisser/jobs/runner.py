@@ -186,7 +186,7 @@ def run_job(db: Database, job_id: int, *, lease: Lease | None = None,
         if job is None or job.status != "running":
             return False
         if lease is None:
-            lease = Lease(job_id=job_id, worker=job.locked_by or "", attempt=job.attempts,
+            lease = Lease(job_id=job_id, worker=job.locked_by, attempt=job.attempts,
                           seconds=lease_seconds)
         elif (job.locked_by, job.attempts) != (lease.worker, lease.attempt):
             return False  # taken by another worker before this one started
