@@ -145,7 +145,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # database are plain `def`), besides commits and file work: never fewer threads.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.max_concurrent_requests + 8)
-        runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
+        runner = (EmbeddedRunner(database, lease_seconds=settings.job_lease_seconds)
+                  if settings.jobs == "embedded" else None)
         if runner:
             runner.start()
         yield

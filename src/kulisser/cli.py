@@ -150,7 +150,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         pgqueue.run_worker(settings.database_url, burst=args.burst, name=runner.worker_name())
         return
     try:
-        count = runner.work(db, burst=args.burst)
+        count = runner.work(db, burst=args.burst, lease_seconds=settings.job_lease_seconds)
     except KeyboardInterrupt:
         return
     print(f"{count} jobb körda.")

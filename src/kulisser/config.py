@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # processes polling the job table; "procrastinate" (PostgreSQL, production) hands them to
     # `kulisser worker` processes through procrastinate (kulisser.jobs.pgqueue).
     jobs: Literal["embedded", "worker", "procrastinate"] = "embedded"
+    # "embedded" and "worker": a job's lease, renewed by a heartbeat every third of it while
+    # the job runs; a killed worker's job runs again once its lease is out.
+    job_lease_seconds: int = Field(default=45, ge=10, le=3600)
     # Dictations: longer or larger recordings are refused at upload (a recorder left running
     # would hold a recognition worker for a long time).
     dictation_max_minutes: int = 60
