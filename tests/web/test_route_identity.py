@@ -312,12 +312,24 @@ def test_the_registration_page_warns_about_the_name_only_after_the_relation(
         assert same.status_code == 200 and "skiljer sig" not in same.text
 
 
+IMPORTS: dict[str, Callable[[Known], dict[str, Any]]] = {
+    "/api/v1/results/csv": lambda k: {"files": {"file": ("svar.csv", res.env_csv(k), "text/csv")}},
+    "/api/v1/results": lambda k: {"json": res.env_fhir(k)},
+    "/api/v1/results/bulk": lambda k: {"content": res.env_lines(k),
+                                       "headers": {"content-type": "application/x-ndjson"}},
+    "/provsvar/importera": lambda k: {"files": {"file": ("svar.csv", res.env_csv(k), "text/csv")}},
+}
+
+
+@pytest.mark.parametrize("url", sorted(IMPORTS))
 def test_an_import_for_a_known_patient_shows_nothing_and_flags_the_start(
-        app: FastAPI, database: Database, known: Known) -> None:
+        url: str, app: FastAPI, database: Database, known: Known) -> None:
+    kwargs = IMPORTS[url](known)
     with TestClient(app) as client:
-        login_client(client, database, known.world.secretary_id)
-        r = client.post("/api/v1/results/csv", files={"file": ("svar.csv", res.env_csv(known),
-                                                               "text/csv")})
+        csrf = login_client(client, database, known.world.secretary_id)
+        if url.startswith("/provsvar"):
+            kwargs["data"] = {"csrf_token": csrf}
+        r = client.post(url, follow_redirects=True, **kwargs)
     assert r.status_code < 400, r.text
     assert not any(s in r.text for s in known.secrets())
     with database.session() as s:
