@@ -108,7 +108,8 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/patienter/{e.patient_id}/nodatkomst", {"data": {"reason": "Akut besök på mottagningen"}}),
     ("GET", "/patienter"): lambda e: (f"/patienter?q={e.family_name}", {}),
     ("POST", "/patienter/ny"): lambda e: ("/patienter/ny", {"data": {
-        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name}}),
+        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name,
+        "care_reason": "seeks_care"}}),
     ("GET", "/reception"): lambda e: (f"/reception?patient_id={e.patient_id}&q={e.family_name}", {}),
     ("POST", "/reception/meddelande"): lambda e: ("/reception/meddelande", {"data": {
         "caller_name": "Någon", "caller_relation": "patient", "phone": "070-111 22 33",
@@ -127,7 +128,8 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
     # API
     ("GET", "/api/v1/patients"): lambda e: (f"/api/v1/patients?q={e.family_name}", {}),
     ("POST", "/api/v1/patients"): lambda e: ("/api/v1/patients", {"json": {
-        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name}}),
+        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name,
+        "care_reason": "seeks_care"}}),
     ("GET", "/api/v1/patients/{patient_id}"): lambda e: (f"/api/v1/patients/{e.patient_id}", {}),
     ("PATCH", "/api/v1/patients/{patient_id}"): lambda e: (
         f"/api/v1/patients/{e.patient_id}", {"json": {"phone": "070-999 88 77"}}),
@@ -515,6 +517,8 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/logg/stickprov/{sample_id}"): LOG_REVIEW,
     ("GET", "/logg/nodatkomst"): LOG_REVIEW,
     ("POST", "/logg/nodatkomst/{access_id}/granska"): LOG_REVIEW,
+    ("GET", "/logg/vardrelationer"): LOG_REVIEW,
+    ("POST", "/logg/vardrelationer/{event_id}/granska"): LOG_REVIEW,
     ("GET", "/logg/{event_id}"): LOG_REVIEW,
     ("POST", "/logg/{event_id}/granska"): LOG_REVIEW,
     ("GET", "/api/v1/audit-events"): LOG_REVIEW,

@@ -27,7 +27,7 @@ def list_audit_events(
                             "or a reservnummer on file"),
     date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
     date_to: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
-    outcome: Literal["allowed", "emergency", "denied"] | None = None,
+    outcome: Literal["allowed", "emergency", "denied", "relation"] | None = None,
     action: str = Query("", max_length=20),
     unreviewed: bool = False,
     cursor: str = "",

@@ -26,7 +26,9 @@ from kulisser.staff.models import CareUnit, UnitMembership, User
 
 TZ = ZoneInfo("Europe/Stockholm")
 OUTCOMES: dict[str, str] = {"allowed": _("Tillåten"), "emergency": _("Nödåtkomst"),
-                            "denied": _("Nekad")}
+                            "denied": _("Nekad"),
+                            # A care relation started for a patient already on file (followed up).
+                            "relation": _("Ny vårdrelation")}
 ACTIONS: dict[str, str] = {"read": _("Läsning"), "list": _("Visad i lista"),
                            "create": _("Registrering"), "update": _("Ändring"),
                            "emergency": _("Nödåtkomst begärd")}

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from kulisser.audit import chart, followup, queries, samples
+from kulisser.audit import chart, followup, queries, relation_starts, samples
 from kulisser.audit import service as audit
 from kulisser.audit.queries import ACTIONS, OUTCOMES, TZ, AuditFilter, LogRow
 from kulisser.db import Database
@@ -73,7 +73,8 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
         **_labels(), "errors": errors, "values": values, "f": f,
         "n": n or str(samples.SAMPLE_DEFAULT), "sample_max": samples.SAMPLE_MAX,
         "users": queries.staff_options(db, actor=actor), "outcomes": list(OUTCOMES.items()),
-        "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor)}
+        "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor),
+        "unreviewed_relations": relation_starts.unreviewed_count(db, actor=actor)}
     if f is not None:
         page = queries.list_events(db, actor=actor, f=f)
         data.update(page=page, filter_params=f.as_params(cursor=""),
@@ -226,6 +227,33 @@ def emergency_follow_up(request: Request, access_id: int, comment: str = Form(""
         return _show_emergency(request, ctx, errors={access_id: exc.errors["comment"]},
                                typed={access_id: comment}, status=422)
     return RedirectResponse("/logg/nodatkomst", status_code=303)
+
+
+def _show_relations(request: Request, ctx: Ctx, *, errors: dict[int, str] | None = None,
+                    typed: dict[int, str] | None = None, status: int = 200) -> Response:
+    page = relation_starts.relation_starts(ctx.db, actor=ctx.actor)
+    return render(request, "audit/relations.html",
+                  {**_labels(), "pending": page.pending, "done": page.done,
+                   "row_errors": errors or {}, "typed": typed or {}}, status_code=status)
+
+
+@router.get("/logg/vardrelationer")
+def relations_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """Care relations started for patients already on file: awaiting follow-up, then done."""
+    return _show_relations(request, ctx)
+
+
+@router.post("/logg/vardrelationer/{event_id:int}/granska")
+def relation_follow_up(request: Request, event_id: int, comment: str = Form(""),
+                       ctx: Ctx = Depends(manager)) -> Response:
+    """Document the follow-up of one started care relation."""
+    try:
+        relation_starts.follow_up_start(ctx.db, actor=ctx.actor, event_id=event_id,
+                                        comment=comment)
+    except ValidationFailed as exc:
+        return _show_relations(request, ctx, errors={event_id: exc.errors["comment"]},
+                               typed={event_id: comment}, status=422)
+    return RedirectResponse("/logg/vardrelationer", status_code=303)
 
 
 def _show_event(request: Request, ctx: Ctx, event_id: int, *, errors: dict[str, str] | None = None,

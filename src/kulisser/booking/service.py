@@ -50,6 +50,7 @@ from kulisser.booking.schedules import (
 )
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
@@ -231,10 +232,10 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     text = identifier.strip()
     if not text:
         raise ValidationFailed({"identifier": "Ange patientens personnummer."})
-    found = patients.lookup_by_identifier(session, text=text)
+    # A number on file without a care relation answers as an unknown one (nothing disclosed).
+    found = relations.find_for_actor(session, actor=actor, text=text)
     if found is None:
-        raise ValidationFailed({"identifier": "Ingen patient med det numret. Kontrollera numret "
-                                              "eller registrera patienten först."})
+        raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
     return found.id, None
 
 

@@ -124,10 +124,10 @@ def match(session: Session, *, unit_id: int, meta: FileMeta) -> Match:
         result.notes.append(meta.problem)
     if meta.identifier:
         patient = patients.lookup_by_identifier(session, text=meta.identifier)
-        if patient is None:
-            result.notes.append("Patienten i filens uppgifter hittades inte.")
-        elif not audit.has_care_relation(session, unit_id=unit_id, patient_id=patient.id):
-            result.notes.append("Enheten har ingen vårdrelation med patienten i filens uppgifter.")
+        if patient is None or not audit.has_care_relation(session, unit_id=unit_id,
+                                                          patient_id=patient.id):
+            # One note for both: the import must not tell which numbers are on file.
+            result.notes.append("Patienten i filens uppgifter finns inte hos enheten.")
         else:
             result.patient_id = patient.id
     elif not meta.problem:

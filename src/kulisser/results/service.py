@@ -19,6 +19,7 @@ from kulisser.audit.models import AuditEvent
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import bulk, fhir, items
@@ -262,9 +263,12 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
                                                  "användarnamnet eller HSA-id:t."})
     if result.status != ResultStatus.UNMATCHED:
         raise TransitionError("Provsvaret är redan matchat mot en patient.")
-    # The order implies care (as at import): the unit gets a care relation with the patient.
-    patients.add_care_relation(session, unit_id=result.unit_id, patient_id=patient.id,
-                               by_user_id=actor.user_id)
+    # The order implies care (as at import): the unit gets a care relation with the patient,
+    # for that reason, flagged for the log review like the import's.
+    if not audit.has_care_relation(session, unit_id=result.unit_id, patient_id=patient.id):
+        relations.start_relation(session, actor=actor, patient_id=patient.id, flagged=True,
+                                 reason=relations.reason_label(
+                                     relations.RelationReason.RESULT_RECEIVED))
     result.match(actor_id=actor.user_id, patient_id=patient.id, clinician_id=clinician_id, now=now)
     _check(session, actor=actor, result=result, action="update", now=now)
     for item in items.open_items(session, result_id=result.id, kind=items.UNMATCHED.code):
