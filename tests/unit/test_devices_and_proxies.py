@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
+from typing import Any
 
 import pytest
 
@@ -87,3 +89,39 @@ def test_trusted_proxies_setting_is_comma_separated_and_checked() -> None:
     assert Settings(mode="demo").trusted_proxies == ()
     with pytest.raises(ValueError, match="trusted_proxies"):
         Settings(mode="demo", trusted_proxies="proxy.example")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("trusted", ["", "10.0.0.0/8, 192.0.2.1"])
+def test_serve_gives_uvicorn_the_same_trusted_proxies(monkeypatch: pytest.MonkeyPatch,
+                                                      trusted: str) -> None:
+    import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from kulisser import cli
+
+    settings = Settings(mode="demo", trusted_proxies=trusted)  # type: ignore[arg-type]
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(cli, "_settings", lambda: settings)
+    monkeypatch.setattr(uvicorn, "run", lambda *_a, **kw: seen.update(kw))
+    cli.main(["serve"])
+    assert seen["proxy_headers"] is bool(trusted)
+    if not trusted:
+        return
+
+    async def client_seen_by_app(peer: str, forwarded: str) -> str:
+        found: dict[str, Any] = {}
+
+        async def app(scope: Any, _receive: Any, _send: Any) -> None:
+            found.update(scope)
+
+        middleware = ProxyHeadersMiddleware(app, trusted_hosts=seen["forwarded_allow_ips"])
+        await middleware({"type": "http", "client": (peer, 1), "headers": [
+            (b"x-forwarded-for", forwarded.encode())]}, None, None)  # type: ignore[arg-type]
+        return str(found["client"][0])
+
+    # uvicorn rewrites the peer exactly where client_ip() would have: the two agree.
+    for peer, forwarded in (("10.1.1.1", "1.2.3.4, 198.51.100.7, 10.2.2.2"),
+                            ("192.0.2.1", "198.51.100.8"), ("203.0.113.9", "198.51.100.9")):
+        rewritten = asyncio.run(client_seen_by_app(peer, forwarded))
+        assert rewritten == forwarded_client(peer, [forwarded], settings.trusted_proxies)
+        assert forwarded_client(rewritten, [forwarded], settings.trusted_proxies) == rewritten
