@@ -6,7 +6,8 @@ So a browser where the user has logged in before carries a signed entry (user id
 device id, when it was issued); its attempts are counted apart, by that device id, and the
 lock others caused does not stop it. The signature (HMAC with the secret key) means the entry
 cannot be forged or moved to another user; the device id alone grants nothing without the
-password.
+password. (A progressive delay was the other choice: grown by an attacker it still keeps the
+real user waiting, and capped it lets the attacker go on guessing.)
 
 Workstations are shared, so one cookie keeps an entry for each of the last few users.
 """
