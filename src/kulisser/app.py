@@ -36,7 +36,8 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # The API docs are a page: without a login they redirect to the login form.
+    return request.url.path.startswith("/api/") and request.url.path != "/api/docs"
 
 
 def _error(request: Request, status: int, code: str, message: str,
@@ -153,8 +154,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if runner:
             runner.shutdown()
 
-    app = FastAPI(title="Kulisser", version="0.1.0", docs_url="/api/docs", lifespan=lifespan,
-                  openapi_url="/api/v1/openapi.json", redoc_url=None,
+    # The docs page and the OpenAPI document are kulisser.web.api_docs (behind login, vendored).
+    app = FastAPI(title="Kulisser", version="0.1.0", docs_url=None, lifespan=lifespan,
+                  openapi_url=None, redoc_url=None,
                   description="Kulisser's JSON API: patients, work items and the access log. "
                   "Authenticate with `Authorization: Bearer <token>` (`kulisser token create USER`) "
                   "or a browser session plus the X-CSRF-Token header.")
@@ -173,11 +175,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith("/api/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        if settings.secure_cookies:
+            # Secure cookies mean the site is served over TLS: browsers must never fall back.
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET_KEY = "kulisser-demo-secret-not-for-production"  # noqa: S105 - refused outside demo
 
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 30
     login_window_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For (and -Proto) is believed: addresses or networks,
+    # comma-separated. Empty: the TCP peer is the client, whatever the headers say.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
     # Emergency access (nödåtkomst) lasts this long before it must be asked for again.
     emergency_access_minutes: int = 240
     # An open item due within this many hours is "due soon".
@@ -86,6 +89,13 @@ class Settings(BaseSettings):
     sms_adapter: str | None = None
     mailbox_adapter: str | None = None
     referral_adapter: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("sms_adapter", "mailbox_adapter", "referral_adapter", "speech_model_path",
                      mode="before")

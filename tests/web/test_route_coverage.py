@@ -509,7 +509,6 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/work-items/counts"): "counts per kind, no patient shown",
     ("GET", "/api/v1/openapi.json"): "API description",
     ("GET", "/api/docs"): "API documentation page",
-    ("GET", "/docs/oauth2-redirect"): "API documentation page",
     ("GET", "/logg"): LOG_REVIEW,
     ("GET", "/logg.csv"): LOG_REVIEW,
     ("GET", "/logg/stickprov"): LOG_REVIEW,

@@ -40,6 +40,7 @@ def _row(actor: Actor, **fields: object) -> dict[str, object]:
         "username": actor.username,
         "role": actor.role.value,
         "unit_id": actor.unit_id,
+        "ip": actor.ip[:64] or None,
         **fields,
     }
 
