@@ -22,6 +22,7 @@ from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
+from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.templating import is_htmx, make_templates, render
 from kulisser.web.unit_of_work import CommitBeforeResponse
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Added last so it wraps everything: the commit happens before any byte is sent.
     app.add_middleware(CommitBeforeResponse)
+    app.add_middleware(BodyLimit, settings=settings)  # outermost: before auth, before disk
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from kulisser import models, routes  # models: every kind registers before routes load
