@@ -117,7 +117,8 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
                 continue
             with db.session() as session:
                 if kind == "csv":
-                    done = results.import_csv(session, actor=actor, data=path.read_bytes())
+                    with path.open("rb") as handle:  # streamed; a folder drop has no row limit
+                        done = results.import_csv(session, actor=actor, data=handle, max_rows=None)
                 else:
                     done = results.import_fhir(session, actor=actor,
                                                payload=json.loads(path.read_text(encoding="utf-8-sig")))
