@@ -49,7 +49,7 @@ def binary_kind(head: bytes) -> str | None:
         return "en binär fil"
     # Text has few control characters besides tab and line ends; random bytes have many.
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    return "en binär fil" if head and controls > len(head) // 100 else None
+    return "en binär fil" if controls > max(8, len(head) // 100) else None
 
 
 def _not_text(kind: str) -> CsvFormatError:

@@ -161,9 +161,37 @@ def _clip(text: object, limit: int) -> str:
     return ("" if text is None else str(text)).strip()[:limit]
 
 
+MAX_JSON_DEPTH = 64  # a FHIR result nests a few levels; far deeper is not a result
+
+
+def json_problem(value: Any) -> str | None:
+    """Why parsed JSON cannot be stored (a NUL character, nesting too deep), in Swedish; or None.
+
+    PostgreSQL text cannot hold NUL, and a nesting thousands deep exhausts the recursion of
+    whoever reads it next; both are refused before anything is read into the import.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"JSON-strukturen är nästlad i mer än {MAX_JSON_DEPTH} nivåer."
+        if isinstance(item, str):
+            if "\0" in item:
+                return "Texten innehåller ett NUL-tecken (\\u0000), som inte kan lagras."
+        elif isinstance(item, dict):
+            stack += [(k, depth + 1) for k in item] + [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return None
+
+
 def from_fields(fields: dict[str, Any], *, source_format: str, default_system: str, raw: str,
                 row: int) -> Incoming | RowError:
     """One result from the flat fields of a CSV row or a JSON line."""
+    for name, value in fields.items():
+        if isinstance(value, str) and "\0" in value:
+            return RowError(row, f"Fältet {name} innehåller ett NUL-tecken, som inte kan lagras; "
+                                 "raden importerades inte.")
     sender_id = _clip(fields.get("sender_id"), 200)
     if not sender_id:
         return RowError(row, "Avsändarens id (sender_id) saknas; raden importerades inte.")

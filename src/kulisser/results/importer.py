@@ -125,7 +125,7 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
             report.files.append((path.name, done))
         except ValidationFailed as exc:
             report.failed.append((path.name, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             report.failed.append((path.name, f"Filen kunde inte läsas ({type(exc).__name__})."))
         if echo is not None and report.failed and report.failed[-1][0] == path.name:
             echo(f"{path.name}: {report.failed[-1][1]}")

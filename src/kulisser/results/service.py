@@ -87,7 +87,7 @@ def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | R
             continue
         try:
             resources = fhir.read(json.loads(line))
-        except ValueError as exc:  # ValidationFailed, or JSON that does not parse
+        except (ValueError, RecursionError) as exc:  # ValidationFailed, or JSON that does not parse
             detail = ("; ".join(f"{k}: {v}" for k, v in exc.errors.items())
                       if isinstance(exc, ValidationFailed) else "ogiltig JSON")
             found.append(RowError(row, f"Ogiltigt FHIR-svar ({detail}); raden importerades inte."))
