@@ -113,7 +113,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
+        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte.",
+                    400: "Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
+                         "(högst 1 MB per fält och 1000 fält eller filer)."}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 

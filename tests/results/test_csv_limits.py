@@ -162,3 +162,18 @@ def test_the_api_imports_a_file_with_bare_crs_and_refuses_binary_with_json(
     refused = client.post("/api/v1/results/csv", files={"file": ("svar.csv", too_many, "text/csv")})
     assert refused.status_code == 422 and "fler än 10000 rader" in refused.json()["errors"]["file"]
     assert _count(database) == before  # the first 10,000 rows were not kept
+
+
+def test_every_form_field_of_the_upload_page_is_bounded(app: object, database: Database,
+                                                        world: factories.World) -> None:
+    client = TestClient(app)  # type: ignore[arg-type]
+    login_client(client, database, world.secretary_id)
+    before = _count(database)
+    good = csv_drop(f"{sender_id()};;;K;Kalium;4,1;mmol/L;;;;")
+    for extra in ({"data": {"kommentar": "k" * 1_500_000}},
+                  {"data": {f"f{i}": "x" for i in range(1100)}}):
+        page = client.post("/provsvar/importera", files={"file": ("svar.csv", good, "text/csv")},
+                           **extra)  # type: ignore[arg-type]
+        assert page.status_code == 400
+        assert "Begäran kunde inte läsas" in page.text and "högst 1 MB per fält" in page.text
+    assert _count(database) == before
