@@ -69,6 +69,7 @@ def _zip() -> bytes:
     (os.urandom(5 * 1024 * 1024), "en binär fil"),
     (_pdf(), "en PDF"),
     (_zip(), "en zip-fil"),
+    (csv_drop("A1;;;;;;;;;;").decode().encode("utf-16"), "UTF-16-kodad text"),
     (csv_drop("A1;;;;;;;;;;") + b"\0" * 10, "en binär fil"),  # a NUL byte after the first rows
     (csv_drop(*["A;;;;;;;;;;"] * 5000) + b"\0\0\0", "en binär fil"),  # ... past the first chunk
 ])

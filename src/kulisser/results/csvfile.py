@@ -29,6 +29,9 @@ _MAGIC = [
     (b"\x1f\x8b", "en gzip-komprimerad fil"), (b"\x89PNG", "en bild"), (b"\xff\xd8\xff", "en bild"),
     (b"GIF8", "en bild"), (b"RIFF", "en ljudfil"), (b"ID3", "en ljudfil"), (b"OggS", "en ljudfil"),
     (b"fLaC", "en ljudfil"), (b"7z\xbc\xaf", "en komprimerad fil"), (b"Rar!", "en komprimerad fil"),
+    # Excel's "Unicode text": every other byte is NUL.
+    (b"\xff\xfe", "UTF-16-kodad text (spara den som UTF-8)"),
+    (b"\xfe\xff", "UTF-16-kodad text (spara den som UTF-8)"),
 ]
 
 
