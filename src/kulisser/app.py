@@ -24,6 +24,7 @@ from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
+from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.overload import Admission, busy_response
 from kulisser.web.templating import is_htmx, make_templates, render
@@ -126,7 +127,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
+        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte.",
+                    400: "Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
+                         "(högst 1 MB per fält och 1000 fält eller filer)."}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 
@@ -189,10 +192,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # The commit happens before any byte is sent.
     app.add_middleware(CommitBeforeResponse)
-    # Added last so it wraps everything: a request waits in line before anything else runs.
+    # A request waits in line before anything else of it runs.
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue_seconds=settings.request_queue_seconds,
                        retry_after=settings.retry_after_seconds)
+    # Outermost: a body too large is refused before it queues, before auth, before disk.
+    app.add_middleware(BodyLimit, settings=settings)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from kulisser import models, routes  # models: every kind registers before routes load

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=45, ge=10, le=3600)
     # Dictations: longer or larger recordings are refused at upload (a recorder left running
     # would hold a recognition worker for a long time).
+    # Request bodies larger than this are refused (413) as they arrive, before authentication;
+    # dictation audio, referral PDFs and results imports have the larger limits below.
+    max_body_megabytes: int = Field(default=2, ge=1)
+    results_import_max_megabytes: int = Field(default=50, ge=1)
     dictation_max_minutes: int = 60
     dictation_max_megabytes: int = 200
     # Speech recognition (docs/speech.md). No model path: the bundled Whisper base model.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -24,12 +26,13 @@ from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import bulk, fhir, items
 from kulisser.results.bulk import ImportReport, Outcome
+from kulisser.results.csvfile import MAX_ROWS
 from kulisser.results.formats import (
     TZ,
     CsvFormatError,
     Incoming,
     RowError,
-    read_csv,
+    iter_csv,
     read_flat_line,
 )
 from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result, ResultStatus
@@ -44,6 +47,7 @@ __all__ = ["ImportReport", "Outcome", "ResultRow", "actions_for", "count_results
            "match_result", "read_lines", "sign_result"]
 NOTE_MAX = 2000
 MAX_LINES = 10_000  # per API call; larger drops go through `kulisser import-results`
+MAX_CSV_ROWS = MAX_ROWS  # per upload, likewise
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -55,14 +59,22 @@ def import_fhir(session: Session, *, actor: Actor, payload: object,
     return ImportReport(bulk.import_batch(session, actor=actor, incoming=found, now=now or utcnow()))
 
 
-def import_csv(session: Session, *, actor: Actor, data: bytes,
-               now: datetime | None = None) -> ImportReport:
-    """Import a CSV drop; each row's outcome is reported and a bad row stops nothing else."""
+def import_csv(session: Session, *, actor: Actor, data: bytes | BinaryIO,
+               max_rows: int | None = MAX_CSV_ROWS, now: datetime | None = None) -> ImportReport:
+    """Import a CSV drop, streamed in batches; each row's outcome is reported.
+
+    A bad row stops nothing else; a file that cannot be read on (binary, too many rows, a row
+    too long) raises ValidationFailed({"file": ...}) and the caller rolls back what was done.
+    """
+    now = now or utcnow()
+    outcomes: list[Outcome] = []
+    rows = iter_csv(data, max_rows=max_rows)
     try:
-        rows = read_csv(data)
+        while chunk := list(islice(rows, bulk.BATCH)):
+            outcomes += bulk.import_batch(session, actor=actor, incoming=chunk, now=now)
     except CsvFormatError as exc:
         raise ValidationFailed({"file": exc.message}) from None
-    return ImportReport(bulk.import_batch(session, actor=actor, incoming=rows, now=now or utcnow()))
+    return ImportReport(outcomes)
 
 
 def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | RowError]:
@@ -76,7 +88,7 @@ def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | R
             continue
         try:
             resources = fhir.read(json.loads(line))
-        except ValueError as exc:  # ValidationFailed, or JSON that does not parse
+        except (ValueError, RecursionError) as exc:  # ValidationFailed, or JSON that does not parse
             detail = ("; ".join(f"{k}: {v}" for k, v in exc.errors.items())
                       if isinstance(exc, ValidationFailed) else "ogiltig JSON")
             found.append(RowError(row, f"Ogiltigt FHIR-svar ({detail}); raden importerades inte."))
