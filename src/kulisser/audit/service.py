@@ -259,6 +259,18 @@ def log_review_read(
         outcome="allowed", reason=_("{what}; {n} rader", what=what, n=rows))))
 
 
+SYSTEM_USER = "kulisser-system"  # the name system acts (jobs, escalations) are logged under
+
+
+def log_system(session: Session, *, unit_id: int, patient_id: int | None, action: str,
+               object_type: str, object_id: object, reason: str, now: datetime) -> None:
+    """Log a system act on patient data (a job's), under the system's name."""
+    session.add(AuditEvent(at=now, user_id=None, username=SYSTEM_USER, role="system",
+                           unit_id=unit_id, patient_id=patient_id, action=action,
+                           object_type=object_type, object_id=str(object_id), outcome="allowed",
+                           reason=reason))
+
+
 def log_listing(
     session: Session,
     *,
