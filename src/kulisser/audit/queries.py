@@ -41,7 +41,7 @@ OBJECT_TYPES: dict[str, str] = {
     "outgoing_referral_list": _("Lista över utgående remisser"), "patient": _("Patient"),
     "patient_search": _("Patientsökning"), "print_batch": _("Utskrift av brev"),
     "referral": _("Remiss"), "referral_attachment": _("Remissbilaga"),
-    "referral_list": _("Remisslista"), "result": _("Provsvar"),
+    "referral_list": _("Remisslista"), "referral_template": _("Remissmall"), "result": _("Provsvar"),
     "result_list": _("Provsvarslista"), "schedule": _("Schema"),
     "schedule_exception": _("Schemaundantag"), "schedule_template": _("Schemapass"),
     "signed_note": _("Signerad anteckning"), "signed_note_fhir": _("Signerad anteckning (FHIR)"),
