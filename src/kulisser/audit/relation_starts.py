@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.queries import LogRow, log_rows, row_select
-from kulisser.audit.service import _row, active_emergency_access, has_care_relation, review_event
+from kulisser.audit.service import (
+    _row,
+    active_emergency_access,
+    has_care_relation,
+    require_unit,
+    review_event,
+)
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -98,9 +104,14 @@ def relation_starts(session: Session, *, actor: Actor, done_limit: int = 50) -> 
 def follow_up_start(session: Session, *, actor: Actor, event_id: int, comment: str,
                     now: datetime | None = None) -> AuditReview:
     """Document the manager's follow-up of one flagged start of their units (once only)."""
+    missing = _("Vårdrelationen finns inte i uppföljningen.")
     event = session.get(AuditEvent, event_id)
-    if event is None or event.unit_id not in actor.unit_ids or event.outcome != RELATION:
-        raise NotFound(_("Vårdrelationen finns inte i uppföljningen."))
+    if event is None:
+        raise NotFound(missing)
+    require_unit(actor=actor, object_type="audit_event", object_id=event_id, unit_id=event.unit_id,
+                 action="update", hidden=missing, now=now)
+    if event.outcome != RELATION:
+        raise NotFound(missing)
     if session.scalar(select(AuditReview.id).where(AuditReview.audit_event_id == event_id)
                       .limit(1)) is not None:
         raise ValidationFailed({"comment": _("Vårdrelationen är redan uppföljd.")})

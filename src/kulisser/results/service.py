@@ -17,9 +17,9 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.audit.models import AuditEvent
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients import service as patients
@@ -114,25 +114,17 @@ def _check(session: Session, *, actor: Actor, result: Result, action: str, now: 
 
     A result belongs to the unit it was routed to: another unit is refused as a denied access
     (403 and a "denied" audit row) even where it has its own care relation with the patient.
-    An unmatched result is logged without a patient; refused to another unit as not found,
-    unless the caller names the patient it meant to attach (then that denial is logged).
+    An unmatched result is logged without a patient; refused to another unit as not found
+    (its denied row without a patient), unless the caller names the patient it meant to
+    attach (then the denial names that patient and answers 403).
     """
-    if result.unit_id != actor.unit_id:
-        denied = result.patient_id or patient_id
-        if denied is None:
-            raise NotFound("Provsvaret finns inte.")
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now, "patient_id": denied, "action": action,
-            "object_type": "result", "object_id": str(result.id), "outcome": "denied",
-            "reason": "Provsvaret hör till en annan vårdenhet."})
-    if result.patient_id is not None:
-        audit.check_access(session, actor=actor, patient_id=result.patient_id, action=action,
-                           object_type="result", object_id=result.id, now=now)
-        return
-    session.add(AuditEvent(user_id=actor.user_id, username=actor.username, role=actor.role.value,
-                           unit_id=actor.unit_id, at=now, patient_id=None, action=action,
-                           object_type="result", object_id=str(result.id), outcome="allowed"))
+    # An unmatched result (no patient yet) has a denied row without a patient, as not found.
+    audit.check_record(session, actor=actor, object_type="result", object_id=result.id,
+                       unit_id=result.unit_id, patient_id=result.patient_id or patient_id,
+                       action=action, current_unit=True,
+                       reason=_("Provsvaret hör till en annan vårdenhet."),
+                       hidden=_("Provsvaret finns inte.") if result.patient_id is None
+                       and patient_id is None else None, now=now)
 
 
 def _load(session: Session, result_id: int, *, lock: bool = False) -> Result:

@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from kulisser.audit.service import AccessDenied, write_denied
+from kulisser.audit.service import AccessDenied, DeniedNotFound, write_denied
 from kulisser.config import Settings
 from kulisser.db import Database
 from kulisser.staff import service as staff
@@ -41,7 +41,8 @@ def get_settings(request: Request) -> Settings:
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; committed once as the response starts, rolled back on error.
 
-    A denied access rolls the request's work back and stores the denied audit row alone.
+    A denied access (403, or 404 for another unit's record) rolls the request's work back
+    and stores the denied audit row alone.
     """
     database: Database = request.app.state.db
     session = database.sessions()
@@ -49,7 +50,7 @@ def get_db(request: Request) -> Iterator[Session]:
     setattr(request.state, STATE_KEY, session)
     try:
         yield session
-    except AccessDenied as denied:
+    except (AccessDenied, DeniedNotFound) as denied:
         session.rollback()
         write_denied(session, denied)
         session.commit()
