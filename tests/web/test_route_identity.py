@@ -24,7 +24,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database
@@ -336,3 +336,21 @@ def test_an_import_for_a_known_patient_shows_nothing_and_flags_the_start(
         [flagged] = s.scalars(select(AuditEvent).where(AuditEvent.patient_id == known.patient_id,
                                                        AuditEvent.outcome == "relation"))
         assert flagged.unit_id == known.world.unit_id and "Provsvar" in (flagged.reason or "")
+
+
+def _denied_lookups(database: Database, user_id: int, patient_id: int) -> int:
+    with database.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.user_id == user_id, AuditEvent.patient_id == patient_id,
+            AuditEvent.object_type == "identity_lookup", AuditEvent.outcome == "denied")) or 0
+
+
+@pytest.mark.parametrize("route", [("POST", "/api/v1/appointments"), ("POST", "/tidbok/boka"),
+                                   ("POST", "/brev/nytt"), ("POST", "/remisser/utgaende/ny")],
+                         ids=lambda r: f"{r[0]} {r[1]}")
+def test_a_refused_lookup_is_logged_although_the_answer_stores_nothing(
+        route: tuple[str, str], app: FastAPI, database: Database, known: Known) -> None:
+    # The answer is a 4xx, so the request's work is rolled back: the denied row must outlive it.
+    status, _body = _call(app, database, route, known, _number(database, known.patient_id))
+    assert status >= 400
+    assert _denied_lookups(database, known.world.secretary_id, known.patient_id) == 1

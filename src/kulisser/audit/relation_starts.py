@@ -21,6 +21,7 @@ from kulisser.audit.queries import LogRow, log_rows, row_select
 from kulisser.audit.service import (
     _row,
     active_emergency_access,
+    add_denied,
     has_care_relation,
     require_unit,
     review_event,
@@ -65,9 +66,8 @@ def may_open(session: Session, *, actor: Actor, patient_id: int) -> bool:
 
 def log_denied_lookup(session: Session, *, actor: Actor, patient_id: int) -> None:
     """Log a refused lookup by identity number (answered as if the number were unknown)."""
-    session.add(AuditEvent(**_row(actor, at=utcnow(), patient_id=patient_id, action="read",
-                                  object_type="identity_lookup", object_id=None,
-                                  outcome="denied")))
+    add_denied(session, _row(actor, at=utcnow(), patient_id=patient_id, action="read",
+                             object_type="identity_lookup", object_id=None, outcome="denied"))
 
 
 def _unreviewed() -> ColumnElement[bool]:

@@ -169,6 +169,42 @@ def write_denied(session: Session, denied: AccessDenied | DeniedNotFound) -> Non
     session.add(AuditEvent(**denied.row))
 
 
+# Denied rows written on a path that does not raise (a lookup answered as "unknown number"):
+# the request's work may still be rolled back (a form shown again with 422), and the row
+# must outlive that. They are kept here until their transaction commits; the request's
+# unit of work stores what is left after a rollback (write_kept_denied).
+_KEPT = "kulisser.audit.kept_denied"
+
+
+def add_denied(session: Session, row: dict[str, object]) -> None:
+    """Add a denied audit row to the transaction, to be stored even if the work rolls back."""
+    session.add(AuditEvent(**row))
+    session.info.setdefault(_KEPT, []).append(row)
+
+
+def write_kept_denied(session: Session) -> bool:
+    """After a rollback: add the denied rows the rolled-back work held; whether there were any."""
+    rows = session.info.pop(_KEPT, None)
+    for row in rows or ():
+        session.add(AuditEvent(**row))
+    return bool(rows)
+
+
+def rollback_keeping_denied(session: Session) -> None:
+    """Roll the work back, then store the denied rows it held in a transaction of their own."""
+    session.rollback()
+    if write_kept_denied(session):
+        try:
+            session.commit()
+        except Exception:  # the database is gone: the original error is the one to report
+            session.rollback()
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_rows_are_stored(session: Session) -> None:
+    session.info.pop(_KEPT, None)
+
+
 def _own(actor: Actor, unit_id: int | None, current_unit: bool) -> bool:
     return unit_id == actor.unit_id if current_unit else unit_id in actor.unit_ids
 

@@ -11,7 +11,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from kulisser.audit.service import AccessDenied, DeniedNotFound, write_denied
+from kulisser.audit.service import (
+    AccessDenied,
+    DeniedNotFound,
+    rollback_keeping_denied,
+    write_denied,
+    write_kept_denied,
+)
 from kulisser.config import Settings
 from kulisser.db import Database
 from kulisser.staff import service as staff
@@ -53,10 +59,11 @@ def get_db(request: Request) -> Iterator[Session]:
     except (AccessDenied, DeniedNotFound) as denied:
         session.rollback()
         write_denied(session, denied)
+        write_kept_denied(session)
         session.commit()
         raise
     except BaseException:
-        session.rollback()
+        rollback_keeping_denied(session)
         raise
     finally:
         session.close()
