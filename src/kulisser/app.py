@@ -24,6 +24,7 @@ from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
+from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.overload import Admission, busy_response
 from kulisser.web.templating import is_htmx, make_templates, render
@@ -36,7 +37,8 @@ STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    # The API docs are a page: without a login they redirect to the login form.
+    return request.url.path.startswith("/api/") and request.url.path != "/api/docs"
 
 
 def _error(request: Request, status: int, code: str, message: str,
@@ -125,7 +127,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte."}
+        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte.",
+                    400: "Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
+                         "(högst 1 MB per fält och 1000 fält eller filer)."}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 
@@ -145,15 +149,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # database are plain `def`), besides commits and file work: never fewer threads.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.max_concurrent_requests + 8)
-        runner = EmbeddedRunner(database) if settings.jobs == "embedded" else None
+        runner = (EmbeddedRunner(database, lease_seconds=settings.job_lease_seconds)
+                  if settings.jobs == "embedded" else None)
         if runner:
             runner.start()
         yield
         if runner:
             runner.shutdown()
 
-    app = FastAPI(title="Kulisser", version="0.1.0", docs_url="/api/docs", lifespan=lifespan,
-                  openapi_url="/api/v1/openapi.json", redoc_url=None,
+    # The docs page and the OpenAPI document are kulisser.web.api_docs (behind login, vendored).
+    app = FastAPI(title="Kulisser", version="0.1.0", docs_url=None, lifespan=lifespan,
+                  openapi_url=None, redoc_url=None,
                   description="Kulisser's JSON API: patients, work items and the access log. "
                   "Authenticate with `Authorization: Bearer <token>` (`kulisser token create USER`) "
                   "or a browser session plus the X-CSRF-Token header.")
@@ -172,21 +178,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith("/api/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        if settings.secure_cookies:
+            # Secure cookies mean the site is served over TLS: browsers must never fall back.
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     # The commit happens before any byte is sent.
     app.add_middleware(CommitBeforeResponse)
-    # Added last so it wraps everything: a request waits in line before anything else runs.
+    # A request waits in line before anything else of it runs.
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue_seconds=settings.request_queue_seconds,
                        retry_after=settings.retry_after_seconds)
+    # Outermost: a body too large is refused before it queues, before auth, before disk.
+    app.add_middleware(BodyLimit, settings=settings)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from kulisser import models, routes  # models: every kind registers before routes load

@@ -1,5 +1,5 @@
-"""Command line: kulisser serve | migrate | demo | user | token | unit | worker | import-dictations |
-import-results."""
+"""Command line: kulisser serve | migrate | demo | user | token (create, list, revoke) | unit | worker |
+import-dictations | import-results."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -61,9 +63,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
+    trusted = trusted_proxies(settings)
     uvicorn.run("kulisser.app:create_app", factory=True, host=args.host or settings.host,
-                port=args.port or settings.port, proxy_headers=True, log_level="info",
-                workers=args.workers, access_log=False, log_config=_LOG_CONFIG)
+                port=args.port or settings.port, log_level="info", workers=args.workers,
+                access_log=False, log_config=_LOG_CONFIG, proxy_headers=bool(trusted),
+                forwarded_allow_ips=trusted or None)
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    """uvicorn's --forwarded-allow-ips: KULISSER_TRUSTED_PROXIES, so both trust the same hops."""
+    # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS)
+    # while client_ip() believed nobody; one list decides for both, and none turns
+    # uvicorn's proxy headers off.
+    return [str(network) for network in settings.trusted_proxies]
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -135,6 +147,50 @@ def cmd_token_create(args: argparse.Namespace) -> None:
         print(staff.create_api_token(session, user=user, label=args.label))
 
 
+def _when(moment: datetime | None) -> str:
+    """A stored UTC time as Swedish wall-clock time for the listing; '-' when never."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    """List API tokens (all, or a user's) with their unit, creation, last use and revocation."""
+    from kulisser.staff import service as staff
+
+    db = _database()
+    with db.session() as session:
+        rows = staff.list_api_tokens(session, username=args.username)
+    print(f"{'id':>5}  {'användare':<16} {'enhet':<20} {'skapad':<16}  {'senast använd':<16}  "
+          f"{'återkallad':<16}  etikett")
+    for row in rows:
+        print(f"{row.id:>5}  {row.username:<16} {row.unit_hsa_id:<20} {_when(row.created_at):<16}  "
+              f"{_when(row.last_used_at):<16}  {_when(row.revoked_at):<16}  {row.label}")
+    if not rows:
+        print("Inga API-nycklar.")
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    """Revoke one API token by id, or every token of a user (--user)."""
+    from kulisser.staff import service as staff
+    from kulisser.staff.models import User
+
+    db = _database()
+    with db.session() as session:
+        if args.user is not None:
+            user = session.scalar(select(User).where(User.username == args.user.strip().lower()))
+            if user is None:
+                sys.exit("kulisser: okänd användare.")
+            count = staff.revoke_user_tokens(session, user_id=user.id)
+            print(f"{count} API-nycklar för {user.username} är återkallade.")
+            return
+        try:
+            staff.revoke_api_token(session, token_id=args.token_id)
+        except staff.StaffError as exc:
+            sys.exit(f"kulisser: {exc.message}")
+        print(f"API-nyckel {args.token_id} är återkallad.")
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     """Run background jobs from the database until interrupted."""
     from kulisser import models  # noqa: F401 - registers every task module
@@ -150,7 +206,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         pgqueue.run_worker(settings.database_url, burst=args.burst, name=runner.worker_name())
         return
     try:
-        count = runner.work(db, burst=args.burst)
+        count = runner.work(db, burst=args.burst, lease_seconds=settings.job_lease_seconds)
     except KeyboardInterrupt:
         return
     print(f"{count} jobb körda.")
@@ -234,6 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("username")
     tc.add_argument("--label", default="")
     tc.set_defaults(fn=cmd_token_create)
+    tl = token.add_parser("list", help=cmd_token_list.__doc__)
+    tl.add_argument("username", nargs="?")
+    tl.set_defaults(fn=cmd_token_list)
+    tr = token.add_parser("revoke", help=cmd_token_revoke.__doc__)
+    which = tr.add_mutually_exclusive_group(required=True)
+    which.add_argument("token_id", type=int, nargs="?", help="the id shown by 'kulisser token list'")
+    which.add_argument("--user", metavar="USERNAME", help="revoke all of this user's tokens")
+    tr.set_defaults(fn=cmd_token_revoke)
     imp = sub.add_parser("import-dictations", help=cmd_import_dictations.__doc__,
                          description="Each file becomes a dictation in the unit's queue. Metadata: "
                          "<stem>.json with identifier, author (username or HSA-id), note_type, "

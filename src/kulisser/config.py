@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEMO_SECRET_KEY = "kulisser-demo-secret-not-for-production"  # noqa: S105 - refused outside demo
 
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 30
     login_window_minutes: int = 15
+    # Reverse proxies whose X-Forwarded-For (and -Proto) is believed: addresses or networks,
+    # comma-separated. Empty: the TCP peer is the client, whatever the headers say.
+    trusted_proxies: Annotated[tuple[IPvAnyNetwork, ...], NoDecode] = ()
     # Emergency access (nödåtkomst) lasts this long before it must be asked for again.
     emergency_access_minutes: int = 240
     # An open item due within this many hours is "due soon".
@@ -56,8 +59,15 @@ class Settings(BaseSettings):
     # processes polling the job table; "procrastinate" (PostgreSQL, production) hands them to
     # `kulisser worker` processes through procrastinate (kulisser.jobs.pgqueue).
     jobs: Literal["embedded", "worker", "procrastinate"] = "embedded"
+    # "embedded" and "worker": a job's lease, renewed by a heartbeat every third of it while
+    # the job runs; a killed worker's job runs again once its lease is out.
+    job_lease_seconds: int = Field(default=45, ge=10, le=3600)
     # Dictations: longer or larger recordings are refused at upload (a recorder left running
     # would hold a recognition worker for a long time).
+    # Request bodies larger than this are refused (413) as they arrive, before authentication;
+    # dictation audio, referral PDFs and results imports have the larger limits below.
+    max_body_megabytes: int = Field(default=2, ge=1)
+    results_import_max_megabytes: int = Field(default=50, ge=1)
     dictation_max_minutes: int = 60
     dictation_max_megabytes: int = 200
     # Speech recognition (docs/speech.md). No model path: the bundled Whisper base model.
@@ -83,6 +93,13 @@ class Settings(BaseSettings):
     sms_adapter: str | None = None
     mailbox_adapter: str | None = None
     referral_adapter: str | None = None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     @field_validator("sms_adapter", "mailbox_adapter", "referral_adapter", "speech_model_path",
                      mode="before")

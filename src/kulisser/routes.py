@@ -30,6 +30,7 @@ def routers() -> list[APIRouter]:
     from kulisser.waitlist import api as waitlist_api
     from kulisser.waitlist import entry_views as waitlist_entry_views
     from kulisser.waitlist import views as waitlist_views
+    from kulisser.web import api_docs
     from kulisser.worklist import api as worklist_api
     from kulisser.worklist import views as worklist_views
 
@@ -62,4 +63,5 @@ def routers() -> list[APIRouter]:
         booking_views.router,
         booking_schedule_views.router,
         booking_api.router,
+        api_docs.router,
     ]

@@ -377,7 +377,7 @@ def test_an_unmatched_import_is_matched_on_the_editor(
     assert "Okänd patient – matcha" in secretary.get("/diktat").text
     wrong = secretary.post(f"/diktat/{did}/uppgifter", data={"identifier": "19121212-1212",
                                                              "author_id": str(world.clinician_id)})
-    assert wrong.status_code == 422 and "Ingen patient med det numret." in wrong.text
+    assert wrong.status_code == 422 and "Ingen patient med det numret hos din enhet." in wrong.text
     assert 'value="19121212-1212"' in wrong.text
     assert _load(database, did).patient_id is None
     matched = secretary.post(f"/diktat/{did}/uppgifter", data={

@@ -176,6 +176,56 @@ def test_token_create_prints_a_working_bearer_token(cli: Cli) -> None:
     assert cli.count(ApiToken) == 1
 
 
+def _status(url: str, token: str) -> int:
+    database = Database(url)
+    try:
+        with TestClient(create_app(conftest.test_settings(url), database)) as client:
+            return client.get("/api/v1/work-items",
+                              headers={"Authorization": f"Bearer {token}"}).status_code
+    finally:
+        database.engine.dispose()
+
+
+def _listed(out: str) -> dict[int, list[str]]:
+    """`token list` rows by id: the columns split on runs of two or more spaces."""
+    rows = {}
+    for line in out.splitlines()[1:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        if cells[0].isdigit():
+            rows[int(cells[0])] = cells
+    return rows
+
+
+def test_token_list_and_revoke(cli: Cli) -> None:
+    cli.ok("migrate")
+    cli.ok("unit", "add", HSA, "Mottagning CLI")
+    for name in ("api.one", "api.two"):
+        cli.ok("user", "add", name, "--name", name, "--role", "secretary", "--unit", HSA,
+               "--password-stdin", stdin=PASSWORD + "\n")
+    first = cli.ok("token", "create", "api.one", "--label", "lab").strip()
+    second = cli.ok("token", "create", "api.one").strip()
+    other = cli.ok("token", "create", "api.two").strip()
+    assert _status(cli.url, first) == 200
+    listing = cli.ok("token", "list")
+    assert first not in listing and "användare" in listing.splitlines()[0]
+    rows = _listed(listing)
+    assert sorted(rows) == [1, 2, 3]
+    # id, user, unit, created, last used, revoked, label
+    assert rows[1][1:3] == ["api.one", HSA] and rows[1][4] != "-" and rows[1][5:] == ["-", "lab"]
+    assert rows[2][4] == "-" and rows[2][5] == "-"
+    assert sorted(_listed(cli.ok("token", "list", "api.two"))) == [3]
+    assert "återkallad" in cli.ok("token", "revoke", "1")
+    assert _status(cli.url, first) == 401 and _status(cli.url, second) == 200
+    assert _listed(cli.ok("token", "list"))[1][5] != "-"
+    again = cli.run("token", "revoke", "1")
+    assert again.returncode != 0 and "redan återkallad" in again.stderr
+    unknown = cli.run("token", "revoke", "99")
+    assert unknown.returncode != 0 and "ingen API-nyckel" in unknown.stderr
+    assert cli.run("token", "revoke").returncode != 0  # an id or --user is required
+    assert "1 API-nycklar" in cli.ok("token", "revoke", "--user", "api.one")
+    assert _status(cli.url, second) == 401 and _status(cli.url, other) == 200
+
+
 def test_demo_seeds_and_prints_the_logins(cli: Cli) -> None:
     out = cli.ok("demo", "--no-serve", mode="demo", secret=None)
     assert "Kulisser demo" in out
@@ -211,6 +261,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("user", "add", "someone", "--name", "Some One", "--role", "secretary", "--unit", HSA,
      "--password-stdin"),
     ("token", "create", "someone"),
+    ("token", "list"),
+    ("token", "revoke", "1"),
     ("demo", "--no-serve"),
     ("import-dictations", ".", "--as", "someone", "--quiet"),
     ("import-results", ".", "--as", "someone", "--quiet"),

@@ -64,18 +64,39 @@ def test_unknown_patient_needs_a_name(database: Database, world: factories.World
     with database.session() as s, pytest.raises(ValidationFailed) as caught:
         h.register(s, world, identifier=factories.new_personnummer())
     assert set(caught.value.errors) == {"given_name", "family_name"}
-    assert "inte registrerad" in caught.value.errors["given_name"]
+    assert "ny för enheten" in caught.value.errors["given_name"]
+
+
+def test_a_registered_patient_new_to_the_unit_needs_a_name_too(database: Database,
+                                                                world: factories.World) -> None:
+    # The same errors as for an unknown number: the form does not tell which numbers are on file.
+    with database.session() as s, pytest.raises(ValidationFailed) as known:
+        h.register(s, world, patient_id=world.stranger_patient_id)
+    with database.session() as s, pytest.raises(ValidationFailed) as unknown:
+        h.register(s, world, identifier=factories.new_personnummer())
+    assert known.value.errors == unknown.value.errors
+    with database.session() as s:
+        assert s.scalar(select(CareRelation.id).where(
+            CareRelation.unit_id == world.unit_id,
+            CareRelation.patient_id == world.stranger_patient_id)) is None
 
 
 def test_a_patient_of_another_unit_gets_a_care_relation_here(database: Database,
                                                             world: factories.World) -> None:
     with database.session() as s:
-        r = h.register(s, world, patient_id=world.stranger_patient_id)
+        r = h.register(s, world, patient_id=world.stranger_patient_id, given_name="Vem",
+                       family_name="Som Helst")
         assert r.patient_id == world.stranger_patient_id
     with database.session() as s:
         assert s.scalar(select(CareRelation.id).where(
             CareRelation.unit_id == world.unit_id,
             CareRelation.patient_id == world.stranger_patient_id)) is not None
+        # The start is logged with the referral as its reason, flagged for the log review.
+        flagged = s.scalars(select(AuditEvent).where(
+            AuditEvent.patient_id == world.stranger_patient_id,
+            AuditEvent.outcome == "relation")).all()
+        assert [(e.unit_id, e.object_type) for e in flagged] == [(world.unit_id, "care_relation")]
+        assert flagged[0].reason is not None and "Remiss" in flagged[0].reason
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -60,7 +60,7 @@ def test_register_form_keeps_typed_values_on_error(secretary_client: TestClient,
                               files=[("files", ("x.pdf", b"not a pdf", "application/pdf"))])
     assert r.status_code == 422
     assert "HSA-id ska ha formen" in r.text
-    assert "Patienten är inte registrerad: ange förnamn." in r.text
+    assert "Ange patientens förnamn (krävs när patienten är ny för enheten)." in r.text
     assert 'value="VC Söder"' in r.text and "Min frågeställning</textarea>" in r.text
     assert f'<option value="{world.clinician_id}" selected' in r.text
     with database.session() as s:

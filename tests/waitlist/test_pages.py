@@ -99,7 +99,7 @@ def test_new_entry_refusals_keep_what_was_typed(secretary_client: TestClient,
     unknown = secretary_client.post("/vantelista/ny", data={**data, "identifier": nobody,
                                                             "clock_start": "2026-01-01"})
     assert unknown.status_code == 422
-    assert "Ingen patient med det numret. Registrera patienten först." in unknown.text
+    assert "Ingen patient med det numret hos din enhet. Registrera patienten först" in unknown.text
     assert f'value="{nobody}"' in unknown.text
 
 

@@ -73,7 +73,8 @@ def test_bearer_token_works_and_a_bad_one_is_401(api: TestClient, client: TestCl
 
 def test_cookie_session_post_needs_csrf_header(secretary_client: TestClient,
                                                database: Database) -> None:
-    body = {"identifier": _new_pnr(), "given_name": "Csrf", "family_name": "Testsson"}
+    body = {"identifier": _new_pnr(), "given_name": "Csrf", "family_name": "Testsson",
+            "care_reason": "seeks_care"}
     before = _patient_count(database)
     csrf = secretary_client.headers.pop("X-CSRF-Token")
     refused = secretary_client.post("/api/v1/patients", json=body)
@@ -92,7 +93,8 @@ def test_register_patient(api: TestClient, database: Database, world: World) -> 
     pnr = _new_pnr()
     r = api.post("/api/v1/patients", json={
         "identifier": pnr, "given_name": "Tolvan", "family_name": "Tolvansson",
-        "address": "Storgatan 1", "postal_code": "123 45", "city": "Visby", "phone": "0498-12 34 56"})
+        "address": "Storgatan 1", "postal_code": "123 45", "city": "Visby", "phone": "0498-12 34 56",
+        "care_reason": "seeks_care"})
     assert r.status_code == 201, r.text
     body = r.json()
     value = parse_identifier(pnr).value

@@ -343,6 +343,7 @@ def test_log_review_routes_only_read_and_add_reviews(app: FastAPI) -> None:
         ("GET", "/logg"), ("GET", "/logg.csv"), ("GET", "/logg/stickprov"),
         ("POST", "/logg/stickprov"), ("GET", "/logg/stickprov/{sample_id:int}"),
         ("GET", "/logg/nodatkomst"), ("POST", "/logg/nodatkomst/{access_id:int}/granska"),
+        ("GET", "/logg/vardrelationer"), ("POST", "/logg/vardrelationer/{event_id:int}/granska"),
         ("GET", "/logg/{event_id:int}"), ("POST", "/logg/{event_id:int}/granska"),
         ("GET", "/api/v1/audit-events"), ("GET", "/api/v1/emergency-accesses")}
 

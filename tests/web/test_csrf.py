@@ -88,7 +88,7 @@ DUE = (utcnow() + timedelta(days=5)).isoformat()
 
 def _patient_form(e: Env) -> dict[str, Any]:
     return {"data": {"identifier": factories.new_personnummer(), "given_name": "Ny",
-                     "family_name": factories.unique("Csrf")}}
+                     "family_name": factories.unique("Csrf"), "care_reason": "seeks_care"}}
 
 
 # Every unsafe route with a call that succeeds when the token is sent.

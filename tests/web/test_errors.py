@@ -119,7 +119,8 @@ def crashing_app(database: Database) -> FastAPI:
 
     def crash(family: str, ctx: Ctx = Depends(current)) -> None:
         patients.register_patient(ctx.db, actor=ctx.actor, data=patients.PatientData(
-            identifier=factories.new_personnummer(), given_name="Krasch", family_name=family))
+            identifier=factories.new_personnummer(), given_name="Krasch", family_name=family),
+            care_reason="seeks_care")
         ctx.db.flush()  # the row is written in the transaction: only the commit is missing
         raise RuntimeError(CRASH_TEXT)
 
@@ -232,11 +233,13 @@ def test_personnummer_and_note_text_never_reach_the_log(
     c = secretary_client
 
     r = c.post("/patienter/ny", data={"identifier": dashed, "given_name": "Lova",
-                                      "family_name": family}, follow_redirects=False)
+                                      "family_name": family, "care_reason": "seeks_care"},
+               follow_redirects=False)
     assert r.status_code == 303
     patient_id = int(r.headers["location"].rsplit("/", 1)[1])
     assert c.post("/api/v1/patients", json={"identifier": api_pnr, "given_name": "Api",
-                                            "family_name": family}).status_code == 201
+                                            "family_name": family,
+                                            "care_reason": "seeks_care"}).status_code == 201
     # A registration that fails (the number again, with a wrong check digit) and one that
     # repeats a known number.
     wrong = f"{pnr[:11]}{(int(pnr[11]) + 1) % 10}"

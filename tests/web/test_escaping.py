@@ -87,7 +87,8 @@ def _build(database: Database) -> Hostile:
         pnr = factories.new_personnummer()
         patient = patients.register_patient(s, actor=sec, data=patients.PatientData(
             identifier=pnr, given_name=P["given"], family_name=P["family"], address=P["address"],
-            postal_code="123 45", city=P["city"], phone="070-123 45 67"))
+            postal_code="123 45", city=P["city"], phone="070-123 45 67"),
+            care_reason="seeks_care")
 
         def item(title: str = "Vanligt ärende", description: str = "") -> int:
             return worklist.create_item(s, actor=sec, kind="task", title=title,

@@ -25,7 +25,7 @@ def _bad_check_digit(value: str) -> str:
 def _form(identifier: str, family: str, **changes: str) -> dict[str, str]:
     data = {"identifier": identifier, "id_kind": "personnummer", "given_name": "Greta",
             "family_name": family, "address": "Lingonvägen 12", "postal_code": "123 45",
-            "city": "Vimmerby", "phone": "070-111 22 33"}
+            "city": "Vimmerby", "phone": "070-111 22 33", "care_reason": "seeks_care"}
     data.update(changes)
     return data
 

@@ -23,7 +23,8 @@ from sqlalchemy import func, select
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database, utcnow
 from kulisser.dictation.storage import AudioStore
-from kulisser.staff.models import Role
+from kulisser.patients.models import CareRelation
+from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
 from tests.booking import helpers as bh
@@ -34,6 +35,7 @@ from tests.letters import helpers as lh
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
+from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
 
 PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
                   "appointment_id"}
@@ -108,7 +110,8 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/patienter/{e.patient_id}/nodatkomst", {"data": {"reason": "Akut besök på mottagningen"}}),
     ("GET", "/patienter"): lambda e: (f"/patienter?q={e.family_name}", {}),
     ("POST", "/patienter/ny"): lambda e: ("/patienter/ny", {"data": {
-        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name}}),
+        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name,
+        "care_reason": "seeks_care"}}),
     ("GET", "/reception"): lambda e: (f"/reception?patient_id={e.patient_id}&q={e.family_name}", {}),
     ("POST", "/reception/meddelande"): lambda e: ("/reception/meddelande", {"data": {
         "caller_name": "Någon", "caller_relation": "patient", "phone": "070-111 22 33",
@@ -127,7 +130,8 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
     # API
     ("GET", "/api/v1/patients"): lambda e: (f"/api/v1/patients?q={e.family_name}", {}),
     ("POST", "/api/v1/patients"): lambda e: ("/api/v1/patients", {"json": {
-        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name}}),
+        "identifier": factories.new_personnummer(), "given_name": "Ny", "family_name": e.family_name,
+        "care_reason": "seeks_care"}}),
     ("GET", "/api/v1/patients/{patient_id}"): lambda e: (f"/api/v1/patients/{e.patient_id}", {}),
     ("PATCH", "/api/v1/patients/{patient_id}"): lambda e: (
         f"/api/v1/patients/{e.patient_id}", {"json": {"phone": "070-999 88 77"}}),
@@ -507,7 +511,6 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/work-items/counts"): "counts per kind, no patient shown",
     ("GET", "/api/v1/openapi.json"): "API description",
     ("GET", "/api/docs"): "API documentation page",
-    ("GET", "/docs/oauth2-redirect"): "API documentation page",
     ("GET", "/logg"): LOG_REVIEW,
     ("GET", "/logg.csv"): LOG_REVIEW,
     ("GET", "/logg/stickprov"): LOG_REVIEW,
@@ -515,6 +518,8 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/logg/stickprov/{sample_id}"): LOG_REVIEW,
     ("GET", "/logg/nodatkomst"): LOG_REVIEW,
     ("POST", "/logg/nodatkomst/{access_id}/granska"): LOG_REVIEW,
+    ("GET", "/logg/vardrelationer"): LOG_REVIEW,
+    ("POST", "/logg/vardrelationer/{event_id}/granska"): LOG_REVIEW,
     ("GET", "/logg/{event_id}"): LOG_REVIEW,
     ("POST", "/logg/{event_id}/granska"): LOG_REVIEW,
     ("GET", "/api/v1/audit-events"): LOG_REVIEW,
@@ -573,6 +578,9 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
 }
 
 
+ID_PARAM = re.compile(r"\{\w+_id\}")
+
+
 def _normal(path: str) -> str:
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
 
@@ -586,8 +594,15 @@ def test_every_route_is_classified(app: FastAPI) -> None:
         params = set(re.findall(r"\{(\w+)\}", path))
         if params & PATIENT_PARAMS:
             assert (method, path) in PATIENT_ROUTES, f"{method} {path} takes a patient: add a call"
-    stale = [r for r in [*PATIENT_ROUTES, *NO_PATIENT_DATA] if r not in routes]
+    stale = [r for r in [*PATIENT_ROUTES, *NO_PATIENT_DATA, *UNIT_ROUTES, *AUDIT_LOG_READS]
+             if r not in routes]
     assert not stale, f"these classified routes no longer exist: {stale}"
+    # A record id in the path: another unit's user must be refused, and that refusal logged.
+    untested = [r for r in NO_PATIENT_DATA if ID_PARAM.search(r[1]) and r not in UNIT_ROUTES]
+    assert not untested, f"add a call to tests/web/unit_routes.py UNIT_ROUTES: {untested}"
+    reads = [r for r in routes if r[0] == "GET" and r[1].startswith(LOG_READ_PREFIXES)]
+    unlogged = [r for r in reads if r not in AUDIT_LOG_READS]
+    assert not unlogged, f"add a call to tests/web/unit_routes.py AUDIT_LOG_READS: {unlogged}"
 
 
 @pytest.fixture()
@@ -630,27 +645,85 @@ def test_patient_route_writes_an_audit_row(route: tuple[str, str], app: FastAPI,
     assert after > before, f"{method} {url} wrote no audit row"
 
 
-# Emergency access is the one way in without a care relation; its own tests cover it.
-STRANGER_ROUTES = sorted(r for r in PATIENT_ROUTES if ("{patient_id}" in r[1] or "{dictation_id}" in r[1]
-                                                        or "{entry_id}" in r[1]
-                                                        or "{result_id}" in r[1]
-                                                        or "{letter_id}" in r[1]
-                                                        or "{appointment_id}" in r[1])
+def _call(app: FastAPI, database: Database, user_id: int, method: str, url: str,
+          kwargs: dict[str, Any]) -> Any:
+    with TestClient(app) as client:
+        csrf = login_client(client, database, user_id)
+        if "data" in kwargs:
+            kwargs["data"] = {**kwargs["data"], "csrf_token": csrf}
+        return client.request(method, url, follow_redirects=False, **kwargs)
+
+
+# Every route with the id of a unit-scoped record (a patient, or a record of a unit). Emergency
+# access is the one way in without a care relation; its own tests cover it.
+CALLS: dict[tuple[str, str], Call] = {**PATIENT_ROUTES, **UNIT_ROUTES}
+STRANGER_ROUTES = sorted(r for r in CALLS if ID_PARAM.search(r[1])
                          and not r[1].endswith(("/nodatkomst", "/emergency-access")))
 
 
+@pytest.mark.parametrize("route", sorted(UNIT_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_unit_route_serves_its_own_unit(route: tuple[str, str], app: FastAPI,
+                                        database: Database, env: Env) -> None:
+    # The calls are right: the refusals below are about the unit, not a bad request.
+    url, kwargs = UNIT_ROUTES[route](env)
+    user_id = kwargs.pop("as_user", env.world.secretary_id)
+    response = _call(app, database, user_id, route[0], url, kwargs)
+    assert response.status_code < 400, (response.status_code, response.text[:500])
+
+
 @pytest.mark.parametrize("route", STRANGER_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
-def test_patient_route_refuses_and_logs_a_stranger(route: tuple[str, str], app: FastAPI,
+def test_stranger_is_refused_and_the_refusal_logged(route: tuple[str, str], app: FastAPI,
                                                    database: Database, env: Env) -> None:
-    method, _path = route
+    method, path = route
+    url, kwargs = CALLS[route](env)
     with database.session() as s:
-        stranger = factories.make_user(s, env.world.other_unit_id, Role.SECRETARY).id
-    url, kwargs = PATIENT_ROUTES[route](env)
-    kwargs.pop("as_user", None)
-    with TestClient(app) as client:
-        csrf = login_client(client, database, stranger)
-        if "data" in kwargs:
-            kwargs["data"] = {**kwargs["data"], "csrf_token": csrf}
-        response = client.request(method, url, follow_redirects=False, **kwargs)
-    assert response.status_code == 403, (response.status_code, response.text[:300])
-    assert _audit_count(database, user_id=stranger, patient_id=env.patient_id, outcome="denied") >= 1
+        # Another unit's user in the role that may use the route (the refusal is the unit's).
+        role = s.get(User, kwargs.pop("as_user", env.world.secretary_id)).role  # type: ignore[union-attr]
+        stranger = factories.make_user(s, env.world.other_unit_id, role).id
+    response = _call(app, database, stranger, method, url, kwargs)
+    assert response.status_code in (403, 404), (response.status_code, response.text[:300])
+    assert _audit_count(database, user_id=stranger, outcome="denied") >= 1, \
+        f"{method} {url} refused without a denied audit row"
+    if "{patient_id}" in path:
+        assert _audit_count(database, user_id=stranger, patient_id=env.patient_id,
+                            outcome="denied") >= 1
+    # Nothing but the denied row is stored for the stranger.
+    assert _audit_count(database, user_id=stranger, outcome="allowed") == 0
+
+
+RECORD_ROUTES = [r for r in STRANGER_ROUTES if "{patient_id}" not in r[1]]
+
+
+@pytest.mark.parametrize("route", RECORD_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
+def test_another_unit_caring_for_the_patient_is_refused_the_record(
+        route: tuple[str, str], app: FastAPI, database: Database, env: Env) -> None:
+    # The patient is the other unit's too: the record (an item, a letter, a visit...) is not.
+    method, _path = route
+    url, kwargs = CALLS[route](env)
+    with database.session() as s:
+        role = s.get(User, kwargs.pop("as_user", env.world.secretary_id)).role  # type: ignore[union-attr]
+        stranger = factories.make_user(s, env.world.other_unit_id, role).id
+        s.add(CareRelation(unit_id=env.world.other_unit_id, patient_id=env.patient_id,
+                           created_by_id=stranger))
+    response = _call(app, database, stranger, method, url, kwargs)
+    assert response.status_code in (403, 404), (response.status_code, response.text[:300])
+    assert _audit_count(database, user_id=stranger, outcome="denied") >= 1, \
+        f"{method} {url} refused without a denied audit row"
+    assert _audit_count(database, user_id=stranger, outcome="allowed") == 0
+
+
+@pytest.mark.parametrize("route", sorted(AUDIT_LOG_READS), ids=lambda r: f"{r[0]} {r[1]}")
+def test_every_read_of_the_access_log_is_logged(route: tuple[str, str], app: FastAPI,
+                                                database: Database, env: Env) -> None:
+    url, kwargs = AUDIT_LOG_READS[route](env)
+    manager_id = env.world.manager_id
+
+    def reads() -> int:
+        with database.session() as s:
+            return s.scalar(select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.user_id == manager_id, AuditEvent.object_type == "audit_log")) or 0
+
+    before = reads()
+    response = _call(app, database, manager_id, route[0], url, kwargs)
+    assert response.status_code == 200, (response.status_code, response.text[:300])
+    assert reads() == before + 1, f"{url}: one audit_log row per read"

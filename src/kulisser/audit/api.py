@@ -8,12 +8,14 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Query
 
 from kulisser.audit import followup, queries
+from kulisser.audit import service as audit
 from kulisser.audit.schemas import (
     AuditEventOut,
     AuditEventPage,
     EmergencyAccessOut,
     EmergencyAccessPage,
 )
+from kulisser.i18n import _
 from kulisser.web.deps import Ctx, manager
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -27,7 +29,7 @@ def list_audit_events(
                             "or a reservnummer on file"),
     date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
     date_to: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
-    outcome: Literal["allowed", "emergency", "denied"] | None = None,
+    outcome: Literal["allowed", "emergency", "denied", "relation"] | None = None,
     action: str = Query("", max_length=20),
     unreviewed: bool = False,
     cursor: str = "",
@@ -35,12 +37,14 @@ def list_audit_events(
     ctx: Ctx = Depends(manager),
 ) -> AuditEventPage:
     """The access log of the caller's units, newest first, with cursor pagination."""
-    # Reading the log for review is the manager's task, not a care access: no audit rows here.
     f = queries.resolve(ctx.db, queries.AuditFilter(
         user_id=user_id, patient_id=patient_id, identifier=identifier.strip(),
         date_from=date_from, date_to=date_to, outcome=outcome or "", action=action.strip(),
         unreviewed=unreviewed, cursor=cursor, limit=limit))
     page = queries.list_events(ctx.db, actor=ctx.actor, f=f)
+    # The log shows patients: this read of it is logged too (the filter in words, the row count).
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=queries.describe_filter(ctx.db, f),
+                          rows=len(page.rows), patient_id=f.patient_id)
     return AuditEventPage(items=[AuditEventOut.from_row(r) for r in page.rows],
                           next_cursor=page.next_cursor)
 
@@ -55,5 +59,6 @@ def list_emergency_accesses(
     """Emergency accesses in the caller's units, newest first."""
     rows, next_cursor = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=reviewed,
                                                     cursor=cursor, limit=limit)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Nödåtkomster"), rows=len(rows))
     return EmergencyAccessPage(items=[EmergencyAccessOut.from_row(r) for r in rows],
                                next_cursor=next_cursor)

@@ -16,9 +16,10 @@ from kulisser.staff.actor import Actor
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 92
-STACK = ("allowed", "emergency", "denied")  # bottom to top
+STACK = ("allowed", "relation", "emergency", "denied")  # bottom to top
 # The palette of app.css, which meets WCAG AA on white.
-COLORS = {"allowed": "#0b5cad", "emergency": "#8a5300", "denied": "#a4161a"}
+COLORS = {"allowed": "#0b5cad", "relation": "#5b3a8c", "emergency": "#8a5300",
+          "denied": "#a4161a"}
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 26
 

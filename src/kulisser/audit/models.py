@@ -36,6 +36,8 @@ class AuditEvent(Base):
     emergency_access_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("emergency_access.id")
     )
+    # The caller's address (web.deps.client_ip: X-Forwarded-For only from trusted proxies).
+    ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditReview(Base):

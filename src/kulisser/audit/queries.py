@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, load_only
 
 from kulisser.audit.models import AuditEvent, AuditReview
+from kulisser.audit.service import require_unit
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -26,10 +27,32 @@ from kulisser.staff.models import CareUnit, UnitMembership, User
 
 TZ = ZoneInfo("Europe/Stockholm")
 OUTCOMES: dict[str, str] = {"allowed": _("Tillåten"), "emergency": _("Nödåtkomst"),
-                            "denied": _("Nekad")}
+                            "denied": _("Nekad"),
+                            # A care relation started for a patient already on file (followed up).
+                            "relation": _("Ny vårdrelation")}
 ACTIONS: dict[str, str] = {"read": _("Läsning"), "list": _("Visad i lista"),
                            "create": _("Registrering"), "update": _("Ändring"),
-                           "emergency": _("Nödåtkomst begärd")}
+                           "emergency": _("Nödåtkomst begärd"), "export": _("Export")}
+# What the log review calls the objects of audit rows (the rows keep the code).
+OBJECT_TYPES: dict[str, str] = {
+    "audit_log": _("Åtkomstloggen"), "appointment": _("Besök"), "booking_day": _("Tidbok (dag)"),
+    "care_relation": _("Vårdrelation"), "dictation": _("Diktat"),
+    "dictation_audio": _("Diktat (ljud)"), "dictation_list": _("Diktatlista"),
+    "dictation_text": _("Diktat (text)"), "glossary_term": _("Ordlisteterm"),
+    "letter": _("Brev"), "letter_pdf": _("Brev (PDF)"), "outgoing_referral": _("Utgående remiss"),
+    "outgoing_referral_list": _("Lista över utgående remisser"), "patient": _("Patient"),
+    "patient_search": _("Patientsökning"), "print_batch": _("Utskrift av brev"),
+    "referral": _("Remiss"), "referral_attachment": _("Remissbilaga"),
+    "referral_list": _("Remisslista"), "referral_template": _("Remissmall"), "result": _("Provsvar"),
+    "result_list": _("Provsvarslista"), "schedule": _("Schema"),
+    "schedule_exception": _("Schemaundantag"), "schedule_template": _("Schemapass"),
+    "signed_note": _("Signerad anteckning"), "signed_note_fhir": _("Signerad anteckning (FHIR)"),
+    "slot": _("Tid i tidboken"), "sms_opt_out": _("Val om sms-påminnelser"),
+    "waitlist": _("Väntelista"), "waitlist_entry": _("Post på väntelistan"),
+    "waitlist_export": _("Export av väntelistan"), "work_item": _("Ärende"),
+    "worklist": _("Arbetslista"), "audit_event": _("Loggrad"), "audit_sample": _("Stickprov"),
+    "emergency_access": _("Nödåtkomst"),
+}
 PAGE_SIZE = 50
 BATCH_MAX = 1000
 
@@ -290,11 +313,46 @@ def count_events(session: Session, *, actor: Actor, f: AuditFilter) -> int:
 
 def event_row(session: Session, *, actor: Actor, event_id: int) -> LogRow:
     """One audit row of the actor's units with its reviews; NotFound otherwise."""
+    event_unit(session, actor=actor, event_id=event_id)
     rows = log_rows(session, row_select().where(AuditEvent.id == event_id,
                                                   AuditEvent.unit_id.in_(actor.unit_ids)))
     if not rows:
         raise NotFound(_("Loggraden finns inte."))
     return rows[0]
+
+
+def describe_filter(session: Session, f: AuditFilter) -> str:
+    """The filter in words for the log of log reads: a patient by id, never an identity number."""
+    parts = []
+    if f.user_id is not None:
+        name = session.scalar(select(User.full_name).where(User.id == f.user_id))
+        parts.append(_("användare {name}", name=name or f.user_id))
+    if f.patient_id is not None:
+        parts.append(_("patient-id {pid}", pid=f.patient_id))
+    if f.identifier:
+        parts.append(_("ett identitetsnummer som inte finns i registret"))
+    if f.date_from:
+        parts.append(_("från och med {d}", d=f.date_from.isoformat()))
+    if f.date_to:
+        parts.append(_("till och med {d}", d=f.date_to.isoformat()))
+    if f.outcome:
+        parts.append(_("utfall {o}", o=OUTCOMES.get(f.outcome, f.outcome).lower()))
+    if f.action:
+        parts.append(_("åtgärd {a}", a=ACTIONS.get(f.action, f.action[:20]).lower()))
+    if f.unreviewed:
+        parts.append(_("endast ogranskade"))
+    if f.cursor:
+        parts.append(_("en senare sida"))
+    return _("Filter: {parts}", parts=", ".join(parts)) if parts else _("Utan filter")
+
+
+def event_unit(session: Session, *, actor: Actor, event_id: int) -> None:
+    """NotFound for a missing audit row; another unit's is refused as not found and logged."""
+    found = session.execute(select(AuditEvent.unit_id).where(AuditEvent.id == event_id)).first()
+    if found is None:
+        raise NotFound(_("Loggraden finns inte."))
+    require_unit(actor=actor, object_type="audit_event", object_id=event_id, unit_id=found[0],
+                 hidden=_("Loggraden finns inte."))
 
 
 def staff_options(session: Session, *, actor: Actor) -> list[tuple[str, str]]:

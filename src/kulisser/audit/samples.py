@@ -18,7 +18,7 @@ from kulisser.audit.queries import (
     patient_label,
     row_select,
 )
-from kulisser.audit.service import sample_event_ids
+from kulisser.audit.service import require_unit, sample_event_ids
 from kulisser.errors import NotFound
 from kulisser.i18n import _
 from kulisser.staff.actor import Actor
@@ -103,6 +103,11 @@ def get_sample(session: Session, *, actor: Actor, sample_id: int) -> tuple[Sampl
         select(AuditSample, User.full_name).join(User, User.id == AuditSample.drawn_by_id)
         .where(AuditSample.id == sample_id, _visible_samples(actor))).tuples().first()
     if found is None:
+        # Another unit's sample is not found either, but that refusal is logged.
+        unit_id = session.scalar(select(AuditSample.unit_id).where(AuditSample.id == sample_id))
+        if unit_id is not None:
+            require_unit(actor=actor, object_type="audit_sample", object_id=sample_id,
+                         unit_id=unit_id, hidden=_("Stickprovet finns inte."))
         raise NotFound(_("Stickprovet finns inte."))
     sample, name = found
     rows = log_rows(session, row_select().where(

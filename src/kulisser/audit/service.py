@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, object_session
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.patients.models import CareRelation
+from kulisser.i18n import _
+from kulisser.patients.models import CareRelation, Patient
 from kulisser.staff.actor import Actor
 
 
@@ -26,6 +27,16 @@ class AccessDenied(Exception):
         self.patient_id = row.get("patient_id")
 
 
+class DeniedNotFound(NotFound):
+    """Another unit's record, answered as not found so that its existence stays hidden;
+    carries the denied audit row to write, like AccessDenied."""
+
+    def __init__(self, message: str, row: dict[str, object]) -> None:
+        super().__init__(message)
+        self.row = row
+        self.patient_id = row.get("patient_id")
+
+
 @dataclass(frozen=True)
 class Access:
     """An allowed access: plain (care relation) or under emergency access."""
@@ -34,12 +45,16 @@ class Access:
     emergency: bool
 
 
+AUDIT_LOG = "audit_log"  # the object type of a read of the log itself
+
+
 def _row(actor: Actor, **fields: object) -> dict[str, object]:
     return {
         "user_id": actor.user_id,
         "username": actor.username,
         "role": actor.role.value,
         "unit_id": actor.unit_id,
+        "ip": actor.ip[:64] or None,
         **fields,
     }
 
@@ -149,9 +164,148 @@ def check_access(
                             object_type=object_type, object_id=oid, outcome="denied"))
 
 
-def write_denied(session: Session, denied: AccessDenied) -> None:
+def write_denied(session: Session, denied: AccessDenied | DeniedNotFound) -> None:
     """Store the audit row of a denied access (call in a fresh transaction)."""
     session.add(AuditEvent(**denied.row))
+
+
+# Denied rows written on a path that does not raise (a lookup answered as "unknown number"):
+# the request's work may still be rolled back (a form shown again with 422), and the row
+# must outlive that. They are kept here until their transaction commits; the request's
+# unit of work stores what is left after a rollback (write_kept_denied).
+_KEPT = "kulisser.audit.kept_denied"
+
+
+def add_denied(session: Session, row: dict[str, object]) -> None:
+    """Add a denied audit row to the transaction, to be stored even if the work rolls back."""
+    session.add(AuditEvent(**row))
+    session.info.setdefault(_KEPT, []).append(row)
+
+
+def write_kept_denied(session: Session) -> bool:
+    """After a rollback: add the denied rows the rolled-back work held; whether there were any."""
+    rows = session.info.pop(_KEPT, None)
+    for row in rows or ():
+        session.add(AuditEvent(**row))
+    return bool(rows)
+
+
+def rollback_keeping_denied(session: Session) -> None:
+    """Roll the work back, then store the denied rows it held in a transaction of their own."""
+    session.rollback()
+    if write_kept_denied(session):
+        try:
+            session.commit()
+        except Exception:  # the database is gone: the original error is the one to report
+            session.rollback()
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_rows_are_stored(session: Session) -> None:
+    session.info.pop(_KEPT, None)
+
+
+def _own(actor: Actor, unit_id: int | None, current_unit: bool) -> bool:
+    return unit_id == actor.unit_id if current_unit else unit_id in actor.unit_ids
+
+
+def _refuse(actor: Actor, *, object_type: str, object_id: object, patient_id: int | None,
+            action: str, hidden: str | None, reason: str, now: datetime | None) -> Exception:
+    row = _row(actor, at=now or utcnow(), patient_id=patient_id, action=action,
+               object_type=object_type, object_id=None if object_id is None else str(object_id),
+               outcome="denied", reason=reason or _("Posten hör till en annan vårdenhet."))
+    if hidden is not None or patient_id is None:
+        return DeniedNotFound(hidden or _("Hittades inte."), row)
+    return AccessDenied(row)
+
+
+def check_record(
+    session: Session,
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: object,
+    unit_id: int | None,
+    patient_id: int | None,
+    action: str = "read",
+    hidden: str | None = None,
+    current_unit: bool = False,
+    reason: str = "",
+    now: datetime | None = None,
+) -> None:
+    """The access check for one unit-scoped record (its id, its unit, its patient, if any).
+
+    Another unit's record is refused with a denied audit row: DeniedNotFound (404) when
+    ``hidden`` gives the not-found message (or there is no patient to ask emergency access
+    for), so that its existence is not disclosed, else AccessDenied (403). ``current_unit``:
+    only the actor's current unit owns records, not every unit they belong to. A record of
+    the actor's unit goes on to the patient's access check, or, without a patient, writes an
+    allowed row of its own.
+    """
+    now = now or utcnow()
+    if not _own(actor, unit_id, current_unit):
+        raise _refuse(actor, object_type=object_type, object_id=object_id, patient_id=patient_id,
+                      action=action, hidden=hidden, reason=reason, now=now)
+    if patient_id is not None:
+        check_access(session, actor=actor, patient_id=patient_id, action=action,
+                     object_type=object_type, object_id=object_id, now=now)
+        return
+    # A record without a patient (an unmatched import) is still someone's data: logged.
+    session.add(AuditEvent(**_row(actor, at=now, patient_id=None, action=action,
+                                  object_type=object_type,
+                                  object_id=None if object_id is None else str(object_id),
+                                  outcome="allowed")))
+
+
+def require_unit(
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: object,
+    unit_id: int | None,
+    hidden: str,
+    action: str = "read",
+    current_unit: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Refuse another unit's record that holds no patient data (a schedule, a slot, a print
+    run) as not found, with a denied audit row; the actor's own pass without a row."""
+    if not _own(actor, unit_id, current_unit):
+        raise _refuse(actor, object_type=object_type, object_id=object_id, patient_id=None,
+                      action=action, hidden=hidden, reason="", now=now)
+
+
+def log_review_read(
+    session: Session,
+    *,
+    actor: Actor,
+    what: str,
+    rows: int,
+    action: str = "read",
+    object_id: object = None,
+    patient_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Log a read of the access log itself: who, which filter (in words, no identity number),
+    how many rows; the patient the filter names, if on file, so their extract shows it."""
+    if patient_id is not None and session.get(Patient, patient_id) is None:
+        patient_id = None  # an id typed into the API that names no patient
+    session.add(AuditEvent(**_row(
+        actor, at=now or utcnow(), patient_id=patient_id, action=action,
+        object_type=AUDIT_LOG, object_id=None if object_id is None else str(object_id),
+        outcome="allowed", reason=_("{what}; {n} rader", what=what, n=rows))))
+
+
+SYSTEM_USER = "kulisser-system"  # the name system acts (jobs, escalations) are logged under
+
+
+def log_system(session: Session, *, unit_id: int, patient_id: int | None, action: str,
+               object_type: str, object_id: object, reason: str, now: datetime) -> None:
+    """Log a system act on patient data (a job's), under the system's name."""
+    session.add(AuditEvent(at=now, user_id=None, username=SYSTEM_USER, role="system",
+                           unit_id=unit_id, patient_id=patient_id, action=action,
+                           object_type=object_type, object_id=str(object_id), outcome="allowed",
+                           reason=reason))
 
 
 def log_listing(
@@ -239,8 +393,10 @@ def review_event(session: Session, *, actor: Actor, event_id: int, comment: str,
                  sample_id: int | None = None, now: datetime | None = None) -> AuditReview:
     """Document a manager's review of one audit row of their units (the row itself never changes)."""
     event = session.get(AuditEvent, event_id)
-    if event is None or event.unit_id not in actor.unit_ids:
+    if event is None:
         raise NotFound("Loggraden finns inte.")
+    require_unit(actor=actor, object_type="audit_event", object_id=event_id, unit_id=event.unit_id,
+                 action="update", hidden="Loggraden finns inte.", now=now)
     if sample_id is not None:
         sample = session.get(AuditSample, sample_id)
         if sample is None or event_id not in sample_event_ids(sample):
@@ -257,8 +413,10 @@ def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comme
                         now: datetime | None = None) -> EmergencyAccess:
     """Record the manager's follow-up of an emergency access of their units (once only)."""
     grant = session.get(EmergencyAccess, access_id)
-    if grant is None or grant.unit_id not in actor.unit_ids:
+    if grant is None:
         raise NotFound("Nödåtkomsten finns inte.")
+    require_unit(actor=actor, object_type="emergency_access", object_id=access_id,
+                 unit_id=grant.unit_id, action="update", hidden="Nödåtkomsten finns inte.", now=now)
     text = _review_comment(comment)
     # A conditional update, so two managers following up at once cannot overwrite each other.
     done = session.execute(

@@ -4,10 +4,11 @@ PDL 4 kap 3 § and HSLF-FS 2016:40 4 kap 9 § ask that the access log be reviewe
 systematically and the review documented: random samples (AuditSample) with a comment per
 row (AuditReview), and a follow-up of every emergency access.
 
-These pages show patients' names and identity numbers, which is a read of patient data, and
-they deliberately write no audit rows: reviewing the log is the manager's assigned task, not
-an access in the patient's care, and logging each look at the log would fill it with rows
-about itself that the next look shows again. No route here changes or deletes an AuditEvent.
+These pages show patients' names and identity numbers, so every read of the log is itself
+logged: one row per page, export or API call (object type "audit_log"), not one per patient
+shown, with the filter in words (a patient by id, never an identity number) and how many rows
+were shown. A refused look at another unit's row, sample or emergency access is logged as
+denied. No route here changes or deletes an AuditEvent.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from kulisser.audit import chart, followup, queries, samples
+from kulisser.audit import chart, followup, queries, relation_starts, samples
 from kulisser.audit import service as audit
-from kulisser.audit.queries import ACTIONS, OUTCOMES, TZ, AuditFilter, LogRow
+from kulisser.audit.queries import ACTIONS, OBJECT_TYPES, OUTCOMES, TZ, AuditFilter, LogRow
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -45,7 +46,7 @@ ROLE_NAMES = {str(role): label for role, label in ROLE_LABELS.items()}
 
 
 def _labels() -> dict[str, object]:
-    return {"outcome_labels": OUTCOMES, "action_labels": ACTIONS,
+    return {"outcome_labels": OUTCOMES, "action_labels": ACTIONS, "object_labels": OBJECT_TYPES,
             "role_labels": ROLE_NAMES, "nav": "audit"}
 
 
@@ -73,9 +74,12 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
         **_labels(), "errors": errors, "values": values, "f": f,
         "n": n or str(samples.SAMPLE_DEFAULT), "sample_max": samples.SAMPLE_MAX,
         "users": queries.staff_options(db, actor=actor), "outcomes": list(OUTCOMES.items()),
-        "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor)}
+        "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor),
+        "unreviewed_relations": relation_starts.unreviewed_count(db, actor=actor)}
     if f is not None:
         page = queries.list_events(db, actor=actor, f=f)
+        audit.log_review_read(db, actor=actor, what=queries.describe_filter(db, f),
+                              rows=len(page.rows), patient_id=f.patient_id)
         data.update(page=page, filter_params=f.as_params(cursor=""),
                     next_url=_url("/logg", f, cursor=page.next_cursor or "") if page.next_cursor
                     else "", first_url=_url("/logg", f, cursor="") if f.cursor else "",
@@ -105,7 +109,8 @@ def _csv_cells(r: LogRow) -> list[str]:
     cells = [e.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), e.username, r.user_name,
              ROLE_NAMES.get(e.role, e.role), r.unit_name,
              p.full_name if p else "", p.display_id if p else "",
-             ACTIONS.get(e.action, e.action), e.object_type, e.object_id,
+             ACTIONS.get(e.action, e.action), OBJECT_TYPES.get(e.object_type, e.object_type),
+             e.object_id,
              OUTCOMES.get(e.outcome, e.outcome), e.reason,
              _("Ja") if r.reviews else _("Nej")]
     return [_cell(c) for c in cells]
@@ -134,6 +139,10 @@ def _csv_chunks(database: Database, actor: Actor, f: AuditFilter) -> Iterator[st
 def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
     """The filtered log as CSV for Swedish Excel (semicolons, UTF-8 with BOM), streamed."""
     f = replace(queries.filter_from_params(ctx.db, request.query_params), cursor="")
+    # Logged before the stream starts (with the rows it will hold), so a broken download is too.
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=queries.describe_filter(ctx.db, f),
+                          rows=queries.count_events(ctx.db, actor=ctx.actor, f=f),
+                          action="export", patient_id=f.patient_id)
     name = f"kulisser-logg-{datetime.now(TZ).date().isoformat()}.csv"
     return StreamingResponse(_csv_chunks(request.app.state.db, ctx.actor, f),
                              media_type="text/csv; charset=utf-8",
@@ -143,8 +152,9 @@ def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 @router.get("/logg/stickprov")
 def samples_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
     """Earlier spot-check samples: who drew them, when, on what criteria, how far reviewed."""
-    return render(request, "audit/samples.html",
-                  {**_labels(), "samples": samples.list_samples(ctx.db, actor=ctx.actor)})
+    found = samples.list_samples(ctx.db, actor=ctx.actor)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Stickprov"), rows=len(found))
+    return render(request, "audit/samples.html", {**_labels(), "samples": found})
 
 
 @router.post("/logg/stickprov")
@@ -189,6 +199,8 @@ def draw_sample(
 def _show_sample(request: Request, ctx: Ctx, sample_id: int, *, errors: dict[int, str] | None = None,
                  typed: dict[int, str] | None = None, status: int = 200) -> Response:
     summary, rows = samples.get_sample(ctx.db, actor=ctx.actor, sample_id=sample_id)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Stickprov {n}", n=sample_id),
+                          rows=len(rows), object_id=sample_id)
     return render(request, "audit/sample.html",
                   {**_labels(), "summary": summary, "sample_rows": rows, "row_errors": errors or {},
                    "typed": typed or {}}, status_code=status)
@@ -205,6 +217,8 @@ def _show_emergency(request: Request, ctx: Ctx, *, errors: dict[int, str] | None
     pending, _more = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=False,
                                                  limit=1000)
     done, _older = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=True, limit=50)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Nödåtkomster"),
+                          rows=len(pending) + len(done))
     return render(request, "audit/emergency.html",
                   {**_labels(), "pending": pending, "done": done, "row_errors": errors or {},
                    "typed": typed or {}, "now": datetime.now(TZ)}, status_code=status)
@@ -228,9 +242,40 @@ def emergency_follow_up(request: Request, access_id: int, comment: str = Form(""
     return RedirectResponse("/logg/nodatkomst", status_code=303)
 
 
+def _show_relations(request: Request, ctx: Ctx, *, errors: dict[int, str] | None = None,
+                    typed: dict[int, str] | None = None, status: int = 200) -> Response:
+    page = relation_starts.relation_starts(ctx.db, actor=ctx.actor)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Nya vårdrelationer att följa upp"),
+                          rows=len(page.pending) + len(page.done))
+    return render(request, "audit/relations.html",
+                  {**_labels(), "pending": page.pending, "done": page.done,
+                   "row_errors": errors or {}, "typed": typed or {}}, status_code=status)
+
+
+@router.get("/logg/vardrelationer")
+def relations_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+    """Care relations started for patients already on file: awaiting follow-up, then done."""
+    return _show_relations(request, ctx)
+
+
+@router.post("/logg/vardrelationer/{event_id:int}/granska")
+def relation_follow_up(request: Request, event_id: int, comment: str = Form(""),
+                       ctx: Ctx = Depends(manager)) -> Response:
+    """Document the follow-up of one started care relation."""
+    try:
+        relation_starts.follow_up_start(ctx.db, actor=ctx.actor, event_id=event_id,
+                                        comment=comment)
+    except ValidationFailed as exc:
+        return _show_relations(request, ctx, errors={event_id: exc.errors["comment"]},
+                               typed={event_id: comment}, status=422)
+    return RedirectResponse("/logg/vardrelationer", status_code=303)
+
+
 def _show_event(request: Request, ctx: Ctx, event_id: int, *, errors: dict[str, str] | None = None,
                 values: dict[str, str] | None = None, status: int = 200) -> Response:
     row = queries.event_row(ctx.db, actor=ctx.actor, event_id=event_id)
+    audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Loggrad {n}", n=event_id), rows=1,
+                          object_id=event_id, patient_id=row.event.patient_id)
     return render(request, "audit/event.html",
                   {**_labels(), "r": row, "errors": errors or {}, "values": values or {}},
                   status_code=status)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from kulisser.audit import service as audit
 from kulisser.booking.calendar import local_day_bounds, parse_weekdays, to_utc
 from kulisser.booking.models import (
     WAIT_KINDS,
@@ -52,11 +53,16 @@ def list_resources(session: Session, *, actor: Actor, active_only: bool = True) 
     return list(session.scalars(stmt.order_by(Resource.kind, Resource.name)))
 
 
-def get_resource(session: Session, *, actor: Actor, resource_id: int) -> Resource:
-    """A resource of one of the actor's units."""
+def get_resource(session: Session, *, actor: Actor, resource_id: int, action: str = "read",
+                 current_unit: bool = False) -> Resource:
+    """A resource of one of the actor's units (current_unit: of the unit they work in now);
+    another unit's is not found, and the refusal is logged."""
     resource = session.get(Resource, resource_id)
-    if resource is None or resource.unit_id not in actor.unit_ids:
+    if resource is None:
         raise NotFound("Schemat finns inte.")
+    audit.require_unit(actor=actor, object_type="schedule", object_id=resource.id,
+                       unit_id=resource.unit_id, action=action, current_unit=current_unit,
+                       hidden="Schemat finns inte.")
     return resource
 
 
@@ -169,9 +175,8 @@ def add_template(session: Session, *, actor: Actor, resource_id: int, visit_type
                  valid_from: date | None, valid_to: date | None = None) -> ScheduleTemplate:
     """Add a recurring session (weekdays, local hours, visit type, validity) to a resource."""
     require_planner(actor)
-    resource = get_resource(session, actor=actor, resource_id=resource_id)
-    if resource.unit_id != actor.unit_id:
-        raise NotFound("Schemat finns inte.")
+    resource = get_resource(session, actor=actor, resource_id=resource_id, action="update",
+                            current_unit=True)
     errors: dict[str, str] = {}
     try:
         days = parse_weekdays(weekdays)
@@ -222,8 +227,11 @@ def remove_template(session: Session, *, actor: Actor, template_id: int,
     require_planner(actor)
     now = now or utcnow()
     template = session.get(ScheduleTemplate, template_id)
-    if template is None or template.resource.unit_id != actor.unit_id:
+    if template is None:
         raise NotFound("Passet finns inte.")
+    audit.require_unit(actor=actor, object_type="schedule_template", object_id=template.id,
+                       unit_id=template.resource.unit_id, action="update", current_unit=True,
+                       hidden="Passet finns inte.", now=now)
     template.active = False
     gone = session.execute(
         delete(Slot).execution_options(synchronize_session=False).where(
@@ -270,9 +278,8 @@ def add_exception(session: Session, *, actor: Actor, resource_id: int | None, ki
     require_planner(actor)
     errors: dict[str, str] = {}
     if resource_id is not None:
-        resource = get_resource(session, actor=actor, resource_id=resource_id)
-        if resource.unit_id != actor.unit_id:
-            raise NotFound("Schemat finns inte.")
+        get_resource(session, actor=actor, resource_id=resource_id, action="update",
+                     current_unit=True)
     try:
         ExceptionKind(kind)
     except ValueError:
@@ -330,8 +337,11 @@ def remove_exception(session: Session, *, actor: Actor, exception_id: int) -> in
     """Remove an exception; the slots it blocked are free again. Returns how many."""
     require_planner(actor)
     exc = session.get(ScheduleException, exception_id)
-    if exc is None or exc.unit_id != actor.unit_id:
+    if exc is None:
         raise NotFound("Undantaget finns inte.")
+    audit.require_unit(actor=actor, object_type="schedule_exception", object_id=exc.id,
+                       unit_id=exc.unit_id, action="update", current_unit=True,
+                       hidden="Undantaget finns inte.")
     freed = session.execute(
         update(Slot).where(and_(Slot.exception_id == exc.id, Slot.status == SlotStatus.BLOCKED.value))
         .values(status=SlotStatus.FREE.value, exception_id=None)

@@ -50,6 +50,8 @@ from kulisser.booking.schedules import (
 )
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
@@ -94,8 +96,10 @@ def add_exception(session: Session, *, actor: Actor, resource_id: int | None, ki
 def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
     """A slot of one of the actor's units (slots carry no patient data)."""
     slot = session.get(Slot, slot_id)
-    if slot is None or slot.unit_id not in actor.unit_ids:
+    if slot is None:
         raise NotFound("Tiden finns inte.")
+    audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
+                       hidden="Tiden finns inte.")
     return slot
 
 
@@ -126,20 +130,19 @@ def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = Non
 
 
 def get_appointment(session: Session, *, actor: Actor, appointment_id: int, action: str = "read",
-                    now: datetime | None = None) -> Appointment:
-    """An appointment (with slot, resource, unit, visit type and patient) after the access check."""
+                    now: datetime | None = None, current_unit: bool = False) -> Appointment:
+    """An appointment (with slot, resource, unit, visit type and patient) after the access check.
+
+    Another unit's visit (with current_unit: any but the unit the actor works in now) is
+    refused and logged like any access without a care relation.
+    """
     appt = session.get(Appointment, appointment_id)
     if appt is None:
         raise NotFound("Besöket finns inte.")
-    if appt.unit_id not in actor.unit_ids:
-        # Another unit's visit: refused and logged like any access without a care relation.
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now or utcnow(), "patient_id": appt.patient_id,
-            "action": action, "object_type": "appointment", "object_id": str(appt.id),
-            "outcome": "denied", "reason": "Besöket hör till en annan vårdenhet."})
-    audit.check_access(session, actor=actor, patient_id=appt.patient_id, action=action,
-                       object_type="appointment", object_id=appt.id, now=now)
+    audit.check_record(session, actor=actor, object_type="appointment", object_id=appt.id,
+                       unit_id=appt.unit_id, patient_id=appt.patient_id, action=action,
+                       current_unit=current_unit,
+                       reason=_("Besöket hör till en annan vårdenhet."), now=now)
     return appt
 
 
@@ -231,10 +234,10 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     text = identifier.strip()
     if not text:
         raise ValidationFailed({"identifier": "Ange patientens personnummer."})
-    found = patients.lookup_by_identifier(session, text=text)
+    # A number on file without a care relation answers as an unknown one (nothing disclosed).
+    found = relations.find_for_actor(session, actor=actor, text=text)
     if found is None:
-        raise ValidationFailed({"identifier": "Ingen patient med det numret. Kontrollera numret "
-                                              "eller registrera patienten först."})
+        raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
     return found.id, None
 
 
@@ -251,8 +254,11 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     if len(note) > NOTE_MAX:
         raise ValidationFailed({"note": f"Högst {NOTE_MAX} tecken."})
     slot = session.get(Slot, slot_id)
-    if slot is None or slot.unit_id != actor.unit_id:
+    if slot is None:
         raise NotFound("Tiden finns inte på din vårdenhet.")
+    audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
+                       action="create", current_unit=True,
+                       hidden="Tiden finns inte på din vårdenhet.", now=now)
     pid, entry = _resolve_patient(session, actor=actor, patient_id=patient_id, identifier=identifier,
                            waitlist_entry_id=waitlist_entry_id)
     # The access check (and its audit row) before anything is taken: a refusal leaves no trace
@@ -287,9 +293,8 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
 
 def _open_for_change(session: Session, *, actor: Actor, appointment_id: int, now: datetime,
                      verb: str) -> Appointment:
-    appt = get_appointment(session, actor=actor, appointment_id=appointment_id, action="update", now=now)
-    if appt.unit_id != actor.unit_id:
-        raise NotFound("Besöket finns inte på din vårdenhet.")
+    appt = get_appointment(session, actor=actor, appointment_id=appointment_id, action="update",
+                           now=now, current_unit=True)
     if appt.status != AppointmentStatus.BOOKED.value:
         raise TransitionError(f"Besöket är {appt.status_label.lower()} och kan inte {verb}.",
                               code="not_booked")
@@ -310,8 +315,11 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
     if slot_id == appt.slot_id:
         raise ValidationFailed({"slot_id": "Välj en annan tid än den nuvarande."})
     slot = session.get(Slot, slot_id)
-    if slot is None or slot.unit_id != appt.unit_id:
+    if slot is None:
         raise NotFound("Tiden finns inte på din vårdenhet.")
+    audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
+                       action="update", current_unit=True,
+                       hidden="Tiden finns inte på din vårdenhet.", now=now)
     _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
     _take(session, slot, now=now)
     old_slot = appt.slot_id

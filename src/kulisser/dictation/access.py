@@ -21,12 +21,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.audit.models import AuditEvent
 from kulisser.db import utcnow
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import Action, allowed_actions
 from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, NotFound
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role
 
@@ -36,22 +36,11 @@ WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
 def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, object_type: str,
            now: datetime) -> None:
     """The access check and audit row for one read or write of a dictation."""
-    if dictation.unit_id != actor.unit_id:
-        if dictation.patient_id is None:
-            raise NotFound("Diktatet finns inte.")
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now, "patient_id": dictation.patient_id,
-            "action": action, "object_type": object_type, "object_id": str(dictation.id),
-            "outcome": "denied", "reason": "Diktatet hör till en annan vårdenhet."})
-    if dictation.patient_id is not None:
-        audit.check_access(session, actor=actor, patient_id=dictation.patient_id, action=action,
-                           object_type=object_type, object_id=dictation.id, now=now)
-        return
-    # An unmatched import is still someone's patient data: its access is logged without a patient.
-    session.add(AuditEvent(user_id=actor.user_id, username=actor.username, role=actor.role.value,
-                           unit_id=actor.unit_id, at=now, patient_id=None, action=action,
-                           object_type=object_type, object_id=str(dictation.id), outcome="allowed"))
+    audit.check_record(session, actor=actor, object_type=object_type, object_id=dictation.id,
+                       unit_id=dictation.unit_id, patient_id=dictation.patient_id, action=action,
+                       current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
+                       hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
+                       now=now)
 
 
 def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:

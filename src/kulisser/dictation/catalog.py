@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.dictation.models import GlossaryTerm, NoteType
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
@@ -137,7 +138,10 @@ def add_term(session: Session, *, actor: Actor, term: str, now: datetime | None 
 def remove_term(session: Session, *, actor: Actor, term_id: int) -> None:
     """Remove a term from the actor's unit's glossary."""
     row = session.get(GlossaryTerm, term_id)
-    if row is None or row.unit_id != actor.unit_id:
+    if row is None:
         raise NotFound("Termen finns inte.")
+    audit.require_unit(actor=actor, object_type="glossary_term", object_id=row.id,
+                       unit_id=row.unit_id, action="update", current_unit=True,
+                       hidden="Termen finns inte.")
     session.delete(row)
     session.flush()

@@ -42,6 +42,7 @@ _NAME = re.compile(r"^(?P<identifier>[^_]+)_(?P<author>[^_]+)_(?P<note_type>[^_]
 _PRIORITIES = {"akut": "acute", "hög": "high", "hog": "high", "normal": "normal", "låg": "low",
                "lag": "low", **{p.value: p.value for p in Priority}}
 IMPORTER_ROLES = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
+SIDECAR_MAX_BYTES = 64 * 1024
 
 
 class ImportSetupError(Exception):
@@ -100,12 +101,15 @@ def read_meta(path: Path) -> FileMeta:
     problem = None
     if sidecar.is_file():
         try:
+            # A sidecar holds four short values; a large one is not a sidecar (never read whole).
+            if sidecar.stat().st_size > SIDECAR_MAX_BYTES:
+                raise ValueError("too large")
             data = json.loads(sidecar.read_text(encoding="utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
             return FileMeta(**{key: _text(data.get(key)) for key in
                                ("identifier", "author", "note_type", "priority")})
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             problem = f"Sidofilen {sidecar.name} kunde inte läsas (JSON med identifier, author, note_type)."
     found = _NAME.match(path.stem)
     if found is None:
@@ -114,7 +118,12 @@ def read_meta(path: Path) -> FileMeta:
 
 
 def _text(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None
+    if value is None:
+        return None
+    text = str(value).strip()
+    if len(text) > 200 or "\0" in text:  # no identifier, username or code is longer
+        raise ValueError("not a sidecar value")
+    return text or None
 
 
 def match(session: Session, *, unit_id: int, meta: FileMeta) -> Match:
@@ -124,10 +133,10 @@ def match(session: Session, *, unit_id: int, meta: FileMeta) -> Match:
         result.notes.append(meta.problem)
     if meta.identifier:
         patient = patients.lookup_by_identifier(session, text=meta.identifier)
-        if patient is None:
-            result.notes.append("Patienten i filens uppgifter hittades inte.")
-        elif not audit.has_care_relation(session, unit_id=unit_id, patient_id=patient.id):
-            result.notes.append("Enheten har ingen vårdrelation med patienten i filens uppgifter.")
+        if patient is None or not audit.has_care_relation(session, unit_id=unit_id,
+                                                          patient_id=patient.id):
+            # One note for both: the import must not tell which numbers are on file.
+            result.notes.append("Patienten i filens uppgifter finns inte hos enheten.")
         else:
             result.patient_id = patient.id
     elif not meta.problem:

@@ -21,6 +21,7 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.staff.models import Role
 from kulisser.web.deps import Ctx, current, get_settings
@@ -102,13 +103,13 @@ def upload(
         if not identifier.strip():
             errors["identifier"] = _("Ange patientens personnummer.")
         else:
-            found = patients.lookup_by_identifier(ctx.db, text=identifier)
+            found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
             if found is not None:
                 pid = found.id
             else:
                 try:
                     parse_identifier(identifier)
-                    errors["identifier"] = _("Ingen patient med det numret.")
+                    errors["identifier"] = relations.NOT_AT_UNIT
                 except InvalidIdentifier as exc:
                     errors["identifier"] = exc.message
     if file is None or not file.filename:
@@ -289,10 +290,10 @@ def details(request: Request, dictation_id: int, identifier: str = Form(""),
               "priority": priority}
     pid = None
     if identifier.strip():
-        found = patients.lookup_by_identifier(ctx.db, text=identifier)
+        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             return _editor(request, ctx, dictation_id, values=values, status=422,
-                           errors={"identifier": _("Ingen patient med det numret.")})
+                           errors={"identifier": relations.NOT_AT_UNIT})
         pid = found.id
     try:
         dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id, patient_id=pid,

@@ -4,9 +4,10 @@
 that asked for it committed. Two ways run the jobs, chosen with KULISSER_JOBS:
 
 - "embedded" and "worker": this module's runner, in a thread of the web process or in
-  `kulisser worker` processes, on SQLite or PostgreSQL. Workers claim a job with a lease
-  (locked_until); a worker that dies leaves the lease to run out, and another worker takes
-  the job again. On PostgreSQL workers share the table through FOR UPDATE SKIP LOCKED.
+  `kulisser worker` processes, on SQLite or PostgreSQL. Workers claim a job with a short
+  lease (locked_until) that a heartbeat renews while the job runs (kulisser.jobs.lease); a
+  worker that dies leaves the lease to run out, and another worker takes the job again. On
+  PostgreSQL workers share the table through FOR UPDATE SKIP LOCKED.
 - "procrastinate" (PostgreSQL, production): procrastinate carries each job to `kulisser
   worker` processes on any number of machines (kulisser.jobs.pgqueue); the job row stays
   the record of the job's state, attempts and errors.
@@ -28,6 +29,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database, utcnow
+from kulisser.jobs.lease import LEASE_SECONDS, Lease, LeaseLost, heartbeat, settle
 from kulisser.jobs.models import Job
 
 log = logging.getLogger("kulisser.jobs")
@@ -135,9 +137,16 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(db: Database, *, worker: str, lease_seconds: int = 600,
+def claim(db: Database, *, worker: str, lease_seconds: int = LEASE_SECONDS,
           now: datetime | None = None) -> int | None:
     """Take the next due job (or one whose worker's lease ran out); return its id."""
+    lease = take(db, worker=worker, lease_seconds=lease_seconds, now=now)
+    return lease.job_id if lease else None
+
+
+def take(db: Database, *, worker: str, lease_seconds: int = LEASE_SECONDS,
+         now: datetime | None = None) -> Lease | None:
+    """Take the next due job (or one whose worker's lease ran out); return the lease."""
     now = now or utcnow()
     due = (or_(Job.status == "queued", (Job.status == "running") & (Job.locked_until < now)),
            Job.run_after <= now)
@@ -157,66 +166,92 @@ def claim(db: Database, *, worker: str, lease_seconds: int = 600,
                     locked_until=now + timedelta(seconds=lease_seconds)),
                 execution_options={"synchronize_session": False})
             if cast("CursorResult[Any]", taken).rowcount == 1:
-                return job_id
+                # Still this transaction's row: the attempt read is the one just written.
+                attempt = session.scalar(select(Job.attempts).where(Job.id == job_id))
+                return Lease(job_id=job_id, worker=worker, attempt=attempt or 0,
+                             seconds=lease_seconds)
     return None
 
 
-def run_job(db: Database, job_id: int) -> bool:
-    """Run one claimed job in its own transaction; record success, or schedule a retry."""
+def run_job(db: Database, job_id: int, *, lease: Lease | None = None,
+            lease_seconds: int = LEASE_SECONDS) -> bool:
+    """Run one claimed job in its own transaction; record success, or schedule a retry.
+
+    The lease is renewed while the job runs; if another worker took the job meanwhile, this
+    run's writes are rolled back and its outcome is not recorded. Without a lease, the claim
+    the row carries now is the one run.
+    """
     with db.session() as session:
         job = session.get(Job, job_id)
         if job is None or job.status != "running":
             return False
+        if lease is None:
+            lease = Lease(job_id=job_id, worker=job.locked_by, attempt=job.attempts,
+                          seconds=lease_seconds)
+        elif (job.locked_by, job.attempts) != (lease.worker, lease.attempt):
+            return False  # taken by another worker before this one started
         name, args, attempts, max_attempts = job.task, dict(job.args), job.attempts, job.max_attempts
     fn = _TASKS.get(name)
     error = None
-    if fn is None:
-        error = f"unknown task {name!r}"
-    else:
-        try:
-            with db.session() as session:
-                fn(session=session, **args)
-        except Exception as exc:  # a job failure is recorded, never lost
-            error = f"{type(exc).__name__}: {exc}"
-            log.warning("job %s (%s) failed: %s", job_id, name, type(exc).__name__)
-            log.debug("%s", traceback.format_exc())
-    with db.session() as session:
-        job = session.get(Job, job_id)
-        assert job is not None
-        now = utcnow()
-        if error is None:
-            job.status, job.finished_at, job.last_error = "done", now, None
-        elif attempts >= max_attempts:
-            job.status, job.finished_at, job.last_error = "failed", now, error[:2000]
+    with heartbeat(db, lease):
+        if fn is None:
+            error = f"unknown task {name!r}"
         else:
-            job.status, job.last_error = "queued", error[:2000]
-            job.run_after = now + timedelta(seconds=min(600, 5 * 2 ** attempts))
-            _dispatch(session, job)
-        job.locked_by = job.locked_until = None
-    return error is None
+            try:
+                with db.session() as session:
+                    fn(session=session, **args)
+                    # In the task's own transaction: its writes commit exactly when the job is
+                    # recorded done by the worker that still holds it.
+                    if not settle(session, lease, status="done", finished_at=utcnow(),
+                                  last_error=None):
+                        raise LeaseLost
+            except LeaseLost:
+                log.warning("job %s (%s): taken by another worker; this run is rolled back",
+                            job_id, name)
+                return False
+            except Exception as exc:  # a job failure is recorded, never lost
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("job %s (%s) failed: %s", job_id, name, type(exc).__name__)
+                log.debug("%s", traceback.format_exc())
+        if error is None:
+            return True
+        with db.session() as session:
+            now = utcnow()
+            if attempts >= max_attempts:
+                settle(session, lease, status="failed", finished_at=now, last_error=error[:2000])
+            elif settle(session, lease, status="queued", last_error=error[:2000],
+                        run_after=now + timedelta(seconds=min(600, 5 * 2 ** attempts))):
+                requeued = session.get(Job, job_id)
+                assert requeued is not None
+                _dispatch(session, requeued)
+    return False
 
 
-def run_dispatched(db: Database, job_id: int, *, lease_seconds: int = 600) -> bool:
+def run_dispatched(db: Database, job_id: int, *, lease_seconds: int = LEASE_SECONDS) -> bool:
     """Take one job row that procrastinate handed to this worker and run it.
 
     A row still marked running belonged to a worker that procrastinate found dead (its
-    heartbeat stopped), so it is taken again; a row already done or failed is left alone,
-    which makes a repeated delivery harmless.
+    heartbeat stopped), so it is taken again; should that worker still be alive, its result
+    is refused (its attempt is no longer the row's). A row already done or failed is left
+    alone, which makes a repeated delivery harmless.
     """
     now = utcnow()
+    worker = worker_name()
     with db.session() as session:
         taken = session.execute(
             update(Job).where(Job.id == job_id, Job.status.in_(("queued", "running"))).values(
-                status="running", attempts=Job.attempts + 1, locked_by=worker_name(),
+                status="running", attempts=Job.attempts + 1, locked_by=worker,
                 locked_until=now + timedelta(seconds=lease_seconds)),
             execution_options={"synchronize_session": False})
         if cast("CursorResult[Any]", taken).rowcount != 1:
             return False
-    return run_job(db, job_id)
+        attempt = session.scalar(select(Job.attempts).where(Job.id == job_id)) or 0
+    return run_job(db, job_id, lease=Lease(job_id=job_id, worker=worker, attempt=attempt,
+                                           seconds=lease_seconds))
 
 
 def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: float = 1.0,
-         burst: bool = False) -> int:
+         burst: bool = False, lease_seconds: int = LEASE_SECONDS) -> int:
     """Run jobs until stopped (or, with burst, until none is due); return how many ran."""
     stop = stop or threading.Event()
     name = worker_name()
@@ -227,13 +262,13 @@ def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: flo
         if not burst and time.monotonic() >= next_schedule:
             schedule_periodic(db)
             next_schedule = time.monotonic() + 30
-        job_id = claim(db, worker=name)
-        if job_id is None:
+        lease = take(db, worker=name, lease_seconds=lease_seconds)
+        if lease is None:
             if burst:
                 break
             stop.wait(poll_seconds)
             continue
-        run_job(db, job_id)
+        run_job(db, lease.job_id, lease=lease)
         count += 1
     return count
 
@@ -241,8 +276,9 @@ def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: flo
 class EmbeddedRunner:
     """Runs jobs in a thread of the web process (the default for a single machine)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, lease_seconds: int = LEASE_SECONDS) -> None:
         self.db = db
+        self.lease_seconds = lease_seconds
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -254,7 +290,7 @@ class EmbeddedRunner:
     def _loop(self) -> None:
         while not self.stop.is_set():
             try:
-                work(self.db, stop=self.stop)
+                work(self.db, stop=self.stop, lease_seconds=self.lease_seconds)
             except Exception:  # keep the thread alive across database hiccups
                 log.exception("job loop error")
                 time.sleep(2)

@@ -1,10 +1,11 @@
 """Merge fields and the sandboxed Jinja2 environment that fills letter texts.
 
 A letter text is plain Swedish text with merge fields ({{ fornamn }}) and simple conditions
-({% if plats %} ... {% endif %}). It runs in Jinja's immutable sandbox with autoescape on and
-an undefined field is an error. The text's own characters are escaped too (not only the
-merge values), so the rendered letter is HTML that cannot carry markup from anyone: a
-manager's template or a patient's name alike.
+({% if plats %} ... {% endif %}). It runs in Jinja's immutable sandbox with autoescape on, an
+undefined field is an error, and one letter's output and render time are bounded
+(sandbox.py). The text's own characters are escaped too (not only the merge values), so the
+rendered letter is HTML that cannot carry markup from anyone: a manager's template or a
+patient's name alike.
 """
 
 from __future__ import annotations
@@ -13,15 +14,14 @@ import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
+from jinja2 import Template, TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from kulisser.errors import ValidationFailed
+from kulisser.letters import sandbox
 from kulisser.letters.states import KIND_LABELS, LetterKind
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -96,27 +96,7 @@ def field_names(kind: LetterKind) -> list[str]:
     return [f.name for f in FIELDS[kind]]
 
 
-class _LetterSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing "x" * 10**9 and 9 ** 9 ** 9 (a text must not exhaust memory)."""
-
-    intercepted_binops = frozenset(["*", "**"])
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        """Multiply numbers only; never raise to a power."""
-        if operator == "**" or not all(isinstance(v, int | float) for v in (left, right)):
-            raise SecurityError("bara tal kan multipliceras i en brevmall")
-        return super().call_binop(context, operator, left, right)
-
-
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = _LetterSandbox(autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                         lstrip_blocks=True)
-    # Only the merge fields: no range(), lipsum(), namespace() ... in a letter text.
-    env.globals.clear()
-    return env
-
-
-ENV = _environment()
+ENV = sandbox.environment()
 
 
 def swedish_date(value: date | datetime, *, weekday: bool = False) -> str:
@@ -155,6 +135,10 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
     if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
                                          nodes.FromImport))):
         raise ValidationFailed({field: "Mallen får inte hämta andra mallar (extends, include, import)."})
+    if (statement := sandbox.disallowed_statement(tree)) is not None:
+        raise ValidationFailed({field: f"Mallen kan bara innehålla text, fält ({{{{ fornamn }}}}) och "
+                                       f"villkor ({{% if %}}); {{% {statement} %}} kan inte användas "
+                                       "i brev."})
     allowed = set(field_names(kind))
     unknown = sorted(used - allowed)
     if unknown:
@@ -189,7 +173,10 @@ def render_text(source: str, values: dict[str, str], *, kind: LetterKind, field:
     full = {name: "" for name in field_names(kind)}
     full.update({k: v for k, v in values.items() if k in full})
     try:
-        out = template.render(full)
+        # Filled in as it is made, so that an output or a time past its bound stops it.
+        out = sandbox.bounded(template.generate(full))
+    except sandbox.RenderLimit as exc:
+        raise ValidationFailed({field: exc.message}) from None
     except (UndefinedError, SecurityError) as exc:
         raise ValidationFailed({field: f"Mallen går inte att fylla i: {exc}"}) from None
     except Exception as exc:  # a manager's text may divide by zero or worse: refuse, never crash

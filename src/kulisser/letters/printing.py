@@ -173,12 +173,21 @@ def create_batch(session: Session, *, actor: Actor, day: date,
     return batch
 
 
+def _check_batch(*, actor: Actor, batch: PrintBatch | None, action: str,
+                 now: datetime | None = None) -> PrintBatch:
+    # Another unit's run stays "not found", but the refusal is logged (its letters are not).
+    if batch is None:
+        raise NotFound("Utskriften finns inte.")
+    audit.require_unit(actor=actor, object_type="print_batch", object_id=batch.id,
+                       unit_id=batch.unit_id, action=action, hidden="Utskriften finns inte.",
+                       now=now)
+    return batch
+
+
 def get_batch(session: Session, *, actor: Actor, batch_id: int
               ) -> tuple[PrintBatch, list[tuple[Letter, Patient]]]:
     """A print run of the actor's unit with its letters in print order; each patient is logged."""
-    batch = session.get(PrintBatch, batch_id)
-    if batch is None or batch.unit_id not in actor.unit_ids:
-        raise NotFound("Utskriften finns inte.")
+    batch = _check_batch(actor=actor, batch=session.get(PrintBatch, batch_id), action="read")
     letters = {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_(batch.letter_ids)))}
     patients = {p.id: p for p in session.scalars(select(Patient).where(
         Patient.id.in_({x.patient_id for x in letters.values()})))}
@@ -209,9 +218,8 @@ def confirm_batch(session: Session, *, actor: Actor, batch_id: int,
                   now: datetime | None = None) -> list[Letter]:
     """Printing went well: mark the run's letters that are still ready as sent; return them."""
     now = now or utcnow()
-    batch = session.get(PrintBatch, batch_id, with_for_update=True)
-    if batch is None or batch.unit_id not in actor.unit_ids:
-        raise NotFound("Utskriften finns inte.")
+    batch = _check_batch(actor=actor, batch=session.get(PrintBatch, batch_id, with_for_update=True),
+                         action="update", now=now)
     if batch.confirmed_at is not None:
         raise TransitionError("Utskriften är redan bekräftad.", code="already_confirmed")
     sent = []

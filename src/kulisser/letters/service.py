@@ -153,7 +153,8 @@ def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = 
     """Load a letter of the actor's units after the access check (which writes the audit row).
 
     The patient is checked first: without a care relation the read is refused and logged as
-    denied (403), whatever unit wrote the letter; another unit's letter is then not found.
+    denied (403), whatever unit wrote the letter; another unit's letter is then not found
+    (and that refusal is logged too).
     """
     letter = session.get(Letter, letter_id)
     if letter is None:
@@ -161,7 +162,9 @@ def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = 
     audit.check_access(session, actor=actor, patient_id=letter.patient_id, action=action,
                        object_type=object_type, object_id=letter.id, now=now)
     if letter.unit_id not in actor.unit_ids:
-        raise NotFound("Brevet finns inte.")
+        audit.check_record(session, actor=actor, object_type=object_type, object_id=letter.id,
+                           unit_id=letter.unit_id, patient_id=letter.patient_id, action=action,
+                           hidden="Brevet finns inte.", now=now)
     return letter
 
 

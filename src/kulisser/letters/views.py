@@ -24,6 +24,7 @@ from kulisser.letters.states import (
     Route,
     allowed_ops,
 )
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
@@ -81,9 +82,9 @@ def _find_patient(ctx: Ctx, patient_id: str, identifier: str) -> Patient | None:
             raise NotFound(_("Patienten finns inte."))
         return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=int(patient_id))
     if identifier.strip():
-        found = patients.lookup_by_identifier(ctx.db, text=identifier)
-        if found is None:
-            raise ValidationFailed({"identifier": _("Ingen patient med det numret.")})
+        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        if found is None:  # unknown, or on file without a care relation: the same answer
+            raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
         return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=found.id)
     return None
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.patients.schemas import (
@@ -15,6 +16,7 @@ from kulisser.patients.schemas import (
     PatientCreate,
     PatientList,
     PatientOut,
+    PatientRegistered,
     PatientUpdate,
     auth_dependencies,
     error_responses,
@@ -38,16 +40,23 @@ def search_patients(
     return PatientList(items=[PatientOut.of(p) for p in found])
 
 
-@router.post("/patients", response_model=PatientOut, status_code=201, summary="Register a patient",
-             responses=error_responses(403, 422))
-def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> PatientOut:
-    """Register a patient and give the caller's unit a care relation.
+@router.post("/patients", response_model=PatientRegistered, status_code=201,
+             summary="Register a patient", responses=error_responses(403, 422))
+def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> PatientRegistered:
+    """Register a patient and give the caller's unit a care relation, with its reason.
 
-    A number that is already registered (by another unit) is not stored twice: the known
-    patient is returned, unchanged, and the unit gets its care relation.
+    Without a care relation, `care_reason` is required (422 naming the field otherwise),
+    whether the number is new or already registered. A registered number is not stored
+    twice: the known patient is returned, unchanged, the relation's start is flagged for the
+    log review, and a typed name that differs from the register comes back as a warning.
     """
-    data = patients.PatientData(**body.model_dump())
-    return PatientOut.of(patients.register_patient(ctx.db, actor=ctx.actor, data=data))
+    data = patients.PatientData(**body.model_dump(exclude={"care_reason", "care_reason_text"}))
+    patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data,
+                                        care_reason=body.care_reason,
+                                        care_reason_text=body.care_reason_text)
+    warnings = [relations.NAME_WARNING] if relations.name_differs(
+        patient, given_name=body.given_name, family_name=body.family_name) else []
+    return PatientRegistered(**PatientOut.of(patient).model_dump(), warnings=warnings)
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut, summary="Read a patient",

@@ -129,6 +129,20 @@ class PatientCreate(BaseModel):
     city: str = ""
     phone: str = Field("", examples=["070-123 45 67"])
     protected_identity: bool = False
+    care_reason: str | None = Field(
+        None, description="Why the caller's unit starts a care relation with the patient: "
+                          "referral (remiss mottagen), seeks_care (the patient seeks care here) or "
+                          "other (with care_reason_text). Required whenever the unit has no care "
+                          "relation with the number, new patient or not.",
+        examples=["seeks_care"])
+    care_reason_text: str = Field("", max_length=500,
+                                  description="For care_reason=other: why (at least 5 characters).")
+
+
+class PatientRegistered(PatientOut):
+    """The registered patient, with warnings (a typed name that differs from the register)."""
+
+    warnings: list[str] = Field(default_factory=list)
 
 
 class PatientUpdate(BaseModel):

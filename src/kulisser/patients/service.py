@@ -12,6 +12,7 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.staff.actor import Actor
 
@@ -68,20 +69,45 @@ def validate(data: PatientData) -> dict[str, object]:
     return clean
 
 
-def register_patient(session: Session, *, actor: Actor, data: PatientData) -> Patient:
-    """Register a patient, or a known patient's contact, giving the actor's unit a care relation."""
-    clean = validate(data)
-    existing = session.scalar(
-        select(Patient).where(Patient.id_kind == clean["id_kind"],
-                              Patient.id_value == clean["id_value"])
-    )
+def register_patient(session: Session, *, actor: Actor, data: PatientData,
+                     care_reason: str | None = None, care_reason_text: str | None = None,
+                     path_reason: str | None = None) -> Patient:
+    """Register a patient, or take a known one into the unit's care, with the relation's reason.
+
+    When the unit has no care relation with the number, a reason is required whether or not
+    the number is on file (``care_reason``, or ``path_reason`` from a referral or an import),
+    so the answer never tells a known number from a new one before a reason is given; a
+    known patient's details are not overwritten, and the start is flagged for the log review.
+    """
+    errors: dict[str, str] = {}
+    clean: dict[str, object] = {}
+    try:
+        clean = validate(data)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+    existing = None
+    try:
+        ident = parse_identifier(data.identifier, kind=data.id_kind or None)
+        existing = session.scalar(select(Patient).where(Patient.id_kind == ident.kind.value,
+                                                        Patient.id_value == ident.value))
+    except (InvalidIdentifier, ValueError):
+        pass  # validate() has said what is wrong with it
+    related = existing is not None and audit.has_care_relation(
+        session, unit_id=actor.unit_id, patient_id=existing.id)
+    reason = path_reason or ""
+    if not related and not reason:
+        try:
+            reason = relations.chosen_reason(care_reason, care_reason_text)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
     if existing is not None:
-        # The patient is known from another unit and now seeks care here: the contact is what
-        # creates this unit's care relation (PDL); the stored details are not overwritten.
-        add_care_relation(session, unit_id=actor.unit_id, patient_id=existing.id,
-                          by_user_id=actor.user_id)
-        audit.check_access(session, actor=actor, patient_id=existing.id, action="create",
-                           object_type="care_relation", object_id=existing.id)
+        if not related:
+            relations.start_relation(session, actor=actor, patient_id=existing.id, reason=reason,
+                                     flagged=True)
+        audit.check_access(session, actor=actor, patient_id=existing.id, action="read",
+                           object_type="patient", object_id=existing.id)
         return existing
     patient = Patient(id_kind=clean.pop("id_kind"), id_value=clean.pop("id_value"))
     patient.set_name(given_name=str(clean.pop("given_name")), family_name=str(clean.pop("family_name")))
@@ -89,7 +115,8 @@ def register_patient(session: Session, *, actor: Actor, data: PatientData) -> Pa
         setattr(patient, key, value)
     session.add(patient)
     session.flush()
-    add_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id, by_user_id=actor.user_id)
+    relations.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
+                             flagged=False)
     audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
                        object_type="patient", object_id=patient.id)
     return patient
@@ -107,20 +134,6 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     for key in ("address", "postal_code", "city", "phone", "protected_identity"):
         setattr(patient, key, clean[key])
     return patient
-
-
-def add_care_relation(session: Session, *, unit_id: int, patient_id: int,
-                      by_user_id: int | None) -> CareRelation:
-    """Record that a unit takes part in the patient's care (idempotent)."""
-    rel = session.scalar(select(CareRelation).where(CareRelation.unit_id == unit_id,
-                                                    CareRelation.patient_id == patient_id))
-    if rel is None:
-        rel = CareRelation(unit_id=unit_id, patient_id=patient_id, created_by_id=by_user_id)
-        session.add(rel)
-        session.flush()
-    elif rel.ended_at is not None:
-        rel.ended_at = None
-    return rel
 
 
 def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str = "read") -> Patient:

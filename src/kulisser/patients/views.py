@@ -12,6 +12,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.patients.service import PatientData
@@ -55,7 +56,7 @@ def _form_page(request: Request, *, patient: Patient | None, values: dict[str, o
                errors: dict[str, str], status: int = 200) -> Response:
     return render(request, "patients/form.html",
                   {"nav": "patients", "patient": patient, "values": values, "errors": errors,
-                   "id_kinds": patients.id_kinds(),
+                   "id_kinds": patients.id_kinds(), "care_reasons": relations.reason_choices(),
                    "address_hidden": bool(values.get("protected_identity"))
                    or bool(patient is not None and patient.protected_identity)},
                   status_code=status)
@@ -78,14 +79,23 @@ def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
 
 @router.post("/patienter/ny")
 def register(request: Request, data: PatientData = Depends(_patient_form),
+             care_reason: str = Form(""), care_reason_text: str = Form(""),
              ctx: Ctx = Depends(current)) -> Response:
-    """Register a patient (with a care relation for the user's unit) and open their page."""
+    """Register a patient (with a care relation for the user's unit, for a reason); open them."""
     values = _values(data, hide_address=data.protected_identity)
+    values.update(care_reason=care_reason, care_reason_text=care_reason_text)
     try:
-        patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data)
+        patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data,
+                                            care_reason=care_reason,
+                                            care_reason_text=care_reason_text)
     except ValidationFailed as exc:
+        # The same form whether the number is new or on file: nothing of a record is shown.
         return _form_page(request, patient=None, values=values, errors=exc.errors, status=422)
-    return RedirectResponse(f"/patienter/{patient.id}", status_code=303)
+    differs = relations.name_differs(patient, given_name=data.given_name,
+                                     family_name=data.family_name)
+    # Only now, with the relation in place, may the page say the typed name is not the register's.
+    return RedirectResponse(f"/patienter/{patient.id}" + ("?namn=avviker" if differs else ""),
+                            status_code=303)
 
 
 @router.get("/patienter/{patient_id}")
@@ -100,7 +110,9 @@ def patient_page(request: Request, patient_id: int, ctx: Ctx = Depends(current),
                  for item in open_items]
     return render(request, "patients/patient.html",
                   {"nav": "patients", "patient": patient, "emergency": access.emergency,
-                   "open_rows": open_rows, "closed_items": closed_items})
+                   "open_rows": open_rows, "closed_items": closed_items,
+                   "name_warning": relations.NAME_WARNING
+                   if request.query_params.get("namn") == "avviker" else ""})
 
 
 @router.get("/patienter/{patient_id}/redigera")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.errors import Forbidden, NotFound
+from kulisser.i18n import _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import DECISIONS, Action, ReferralStatus, allowed_actions
 from kulisser.staff.actor import Actor
@@ -32,14 +33,9 @@ R = TypeVar("R", Referral, OutgoingReferral)
 def check(session: Session, *, actor: Actor, record: Referral | OutgoingReferral, action: str,
           object_type: str, now: datetime) -> None:
     """The access check and audit row for one read or write of a referral."""
-    if record.unit_id != actor.unit_id:
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now, "patient_id": record.patient_id,
-            "action": action, "object_type": object_type, "object_id": str(record.id),
-            "outcome": "denied", "reason": "Remissen hör till en annan vårdenhet."})
-    audit.check_access(session, actor=actor, patient_id=record.patient_id, action=action,
-                       object_type=object_type, object_id=record.id, now=now)
+    audit.check_record(session, actor=actor, object_type=object_type, object_id=record.id,
+                       unit_id=record.unit_id, patient_id=record.patient_id, action=action,
+                       current_unit=True, reason=_("Remissen hör till en annan vårdenhet."), now=now)
 
 
 def load(session: Session, model: type[R], record_id: int, *, lock: bool = False) -> R:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from kulisser.config import Settings
+from kulisser.patients.relations import NAME_WARNING
 from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.referrals import pages, serialize
 from kulisser.referrals import service as referrals
@@ -148,22 +149,32 @@ def register(
     sender_name: str = Form(), sender_hsa_id: str = Form(), issued_on: date = Form(),
     received_on: date = Form(), identifier: str = Form(description="Personnummer or "
                                                                   "samordningsnummer."),
-    given_name: str = Form("", description="Only for a patient not yet registered."),
-    family_name: str = Form("", description="Only for a patient not yet registered."),
+    given_name: str = Form("", description="Required unless the unit already has a care "
+                                           "relation with the patient."),
+    family_name: str = Form("", description="Required unless the unit already has a care "
+                                             "relation with the patient."),
     question: str = Form(), priority: Priority = Form(Priority.NORMAL),
     assessor_id: int | None = Form(None, description="The assessing clinician; none: the queue."),
     confirm_receipt: bool = Form(True),
     files: list[UploadFile] = File([], description="PDF files."),
     ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
 ) -> ReferralDetail:
-    """The referral becomes an assessment item; a file that is not a PDF refuses it all (422)."""
+    """The referral becomes an assessment item; a file that is not a PDF refuses it all (422).
+
+    A patient without a care relation with the unit gets one, for the reason "referral
+    received" (flagged for the log review when the patient was already registered).
+    """
     r = referrals.register_referral(ctx.db, actor=ctx.actor, data=referrals.ReferralData(
         sender_name=sender_name, sender_hsa_id=sender_hsa_id, issued_on=issued_on.isoformat(),
         received_on=received_on.isoformat(), identifier=identifier, given_name=given_name,
         family_name=family_name, question=question, priority=priority.value,
         assessor_id=assessor_id, confirm_receipt=confirm_receipt),
         store=_store(settings), uploads=pages.uploads(files))
-    return serialize.referral_detail(ctx.db, ctx.actor, r)
+    detail = serialize.referral_detail(ctx.db, ctx.actor, r)
+    if referrals.typed_name_differs(ctx.db, referral=r, given_name=given_name,
+                                    family_name=family_name):
+        detail.warnings.append(NAME_WARNING)
+    return detail
 
 
 @router.get("", response_model=ReferralList, summary="The unit's incoming referrals",

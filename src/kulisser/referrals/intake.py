@@ -12,9 +12,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items, messages
@@ -139,11 +142,15 @@ def _validate(session: Session, *, actor: Actor, data: ReferralData, today: date
         patient = patients.lookup_by_identifier(session, text=data.identifier)
     except InvalidIdentifier as exc:
         errors["identifier"] = exc.message
-    if patient is None and "identifier" not in errors:
-        # Not registered yet: the referral registers the patient, which needs a name.
+    related = patient is not None and audit.has_care_relation(
+        session, unit_id=actor.unit_id, patient_id=patient.id)
+    if not related and "identifier" not in errors:
+        # A patient new to the unit needs a name, whether or not the number is on file: asking
+        # only for unknown numbers would tell which numbers are registered.
         for field, label in (("given_name", "förnamn"), ("family_name", "efternamn")):
             if not getattr(data, field).strip():
-                errors[field] = f"Patienten är inte registrerad: ange {label}."
+                errors[field] = _("Ange patientens {label} (krävs när patienten är ny för "
+                                  "enheten).", label=label)
     if errors:
         raise ValidationFailed(errors)
     return clean, patient
@@ -188,14 +195,16 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
     now = now or utcnow()
     clean, patient = _validate(session, actor=actor, data=data, today=today_in_sweden(now))
     with staged(store, uploads or []) as files:
+        # A referral to the unit makes it take part in the patient's care (PDL): the relation
+        # starts with that reason, flagged for the log review when the patient was on file.
+        reason = relations.reason_label(relations.RelationReason.REFERRAL_REGISTERED)
         if patient is None:
             patient = patients.register_patient(session, actor=actor, data=patients.PatientData(
                 identifier=data.identifier, given_name=data.given_name,
-                family_name=data.family_name))
-        else:
-            # A referral to the unit makes it take part in the patient's care (PDL).
-            patients.add_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id,
-                                       by_user_id=actor.user_id)
+                family_name=data.family_name), path_reason=reason)
+        elif not audit.has_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id):
+            relations.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
+                                     flagged=True)
         referral = Referral(unit_id=actor.unit_id, patient_id=patient.id,
                             priority=data.priority, assessor_id=data.assessor_id,
                             registered_by_id=actor.user_id, registered_at=now, updated_at=now,
@@ -216,6 +225,14 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
             ref_id=referral.id, now=now)
         session.flush()
     return referral
+
+
+def typed_name_differs(session: Session, *, referral: Referral, given_name: str,
+                       family_name: str) -> bool:
+    """Whether the name typed with a registered referral differs from the patient's on file."""
+    patient = session.get(Patient, referral.patient_id)
+    return patient is not None and relations.name_differs(patient, given_name=given_name,
+                                                           family_name=family_name)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.audit.models import AuditEvent
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.jobs.runner import periodic, task
 from kulisser.patients.models import Patient
@@ -27,7 +27,6 @@ from kulisser.worklist.states import Status
 
 DELIVER = "referrals.deliver"
 CHASE = "referrals.chase"
-SYSTEM = "kulisser-system"
 
 
 def dedupe_key(outgoing_id: int) -> str:
@@ -100,10 +99,9 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
         outgoing.chased_at = now
         outgoing.record("chase_created", actor_id=None, now=now, item_id=item.id, days=days)
         # A system act on patient data is logged like any other, under the system's name.
-        session.add(AuditEvent(at=now, user_id=None, username=SYSTEM, role="system",
-                               unit_id=outgoing.unit_id, patient_id=outgoing.patient_id,
-                               action="create", object_type="work_item", object_id=str(item.id),
-                               outcome="allowed", reason="Remissvar saknas"))
+        audit.log_system(session, unit_id=outgoing.unit_id, patient_id=outgoing.patient_id,
+                         action="create", object_type="work_item", object_id=item.id,
+                         reason="Remissvar saknas", now=now)
     session.flush()
     return len(due)
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.jobs import runner
@@ -69,8 +70,11 @@ def save_template(session: Session, *, actor: Actor, name: str, body: str,
         session.add(template)
     else:
         found = session.get(ReferralTemplate, template_id)
-        if found is None or found.unit_id != actor.unit_id:
+        if found is None:
             raise NotFound("Mallen finns inte.")
+        audit.require_unit(actor=actor, object_type="referral_template", object_id=found.id,
+                           unit_id=found.unit_id, action="update", current_unit=True,
+                           hidden="Mallen finns inte.", now=now)
         template = found
         template.name, template.body = name, body
     template.active, template.updated_at, template.updated_by_id = active, now, actor.user_id

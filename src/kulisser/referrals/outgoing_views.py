@@ -13,6 +13,7 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.referrals import pages
 from kulisser.referrals import service as referrals
@@ -79,13 +80,14 @@ def write(
     pid = int_or_none(patient_id)
     errors: dict[str, str] = {}
     if pid is None:
-        found = patients.lookup_by_identifier(ctx.db, text=identifier) if identifier.strip() else None
+        found = (relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+                 if identifier.strip() else None)
         if found is not None:
             pid = found.id
         else:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _("Ingen patient med det numret. Registrera patienten först.")
+                errors["identifier"] = relations.NOT_AT_UNIT
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
     if not errors:

@@ -89,6 +89,8 @@ class ReferralDetail(ReferralSummary):
     messages: list[MessageOut]
     events: list[EventOut]
     allowed_actions: list[str]
+    warnings: list[str] = Field(default_factory=list, description="On registration: a typed "
+                                "name that differs from the registered patient's.")
 
 
 class ReferralList(BaseModel):

@@ -28,6 +28,7 @@ from kulisser.referrals.intake import (
     check_hsa_id,
     check_text,
     register_referral,
+    typed_name_differs,
 )
 from kulisser.referrals.jobs import chase_unanswered, deliver
 from kulisser.referrals.messages import today_in_sweden
@@ -62,7 +63,7 @@ __all__ = [
     "confirm_receipt", "create_outgoing", "deliver", "forward", "get_outgoing", "get_referral", "hand_over",
     "list_outgoing", "list_referrals", "open_attachment", "register_answer", "register_referral",
     "register_reply", "reject", "request_information", "save_template", "send_outgoing",
-    "start_assessment", "templates_for", "update_outgoing",
+    "start_assessment", "templates_for", "typed_name_differs", "update_outgoing",
 ]
 S = ReferralStatus
 

@@ -12,6 +12,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
+from kulisser.patients.relations import NAME_WARNING
 from kulisser.referrals import pages
 from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
@@ -83,14 +84,20 @@ def register(
         ctx.db.rollback()
         values = asdict(data) | {"assessor_id": assessor_id}
         return _form(request, ctx, values, exc.errors, status=422)
-    return RedirectResponse(f"/remisser/{referral.id}", status_code=303)
+    # Only now, with the care relation in place, may a page say the name is not the register's.
+    differs = referrals.typed_name_differs(ctx.db, referral=referral, given_name=given_name,
+                                           family_name=family_name)
+    return RedirectResponse(f"/remisser/{referral.id}" + ("?namn=avviker" if differs else ""),
+                            status_code=303)
 
 
 def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str] | None = None,
-          errors: dict[str, str] | None = None, status: int = 200) -> Response:
+          errors: dict[str, str] | None = None, status: int = 200,
+          name_warning: str = "") -> Response:
     referral = referrals.get_referral(ctx.db, actor=ctx.actor, referral_id=referral_id)
     context = pages.referral_context(ctx.db, ctx.actor, referral)
     context.update(nav="referrals", values=values or {}, errors=errors or {},
+                   name_warning=name_warning,
                    today=today_in_sweden(utcnow()).isoformat())
     return render(request, "referrals/referral.html", context,
                   partial="referrals/_referral_body.html", status_code=status)
@@ -99,7 +106,8 @@ def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str
 @router.get("/remisser/{referral_id}")
 def referral_page(request: Request, referral_id: int, ctx: Ctx = Depends(current)) -> Response:
     """One referral: facts, attachments, the decision forms, messages and the timeline."""
-    return _page(request, ctx, referral_id)
+    warning = NAME_WARNING if request.query_params.get("namn") == "avviker" else ""
+    return _page(request, ctx, referral_id, name_warning=warning)
 
 
 @router.post("/remisser/{referral_id}/atgard/{action}")

@@ -132,8 +132,12 @@ def import_fhir(response: Response, payload: dict[str, Any] = Body(
 def import_csv(response: Response, file: UploadFile = File(
         description="Semicolon or comma separated, header row first; columns in the README."),
         ctx: Ctx = Depends(current)) -> ImportOut:
-    """Each row is one result; a row's problem is reported for that row and the rest imported."""
-    return _report(results.import_csv(ctx.db, actor=ctx.actor, data=file.file.read()), response)
+    """Each row is one result; a row's problem is reported for that row and the rest imported.
+
+    The file is read as it is imported (never whole in memory); a binary file, one of more
+    than 10,000 rows or with a row over 100,000 characters is refused with the row named.
+    """
+    return _report(results.import_csv(ctx.db, actor=ctx.actor, data=file.file), response)
 
 
 async def _body(request: Request) -> bytes:

@@ -19,7 +19,8 @@ Rules (README, "Results"):
 - a matched result goes to the ordering clinician (a clinician of the unit, by username or
   HSA-id) as a `result-review` item, or to the unit's queue when the orderer is unknown;
 - abnormal values make the items high priority, critical ones acute;
-- the unit gets a care relation with a matched patient if it has none.
+- the unit gets a care relation with a matched patient if it has none, for the reason "result
+  received", flagged for the log review (audit.relation_starts).
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy import ARRAY, String, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from kulisser.audit import relation_starts as audit_starts
 from kulisser.audit.models import AuditEvent
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.results import items
 from kulisser.results.formats import Incoming, RowError
@@ -190,15 +193,17 @@ def find_clinician(clinicians: dict[str, int], text: str | None) -> int | None:
     return clinicians.get(text.strip().lower()) or clinicians.get(text.strip().upper())
 
 
-def ensure_care_relations(session: Session, *, unit_id: int, patient_ids: set[int],
-                          by_user_id: int | None, now: datetime) -> None:
-    """Give the unit an open care relation with each patient (a few statements for all).
+def ensure_care_relations(session: Session, *, actor: Actor, patient_ids: set[int],
+                          now: datetime) -> None:
+    """Give the actor's unit an open care relation with each patient (a few statements for all).
 
-    Written here in bulk rather than through patients.service.add_care_relation (one query a
-    patient) for the import's speed; the rows are the same.
+    Written here in bulk rather than through patients.relations.start_relation (one query a
+    patient) for the import's speed; the rows are the same. Each relation started here is
+    logged with its reason (a result received) and flagged for the log review.
     """
     if not patient_ids:
         return
+    unit_id, by_user_id = actor.unit_id, actor.user_id
     rows = dict(session.execute(select(CareRelation.patient_id, CareRelation.ended_at).where(
         CareRelation.unit_id == unit_id, CareRelation.patient_id.in_(patient_ids))).tuples().all())
     ended = [pid for pid, end in rows.items() if end is not None]
@@ -211,6 +216,9 @@ def ensure_care_relations(session: Session, *, unit_id: int, patient_ids: set[in
         session.execute(insert_skipping_duplicates(session, table_of(CareRelation)), [
             {"unit_id": unit_id, "patient_id": pid, "started_at": now, "created_by_id": by_user_id}
             for pid in missing])
+    audit_starts.log_relation_starts(
+        session, actor=actor, patient_ids=[*ended, *missing], now=now,
+        reason=relations.reason_label(relations.RelationReason.RESULT_RECEIVED))
 
 
 def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | RowError],
@@ -245,7 +253,7 @@ def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | 
                            "Beställare saknas; svaret ligger i enhetens kö.")
     # The order implies care: the unit that ordered the test takes part in the patient's care
     # (PDL), so it gets a care relation if it has none; otherwise nobody could read the result.
-    ensure_care_relations(session, unit_id=actor.unit_id, by_user_id=actor.user_id, now=now,
+    ensure_care_relations(session, actor=actor, now=now,
                           patient_ids={r.patient_id for r in fresh if r.patient_id is not None})
     ids = _insert_results(session, actor=actor, routed=fresh, now=now)
     stored = [r for r in fresh if (r.inc.source_system, r.inc.source_id) in ids]

@@ -36,7 +36,7 @@ from kulisser.identity import (
     SAMORDNINGSNUMMER_OID,
     SAMORDNINGSNUMMER_SYSTEM,
 )
-from kulisser.results.formats import TZ, Incoming, IncomingValue, interpret, number
+from kulisser.results.formats import TZ, Incoming, IncomingValue, interpret, json_problem, number
 
 FHIR_SYSTEM = "urn:kulisser:fhir"  # prefix of the sender system when a resource has only an id
 ACCEPTED_STATUSES = {"registered", "partial", "preliminary", "final", "amended", "corrected",
@@ -64,6 +64,8 @@ def validate(payload: Any) -> Any:
     """The payload as a validated fhir.resources model, or ValidationFailed."""
     if not isinstance(payload, dict):
         raise ValidationFailed({"resourceType": "Skicka ett FHIR-objekt (JSON)."})
+    if (problem := json_problem(payload)) is not None:
+        raise ValidationFailed({"body": problem})
     kind = payload.get("resourceType")
     model = _MODELS.get(str(kind))
     if model is None:

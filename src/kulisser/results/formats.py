@@ -1,23 +1,27 @@
 """Incoming results in one shape, whatever the format; CSV rows and flat JSON lines read into it.
 
-Pure logic: no database. FHIR JSON is read in fhir.py. Every reader returns `Incoming`
-records (one per result) or a `RowError` for a row that cannot be imported at all (no
-sender id: without it the import could not be idempotent). A bad identity number is not a
-row error: the result is kept and goes to the unit's queue unmatched, with the reason.
+Pure logic: no database. FHIR JSON is read in fhir.py, a CSV file as text in csvfile.py.
+Every reader returns `Incoming` records (one per result) or a `RowError` for a row that
+cannot be imported at all (no sender id: without it the import could not be idempotent). A
+bad identity number is not a row error: the result is kept and goes to the unit's queue
+unmatched, with the reason.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from kulisser.results import csvfile
+from kulisser.results.csvfile import CsvFormatError
 
 CSV_SYSTEM = "urn:kulisser:csv"  # the sender system of a CSV row that names none
 JSONL_SYSTEM = "urn:kulisser:jsonl"
@@ -157,9 +161,37 @@ def _clip(text: object, limit: int) -> str:
     return ("" if text is None else str(text)).strip()[:limit]
 
 
+MAX_JSON_DEPTH = 64  # a FHIR result nests a few levels; far deeper is not a result
+
+
+def json_problem(value: Any) -> str | None:
+    """Why parsed JSON cannot be stored (a NUL character, nesting too deep), in Swedish; or None.
+
+    PostgreSQL text cannot hold NUL, and a nesting thousands deep exhausts the recursion of
+    whoever reads it next; both are refused before anything is read into the import.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"JSON-strukturen är nästlad i mer än {MAX_JSON_DEPTH} nivåer."
+        if isinstance(item, str):
+            if "\0" in item:
+                return "Texten innehåller ett NUL-tecken (\\u0000), som inte kan lagras."
+        elif isinstance(item, dict):
+            stack += [(k, depth + 1) for k in item] + [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return None
+
+
 def from_fields(fields: dict[str, Any], *, source_format: str, default_system: str, raw: str,
                 row: int) -> Incoming | RowError:
     """One result from the flat fields of a CSV row or a JSON line."""
+    for name, value in fields.items():
+        if isinstance(value, str) and "\0" in value:
+            return RowError(row, f"Fältet {name} innehåller ett NUL-tecken, som inte kan lagras; "
+                                 "raden importerades inte.")
     sender_id = _clip(fields.get("sender_id"), 200)
     if not sender_id:
         return RowError(row, "Avsändarens id (sender_id) saknas; raden importerades inte.")
@@ -187,48 +219,46 @@ def from_fields(fields: dict[str, Any], *, source_format: str, default_system: s
     return inc
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves CSV in Windows-1252 unless told otherwise.
-        return data.decode("cp1252", errors="replace")
+def iter_csv(source: bytes | BinaryIO, *, max_rows: int | None = csvfile.MAX_ROWS
+             ) -> Iterator[Incoming | RowError]:
+    """Every data row of a CSV drop (semicolon or comma separated, header row first), streamed.
 
-
-class CsvFormatError(ValueError):
-    """The file is not a CSV drop this import understands; .message is Swedish."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def read_csv(data: bytes) -> list[Incoming | RowError]:
-    """Every data row of a CSV drop (semicolon or comma separated, header row first)."""
-    text = _decode(data)
-    if not text.strip():
-        raise CsvFormatError("Filen är tom.")
-    first = text.splitlines()[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [_ALIASES.get(h.strip().lower().lstrip("\ufeff")) for h in next(reader)]
+    CsvFormatError (Swedish, naming the row) for a file that cannot be read on: binary, not
+    UTF-8 half-way, a record too long to be a row, or more than max_rows rows.
+    """
+    handle = csvfile.open_text(io.BytesIO(source) if isinstance(source, bytes) else source)
+    at = csvfile.Position()
+    delimiter, written = csvfile.header(handle, at)
+    written = [h.strip().lstrip("\ufeff") for h in written]
+    header = [_ALIASES.get(h.lower()) for h in written]
     if "sender_id" not in header:
         raise CsvFormatError("Rubrikraden saknar kolumnen sender_id (avsändar-id). "
                              "Kolumnerna beskrivs i README.")
-    found: list[Incoming | RowError] = []
-    for cells in reader:
-        line = reader.line_num
+    rows = 0
+    for line, cells in csvfile.records(handle, delimiter=delimiter, names=written, position=at):
         if not any(c.strip() for c in cells):
             continue
+        rows += 1
+        if max_rows is not None and rows > max_rows:
+            raise CsvFormatError(f"Filen har fler än {max_rows} rader. Dela upp den (eller "
+                                 "importera mappen med kulisser import-results).")
         if len(cells) > len(header):
-            found.append(RowError(line, f"Raden har {len(cells)} fält men rubrikraden "
-                                        f"{len(header)}; raden importerades inte."))
+            yield RowError(line, f"Raden har {len(cells)} fält men rubrikraden "
+                                 f"{len(header)}; raden importerades inte.")
+            continue
+        if (name := csvfile.too_long_field(cells, written)) is not None:
+            yield RowError(line, f"Fältet {name} är längre än {csvfile.MAX_FIELD_CHARS} tecken; "
+                                 "raden importerades inte.")
             continue
         fields = {name: cell for name, cell in zip(header, cells, strict=False) if name}
-        raw = json.dumps({name: cell for name, cell in fields.items()}, ensure_ascii=False)
-        found.append(from_fields(fields, source_format="csv", default_system=CSV_SYSTEM,
-                                 raw=raw, row=line))
-    return found
+        raw = json.dumps(fields, ensure_ascii=False)
+        yield from_fields(fields, source_format="csv", default_system=CSV_SYSTEM, raw=raw, row=line)
+
+
+def read_csv(data: bytes | BinaryIO, *, max_rows: int | None = csvfile.MAX_ROWS
+             ) -> list[Incoming | RowError]:
+    """Every data row of a CSV drop, as a list (see iter_csv)."""
+    return list(iter_csv(data, max_rows=max_rows))
 
 
 class FlatResult(BaseModel):

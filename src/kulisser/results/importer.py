@@ -117,14 +117,15 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
                 continue
             with db.session() as session:
                 if kind == "csv":
-                    done = results.import_csv(session, actor=actor, data=path.read_bytes())
+                    with path.open("rb") as handle:  # streamed; a folder drop has no row limit
+                        done = results.import_csv(session, actor=actor, data=handle, max_rows=None)
                 else:
                     done = results.import_fhir(session, actor=actor,
                                                payload=json.loads(path.read_text(encoding="utf-8-sig")))
             report.files.append((path.name, done))
         except ValidationFailed as exc:
             report.failed.append((path.name, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             report.failed.append((path.name, f"Filen kunde inte läsas ({type(exc).__name__})."))
         if echo is not None and report.failed and report.failed[-1][0] == path.name:
             echo(f"{path.name}: {report.failed[-1][1]}")

@@ -11,24 +11,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.audit.models import AuditEvent
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import bulk, fhir, items
 from kulisser.results.bulk import ImportReport, Outcome
+from kulisser.results.csvfile import MAX_ROWS
 from kulisser.results.formats import (
     TZ,
     CsvFormatError,
     Incoming,
     RowError,
-    read_csv,
+    iter_csv,
     read_flat_line,
 )
 from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result, ResultStatus
@@ -43,6 +47,7 @@ __all__ = ["ImportReport", "Outcome", "ResultRow", "actions_for", "count_results
            "match_result", "read_lines", "sign_result"]
 NOTE_MAX = 2000
 MAX_LINES = 10_000  # per API call; larger drops go through `kulisser import-results`
+MAX_CSV_ROWS = MAX_ROWS  # per upload, likewise
 
 
 # -- import ------------------------------------------------------------------------------------
@@ -54,14 +59,22 @@ def import_fhir(session: Session, *, actor: Actor, payload: object,
     return ImportReport(bulk.import_batch(session, actor=actor, incoming=found, now=now or utcnow()))
 
 
-def import_csv(session: Session, *, actor: Actor, data: bytes,
-               now: datetime | None = None) -> ImportReport:
-    """Import a CSV drop; each row's outcome is reported and a bad row stops nothing else."""
+def import_csv(session: Session, *, actor: Actor, data: bytes | BinaryIO,
+               max_rows: int | None = MAX_CSV_ROWS, now: datetime | None = None) -> ImportReport:
+    """Import a CSV drop, streamed in batches; each row's outcome is reported.
+
+    A bad row stops nothing else; a file that cannot be read on (binary, too many rows, a row
+    too long) raises ValidationFailed({"file": ...}) and the caller rolls back what was done.
+    """
+    now = now or utcnow()
+    outcomes: list[Outcome] = []
+    rows = iter_csv(data, max_rows=max_rows)
     try:
-        rows = read_csv(data)
+        while chunk := list(islice(rows, bulk.BATCH)):
+            outcomes += bulk.import_batch(session, actor=actor, incoming=chunk, now=now)
     except CsvFormatError as exc:
         raise ValidationFailed({"file": exc.message}) from None
-    return ImportReport(bulk.import_batch(session, actor=actor, incoming=rows, now=now or utcnow()))
+    return ImportReport(outcomes)
 
 
 def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | RowError]:
@@ -75,7 +88,7 @@ def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | R
             continue
         try:
             resources = fhir.read(json.loads(line))
-        except ValueError as exc:  # ValidationFailed, or JSON that does not parse
+        except (ValueError, RecursionError) as exc:  # ValidationFailed, or JSON that does not parse
             detail = ("; ".join(f"{k}: {v}" for k, v in exc.errors.items())
                       if isinstance(exc, ValidationFailed) else "ogiltig JSON")
             found.append(RowError(row, f"Ogiltigt FHIR-svar ({detail}); raden importerades inte."))
@@ -101,25 +114,17 @@ def _check(session: Session, *, actor: Actor, result: Result, action: str, now: 
 
     A result belongs to the unit it was routed to: another unit is refused as a denied access
     (403 and a "denied" audit row) even where it has its own care relation with the patient.
-    An unmatched result is logged without a patient; refused to another unit as not found,
-    unless the caller names the patient it meant to attach (then that denial is logged).
+    An unmatched result is logged without a patient; refused to another unit as not found
+    (its denied row without a patient), unless the caller names the patient it meant to
+    attach (then the denial names that patient and answers 403).
     """
-    if result.unit_id != actor.unit_id:
-        denied = result.patient_id or patient_id
-        if denied is None:
-            raise NotFound("Provsvaret finns inte.")
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now, "patient_id": denied, "action": action,
-            "object_type": "result", "object_id": str(result.id), "outcome": "denied",
-            "reason": "Provsvaret hör till en annan vårdenhet."})
-    if result.patient_id is not None:
-        audit.check_access(session, actor=actor, patient_id=result.patient_id, action=action,
-                           object_type="result", object_id=result.id, now=now)
-        return
-    session.add(AuditEvent(user_id=actor.user_id, username=actor.username, role=actor.role.value,
-                           unit_id=actor.unit_id, at=now, patient_id=None, action=action,
-                           object_type="result", object_id=str(result.id), outcome="allowed"))
+    # An unmatched result (no patient yet) has a denied row without a patient, as not found.
+    audit.check_record(session, actor=actor, object_type="result", object_id=result.id,
+                       unit_id=result.unit_id, patient_id=result.patient_id or patient_id,
+                       action=action, current_unit=True,
+                       reason=_("Provsvaret hör till en annan vårdenhet."),
+                       hidden=_("Provsvaret finns inte.") if result.patient_id is None
+                       and patient_id is None else None, now=now)
 
 
 def _load(session: Session, result_id: int, *, lock: bool = False) -> Result:
@@ -262,9 +267,12 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
                                                  "användarnamnet eller HSA-id:t."})
     if result.status != ResultStatus.UNMATCHED:
         raise TransitionError("Provsvaret är redan matchat mot en patient.")
-    # The order implies care (as at import): the unit gets a care relation with the patient.
-    patients.add_care_relation(session, unit_id=result.unit_id, patient_id=patient.id,
-                               by_user_id=actor.user_id)
+    # The order implies care (as at import): the unit gets a care relation with the patient,
+    # for that reason, flagged for the log review like the import's.
+    if not audit.has_care_relation(session, unit_id=result.unit_id, patient_id=patient.id):
+        relations.start_relation(session, actor=actor, patient_id=patient.id, flagged=True,
+                                 reason=relations.reason_label(
+                                     relations.RelationReason.RESULT_RECEIVED))
     result.match(actor_id=actor.user_id, patient_id=patient.id, clinician_id=clinician_id, now=now)
     _check(session, actor=actor, result=result, action="update", now=now)
     for item in items.open_items(session, result_id=result.id, kind=items.UNMATCHED.code):

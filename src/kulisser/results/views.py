@@ -77,11 +77,11 @@ def upload_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
 def upload(request: Request, file: UploadFile | None = File(None),
            ctx: Ctx = Depends(current)) -> Response:
     """Import an uploaded CSV file and show what became of each row."""
-    data = file.file.read() if file is not None else b""
     try:
-        if not data:
+        # A browser sends an empty part without a name when no file was chosen.
+        if file is None or not (file.filename or file.size):
             raise ValidationFailed({"file": "Välj en CSV-fil."})
-        report = results.import_csv(ctx.db, actor=ctx.actor, data=data)
+        report = results.import_csv(ctx.db, actor=ctx.actor, data=file.file)
     except ValidationFailed as exc:
         ctx.db.rollback()
         return _upload_page(request, errors=exc.errors, status=422)

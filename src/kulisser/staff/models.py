@@ -101,6 +101,10 @@ class ApiToken(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute per token, so that API reads stay reads.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by `kulisser token revoke` or a password change; the row stays for the listing.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginAttempt(Base):
@@ -117,6 +121,8 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean)
+    # The device id of a valid device cookie sent with the attempt (staff.devices), else None.
+    device: Mapped[str | None] = mapped_column(String(32))
 
 
 __all__ = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +30,19 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 # Verifying against this keeps the time of an unknown username like a known one.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    """One API token as `kulisser token list` shows it (never the token itself)."""
+
+    id: int
+    username: str
+    unit_hsa_id: str
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
 
 class StaffError(ValueError):
@@ -96,10 +111,11 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, *, column: Any, value: str, since: datetime) -> int:
+def _recent_failures(session: Session, *, since: datetime, **where: Any) -> int:
+    conditions = [getattr(LoginAttempt, name) == value for name, value in where.items()]
     return session.scalar(
         select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+            *conditions, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
         )
     ) or 0
 
@@ -113,30 +129,38 @@ def authenticate(
     max_failures: int,
     max_failures_per_ip: int,
     window_minutes: int,
+    devices: Mapping[int, str] | None = None,
     now: datetime | None = None,
 ) -> User:
-    """Check a login; throttle by username and address; record the attempt either way."""
+    """Check a login; throttle by address and by account; record the attempt either way.
+
+    The account lock counts failures from unknown devices together, but a known device
+    (`devices`: user id to device id, from the signed device cookie) only its own: an attacker
+    elsewhere cannot lock the user out of her own browser, yet gets no more tries himself.
+    """
     now = now or utcnow()
     username = username.strip().lower()
     since = now - timedelta(minutes=window_minutes)
-    if (
-        _recent_failures(session, column=LoginAttempt.username, value=username, since=since)
-        >= max_failures
-        or _recent_failures(session, column=LoginAttempt.ip, value=ip, since=since)
-        >= max_failures_per_ip
-    ):
+    user = session.scalar(select(User).where(User.username == username))
+    device = (devices or {}).get(user.id) if user is not None else None
+    by_account = (
+        _recent_failures(session, since=since, username=username, device=device)
+        if device is not None else _recent_failures(session, since=since, username=username)
+    )
+    if (by_account >= max_failures
+            or _recent_failures(session, since=since, ip=ip) >= max_failures_per_ip):
         raise LoginThrottled(
             f"För många misslyckade inloggningar. Försök igen om {window_minutes} minuter.",
             code="throttled",
         )
-    user = session.scalar(select(User).where(User.username == username))
     ok = False
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     ok = ok and user is not None and user.active
-    session.add(LoginAttempt(username=username[:64], ip=ip[:64], at=now, success=ok))
+    session.add(LoginAttempt(username=username[:64], ip=ip[:64], at=now, success=ok,
+                             device=device))
     if not ok or user is None:
         raise StaffError("Fel användarnamn eller lösenord.", code="bad_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
@@ -145,7 +169,7 @@ def authenticate(
 
 
 def change_password(session: Session, *, user: User, current: str, new: str, repeat: str) -> None:
-    """Change a password after checking the current one; ends the user's other sessions."""
+    """Change a password after checking the current one; ends sessions, revokes API tokens."""
     try:
         _hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -156,6 +180,8 @@ def change_password(session: Session, *, user: User, current: str, new: str, rep
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    # A token is a password by another name: whoever might know the old one loses both.
+    revoke_user_tokens(session, user_id=user.id, now=user.password_changed_at)
 
 
 def start_session(session: Session, *, user: User, now: datetime | None = None) -> tuple[str, UserSession]:
@@ -212,19 +238,60 @@ def create_api_token(session: Session, *, user: User, unit_id: int | None = None
     return token
 
 
-def load_api_token(session: Session, *, token: str) -> tuple[ApiToken, User] | None:
-    """Find the user of a bearer token."""
+def load_api_token(session: Session, *, token: str,
+                   now: datetime | None = None) -> tuple[ApiToken, User] | None:
+    """Find the user of a live (unrevoked) bearer token; note its use at most once a minute."""
+    now = now or utcnow()
     # One statement for the token, its user and the user's units (every API call does this).
     found = session.execute(
         select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash(token))
+        .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None))
         .options(joinedload(User.memberships))).unique().first()
     if found is None:
         return None
     row, user = found
     if not user.active:
         return None
+    # A write on every call would turn each API read into a write; a minute is precise enough.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
     return row, user
+
+
+def revoke_api_token(session: Session, *, token_id: int, now: datetime | None = None) -> ApiToken:
+    """Revoke one token by its id (kept, marked revoked); refuse an unknown or revoked one."""
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise StaffError("Det finns ingen API-nyckel med det id:t.", code="not_found")
+    if row.revoked_at is not None:
+        raise StaffError("API-nyckeln är redan återkallad.", code="already_revoked")
+    row.revoked_at = now or utcnow()
+    session.flush()
+    return row
+
+
+def revoke_user_tokens(session: Session, *, user_id: int, now: datetime | None = None) -> int:
+    """Revoke every live token of a user; return how many."""
+    rows = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                       ApiToken.revoked_at.is_(None))))
+    for row in rows:
+        row.revoked_at = now or utcnow()
+    session.flush()
+    return len(rows)
+
+
+def list_api_tokens(session: Session, *, username: str | None = None) -> list[TokenListing]:
+    """Every token (or a user's), oldest first, with its user, unit and use."""
+    query = (select(ApiToken, User.username, CareUnit.hsa_id)
+             .join(User, User.id == ApiToken.user_id)
+             .join(CareUnit, CareUnit.id == ApiToken.unit_id)
+             .order_by(ApiToken.id))
+    if username is not None:
+        query = query.where(User.username == username.strip().lower())
+    return [TokenListing(id=row.id, username=name, unit_hsa_id=hsa, label=row.label,
+                         created_at=row.created_at, last_used_at=row.last_used_at,
+                         revoked_at=row.revoked_at)
+            for row, name, hsa in session.execute(query).tuples()]
 
 
 def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:

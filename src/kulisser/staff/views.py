@@ -11,7 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from kulisser.config import Settings
+from kulisser.db import utcnow
 from kulisser.errors import Forbidden
+from kulisser.staff import devices
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
@@ -74,12 +76,16 @@ def login(
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, settings, username=username, status=403,
                            error="Inloggningsformuläret har gått ut. Försök igen.")
+    now = utcnow()
+    device_cookie = request.cookies.get(devices.DEVICE_COOKIE)
     try:
         user = staff.authenticate(
             db, username=username, password=password, ip=client_ip(request),
             max_failures=settings.login_max_failures,
             max_failures_per_ip=settings.login_max_failures_per_ip,
-            window_minutes=settings.login_window_minutes)
+            window_minutes=settings.login_window_minutes,
+            devices=devices.known_devices(device_cookie, secret=settings.secret_key, now=now),
+            now=now)
     except staff.LoginThrottled as exc:
         db.commit()
         return _login_page(request, settings, username=username, error=exc.message, status=429)
@@ -91,6 +97,12 @@ def login(
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         secure=settings.secure_cookies, max_age=settings.session_max_hours * 3600)
     response.delete_cookie(PRELOGIN_COOKIE)
+    # This browser is now a known device for the user (see staff/devices.py).
+    response.set_cookie(devices.DEVICE_COOKIE,
+                        devices.remember(device_cookie, secret=settings.secret_key,
+                                         user_id=user.id, now=now),
+                        httponly=True, samesite="strict", secure=settings.secure_cookies,
+                        path=devices.DEVICE_COOKIE_PATH, max_age=devices.DEVICE_DAYS * 86400)
     return response
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.waitlist.models import WaitlistEntry
 
@@ -23,14 +24,10 @@ OBJECT_TYPE = "waitlist_entry"
 def check(session: Session, *, actor: Actor, entry: WaitlistEntry, action: str, now: datetime,
           object_type: str = OBJECT_TYPE) -> None:
     """The access check and audit row for one read or write of an entry."""
-    if entry.unit_id != actor.unit_id:
-        raise audit.AccessDenied({
-            "user_id": actor.user_id, "username": actor.username, "role": actor.role.value,
-            "unit_id": actor.unit_id, "at": now, "patient_id": entry.patient_id,
-            "action": action, "object_type": object_type, "object_id": str(entry.id),
-            "outcome": "denied", "reason": "Väntelistan hör till en annan vårdenhet."})
-    audit.check_access(session, actor=actor, patient_id=entry.patient_id, action=action,
-                       object_type=object_type, object_id=entry.id, now=now)
+    audit.check_record(session, actor=actor, object_type=object_type, object_id=entry.id,
+                       unit_id=entry.unit_id, patient_id=entry.patient_id, action=action,
+                       current_unit=True, reason=_("Väntelistan hör till en annan vårdenhet."),
+                       now=now)
 
 
 def load(session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntry:

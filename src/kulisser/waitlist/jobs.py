@@ -13,13 +13,11 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from kulisser.audit.models import AuditEvent
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.jobs.runner import periodic
 from kulisser.waitlist import items, limits
 from kulisser.waitlist.models import EntryStatus, ExcludedPeriod, WaitlistEntry, local_today
-
-SYSTEM = "kulisser-system"
 
 
 def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
@@ -46,11 +44,10 @@ def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
             if items.move_due(item, when=when, actor_id=None, now=now):
                 moved += 1
                 # A system change to a patient's work item is logged like any other.
-                session.add(AuditEvent(at=now, user_id=None, username=SYSTEM, role="system",
-                                       unit_id=entry.unit_id, patient_id=entry.patient_id,
-                                       action="update", object_type="work_item",
-                                       object_id=str(item.id), outcome="allowed",
-                                       reason="Garantidatumet flyttat under pågående uppehåll"))
+                audit.log_system(session, unit_id=entry.unit_id, patient_id=entry.patient_id,
+                                 action="update", object_type="work_item", object_id=item.id,
+                                 reason="Garantidatumet flyttat under pågående uppehåll",
+                                 now=now)
     return moved
 
 

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.staff.models import CareUnit
 from kulisser.waitlist import forms, limits, queries
@@ -148,11 +149,11 @@ def new_entry(request: Request, identifier: str = Form(""), wait_kind: str = For
     if not identifier.strip():
         errors["identifier"] = _("Ange patientens personnummer.")
     else:
-        found = patients.lookup_by_identifier(ctx.db, text=identifier)
+        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _("Ingen patient med det numret. Registrera patienten först.")
+                errors["identifier"] = relations.NOT_AT_UNIT
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:

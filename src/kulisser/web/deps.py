@@ -5,12 +5,19 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from kulisser.audit.service import AccessDenied, write_denied
+from kulisser.audit.service import (
+    AccessDenied,
+    DeniedNotFound,
+    rollback_keeping_denied,
+    write_denied,
+    write_kept_denied,
+)
 from kulisser.config import Settings
 from kulisser.db import Database
 from kulisser.staff import service as staff
@@ -40,7 +47,8 @@ def get_settings(request: Request) -> Settings:
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request; committed once as the response starts, rolled back on error.
 
-    A denied access rolls the request's work back and stores the denied audit row alone.
+    A denied access (403, or 404 for another unit's record) rolls the request's work back
+    and stores the denied audit row alone.
     """
     database: Database = request.app.state.db
     session = database.sessions()
@@ -48,21 +56,62 @@ def get_db(request: Request) -> Iterator[Session]:
     setattr(request.state, STATE_KEY, session)
     try:
         yield session
-    except AccessDenied as denied:
+    except (AccessDenied, DeniedNotFound) as denied:
         session.rollback()
         write_denied(session, denied)
+        write_kept_denied(session)
         session.commit()
         raise
     except BaseException:
-        session.rollback()
+        rollback_keeping_denied(session)
         raise
     finally:
         session.close()
 
 
+def _address(value: str) -> IPv4Address | IPv6Address | None:
+    """An address from a forwarded entry ("a.b.c.d", "a.b.c.d:port", "[v6]:port", "v6")."""
+    value = value.strip()
+    if value.startswith("[") and "]" in value:
+        value = value[1:value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
+    try:
+        return ip_address(value)
+    except ValueError:
+        return None
+
+
+def forwarded_client(peer: str, forwarded_for: list[str],
+                     trusted: tuple[IPv4Network | IPv6Network, ...]) -> str:
+    """The client's address: X-Forwarded-For is read only when the peer is a trusted proxy.
+
+    Walks the header from the right (the entry the nearest proxy wrote) past trusted proxies;
+    the first other entry is the client. Entries further left are the client's own say-so.
+    """
+    def is_trusted(address: IPv4Address | IPv6Address | None) -> bool:
+        return address is not None and any(address in network for network in trusted)
+
+    if not trusted or not is_trusted(_address(peer)):
+        return peer
+    hop = peer
+    entries = [e for header in forwarded_for for e in header.split(",") if e.strip()]
+    for entry in reversed(entries):
+        address = _address(entry)
+        if address is None:
+            return hop  # garbage left of a trusted hop: the client wrote it, trust the hop
+        hop = str(address)
+        if not is_trusted(address):
+            return hop
+    return hop
+
+
 def client_ip(request: Request) -> str:
-    """The caller's address (behind a proxy, configure uvicorn's --forwarded-allow-ips)."""
-    return request.client.host if request.client else ""
+    """The caller's address, through KULISSER_TRUSTED_PROXIES only (audit rows, throttling)."""
+    peer = request.client.host if request.client else ""
+    settings: Settings = request.app.state.settings
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"),
+                            settings.trusted_proxies)
 
 
 @dataclass
@@ -134,6 +183,11 @@ def current(request: Request, db: Session = Depends(get_db),
         raise CsrfFailed()
     request.state.ctx = ctx
     return ctx
+
+
+def caller(request: Request, db: Session, settings: Settings) -> Ctx:
+    """The logged-in caller of a read-only route, without the CSRF check; LoginRequired if none."""
+    return _load(request, db, settings)
 
 
 def manager(ctx: Ctx = Depends(current)) -> Ctx:

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kulisser.audit.service import rollback_keeping_denied
 from kulisser.db import is_transient
 from kulisser.web.headers import SECURITY_HEADERS
 from kulisser.web.overload import busy_response
@@ -74,8 +75,9 @@ class CommitBeforeResponse:
             session: Any = scope.get("state", {}).get(STATE_KEY)
             if message["type"] == "http.response.start" and session is not None:
                 if message.get("status", 500) >= 400:
-                    # An error response stores nothing (a form shown again, a refusal).
-                    await anyio.to_thread.run_sync(session.rollback)
+                    # An error response stores nothing (a form shown again, a refusal) but
+                    # the denied audit rows of refused lookups.
+                    await anyio.to_thread.run_sync(rollback_keeping_denied, session)
                 else:
                     try:
                         await anyio.to_thread.run_sync(session.commit)

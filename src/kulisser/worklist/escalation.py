@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from kulisser.audit.models import AuditEvent
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.jobs.runner import periodic
 from kulisser.staff.models import Role, UnitMembership, User
@@ -21,8 +21,6 @@ from kulisser.worklist.kinds import KindSpec, all_kinds, register
 from kulisser.worklist.models import WorkItem, WorkItemEvent
 from kulisser.worklist.queries import is_open_clause
 from kulisser.worklist.states import Priority, Status
-
-SYSTEM = "kulisser-system"
 
 
 def _load_items(session: Session, ids: list[int]) -> dict[int, Any]:
@@ -70,10 +68,9 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
         session.flush()
         if item.patient_id is not None:
             # A system act on patient data is logged like any other, under the system's name.
-            session.add(AuditEvent(at=now, user_id=None, username=SYSTEM, role="system",
-                                   unit_id=item.unit_id, patient_id=item.patient_id,
-                                   action="create", object_type="work_item", object_id=str(esc.id),
-                                   outcome="allowed", reason="Automatisk eskalering"))
+            audit.log_system(session, unit_id=item.unit_id, patient_id=item.patient_id,
+                             action="create", object_type="work_item", object_id=esc.id,
+                             reason="Automatisk eskalering", now=now)
     return len(items)
 
 

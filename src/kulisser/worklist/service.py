@@ -140,13 +140,15 @@ def create_item(
 
 def get_item(session: Session, *, actor: Actor, item_id: int, action: str = "read",
              now: datetime | None = None) -> WorkItem:
-    """Load a work item after the access check; items of other units are not found."""
+    """Load a work item after the access check; items of other units are not found (and logged)."""
     item = session.get(WorkItem, item_id)
-    if item is None or item.unit_id not in actor.unit_ids:
+    if item is None:
         raise NotFound("Ärendet finns inte.")
-    if item.patient_id is not None:
-        audit.check_access(session, actor=actor, patient_id=item.patient_id, action=action,
-                           object_type="work_item", object_id=item.id, now=now)
+    if item.patient_id is not None or item.unit_id not in actor.unit_ids:
+        # Another unit's item stays "not found", but the refusal is logged.
+        audit.check_record(session, actor=actor, object_type="work_item", object_id=item.id,
+                           unit_id=item.unit_id, patient_id=item.patient_id, action=action,
+                           hidden="Ärendet finns inte.", now=now)
     return item
 
 

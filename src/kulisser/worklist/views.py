@@ -14,6 +14,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
@@ -233,11 +234,11 @@ def new_item(
     errors: dict[str, str] = {}
     pid = _int_or_none(patient_id)
     if pid is None and identifier.strip():
-        found = patients.lookup_by_identifier(ctx.db, text=identifier)
+        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = "Ingen patient med det numret. Registrera patienten först."
+                errors["identifier"] = relations.NOT_AT_UNIT
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:

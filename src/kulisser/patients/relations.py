@@ -1,0 +1,141 @@
+"""How a unit's care relation with a patient starts: only with a reason, logged for review.
+
+A unit reads a patient's data only through a care relation (PDL 4 kap.). Registering an
+identity number that is already on file must not be a way round that: the relation starts
+only with a chosen reason (a referral received, the patient seeks care here, other with a
+text) or with the reason of the path that brings the patient (a registered referral, an
+imported result), and a start for a patient already on file writes an audit row that the
+manager follows up like emergency access (kulisser.audit.followup).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.audit import relation_starts as audit
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.patients.models import CareRelation, Patient
+from kulisser.staff.actor import Actor
+
+REASON_TEXT_MIN = 5
+REASON_TEXT_MAX = 500
+
+
+class RelationReason(StrEnum):
+    """Why a unit starts taking part in a patient's care."""
+
+    REFERRAL = "referral"  # remiss mottagen
+    SEEKS_CARE = "seeks_care"  # the patient seeks care here
+    OTHER = "other"  # with a text
+    # Set by a path, never chosen in a form:
+    REFERRAL_REGISTERED = "referral_registered"
+    RESULT_RECEIVED = "result_received"
+
+
+CHOSEN = (RelationReason.REFERRAL, RelationReason.SEEKS_CARE, RelationReason.OTHER)
+
+
+def reason_choices() -> list[tuple[str, str]]:
+    """The reasons a user may choose, for a form's radio buttons, in Swedish."""
+    return [(r.value, reason_label(r)) for r in CHOSEN]
+
+
+def reason_label(reason: RelationReason, text: str = "") -> str:
+    """The reason in Swedish, as the audit row and the log review show it."""
+    labels = {
+        RelationReason.REFERRAL: _("Remiss mottagen"),
+        RelationReason.SEEKS_CARE: _("Patienten söker vård här"),
+        RelationReason.OTHER: _("Annat"),
+        RelationReason.REFERRAL_REGISTERED: _("Remiss mottagen (registrerad remiss)"),
+        RelationReason.RESULT_RECEIVED: _("Provsvar mottaget för enhetens beställning"),
+    }
+    label = labels[reason]
+    return f"{label}: {text}" if reason == RelationReason.OTHER and text else label
+
+
+# Worded so that it says no more than "a relation needs a reason": it is asked whenever the
+# unit has no care relation with the number, whether or not the number is on file.
+MISSING_REASON = _("Ange skälet till att patienten får en vårdrelation med enheten: remiss "
+                   "mottagen, patienten söker vård här, eller annat (med en förklaring).")
+
+
+def chosen_reason(code: str | None, text: str | None) -> str:
+    """Check a reason chosen in a form or the API; its Swedish label, or ValidationFailed."""
+    code = (code or "").strip()
+    text = (text or "").strip()
+    try:
+        reason = RelationReason(code)
+    except ValueError:
+        reason = None
+    if reason is None or reason not in CHOSEN:
+        raise ValidationFailed({"care_reason": MISSING_REASON})
+    if reason == RelationReason.OTHER and len(text) < REASON_TEXT_MIN:
+        raise ValidationFailed({"care_reason_text": _(
+            "Skriv varför patienten får en vårdrelation med enheten (minst {n} tecken).",
+            n=REASON_TEXT_MIN)})
+    if len(text) > REASON_TEXT_MAX:
+        raise ValidationFailed({"care_reason_text": _("Högst {n} tecken.", n=REASON_TEXT_MAX)})
+    return reason_label(reason, text if reason == RelationReason.OTHER else "")
+
+
+def start_relation(session: Session, *, actor: Actor, patient_id: int, reason: str,
+                   flagged: bool) -> CareRelation:
+    """Give the actor's unit a care relation with a stated reason, and log it.
+
+    ``flagged``: the patient was already on file (registered by someone else), so the start
+    waits for the manager's follow-up in the log review.
+    """
+    rel = session.scalar(select(CareRelation).where(CareRelation.unit_id == actor.unit_id,
+                                                    CareRelation.patient_id == patient_id))
+    if rel is None:
+        rel = CareRelation(unit_id=actor.unit_id, patient_id=patient_id,
+                           created_by_id=actor.user_id)
+        session.add(rel)
+        session.flush()
+    elif rel.ended_at is not None:
+        rel.ended_at = None
+    audit.log_relation_start(session, actor=actor, patient_id=patient_id, relation_id=rel.id,
+                             reason=reason, flagged=flagged)
+    return rel
+
+
+def name_differs(patient: Patient, *, given_name: str, family_name: str) -> bool:
+    """Whether a typed name differs from the registered one (case and spacing aside)."""
+    def norm(text: str) -> str:
+        return " ".join(text.split()).casefold()
+    typed = (norm(given_name), norm(family_name))
+    return any(typed) and typed != (norm(patient.given_name), norm(patient.family_name))
+
+
+NAME_WARNING = _("Namnet du skrev skiljer sig från det registrerade namnet. Kontrollera att det "
+                 "är rätt patient innan du fortsätter.")
+
+
+def find_for_actor(session: Session, *, actor: Actor, text: str) -> Patient | None:
+    """The patient with this identity number if the actor may open them, else None.
+
+    A number on file without a care relation (or emergency access) answers as an unknown one,
+    so that typing numbers into a form cannot tell which are registered; the attempt is
+    logged as a denied lookup.
+    """
+    try:
+        ident = parse_identifier(text)
+    except InvalidIdentifier:
+        return None
+    patient = session.scalar(select(Patient).where(Patient.id_kind == ident.kind.value,
+                                                   Patient.id_value == ident.value))
+    if patient is None:
+        return None
+    if audit.may_open(session, actor=actor, patient_id=patient.id):
+        return patient
+    audit.log_denied_lookup(session, actor=actor, patient_id=patient.id)
+    return None
+
+
+NOT_AT_UNIT = _("Ingen patient med det numret hos din enhet. Registrera patienten först (med "
+                "skälet till vårdrelationen).")
