@@ -166,6 +166,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.templates = make_templates()
+    # Compiled now: the login page renders on the event loop and must not read files there.
+    app.state.templates.env.get_template("staff/login.html")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -55,9 +55,13 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/arbetslista",
-               settings: Settings = Depends(get_settings)) -> Response:
-    """Show the login form."""
+async def login_form(request: Request, next: str = "/arbetslista",
+                     settings: Settings = Depends(get_settings)) -> Response:
+    """Show the login form.
+
+    On the event loop on purpose: it touches no database, and its template is compiled at
+    start (app.py), so under load it answers without waiting for a thread.
+    """
     return _login_page(request, settings, next_=_safe_next(next))
 
 
