@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kulisser.audit.service import AccessDenied
 from kulisser.config import Settings, get_settings
-from kulisser.db import Database
+from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
@@ -122,8 +122,13 @@ def _install_error_handlers(app: FastAPI) -> None:
                     request.url.path)
         return busy_response(request.url.path, request.app.state.settings.retry_after_seconds)
 
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if is_transient(exc):
+            return await database_busy(request, exc)
+        raise exc  # a real fault: the unit of work answers 500 without the error's text
+
     app.add_exception_handler(sa_exc.TimeoutError, database_busy)
-    app.add_exception_handler(sa_exc.OperationalError, database_busy)
+    app.add_exception_handler(sa_exc.DBAPIError, database_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

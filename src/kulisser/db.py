@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -78,13 +79,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+# SQLSTATE classes and codes that mean "not now": connection trouble (08), a transaction
+# rolled back for a conflict (40: serialization failure, deadlock), too many connections
+# (53300), the server shutting down or starting (57P), a lock not available (55P03), a
+# statement timeout (57014).
+_TRANSIENT_SQLSTATES = ("08", "40", "53300", "57P", "55P03", "57014")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
 def is_transient(exc: BaseException) -> bool:
     """Whether a database error says "busy, try again": no free connection, a lock, a restart.
 
     Such a request is answered 503 with Retry-After, not 500: nothing was stored and the same
-    request can succeed in a moment.
+    request can succeed in a moment. A schema or programming error is not transient (a
+    missing migration must not look like a busy server).
     """
-    return isinstance(exc, (sa_exc.TimeoutError, sa_exc.OperationalError))
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).lower().startswith(_SQLITE_BUSY)
+    state = getattr(orig, "sqlstate", None)
+    if state is None:  # psycopg: a connection-level error carries no SQLSTATE
+        return isinstance(exc, sa_exc.OperationalError)
+    return str(state).startswith(_TRANSIENT_SQLSTATES)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

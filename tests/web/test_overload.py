@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import anyio
 import httpx
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy import exc as sa_exc
 from starlette.responses import PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from kulisser.app import create_app
-from kulisser.db import Database
+from kulisser.db import Database, is_transient
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
 from kulisser.web.overload import Admission
@@ -108,3 +112,24 @@ def test_pool_is_sized_for_every_admitted_request() -> None:
     settings = settings_for("sqlite:///x.db", max_concurrent_requests=12)
     assert settings.pool_options["pool_size"] > 12
     assert settings_for("sqlite:///x.db", db_pool_size=3).pool_options["pool_size"] == 3
+
+
+def test_a_lock_is_transient_and_a_schema_error_is_not(tmp_path: Path) -> None:
+    """A busy database answers 503; a missing column (a missed migration) stays a 500."""
+    url = f"sqlite:///{tmp_path / 'locks.db'}"
+    holder = create_engine(url)
+    waiter = create_engine(url, connect_args={"timeout": 0})
+    with holder.connect() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.commit()
+        conn.exec_driver_sql("BEGIN EXCLUSIVE")
+        with pytest.raises(sa_exc.OperationalError) as locked, waiter.connect() as other:
+            other.execute(text("INSERT INTO t VALUES (1)"))
+        conn.rollback()
+    with pytest.raises(sa_exc.OperationalError) as schema, waiter.connect() as other:
+        other.execute(text("SELECT nothing FROM t"))
+    holder.dispose()
+    waiter.dispose()
+    assert is_transient(locked.value)
+    assert not is_transient(schema.value)
+    assert not is_transient(ValueError("not a database error"))
