@@ -13,6 +13,7 @@ from kulisser.booking.models import Appointment
 from kulisser.errors import ValidationFailed
 from kulisser.letters import printing, service
 from kulisser.letters.models import Letter
+from kulisser.staff.actor import Actor
 from tests import factories
 from tests.letters.conftest import Clinic, pdf_text
 from tests.letters.test_booking_letters import _free_slot_ids
@@ -26,9 +27,9 @@ def _letters(db: Session, appointment_id: int) -> list[Letter]:
                                                 Letter.source_id == appointment_id).order_by(Letter.id)))
 
 
-def _printed(db: Session, actor: object, letter: Letter, tmp_path: Path) -> str:
+def _printed(db: Session, actor: Actor, letter: Letter, tmp_path: Path) -> str:
     # pdftotext -layout may break a long line; the words are what must (not) be there.
-    text = pdf_text(printing.letter_pdf(db, actor=actor, letter_id=letter.id)[1], tmp_path)  # type: ignore[arg-type]
+    text = pdf_text(printing.letter_pdf(db, actor=actor, letter_id=letter.id)[1], tmp_path)
     return " ".join(text.split())
 
 

@@ -317,9 +317,7 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
            now: datetime | None = None) -> Appointment:
     """Move a booked future visit to another free slot; the old slot is freed, the history kept.
 
-    A patient_message or internal_note given replaces the visit's (None keeps it); the letter
-    about the new time prints the message as it is after the move.
-    """
+    A patient_message or internal_note given replaces the visit's (None keeps it)."""
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) > REASON_MAX:
