@@ -195,8 +195,7 @@ def appointment_page(request: Request, appointment_id: int, bokad: str = "", omb
                      ctx: Ctx = Depends(current)) -> Response:
     """A visit: when, with whom, its status and its whole history; rebook, cancel, no-show."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
-    notice = (_("Besöket är bokat. Kontrollera kallelsen längst ned, som den skrivs ut.") if bokad else
-              _("Besöket är ombokat. Kontrollera brevet längst ned, som det skrivs ut.") if ombokad else "")
+    notice = _("Besöket är bokat.") if bokad else _("Besöket är ombokat.") if ombokad else ""
     return _appointment_page(request, ctx, appt, notice=notice)
 
 
