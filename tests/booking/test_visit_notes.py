@@ -69,11 +69,25 @@ def test_rebook_form_keeps_and_changes_the_texts(
     assert INTERNAL_LABEL in form.text and MESSAGE_LABEL in form.text
     assert f">{INTERNAL}</textarea>" in form.text and f">{MESSAGE}</textarea>" in form.text
     r = secretary_client.post(f"/tidbok/besok/{aid}/omboka", data={
-        "slot_id": str(slot_ids[1]), "internal_note": INTERNAL, "patient_message": "Kom fastande.",
+        "slot_id": str(slot_ids[1]), "texts": "1", "internal_note": INTERNAL,
+        "patient_message": "Kom fastande.",
         "csrf_token": factories.csrf_from(form.text)}, follow_redirects=False)
     assert r.status_code == 303, r.text[:500]
     paper = _preview(secretary_client.get(r.headers["location"]).text)
     assert "Kom fastande." in paper and MESSAGE not in paper and "tolk" not in paper.lower()
+    # An emptied field clears its text; a post without the texts (an older page) keeps them.
+    token = factories.csrf_from(form.text)
+    cleared = secretary_client.post(f"/tidbok/besok/{aid}/omboka", data={
+        "slot_id": str(slot_ids[2]), "texts": "1", "internal_note": INTERNAL, "patient_message": "",
+        "csrf_token": token}, follow_redirects=False)
+    assert cleared.status_code == 303
+    kept = secretary_client.post(f"/tidbok/besok/{aid}/omboka", follow_redirects=False,
+                                 data={"slot_id": str(slot_ids[3]), "csrf_token": token})
+    assert kept.status_code == 303
+    with database.session() as s:
+        appt = s.get(Appointment, aid)
+        assert appt is not None and appt.slot_id == slot_ids[3]
+        assert (appt.internal_note, appt.patient_message) == (INTERNAL, "")
 
 
 def test_an_over_long_message_keeps_what_was_typed_and_names_the_field(

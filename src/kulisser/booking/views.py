@@ -216,16 +216,19 @@ def rebook_form(request: Request, appointment_id: int, slot_id: str = "",
 
 @router.post("/tidbok/besok/{appointment_id}/omboka")
 def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reason: str = Form(""),
-           patient_message: str = Form(""), internal_note: str = Form(""),
+           texts: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
     """Move the visit (its two texts as edited); the old slot is freed. A taken slot says so."""
     sid = opt_int(slot_id, "slot_id", FormErrors())
     message, errors, status = "", {}, 200
+    # An emptied textarea arrives like a missing one: the form's `texts` marker says they were sent.
+    sent = bool(texts)
     try:
         if sid is None:
             raise ValidationFailed({"slot_id": _("Välj en ny tid.")})
         booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id, slot_id=sid, reason=reason,
-                       patient_message=patient_message, internal_note=internal_note)
+                       patient_message=patient_message if sent else None,
+                       internal_note=internal_note if sent else None)
         return RedirectResponse(f"/tidbok/besok/{appointment_id}?ombokad=1", status_code=303)
     except ValidationFailed as exc:
         errors, status = exc.errors, 422
@@ -236,7 +239,8 @@ def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reaso
     slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid) if sid else None
     return render(request, "booking/rebook.html", {
         "nav": "booking", "appt": appt, "slot": slot, "errors": errors,
-        "values": {"reason": reason, "patient_message": patient_message, "internal_note": internal_note},
+        "values": {"reason": reason, "patient_message": patient_message if sent else appt.patient_message,
+                   "internal_note": internal_note if sent else appt.internal_note},
         "message": message}, status_code=status)
 
 
