@@ -73,7 +73,8 @@ def test_plan_generate_search_book_rebook_cancel(
     assert len(free) == 28 and free[0]["local_start"].endswith("08:00")
     assert free[0]["start"].endswith("+00:00")
     booked = c.post(
-        "/api/v1/appointments", json={"slot_id": free[0]["id"], "identifier": pnr, "note": "Första besöket"}
+        "/api/v1/appointments",
+        json={"slot_id": free[0]["id"], "identifier": pnr, "patient_message": "Första besöket"},
     )
     assert booked.status_code == 201, booked.text
     appt = booked.json()

@@ -49,7 +49,8 @@ def test_book_by_identity_number_records_history_and_audit(
     patient = db.get(Patient, world.patient_ids[0])
     assert patient is not None
     appt = booking.book(
-        db, actor=actor, slot_id=free[0].id, identifier=patient.display_id, note="Fastande", now=NOW
+        db, actor=actor, slot_id=free[0].id, identifier=patient.display_id, patient_message="Fastande",
+        now=NOW,
     )
     assert appt.patient_id == patient.id and appt.status == "booked"
     assert (appt.start_at, appt.end_at) == (free[0].start_at, free[0].end_at)

@@ -101,7 +101,7 @@ def test_the_database_itself_refuses_a_second_appointment_for_a_slot(
             "start_at": first.start_at,
             "end_at": first.end_at,
             "status": "booked",
-            "note": "",
+            "patient_message": "",
             "booked_at": NOW,
             "updated_at": NOW,
             "rebook_count": 0,

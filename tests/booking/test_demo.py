@@ -63,3 +63,17 @@ def test_demo_has_booked_visits_and_a_bookable_waiting_list(seeded: Database) ->
         waiting = links.waiting_entries(s, actor=actor, object_type=None, now=NOW)
         assert len(waiting) >= 10  # left for the demo user to book
         assert not {r.entry.id for r in waiting} & {a.waitlist_entry_id for a in from_list}
+
+
+def test_demo_keeps_the_interpreter_need_internal_and_prints_no_internal_note(seeded: Database) -> None:
+    from kulisser.letters.models import Letter
+
+    with seeded.session() as s:
+        visits = list(s.scalars(select(Appointment)))
+        notes = {a.internal_note for a in visits if a.internal_note}
+        assert any("tolk" in n.lower() for n in notes)
+        assert any(a.patient_message for a in visits)
+        assert not any("Behöver tolk" in a.patient_message for a in visits)
+        for letter in s.scalars(select(Letter).where(Letter.source_type == "appointment")):
+            printed = " ".join(letter.fields.values())
+            assert not any(n in printed for n in notes), letter.id

@@ -66,7 +66,7 @@ def test_book_from_the_form_then_see_it_in_the_day_and_week(
         data={
             "slot_id": str(slot_ids[0]),
             "identifier": pnr,
-            "note": "Ta med medicinlista",
+            "patient_message": "Ta med medicinlista",
             "csrf_token": factories.csrf_from(page.text),
         },
         follow_redirects=False,
@@ -99,7 +99,7 @@ def test_a_slot_taken_meanwhile_gives_a_clear_409_page(
         data={
             "slot_id": str(slot_ids[0]),
             "patient_id": str(world.patient_ids[1]),
-            "note": "Tolk behövs",
+            "internal_note": "Tolk behövs",
             "csrf_token": factories.csrf_from(page.text),
         },
     )
@@ -117,7 +117,7 @@ def test_bad_input_keeps_the_values(
         data={
             "slot_id": str(slot_ids[0]),
             "identifier": "19121212-1213",
-            "note": "Rullstol <b>",
+            "internal_note": "Rullstol <b>",
             "csrf_token": factories.csrf_from(page.text),
         },
     )

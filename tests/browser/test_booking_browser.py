@@ -55,12 +55,22 @@ def test_book_a_waiting_list_patient_then_rebook(page: Page, live_server: str) -
     first.locator("a.button").click()
     page.wait_for_url(re.compile(r".*/tidbok/boka\?slot_id=\d+&entry_id=\d+$"))
     expect(page.locator("#search-for")).to_contain_text(patient_name)
+    # Two plainly labelled texts: one for staff, one printed to the patient.
+    expect(page.get_by_label("Intern anteckning – skrivs inte ut")).to_be_visible()
+    page.get_by_label("Intern anteckning – skrivs inte ut").fill("Behöver tolk (arabiska).")
+    page.get_by_label("Meddelande till patienten – står i kallelsen").fill("Ta med din läkemedelslista.")
     page.click("#book-button")
     page.wait_for_url(re.compile(r".*/tidbok/besok/\d+\?bokad=1$"))
     expect(page.locator("#appointment-notice")).to_have_text("Besöket är bokat.")
     expect(page.locator("#appointment-status")).to_have_text("Bokad")
     expect(page.locator("dl.facts")).to_contain_text("Från väntelistan")
     expect(page.locator("#history li[data-event=booked]")).to_have_count(1)
+    expect(page.locator("#internal-note")).to_contain_text("Behöver tolk (arabiska).")
+    # The calling letter as it will be printed: the message is there, the internal note is not.
+    preview = page.locator("#letter-preview")
+    expect(preview).to_contain_text("Kallelse till besök")
+    expect(preview).to_contain_text("Ta med din läkemedelslista.")
+    expect(preview).not_to_contain_text("tolk")
     visit_url = page.url.split("?")[0]
     first_time = page.locator("#appointment-time").inner_text()
     screenshot(page, "booking-booked-from-waitlist")

@@ -156,7 +156,7 @@ def test_the_bookers_message_reaches_the_calling_letter(db: Session, clinic: Cli
     w = clinic.world
     slot, other = _free_slot_ids(db, secretary, w.clinician_id, 2)
     appt = booking.book(db, actor=secretary, slot_id=slot, patient_id=w.patient_ids[2],
-                        note="Ta med din läkemedelslista och kom fastande.")
+                        patient_message="Ta med din läkemedelslista och kom fastande.")
     calling = db.scalars(select(Letter).where(Letter.source_id == appt.id)).one()
     assert calling.fields["besok_meddelande"] == "Ta med din läkemedelslista och kom fastande."
     text = " ".join(str(p) for p in printing.paper_for(db, calling).paragraphs)

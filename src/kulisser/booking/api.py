@@ -194,12 +194,14 @@ def schedule_fhir(resource_id: int, start: date | None = None, end: date | None 
 def book(body: BookIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """Book a patient into a free slot. 409 (error=slot_taken) when someone else was faster.
 
+    patient_message is printed in the calling letter; internal_note never leaves the staff.
+
     With waitlist_entry_id the patient comes from the waiting list and the wait ends on the
     visit date.
     """
     appt = booking.book(ctx.db, actor=ctx.actor, slot_id=body.slot_id, patient_id=body.patient_id,
                         identifier=body.identifier, waitlist_entry_id=body.waitlist_entry_id,
-                        note=body.note)
+                        patient_message=body.patient_message, internal_note=body.internal_note)
     return AppointmentOut.of(appt)
 
 
@@ -231,7 +233,9 @@ def patient_appointments(patient_id: int, ctx: Ctx = Depends(current)) -> Appoin
 def rebook(appointment_id: int, body: RebookIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """The old slot is freed; the history keeps the old time. 409 when the new slot is taken."""
     return AppointmentOut.of(booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id,
-                                            slot_id=body.slot_id, reason=body.reason))
+                                            slot_id=body.slot_id, reason=body.reason,
+                                            patient_message=body.patient_message,
+                                            internal_note=body.internal_note))
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut,

@@ -32,8 +32,11 @@ SESSIONS = [
     ("lakare2", "12345", time(13, 0), time(15, 0), "aterbesok"),
     ("Spirometrirummet", "12345", time(9, 0), time(11, 0), "spirometri"),
 ]
-NOTES = ["", "", "Ta med aktuell läkemedelslista.", "Fastande från midnatt.", "Behöver tolk (arabiska).",
-         "Önskar sen tid om möjligt."]
+# (internal note, message to the patient): what staff must know is never printed to the patient.
+NOTES = [("", ""), ("", ""), ("", "Ta med aktuell läkemedelslista."), ("", "Kom fastande från midnatt."),
+         ("Behöver tolk (arabiska). Tolk bokad via tolkförmedlingen.",
+          "En tolk som talar arabiska är med vid besöket."),
+         ("Önskar sen tid om möjligt.", ""), ("Rullstolsburen, behöver stort rum.", "")]
 
 
 def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, users: list[User],
@@ -76,16 +79,17 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     for entry in waiting[:from_waitlist]:
         slot = free.pop()
         booking.book(session, actor=actor, slot_id=slot.id, waitlist_entry_id=entry.id,
-                     note="Bokad från väntelistan.", now=now)
+                     internal_note="Bokad från väntelistan.", now=now)
         made += 1
     on_list = {e.patient_id for e in waiting}
     others = [p for p in patients if p.id not in on_list]
     booked = []
     for patient in rng.sample(others, min(bookings, len(others))):
         slot = free.pop()
+        internal, message = rng.choice(NOTES)
         try:
             booked.append(booking.book(session, actor=actor, slot_id=slot.id, patient_id=patient.id,
-                                       note=rng.choice(NOTES), now=now))
+                                       internal_note=internal, patient_message=message, now=now))
         except TransitionError:  # the patient already has a visit then: skip
             continue
         made += 1

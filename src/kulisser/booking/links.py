@@ -84,3 +84,10 @@ def booking_changed(session: Session, *, actor: Actor, appointment_id: int, chan
     hook = getattr(letters, "on_booking_change", None) if letters is not None else None
     if hook is not None:
         hook(session, actor=actor, appointment_id=appointment_id, change=change)
+
+
+def visit_letters(session: Session, *, actor: Actor, appointment_id: int) -> list[Any]:
+    """The letters made for a visit with their printed text (empty without the letters package)."""
+    letters = _module(LETTERS)
+    read = getattr(letters, "visit_letters", None) if letters is not None else None
+    return list(read(session, actor=actor, appointment_id=appointment_id)) if read is not None else []

@@ -240,7 +240,10 @@ class Appointment(Base):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(12), default=AppointmentStatus.BOOKED.value)
-    note: Mapped[str] = mapped_column(Text, default="")
+    # Printed in the calling letter (merge field besok_meddelande): meant for the patient.
+    patient_message: Mapped[str] = mapped_column(Text, default="")
+    # For staff only (an interpreter to book, a wheelchair): kept on the visit, never printed.
+    internal_note: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     # The waiting-list entry the patient was booked from (kulisser.waitlist), if any.
     waitlist_entry_id: Mapped[int | None] = mapped_column(Integer)
     booked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,13 @@ from kulisser.booking.models import (
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef
 
+PATIENT_MESSAGE = ("Message to the patient, printed in the calling (and rebooking) letter as the "
+                   "merge field besok_meddelande. Form label: \"Meddelande till patienten – står i "
+                   "kallelsen\".")
+INTERNAL_NOTE = ("Internal note for staff (an interpreter to book, a wheelchair): shown on the visit "
+                 "page and the day view, never printed or sent to the patient. Form label: "
+                 "\"Intern anteckning – skrivs inte ut\".")
+
 
 class VisitTypeOut(BaseModel):
     """A kind of visit and its length."""
@@ -208,7 +215,11 @@ class SlotList(BaseModel):
 
 
 class BookIn(BaseModel):
-    """Book a patient into a slot: by patient_id, identity number, or waiting-list entry."""
+    """Book a patient into a slot: by patient_id, identity number, or waiting-list entry.
+
+    The former single `note` is refused (422): it was printed to the patient, so a client
+    must now say which text it means, patient_message or internal_note.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -217,7 +228,8 @@ class BookIn(BaseModel):
     identifier: str = Field("", description="Personnummer or samordningsnummer.")
     waitlist_entry_id: int | None = Field(None, description="Book from the waiting list: the wait "
                                           "ends on the visit date.")
-    note: str = ""
+    patient_message: str = Field("", description=PATIENT_MESSAGE)
+    internal_note: str = Field("", description=INTERNAL_NOTE)
 
 
 class RebookIn(BaseModel):
@@ -227,6 +239,10 @@ class RebookIn(BaseModel):
 
     slot_id: int
     reason: str = ""
+    patient_message: str | None = Field(None, description=PATIENT_MESSAGE
+                                        + " Left out: the visit keeps its message.")
+    internal_note: str | None = Field(None, description=INTERNAL_NOTE
+                                      + " Left out: the visit keeps its note.")
 
 
 class CancelIn(BaseModel):
@@ -280,7 +296,8 @@ class AppointmentOut(BaseModel):
     start: Timestamp
     end: Timestamp
     local_start: str
-    note: str
+    patient_message: str = Field(description=PATIENT_MESSAGE)
+    internal_note: str = Field(description=INTERNAL_NOTE)
     waitlist_entry_id: int | None
     booked_at: Timestamp
     cancelled_by: str | None
@@ -296,7 +313,8 @@ class AppointmentOut(BaseModel):
                    slot_id=a.slot_id, resource_id=a.resource_id, resource_name=a.resource.name,
                    unit_id=a.unit_id, visit_type=VisitTypeOut.model_validate(a.visit_type),
                    start=a.start_at, end=a.end_at, local_start=f"{local(a.start_at):%Y-%m-%d %H:%M}",
-                   note=a.note, waitlist_entry_id=a.waitlist_entry_id, booked_at=a.booked_at,
+                   patient_message=a.patient_message, internal_note=a.internal_note,
+                   waitlist_entry_id=a.waitlist_entry_id, booked_at=a.booked_at,
                    cancelled_by=a.cancelled_by, cancel_reason=a.cancel_reason,
                    events=[AppointmentEventOut.of(e) for e in a.events])
 

@@ -65,6 +65,8 @@ __all__ = [
     "templates_for", "visit_types",
 ]
 NOTE_MAX = 2000
+# Form and API field names of a visit's two texts, with what each is in Swedish.
+NOTE_FIELDS = {"patient_message": "Meddelandet till patienten", "internal_note": "Den interna anteckningen"}
 REASON_MAX = 2000
 SEARCH_MAX_DAYS = 366
 
@@ -241,18 +243,27 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     return found.id, None
 
 
+def _clean_notes(**texts: str | None) -> dict[str, str]:
+    """The visit's texts given (None: not given), stripped; ValidationFailed for one too long."""
+    clean = {name: text.strip().replace("\r\n", "\n") for name, text in texts.items() if text is not None}
+    errors = {name: f"{NOTE_FIELDS[name]} får vara högst {NOTE_MAX} tecken."
+              for name, text in clean.items() if len(text) > NOTE_MAX}
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
 def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None = None,
-         identifier: str = "", waitlist_entry_id: int | None = None, note: str = "",
-         now: datetime | None = None) -> Appointment:
+         identifier: str = "", waitlist_entry_id: int | None = None, patient_message: str = "",
+         internal_note: str = "", now: datetime | None = None) -> Appointment:
     """Book a patient (by id, identity number or waiting-list entry) into a free slot.
 
-    From a waiting-list entry, the entry's wait ends on the visit date. Raises SlotTaken when
-    the slot is no longer free (someone was faster), AccessDenied without a care relation.
+    patient_message is printed in the calling letter; internal_note stays with staff. From a
+    waiting-list entry, the entry's wait ends on the visit date. Raises SlotTaken when the
+    slot is no longer free (someone was faster), AccessDenied without a care relation.
     """
     now = now or utcnow()
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise ValidationFailed({"note": f"Högst {NOTE_MAX} tecken."})
+    notes = _clean_notes(patient_message=patient_message, internal_note=internal_note)
     slot = session.get(Slot, slot_id)
     if slot is None:
         raise NotFound("Tiden finns inte på din vårdenhet.")
@@ -278,7 +289,7 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
         links.lock_waiting(session, entry)
     appt = Appointment(slot_id=slot.id, patient_id=pid, unit_id=slot.unit_id,
                        resource_id=slot.resource_id, visit_type_id=slot.visit_type_id,
-                       start_at=slot.start_at, end_at=slot.end_at, note=note,
+                       start_at=slot.start_at, end_at=slot.end_at, **notes,
                        waitlist_entry_id=waitlist_entry_id, booked_at=now, booked_by_id=actor.user_id,
                        updated_at=now)
     session.add(appt)
@@ -302,12 +313,16 @@ def _open_for_change(session: Session, *, actor: Actor, appointment_id: int, now
 
 
 def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int, reason: str = "",
+           patient_message: str | None = None, internal_note: str | None = None,
            now: datetime | None = None) -> Appointment:
-    """Move a booked future visit to another free slot; the old slot is freed, the history kept."""
+    """Move a booked future visit to another free slot; the old slot is freed, the history kept.
+
+    A patient_message or internal_note given replaces the visit's (None keeps it)."""
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) > REASON_MAX:
         raise ValidationFailed({"reason": f"Högst {REASON_MAX} tecken."})
+    notes = _clean_notes(patient_message=patient_message, internal_note=internal_note)
     appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb="bokas om")
     if appt.start_at <= now:
         raise TransitionError("Besöket har redan börjat och kan inte bokas om. Registrera utebliven "
@@ -323,6 +338,8 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
     _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
     _take(session, slot, now=now)
     old_slot = appt.slot_id
+    for name, text in notes.items():
+        setattr(appt, name, text)
     appt.move_to(slot, actor_id=actor.user_id, now=now, reason=reason or None)
     _flush(session)
     _release(session, old_slot)

@@ -136,10 +136,11 @@ def book_form(request: Request, slot_id: str = "", patient_id: str = "", entry_i
 
 @router.post("/tidbok/boka")
 def book(request: Request, slot_id: str = Form(""), patient_id: str = Form(""), entry_id: str = Form(""),
-         identifier: str = Form(""), note: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+         identifier: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
+         ctx: Ctx = Depends(current)) -> Response:
     """Book the patient; a slot someone else took first gives a clear message, never a 500."""
     errors = FormErrors()
-    values = {"identifier": identifier, "note": note}
+    values = {"identifier": identifier, "patient_message": patient_message, "internal_note": internal_note}
     sid = opt_int(slot_id, "slot_id", errors)
     pid, eid = opt_int(patient_id, "patient_id", errors), opt_int(entry_id, "entry_id", errors)
     if sid is None:
@@ -148,7 +149,8 @@ def book(request: Request, slot_id: str = Form(""), patient_id: str = Form(""), 
         errors.raise_if_any()
         assert sid is not None
         appt = booking.book(ctx.db, actor=ctx.actor, slot_id=sid, patient_id=pid, identifier=identifier,
-                            waitlist_entry_id=eid, note=note)
+                            waitlist_entry_id=eid, patient_message=patient_message,
+                            internal_note=internal_note)
     except booking.SlotTaken as exc:
         ctx.db.rollback()  # nothing of the attempt is kept; the page reloads what it shows
         return _book_page(request, ctx, slot_id=sid, patient_id=pid, entry_id=eid, values=values,
@@ -182,7 +184,9 @@ def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: 
         "event_labels": EVENT_LABELS, "values": values or {"by": "patient"}, "errors": errors or {},
         "message": message, "notice": notice, "local": local, "iso_local": _iso_local,
         "can_change": open_booked and appt.start_at > now and appt.unit_id == ctx.actor.unit_id,
-        "can_no_show": open_booked and appt.start_at <= now and appt.unit_id == ctx.actor.unit_id},
+        "can_no_show": open_booked and appt.start_at <= now and appt.unit_id == ctx.actor.unit_id,
+        # The letters' text as the patient will read it (each letter shown is logged).
+        "visit_letters": links.visit_letters(ctx.db, actor=ctx.actor, appointment_id=appt.id)},
         status_code=status)
 
 
@@ -205,20 +209,26 @@ def rebook_form(request: Request, appointment_id: int, slot_id: str = "",
         return RedirectResponse(f"/tidbok/sok?rebook={appt.id}&visit_type_id={appt.visit_type_id}",
                                 status_code=303)
     slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid)
+    values = {"patient_message": appt.patient_message, "internal_note": appt.internal_note}
     return render(request, "booking/rebook.html", {"nav": "booking", "appt": appt, "slot": slot,
-                                                   "values": {}, "errors": {}, "message": ""})
+                                                   "values": values, "errors": {}, "message": ""})
 
 
 @router.post("/tidbok/besok/{appointment_id}/omboka")
 def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reason: str = Form(""),
+           texts: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
-    """Move the visit; the old slot is freed. A taken slot gives a clear message."""
+    """Move the visit (its two texts as edited); the old slot is freed. A taken slot says so."""
     sid = opt_int(slot_id, "slot_id", FormErrors())
     message, errors, status = "", {}, 200
+    # An emptied textarea arrives like a missing one: the form's `texts` marker says they were sent.
+    sent = bool(texts)
     try:
         if sid is None:
             raise ValidationFailed({"slot_id": _("Välj en ny tid.")})
-        booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id, slot_id=sid, reason=reason)
+        booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id, slot_id=sid, reason=reason,
+                       patient_message=patient_message if sent else None,
+                       internal_note=internal_note if sent else None)
         return RedirectResponse(f"/tidbok/besok/{appointment_id}?ombokad=1", status_code=303)
     except ValidationFailed as exc:
         errors, status = exc.errors, 422
@@ -228,7 +238,9 @@ def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reaso
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
     slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid) if sid else None
     return render(request, "booking/rebook.html", {
-        "nav": "booking", "appt": appt, "slot": slot, "values": {"reason": reason}, "errors": errors,
+        "nav": "booking", "appt": appt, "slot": slot, "errors": errors,
+        "values": {"reason": reason, "patient_message": patient_message if sent else appt.patient_message,
+                   "internal_note": internal_note if sent else appt.internal_note},
         "message": message}, status_code=status)
 
 

@@ -28,7 +28,8 @@ def visit_of(appt: Any) -> Visit:
     return Visit(appointment_id=appt.id, patient_id=appt.patient_id, unit_id=appt.unit_id,
                  start=appt.start_at, visit_type=visit_type.name if visit_type is not None else "",
                  clinician=clinician, location=location, reason=appt.cancel_reason or "",
-                 cancelled=appt.status == "cancelled", note=(getattr(appt, "note", "") or "").strip())
+                 cancelled=appt.status == "cancelled",
+                 patient_message=(getattr(appt, "patient_message", "") or "").strip())
 
 
 def changed_visit(session: Session, *, appointment_id: int) -> Visit:

@@ -58,7 +58,7 @@ VISIT = (
     Field("besok_typ", "Typ av besök", "Nybesök"),
     Field("vardgivare", "Läkare eller annan vårdgivare", "Karl Berg"),
     Field("plats", "Rum eller plats", "Mottagning 3, plan 2"),
-    Field("besok_meddelande", "Meddelande inför besöket (skrivs vid bokningen)",
+    Field("besok_meddelande", "Meddelande till patienten (skrivs vid bokningen)",
           "Ta med din läkemedelslista."),
 )
 OLD_VISIT = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from kulisser.letters.models import Letter
 from kulisser.letters.states import (
     KIND_LABELS,
     MANUAL_KINDS,
+    STATUS_LABELS,
     UNSENT,
     LetterKind,
     LetterOp,
@@ -262,13 +264,14 @@ class Visit:
     location: str = ""
     reason: str = ""  # why it was cancelled
     cancelled: bool = False
-    note: str = ""  # the booker's message to the patient about the visit
+    # The booker's message to the patient (printed); the visit's internal note is never here.
+    patient_message: str = ""
 
     def fields(self) -> dict[str, str]:
         """The visit's merge values."""
         return {"besok_datum": swedish_date(self.start, weekday=True), "besok_tid": clock(self.start),
                 "besok_typ": self.visit_type, "vardgivare": self.clinician, "plats": self.location,
-                "orsak": self.reason, "besok_meddelande": self.note}
+                "orsak": self.reason, "besok_meddelande": self.patient_message}
 
 
 CHANGES = ("booked", "rebooked", "cancelled")
@@ -346,6 +349,43 @@ def on_booking_change(session: Session, *, actor: Actor, appointment_id: int, ch
 
     visit = booking_link.changed_visit(session, appointment_id=appointment_id)
     return letter_for_visit(session, actor=actor, visit=visit, change=change)
+
+
+@dataclass(frozen=True)
+class VisitLetter:
+    """A letter made for a visit, for the visit's page: its state and its text as printed."""
+
+    letter: Letter
+    kind_label: str
+    status_label: str
+    paper: Any = None  # printing.Paper; None for a voided letter
+    paper_error: str = ""  # why the unit's text cannot be filled in, if it cannot
+
+
+def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
+                  now: datetime | None = None) -> list[VisitLetter]:
+    """The letters booking made for a visit, newest first, each read checked and logged.
+
+    Each one not voided comes with its text laid out exactly as the PDF prints it, so that
+    the booker sees what goes to the patient before it is sent.
+    """
+    from kulisser.letters import printing  # printing imports this module
+
+    shown = []
+    for letter in reversed(_appointment_letters(session, [appointment_id])):
+        if letter.unit_id not in actor.unit_ids:
+            continue  # another unit's letter about a visit moved between units: not ours to show
+        get_letter(session, actor=actor, letter_id=letter.id, now=now)
+        paper, error = None, ""
+        if letter.status != LetterStatus.CANCELLED.value:
+            try:
+                paper = printing.paper_for(session, letter, now=now)
+            except ValidationFailed as exc:  # a unit text that no longer fills in: say so
+                error = " ".join(exc.errors.values())
+        shown.append(VisitLetter(letter=letter, kind_label=KIND_LABELS[LetterKind(letter.kind)],
+                                 status_label=STATUS_LABELS[LetterStatus(letter.status)],
+                                 paper=paper, paper_error=error))
+    return shown
 
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
