@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kulisser.db import utcnow
+from kulisser.i18n import ngettext
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import (
     ApiToken,
@@ -150,7 +151,8 @@ def authenticate(
     if (by_account >= max_failures
             or _recent_failures(session, since=since, ip=ip) >= max_failures_per_ip):
         raise LoginThrottled(
-            f"För många misslyckade inloggningar. Försök igen om {window_minutes} minuter.",
+            ngettext("För många misslyckade inloggningar. Försök igen om {n} minut.",
+                     "För många misslyckade inloggningar. Försök igen om {n} minuter.", window_minutes),
             code="throttled",
         )
     ok = False
