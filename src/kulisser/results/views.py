@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results import service as results
