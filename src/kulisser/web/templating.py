@@ -49,8 +49,9 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PACKAGE / "web" / "templates"))
     templates.env.loader = ChoiceLoader(loaders)
     templates.env.autoescape = True
-    templates.env.globals.update(_=_, ngettext=ngettext, kind_label=kind_label, record_link=record_link, status_label=_status,
+    templates.env.globals.update(_=_, kind_label=kind_label, record_link=record_link, status_label=_status,
                                  priority_label=_priority)
+    templates.env.globals["ngettext"] = ngettext
     templates.env.filters.update(local=_local)
     return templates
 
