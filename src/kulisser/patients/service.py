@@ -12,6 +12,7 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.names import search_key
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.phone import phone_error
@@ -181,7 +182,7 @@ def find_patients(session: Session, *, actor: Actor, query: str, limit: int = 20
     elif q.replace("-", "").isdigit():
         stmt = stmt.where(Patient.id_value.contains(re.sub(r"\D", "", q)))
     else:
-        terms = q.lower().split()
+        terms = search_key(q).split()
         # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
         stmt = stmt.where(*[or_(Patient.search_name.startswith(t, autoescape=True),
                                 Patient.search_name.contains(" " + t, autoescape=True)) for t in terms])

@@ -15,6 +15,7 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.names import search_key
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist.models import WorkItem
@@ -141,7 +142,7 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
         elif q.replace("-", "").isdigit():
             stmt = stmt.where(pat.id_value.contains(q.replace("-", "")))
         else:
-            for term in q.lower().split():
+            for term in search_key(q).split():
                 # autoescape: a typed "%" or "_" is a character, not a LIKE wildcard.
                 stmt = stmt.where(or_(pat.search_name.startswith(term, autoescape=True),
                                       pat.search_name.contains(" " + term, autoescape=True)))
