@@ -56,5 +56,6 @@ def test_empty_is_fine_unless_required() -> None:
 
 
 def test_wrong_characters_say_so() -> None:
-    assert phone_error("ring mig") == "Telefonnumret får bara innehålla siffror, mellanslag, bindestreck och +."
+    assert phone_error("ring mig") == ("Telefonnumret får bara innehålla siffror, mellanslag, "
+                                       "bindestreck och +.")
     assert "tio siffror" in (phone_error("070-1") or "")
