@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import html
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kulisser.db import Database
 from kulisser.patients.models import Patient
 from kulisser.reception.models import PhoneMessage
+from kulisser.staff import service as staff
+from kulisser.staff.models import User
+from kulisser.worklist import service as worklist
 from tests import factories
 from tests.conftest import Client
 from tests.factories import World
@@ -75,3 +81,36 @@ def test_import_help_names_each_column_once(secretary_client: TestClient) -> Non
     assert r.status_code == 200
     assert "<code>text</code>, <code>text</code>" not in r.text
     assert "<td><code>kommentar</code></td><td><code>text</code></td>" in r.text
+
+
+def test_role_beside_each_name_in_assign_and_handover(secretary_client: TestClient,
+                                                      database: Database, world: World) -> None:
+    with database.session() as s:
+        actor = factories.actor(s, world.secretary_id)
+        item = worklist.create_item(s, actor=actor, kind="task", title="Ring tillbaka",
+                                    patient_id=world.patient_ids[0])
+        worklist.perform(s, actor=actor, item_id=item.id, operation="claim")
+        item_id = item.id
+        clinician = s.get(User, world.clinician_id)
+        manager = s.get(User, world.manager_id)
+        assert clinician is not None and manager is not None
+        expected = [f">{html.escape(clinician.full_name)} (Läkare/vårdpersonal)</option>",
+                    f">{html.escape(manager.full_name)} (Enhetschef)</option>"]
+    page = secretary_client.get(f"/arenden/{item_id}")
+    assert page.status_code == 200
+    for text in expected:
+        assert text in page.text  # the hand-over select of an item she owns
+    new = secretary_client.get("/arbetslista/ny")
+    assert all(text in new.text for text in expected)
+
+
+def test_unit_phone_is_checked(database: Database) -> None:
+    with database.session() as s:
+        with pytest.raises(staff.StaffError) as refused:
+            staff.create_unit(s, hsa_id=factories.unique("SE-T-"), name="Mottagningen",
+                              phone="070-1")
+        assert refused.value.code == "bad_phone"
+        unit = staff.create_unit(s, hsa_id=factories.unique("SE-T-"), name="Mottagningen",
+                                 phone=" 010-123  45 00 ")
+        assert unit.phone == "010-123 45 00"
+        s.rollback()

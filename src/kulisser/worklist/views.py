@@ -202,7 +202,7 @@ def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[s
     return render(request, "worklist/new.html", {
         "nav": "worklist", "values": values, "errors": errors, "patient": patient,
         "kinds": kinds, "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
-        "members": [(str(u.id), u.full_name) for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
+        "members": [(str(u.id), u.name_and_role) for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
     }, status_code=status)
 
 
