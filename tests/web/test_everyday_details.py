@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -114,3 +115,26 @@ def test_unit_phone_is_checked(database: Database) -> None:
                                  phone=" 010-123  45 00 ")
         assert unit.phone == "010-123 45 00"
         s.rollback()
+
+
+def test_clinician_default_worklist_is_her_own_work(client_as: Client, secretary_client: TestClient,
+                                                    database: Database, world: World) -> None:
+    with database.session() as s:
+        actor = factories.actor(s, world.secretary_id)
+        callback = worklist.create_item(s, actor=actor, kind="callback", title="Ring tillbaka",
+                                        patient_id=world.patient_ids[0]).id
+        to_sign = worklist.create_item(s, actor=actor, kind="signature", title="Signera",
+                                       patient_id=world.patient_ids[1],
+                                       owner_id=world.clinician_id).id
+    clinician = client_as(world.clinician_id)
+    first = clinician.get("/arbetslista")
+    assert first.status_code == 200
+    assert to_sign in _ids(first.text) and callback not in _ids(first.text)
+    assert '<option value="mine" selected>' in first.text
+    # The queue is one choice away, and a secretary still starts with it.
+    assert callback in _ids(clinician.get("/arbetslista?scope=mine_queue").text)
+    assert callback in _ids(secretary_client.get("/arbetslista").text)
+
+
+def _ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'data-href="/arenden/(\d+)"', page)]

@@ -18,6 +18,7 @@ from kulisser.identity import InvalidIdentifier, looks_like_identity_number, par
 from kulisser.names import search_key
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
+from kulisser.staff.models import Role
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 
@@ -160,6 +161,13 @@ def is_open_clause(wi: Any) -> Any:
     """
     return wi.status.in_(bindparam("open_statuses", _OPEN_VALUES, expanding=True,
                                    literal_execute=True))
+
+
+def default_scope(actor: Actor) -> str:
+    """The worklist a user sees first: a clinician her own work, a secretary also the queue."""
+    # A clinician's items are assigned to her (signatures, assessments, results to sign); the
+    # unit's queue is mostly the secretaries' call-backs and letters, noise on her first screen.
+    return "mine" if actor.role == Role.CLINICIAN else "mine_queue"
 
 
 def _combined(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> Any:
