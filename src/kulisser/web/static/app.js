@@ -53,8 +53,9 @@
       filterPicked = true;
     }
   });
-  // Rows that arrive by htmx keep keyboard navigation: select the first one.
-  document.addEventListener("htmx:afterSwap", function () {
+  // Rows that arrive by htmx keep keyboard navigation: select the first one. After the settle,
+  // not the swap: htmx's settle step puts back the server's class on rows whose id it knew.
+  document.addEventListener("htmx:afterSettle", function () {
     var l = rows();
     if (l.length && current(l) < 0) l[0].classList.add("sel");
     if (filterPicked) { filterPicked = false; if (l.length) select(l, Math.max(current(l), 0)); }
