@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from kulisser.db import Database
+from kulisser.db import Database, utcnow
 from kulisser.patients.models import Patient
 from kulisser.reception.models import PhoneMessage
 from kulisser.staff import service as staff
@@ -138,3 +138,21 @@ def test_clinician_default_worklist_is_her_own_work(client_as: Client, secretary
 
 def _ids(page: str) -> list[int]:
     return [int(i) for i in re.findall(r'data-href="/arenden/(\d+)"', page)]
+
+
+def test_escalation_in_the_item_history_is_in_swedish(secretary_client: TestClient,
+                                                      database: Database, world: World) -> None:
+    with database.session() as s:
+        actor = factories.actor(s, world.secretary_id)
+        item = worklist.create_item(s, actor=actor, kind="task", title="Försenad uppgift")
+        item.record("escalated", actor_id=None, now=utcnow(), to_owner=world.manager_id,
+                    reason="Förfallotiden har passerats")
+        item_id = item.id
+        manager = s.get(User, world.manager_id)
+        assert manager is not None
+        expected = f"Eskalerat till {html.escape(manager.full_name)}"
+    page = secretary_client.get(f"/arenden/{item_id}")
+    assert page.status_code == 200
+    history = page.text[page.text.index('id="history"'):]
+    visible = re.sub(r"<[^>]+>", " ", history)
+    assert expected in visible and "escalated" not in visible
