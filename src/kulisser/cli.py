@@ -129,8 +129,11 @@ def cmd_unit_add(args: argparse.Namespace) -> None:
 
     db = _database()
     with db.session() as session:
-        unit = staff.create_unit(session, hsa_id=args.hsa_id, name=args.name,
-                                 address=args.address.strip(), phone=args.phone.strip())
+        try:
+            unit = staff.create_unit(session, hsa_id=args.hsa_id, name=args.name,
+                                     address=args.address.strip(), phone=args.phone.strip())
+        except staff.StaffError as exc:
+            sys.exit(f"kulisser: {exc.message}")
         print(f"Vårdenheten {unit.name} ({unit.hsa_id}) är skapad.")
 
 

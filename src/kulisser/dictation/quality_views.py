@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from kulisser.dictation import quality
 from kulisser.dictation.quality import BACKLOG_BUCKETS, PRIORITIES, MonthFigures, QualityReport
-from kulisser.i18n import _
+from kulisser.i18n import _, ngettext
 from kulisser.web import csv as csv_export
 from kulisser.web.deps import Ctx, manager
 from kulisser.web.templating import render
@@ -143,7 +143,8 @@ def charts(report: QualityReport) -> dict[str, Chart]:
         "uploaded": bar_chart(
             [(s, float(m.uploaded)) for s, m in zip(short, months, strict=True)],
             title=_("Diktat per månad"), fmt=_count, integer=True,
-            desc=_("{n} diktat de senaste {k} månaderna.", n=uploaded, k=len(months))),
+            desc=ngettext("{d} diktat den senaste månaden.", "{d} diktat de senaste {n} månaderna.",
+                          len(months), d=uploaded)),
         "wer": bar_chart(
             [(s, m.wer_mean) for s, m in zip(short, months, strict=True)],
             marks=[m.wer_median for m in months], fmt=_pct0,

@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, UTCDateTime, utcnow
+from kulisser.names import search_key
 
 
 class Patient(Base):
@@ -21,7 +22,8 @@ class Patient(Base):
     id_value: Mapped[str] = mapped_column(String(20), index=True)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
-    # Lower-cased "family given" for name search without functional indexes.
+    # "family given", lower case without accents (names.search_key), for name search with a
+    # plain index on SQLite and PostgreSQL alike.
     search_name: Mapped[str] = mapped_column(String(210), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
@@ -47,7 +49,7 @@ class Patient(Base):
         """Set the name and the search key together."""
         self.given_name = given_name
         self.family_name = family_name
-        self.search_name = f"{family_name} {given_name}".lower()
+        self.search_name = search_key(f"{family_name} {given_name}")
 
 
 class CareRelation(Base):

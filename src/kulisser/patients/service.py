@@ -12,11 +12,12 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.names import search_key
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
+from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor
 
-_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 _POSTAL = re.compile(r"^\d{3} ?\d{2}$")
 
 
@@ -53,9 +54,10 @@ def validate(data: PatientData) -> dict[str, object]:
         elif len(value) > 100:
             errors[field] = "Högst 100 tecken."
         clean[field] = value
-    phone = data.phone.strip()
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "Telefonnumret får bara innehålla siffror, mellanslag, bindestreck och +."
+    phone = " ".join(data.phone.split())
+    bad_phone = phone_error(phone)
+    if bad_phone:
+        errors["phone"] = bad_phone
     postal = data.postal_code.strip()
     if postal and not _POSTAL.match(postal):
         errors["postal_code"] = "Postnumret ska ha fem siffror, t.ex. 123 45."
@@ -180,7 +182,7 @@ def find_patients(session: Session, *, actor: Actor, query: str, limit: int = 20
     elif q.replace("-", "").isdigit():
         stmt = stmt.where(Patient.id_value.contains(re.sub(r"\D", "", q)))
     else:
-        terms = q.lower().split()
+        terms = search_key(q).split()
         # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
         stmt = stmt.where(*[or_(Patient.search_name.startswith(t, autoescape=True),
                                 Patient.search_name.contains(" " + t, autoescape=True)) for t in terms])

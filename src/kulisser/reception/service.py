@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+from kulisser.phone import phone_error
 from kulisser.reception.models import PhoneMessage
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
@@ -20,7 +21,6 @@ from kulisser.worklist.states import OPEN_STATUSES, Priority
 
 RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague": "Kollega/vårdgivare",
              "other": "Annan"}
-_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
@@ -56,11 +56,11 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
         errors["caller_name"] = "Ange vem som ringde."
     if data.caller_relation not in RELATIONS:
         errors["caller_relation"] = "Välj vem som ringde."
-    phone = data.phone.strip()
+    phone = " ".join(data.phone.split())
     if not phone:
-        errors["phone"] = "Ange telefonnummer att ringa tillbaka till."
-    elif not _PHONE.match(phone):
-        errors["phone"] = "Telefonnumret får bara innehålla siffror, mellanslag, bindestreck och +."
+        errors["phone"] = _("Ange telefonnummer att ringa tillbaka till.")
+    elif bad_phone := phone_error(phone):
+        errors["phone"] = bad_phone
     message = data.message.strip()
     if not message:
         errors["message"] = "Skriv vad samtalet gäller."

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
+from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.reception import service as reception
@@ -27,7 +28,9 @@ def _desk(request: Request, ctx: Ctx, *, q: str = "", patient: Patient | None = 
           values: dict[str, object] | None = None, errors: dict[str, str] | None = None,
           done: int | None = None, status: int = 200) -> Response:
     """Render the desk; an htmx search gets only the result rows."""
-    found = patients.find_patients(ctx.db, actor=ctx.actor, query=q, limit=SEARCH_LIMIT)
+    invalid = invalid_number(q)
+    found = [] if invalid else patients.find_patients(ctx.db, actor=ctx.actor, query=q,
+                                                      limit=SEARCH_LIMIT)
     shown = [p.id for p in found] + ([patient.id] if patient else [])
     open_items = reception.open_items_by_patient(ctx.db, patient_ids=shown,
                                                  unit_ids=ctx.actor.unit_ids)
@@ -37,11 +40,23 @@ def _desk(request: Request, ctx: Ctx, *, q: str = "", patient: Patient | None = 
             values.update(caller_name=patient.full_name, phone=patient.phone)
     return render(request, "reception/desk.html",
                   {"nav": "reception", "q": q, "patients": found, "limit": SEARCH_LIMIT,
-                   "open_items": open_items, "patient": patient, "values": values,
+                   "invalid": invalid, "open_items": open_items, "patient": patient, "values": values,
                    "errors": errors or {}, "done": done, "now": utcnow(),
                    "relations": reception.relation_choices(),
                    "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority]},
                   partial="reception/_results.html", status_code=status)
+
+
+def invalid_number(q: str) -> str | None:
+    """Why a query typed as an identity number is no valid one (a wrong check digit...), or None."""
+    if not looks_like_identity_number(q):
+        return None
+    try:
+        parse_identifier(q)
+    except InvalidIdentifier as exc:
+        # Said plainly: "no patient found" would send the secretary to register a typo.
+        return exc.message
+    return None
 
 
 @router.get("/reception")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import ngettext
 from kulisser.jobs.runner import periodic, task
 from kulisser.patients.models import Patient
 from kulisser.referrals import items
@@ -89,7 +90,8 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
         item = WorkItem(kind=items.CHASE.code, unit_id=outgoing.unit_id, owner_id=None,
                         priority=outgoing.priority, status=Status.REQUESTED.value,
                         title=f"Bevaka remissvar från {outgoing.receiver_name}: {who}"[:200],
-                        description=f"Inget svar på {days} dagar. Kontakta mottagaren.",
+                        description=ngettext("Inget svar på {n} dag. Kontakta mottagaren.",
+                                             "Inget svar på {n} dagar. Kontakta mottagaren.", days),
                         patient_id=outgoing.patient_id, ref_type=items.REF_OUTGOING,
                         ref_id=outgoing.id, created_at=now, updated_at=now,
                         due_at=now + timedelta(hours=hours))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.names import search_key
 from kulisser.patients.models import Patient
 from kulisser.referrals import items
 from kulisser.referrals.models import OutgoingReferral, Referral
@@ -98,7 +99,7 @@ def _search(stmt: Select[Any], q: str, sender: Any) -> Select[Any]:
     if digits and len(digits) >= 4 and not re.sub(r"[\d\s+-]", "", q):
         return stmt.where(Patient.id_value.contains(digits))
     for term in q.split():
-        stmt = stmt.where(or_(Patient.search_name.contains(term, autoescape=True),
+        stmt = stmt.where(or_(Patient.search_name.contains(search_key(term), autoescape=True),
                               func.lower(sender).contains(term, autoescape=True)))
     return stmt
 

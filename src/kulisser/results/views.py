@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results import service as results
@@ -47,24 +48,34 @@ def list_page(request: Request, scope: str = "", patient_id: int | None = None,
 
 
 COLUMN_HELP = {
-    "sender_id": "Avsändarens id för svaret (krävs); samma id importeras aldrig två gånger.",
-    "sender_system": "Avsändarens system (valfritt).",
-    "identity_number": "Patientens personnummer eller samordningsnummer, 10 eller 12 siffror.",
-    "ordering_clinician": "Beställande läkare: HSA-id eller användarnamn.",
-    "test_code": "Analyskod, t.ex. 718-7.", "test_name": "Analysens namn, t.ex. Hemoglobin.",
-    "value": "Värdet som labbet anger (4,1, <0.5, Positiv).", "unit": "Enhet, t.ex. g/L.",
-    "reference_range": "Referensintervall, t.ex. 3,5-4,4, <5 eller >60.",
-    "abnormal_flag": "Avvikelse: tomt eller N; H, L, A; kritiskt HH, LL, AA.",
-    "issued": "Svarstid (ÅÅÅÅ-MM-DD TT:MM; utan tidszon svensk tid).",
-    "text": "Labbets kommentar.",
+    "sender_id": _("Avsändarens id för svaret (krävs); samma id importeras aldrig två gånger."),
+    "sender_system": _("Avsändarens system (valfritt)."),
+    "identity_number": _("Patientens personnummer eller samordningsnummer, 10 eller 12 siffror."),
+    "ordering_clinician": _("Beställande läkare: HSA-id eller användarnamn."),
+    "test_code": _("Analyskod, t.ex. 718-7."), "test_name": _("Analysens namn, t.ex. Hemoglobin."),
+    "value": _("Värdet som labbet anger (4,1, <0.5, Positiv)."), "unit": _("Enhet, t.ex. g/L."),
+    "reference_range": _("Referensintervall, t.ex. 3,5-4,4, <5 eller >60."),
+    "abnormal_flag": _("Avvikelse: tomt eller N; H, L, A; kritiskt HH, LL, AA."),
+    "issued": _("Svarstid (ÅÅÅÅ-MM-DD TT:MM; utan tidszon svensk tid)."),
+    "text": _("Labbets kommentar."),
 }
+
+
+def column_rows() -> list[tuple[str, list[str], str]]:
+    """The CSV columns for the help table: the Swedish header, the other accepted names, help."""
+    rows = []
+    for name, aliases in COLUMNS.items():
+        # Each other name once, never the header itself ("text" is both name and alias).
+        others = [a for a in dict.fromkeys((name, *aliases[1:])) if a != aliases[0]]
+        rows.append((aliases[0], others, COLUMN_HELP.get(name, "")))
+    return rows
 
 
 def _upload_page(request: Request, *, report: Any = None, counts: dict[str, int] | None = None,
                  errors: dict[str, str] | None = None, status: int = 200) -> Response:
     return render(request, "results/upload.html", {
         "nav": "results", "report": report, "counts": counts or {}, "errors": errors or {},
-        "columns": COLUMNS, "column_help": COLUMN_HELP}, status_code=status)
+        "columns": column_rows()}, status_code=status)
 
 
 @router.get("/provsvar/importera")

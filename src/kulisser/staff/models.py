@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.i18n import _
 
 
 class Role(StrEnum):
@@ -63,6 +64,11 @@ class User(Base):
     def role_label(self) -> str:
         """The role in Swedish."""
         return ROLE_LABELS.get(Role(self.role), self.role)
+
+    @property
+    def name_and_role(self) -> str:
+        """The name with the role beside it, for pick lists: "Anna Lind (Enhetschef)"."""
+        return _("{name} ({role})", name=self.full_name, role=self.role_label)
 
 
 class UnitMembership(Base):

@@ -15,6 +15,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kulisser.db import utcnow
+from kulisser.i18n import ngettext
+from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import (
     ApiToken,
@@ -77,8 +79,12 @@ def check_password_rules(password: str) -> None:
 
 def create_unit(session: Session, *, hsa_id: str, name: str, address: str = "",
                 phone: str = "") -> CareUnit:
-    """Create a care unit."""
-    unit = CareUnit(hsa_id=hsa_id.strip(), name=name.strip(), address=address, phone=phone)
+    """Create a care unit; its phone number, printed in letters, must be plausible."""
+    bad_phone = phone_error(phone)
+    if bad_phone:
+        raise StaffError(bad_phone, code="bad_phone")
+    unit = CareUnit(hsa_id=hsa_id.strip(), name=name.strip(), address=address,
+                    phone=" ".join(phone.split()))
     session.add(unit)
     session.flush()
     return unit
@@ -150,7 +156,8 @@ def authenticate(
     if (by_account >= max_failures
             or _recent_failures(session, since=since, ip=ip) >= max_failures_per_ip):
         raise LoginThrottled(
-            f"För många misslyckade inloggningar. Försök igen om {window_minutes} minuter.",
+            ngettext("För många misslyckade inloggningar. Försök igen om {n} minut.",
+                     "För många misslyckade inloggningar. Försök igen om {n} minuter.", window_minutes),
             code="throttled",
         )
     ok = False

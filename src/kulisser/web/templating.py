@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from kulisser.i18n import _
+from kulisser.i18n import _, ngettext
 from kulisser.worklist.kinds import kind_label, record_link
 from kulisser.worklist.states import PRIORITY_LABELS, STATUS_LABELS, Priority, Status
 
@@ -51,6 +51,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.autoescape = True
     templates.env.globals.update(_=_, kind_label=kind_label, record_link=record_link, status_label=_status,
                                  priority_label=_priority)
+    templates.env.globals["ngettext"] = ngettext
     templates.env.filters.update(local=_local)
     return templates
 

@@ -15,8 +15,10 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
+from kulisser.names import search_key
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
+from kulisser.staff.models import Role
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 
@@ -141,7 +143,7 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
         elif q.replace("-", "").isdigit():
             stmt = stmt.where(pat.id_value.contains(q.replace("-", "")))
         else:
-            for term in q.lower().split():
+            for term in search_key(q).split():
                 # autoescape: a typed "%" or "_" is a character, not a LIKE wildcard.
                 stmt = stmt.where(or_(pat.search_name.startswith(term, autoescape=True),
                                       pat.search_name.contains(" " + term, autoescape=True)))
@@ -159,6 +161,13 @@ def is_open_clause(wi: Any) -> Any:
     """
     return wi.status.in_(bindparam("open_statuses", _OPEN_VALUES, expanding=True,
                                    literal_execute=True))
+
+
+def default_scope(actor: Actor) -> str:
+    """The worklist a user sees first: a clinician her own work, a secretary also the queue."""
+    # A clinician's items are assigned to her (signatures, assessments, results to sign); the
+    # unit's queue is mostly the secretaries' call-backs and letters, noise on her first screen.
+    return "mine" if actor.role == Role.CLINICIAN else "mine_queue"
 
 
 def _combined(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> Any:

@@ -46,7 +46,7 @@ def parse_local_datetime(value: str) -> datetime:
 @router.get("/arbetslista")
 def worklist_page(
     request: Request,
-    scope: str = "mine_queue",
+    scope: str = "",
     kind: str = "",
     status: str = "open",
     owner_id: str = "",
@@ -57,7 +57,7 @@ def worklist_page(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """The worklist: my items and the unit's queue, filtered, sorted by due time."""
-    f = queries.WorklistFilter(scope=scope, kind=kind, status=status,
+    f = queries.WorklistFilter(scope=scope or queries.default_scope(ctx.actor), kind=kind, status=status,
                                owner_id=_int_or_none(owner_id), overdue=bool(overdue), q=q,
                                cursor=cursor, limit=settings.page_size)
     errors: dict[str, str] = {}
@@ -202,7 +202,8 @@ def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[s
     return render(request, "worklist/new.html", {
         "nav": "worklist", "values": values, "errors": errors, "patient": patient,
         "kinds": kinds, "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
-        "members": [(str(u.id), u.full_name) for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
+        "members": [(str(u.id), u.name_and_role)
+                    for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
     }, status_code=status)
 
 
