@@ -80,3 +80,19 @@ def test_the_api_refuses_and_lists_only_allowed_operations(
     assert _status(database, item_id) == "requested"
     claim = api.post(f"/api/v1/work-items/{item_id}/claim")
     assert claim.status_code == 200 and claim.json()["status"] == "accepted"
+
+
+def test_an_unowned_item_links_to_its_record_and_is_closed_from_the_worklist(
+        secretary_client: TestClient, database: Database, world: World) -> None:
+    from kulisser.worklist import invariants
+
+    with database.session() as s:
+        finding = invariants.Finding(unit_id=world.unit_id, ref_type="letter", ref_id=4712,
+                                     problem="Brevet väntar på arbete men har inget öppet ärende.")
+        report = invariants.record_findings(s, {"letter": [finding]})
+        again = invariants.record_findings(s, {"letter": [finding]})
+        assert (report.created, again.created) == (1, 0)
+        [item_id] = [i.id for i in worklist.items_for_ref(s, ref_type="letter", ref_id=4712)]
+    page = secretary_client.get(f"/arenden/{item_id}").text
+    assert "Ärende utan ägare" in page and 'href="/brev/4712"' in page
+    assert "/atgard/complete" in page
