@@ -104,7 +104,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransitionError)
     async def transition(request: Request, exc: TransitionError) -> Response:
-        return _error(request, 409, exc.code, exc.message)
+        return _error(request, 409, exc.code, exc.message, exc.extra)
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> Response:

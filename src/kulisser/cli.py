@@ -1,5 +1,5 @@
 """Command line: kulisser serve | migrate | demo | user | token (create, list, revoke) | unit | worker |
-import-dictations | import-results."""
+check | import-dictations | import-results."""
 
 from __future__ import annotations
 
@@ -215,6 +215,26 @@ def cmd_worker(args: argparse.Namespace) -> None:
     print(f"{count} jobb körda.")
 
 
+def cmd_check(args: argparse.Namespace) -> None:
+    """Check every domain: open records without an open item, open items of closed records."""
+    from tqdm import tqdm
+
+    from kulisser import models  # noqa: F401 - registers every kind and its check
+    from kulisser.worklist import invariants
+    from kulisser.worklist.kinds import all_kinds
+
+    db = _database()
+    # One step per kind: the bar shows which domain is being checked on a large database.
+    with db.session() as session, tqdm(total=len(all_kinds()), unit="typ",
+                                       disable=args.quiet) as bar:
+        def step(spec: object) -> None:
+            bar.set_postfix_str(getattr(spec, "label", ""))
+            bar.update()
+
+        report = invariants.run(session, progress=step)
+    print(report.summary())
+
+
 def cmd_import_dictations(args: argparse.Namespace) -> None:
     """Import recordings from a folder drop (sidecar .json or file name pattern)."""
     from pathlib import Path
@@ -325,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     ir.add_argument("--unit", metavar="HSA-ID", help="the care unit (needed if the user has several)")
     ir.add_argument("--quiet", action="store_true", help="no progress bar")
     ir.set_defaults(fn=cmd_import_results)
+    ch = sub.add_parser("check", help=cmd_check.__doc__)
+    ch.add_argument("--quiet", action="store_true", help="no progress bar")
+    ch.set_defaults(fn=cmd_check)
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)

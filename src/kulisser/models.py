@@ -24,4 +24,5 @@ import kulisser.reception.service
 import kulisser.referrals.service  # referrals in and out, their two kinds and jobs
 import kulisser.results.service  # results and referral replies, their two kinds
 import kulisser.waitlist.service  # waiting list, guarantee limits, the "waitlist" kind
-import kulisser.worklist.escalation  # noqa: F401
+import kulisser.worklist.escalation
+import kulisser.worklist.invariants  # noqa: F401 - the "unowned" kind and the hourly check

@@ -18,6 +18,8 @@ def test_secretary_claims_and_completes_an_item(page: Page, live_server: str) ->
     # The unit's queue: unassigned items carry a "Ta" (claim) button.
     page.select_option("#f-scope", "queue")
     page.wait_for_load_state("networkidle")
+    # A call-back: the worklist completes it itself (a domain's item is completed by its record).
+    page.goto(live_server + "/arbetslista?scope=queue&kind=callback")
     first = page.locator("tbody tr[data-href]").first
     expect(first).to_be_visible()
     title = first.locator("td a").first.inner_text()

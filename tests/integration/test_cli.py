@@ -253,10 +253,17 @@ def test_worker_burst_exits_when_there_is_nothing_to_do(cli: Cli) -> None:
     assert "0 jobb körda" in out
 
 
+def test_check_on_a_fresh_database_finds_nothing(cli: Cli) -> None:
+    cli.ok("migrate")
+    out = cli.ok("check", "--quiet")
+    assert "Inga avvikelser" in out
+
+
 COMMANDS: list[tuple[str, ...]] = [
     ("migrate",),
     ("serve", "--port", "0"),
     ("worker", "--burst"),
+    ("check", "--quiet"),
     ("unit", "add", HSA, "Mottagning"),
     ("user", "add", "someone", "--name", "Some One", "--role", "secretary", "--unit", HSA,
      "--password-stdin"),

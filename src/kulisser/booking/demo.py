@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking import links
 from kulisser.booking import service as booking
-from kulisser.booking.calendar import today_local
+from kulisser.booking.calendar import local, today_local
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
@@ -74,14 +74,22 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     rng.shuffle(free)
     made = 0
     # First visits and treatments, most urgent first (nothing is shown, so nothing is logged).
-    waiting = [r.entry for r in links.waiting_entries(session, actor=actor, limit=None, object_type=None,
-                                                      now=now) if r.entry.wait_kind != "follow_up"]
-    for entry in waiting[:from_waitlist]:
-        slot = free.pop()
-        booking.book(session, actor=actor, slot_id=slot.id, waitlist_entry_id=entry.id,
+    rows = [r for r in links.waiting_entries(session, actor=actor, limit=None, object_type=None,
+                                             now=now) if r.entry.wait_kind != "follow_up"]
+    for row in rows:
+        if made == from_waitlist:
+            break
+        # Booked within the guarantee, as a secretary would: a visit after the guarantee date
+        # keeps the wait's item open (someone must still act), which is not what the demo shows.
+        due = row.figures.due_date
+        slot = next((x for x in free if due is None or local(x.start_at).date() <= due), None)
+        if slot is None:
+            continue
+        free.remove(slot)
+        booking.book(session, actor=actor, slot_id=slot.id, waitlist_entry_id=row.entry.id,
                      internal_note="Bokad från väntelistan.", now=now)
         made += 1
-    on_list = {e.patient_id for e in waiting}
+    on_list = {r.entry.patient_id for r in rows}
     others = [p for p in patients if p.id not in on_list]
     booked = []
     for patient in rng.sample(others, min(bookings, len(others))):

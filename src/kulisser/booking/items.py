@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local
-from kulisser.booking.models import Appointment, ScheduleException
+from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
@@ -28,11 +29,20 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:
     return {a.id: a for a in session.scalars(select(Appointment).where(Appointment.id.in_(ref_ids)))}
 
 
+def _check(session: Session) -> list[Finding]:
+    """No open rebook item for a visit that is no longer booked (rebooked, cancelled, past)."""
+    booked = AppointmentStatus.BOOKED.value
+    return compare(session, kind=REBOOK.code, ref_type=REF_TYPE, model=Appointment, needs=None,
+                   allows=lambda a: a.status == booked, label="Besöket")
+
+
 REBOOK = register(KindSpec(
     code="booking-rebook", label="Omboka besök", label_plural="Besök att omboka",
     # The patient must hear of it before the day: high within a day, normal within three.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 120},
-    ref_type=REF_TYPE, detail_template="booking/_item_detail.html", load_refs=_load))
+    ref_type=REF_TYPE, detail_template="booking/_item_detail.html", load_refs=_load,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna besöket för att boka om eller avboka det.",
+    check=_check))
 
 
 def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleException,
@@ -55,7 +65,7 @@ def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleExcepti
 def open_items(session: Session, *, appointment_id: int) -> list[WorkItem]:
     """The appointment's open rebook items."""
     return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=appointment_id)
-            if i.status in OPEN_STATUSES]
+            if i.status in OPEN_STATUSES and i.kind == REBOOK.code]
 
 
 def close_for(session: Session, *, actor: Actor, appointment_id: int, now: datetime, reason: str) -> None:

@@ -9,17 +9,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.dictation.models import Dictation
+from kulisser.dictation.states import DictationStatus as DS
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
@@ -32,24 +35,53 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:
 
 
 _DETAIL = "dictation/_item_detail.html"  # the dictation pages provide it (included if present)
+# Which dictation statuses each kind's open item belongs to (the queue item stays, on hold,
+# while the author answers a question; the redo item outlives the unusable dictation).
+_STATUSES = {
+    "dictation": (DS.DICTATED, DS.DRAFT_READY, DS.IN_REVIEW, DS.RETURNED),
+    "signature": (DS.AWAITING_SIGNATURE,),
+    "dictation-question": (DS.RETURNED,),
+    "dictation-redo": (DS.UNUSABLE,),
+}
+
+
+def _checker(kind: str, *, needs: bool) -> Callable[[Session], list[Finding]]:
+    statuses = [s.value for s in _STATUSES[kind]]
+
+    def check(session: Session) -> list[Finding]:
+        return compare(session, kind=kind, ref_type=REF_TYPE, model=Dictation,
+                       needs=Dictation.status.in_(statuses) if needs else None,
+                       allows=lambda d: d.status in statuses, label="Diktatet")
+    return check
+
+
 DICTATION = register(KindSpec(
     code="dictation", label="Diktat", label_plural="Diktat",
     # Acute dictations (a referral that must leave today) within hours; the rest in days.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att skicka det för signering.",
+    check=_checker("dictation", needs=True)))
 SIGNATURE = register(KindSpec(
     code="signature", label="Signering", label_plural="Signeringar",
     # An unsigned note is a patient-safety risk: signing is quicker than writing.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att signera det.",
+    check=_checker("signature", needs=True)))
 QUESTION = register(KindSpec(
     code="dictation-question", label="Fråga om diktat", label_plural="Frågor om diktat",
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att svara på frågan.",
+    check=_checker("dictation-question", needs=True)))
 REDO = register(KindSpec(
     code="dictation-redo", label="Diktat att spela in igen", label_plural="Diktat att spela in igen",
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
+    operations=GENERIC_OPERATIONS,
+    record_hint="Spela in diktatet igen: det nya diktatet klarmarkerar ärendet.",
+    check=_checker("dictation-redo", needs=False)))
 KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
 
 

@@ -35,7 +35,15 @@ from kulisser.letters.states import (
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register, register_record_page
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import (
+    GENERIC_OPERATIONS,
+    TASK,
+    Finding,
+    KindSpec,
+    register,
+    register_record_page,
+)
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import Operation, Priority, TransitionError, is_open
 
@@ -49,10 +57,25 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:
     return {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_(ref_ids)))}
 
 
+# A letter not yet out has an open item (a returned letter's item is a plain task).
+_UNSENT = [s.value for s in UNSENT]
+
+
+def _check(session: Session) -> list[Finding]:
+    """A letter not yet out has an open item; a sent or void one has none."""
+    return compare(session, kind=LETTER_KIND.code, ref_type="letter", model=Letter,
+                   needs=Letter.status.in_(_UNSENT),
+                   # Items made before returned letters got tasks may still be open.
+                   allows=lambda x: x.status in (*_UNSENT, LetterStatus.RETURNED.value),
+                   label="Brevet")
+
+
 LETTER_KIND = register(KindSpec(
     code="letter", label="Brev", label_plural="Brev",
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="letter", detail_template="letters/_letter_detail.html", load_refs=_load,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna brevet för att skicka eller makulera det.",
+    check=_check,
 ))
 _ITEM_TITLES = {
     LetterKind.CALLING: "Skicka kallelse",
@@ -193,7 +216,7 @@ def _close_items(session: Session, *, actor: Actor, letter: Letter, operation: O
     for item in worklist.items_for_ref(session, ref_type="letter", ref_id=letter.id):
         if is_open(item.status):
             worklist.perform(session, actor=actor, item_id=item.id, operation=operation,
-                             reason=reason, now=now)
+                             reason=reason, now=now, as_record=True)
 
 
 def act(session: Session, *, actor: Actor, letter_id: int, op: str, reason: str = "",
@@ -227,8 +250,9 @@ def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reas
         _close_items(session, actor=actor, letter=letter, operation=Operation.CANCEL,
                      reason=reason or "Brevet makulerades", now=now)
     elif op is LetterOp.RETURNED:
-        # Back as undeliverable: someone must find out why (address?) and send it again.
-        worklist.create_item(session, actor=actor, kind=LETTER_KIND.code, priority="high",
+        # Back as undeliverable: someone must find out why (address?) and send it again. The
+        # letter's own life is over, so this is a plain task (closed from the worklist) about it.
+        worklist.create_item(session, actor=actor, kind=TASK.code, priority="high",
                              title="Brev i retur – kontrollera adressen", patient_id=patient.id,
                              description=reason.strip(), ref_type="letter", ref_id=letter.id,
                              now=now)

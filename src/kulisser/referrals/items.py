@@ -16,9 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.referrals.models import OutgoingReferral, Referral
+from kulisser.referrals.states import OPEN_STATUSES as REFERRAL_OPEN
+from kulisser.referrals.states import OutgoingStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
@@ -38,17 +41,37 @@ def _load_outgoing(session: Session, ids: list[int]) -> dict[int, Any]:
         select(OutgoingReferral).where(OutgoingReferral.id.in_(ids)))}
 
 
+_OPEN = [s.value for s in REFERRAL_OPEN]
+
+
+def _check_assessments(session: Session) -> list[Finding]:
+    """An open referral has an open assessment item, and a decided one has none."""
+    return compare(session, kind=ASSESSMENT.code, ref_type=REF_INCOMING, model=Referral,
+                   needs=Referral.status.in_(_OPEN), allows=lambda r: r.status in _OPEN,
+                   label="Remissen")
+
+
+def _check_chases(session: Session) -> list[Finding]:
+    """A chased referral still unanswered has an open chase item; an answered one has none."""
+    sent = OutgoingStatus.SENT.value
+    return compare(session, kind=CHASE.code, ref_type=REF_OUTGOING, model=OutgoingReferral,
+                   needs=(OutgoingReferral.status == sent) & OutgoingReferral.chased_at.is_not(None),
+                   allows=lambda r: r.status == sent, label="Den utgående remissen")
+
+
 ASSESSMENT = register(KindSpec(
     code="referral-assessment", label="Remissbedömning", label_plural="Remissbedömningar",
     # Regional routines ask for an assessment within days; an acute referral within hours.
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_INCOMING, detail_template="referrals/_assessment_detail.html",
-    load_refs=_load_referrals, escalates=True))
+    load_refs=_load_referrals, escalates=True, operations=GENERIC_OPERATIONS,
+    record_hint="Öppna remissen för att bedöma den.", check=_check_assessments))
 CHASE = register(KindSpec(
     code="referral-chase", label="Bevaka remissvar", label_plural="Remissvar att bevaka",
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
-    load_refs=_load_outgoing))
+    load_refs=_load_outgoing, operations=GENERIC_OPERATIONS,
+    record_hint="Öppna den utgående remissen för att registrera svaret.", check=_check_chases))
 
 
 def open_items(session: Session, *, ref_type: str, ref_id: int, kind: str) -> list[WorkItem]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kulisser.results.models import Result
+from kulisser.results.models import Result, ResultStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority
 
@@ -32,15 +33,37 @@ def load(session: Session, ref_ids: list[int]) -> dict[int, Result]:
 
 
 _DETAIL = "results/_item_detail.html"
+
+
+def _check_review(session: Session) -> list[Finding]:
+    """A result to sign has an open review item; a signed one has none."""
+    to_sign = ResultStatus.TO_SIGN.value
+    return compare(session, kind=REVIEW.code, ref_type=REF_TYPE, model=Result,
+                   needs=Result.status == to_sign, allows=lambda r: r.status == to_sign,
+                   label="Provsvaret")
+
+
+def _check_unmatched(session: Session) -> list[Finding]:
+    """An unmatched result has an open matching item; a matched one has none."""
+    unmatched = ResultStatus.UNMATCHED.value
+    return compare(session, kind=UNMATCHED.code, ref_type=REF_TYPE, model=Result,
+                   needs=Result.status == unmatched, allows=lambda r: r.status == unmatched,
+                   label="Provsvaret")
+
+
 REVIEW = register(KindSpec(
     code="result-review", label="Provsvar att vidimera", label_plural="Provsvar att vidimera",
     # A critical value within hours; the rest within days (units set their own in the rules).
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att vidimera det.",
+    check=_check_review))
 UNMATCHED = register(KindSpec(
     code="result-unmatched", label="Provsvar att matcha", label_plural="Provsvar att matcha",
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
-    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True))
+    ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
+    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att matcha det mot en patient.",
+    check=_check_unmatched))
 KIND_CODES = (REVIEW.code, UNMATCHED.code)
 
 

@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session, selectinload
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
-from kulisser.waitlist.models import TZ, EntryStatus, WaitlistEntry
+from kulisser.waitlist.models import TZ, EntryStatus, WaitlistEntry, local_today
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
+from kulisser.worklist.invariants import compare
+from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
@@ -36,12 +37,30 @@ def load_entries(session: Session, ids: list[int]) -> dict[int, WaitlistEntry]:
         .options(selectinload(WaitlistEntry.offers), selectinload(WaitlistEntry.periods)))}
 
 
+def _allows_item(entry: WaitlistEntry) -> bool:
+    # Booked in time, the wait is over; booked after the guarantee date, someone must act.
+    if entry.status == EntryStatus.WAITING:
+        return True
+    return entry.status == EntryStatus.BOOKED and entry.figures(local_today()).breached
+
+
+def _check(session: Session) -> list[Finding]:
+    """A waiting patient has an open item; a wait that is over (booked in time, done, removed)
+    has none."""
+    return compare(session, kind=WAITLIST.code, ref_type=REF_TYPE, model=WaitlistEntry,
+                   needs=WaitlistEntry.status == EntryStatus.WAITING.value, allows=_allows_item,
+                   label="Väntan på väntelistan")
+
+
 WAITLIST = register(KindSpec(
     code="waitlist", label="Väntelista", label_plural="Väntelista",
     # Not used for the due time (it follows the guarantee date); kept for the rule table.
     default_hours={Priority.ACUTE: 24, Priority.HIGH: 24 * 7, Priority.NORMAL: 24 * 30,
                    Priority.LOW: 24 * 60},
-    ref_type=REF_TYPE, detail_template="waitlist/_item_detail.html", load_refs=load_entries))
+    ref_type=REF_TYPE, detail_template="waitlist/_item_detail.html", load_refs=load_entries,
+    operations=GENERIC_OPERATIONS,
+    record_hint="Öppna väntan för att boka besöket eller ta bort patienten från väntelistan.",
+    check=_check))
 
 
 def due_at(figures: g.Figures, *, at_risk_days: int) -> datetime | None:
@@ -59,9 +78,9 @@ def title(entry: WaitlistEntry, patient: Patient | None) -> str:
 
 
 def open_items(session: Session, *, entry_id: int) -> list[WorkItem]:
-    """The entry's open work items."""
+    """The entry's open waiting-list items (not another kind's item about the entry)."""
     return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=entry_id)
-            if i.status in OPEN_STATUSES]
+            if i.status in OPEN_STATUSES and i.kind == WAITLIST.code]
 
 
 def _needs_item(entry: WaitlistEntry, figures: g.Figures) -> bool:

@@ -103,9 +103,18 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
                  if item.ref_type is not None and item.ref_id is not None else None),
             phone_message=(PhoneMessageOut.model_validate(ref)
                            if item.ref_type == "phone_message" and ref is not None else None),
-            allowed_operations=allowed_operations(item.status),
+            allowed_operations=[op for op in allowed_operations(item.status)
+                                if _allows(item.kind, op)],
             created_at=item.created_at, updated_at=item.updated_at, closed_at=item.closed_at))
     return out
+
+
+def _allows(kind: str, op: Operation) -> bool:
+    """Whether the worklist may carry out the operation on items of the kind (unknown: yes)."""
+    try:
+        return get_kind(kind).allows(op)
+    except KeyError:
+        return True
 
 
 def _detail(session: Session, item: WorkItem, *, due_soon_hours: int) -> WorkItemDetail:

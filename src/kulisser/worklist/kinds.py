@@ -8,9 +8,27 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.worklist.states import Priority
+from kulisser.worklist.states import Operation, Priority
 
 DEFAULT_HOURS = {Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 240}
+# What the worklist may do to any item: who owns it and when it is started. Comments and due
+# times are always allowed. Closing, cancelling and holding an item that a record owns is the
+# record's domain's business: done from the worklist, the record would not move.
+GENERIC_OPERATIONS: frozenset[Operation] = frozenset(
+    {Operation.CLAIM, Operation.ASSIGN, Operation.HANDOVER, Operation.START})
+ALL_OPERATIONS: frozenset[Operation] = frozenset(Operation)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A record and its work items that disagree (an open record without an open item, or the
+    other way round); `problem` is Swedish and names no patient."""
+
+    unit_id: int
+    ref_type: str
+    ref_id: int
+    problem: str
+    patient_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,17 @@ class KindSpec:
     manual: bool = False
     # Whether an open item past its due time goes to the unit manager (worklist/escalation.py).
     escalates: bool = False
+    # The operations the worklist (its pages, API and `perform`) may carry out on these items;
+    # a kind whose items a record owns keeps only the generic ones.
+    operations: frozenset[Operation] = ALL_OPERATIONS
+    # Swedish, for a refused operation: what to do on the record's page instead.
+    record_hint: str = ""
+    # Finds the records and items of this kind that disagree (worklist/invariants.py).
+    check: Callable[[Session], list[Finding]] | None = None
+
+    def allows(self, operation: Operation) -> bool:
+        """Whether the worklist may carry out the operation on an item of this kind."""
+        return operation in self.operations
 
 
 _REGISTRY: dict[str, KindSpec] = {}

@@ -10,11 +10,18 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import UnitMembership
-from kulisser.worklist.kinds import all_kinds, get_kind
+from kulisser.worklist.kinds import KindSpec, all_kinds, get_kind, record_link
 from kulisser.worklist.models import DeadlineRule, WorkItem
-from kulisser.worklist.states import Operation, Priority, TransitionError
+from kulisser.worklist.states import (
+    Operation,
+    OwnedByRecord,
+    Priority,
+    TransitionError,
+    operation_verb,
+)
 
 
 def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
@@ -161,14 +168,20 @@ def perform(
     reason: str = "",
     to_user_id: int | None = None,
     now: datetime | None = None,
+    as_record: bool = False,
 ) -> WorkItem:
-    """Carry out one operation on an item; TransitionError (Swedish) if not allowed."""
+    """Carry out one operation on an item; TransitionError (Swedish) if not allowed.
+
+    Only the record's own domain (as_record=True) may do what the item's kind keeps for it.
+    """
     now = now or utcnow()
     try:
         op = Operation(operation)
     except ValueError:
         raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    if not as_record:
+        check_generic(item, op)
     if op in (Operation.ASSIGN, Operation.HANDOVER) and to_user_id is not None:
         _check_member(session, user_id=to_user_id, unit_id=item.unit_id)
     if op is Operation.ASSIGN and to_user_id is None:
@@ -197,6 +210,31 @@ def perform(
             item.mark_entered_in_error(actor_id=actor.user_id, reason=reason, now=now)
     session.flush()
     return item
+
+
+def owned_refusal(item: WorkItem, operation: Operation) -> OwnedByRecord | None:
+    """Why the worklist may not carry out the operation on the item (its record owns it), or None."""
+    spec: KindSpec | None
+    try:
+        spec = get_kind(item.kind)
+    except KeyError:
+        spec = None
+    if spec is None or spec.allows(operation):
+        return None
+    link = record_link(item.ref_type, item.ref_id)
+    record = f"{link[0][0].lower()}{link[0][1:]}" if link else _("posten det gäller")
+    message = _("Det går inte att {verb} ärendet här: det följer {record}.",
+                verb=operation_verb(operation), record=record)
+    if spec.record_hint:
+        message += " " + _(spec.record_hint)
+    return OwnedByRecord(message, link=link[1] if link else None)
+
+
+def check_generic(item: WorkItem, operation: Operation) -> None:
+    """Raise OwnedByRecord when the item's kind keeps the operation for its record's domain."""
+    refusal = owned_refusal(item, operation)
+    if refusal is not None:
+        raise refusal
 
 
 def add_comment(session: Session, *, actor: Actor, item_id: int, text: str,

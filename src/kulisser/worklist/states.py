@@ -135,6 +135,9 @@ RULES: dict[Operation, Rule] = {
 class TransitionError(ValueError):
     """An operation that the item's status does not allow; .message is Swedish."""
 
+    # More for the API's JSON answer (a link, say); None for most.
+    extra: dict[str, str] | None = None
+
     def __init__(self, message: str, *, code: str = "illegal_transition") -> None:
         super().__init__(message)
         self.message = message
@@ -145,7 +148,25 @@ class TransitionError(ValueError):
         # A missing reason is the form's fault (422, on the reason field); a move that the
         # status does not allow is a conflict with the record as it is now (409).
         field = "reason" if self.code == "reason_required" else "action"
-        return {field: self.message}, 409 if self.code == "illegal_transition" else 422
+        return {field: self.message}, 409 if self.code in CONFLICT_CODES else 422
+
+
+class OwnedByRecord(TransitionError):
+    """An operation that only the record owning the item may carry out; .link is its page."""
+
+    def __init__(self, message: str, *, link: str | None) -> None:
+        super().__init__(message, code="owned_by_record")
+        self.link = link
+        self.extra = {"record_url": link} if link else None
+
+
+# Codes that mean "not with the record as it is now" (409), not bad input (422).
+CONFLICT_CODES = ("illegal_transition", "owned_by_record")
+
+
+def operation_verb(operation: Operation) -> str:
+    """The operation as a Swedish infinitive ("klarmarkera")."""
+    return _OPERATION_VERBS[operation]
 
 
 def check_transition(status: Status | str, operation: Operation | str, *, reason: str = "") -> Rule:

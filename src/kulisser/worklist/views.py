@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients import service as patients
@@ -24,6 +25,7 @@ from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import all_kinds, get_kind, record_link, refs_for
 from kulisser.worklist.states import (
+    CONFLICT_CODES,
     OPERATION_LABELS,
     PRIORITY_LABELS,
     Priority,
@@ -100,9 +102,22 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
     return {"nav": "worklist", "item": item, "spec": spec, "ref": ref, "record": record,
             "patient": patient,
             "names": names, "overdue": overdue, "due_soon": soon,
-            "operations": allowed_operations(item.status), "op_labels": OPERATION_LABELS,
+            "operations": [op for op in allowed_operations(item.status) if spec.allows(op)],
+            "owned": _owned_note(item, spec), "op_labels": OPERATION_LABELS,
             "members": staff.unit_members(ctx.db, unit_id=item.unit_id), "errors": {},
             "values": {}}
+
+
+def _owned_note(item: Any, spec: Any) -> dict[str, str] | None:
+    """What the item page says of an open item whose record closes it, with the record's link."""
+    if item.closed_at is not None or spec.operations >= set(allowed_operations(item.status)):
+        return None
+    link = record_link(item.ref_type, item.ref_id)
+    label = link[0] if link else _("Posten")
+    return {"text": _("Ärendet följer {record} och avslutas därifrån.",
+                      record=label[0].lower() + label[1:]),
+            "hint": _(spec.record_hint or "Öppna {record}.", record=label[0].lower() + label[1:]),
+            "url": link[1] if link else ""}
 
 
 @router.get("/arenden/{item_id}")
@@ -150,7 +165,7 @@ def item_action(
         errors = exc.errors if isinstance(exc, ValidationFailed) else {operation: exc.message}
         if isinstance(exc, ValidationFailed):
             errors = {operation: " ".join(exc.errors.values())}
-        status = 409 if isinstance(exc, TransitionError) and exc.code == "illegal_transition" else 422
+        status = 409 if isinstance(exc, TransitionError) and exc.code in CONFLICT_CODES else 422
         return _item_error(request, ctx, item_id, settings, errors,
                            {"reason": reason, "op": operation, "to_user_id": to_user_id}, status)
     if back == "list":
