@@ -80,10 +80,15 @@ class WorkItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where resume returns to after on-hold.
     status_before_hold: Mapped[str | None] = mapped_column(String(20))
+    # Optimistic concurrency: every UPDATE of the row is "... WHERE version = <the one read>"
+    # and sets version + 1, so two colleagues acting on what they saw cannot both win.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
     events: Mapped[list[WorkItemEvent]] = relationship(
         back_populates="work_item", order_by="WorkItemEvent.id", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __init__(self, **kwargs: Any) -> None:
         # The column default only applies at INSERT; a new item must be "requested" in memory
