@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
@@ -101,6 +102,9 @@ class WorkItem(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the history."""
         self.updated_at = now
+        # Every event is a change of the item: the row is written (and its version bumped)
+        # even when the time is the same as the last change's.
+        flag_modified(self, "updated_at")
         self.events.append(
             WorkItemEvent(
                 type=type_,
