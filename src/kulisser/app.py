@@ -104,7 +104,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransitionError)
     async def transition(request: Request, exc: TransitionError) -> Response:
-        return _error(request, 409, exc.code, exc.message)
+        # A stale If-Match (worklist.concurrency.StaleItem) is 412 and names the current ETag.
+        response = _error(request, getattr(exc, "status", 409), exc.code, exc.message)
+        if getattr(exc, "etag", None):
+            response.headers["ETag"] = exc.etag  # type: ignore[attr-defined]
+        return response
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> Response:

@@ -20,7 +20,13 @@ from kulisser.db import utcnow
 from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import STATUS_LABELS, Status, TransitionError
+from kulisser.worklist.states import (
+    STATUS_LABELS,
+    Operation,
+    Status,
+    TransitionError,
+    check_transition,
+)
 
 TZ = ZoneInfo("Europe/Stockholm")
 
@@ -31,6 +37,8 @@ class StaleItem(TransitionError):
     def __init__(self, message: str, *, version: int | None = None) -> None:
         super().__init__(message, code="stale")
         self.version = version
+        self.status = 409  # the API answers a failed If-Match with 412
+        self.etag: str | None = None
 
 
 def etag(item: WorkItem) -> str:
@@ -101,6 +109,7 @@ def check_version(session: Session, item: WorkItem, *, expected_version: int | N
     if expected_version is not None and item.version != expected_version:
         raise StaleItem(describe_last_change(session, item, now=now), version=item.version)
     if claim and expected_version is None and item.owner_id not in (None, actor_id):
+        check_transition(item.status, Operation.CLAIM)  # a closed item: say that first
         raise StaleItem(describe_last_change(session, item, now=now), version=item.version)
 
 
