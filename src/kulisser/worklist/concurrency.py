@@ -46,7 +46,7 @@ def etag(item: WorkItem) -> str:
     return f'"{item.version}"'
 
 
-def parse_if_match(header: str | None) -> int | None | str:
+def parse_if_match(header: str | None) -> int | str | None:
     """The version an If-Match header names: None (no header), "*" (any), or an int.
 
     A list of tags matches its first version tag; a malformed one is the client's error.

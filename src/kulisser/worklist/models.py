@@ -89,7 +89,7 @@ class WorkItem(Base):
         back_populates="work_item", order_by="WorkItemEvent.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
     def __init__(self, **kwargs: Any) -> None:
         # The column default only applies at INSERT; a new item must be "requested" in memory
