@@ -87,3 +87,20 @@ def test_two_secretaries_one_item_the_second_claim_refreshes_the_row(
     finally:
         for c in contexts:
             c.close()
+
+
+def test_a_generic_refusal_is_shown_at_the_form_and_keeps_the_text(page: Page, live: Live) -> None:
+    item_id = _queue_item(live)
+    login(page, live.url, "sekreterare")
+    page.goto(f"{live.url}/arenden/{item_id}")
+    # An expired form (the CSRF token no longer valid): the app's generic 403 error page.
+    page.evaluate("""() => {
+        document.body.setAttribute("hx-headers", '{"X-CSRF-Token": "utgangen"}');
+        document.querySelectorAll("input[name=csrf_token]").forEach(i => { i.value = "utgangen"; });
+    }""")
+    page.fill("#f-comment", "Ringde patienten, ingen svarade.")
+    form = page.locator("form[hx-post$='/kommentar']")
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-htmx-error]")).to_contain_text("Formuläret har gått ut.")
+    assert page.input_value("#f-comment") == "Ringde patienten, ingen svarade."
+    expect(page.locator("#history li[data-event=commented]")).to_have_count(0)

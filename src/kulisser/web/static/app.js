@@ -41,11 +41,14 @@
   // with its message and the typed text. A generic error page (.error-box), a 5xx or no answer
   // at all replaces nothing (the typed text stays) and shows its message at that form.
   function actingForm(elt) { return (elt && elt.closest && elt.closest("form")) || elt; }
-  function clearMessage(elt) {
-    var at = actingForm(elt);
-    var old = at && at.querySelector && at.querySelector("[data-htmx-error]");
-    if (old) old.remove();
+  function slot(at) {
+    // A form holds its message inside; any other element (a search field, a poll) right after it.
+    if (!at) return null;
+    if (at.tagName === "FORM" || at.tagName === "MAIN" || at.tagName === "BODY") return at.querySelector(":scope > [data-htmx-error]");
+    var next = at.nextElementSibling;
+    return next && next.hasAttribute("data-htmx-error") ? next : null;
   }
+  function clearMessage(elt) { var old = slot(actingForm(elt)); if (old) old.remove(); }
   function showMessage(elt, text) {
     var at = actingForm(elt);
     if (!at || !at.isConnected) at = document.querySelector("main") || document.body;
