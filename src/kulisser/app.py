@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kulisser.audit.service import AccessDenied
@@ -26,7 +27,7 @@ from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
-from kulisser.web.overload import Admission, busy_response
+from kulisser.web.overload import Admission, busy_response, conflict_response
 from kulisser.web.templating import is_htmx, make_templates, render
 from kulisser.web.unit_of_work import CommitBeforeResponse
 from kulisser.worklist.states import TransitionError
@@ -104,7 +105,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TransitionError)
     async def transition(request: Request, exc: TransitionError) -> Response:
-        return _error(request, 409, exc.code, exc.message, exc.extra)
+        # A stale If-Match (worklist.concurrency.StaleItem) is 412 and names the current ETag.
+        response = _error(request, getattr(exc, "status", 409), exc.code, exc.message, exc.extra)
+        if getattr(exc, "etag", None):
+            response.headers["ETag"] = exc.etag  # type: ignore[attr-defined]
+        return response
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> Response:
@@ -127,6 +132,11 @@ def _install_error_handlers(app: FastAPI) -> None:
             return await database_busy(request, exc)
         raise exc  # a real fault: the unit of work answers 500 without the error's text
 
+    async def changed_meanwhile(request: Request, _exc: Exception) -> Response:
+        # A versioned row (a work item) changed since it was read: refuse, store nothing.
+        return conflict_response(request.url.path)
+
+    app.add_exception_handler(StaleDataError, changed_meanwhile)
     app.add_exception_handler(sa_exc.TimeoutError, database_busy)
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
 

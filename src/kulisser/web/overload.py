@@ -25,16 +25,31 @@ from kulisser.web.headers import SECURITY_HEADERS
 BUSY_MESSAGE = "Kulisser har många förfrågningar just nu. Ingen ändring sparades; försök igen om en stund."
 
 
-def busy_response(path: str, retry_after: int) -> Response:
-    """503 with Retry-After: JSON under /api/, a short Swedish page elsewhere."""
-    headers = {"Retry-After": str(retry_after)}
-    headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+CONFLICT_MESSAGE = ("Någon annan ändrade samma sak samtidigt. Ingen ändring sparades; "
+                    "ladda om sidan och försök igen.")
+
+
+def plain_response(path: str, status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    """An answer made below the app's templates: JSON under /api/, a short Swedish page elsewhere."""
+    all_headers = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
+    all_headers.update(headers or {})
     if path.startswith("/api/"):
-        body = json.dumps({"error": "busy", "detail": _(BUSY_MESSAGE), "retry_after": retry_after})
-        return Response(body, status_code=503, headers=headers, media_type="application/json")
-    page = (f'<!doctype html><html lang="sv"><meta charset="utf-8"><title>{_("Upptaget")} – Kulisser'
-            f"</title><h1>{_(BUSY_MESSAGE)}</h1></html>")
-    return Response(page, status_code=503, headers=headers, media_type="text/html")
+        body = json.dumps({"error": code, "detail": message})
+        return Response(body, status_code=status, headers=all_headers, media_type="application/json")
+    page = (f'<!doctype html><html lang="sv"><meta charset="utf-8"><title>Kulisser</title>'
+            f'<div class="error-box"><h1>{message}</h1></div></html>')
+    return Response(page, status_code=status, headers=all_headers, media_type="text/html")
+
+
+def busy_response(path: str, retry_after: int) -> Response:
+    """503 with Retry-After: nothing was stored, the same request can succeed in a moment."""
+    return plain_response(path, 503, "busy", _(BUSY_MESSAGE), {"Retry-After": str(retry_after)})
+
+
+def conflict_response(path: str) -> Response:
+    """409: a row changed under the request (a lost update refused by its version)."""
+    return plain_response(path, 409, "conflict", _(CONFLICT_MESSAGE))
 
 
 def needs_no_database(scope: Scope) -> bool:

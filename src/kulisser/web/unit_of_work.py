@@ -14,12 +14,13 @@ import logging
 from typing import Any
 
 import anyio
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kulisser.audit.service import rollback_keeping_denied
 from kulisser.db import is_transient
 from kulisser.web.headers import SECURITY_HEADERS
-from kulisser.web.overload import busy_response
+from kulisser.web.overload import busy_response, conflict_response
 
 log = logging.getLogger("kulisser")
 STATE_KEY = "db_session"
@@ -45,15 +46,17 @@ def _crash_body(scope: Scope) -> bytes:
             "Till arbetslistan</a></p></html>").encode()
 
 
-async def _busy(scope: Scope, send: Send) -> None:
-    app: Any = scope.get("app")
-    retry_after = app.state.settings.retry_after_seconds if app is not None else 5
-    response = busy_response(str(scope.get("path", "")), retry_after)
-
+async def _send(response: Any, scope: Scope, send: Send) -> None:
     async def no_body() -> Message:
         return {"type": "http.disconnect"}
 
     await response(scope, no_body, send)
+
+
+async def _busy(scope: Scope, send: Send) -> None:
+    app: Any = scope.get("app")
+    retry_after = app.state.settings.retry_after_seconds if app is not None else 5
+    await _send(busy_response(str(scope.get("path", "")), retry_after), scope, send)
 
 
 class CommitBeforeResponse:
@@ -87,6 +90,9 @@ class CommitBeforeResponse:
                         await anyio.to_thread.run_sync(session.rollback)
                         if is_transient(exc):  # a lock or a lost connection: try again
                             await _busy(scope, send)
+                            return
+                        if isinstance(exc, StaleDataError):  # a colleague changed it first
+                            await _send(conflict_response(str(scope.get("path", ""))), scope, send)
                             return
                         await send(_crash_start(scope))
                         await send({"type": "http.response.body", "body": _crash_body(scope)})

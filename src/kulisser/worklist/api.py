@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,11 +15,12 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
+from kulisser.patients.schemas import ApiError, auth_dependencies, error_responses
 from kulisser.staff import service as staff
 from kulisser.web.deps import Ctx, current, get_settings
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
+from kulisser.worklist.concurrency import StaleItem, describe_last_change, etag, parse_if_match
 from kulisser.worklist.kinds import all_kinds, get_kind, kind_label, refs_for
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.schemas import (
@@ -54,7 +55,15 @@ from kulisser.worklist.states import (
 router = APIRouter(prefix="/api/v1", tags=["work items"], responses=error_responses(401),
                    dependencies=auth_dependencies())
 
-_ACT_ERRORS = error_responses(403, 404, 409, 422)
+_ACT_ERRORS: dict[int | str, dict[str, object]] = {
+    **error_responses(403, 404, 409, 422),
+    412: {"model": ApiError, "description": "If-Match names an older version of the item "
+          "(error=stale): detail says who did what, in Swedish; the ETag header has the current "
+          "version. Nothing was changed."},
+    409: {"model": ApiError, "description": "The operation is not allowed in the item's current "
+          "status (error=illegal_transition and others), or a claim without If-Match on an item "
+          "someone owns (error=stale: detail says who took it). Nothing was changed."},
+}
 
 
 # -- serialization -------------------------------------------------------------------------
@@ -105,6 +114,7 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
                            if item.ref_type == "phone_message" and ref is not None else None),
             allowed_operations=[op for op in allowed_operations(item.status)
                                 if _allows(item.kind, op)],
+            version=item.version,
             created_at=item.created_at, updated_at=item.updated_at, closed_at=item.closed_at))
     return out
 
@@ -129,16 +139,50 @@ def _detail(session: Session, item: WorkItem, *, due_soon_hours: int) -> WorkIte
     return WorkItemDetail(**base.model_dump(), events=events)
 
 
-def _act(ctx: Ctx, settings: Settings, item_id: int, operation: Operation, *, reason: str = "",
-         to_user_id: int | None = None) -> WorkItemDetail:
+@dataclass
+class Precondition:
+    """The version an action's If-Match names (None: no header), and the response for its ETag."""
+
+    version: int | None
+    response: Response
+
+
+def _precondition(response: Response, if_match: str | None = Header(
+        None, alias="If-Match",
+        description="The item's ETag from GET (or an earlier action). If the item has changed "
+                    "since, the action is refused with 412 and who did what. Optional for older "
+                    "clients; without it a claim only takes an unowned item.")) -> Precondition:
+    try:
+        version = parse_if_match(if_match)
+    except ValueError:
+        raise ValidationFailed({"If-Match": "Ange ärendets ETag, t.ex. \"3\"."}) from None
+    return Precondition(version=version if isinstance(version, int) else None, response=response)
+
+
+def _stale(ctx: Ctx, item_id: int, pre: Precondition) -> StaleItem:
+    """The refusal of a stale action: 412 for a failed If-Match (RFC 9110: the client's copy is
+    out of date, GET it again), 409 for a claim without one on an item someone owns."""
+    ctx.db.rollback()  # a lost compare-and-set leaves the session to be rolled back first
+    item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
+    exc = StaleItem(describe_last_change(ctx.db, item), version=item.version)
+    exc.status = 412 if pre.version is not None else 409
+    exc.etag = etag(item)
+    return exc
+
+
+def _act(ctx: Ctx, settings: Settings, pre: Precondition, item_id: int, operation: Operation, *,
+         reason: str = "", to_user_id: int | None = None) -> WorkItemDetail:
     """Carry out one operation; a missing reason is bad input (422), a wrong status a conflict (409)."""
     try:
         item = worklist.perform(ctx.db, actor=ctx.actor, item_id=item_id, operation=operation,
-                                reason=reason, to_user_id=to_user_id)
+                                reason=reason, to_user_id=to_user_id, expected_version=pre.version)
+    except StaleItem:
+        raise _stale(ctx, item_id, pre) from None
     except TransitionError as exc:
         if exc.code == "reason_required":
             raise ValidationFailed({"reason": exc.message}) from None
         raise
+    pre.response.headers["ETag"] = etag(item)
     return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
 
 
@@ -218,10 +262,11 @@ def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
 
 @router.get("/work-items/{item_id}", response_model=WorkItemDetail,
             summary="A work item with its history", responses=error_responses(403, 404, 422))
-def read_work_item(item_id: int, ctx: Ctx = Depends(current),
+def read_work_item(item_id: int, response: Response, ctx: Ctx = Depends(current),
                    settings: Settings = Depends(get_settings)) -> WorkItemDetail:
-    """One item of the caller's units, after the patient access check."""
+    """One item of the caller's units, after the patient access check; ETag: its version."""
     item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
+    response.headers["ETag"] = etag(item)
     return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
 
 
@@ -243,93 +288,113 @@ def patient_work_items(patient_id: int, ctx: Ctx = Depends(current),
 
 @router.post("/work-items/{item_id}/claim", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Claim: take the item (from the queue or an on-hold pile)")
-def claim(item_id: int, ctx: Ctx = Depends(current),
+def claim(item_id: int, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Become the owner; the status becomes accepted."""
-    return _act(ctx, settings, item_id, Operation.CLAIM)
+    return _act(ctx, settings, pre, item_id, Operation.CLAIM)
 
 
 @router.post("/work-items/{item_id}/assign", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Assign a new item to a member of the unit")
-def assign(item_id: int, body: AssignIn, ctx: Ctx = Depends(current),
+def assign(item_id: int, body: AssignIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Give a requested item to a named user; the status stays requested."""
-    return _act(ctx, settings, item_id, Operation.ASSIGN, to_user_id=body.to_user_id)
+    return _act(ctx, settings, pre, item_id, Operation.ASSIGN, to_user_id=body.to_user_id)
 
 
 @router.post("/work-items/{item_id}/handover", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Hand over to a colleague or to the unit's queue")
-def handover(item_id: int, body: HandoverIn, ctx: Ctx = Depends(current),
+def handover(item_id: int, body: HandoverIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
              settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Move responsibility (to_user_id null: the unit's queue) with a reason; the old owner loses it."""
-    return _act(ctx, settings, item_id, Operation.HANDOVER, reason=body.reason,
+    return _act(ctx, settings, pre, item_id, Operation.HANDOVER, reason=body.reason,
                 to_user_id=body.to_user_id)
 
 
 @router.post("/work-items/{item_id}/start", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Start work")
-def start(item_id: int, ctx: Ctx = Depends(current),
+def start(item_id: int, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The status becomes in-progress; an unowned item becomes the caller's."""
-    return _act(ctx, settings, item_id, Operation.START)
+    return _act(ctx, settings, pre, item_id, Operation.START)
 
 
 @router.post("/work-items/{item_id}/hold", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Put on hold, with a reason")
-def hold(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+def hold(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Wait for someone else; resume returns the item to where it was."""
-    return _act(ctx, settings, item_id, Operation.HOLD, reason=body.reason)
+    return _act(ctx, settings, pre, item_id, Operation.HOLD, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/resume", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Resume an item on hold")
-def resume(item_id: int, ctx: Ctx = Depends(current),
+def resume(item_id: int, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Back to the status before the hold."""
-    return _act(ctx, settings, item_id, Operation.RESUME)
+    return _act(ctx, settings, pre, item_id, Operation.RESUME)
 
 
 @router.post("/work-items/{item_id}/complete", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark done")
-def complete(item_id: int, body: OptionalReasonIn | None = None, ctx: Ctx = Depends(current),
+def complete(item_id: int, body: OptionalReasonIn | None = None, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
              settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The status becomes completed; an optional note goes into the history."""
-    return _act(ctx, settings, item_id, Operation.COMPLETE, reason=body.reason if body else "")
+    return _act(ctx, settings, pre, item_id, Operation.COMPLETE, reason=body.reason if body else "")
 
 
 @router.post("/work-items/{item_id}/cancel", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Cancel, with a reason")
-def cancel(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+def cancel(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The item no longer needs doing."""
-    return _act(ctx, settings, item_id, Operation.CANCEL, reason=body.reason)
+    return _act(ctx, settings, pre, item_id, Operation.CANCEL, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/error", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark entered in error, with a reason")
-def entered_in_error(item_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+def entered_in_error(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
                      settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The item should never have existed."""
-    return _act(ctx, settings, item_id, Operation.ENTERED_IN_ERROR, reason=body.reason)
+    return _act(ctx, settings, pre, item_id, Operation.ENTERED_IN_ERROR, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/comments", response_model=WorkItemDetail, status_code=201,
              responses=error_responses(403, 404, 422), summary="Add a comment")
-def comment(item_id: int, body: CommentIn, ctx: Ctx = Depends(current),
+def comment(item_id: int, body: CommentIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Append a comment to the item's history."""
-    with _fields(comment="text"):
-        item = worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=body.text)
+    try:
+        with _fields(comment="text"):
+            item = worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=body.text,
+                                        expected_version=pre.version)
+    except StaleItem:
+        raise _stale(ctx, item_id, pre) from None
+    pre.response.headers["ETag"] = etag(item)
     return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
 
 
 @router.post("/work-items/{item_id}/due", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Move the due time, with a reason")
-def change_due(item_id: int, body: DueIn, ctx: Ctx = Depends(current),
+def change_due(item_id: int, body: DueIn, pre: Precondition = Depends(_precondition),
+          ctx: Ctx = Depends(current),
                settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Set a new due time on an open item; the old one stays in the history."""
-    item = worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=body.due_at,
-                               reason=body.reason)
+    try:
+        item = worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=body.due_at,
+                                   reason=body.reason, expected_version=pre.version)
+    except StaleItem:
+        raise _stale(ctx, item_id, pre) from None
+    pre.response.headers["ETag"] = etag(item)
     return _detail(ctx.db, item, due_soon_hours=settings.due_soon_hours)
 

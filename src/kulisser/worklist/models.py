@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
@@ -80,10 +81,15 @@ class WorkItem(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where resume returns to after on-hold.
     status_before_hold: Mapped[str | None] = mapped_column(String(20))
+    # Optimistic concurrency: every UPDATE of the row is "... WHERE version = <the one read>"
+    # and sets version + 1, so two colleagues acting on what they saw cannot both win.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
 
     events: Mapped[list[WorkItemEvent]] = relationship(
         back_populates="work_item", order_by="WorkItemEvent.id", cascade="all, delete-orphan"
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
     def __init__(self, **kwargs: Any) -> None:
         # The column default only applies at INSERT; a new item must be "requested" in memory
@@ -96,6 +102,9 @@ class WorkItem(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the history."""
         self.updated_at = now
+        # Every event is a change of the item: the row is written (and its version bumped)
+        # even when the time is the same as the last change's.
+        flag_modified(self, "updated_at")
         self.events.append(
             WorkItemEvent(
                 type=type_,

@@ -73,6 +73,8 @@ class WorkItemOut(BaseModel):
         description="What the item's status allows now (each is POST .../{operation}).")
     created_at: Timestamp
     updated_at: Timestamp
+    version: int = Field(description="Goes up with every change; the ETag. Send it back as "
+                                     "If-Match so that a change made meanwhile is not overwritten.")
     closed_at: Timestamp | None
 
 

@@ -13,6 +13,7 @@ from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import UnitMembership
+from kulisser.worklist.concurrency import check_version, compare_and_set
 from kulisser.worklist.kinds import KindSpec, all_kinds, get_kind, record_link
 from kulisser.worklist.models import DeadlineRule, WorkItem
 from kulisser.worklist.states import (
@@ -167,12 +168,14 @@ def perform(
     operation: Operation | str,
     reason: str = "",
     to_user_id: int | None = None,
+    expected_version: int | None = None,
     now: datetime | None = None,
     as_record: bool = False,
 ) -> WorkItem:
     """Carry out one operation on an item; TransitionError (Swedish) if not allowed.
 
     Only the record's own domain (as_record=True) may do what the item's kind keeps for it.
+    expected_version is the version the user saw: another one is refused (StaleItem).
     """
     now = now or utcnow()
     try:
@@ -182,6 +185,8 @@ def perform(
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
     if not as_record:
         check_generic(item, op)
+    check_version(session, item, expected_version=expected_version, actor_id=actor.user_id,
+                  claim=op is Operation.CLAIM, now=now)
     if op in (Operation.ASSIGN, Operation.HANDOVER) and to_user_id is not None:
         _check_member(session, user_id=to_user_id, unit_id=item.unit_id)
     if op is Operation.ASSIGN and to_user_id is None:
@@ -208,7 +213,8 @@ def perform(
             item.cancel(actor_id=actor.user_id, reason=reason, now=now)
         case Operation.ENTERED_IN_ERROR:
             item.mark_entered_in_error(actor_id=actor.user_id, reason=reason, now=now)
-    session.flush()
+    with compare_and_set():
+        session.flush()
     return item
 
 
@@ -238,7 +244,7 @@ def check_generic(item: WorkItem, operation: Operation) -> None:
 
 
 def add_comment(session: Session, *, actor: Actor, item_id: int, text: str,
-                now: datetime | None = None) -> WorkItem:
+                expected_version: int | None = None, now: datetime | None = None) -> WorkItem:
     """Add a comment to an item's history."""
     now = now or utcnow()
     if not text.strip():
@@ -246,13 +252,15 @@ def add_comment(session: Session, *, actor: Actor, item_id: int, text: str,
     if len(text) > 4000:
         raise ValidationFailed({"comment": "Kommentaren får vara högst 4000 tecken."})
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    check_version(session, item, expected_version=expected_version, actor_id=actor.user_id, now=now)
     item.comment(actor_id=actor.user_id, text_=text, now=now)
-    session.flush()
+    with compare_and_set():
+        session.flush()
     return item
 
 
 def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime, reason: str,
-               now: datetime | None = None) -> WorkItem:
+               expected_version: int | None = None, now: datetime | None = None) -> WorkItem:
     """Move an open item's due time, with a reason."""
     now = now or utcnow()
     if not reason.strip():
@@ -260,10 +268,12 @@ def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime
     if due_at.tzinfo is None:  # the column refuses naive times; say so instead of failing late
         raise ValidationFailed({"due_at": "Ogiltig tidpunkt."})
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
+    check_version(session, item, expected_version=expected_version, actor_id=actor.user_id, now=now)
     if item.closed_at is not None:
         raise TransitionError("Ett avslutat ärende kan inte få ny tid.")
     item.change_due(actor_id=actor.user_id, due_at=due_at, reason=reason, now=now)
-    session.flush()
+    with compare_and_set():
+        session.flush()
     return item
 
 

@@ -23,6 +23,7 @@ from kulisser.web.deps import Ctx, current, get_settings, manager, read_form
 from kulisser.web.templating import TZ, is_htmx, render
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
+from kulisser.worklist.concurrency import StaleItem, describe_last_change
 from kulisser.worklist.kinds import all_kinds, get_kind, record_link, refs_for
 from kulisser.worklist.states import (
     CONFLICT_CODES,
@@ -138,6 +139,26 @@ def _item_error(request: Request, ctx: Ctx, item_id: int, settings: Settings,
                   status_code=status)
 
 
+def _stale(request: Request, ctx: Ctx, item_id: int, settings: Settings, field: str,
+           values: dict[str, str]) -> Response:
+    """409: the item changed after the user saw it; say who did what, show it as it is now."""
+    ctx.db.rollback()  # a lost compare-and-set leaves the session to be rolled back first
+    message = describe_last_change(ctx.db, worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id))
+    return _item_error(request, ctx, item_id, settings, {field: message}, values, 409)
+
+
+def _row(request: Request, ctx: Ctx, item_id: int, settings: Settings, *, message: str,
+         status: int) -> Response:
+    """One worklist row as the item is now, with a message (htmx: the row the user acted on)."""
+    item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
+    patient = ctx.db.get(Patient, item.patient_id) if item.patient_id else None
+    overdue, soon = queries.deadline_flags(item, now=utcnow(), due_soon_hours=settings.due_soon_hours)
+    return render(request, "worklist/_row.html", {
+        "row": queries.Row(item=item, patient=patient, overdue=overdue, due_soon=soon),
+        "owner_names": staff.user_names(ctx.db, {item.owner_id} if item.owner_id else set()),
+        "row_message": message, "row_error": status >= 400}, status_code=status)
+
+
 def _after_action(request: Request, ctx: Ctx, item_id: int, settings: Settings) -> Response:
     if is_htmx(request):
         return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
@@ -154,20 +175,38 @@ def item_action(
     to_user_id: str = Form(""),
     back: str = Form(""),
     back_query: str = Form(""),
+    version: str = Form(""),
     ctx: Ctx = Depends(current),
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """Carry out an operation (claim, hand over, complete ...) on an item."""
+    """Carry out an operation (claim, hand over, complete ...) on the version the user saw."""
+    from_list = back == "list" and is_htmx(request)
     try:
         worklist.perform(ctx.db, actor=ctx.actor, item_id=item_id, operation=operation,
-                         reason=reason, to_user_id=_int_or_none(to_user_id))
+                         reason=reason, to_user_id=_int_or_none(to_user_id),
+                         expected_version=_int_or_none(version))
+    except StaleItem:
+        if from_list:
+            ctx.db.rollback()
+            item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
+            return _row(request, ctx, item_id, settings,
+                        message=describe_last_change(ctx.db, item), status=409)
+        return _stale(request, ctx, item_id, settings, operation,
+                      {"reason": reason, "op": operation, "to_user_id": to_user_id})
     except (TransitionError, ValidationFailed) as exc:
         errors = exc.errors if isinstance(exc, ValidationFailed) else {operation: exc.message}
         if isinstance(exc, ValidationFailed):
             errors = {operation: " ".join(exc.errors.values())}
         status = 409 if isinstance(exc, TransitionError) and exc.code in CONFLICT_CODES else 422
+        if from_list:
+            ctx.db.rollback()
+            return _row(request, ctx, item_id, settings, message=" ".join(errors.values()),
+                        status=status)
         return _item_error(request, ctx, item_id, settings, errors,
                            {"reason": reason, "op": operation, "to_user_id": to_user_id}, status)
+    if from_list:
+        return _row(request, ctx, item_id, settings, message=_("Du har tagit ärendet.")
+                    if operation == "claim" else _("Klart."), status=200)
     if back == "list":
         # Back to the list with the filters it had; only its query is taken, re-encoded, so the
         # redirect cannot lead anywhere but the worklist.
@@ -177,11 +216,14 @@ def item_action(
 
 
 @router.post("/arenden/{item_id}/kommentar")
-def item_comment(request: Request, item_id: int, comment: str = Form(""),
+def item_comment(request: Request, item_id: int, comment: str = Form(""), version: str = Form(""),
                  ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
-    """Add a comment to the item's history."""
+    """Add a comment to the item's history (on the version the user saw)."""
     try:
-        worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=comment)
+        worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=comment,
+                             expected_version=_int_or_none(version))
+    except StaleItem:
+        return _stale(request, ctx, item_id, settings, "comment", {"comment": comment})
     except ValidationFailed as exc:
         return _item_error(request, ctx, item_id, settings, exc.errors, {"comment": comment}, 422)
     return _after_action(request, ctx, item_id, settings)
@@ -189,8 +231,9 @@ def item_comment(request: Request, item_id: int, comment: str = Form(""),
 
 @router.post("/arenden/{item_id}/forfallotid")
 def item_due(request: Request, item_id: int, due_at: str = Form(""), due_reason: str = Form(""),
-             ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
-    """Move the item's due time, with a reason."""
+             version: str = Form(""), ctx: Ctx = Depends(current),
+             settings: Settings = Depends(get_settings)) -> Response:
+    """Move the item's due time, with a reason (on the version the user saw)."""
     values = {"due_at": due_at, "due_reason": due_reason}
     try:
         when = parse_local_datetime(due_at)
@@ -198,7 +241,10 @@ def item_due(request: Request, item_id: int, due_at: str = Form(""), due_reason:
         return _item_error(request, ctx, item_id, settings,
                            {"due_at": "Ange datum och tid, t.ex. 2026-12-01 14:00."}, values, 422)
     try:
-        worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=when, reason=due_reason)
+        worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=when, reason=due_reason,
+                            expected_version=_int_or_none(version))
+    except StaleItem:
+        return _stale(request, ctx, item_id, settings, "due_at", values)
     except ValidationFailed as exc:
         return _item_error(request, ctx, item_id, settings,
                            {"due_reason": " ".join(exc.errors.values())}, values, 422)

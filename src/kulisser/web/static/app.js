@@ -60,6 +60,52 @@
     if (l.length && current(l) < 0) l[0].classList.add("sel");
     if (filterPicked) { filterPicked = false; if (l.length) select(l, Math.max(current(l), 0)); }
   });
+  // Every refusal is shown, one mechanism for all htmx requests. A 4xx answer is swapped like
+  // a 2xx one (htmx would drop it): the route re-renders the form or row the user acted on
+  // with its message and the typed text. A generic error page (.error-box), a 5xx or no answer
+  // at all replaces nothing (the typed text stays) and shows its message at that form.
+  function actingForm(elt) { return (elt && elt.closest && elt.closest("form")) || elt; }
+  function slot(at) {
+    // A form holds its message inside; any other element (a search field, a poll) right after it.
+    if (!at) return null;
+    if (at.tagName === "FORM" || at.tagName === "MAIN" || at.tagName === "BODY") return at.querySelector(":scope > [data-htmx-error]");
+    var next = at.nextElementSibling;
+    return next && next.hasAttribute("data-htmx-error") ? next : null;
+  }
+  function clearMessage(elt) { var old = slot(actingForm(elt)); if (old) old.remove(); }
+  function showMessage(elt, text) {
+    var at = actingForm(elt);
+    if (!at || !at.isConnected) at = document.querySelector("main") || document.body;
+    clearMessage(at);
+    var p = document.createElement("p");
+    p.className = "err";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-htmx-error", "");
+    p.textContent = text;
+    if (at.tagName === "FORM" || at.tagName === "MAIN" || at.tagName === "BODY") at.prepend(p);
+    else at.insertAdjacentElement("afterend", p);
+  }
+  function messageOf(html) {
+    if (!html) return "";
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var box = doc.querySelector(".error-box") || doc.body;
+    var parts = Array.from(box.querySelectorAll("h1, li")).map(function (n) { return n.textContent.trim(); });
+    return parts.filter(Boolean).join(" ");
+  }
+  function fallback() { return document.body.dataset.msgFailed || ""; }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail, status = d.xhr.status, elt = d.requestConfig && d.requestConfig.elt;
+    if (status < 400) { clearMessage(elt); return; }
+    var body = typeof d.serverResponse === "string" ? d.serverResponse : "";
+    if (status < 500 && body.indexOf('class="error-box"') < 0) {
+      d.shouldSwap = true; d.isError = false; return;
+    }
+    d.shouldSwap = false;
+    showMessage(elt, messageOf(body) || fallback());
+  });
+  function unanswered(e) { showMessage(e.detail.requestConfig && e.detail.requestConfig.elt || e.target, document.body.dataset.msgOffline || fallback()); }
+  document.addEventListener("htmx:sendError", unanswered);
+  document.addEventListener("htmx:timeout", unanswered);
   document.addEventListener("DOMContentLoaded", function () {
     var l = rows(); if (l.length) l[0].classList.add("sel");
     var summary = document.querySelector(".error-summary"); if (summary) summary.focus();
