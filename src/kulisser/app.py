@@ -58,6 +58,7 @@ _PYDANTIC_SV = {
     "datetime_parsing": "Ogiltig tidpunkt (ISO 8601).",
     "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
     "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
+    "timezone_naive": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00.",
     "enum": "Ogiltigt val.",
     "literal_error": "Ogiltigt val.",
 }

@@ -14,6 +14,7 @@ from kulisser.audit.schemas import (
     EmergencyAccessOut,
     EmergencyAccessPage,
 )
+from kulisser.bounds import Id
 from kulisser.web.deps import Ctx, manager
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -21,8 +22,8 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 @router.get("/audit-events", response_model=AuditEventPage)
 def list_audit_events(
-    user_id: int | None = None,
-    patient_id: int | None = None,
+    user_id: Id | None = None,
+    patient_id: Id | None = None,
     identifier: str = Query("", max_length=40, description="Personnummer, samordningsnummer "
                             "or a reservnummer on file"),
     date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),

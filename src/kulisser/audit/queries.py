@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, load_only
 
 from kulisser.audit.models import AuditEvent, AuditReview
+from kulisser.bounds import MAX_BIG_ID, parse_id, parse_int
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -106,10 +107,10 @@ def _int(value: str, field_name: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit():
+    number = parse_int(value)
+    if number is None:
         errors[field_name] = _("Ogiltigt val.")
-        return None
-    return int(value)
+    return number
 
 
 def _date(value: str, field_name: str, errors: dict[str, str]) -> date | None:
@@ -190,7 +191,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         when = datetime.fromisoformat(at)
         if when.tzinfo is None:
             raise ValueError(at)
-        return when, int(event_id)
+        number = parse_id(event_id, maximum=MAX_BIG_ID)
+        if number is None:
+            raise ValueError(event_id)
+        return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed({"cursor": _("Ogiltig sidmarkör.")}) from None
 

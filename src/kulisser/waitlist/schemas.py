@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kulisser.bounds import Count, Id
 from kulisser.patients.schemas import Timestamp
 from kulisser.waitlist.guarantee import OfferResponse, Reason, WaitKind
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
@@ -16,7 +17,7 @@ from kulisser.worklist.states import Priority
 class EntryCreate(BaseModel):
     """A patient to put on the caller's unit's waiting list."""
 
-    patient_id: int
+    patient_id: Id
     wait_kind: WaitKind
     clock_start: date = Field(description="First visit: the day the referral was ISSUED (not when "
                                           "it arrived) or the day the patient sought contact; "
@@ -26,7 +27,7 @@ class EntryCreate(BaseModel):
     medical_target_date: date | None = Field(None, description="Required for follow_up, refused "
                                                                "for the guarantee kinds.")
     source_type: str | None = Field(None, max_length=40, examples=["referral"])
-    source_id: int | None = None
+    source_id: Id | None = None
 
 
 class FiguresOut(BaseModel):
@@ -107,7 +108,7 @@ class PeriodIn(BaseModel):
     reason: Reason
     start: date
     end: date | None = Field(None, description="null: until further notice.")
-    offer_id: int | None = Field(None, description="For patient: the declined offer (default: "
+    offer_id: Id | None = Field(None, description="For patient: the declined offer (default: "
                                                    "the latest qualifying one).")
     note: str = Field("", max_length=2000)
 
@@ -197,5 +198,5 @@ class LimitsIn(BaseModel):
     """Change the unit's settings (managers); a limit of null removes the unit's own."""
 
     region: str | None = Field(None, max_length=40)
-    at_risk_days: int | None = None
-    limits: dict[WaitKind, int | None] = Field(default_factory=dict)
+    at_risk_days: Count | None = None
+    limits: dict[WaitKind, Count | None] = Field(default_factory=dict)

@@ -10,6 +10,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -223,7 +224,7 @@ async def settings_save(request: Request, ctx: Ctx = Depends(manager)) -> Respon
 
 
 @router.get("/patienter/{patient_id}/vantelista")
-def patient_section(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+def patient_section(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The patient's waits at the unit (the patient page loads this section with htmx)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     rows = waitlist.patient_entries(ctx.db, actor=ctx.actor, patient_id=patient_id)

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, bindparam, case, func, or_, select, union_a
 from sqlalchemy.orm import Session, aliased
 
 from kulisser.audit import service as audit
+from kulisser.bounds import parse_id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
@@ -90,7 +91,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Read a cursor; ValidationFailed for one that was not made by encode_cursor."""
     try:
         due, _, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(due), int(item_id)
+        number = parse_id(item_id)
+        if number is None:
+            raise ValueError(item_id)
+        return datetime.fromisoformat(due), number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed({"cursor": "Ogiltig sidmarkör."}) from None
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import Id, parse_int
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -33,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_int(value)
 
 
 def parse_local_datetime(value: str) -> datetime:
@@ -104,7 +105,7 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
 
 
 @router.get("/arenden/{item_id}")
-def item_page(request: Request, item_id: int, ctx: Ctx = Depends(current),
+def item_page(request: Request, item_id: Id, ctx: Ctx = Depends(current),
               settings: Settings = Depends(get_settings)) -> Response:
     """One work item: facts, the record it is about, actions and history."""
     return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
@@ -131,7 +132,7 @@ def _after_action(request: Request, ctx: Ctx, item_id: int, settings: Settings) 
 @router.post("/arenden/{item_id}/atgard/{operation}")
 def item_action(
     request: Request,
-    item_id: int,
+    item_id: Id,
     operation: str,
     reason: str = Form(""),
     to_user_id: str = Form(""),
@@ -160,7 +161,7 @@ def item_action(
 
 
 @router.post("/arenden/{item_id}/kommentar")
-def item_comment(request: Request, item_id: int, comment: str = Form(""),
+def item_comment(request: Request, item_id: Id, comment: str = Form(""),
                  ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
     """Add a comment to the item's history."""
     try:
@@ -171,7 +172,7 @@ def item_comment(request: Request, item_id: int, comment: str = Form(""),
 
 
 @router.post("/arenden/{item_id}/forfallotid")
-def item_due(request: Request, item_id: int, due_at: str = Form(""), due_reason: str = Form(""),
+def item_due(request: Request, item_id: Id, due_at: str = Form(""), due_reason: str = Form(""),
              ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
     """Move the item's due time, with a reason."""
     values = {"due_at": due_at, "due_reason": due_reason}
@@ -281,8 +282,8 @@ async def rules_save(request: Request, ctx: Ctx = Depends(manager)) -> Response:
         hours: int | None
         if not raw or raw == str(row["default"]):
             hours = None
-        elif raw.isdigit():
-            hours = int(raw)
+        elif (typed := parse_int(raw)) is not None:
+            hours = typed
         else:
             errors[key] = "Ange ett helt antal timmar."
             continue

@@ -1,0 +1,128 @@
+"""The API fuzzer finds no 500: Schemathesis against the app's own OpenAPI document.
+
+Every operation of /api/v1 is called with generated input, valid and invalid (Schemathesis's
+positive and negative modes), as a unit manager with a bearer token, on a database of its own
+(the fuzzer's rows never meet another test's). Hypothesis is derandomized, so a run is the same
+every time; `KULISSER_FUZZ_EXAMPLES` (default 12 per operation and mode) makes it bigger, and
+the figures are printed at the end (`-s`), e.g. for docs/benchmarks.md:
+
+    KULISSER_FUZZ_EXAMPLES=100 pytest -p no:cacheprovider -m fuzz -s tests/web/test_api_fuzz.py
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from schemathesis.checks import not_a_server_error
+
+from kulisser import migrate
+from kulisser.app import create_app
+from kulisser.db import Database
+from kulisser.staff import service as staff
+from kulisser.staff.models import User
+from tests import factories
+from tests import conftest
+from tests.conftest import backend, fresh_database_url
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = int(os.environ.get("KULISSER_FUZZ_EXAMPLES", "12"))
+
+
+class Tally:
+    """What the fuzzer sent and got back, for the figures."""
+
+    def __init__(self) -> None:
+        self.statuses: Counter[int] = Counter()
+        self.operations: set[str] = set()
+        self.server_errors: Counter[str] = Counter()
+        self.started = time.perf_counter()
+
+    def record(self, operation: str, status: int) -> None:
+        """Count one answer."""
+        self.operations.add(operation)
+        self.statuses[status] += 1
+        if status >= 500:
+            self.server_errors[operation] += 1
+
+    def summary(self) -> str:
+        """The figures, one line each."""
+        requests = sum(self.statuses.values())
+        classes = Counter(f"{status // 100}xx" for status in self.statuses.elements())
+        lines = [f"database: {backend()}; examples per operation and mode: {EXAMPLES}",
+                 f"operations: {len(self.operations)}; requests: {requests}; "
+                 f"5xx: {sum(self.server_errors.values())}; "
+                 f"time: {time.perf_counter() - self.started:.0f} s",
+                 "answers: " + ", ".join(f"{k} {v}" for k, v in sorted(classes.items()))]
+        lines += [f"  5xx from {op}: {n}" for op, n in sorted(self.server_errors.items())]
+        return "\n".join(lines)
+
+
+TALLY = Tally()
+
+# The results bulk import reads JSON lines, described as a string: send the string as it is.
+schemathesis.serializer.alias("application/x-ndjson", "text/plain")
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
+    """An app on a database of its own, and a unit manager's bearer token."""
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("fuzzdb"), "fuzz")
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    app = create_app(conftest.test_settings(url, data_dir=tmp_path_factory.mktemp("fuzzdata")), database)
+    with database.session() as session:
+        world = factories.make_world(session, patients=5)
+        user = session.get(User, world.manager_id)
+        assert user is not None
+        token = staff.create_api_token(session, user=user, label="fuzz")
+    yield app, token
+    database.engine.dispose()
+    drop()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_app: tuple[FastAPI, str]) -> Any:
+    """The app's OpenAPI document as Schemathesis reads it, with a fixed seed."""
+    app, token = fuzz_app
+    config = schemathesis.Config()
+    config.projects.default.generation.update(max_examples=EXAMPLES, deterministic=True,
+                                              database="none")
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app, config=config,
+                                            headers={"Authorization": f"Bearer {token}"})
+    return schema
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(scope="module")
+def auth_headers(fuzz_app: tuple[FastAPI, str]) -> dict[str, str]:
+    """The bearer token as a header."""
+    return {"Authorization": f"Bearer {fuzz_app[1]}"}
+
+
+@schema.parametrize()
+@hypothesis.settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
+                     suppress_health_check=list(hypothesis.HealthCheck))
+def test_no_operation_answers_5xx(case: Any, auth_headers: dict[str, str]) -> None:
+    """Every generated request, valid or not, gets an answer below 500."""
+    response = case.call(headers=auth_headers)
+    TALLY.record(f"{case.operation.method.upper()} {case.operation.path}", response.status_code)
+    case.validate_response(response, checks=[not_a_server_error])
+
+
+def test_fuzz_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    """Print what the fuzzer did (runs after the fuzz test in file order)."""
+    with capsys.disabled():
+        print("\n== API fuzz\n" + TALLY.summary())
+    assert sum(TALLY.statuses.values()) > 0 or not TALLY.operations
+

@@ -1,0 +1,120 @@
+"""Every number and time a route accepts is bounded at the schema (kulisser.bounds).
+
+The walk reads what FastAPI will really validate for every parameter of every route, API and
+HTML: path, query, form and JSON body (Pydantic models, recursively). An integer without an
+upper bound, or a time of day that accepts a time zone, fails the walk. The requests then show
+the bounds at work: an id of 2^63 or just past its type's maximum is a 422 or 404 everywhere,
+an id at the maximum is a plain 404 (never a database error on PostgreSQL's 32-bit keys), and
+a schedule time with a zone is refused with a Swedish message.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterator
+from datetime import time
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from kulisser.bounds import MAX_BIG_ID, MAX_ID, WallTime, parse_id
+from kulisser.staff import service as staff
+from kulisser.staff.models import User
+from tests import factories
+from tests.booking import helpers as bh
+
+_UNIONS = (typing.Union, types.UnionType)
+_SEQUENCES = (list, tuple, set, frozenset)
+_WALL_TIME_CHECKS = typing.get_args(WallTime)[1:]
+
+
+def _leaves(annotation: Any, where: str, outer: list[Any]) -> Iterator[tuple[str, type, list[Any]]]:
+    """(where, int or time, the metadata that constrains it) for each number and time inside."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        yield from _leaves(args[0], where, [*outer, *args[1:]])
+    elif origin in _UNIONS:
+        for arm in args:
+            yield from _leaves(arm, where, outer)
+    elif origin in _SEQUENCES:
+        for arm in args:
+            yield from _leaves(arm, where + "[]", [])
+    elif origin is dict:
+        yield from _leaves(args[1], where + "{}", [])
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, field in annotation.model_fields.items():
+            yield from _leaves(field.annotation, f"{where}.{name}", list(field.metadata))
+    elif annotation in (int, time):
+        yield where, annotation, outer
+
+
+def route_numbers(app: FastAPI) -> list[tuple[str, str, type, list[Any]]]:
+    """(route, where, int or time, constraints) for every parameter of every route."""
+    import fastapi.routing as fr
+
+    found = []
+    for ctx in fr.iter_route_contexts(app.routes):  # type: ignore[attr-defined]
+        route = ctx.original_route
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue
+        label = f"{','.join(sorted(route.methods - {'HEAD'}))} {route.path}"
+        pending = [dependant]
+        while pending:
+            dep = pending.pop()
+            pending.extend(dep.dependencies)
+            for param in [*dep.path_params, *dep.query_params, *dep.body_params]:
+                # FastAPI keeps a top-level Annotated's constraints on field_info.metadata
+                # (or drops them, as with `x: Id = Form()`: then the walk sees no bound).
+                info = param.field_info
+                for where, kind, meta in _leaves(info.annotation, param.name, list(info.metadata)):
+                    found.append((label, where, kind, meta))
+    return found
+
+
+def _bounds(meta: list[Any]) -> tuple[int | None, int | None]:
+    low = [m.ge for m in meta if hasattr(m, "ge")] + [m.gt + 1 for m in meta if hasattr(m, "gt")]
+    high = [m.le for m in meta if hasattr(m, "le")] + [m.lt - 1 for m in meta if hasattr(m, "lt")]
+    return (max(low) if low else None), (min(high) if high else None)
+
+
+def test_the_walk_sees_parameters_of_every_kind(app: FastAPI) -> None:
+    found = {(route, where) for route, where, _k, _m in route_numbers(app)}
+    assert ("GET /api/v1/work-items/{item_id}", "item_id") in found  # path
+    assert ("GET /api/v1/slots", "resource_id") in found  # query
+    assert ("POST /api/v1/appointments", "body.slot_id") in found  # JSON body
+    assert ("POST /enhet/byt", "unit_id") in found  # form
+    assert ("POST /api/v1/schedules/{resource_id}/templates", "body.start_time") in found
+
+
+def test_every_integer_a_route_accepts_is_bounded(app: FastAPI) -> None:
+    unbounded = []
+    for route, where, kind, meta in route_numbers(app):
+        if kind is not int:
+            continue
+        low, high = _bounds(meta)
+        if low is None or high is None or low < 0 or high > MAX_BIG_ID:
+            unbounded.append(f"{route} :: {where} ({low}..{high})")
+        elif re.search(r"(^|[._])(id|\w+_id)$", where) and low < 1:
+            unbounded.append(f"{route} :: {where} is an id from {low}")
+    assert unbounded == []
+
+
+def test_every_time_of_day_a_route_accepts_refuses_a_time_zone(app: FastAPI) -> None:
+    zoned = [f"{route} :: {where}" for route, where, kind, meta in route_numbers(app)
+             if kind is time and not all(check in meta for check in _WALL_TIME_CHECKS)]
+    assert zoned == []
+
+
+def test_parse_id_takes_only_ids_in_range() -> None:
+    assert parse_id("42") == 42
+    assert parse_id(" 7 ") == 7
+    assert parse_id(str(MAX_ID)) == MAX_ID
+    for bad in ("", None, "0", "-1", "1.5", "x", "١٢", str(MAX_ID + 1), str(2**63), "9" * 5000):
+        assert parse_id(bad) is None, bad
+    assert parse_id(str(MAX_BIG_ID), maximum=MAX_BIG_ID) == MAX_BIG_ID
