@@ -1,8 +1,8 @@
 """The API fuzzer finds no 500: Schemathesis against the app's own OpenAPI document.
 
 Every operation of /api/v1 is called with generated input, valid and invalid (Schemathesis's
-positive and negative modes), as a unit manager with a bearer token, on a database of its own
-(the fuzzer's rows never meet another test's). Hypothesis is derandomized, so a run is the same
+positive and negative modes), as the demo clinic's manager with a bearer token, on a database
+of its own (the fuzzer's rows never meet another test's). Hypothesis is derandomized, so a run is the same
 every time; `KULISSER_FUZZ_EXAMPLES` (default 12 per operation and mode) makes it bigger, and
 the figures are printed at the end (`-s`), e.g. for docs/benchmarks.md:
 
@@ -22,13 +22,13 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error
+from sqlalchemy import select
 
-from kulisser import migrate
+from kulisser import demo, migrate
 from kulisser.app import create_app
 from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
-from tests import factories
 from tests import conftest
 from tests.conftest import backend, fresh_database_url
 
@@ -74,14 +74,19 @@ schemathesis.serializer.alias("application/x-ndjson", "text/plain")
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, str]]:
-    """An app on a database of its own, and a unit manager's bearer token."""
+    """An app on a database of its own with a small demo clinic, and its manager's bearer token.
+
+    The demo's rows have the small ids the fuzzer tries first, so generated requests reach real
+    patients, items, referrals, slots and letters of the caller's unit, not only 404s.
+    """
     url, drop = fresh_database_url(tmp_path_factory.mktemp("fuzzdb"), "fuzz")
     database = Database(url)
     migrate.upgrade(database.engine)
-    app = create_app(conftest.test_settings(url, data_dir=tmp_path_factory.mktemp("fuzzdata")), database)
+    app = create_app(conftest.test_settings(url, data_dir=tmp_path_factory.mktemp("fuzzdata")),
+                     database)
     with database.session() as session:
-        world = factories.make_world(session, patients=5)
-        user = session.get(User, world.manager_id)
+        demo.seed(session, patients=30, items=60)
+        user = session.scalar(select(User).where(User.username == "chef"))
         assert user is not None
         token = staff.create_api_token(session, user=user, label="fuzz")
     yield app, token

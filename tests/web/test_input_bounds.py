@@ -23,8 +23,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from kulisser.bounds import MAX_BIG_ID, MAX_ID, WallTime, parse_id
-from kulisser.staff import service as staff
-from kulisser.staff.models import User
+from kulisser.db import Database
 from tests import factories
 from tests.booking import helpers as bh
 
@@ -111,6 +110,48 @@ def test_every_time_of_day_a_route_accepts_refuses_a_time_zone(app: FastAPI) -> 
     assert zoned == []
 
 
+def _path_ids(app: FastAPI) -> dict[tuple[str, str], dict[str, int]]:
+    """(method, path) -> {path parameter: its maximum} for every route with ids in its path."""
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    for route, where, kind, meta in route_numbers(app):
+        methods, path = route.split(" ", 1)
+        if kind is int and re.search(r"\{" + re.escape(where) + r"(:int)?\}", path):
+            for method in methods.split(","):
+                found.setdefault((method, path), {})[where] = _bounds(meta)[1] or 0
+    return found
+
+
+def _url(path: str, values: dict[str, int]) -> str:
+    return re.sub(r"\{(\w+)(:int)?\}", lambda m: str(values.get(m.group(1), 1)), path)
+
+
+def test_an_id_past_its_bound_is_refused_before_the_database(
+        app: FastAPI, manager_client: TestClient) -> None:
+    routes = _path_ids(app)
+    assert len(routes) > 150
+    wrong = []
+    for (method, path), ids in routes.items():
+        for name, high in ids.items():
+            for value in (high + 1, 2**63, 2**64 + 1):
+                answer = manager_client.request(method, _url(path, {name: value}))
+                if answer.status_code != 422:
+                    wrong.append(f"{method} {_url(path, {name: value})}: {answer.status_code}")
+                elif path.startswith("/api/"):
+                    assert answer.json()["errors"][name] == "Värdet är för stort.", path
+    assert wrong == []
+
+
+def test_an_id_at_its_bound_is_looked_up_without_a_database_error(
+        app: FastAPI, manager_client: TestClient) -> None:
+    """On PostgreSQL an INTEGER key refuses 2^31 in a comparison: every bound must fit its column."""
+    failed = []
+    for (method, path), ids in _path_ids(app).items():
+        answer = manager_client.request(method, _url(path, ids))
+        if answer.status_code >= 500:
+            failed.append(f"{method} {_url(path, ids)}: {answer.status_code}")
+    assert failed == []
+
+
 def test_parse_id_takes_only_ids_in_range() -> None:
     assert parse_id("42") == 42
     assert parse_id(" 7 ") == 7
@@ -118,3 +159,52 @@ def test_parse_id_takes_only_ids_in_range() -> None:
     for bad in ("", None, "0", "-1", "1.5", "x", "١٢", str(MAX_ID + 1), str(2**63), "9" * 5000):
         assert parse_id(bad) is None, bad
     assert parse_id(str(MAX_BIG_ID), maximum=MAX_BIG_ID) == MAX_BIG_ID
+
+
+def _schedule(database: Database, world: factories.World) -> bh.Schedule:
+    with database.session() as s:
+        return bh.make_schedule(s, world)
+
+
+@pytest.mark.parametrize("value", ["07:36:31Z", "08:00+01:00", "08:00:00-05:00"])
+def test_a_schedule_time_with_a_zone_is_refused_in_swedish(
+        secretary_client: TestClient, database: Database, world: factories.World, value: str) -> None:
+    sched = _schedule(database, world)
+    template = {"visit_type_id": sched.visit_type_id, "weekdays": "6", "start_time": value,
+                "end_time": "12:00", "valid_from": "2027-01-01"}
+    answer = secretary_client.post(f"/api/v1/schedules/{sched.resource_id}/templates", json=template)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"start_time": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00."}
+    leave = {"resource_id": sched.resource_id, "kind": "leave", "start_date": "2027-02-01",
+             "start_time": "08:00", "end_time": value}
+    answer = secretary_client.post("/api/v1/schedule-exceptions", json=leave)
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == {"end_time": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00."}
+    with database.session() as s:
+        kept = bh.booking.templates_for(s, resource_id=sched.resource_id)
+    assert [t.id for t in kept] == [sched.template_id]  # nothing half-stored
+
+
+def test_a_schedule_time_without_a_zone_is_taken(
+        secretary_client: TestClient, database: Database, world: factories.World) -> None:
+    sched = _schedule(database, world)
+    template = {"visit_type_id": sched.visit_type_id, "weekdays": "6", "start_time": "07:36:31",
+                "end_time": "12:00", "valid_from": "2027-01-01"}
+    answer = secretary_client.post(f"/api/v1/schedules/{sched.resource_id}/templates", json=template)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["start_time"] == "07:36:31"
+
+
+def test_the_schedule_page_refuses_a_time_with_a_zone(
+        secretary_client: TestClient, database: Database, world: factories.World) -> None:
+    sched = _schedule(database, world)
+    page = secretary_client.post(f"/tidbok/scheman/{sched.resource_id}/pass", data={
+        "visit_type_id": str(sched.visit_type_id), "weekdays": "6", "start_time": "08:00Z",
+        "end_time": "12:00", "valid_from": "2027-01-01"})
+    assert page.status_code == 422
+    assert "Skriv tiden utan tidszon (svensk tid), t.ex. 08:30." in page.text
+    page = secretary_client.post(f"/tidbok/scheman/{sched.resource_id}/undantag", data={
+        "exc_kind": "leave", "start_date": "2027-02-01", "from_time": "08:00",
+        "to_time": "09:00+01:00"})
+    assert page.status_code == 422
+    assert "Skriv tiden utan tidszon (svensk tid), t.ex. 08:30." in page.text
