@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kulisser.audit.service import AccessDenied
+from kulisser.bounds import DAY_RANGE_ERROR, FIRST_DAY, LAST_DAY
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
@@ -59,6 +60,7 @@ _PYDANTIC_SV = {
     "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
     "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
     "timezone_naive": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00.",
+    DAY_RANGE_ERROR: f"Ange ett datum mellan {FIRST_DAY} och {LAST_DAY}.",
     "enum": "Ogiltigt val.",
     "literal_error": "Ogiltigt val.",
 }

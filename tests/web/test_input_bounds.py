@@ -14,22 +14,25 @@ import re
 import types
 import typing
 from collections.abc import Iterator
-from datetime import time
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
-from kulisser.bounds import MAX_BIG_ID, MAX_ID, WallTime, parse_id
+from kulisser.bounds import MAX_BIG_ID, MAX_ID, Day, Instant, WallTime, parse_id
 from kulisser.db import Database
 from tests import factories
 from tests.booking import helpers as bh
 
 _UNIONS = (typing.Union, types.UnionType)
 _SEQUENCES = (list, tuple, set, frozenset)
+_KINDS = (int, time, date, datetime, AwareDatetime)
 _WALL_TIME_CHECKS = typing.get_args(WallTime)[1:]
+_DAY_CHECKS = typing.get_args(Day)[1:]
+_INSTANT_CHECKS = typing.get_args(Instant)[1:]
 
 
 def _leaves(annotation: Any, where: str, outer: list[Any]) -> Iterator[tuple[str, type, list[Any]]]:
@@ -48,7 +51,7 @@ def _leaves(annotation: Any, where: str, outer: list[Any]) -> Iterator[tuple[str
     elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
         for name, field in annotation.model_fields.items():
             yield from _leaves(field.annotation, f"{where}.{name}", list(field.metadata))
-    elif annotation in (int, time):
+    elif annotation in _KINDS:
         yield where, annotation, outer
 
 
@@ -108,6 +111,14 @@ def test_every_time_of_day_a_route_accepts_refuses_a_time_zone(app: FastAPI) -> 
     zoned = [f"{route} :: {where}" for route, where, kind, meta in route_numbers(app)
              if kind is time and not all(check in meta for check in _WALL_TIME_CHECKS)]
     assert zoned == []
+
+
+def test_every_day_and_instant_a_route_accepts_is_in_range(app: FastAPI) -> None:
+    unchecked = [f"{route} :: {where}" for route, where, kind, meta in route_numbers(app)
+                 if (kind is date and not all(check in meta for check in _DAY_CHECKS))
+                 or (kind in (datetime, AwareDatetime)
+                     and not all(check in meta for check in _INSTANT_CHECKS))]
+    assert unchecked == []
 
 
 def _path_ids(app: FastAPI) -> dict[tuple[str, str], dict[str, int]]:
@@ -208,3 +219,37 @@ def test_the_schedule_page_refuses_a_time_with_a_zone(
         "to_time": "09:00+01:00"})
     assert page.status_code == 422
     assert "Skriv tiden utan tidszon (svensk tid), t.ex. 08:30." in page.text
+
+
+DAY_MESSAGE = "Ange ett datum mellan 1900-01-01 och 2999-12-31."
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_day_out_of_range_is_refused(manager_client: TestClient, day: str) -> None:
+    leave = manager_client.post("/api/v1/schedule-exceptions", json={"kind": "leave", "start_date": day})
+    assert leave.status_code == 422 and leave.json()["errors"] == {"start_date": DAY_MESSAGE}
+    slots = manager_client.get("/api/v1/slots", params={"start": day})
+    assert slots.status_code == 422 and slots.json()["errors"] == {"start": DAY_MESSAGE}
+    log = manager_client.get("/api/v1/audit-events", params={"date_from": day})
+    assert log.status_code == 422 and log.json()["errors"] == {"date_from": DAY_MESSAGE}
+    letters = manager_client.get("/api/v1/letters", params={"date": day})
+    assert letters.status_code == 422
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-14:00",
+                                     "9999-12-31T23:59:59Z"])
+def test_an_instant_out_of_range_is_refused(manager_client: TestClient, instant: str) -> None:
+    item = manager_client.post("/api/v1/work-items", json={"kind": "task", "title": "Ring upp",
+                                                           "due_at": instant})
+    assert item.status_code == 422 and item.json()["errors"] == {"due_at": DAY_MESSAGE}
+    page = manager_client.post("/arbetslista/ny", data={"kind": "task", "title": "Ring upp",
+                                                         "due_at": instant[:16]})
+    assert page.status_code == 422
+    assert "Ange datum och tid" in page.text
+
+
+def test_a_day_in_range_is_taken(manager_client: TestClient) -> None:
+    assert manager_client.get("/api/v1/slots", params={"start": "1900-01-01"}).status_code == 200
+    item = manager_client.post("/api/v1/work-items", json={"kind": "task", "title": "Ring upp",
+                                                           "due_at": "2999-12-31T12:00:00+01:00"})
+    assert item.status_code == 201, item.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -14,7 +13,7 @@ from kulisser.audit.schemas import (
     EmergencyAccessOut,
     EmergencyAccessPage,
 )
-from kulisser.bounds import Id
+from kulisser.bounds import Day, Id
 from kulisser.web.deps import Ctx, manager
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -26,8 +25,8 @@ def list_audit_events(
     patient_id: Id | None = None,
     identifier: str = Query("", max_length=40, description="Personnummer, samordningsnummer "
                             "or a reservnummer on file"),
-    date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
-    date_to: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    date_from: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    date_to: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
     outcome: Literal["allowed", "emergency", "denied"] | None = None,
     action: str = Query("", max_length=20),
     unreviewed: bool = False,

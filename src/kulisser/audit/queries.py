@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
+from kulisser import bounds
 from kulisser.audit.models import AuditEvent, AuditReview
-from kulisser.bounds import MAX_BIG_ID, parse_id, parse_int
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -107,7 +107,7 @@ def _int(value: str, field_name: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    number = parse_int(value)
+    number = bounds.parse_int(value)
     if number is None:
         errors[field_name] = _("Ogiltigt val.")
     return number
@@ -118,7 +118,7 @@ def _date(value: str, field_name: str, errors: dict[str, str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError:
         errors[field_name] = _("Ange datum som ÅÅÅÅ-MM-DD.")
         return None
@@ -189,9 +189,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         at, _sep, event_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
+        if when.tzinfo is None or not bounds.in_range(when.date()):
             raise ValueError(at)
-        number = parse_id(event_id, maximum=MAX_BIG_ID)
+        number = bounds.parse_id(event_id, maximum=bounds.MAX_BIG_ID)
         if number is None:
             raise ValueError(event_id)
         return when, number

@@ -34,7 +34,7 @@ from kulisser.booking.schemas import (
     VisitTypeIn,
     VisitTypeOut,
 )
-from kulisser.bounds import BigId, Id
+from kulisser.bounds import BigId, Day, Id
 from kulisser.db import utcnow
 from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
@@ -151,7 +151,7 @@ def _search(ctx: Ctx, unit_id: int | None, visit_type_id: int | None, resource_i
 
 @router.get("/slots", response_model=SlotList, summary="Find free slots", responses=error_responses(404, 422))
 def search_slots(unit_id: Id | None = None, visit_type_id: Id | None = None,
-                 resource_id: Id | None = None, start: date | None = None, end: date | None = None,
+                 resource_id: Id | None = None, start: Day | None = None, end: Day | None = None,
                  limit: int = Query(100, ge=1, le=500), ctx: Ctx = Depends(current)) -> SlotList:
     """Free future slots by unit (default the caller's), visit type, schedule and dates."""
     return SlotList(items=[SlotOut.of(s) for s in _search(ctx, unit_id, visit_type_id, resource_id,
@@ -160,8 +160,8 @@ def search_slots(unit_id: Id | None = None, visit_type_id: Id | None = None,
 
 @router.get("/slots/fhir", summary="Free slots as a FHIR Bundle", responses=_fhir(404, 422))
 def search_slots_fhir(unit_id: Id | None = None, visit_type_id: Id | None = None,
-                      resource_id: Id | None = None, start: date | None = None,
-                      end: date | None = None, limit: int = Query(100, ge=1, le=500),
+                      resource_id: Id | None = None, start: Day | None = None,
+                      end: Day | None = None, limit: int = Query(100, ge=1, le=500),
                       ctx: Ctx = Depends(current)) -> Response:
     """The same search as GET /slots, as a FHIR R4 searchset Bundle of Slot resources."""
     found = _search(ctx, unit_id, visit_type_id, resource_id, start, end, limit)
@@ -177,7 +177,7 @@ def slot_fhir(slot_id: BigId, ctx: Ctx = Depends(current)) -> Response:
 
 @router.get("/schedules/{resource_id}/fhir", summary="A schedule as FHIR Schedule",
             responses=_fhir(404))
-def schedule_fhir(resource_id: Id, start: date | None = None, end: date | None = None,
+def schedule_fhir(resource_id: Id, start: Day | None = None, end: Day | None = None,
                   ctx: Ctx = Depends(current)) -> Response:
     """One schedule as a FHIR R4 Schedule (planningHorizon from start to end, if given)."""
     r = booking.get_resource(ctx.db, actor=ctx.actor, resource_id=resource_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from kulisser.bounds import parse_int
+from kulisser import bounds
 from kulisser.errors import ValidationFailed
 
 
@@ -22,7 +22,7 @@ def opt_int(text: str | None, field: str, errors: FormErrors) -> int | None:
     value = (text or "").strip()
     if not value:
         return None
-    number = parse_int(value)
+    number = bounds.parse_int(value)
     if number is None:
         errors[field] = "Ogiltigt val."
     return number
@@ -34,7 +34,7 @@ def opt_date(text: str | None, field: str, errors: FormErrors) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError:
         errors[field] = "Skriv datumet som ÅÅÅÅ-MM-DD."
         return None

@@ -16,7 +16,7 @@ from kulisser.booking.models import (
     ScheduleTemplate,
     Slot,
 )
-from kulisser.bounds import BigId, Count, Id, WallTime
+from kulisser.bounds import BigId, Count, Day, Id, WallTime
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef
 
@@ -78,8 +78,8 @@ class TemplateIn(BaseModel):
     start_time: WallTime = Field(description="Europe/Stockholm wall-clock time, without a zone.",
                                  examples=["08:00"])
     end_time: WallTime = Field(examples=["12:00"])
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: Day
+    valid_to: Day | None = None
 
 
 class ExceptionOut(BaseModel):
@@ -110,8 +110,8 @@ class ExceptionIn(BaseModel):
 
     resource_id: Id | None = None
     kind: Literal["leave", "meeting", "holiday", "other"]
-    start_date: date
-    end_date: date | None = None
+    start_date: Day
+    end_date: Day | None = None
     start_time: WallTime | None = Field(None, description="Europe/Stockholm wall-clock time, "
                                                       "without a zone; null: whole days.")
     end_time: WallTime | None = None
@@ -169,8 +169,8 @@ class GenerateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: date
-    end: date
+    start: Day
+    end: Day
     resource_id: Id | None = Field(None, description="One schedule; default all of the unit's.")
     public_holidays: bool = Field(True, description="Skip Swedish public holidays (computed).")
 

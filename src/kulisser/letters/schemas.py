@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from kulisser.bounds import Id
+from kulisser.bounds import Day, Id
 from kulisser.letters.states import LetterKind, LetterOp, LetterStatus, Route
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
@@ -97,7 +97,7 @@ class ReasonIn(BaseModel):
 class PrintBatchIn(BaseModel):
     """Print the unit's ready letters up to and including this day (Swedish time)."""
 
-    day: date
+    day: Day
 
 
 class PrintBatchOut(BaseModel):

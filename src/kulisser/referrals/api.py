@@ -3,13 +3,12 @@ referrals written, sent and answered; the PDFs. Same access checks and audit row
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
-from kulisser.bounds import Id, Offset
+from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
 from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.referrals import pages, serialize
@@ -110,7 +109,7 @@ def send_outgoing(outgoing_id: Id, ctx: Ctx = Depends(current),
 
 @router.post("/outgoing/{outgoing_id}/reply", response_model=OutgoingDetail, responses=_ACT,
              summary="Register the reply (multipart, with PDFs)")
-def reply_outgoing(outgoing_id: Id, text: str = Form(), received_on: date | None = Form(None),
+def reply_outgoing(outgoing_id: Id, text: str = Form(), received_on: Day | None = Form(None),
                    files: list[UploadFile] = File([], description="PDF files."),
                    ctx: Ctx = Depends(current),
                    settings: Settings = Depends(get_settings)) -> OutgoingDetail:
@@ -147,9 +146,10 @@ def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: Ctx = Depends(c
              summary="Register an incoming referral (multipart, with PDFs)",
              responses=error_responses(403, 422))
 def register(
-    sender_name: str = Form(), sender_hsa_id: str = Form(), issued_on: date = Form(),
-    received_on: date = Form(), identifier: str = Form(description="Personnummer or "
-                                                                  "samordningsnummer."),
+    # Annotated, not `= Form()`: with a FieldInfo default FastAPI drops Day's range check.
+    issued_on: Annotated[Day, Form()], received_on: Annotated[Day, Form()],
+    sender_name: str = Form(), sender_hsa_id: str = Form(),
+    identifier: str = Form(description="Personnummer or samordningsnummer."),
     given_name: str = Form("", description="Only for a patient not yet registered."),
     family_name: str = Form("", description="Only for a patient not yet registered."),
     question: str = Form(), priority: Priority = Form(Priority.NORMAL),
@@ -247,7 +247,7 @@ def request_information(referral_id: Id, body: QuestionIn,
 
 @router.post("/{referral_id}/answer", response_model=ReferralDetail, responses=_ACT,
              summary="Register the sender's answer (multipart, with PDFs)")
-def answer(referral_id: Id, text: str = Form(), received_on: date | None = Form(None),
+def answer(referral_id: Id, text: str = Form(), received_on: Day | None = Form(None),
            files: list[UploadFile] = File([], description="PDF files."),
            ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)
            ) -> ReferralDetail:

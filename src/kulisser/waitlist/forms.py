@@ -21,7 +21,7 @@ def parse_date(value: str, field: str, errors: dict[str, str], *, required: bool
             errors[field] = _("Ange ett datum ({hint}).", hint=DATE_HINT)
         return None
     try:
-        return date.fromisoformat(text)
+        return bounds.parse_day(text)
     except ValueError:
         errors[field] = _("Ogiltigt datum; skriv t.ex. 2026-12-01.")
         return None

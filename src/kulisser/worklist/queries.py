@@ -11,8 +11,8 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from kulisser import bounds
 from kulisser.audit import service as audit
-from kulisser.bounds import parse_id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
@@ -91,10 +91,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Read a cursor; ValidationFailed for one that was not made by encode_cursor."""
     try:
         due, _, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        number = parse_id(item_id)
+        number = bounds.parse_id(item_id)
         if number is None:
             raise ValueError(item_id)
-        return datetime.fromisoformat(due), number
+        when = datetime.fromisoformat(due)
+        if when.tzinfo is None or not bounds.in_range(when.date()):
+            raise ValueError(due)
+        return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed({"cursor": "Ogiltig sidmarkör."}) from None
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from kulisser.bounds import BigId, Id
+from kulisser.bounds import BigId, Id, Instant
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.states import Operation, Priority, Status
 
@@ -130,7 +130,7 @@ class WorkItemCreate(BaseModel):
     priority: Priority = Priority.NORMAL
     patient_id: Id | None = None
     description: str = Field("", max_length=4000)
-    due_at: AwareDatetime | None = Field(None, description="ISO 8601 with an offset.")
+    due_at: Instant | None = Field(None, description="ISO 8601 with an offset.")
     owner_id: Id | None = Field(None, description="Assign at once to this member of the unit.")
 
 
@@ -180,5 +180,5 @@ class DueIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    due_at: AwareDatetime = Field(description="ISO 8601 with an offset.")
+    due_at: Instant = Field(description="ISO 8601 with an offset.")
     reason: str

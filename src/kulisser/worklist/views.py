@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kulisser.bounds import Id, parse_int
+from kulisser.bounds import Id, in_range, parse_int
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -39,7 +39,10 @@ def _int_or_none(value: str) -> int | None:
 
 def parse_local_datetime(value: str) -> datetime:
     """A datetime-local form value (Swedish time) as an aware datetime; ValueError if bad."""
-    return datetime.fromisoformat(value.strip()).replace(tzinfo=TZ)
+    when = datetime.fromisoformat(value.strip()).replace(tzinfo=TZ)
+    if not in_range(when.date()):
+        raise ValueError(value)
+    return when
 
 
 @router.get("/arbetslista")
