@@ -113,7 +113,7 @@ class ExceptionIn(BaseModel):
     start_date: Day
     end_date: Day | None = None
     start_time: WallTime | None = Field(None, description="Europe/Stockholm wall-clock time, "
-                                                      "without a zone; null: whole days.")
+                                                          "without a zone; null: whole days.")
     end_time: WallTime | None = None
     reason: str = ""
 
