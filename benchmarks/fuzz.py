@@ -1,9 +1,10 @@
 """The API fuzz, bigger than the suite's: figures for docs/benchmarks.md.
 
-Runs tests/web/test_api_fuzz.py (Schemathesis against the OpenAPI document, every operation,
-positive and negative input, derandomized) with more examples per operation, on a temporary
-SQLite file and on a throwaway PostgreSQL cluster, and prints a Markdown section: machine,
-command, date, and per database the operations, requests, answers by class, 5xx and time.
+Runs tests/web/test_api_fuzz.py (Schemathesis against the API's OpenAPI document and one made
+of the HTML pages, every operation, positive and negative input, derandomized) with more
+examples per operation, on a temporary SQLite file and on a throwaway PostgreSQL cluster, and
+prints a Markdown section: machine, command, date, and per database and document the
+operations, requests, answers by class, 5xx and time.
 
     .venv/bin/python benchmarks/fuzz.py --examples 100
 """
@@ -61,20 +62,26 @@ def main() -> None:
     if not args.sqlite_only:
         with throwaway_postgres() as url:
             results.append(run("postgresql", args.examples, url))
-    rows = [[r["database"], str(r.get("operations", "-")), str(r.get("requests", "-")),
-             ", ".join(f"{k} {v}" for k, v in r.get("answers", {}).items()),
-             str(sum(r.get("server_errors", {}).values())), f"{r.get('wall_s', 0):.0f} s",
-             f"{r.get('cpu_s', 0):.0f} s", r["pytest"]] for r in results]
+    rows = []
+    for r in results:
+        for kind in ("api", "pages"):
+            f = r.get(kind, {})
+            rows.append([f"{r['database']}, {kind}", str(f.get("operations", "-")),
+                         str(f.get("requests", "-")),
+                         ", ".join(f"{k} {v}" for k, v in f.get("answers", {}).items()),
+                         str(sum(f.get("server_errors", {}).values())), f"{f.get('wall_s', 0):.0f} s",
+                         f"{f.get('cpu_s', 0):.0f} s", f"{r['run_s']:.0f} s", r["pytest"]])
     print(f"### API fuzz, {args.examples} examples per operation and mode\n")
     print(f"- machine: {machine()}")
     print(f"- command: `{command}`")
     print(f"- date: {started_at}; load average before: {load_before}, after: {load_average()}")
     print()
-    print(table(["database", "operations", "requests", "answers", "5xx", "time", "CPU",
-                 "pytest"], rows))
+    print(table(["database, document", "operations", "requests", "answers", "5xx", "requests' time",
+                 "CPU", "whole run", "pytest"], rows))
     for r in results:
-        for operation, count in r.get("server_errors", {}).items():
-            print(f"- 5xx on {r['database']}: {operation} ({count})")
+        for kind in ("api", "pages"):
+            for operation, count in r.get(kind, {}).get("server_errors", {}).items():
+                print(f"- 5xx on {r['database']}, {kind}: {operation} ({count})")
 
 
 if __name__ == "__main__":
