@@ -21,9 +21,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import AwareDatetime, BaseModel
+from sqlalchemy import func, select
 
 from kulisser.bounds import MAX_BIG_ID, MAX_ID, Day, Instant, WallTime, parse_id
-from kulisser.db import Database
+from kulisser.db import Database, refuse_nul
+from kulisser.errors import ValidationFailed
+from kulisser.worklist.models import WorkItem
 from tests import factories
 from tests.booking import helpers as bh
 
@@ -253,3 +256,29 @@ def test_a_day_in_range_is_taken(manager_client: TestClient) -> None:
     item = manager_client.post("/api/v1/work-items", json={"kind": "task", "title": "Ring upp",
                                                            "due_at": "2999-12-31T12:00:00+01:00"})
     assert item.status_code == 201, item.text
+
+
+NUL_MESSAGE = "Texten innehåller ett otillåtet tecken (NUL)."
+
+
+def test_a_text_with_a_nul_character_is_refused_and_nothing_is_stored(
+        manager_client: TestClient, database: Database, world: factories.World) -> None:
+    with database.session() as s:
+        before = s.scalar(select(func.count()).select_from(WorkItem).where(
+            WorkItem.unit_id == world.unit_id))
+    item = manager_client.post("/api/v1/work-items", json={"kind": "task", "title": "Ring\x00upp"})
+    assert item.status_code == 422 and item.json()["errors"] == {"text": NUL_MESSAGE}
+    page = manager_client.get("/reception", params={"q": "Ann\x00a"})
+    assert page.status_code == 422 and NUL_MESSAGE in page.text
+    with database.session() as s:
+        after = s.scalar(select(func.count()).select_from(WorkItem).where(
+            WorkItem.unit_id == world.unit_id))
+    assert after == before
+
+
+def test_refuse_nul_reads_every_shape_of_parameters() -> None:
+    refuse_nul(None, None, "", {"a": "ok", "b": 1}, None, False)
+    refuse_nul(None, None, "", [("ok", None), ("fine", b"\x00 bytes are data")], None, True)
+    for params in ({"a": "x\x00"}, ("x\x00",), [{"a": "ok"}, {"a": "\x00"}], [("ok",), ("\x00",)]):
+        with pytest.raises(ValidationFailed):
+            refuse_nul(None, None, "", params, None, isinstance(params, list))
