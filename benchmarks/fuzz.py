@@ -78,6 +78,7 @@ def main() -> None:
     print()
     print(table(["database, document", "operations", "requests", "answers", "5xx", "requests' time",
                  "CPU", "whole run", "pytest"], rows))
+    print()
     for r in results:
         for kind in ("api", "pages"):
             for operation, count in r.get(kind, {}).get("server_errors", {}).items():
