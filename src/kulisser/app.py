@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kulisser.audit.service import AccessDenied
+from kulisser.bounds import DAY_RANGE_ERROR, FIRST_DAY, LAST_DAY
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
@@ -64,6 +65,8 @@ _PYDANTIC_SV = {
     "datetime_parsing": "Ogiltig tidpunkt (ISO 8601).",
     "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
     "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
+    "timezone_naive": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00.",
+    DAY_RANGE_ERROR: f"Ange ett datum mellan {FIRST_DAY} och {LAST_DAY}.",
     "enum": "Ogiltigt val.",
     "literal_error": "Ogiltigt val.",
 }

@@ -15,6 +15,9 @@ from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -117,12 +120,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
+def refuse_nul(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+               _executemany: bool) -> None:
+    """Refuse a text with a NUL character before it reaches the database (ValidationFailed)."""
+    # PostgreSQL cannot store NUL in text (psycopg raises DataError, a 500) and SQLite would keep
+    # it; checked here, at the last step before the driver, every input path and both databases
+    # answer the same clear 422.
+    rows = parameters if isinstance(parameters, list) else [parameters]
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ValidationFailed({"text": _("Texten innehåller ett otillåtet tecken (NUL).")})
+
+
 class Database:
     """An engine with its session factory."""
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **kwargs)
+        event.listen(self.engine, "before_cursor_execute", refuse_nul)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +14,7 @@ from kulisser.audit.schemas import (
     EmergencyAccessOut,
     EmergencyAccessPage,
 )
+from kulisser.bounds import Day, Id
 from kulisser.i18n import _
 from kulisser.web.deps import Ctx, manager
 
@@ -23,12 +23,12 @@ router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 @router.get("/audit-events", response_model=AuditEventPage)
 def list_audit_events(
-    user_id: int | None = None,
-    patient_id: int | None = None,
+    user_id: Id | None = None,
+    patient_id: Id | None = None,
     identifier: str = Query("", max_length=40, description="Personnummer, samordningsnummer "
                             "or a reservnummer on file"),
-    date_from: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
-    date_to: date | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    date_from: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    date_to: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
     outcome: Literal["allowed", "emergency", "denied", "relation"] | None = None,
     action: str = Query("", max_length=20),
     unreviewed: bool = False,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, load_only
 
+from kulisser import bounds
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.service import require_unit
 from kulisser.errors import NotFound, ValidationFailed
@@ -129,10 +130,10 @@ def _int(value: str, field_name: str, errors: dict[str, str]) -> int | None:
     value = value.strip()
     if not value:
         return None
-    if not value.isdigit():
+    number = bounds.parse_int(value)
+    if number is None:
         errors[field_name] = _("Ogiltigt val.")
-        return None
-    return int(value)
+    return number
 
 
 def _date(value: str, field_name: str, errors: dict[str, str]) -> date | None:
@@ -140,7 +141,7 @@ def _date(value: str, field_name: str, errors: dict[str, str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError:
         errors[field_name] = _("Ange datum som ÅÅÅÅ-MM-DD.")
         return None
@@ -211,9 +212,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         at, _sep, event_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
+        if when.tzinfo is None or not bounds.in_range(when.date()):
             raise ValueError(at)
-        return when, int(event_id)
+        number = bounds.parse_id(event_id, maximum=bounds.MAX_BIG_ID)
+        if number is None:
+            raise ValueError(event_id)
+        return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed({"cursor": _("Ogiltig sidmarkör.")}) from None
 

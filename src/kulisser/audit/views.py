@@ -26,6 +26,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from kulisser.audit import chart, followup, queries, relation_starts, samples
 from kulisser.audit import service as audit
 from kulisser.audit.queries import ACTIONS, OBJECT_TYPES, OUTCOMES, TZ, AuditFilter, LogRow
+from kulisser.bounds import BigId, Id, parse_id, parse_int
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -176,15 +177,15 @@ def draw_sample(
               "date_from": date_from, "date_to": date_to, "outcome": outcome, "action": action,
               "unreviewed": unreviewed}
     errors: dict[str, str] = {}
-    size = n.strip()
-    if not size.isdigit() or not 1 <= int(size) <= samples.SAMPLE_MAX:
+    size = parse_int(n, maximum=samples.SAMPLE_MAX) or 0
+    if not size:
         errors["n"] = _("Ange ett antal mellan 1 och {m}.", m=samples.SAMPLE_MAX)
     try:
         f = queries.filter_from_params(ctx.db, params)
     except ValidationFailed:
         return _show_log(request, ctx, params, extra_errors=errors, n=n, status=422)
     if not errors:
-        ids = samples.draw_ids(ctx.db, actor=ctx.actor, f=f, n=int(size))
+        ids = samples.draw_ids(ctx.db, actor=ctx.actor, f=f, n=size)
         if ids:
             matched = queries.count_events(ctx.db, actor=ctx.actor, f=f)
             criteria = samples.describe(ctx.db, actor=ctx.actor, f=f, drawn=len(ids),
@@ -207,7 +208,7 @@ def _show_sample(request: Request, ctx: Ctx, sample_id: int, *, errors: dict[int
 
 
 @router.get("/logg/stickprov/{sample_id:int}")
-def sample_page(request: Request, sample_id: int, ctx: Ctx = Depends(manager)) -> Response:
+def sample_page(request: Request, sample_id: Id, ctx: Ctx = Depends(manager)) -> Response:
     """A sample's rows, each with its reviews and a form to document the review."""
     return _show_sample(request, ctx, sample_id)
 
@@ -231,7 +232,7 @@ def emergency_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.post("/logg/nodatkomst/{access_id:int}/granska")
-def emergency_follow_up(request: Request, access_id: int, comment: str = Form(""),
+def emergency_follow_up(request: Request, access_id: Id, comment: str = Form(""),
                         ctx: Ctx = Depends(manager)) -> Response:
     """Document the follow-up of one emergency access."""
     try:
@@ -259,7 +260,7 @@ def relations_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.post("/logg/vardrelationer/{event_id:int}/granska")
-def relation_follow_up(request: Request, event_id: int, comment: str = Form(""),
+def relation_follow_up(request: Request, event_id: BigId, comment: str = Form(""),
                        ctx: Ctx = Depends(manager)) -> Response:
     """Document the follow-up of one started care relation."""
     try:
@@ -282,16 +283,16 @@ def _show_event(request: Request, ctx: Ctx, event_id: int, *, errors: dict[str, 
 
 
 @router.get("/logg/{event_id:int}")
-def event_page(request: Request, event_id: int, ctx: Ctx = Depends(manager)) -> Response:
+def event_page(request: Request, event_id: BigId, ctx: Ctx = Depends(manager)) -> Response:
     """One audit row with its reviews and the review form."""
     return _show_event(request, ctx, event_id)
 
 
 @router.post("/logg/{event_id:int}/granska")
-def review_event(request: Request, event_id: int, comment: str = Form(""),
+def review_event(request: Request, event_id: BigId, comment: str = Form(""),
                  sample_id: str = Form(""), ctx: Ctx = Depends(manager)) -> Response:
     """Document the review of one audit row (from a sample when sample_id is given)."""
-    sid = int(sample_id) if sample_id.strip().isdigit() else None
+    sid = parse_id(sample_id)
     try:
         audit.review_event(ctx.db, actor=ctx.actor, event_id=event_id, comment=comment,
                            sample_id=sid)

@@ -34,6 +34,7 @@ from kulisser.booking.schemas import (
     VisitTypeIn,
     VisitTypeOut,
 )
+from kulisser.bounds import BigId, Day, Id
 from kulisser.db import utcnow
 from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
@@ -69,7 +70,7 @@ def create_schedule(body: ScheduleIn, ctx: Ctx = Depends(current)) -> ScheduleOu
 
 @router.get("/schedules/{resource_id}", response_model=ScheduleOut, summary="One schedule",
             responses=error_responses(404))
-def read_schedule(resource_id: int, ctx: Ctx = Depends(current)) -> ScheduleOut:
+def read_schedule(resource_id: Id, ctx: Ctx = Depends(current)) -> ScheduleOut:
     """A schedule with its templates and its (and the unit's) exceptions from today on."""
     r = booking.get_resource(ctx.db, actor=ctx.actor, resource_id=resource_id)
     return ScheduleOut.of(r, booking.templates_for(ctx.db, resource_id=r.id),
@@ -79,7 +80,7 @@ def read_schedule(resource_id: int, ctx: Ctx = Depends(current)) -> ScheduleOut:
 
 @router.post("/schedules/{resource_id}/templates", response_model=TemplateOut, status_code=201,
              summary="Add a recurring session", responses=error_responses(403, 404, 422))
-def add_template(resource_id: int, body: TemplateIn, ctx: Ctx = Depends(current)) -> TemplateOut:
+def add_template(resource_id: Id, body: TemplateIn, ctx: Ctx = Depends(current)) -> TemplateOut:
     """Weekdays, Stockholm wall-clock hours, a visit type and a validity period."""
     return TemplateOut.of(booking.add_template(ctx.db, actor=ctx.actor, resource_id=resource_id,
                                                **body.model_dump()))
@@ -87,7 +88,7 @@ def add_template(resource_id: int, body: TemplateIn, ctx: Ctx = Depends(current)
 
 @router.delete("/schedule-templates/{template_id}", status_code=204, summary="Retire a session",
                responses=error_responses(403, 404))
-def remove_template(template_id: int, ctx: Ctx = Depends(current)) -> Response:
+def remove_template(template_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The template yields no more slots; its future free, never-booked slots are removed."""
     booking.remove_template(ctx.db, actor=ctx.actor, template_id=template_id)
     return Response(status_code=204)
@@ -104,7 +105,7 @@ def add_exception(body: ExceptionIn, ctx: Ctx = Depends(current)) -> ExceptionRe
 
 @router.delete("/schedule-exceptions/{exception_id}", status_code=204, summary="Remove an exception",
                responses=error_responses(403, 404))
-def remove_exception(exception_id: int, ctx: Ctx = Depends(current)) -> Response:
+def remove_exception(exception_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The slots it blocked are free again."""
     booking.remove_exception(ctx.db, actor=ctx.actor, exception_id=exception_id)
     return Response(status_code=204)
@@ -149,8 +150,8 @@ def _search(ctx: Ctx, unit_id: int | None, visit_type_id: int | None, resource_i
 
 
 @router.get("/slots", response_model=SlotList, summary="Find free slots", responses=error_responses(404, 422))
-def search_slots(unit_id: int | None = None, visit_type_id: int | None = None,
-                 resource_id: int | None = None, start: date | None = None, end: date | None = None,
+def search_slots(unit_id: Id | None = None, visit_type_id: Id | None = None,
+                 resource_id: Id | None = None, start: Day | None = None, end: Day | None = None,
                  limit: int = Query(100, ge=1, le=500), ctx: Ctx = Depends(current)) -> SlotList:
     """Free future slots by unit (default the caller's), visit type, schedule and dates."""
     return SlotList(items=[SlotOut.of(s) for s in _search(ctx, unit_id, visit_type_id, resource_id,
@@ -158,9 +159,9 @@ def search_slots(unit_id: int | None = None, visit_type_id: int | None = None,
 
 
 @router.get("/slots/fhir", summary="Free slots as a FHIR Bundle", responses=_fhir(404, 422))
-def search_slots_fhir(unit_id: int | None = None, visit_type_id: int | None = None,
-                      resource_id: int | None = None, start: date | None = None,
-                      end: date | None = None, limit: int = Query(100, ge=1, le=500),
+def search_slots_fhir(unit_id: Id | None = None, visit_type_id: Id | None = None,
+                      resource_id: Id | None = None, start: Day | None = None,
+                      end: Day | None = None, limit: int = Query(100, ge=1, le=500),
                       ctx: Ctx = Depends(current)) -> Response:
     """The same search as GET /slots, as a FHIR R4 searchset Bundle of Slot resources."""
     found = _search(ctx, unit_id, visit_type_id, resource_id, start, end, limit)
@@ -168,7 +169,7 @@ def search_slots_fhir(unit_id: int | None = None, visit_type_id: int | None = No
 
 
 @router.get("/slots/{slot_id}/fhir", summary="A slot as FHIR Slot", responses=_fhir(404))
-def slot_fhir(slot_id: int, ctx: Ctx = Depends(current)) -> Response:
+def slot_fhir(slot_id: BigId, ctx: Ctx = Depends(current)) -> Response:
     """One slot as a FHIR R4 Slot."""
     slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=slot_id)
     return Response(fhir.slot(slot).model_dump_json(), media_type=fhir.FHIR_JSON)
@@ -176,7 +177,7 @@ def slot_fhir(slot_id: int, ctx: Ctx = Depends(current)) -> Response:
 
 @router.get("/schedules/{resource_id}/fhir", summary="A schedule as FHIR Schedule",
             responses=_fhir(404))
-def schedule_fhir(resource_id: int, start: date | None = None, end: date | None = None,
+def schedule_fhir(resource_id: Id, start: Day | None = None, end: Day | None = None,
                   ctx: Ctx = Depends(current)) -> Response:
     """One schedule as a FHIR R4 Schedule (planningHorizon from start to end, if given)."""
     r = booking.get_resource(ctx.db, actor=ctx.actor, resource_id=resource_id)
@@ -207,14 +208,14 @@ def book(body: BookIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
 
 @router.get("/appointments/{appointment_id}", response_model=AppointmentOut, summary="Read a visit",
             responses=error_responses(403, 404))
-def read_appointment(appointment_id: int, ctx: Ctx = Depends(current)) -> AppointmentOut:
+def read_appointment(appointment_id: BigId, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """One visit with its history, after the access check (which writes the audit row)."""
     return AppointmentOut.of(booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id))
 
 
 @router.get("/appointments/{appointment_id}/fhir", summary="A visit as FHIR Appointment",
             responses=_fhir(403, 404))
-def appointment_fhir(appointment_id: int, ctx: Ctx = Depends(current)) -> Response:
+def appointment_fhir(appointment_id: BigId, ctx: Ctx = Depends(current)) -> Response:
     """One visit as a FHIR R4 Appointment (the patient by identity number; never an address)."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
     return Response(fhir.appointment(appt).model_dump_json(), media_type=fhir.FHIR_JSON)
@@ -222,7 +223,7 @@ def appointment_fhir(appointment_id: int, ctx: Ctx = Depends(current)) -> Respon
 
 @router.get("/patients/{patient_id}/appointments", response_model=AppointmentList,
             summary="A patient's visits", responses=error_responses(403, 404))
-def patient_appointments(patient_id: int, ctx: Ctx = Depends(current)) -> AppointmentList:
+def patient_appointments(patient_id: Id, ctx: Ctx = Depends(current)) -> AppointmentList:
     """The patient's visits at the caller's units, newest first, each with its history."""
     return AppointmentList(items=[AppointmentOut.of(a) for a in booking.patient_appointments(
         ctx.db, actor=ctx.actor, patient_id=patient_id)])
@@ -230,7 +231,7 @@ def patient_appointments(patient_id: int, ctx: Ctx = Depends(current)) -> Appoin
 
 @router.post("/appointments/{appointment_id}/rebook", response_model=AppointmentOut,
              summary="Move a visit to another slot", responses=_ACT)
-def rebook(appointment_id: int, body: RebookIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
+def rebook(appointment_id: BigId, body: RebookIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """The old slot is freed; the history keeps the old time. 409 when the new slot is taken."""
     return AppointmentOut.of(booking.rebook(ctx.db, actor=ctx.actor, appointment_id=appointment_id,
                                             slot_id=body.slot_id, reason=body.reason,
@@ -240,7 +241,7 @@ def rebook(appointment_id: int, body: RebookIn, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=AppointmentOut,
              summary="Cancel a visit", responses=_ACT)
-def cancel(appointment_id: int, body: CancelIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
+def cancel(appointment_id: BigId, body: CancelIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """Cancelled by the patient or the clinic, with a reason; the slot is freed (or blocked)."""
     return AppointmentOut.of(booking.cancel(ctx.db, actor=ctx.actor, appointment_id=appointment_id,
                                             by=body.by, reason=body.reason, block_slot=body.block_slot))
@@ -248,7 +249,7 @@ def cancel(appointment_id: int, body: CancelIn, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/appointments/{appointment_id}/no-show", response_model=AppointmentOut,
              summary="Record a no-show", responses=_ACT)
-def no_show(appointment_id: int, body: NoShowIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
+def no_show(appointment_id: BigId, body: NoShowIn, ctx: Ctx = Depends(current)) -> AppointmentOut:
     """The patient did not come (only once the visit has started)."""
     return AppointmentOut.of(booking.no_show(ctx.db, actor=ctx.actor, appointment_id=appointment_id,
                                              reason=body.reason))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from kulisser import bounds
 from kulisser.errors import ValidationFailed
 
 
@@ -21,10 +22,10 @@ def opt_int(text: str | None, field: str, errors: FormErrors) -> int | None:
     value = (text or "").strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 12:
+    number = bounds.parse_int(value)
+    if number is None:
         errors[field] = "Ogiltigt val."
-        return None
-    return int(value)
+    return number
 
 
 def opt_date(text: str | None, field: str, errors: FormErrors) -> date | None:
@@ -33,7 +34,7 @@ def opt_date(text: str | None, field: str, errors: FormErrors) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError:
         errors[field] = "Skriv datumet som ÅÅÅÅ-MM-DD."
         return None
@@ -48,6 +49,10 @@ def opt_time(text: str | None, field: str, errors: FormErrors) -> time | None:
         parsed = time.fromisoformat(value if len(value) > 2 else f"{value}:00")
     except ValueError:
         errors[field] = "Skriv tiden som tt:mm, t.ex. 08:30."
+        return None
+    if parsed.tzinfo is not None:
+        # Python reads "08:30Z" and "08:30+01:00"; a schedule's times are Swedish wall-clock.
+        errors[field] = "Skriv tiden utan tidszon (svensk tid), t.ex. 08:30."
         return None
     return parsed.replace(second=0, microsecond=0)
 

@@ -18,6 +18,7 @@ from kulisser.booking.calendar import holidays_between, today_local, weekdays_la
 from kulisser.booking.forms import FormErrors, opt_date, opt_int, opt_time, renamed
 from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, WAIT_KINDS, Resource
 from kulisser.booking.schedules import PLANNERS
+from kulisser.bounds import Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -160,13 +161,13 @@ def _resource_page(request: Request, ctx: Ctx, resource_id: int, *, values: dict
 
 
 @router.get("/tidbok/scheman/{resource_id}")
-def resource_page(request: Request, resource_id: int, ctx: Ctx = Depends(current)) -> Response:
+def resource_page(request: Request, resource_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """One schedule: its recurring sessions and its exceptions."""
     return _resource_page(request, ctx, resource_id)
 
 
 @router.post("/tidbok/scheman/{resource_id}/pass")
-def add_template(request: Request, resource_id: int, visit_type_id: str = Form(""), weekdays: str = Form(""),
+def add_template(request: Request, resource_id: Id, visit_type_id: str = Form(""), weekdays: str = Form(""),
                  start_time: str = Form(""), end_time: str = Form(""), valid_from: str = Form(""),
                  valid_to: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Add a recurring session (weekdays, hours in Swedish time, visit type, validity)."""
@@ -186,7 +187,7 @@ def add_template(request: Request, resource_id: int, visit_type_id: str = Form("
 
 
 @router.post("/tidbok/scheman/pass/{template_id}/ta-bort")
-def remove_template(template_id: int, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def remove_template(template_id: Id, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Retire a session; its future free, never-booked slots go."""
     booking.remove_template(ctx.db, actor=ctx.actor, template_id=template_id)
     rid = opt_int(resource_id, "resource_id", FormErrors())
@@ -194,7 +195,7 @@ def remove_template(template_id: int, resource_id: str = Form(""), ctx: Ctx = De
 
 
 @router.post("/tidbok/scheman/{resource_id}/undantag")
-def add_exception(request: Request, resource_id: int, exc_kind: str = Form(""), start_date: str = Form(""),
+def add_exception(request: Request, resource_id: Id, exc_kind: str = Form(""), start_date: str = Form(""),
                   end_date: str = Form(""), from_time: str = Form(""), to_time: str = Form(""),
                   reason: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Record leave or a meeting: free slots in it are blocked, booked visits get rebook items."""
@@ -215,7 +216,7 @@ def add_exception(request: Request, resource_id: int, exc_kind: str = Form(""), 
 
 
 @router.post("/tidbok/scheman/undantag/{exception_id}/ta-bort")
-def remove_exception(exception_id: int, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def remove_exception(exception_id: Id, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Remove an exception; the slots it blocked are free again."""
     booking.remove_exception(ctx.db, actor=ctx.actor, exception_id=exception_id)
     rid = opt_int(resource_id, "resource_id", FormErrors())

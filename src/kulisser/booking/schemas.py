@@ -16,6 +16,7 @@ from kulisser.booking.models import (
     ScheduleTemplate,
     Slot,
 )
+from kulisser.bounds import BigId, Count, Day, Id, WallTime
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef
 
@@ -48,7 +49,7 @@ class VisitTypeIn(BaseModel):
 
     code: str = Field(examples=["aterbesok"])
     name: str = Field(examples=["Återbesök"])
-    minutes: int = Field(examples=[20])
+    minutes: Count = Field(examples=[20])
     wait_kind: str | None = Field(None, examples=["follow_up"],
                                   description="first_visit, treatment, follow_up, or null")
 
@@ -79,12 +80,13 @@ class TemplateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visit_type_id: int
+    visit_type_id: Id
     weekdays: str = Field(description="ISO weekday digits or ranges: 1-5, 1,3,5 or 135.", examples=["1-5"])
-    start_time: time = Field(description="Europe/Stockholm wall-clock time.", examples=["08:00"])
-    end_time: time = Field(examples=["12:00"])
-    valid_from: date
-    valid_to: date | None = None
+    start_time: WallTime = Field(description="Europe/Stockholm wall-clock time, without a zone.",
+                                 examples=["08:00"])
+    end_time: WallTime = Field(examples=["12:00"])
+    valid_from: Day
+    valid_to: Day | None = None
 
 
 class ExceptionOut(BaseModel):
@@ -113,12 +115,13 @@ class ExceptionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    resource_id: int | None = None
+    resource_id: Id | None = None
     kind: Literal["leave", "meeting", "holiday", "other"]
-    start_date: date
-    end_date: date | None = None
-    start_time: time | None = None
-    end_time: time | None = None
+    start_date: Day
+    end_date: Day | None = None
+    start_time: WallTime | None = Field(None, description="Europe/Stockholm wall-clock time, "
+                                                          "without a zone; null: whole days.")
+    end_time: WallTime | None = None
     reason: str = ""
 
 
@@ -159,7 +162,7 @@ class ScheduleIn(BaseModel):
 
     kind: Literal["clinician", "room", "equipment"]
     name: str = Field("", description="Defaults to the clinician's name.")
-    user_id: int | None = None
+    user_id: Id | None = None
 
 
 class ScheduleList(BaseModel):
@@ -173,9 +176,9 @@ class GenerateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: date
-    end: date
-    resource_id: int | None = Field(None, description="One schedule; default all of the unit's.")
+    start: Day
+    end: Day
+    resource_id: Id | None = Field(None, description="One schedule; default all of the unit's.")
     public_holidays: bool = Field(True, description="Skip Swedish public holidays (computed).")
 
 
@@ -223,10 +226,10 @@ class BookIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    slot_id: int
-    patient_id: int | None = None
+    slot_id: BigId
+    patient_id: Id | None = None
     identifier: str = Field("", description="Personnummer or samordningsnummer.")
-    waitlist_entry_id: int | None = Field(None, description="Book from the waiting list: the wait "
+    waitlist_entry_id: Id | None = Field(None, description="Book from the waiting list: the wait "
                                           "ends on the visit date.")
     patient_message: str = Field("", description=PATIENT_MESSAGE)
     internal_note: str = Field("", description=INTERNAL_NOTE)
@@ -237,7 +240,7 @@ class RebookIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    slot_id: int
+    slot_id: BigId
     reason: str = ""
     patient_message: str | None = Field(None, description=PATIENT_MESSAGE
                                         + " Left out: the visit keeps its message.")

@@ -16,6 +16,7 @@ from kulisser.booking import service as booking
 from kulisser.booking.calendar import WEEKDAY_NAMES, holidays_between, local, today_local, week_start
 from kulisser.booking.forms import FormErrors, opt_date, opt_int
 from kulisser.booking.models import EVENT_LABELS, Appointment, AppointmentStatus
+from kulisser.bounds import BigId, Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -48,7 +49,7 @@ def week_page(request: Request, vecka: str = "", ctx: Ctx = Depends(current)) ->
 
 
 @router.get("/tidbok/resurs/{resource_id}")
-def day_page(request: Request, resource_id: int, datum: str = "", ctx: Ctx = Depends(current)) -> Response:
+def day_page(request: Request, resource_id: Id, datum: str = "", ctx: Ctx = Depends(current)) -> Response:
     """A clinician's (or room's) day: slots, the patients booked (each shown is logged)."""
     day = _day_param(datum)
     view = queries.day(ctx.db, actor=ctx.actor, resource_id=resource_id, day=day)
@@ -191,7 +192,7 @@ def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: 
 
 
 @router.get("/tidbok/besok/{appointment_id}")
-def appointment_page(request: Request, appointment_id: int, bokad: str = "", ombokad: str = "",
+def appointment_page(request: Request, appointment_id: BigId, bokad: str = "", ombokad: str = "",
                      ctx: Ctx = Depends(current)) -> Response:
     """A visit: when, with whom, its status and its whole history; rebook, cancel, no-show."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
@@ -200,7 +201,7 @@ def appointment_page(request: Request, appointment_id: int, bokad: str = "", omb
 
 
 @router.get("/tidbok/besok/{appointment_id}/omboka")
-def rebook_form(request: Request, appointment_id: int, slot_id: str = "",
+def rebook_form(request: Request, appointment_id: BigId, slot_id: str = "",
                 ctx: Ctx = Depends(current)) -> Response:
     """Confirm moving the visit to the chosen slot (with an optional reason)."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
@@ -215,7 +216,7 @@ def rebook_form(request: Request, appointment_id: int, slot_id: str = "",
 
 
 @router.post("/tidbok/besok/{appointment_id}/omboka")
-def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reason: str = Form(""),
+def rebook(request: Request, appointment_id: BigId, slot_id: str = Form(""), reason: str = Form(""),
            texts: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
     """Move the visit (its two texts as edited); the old slot is freed. A taken slot says so."""
@@ -245,7 +246,7 @@ def rebook(request: Request, appointment_id: int, slot_id: str = Form(""), reaso
 
 
 @router.post("/tidbok/besok/{appointment_id}/avboka")
-def cancel(request: Request, appointment_id: int, by: str = Form(""), reason: str = Form(""),
+def cancel(request: Request, appointment_id: BigId, by: str = Form(""), reason: str = Form(""),
            block_slot: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Cancel the visit, by the patient or by the clinic, with a reason."""
     values = {"by": by, "reason": reason, "block_slot": block_slot}
@@ -264,7 +265,7 @@ def cancel(request: Request, appointment_id: int, by: str = Form(""), reason: st
 
 
 @router.post("/tidbok/besok/{appointment_id}/uteblev")
-def no_show(request: Request, appointment_id: int, reason: str = Form(""),
+def no_show(request: Request, appointment_id: BigId, reason: str = Form(""),
             ctx: Ctx = Depends(current)) -> Response:
     """Record that the patient did not come."""
     try:
@@ -281,7 +282,7 @@ def no_show(request: Request, appointment_id: int, reason: str = Form(""),
 
 
 @router.get("/tidbok/patient/{patient_id}")
-def patient_visits(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+def patient_visits(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """A patient's visits and their history (the patient page loads the partial)."""
     visits = booking.patient_appointments(ctx.db, actor=ctx.actor, patient_id=patient_id)
     patient = ctx.db.get(Patient, patient_id)  # the access check above wrote the audit row

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import Count, Id, Offset
 from kulisser.config import Settings
 from kulisser.dictation import catalog, fhir, queries
 from kulisser.dictation import service as dictations
@@ -126,13 +129,13 @@ def _detail(session: Session, actor: Actor, d: Dictation) -> DictationDetail:
 @router.post("/dictations", response_model=DictationDetail, status_code=201,
              summary="Upload a dictation", responses=error_responses(403, 422))
 def upload(
+    patient_id: Annotated[Id, Form()],
     file: UploadFile = File(description="WAV, MP3, M4A/AAC, OGG/Opus, WebM or FLAC."),
-    patient_id: int = Form(),
     note_type: str = Form(description="A note type code of the unit (GET /api/v1/note-types)."),
     priority: Priority = Form(Priority.NORMAL),
-    author_id: int | None = Form(None, description="Required when a secretary uploads on a "
+    author_id: Id | None = Form(None, description="Required when a secretary uploads on a "
                                                    "clinician's behalf; a clinician is the author."),
-    replaces_id: int | None = Form(None, description="An unusable dictation this records again."),
+    replaces_id: Id | None = Form(None, description="An unusable dictation this records again."),
     ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
 ) -> DictationDetail:
     """Store the recording (content-addressed, checked) and put it in the unit's queue.
@@ -153,10 +156,10 @@ def upload(
 def list_dictations(
     status: str = Query("open", description="open, to_write, closed, all, or one status."),
     mine: bool = Query(False, description="Only the caller's own dictations (as author)."),
-    author_id: int | None = None, patient_id: int | None = None, priority: Priority | None = None,
+    author_id: Id | None = None, patient_id: Id | None = None, priority: Priority | None = None,
     note_type: str | None = None,
     unmatched: bool | None = Query(None, description="true: only imports still to be matched."),
-    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
     ctx: Ctx = Depends(current),
 ) -> DictationList:
     """Most urgent first, then oldest; each patient listed is logged."""
@@ -173,7 +176,7 @@ def list_dictations(
 
 @router.get("/dictations/{dictation_id}", response_model=DictationDetail,
             summary="Read a dictation", responses=error_responses(403, 404))
-def read(dictation_id: int, ctx: Ctx = Depends(current)) -> DictationDetail:
+def read(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The dictation with its draft, text, versions and history (the read is logged)."""
     d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, d)
@@ -184,7 +187,7 @@ def read(dictation_id: int, ctx: Ctx = Depends(current)) -> DictationDetail:
                 **error_responses(403, 404),
                 200: {"content": {"audio/*": {}}, "description": "The recording."},
                 206: {"content": {"audio/*": {}}, "description": "A byte range of it (Range)."}})
-def audio(dictation_id: int, ctx: Ctx = Depends(current),
+def audio(dictation_id: Id, ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> Response:
     """Stream the stored recording; HTTP Range requests seek. Each request is logged."""
     found = dictations.open_audio(ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings),
@@ -195,7 +198,7 @@ def audio(dictation_id: int, ctx: Ctx = Depends(current),
 
 @router.put("/dictations/{dictation_id}/text", response_model=TextSaved, summary="Save the text",
             responses=_ACT_ERRORS)
-def save_text(dictation_id: int, body: TextIn, ctx: Ctx = Depends(current)) -> TextSaved:
+def save_text(dictation_id: Id, body: TextIn, ctx: Ctx = Depends(current)) -> TextSaved:
     """Autosave the working text; the first save starts the review."""
     d = dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=body.text,
                              base_revision=body.base_revision)
@@ -206,7 +209,7 @@ def save_text(dictation_id: int, body: TextIn, ctx: Ctx = Depends(current)) -> T
 
 @router.patch("/dictations/{dictation_id}", response_model=DictationDetail, responses=_ACT_ERRORS,
               summary="Match an import, or change note type or priority")
-def set_details(dictation_id: int, body: DetailsIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def set_details(dictation_id: Id, body: DetailsIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """Patient and author can only be set where an import left them unknown."""
     d = dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                patient_id=body.patient_id, author_id=body.author_id,
@@ -217,7 +220,7 @@ def set_details(dictation_id: int, body: DetailsIn, ctx: Ctx = Depends(current))
 
 @router.post("/dictations/{dictation_id}/send-for-signature", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Send for signature")
-def send_for_signature(dictation_id: int, ctx: Ctx = Depends(current)) -> DictationDetail:
+def send_for_signature(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The queue item completes; the author gets a signature item."""
     d = dictations.send_for_signature(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, d)
@@ -225,7 +228,7 @@ def send_for_signature(dictation_id: int, ctx: Ctx = Depends(current)) -> Dictat
 
 @router.post("/dictations/{dictation_id}/return", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Return to the author with a question")
-def return_to_author(dictation_id: int, body: QuestionIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def return_to_author(dictation_id: Id, body: QuestionIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The queue item waits on hold; the author gets a question item."""
     d = dictations.return_to_author(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                     question=body.question)
@@ -234,7 +237,7 @@ def return_to_author(dictation_id: int, body: QuestionIn, ctx: Ctx = Depends(cur
 
 @router.post("/dictations/{dictation_id}/answer", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Answer the question (author)")
-def answer(dictation_id: int, body: AnswerIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def answer(dictation_id: Id, body: AnswerIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The dictation goes back to review."""
     d = dictations.answer_question(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                    answer=body.answer)
@@ -243,7 +246,7 @@ def answer(dictation_id: int, body: AnswerIn, ctx: Ctx = Depends(current)) -> Di
 
 @router.post("/dictations/{dictation_id}/unusable", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Mark the audio unusable")
-def unusable(dictation_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def unusable(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The dictation closes; the author gets an item to dictate again."""
     d = dictations.mark_audio_unusable(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                        reason=body.reason)
@@ -252,7 +255,7 @@ def unusable(dictation_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/dictations/{dictation_id}/sign", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Sign (author)")
-def sign(dictation_id: int, ctx: Ctx = Depends(current)) -> DictationDetail:
+def sign(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
     """Version 1 is recorded with who and when; the text is locked."""
     version = dictations.sign(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, version.dictation)
@@ -260,7 +263,7 @@ def sign(dictation_id: int, ctx: Ctx = Depends(current)) -> DictationDetail:
 
 @router.post("/dictations/{dictation_id}/correct", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Correct a signed note (author)")
-def correct(dictation_id: int, body: CorrectIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def correct(dictation_id: Id, body: CorrectIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The corrected text becomes the next signed version; earlier ones are kept."""
     version = dictations.correct_signed(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                         text=body.text, reason=body.reason)
@@ -269,7 +272,7 @@ def correct(dictation_id: int, body: CorrectIn, ctx: Ctx = Depends(current)) -> 
 
 @router.post("/dictations/{dictation_id}/cancel", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Cancel, with a reason")
-def cancel(dictation_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def cancel(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
     """The dictation will not become a note; its open work items are cancelled."""
     d = dictations.cancel(ctx.db, actor=ctx.actor, dictation_id=dictation_id, reason=body.reason)
     return _detail(ctx.db, ctx.actor, d)
@@ -277,7 +280,7 @@ def cancel(dictation_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> Di
 
 @router.post("/dictations/{dictation_id}/transcribe", response_model=TranscriptionOut,
              responses=_ACT_ERRORS, summary="Ask for the draft again")
-def transcribe(dictation_id: int, ctx: Ctx = Depends(current)) -> TranscriptionOut:
+def transcribe(dictation_id: Id, ctx: Ctx = Depends(current)) -> TranscriptionOut:
     """Queue the recognizer again after it gave up (a running or queued job is kept)."""
     state = dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return TranscriptionOut(status=state.status, label=state.label, attempts=state.attempts,
@@ -312,7 +315,7 @@ def add_term(body: GlossaryTermIn, ctx: Ctx = Depends(current)) -> GlossaryTermO
 
 @router.delete("/glossary/{term_id}", status_code=204, summary="Remove a medical term",
                responses=error_responses(404))
-def remove_term(term_id: int, ctx: Ctx = Depends(current)) -> Response:
+def remove_term(term_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """Remove a term from the unit's glossary."""
     catalog.remove_term(ctx.db, actor=ctx.actor, term_id=term_id)
     return Response(status_code=204)
@@ -327,7 +330,7 @@ _VERSION = Query(None, ge=1, description="A signed version; the current one if l
             response_class=Response, responses={
                 **error_responses(403, 404, 409),
                 200: {"content": {"text/plain": {}}, "description": "UTF-8 text with a header."}})
-def note_text(dictation_id: int, version: int | None = _VERSION,
+def note_text(dictation_id: Id, version: Count | None = _VERSION,
               ctx: Ctx = Depends(current)) -> Response:
     """The signed text under a header (patient, note type, author, signature, version).
 
@@ -343,7 +346,7 @@ def note_text(dictation_id: int, version: int | None = _VERSION,
                 **error_responses(403, 404, 409),
                 200: {"content": {fhir.FHIR_JSON: {}},
                       "description": "A DocumentReference with the text as a base64 attachment."}})
-def note_fhir(dictation_id: int, version: int | None = _VERSION,
+def note_fhir(dictation_id: Id, version: Count | None = _VERSION,
               ctx: Ctx = Depends(current)) -> Response:
     """A DocumentReference (FHIR R4) of the signed note; a correction relatesTo (replaces)
     the version before it. Only a signed note exports (409 otherwise); the read is logged."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kulisser.bounds import Count, Id
 from kulisser.dictation.states import Action, DictationStatus
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef, UserRef
@@ -153,7 +154,7 @@ class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=100_000)
-    base_revision: int | None = Field(
+    base_revision: Count | None = Field(
         None, description="The text_revision the editor loaded; a save over a newer text "
                           "is refused (409 edit_conflict) instead of overwriting it.")
 
@@ -205,8 +206,8 @@ class DetailsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    patient_id: int | None = None
-    author_id: int | None = None
+    patient_id: Id | None = None
+    author_id: Id | None = None
     note_type: str | None = None
     priority: Priority | None = None
 

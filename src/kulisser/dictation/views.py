@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from kulisser.bounds import Id, parse_int
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.dictation import access, pages
@@ -34,7 +35,7 @@ UPLOAD_ROLES = (Role.CLINICIAN, Role.SECRETARY, Role.MANAGER)
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_int(value)
 
 
 def writer(ctx: Ctx = Depends(current)) -> Ctx:
@@ -154,7 +155,7 @@ def queue(request: Request, status: str = "to_write", sort: str = "due",
 
 
 @router.get("/diktat/taligenkanning")
-def transcription_states(request: Request, ids: list[int] = Query(default=[]),
+def transcription_states(request: Request, ids: list[Id] = Query(default=[]),
                          ctx: Ctx = Depends(current)) -> Response:
     """The draft states of some of the unit's dictations, as out-of-band swaps (polled).
 
@@ -183,13 +184,13 @@ def _editor(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, 
 
 
 @router.get("/diktat/{dictation_id:int}")
-def editor(request: Request, dictation_id: int, ctx: Ctx = Depends(writer)) -> Response:
+def editor(request: Request, dictation_id: Id, ctx: Ctx = Depends(writer)) -> Response:
     """The review editor: audio, the draft's words, the text, actions and history."""
     return _editor(request, ctx, dictation_id)
 
 
 @router.get("/diktat/{dictation_id:int}/ljud")
-def audio(dictation_id: int, ctx: Ctx = Depends(current),
+def audio(dictation_id: Id, ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> Response:
     """The recording for the page's player (Range requests seek; every request is logged)."""
     found = dictations.open_audio(ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings),
@@ -199,7 +200,7 @@ def audio(dictation_id: int, ctx: Ctx = Depends(current),
 
 
 @router.post("/diktat/{dictation_id:int}/text")
-def autosave(dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+def autosave(dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
              ctx: Ctx = Depends(current)) -> Response:
     """Autosave from the editor (fetch, or sendBeacon on leaving: a form with csrf_token)."""
     try:
@@ -233,7 +234,7 @@ def _action_failed(request: Request, ctx: Ctx, dictation_id: int, field: str,
 
 
 @router.post("/diktat/{dictation_id:int}/skicka")
-def send(request: Request, dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+def send(request: Request, dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
          ctx: Ctx = Depends(writer)) -> Response:
     """Send the verified text for signature (saved first) and go back to the queue."""
     try:
@@ -246,7 +247,7 @@ def send(request: Request, dictation_id: int, text: str = Form(""), base_revisio
 
 
 @router.post("/diktat/{dictation_id:int}/fraga")
-def ask(request: Request, dictation_id: int, question: str = Form(""),
+def ask(request: Request, dictation_id: Id, question: str = Form(""),
         ctx: Ctx = Depends(writer)) -> Response:
     """Return the dictation to its author with a question."""
     try:
@@ -258,7 +259,7 @@ def ask(request: Request, dictation_id: int, question: str = Form(""),
 
 
 @router.post("/diktat/{dictation_id:int}/oanvandbart")
-def unusable(request: Request, dictation_id: int, reason: str = Form(""),
+def unusable(request: Request, dictation_id: Id, reason: str = Form(""),
              ctx: Ctx = Depends(writer)) -> Response:
     """Mark the audio unusable: the author is asked to dictate again."""
     try:
@@ -270,7 +271,7 @@ def unusable(request: Request, dictation_id: int, reason: str = Form(""),
 
 
 @router.post("/diktat/{dictation_id:int}/taligenkanning")
-def retry(request: Request, dictation_id: int, ctx: Ctx = Depends(current)) -> Response:
+def retry(request: Request, dictation_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """Ask for the draft again after the recognizer gave up."""
     try:
         dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
@@ -282,7 +283,7 @@ def retry(request: Request, dictation_id: int, ctx: Ctx = Depends(current)) -> R
 
 
 @router.post("/diktat/{dictation_id:int}/uppgifter")
-def details(request: Request, dictation_id: int, identifier: str = Form(""),
+def details(request: Request, dictation_id: Id, identifier: str = Form(""),
             author_id: str = Form(""), note_type: str = Form(""), priority: str = Form(""),
             ctx: Ctx = Depends(writer)) -> Response:
     """Match an imported dictation (patient, author) or change its note type or priority."""
@@ -340,13 +341,13 @@ def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[st
 
 
 @router.get("/signera/{dictation_id:int}")
-def sign_page(request: Request, dictation_id: int, ctx: Ctx = Depends(current)) -> Response:
+def sign_page(request: Request, dictation_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """Read, edit and sign a note; answer a question; correct a signed note."""
     return _sign_page(request, ctx, dictation_id)
 
 
 @router.post("/signera/{dictation_id:int}/signera")
-def sign(request: Request, dictation_id: int, text: str = Form(""), base_revision: str = Form(""),
+def sign(request: Request, dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
          ctx: Ctx = Depends(current)) -> Response:
     """Sign the note (the text as shown, saved first if edited); it is locked from now on."""
     try:
@@ -359,7 +360,7 @@ def sign(request: Request, dictation_id: int, text: str = Form(""), base_revisio
 
 
 @router.post("/signera/{dictation_id:int}/svar")
-def answer(request: Request, dictation_id: int, answer: str = Form(""),
+def answer(request: Request, dictation_id: Id, answer: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
     """Answer the secretary's question; the dictation goes back to review."""
     try:
@@ -371,7 +372,7 @@ def answer(request: Request, dictation_id: int, answer: str = Form(""),
 
 
 @router.post("/signera/{dictation_id:int}/ratta")
-def correct(request: Request, dictation_id: int, text: str = Form(""), reason: str = Form(""),
+def correct(request: Request, dictation_id: Id, text: str = Form(""), reason: str = Form(""),
             ctx: Ctx = Depends(current)) -> Response:
     """Correct a signed note: a new signed version; the earlier ones are kept."""
     try:

@@ -7,6 +7,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import Count, Id
 from kulisser.errors import ValidationFailed
 from kulisser.letters import printing, queries, service, texts
 from kulisser.letters.merge import TZ
@@ -75,21 +76,21 @@ def _batch_page(request: Request, ctx: Ctx, batch_id: int, *, errors: dict[str, 
 
 
 @router.get("/brev/utskrift/{batch_id}")
-def print_batch(request: Request, batch_id: int, skickade: int | None = None,
+def print_batch(request: Request, batch_id: Id, skickade: Count | None = None,
                 ctx: Ctx = Depends(current)) -> Response:
     """A print run: its letters, the PDF link and the confirmation button."""
     return _batch_page(request, ctx, batch_id, sent=skickade)
 
 
 @router.get("/brev/utskrift/{batch_id}/pdf")
-def print_batch_pdf(batch_id: int, ctx: Ctx = Depends(current)) -> Response:
+def print_batch_pdf(batch_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """One PDF of the run's letters (every letter's read is checked and logged)."""
     name, pdf = printing.batch_pdf(ctx.db, actor=ctx.actor, batch_id=batch_id)
     return pdf_response(name, pdf)
 
 
 @router.post("/brev/utskrift/{batch_id}/bekrafta")
-def confirm_print(request: Request, batch_id: int, ctx: Ctx = Depends(current)) -> Response:
+def confirm_print(request: Request, batch_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The letters came out of the printer: mark them sent (their work items are done)."""
     try:
         sent = printing.confirm_batch(ctx.db, actor=ctx.actor, batch_id=batch_id)
@@ -121,7 +122,7 @@ def _template_form(request: Request, ctx: Ctx, kind: str, *, values: dict[str, s
 
 
 @router.get("/brev/mallar/{kind}")
-def template_form(request: Request, kind: str, sparad: int = 0,
+def template_form(request: Request, kind: str, sparad: Count = 0,
                   ctx: Ctx = Depends(manager)) -> Response:
     """Edit the unit's text for one kind of letter."""
     return _template_form(request, ctx, kind, saved=bool(sparad))

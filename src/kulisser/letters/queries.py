@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
 from kulisser.letters.merge import TZ
@@ -40,7 +41,7 @@ def parse_day(value: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return bounds.parse_day(value)
     except ValueError:
         raise ValidationFailed({"datum": "Ange datum som ÅÅÅÅ-MM-DD."}) from None
 

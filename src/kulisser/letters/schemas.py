@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from kulisser.bounds import Day, Id
 from kulisser.letters.states import LetterKind, LetterOp, LetterStatus, Route
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
@@ -69,7 +70,7 @@ class LetterList(BaseModel):
 class LetterCreate(BaseModel):
     """A letter written by hand: a result letter or a referral reply."""
 
-    patient_id: int
+    patient_id: Id
     kind: LetterKind = Field(description="result or referral_reply (visit letters come from booking).")
     fields: dict[str, str] = Field(default_factory=dict, examples=[
         {"undersokning": "dina blodprover", "meddelande": "Proverna var normala."}],
@@ -96,7 +97,7 @@ class ReasonIn(BaseModel):
 class PrintBatchIn(BaseModel):
     """Print the unit's ready letters up to and including this day (Swedish time)."""
 
-    day: date
+    day: Day
 
 
 class PrintBatchOut(BaseModel):

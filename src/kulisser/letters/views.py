@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from kulisser.bounds import Id, parse_id
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import jobs, printing, queries, service, sms, texts
@@ -78,9 +79,10 @@ def _new_form(request: Request, ctx: Ctx, *, patient: Patient | None, values: di
 
 def _find_patient(ctx: Ctx, patient_id: str, identifier: str) -> Patient | None:
     if patient_id.strip():
-        if not patient_id.strip().isdigit():
+        pid = parse_id(patient_id)
+        if pid is None:
             raise NotFound(_("Patienten finns inte."))
-        return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=int(patient_id))
+        return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
     if identifier.strip():
         found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:  # unknown, or on file without a care relation: the same answer
@@ -174,20 +176,20 @@ def _letter_page(request: Request, ctx: Ctx, letter_id: int, *, errors: dict[str
 
 
 @router.get("/brev/{letter_id}")
-def letter_page(request: Request, letter_id: int, ctx: Ctx = Depends(current)) -> Response:
+def letter_page(request: Request, letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """One letter: preview as printed, facts, actions, history (the read is logged)."""
     return _letter_page(request, ctx, letter_id)
 
 
 @router.get("/brev/{letter_id}/pdf")
-def letter_pdf(letter_id: int, ctx: Ctx = Depends(current)) -> Response:
+def letter_pdf(letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The letter as PDF (the read is checked and logged)."""
     name, pdf = printing.letter_pdf(ctx.db, actor=ctx.actor, letter_id=letter_id)
     return pdf_response(name, pdf)
 
 
 @router.post("/brev/{letter_id}/andra")
-def edit_letter(request: Request, letter_id: int, ctx: Ctx = Depends(current),
+def edit_letter(request: Request, letter_id: Id, ctx: Ctx = Depends(current),
                 form: FormData = Depends(read_form)) -> Response:
     """Save a draft's text; a bad text is shown again with the message and what was typed."""
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
@@ -204,7 +206,7 @@ def edit_letter(request: Request, letter_id: int, ctx: Ctx = Depends(current),
 
 
 @router.post("/brev/{letter_id}/atgard/{op}")
-def letter_action(request: Request, letter_id: int, op: str, reason: str = Form(""),
+def letter_action(request: Request, letter_id: Id, op: str, reason: str = Form(""),
                   ctx: Ctx = Depends(current)) -> Response:
     """Make ready, back to draft, mark sent or returned, or void a letter."""
     try:
@@ -217,7 +219,7 @@ def letter_action(request: Request, letter_id: int, op: str, reason: str = Form(
 
 
 @router.post("/brev/{letter_id}/digital")
-def letter_to_mailbox(request: Request, letter_id: int, ctx: Ctx = Depends(current)) -> Response:
+def letter_to_mailbox(request: Request, letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """Send a ready letter to the patient's digital mailbox."""
     settings = request.app.state.settings
     try:
@@ -229,7 +231,7 @@ def letter_to_mailbox(request: Request, letter_id: int, ctx: Ctx = Depends(curre
 
 
 @router.get("/brev/patient/{patient_id}")
-def patient_letters(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+def patient_letters(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """A patient's letters in the unit, the SMS reminders sent and the opt-out (patient page)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     rows = queries.list_letters(ctx.db, actor=ctx.actor, f=queries.LetterFilter(
@@ -242,7 +244,7 @@ def patient_letters(request: Request, patient_id: int, ctx: Ctx = Depends(curren
 
 
 @router.post("/brev/patient/{patient_id}/sms")
-def sms_opt_out(patient_id: int, opt_out: str = Form(""), back: str = Form(""),
+def sms_opt_out(patient_id: Id, opt_out: str = Form(""), back: str = Form(""),
                 ctx: Ctx = Depends(current)) -> Response:
     """Turn the patient's SMS reminders off (opt_out=1) or on again."""
     sms.set_opt_out(ctx.db, actor=ctx.actor, patient_id=patient_id, opted_out=opt_out == "1")

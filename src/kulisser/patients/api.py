@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from kulisser.audit import service as audit
+from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.patients import relations
@@ -61,14 +62,14 @@ def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> Patien
 
 @router.get("/patients/{patient_id}", response_model=PatientOut, summary="Read a patient",
             responses=error_responses(403, 404, 422))
-def read_patient(patient_id: int, ctx: Ctx = Depends(current)) -> PatientOut:
+def read_patient(patient_id: Id, ctx: Ctx = Depends(current)) -> PatientOut:
     """One patient, after the access check (which writes the audit row)."""
     return PatientOut.of(patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id))
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientOut, summary="Change a patient",
               responses=error_responses(403, 404, 422))
-def update_patient(patient_id: int, body: PatientUpdate, ctx: Ctx = Depends(current)) -> PatientOut:
+def update_patient(patient_id: Id, body: PatientUpdate, ctx: Ctx = Depends(current)) -> PatientOut:
     """Change name, contact details or protection; fields left out keep their values."""
     # Read the stored values only to fill in the fields not given: update_patient does the
     # access check (and its audit row) before anything is changed or answered.
@@ -88,7 +89,7 @@ def update_patient(patient_id: int, body: PatientUpdate, ctx: Ctx = Depends(curr
 @router.post("/patients/{patient_id}/emergency-access", response_model=EmergencyAccessGranted,
              status_code=201, summary="Grant emergency access (nödåtkomst)",
              responses=error_responses(403, 404, 422))
-def emergency_access(patient_id: int, body: EmergencyAccessIn, ctx: Ctx = Depends(current),
+def emergency_access(patient_id: Id, body: EmergencyAccessIn, ctx: Ctx = Depends(current),
                      settings: Settings = Depends(get_settings)) -> EmergencyAccessGranted:
     """Open a patient without a care relation, for a limited time, with a reason; logged."""
     if ctx.db.get(Patient, patient_id) is None:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.audit import service as audit
+from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
@@ -99,7 +100,7 @@ def register(request: Request, data: PatientData = Depends(_patient_form),
 
 
 @router.get("/patienter/{patient_id}")
-def patient_page(request: Request, patient_id: int, ctx: Ctx = Depends(current),
+def patient_page(request: Request, patient_id: Id, ctx: Ctx = Depends(current),
                  settings: Settings = Depends(get_settings)) -> Response:
     """The patient page: identity, contact details and every work item for the patient."""
     patient, access = patients.open_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
@@ -116,7 +117,7 @@ def patient_page(request: Request, patient_id: int, ctx: Ctx = Depends(current),
 
 
 @router.get("/patienter/{patient_id}/redigera")
-def edit_form(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+def edit_form(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """Show the edit form filled with the stored details (never a protected address)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     data = PatientData(given_name=patient.given_name, family_name=patient.family_name,
@@ -127,7 +128,7 @@ def edit_form(request: Request, patient_id: int, ctx: Ctx = Depends(current)) ->
 
 
 @router.post("/patienter/{patient_id}/redigera")
-def edit(request: Request, patient_id: int, data: PatientData = Depends(_patient_form),
+def edit(request: Request, patient_id: Id, data: PatientData = Depends(_patient_form),
          ctx: Ctx = Depends(current)) -> Response:
     """Save a patient's name and contact details (the identity number is not changed here)."""
     # Read without showing anything: update_patient below does the access check and audit row.
@@ -148,7 +149,7 @@ def edit(request: Request, patient_id: int, data: PatientData = Depends(_patient
 
 
 @router.post("/patienter/{patient_id}/nodatkomst")
-def emergency_access(request: Request, patient_id: int, reason: str = Form(""),
+def emergency_access(request: Request, patient_id: Id, reason: str = Form(""),
                      ctx: Ctx = Depends(current),
                      settings: Settings = Depends(get_settings)) -> Response:
     """Grant time-limited emergency access with a reason, then open the patient page."""

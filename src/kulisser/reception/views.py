@@ -7,6 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import Id, parse_id
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -60,7 +61,7 @@ def invalid_number(q: str) -> str | None:
 
 
 @router.get("/reception")
-def desk(request: Request, q: str = "", patient_id: int | None = None, klar: int | None = None,
+def desk(request: Request, q: str = "", patient_id: Id | None = None, klar: Id | None = None,
          ctx: Ctx = Depends(current)) -> Response:
     """The desk; ?patient_id= fills the message form for that patient (access checked, logged)."""
     patient = None
@@ -84,9 +85,10 @@ def take_message(
     """Store a phone message as a call-back item in the unit's queue, then back to the desk."""
     patient = None
     if patient_id.strip():
-        if not patient_id.strip().isdigit():
+        pid = parse_id(patient_id)
+        if pid is None:
             raise NotFound(_("Patienten finns inte."))
-        patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=int(patient_id))
+        patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
     data = MessageData(caller_name=caller_name, caller_relation=caller_relation, phone=phone,
                        message=message, priority=priority,
                        call_back_within_hours=call_back_within_hours,

@@ -3,11 +3,12 @@ referrals written, sent and answered; the PDFs. Same access checks and audit row
 
 from __future__ import annotations
 
-from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
 from kulisser.patients.relations import NAME_WARNING
 from kulisser.patients.schemas import auth_dependencies, error_responses
@@ -70,8 +71,8 @@ def create_outgoing(body: OutgoingIn, ctx: Ctx = Depends(current),
             responses=error_responses(422))
 def list_outgoing(status: str = Query("open", description="open, draft, sent, overdue, "
                                                           "replied, cancelled, all."),
-                  patient_id: int | None = None, q: str = "", limit: int = Query(50, ge=1, le=200),
-                  offset: int = Query(0, ge=0), ctx: Ctx = Depends(current),
+                  patient_id: Id | None = None, q: str = "", limit: int = Query(50, ge=1, le=200),
+                  offset: Annotated[Offset, Query()] = 0, ctx: Ctx = Depends(current),
                   settings: Settings = Depends(get_settings)) -> OutgoingList:
     """Each patient listed is logged."""
     page = referrals.list_outgoing(ctx.db, actor=ctx.actor, f=referrals.OutgoingFilter(
@@ -82,7 +83,7 @@ def list_outgoing(status: str = Query("open", description="open, draft, sent, ov
 
 @router.get("/outgoing/{outgoing_id}", response_model=OutgoingDetail,
             summary="Read an outgoing referral", responses=error_responses(403, 404))
-def read_outgoing(outgoing_id: int, ctx: Ctx = Depends(current),
+def read_outgoing(outgoing_id: Id, ctx: Ctx = Depends(current),
                   settings: Settings = Depends(get_settings)) -> OutgoingDetail:
     """The referral with its text, delivery, reply and history (the read is logged)."""
     o = referrals.get_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id)
@@ -91,7 +92,7 @@ def read_outgoing(outgoing_id: int, ctx: Ctx = Depends(current),
 
 @router.patch("/outgoing/{outgoing_id}", response_model=OutgoingDetail, responses=_ACT,
               summary="Change a draft's text")
-def edit_outgoing(outgoing_id: int, body: BodyIn, ctx: Ctx = Depends(current),
+def edit_outgoing(outgoing_id: Id, body: BodyIn, ctx: Ctx = Depends(current),
                   settings: Settings = Depends(get_settings)) -> OutgoingDetail:
     """Only a draft's text can change."""
     o = referrals.update_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id, body=body.body)
@@ -100,7 +101,7 @@ def edit_outgoing(outgoing_id: int, body: BodyIn, ctx: Ctx = Depends(current),
 
 @router.post("/outgoing/{outgoing_id}/send", response_model=OutgoingDetail, responses=_ACT,
              summary="Send (idempotent)")
-def send_outgoing(outgoing_id: int, ctx: Ctx = Depends(current),
+def send_outgoing(outgoing_id: Id, ctx: Ctx = Depends(current),
                   settings: Settings = Depends(get_settings)) -> OutgoingDetail:
     """Mark sent and queue the delivery; sending a sent referral again changes nothing."""
     o = referrals.send_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id)
@@ -109,7 +110,7 @@ def send_outgoing(outgoing_id: int, ctx: Ctx = Depends(current),
 
 @router.post("/outgoing/{outgoing_id}/reply", response_model=OutgoingDetail, responses=_ACT,
              summary="Register the reply (multipart, with PDFs)")
-def reply_outgoing(outgoing_id: int, text: str = Form(), received_on: date | None = Form(None),
+def reply_outgoing(outgoing_id: Id, text: str = Form(), received_on: Day | None = Form(None),
                    files: list[UploadFile] = File([], description="PDF files."),
                    ctx: Ctx = Depends(current),
                    settings: Settings = Depends(get_settings)) -> OutgoingDetail:
@@ -122,7 +123,7 @@ def reply_outgoing(outgoing_id: int, text: str = Form(), received_on: date | Non
 
 @router.post("/outgoing/{outgoing_id}/cancel", response_model=OutgoingDetail, responses=_ACT,
              summary="Cancel, with a reason")
-def cancel_outgoing(outgoing_id: int, body: ReasonIn, ctx: Ctx = Depends(current),
+def cancel_outgoing(outgoing_id: Id, body: ReasonIn, ctx: Ctx = Depends(current),
                     settings: Settings = Depends(get_settings)) -> OutgoingDetail:
     """A draft or a sent referral that will not be answered; chasing stops."""
     o = referrals.cancel_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id,
@@ -132,7 +133,7 @@ def cancel_outgoing(outgoing_id: int, body: ReasonIn, ctx: Ctx = Depends(current
 
 @router.get("/outgoing/{outgoing_id}/attachments/{attachment_id}", response_class=FileResponse,
             summary="Download a PDF of the reply", responses=_PDF)
-def outgoing_attachment(outgoing_id: int, attachment_id: int, ctx: Ctx = Depends(current),
+def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
                         settings: Settings = Depends(get_settings)) -> Response:
     """Each download is logged."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor, store=_store(settings),
@@ -146,15 +147,16 @@ def outgoing_attachment(outgoing_id: int, attachment_id: int, ctx: Ctx = Depends
              summary="Register an incoming referral (multipart, with PDFs)",
              responses=error_responses(403, 422))
 def register(
-    sender_name: str = Form(), sender_hsa_id: str = Form(), issued_on: date = Form(),
-    received_on: date = Form(), identifier: str = Form(description="Personnummer or "
-                                                                  "samordningsnummer."),
+    # Annotated, not `= Form()`: with a FieldInfo default FastAPI drops Day's range check.
+    issued_on: Annotated[Day, Form()], received_on: Annotated[Day, Form()],
+    sender_name: str = Form(), sender_hsa_id: str = Form(),
+    identifier: str = Form(description="Personnummer or samordningsnummer."),
     given_name: str = Form("", description="Required unless the unit already has a care "
                                            "relation with the patient."),
     family_name: str = Form("", description="Required unless the unit already has a care "
                                              "relation with the patient."),
     question: str = Form(), priority: Priority = Form(Priority.NORMAL),
-    assessor_id: int | None = Form(None, description="The assessing clinician; none: the queue."),
+    assessor_id: Id | None = Form(None, description="The assessing clinician; none: the queue."),
     confirm_receipt: bool = Form(True),
     files: list[UploadFile] = File([], description="PDF files."),
     ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
@@ -182,9 +184,9 @@ def register(
 def list_referrals(status: str = Query("open", description="open, to_assess, waiting_for_info, "
                                                           "accepted, rejected, forwarded, "
                                                           "cancelled, all."),
-                   priority: Priority | None = None, assessor_id: int | None = None,
-                   patient_id: int | None = None, q: str = "",
-                   limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+                   priority: Priority | None = None, assessor_id: Id | None = None,
+                   patient_id: Id | None = None, q: str = "",
+                   limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
                    ctx: Ctx = Depends(current)) -> ReferralList:
     """Open ones most urgent first; each patient listed is logged."""
     page = referrals.list_referrals(ctx.db, actor=ctx.actor, f=referrals.ReferralFilter(
@@ -195,7 +197,7 @@ def list_referrals(status: str = Query("open", description="open, to_assess, wai
 
 @router.get("/{referral_id}", response_model=ReferralDetail, summary="Read a referral",
             responses=error_responses(403, 404))
-def read(referral_id: int, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def read(referral_id: Id, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """With its question, decision, files, messages and history (the read is logged)."""
     r = referrals.get_referral(ctx.db, actor=ctx.actor, referral_id=referral_id)
     return serialize.referral_detail(ctx.db, ctx.actor, r)
@@ -207,21 +209,21 @@ def _detail(ctx: Ctx, r: Referral) -> ReferralDetail:
 
 @router.post("/{referral_id}/confirm", response_model=ReferralDetail, responses=_ACT,
              summary="Confirm receipt to the sender")
-def confirm(referral_id: int, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def confirm(referral_id: Id, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """A receipt message; the status becomes received."""
     return _detail(ctx, referrals.confirm_receipt(ctx.db, actor=ctx.actor, referral_id=referral_id))
 
 
 @router.post("/{referral_id}/start", response_model=ReferralDetail, responses=_ACT,
              summary="Begin the assessment (clinician)")
-def start(referral_id: int, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def start(referral_id: Id, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """The assessment item becomes the caller's, in progress."""
     return _detail(ctx, referrals.start_assessment(ctx.db, actor=ctx.actor, referral_id=referral_id))
 
 
 @router.post("/{referral_id}/accept", response_model=ReferralDetail, responses=_ACT,
              summary="Accept (clinician)")
-def accept(referral_id: int, body: NoteIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def accept(referral_id: Id, body: NoteIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """The patient goes on the waiting list, clock from the issue date; the sender is told."""
     return _detail(ctx, referrals.accept(ctx.db, actor=ctx.actor, referral_id=referral_id,
                                          note=body.note))
@@ -229,7 +231,7 @@ def accept(referral_id: int, body: NoteIn, ctx: Ctx = Depends(current)) -> Refer
 
 @router.post("/{referral_id}/reject", response_model=ReferralDetail, responses=_ACT,
              summary="Reject with a reason (clinician)")
-def reject(referral_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def reject(referral_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """The reply to the sender carries the reason."""
     return _detail(ctx, referrals.reject(ctx.db, actor=ctx.actor, referral_id=referral_id,
                                          reason=body.reason))
@@ -237,7 +239,7 @@ def reject(referral_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> Ref
 
 @router.post("/{referral_id}/forward", response_model=ReferralDetail, responses=_ACT,
              summary="Forward to another unit (clinician)")
-def forward(referral_id: int, body: ForwardIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def forward(referral_id: Id, body: ForwardIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """The sender is told where the referral went, and why."""
     return _detail(ctx, referrals.forward(ctx.db, actor=ctx.actor, referral_id=referral_id,
                                           to_name=body.to_name, to_hsa_id=body.to_hsa_id,
@@ -246,7 +248,7 @@ def forward(referral_id: int, body: ForwardIn, ctx: Ctx = Depends(current)) -> R
 
 @router.post("/{referral_id}/request-information", response_model=ReferralDetail,
              responses=_ACT, summary="Ask the sender for more information (clinician)")
-def request_information(referral_id: int, body: QuestionIn,
+def request_information(referral_id: Id, body: QuestionIn,
                         ctx: Ctx = Depends(current)) -> ReferralDetail:
     """The referral and its assessment item wait for the answer."""
     return _detail(ctx, referrals.request_information(ctx.db, actor=ctx.actor,
@@ -256,7 +258,7 @@ def request_information(referral_id: int, body: QuestionIn,
 
 @router.post("/{referral_id}/answer", response_model=ReferralDetail, responses=_ACT,
              summary="Register the sender's answer (multipart, with PDFs)")
-def answer(referral_id: int, text: str = Form(), received_on: date | None = Form(None),
+def answer(referral_id: Id, text: str = Form(), received_on: Day | None = Form(None),
            files: list[UploadFile] = File([], description="PDF files."),
            ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)
            ) -> ReferralDetail:
@@ -268,7 +270,7 @@ def answer(referral_id: int, text: str = Form(), received_on: date | None = Form
 
 @router.post("/{referral_id}/handover", response_model=ReferralDetail, responses=_ACT,
              summary="Hand the assessment over")
-def handover(referral_id: int, body: HandoverIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def handover(referral_id: Id, body: HandoverIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """To another clinician of the unit, or to its queue (to_user_id null), with a reason."""
     return _detail(ctx, referrals.hand_over(ctx.db, actor=ctx.actor, referral_id=referral_id,
                                             to_user_id=body.to_user_id, reason=body.reason))
@@ -276,7 +278,7 @@ def handover(referral_id: int, body: HandoverIn, ctx: Ctx = Depends(current)) ->
 
 @router.post("/{referral_id}/cancel", response_model=ReferralDetail, responses=_ACT,
              summary="Cancel a referral registered by mistake")
-def cancel(referral_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
+def cancel(referral_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> ReferralDetail:
     """Its open assessment item is cancelled; no reply is made."""
     return _detail(ctx, referrals.cancel(ctx.db, actor=ctx.actor, referral_id=referral_id,
                                          reason=body.reason))
@@ -284,7 +286,7 @@ def cancel(referral_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> Ref
 
 @router.get("/{referral_id}/attachments/{attachment_id}", response_class=FileResponse,
             summary="Download a PDF of the referral", responses=_PDF)
-def attachment(referral_id: int, attachment_id: int, ctx: Ctx = Depends(current),
+def attachment(referral_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
                settings: Settings = Depends(get_settings)) -> Response:
     """Each download is logged."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor, store=_store(settings),

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
@@ -73,7 +74,7 @@ def check_date(value: object, *, field: str, label: str, today: date,
             errors[field] = f"Ange datum då {label}."
             return None
         try:
-            day = date.fromisoformat(text)
+            day = bounds.parse_day(text)
         except ValueError:
             errors[field] = "Ange datumet som ÅÅÅÅ-MM-DD."
             return None

@@ -3,11 +3,12 @@ and the unit's referral templates."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from kulisser.bounds import Id, Offset
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -31,7 +32,7 @@ int_or_none = pages.int_or_none
 
 @router.get("/remisser/utgaende")
 def outgoing_list(request: Request, status: str = "open", patient_id: str = "", q: str = "",
-                  offset: int = Query(0, ge=0), ctx: Ctx = Depends(current),
+                  offset: Annotated[Offset, Query()] = 0, ctx: Ctx = Depends(current),
                   settings: Settings = Depends(get_settings)) -> Response:
     """The unit's outgoing referrals: drafts, waiting for a reply, answered (htmx gets the rows)."""
     f = referrals.OutgoingFilter(status=status if status in pages.labels()["out_filters"]
@@ -114,14 +115,14 @@ def _page(request: Request, ctx: Ctx, outgoing_id: int, *, values: dict[str, str
 
 
 @router.get("/remisser/utgaende/{outgoing_id}")
-def outgoing_page(request: Request, outgoing_id: int, ctx: Ctx = Depends(current)) -> Response:
+def outgoing_page(request: Request, outgoing_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """One outgoing referral: its text, sending, the reply and its history."""
     return _page(request, ctx, outgoing_id)
 
 
 @router.post("/remisser/utgaende/{outgoing_id}/atgard/{action}")
 def outgoing_action(
-    request: Request, outgoing_id: int, action: str, body: str = Form(""),
+    request: Request, outgoing_id: Id, action: str, body: str = Form(""),
     text: str = Form(""), received_on: str = Form(""), reason: str = Form(""),
     files: list[UploadFile] = File([]),
     ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
@@ -158,7 +159,7 @@ def _failed(request: Request, ctx: Ctx, outgoing_id: int, values: dict[str, str]
 
 
 @router.get("/remisser/utgaende/{outgoing_id}/bilagor/{attachment_id}")
-def outgoing_attachment(outgoing_id: int, attachment_id: int, ctx: Ctx = Depends(current),
+def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
                         settings: Settings = Depends(get_settings)) -> Response:
     """A PDF of the reply (access-checked, each download logged)."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor,

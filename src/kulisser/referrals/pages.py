@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import parse_int
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals import service as referrals
@@ -37,8 +38,7 @@ EVENT_LABELS = {
 
 def int_or_none(value: str | None) -> int | None:
     """A form's number, or None for an empty or non-numeric value."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_int(value)
 
 
 def uploads(files: list[UploadFile] | None) -> list[Upload]:

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from kulisser.bounds import Id
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority
@@ -129,22 +130,22 @@ class QuestionIn(BaseModel):
 class HandoverIn(BaseModel):
     """Who takes over the assessment (null: the unit's queue), and why."""
 
-    to_user_id: int | None = None
+    to_user_id: Id | None = None
     reason: str = Field(min_length=1, max_length=4000)
 
 
 class OutgoingIn(BaseModel):
     """A referral to write; template_id null: the default template."""
 
-    patient_id: int
+    patient_id: Id
     receiver_name: str = Field(max_length=200)
     receiver_hsa_id: str = Field(max_length=64)
     question: str
     anamnesis: str = ""
     priority: Priority = Priority.NORMAL
-    template_id: int | None = None
-    author_id: int | None = Field(None, description="The referring clinician (a clinician "
-                                                    "calling is the author).")
+    template_id: Id | None = None
+    author_id: Id | None = Field(None, description="The referring clinician (a clinician "
+                                                   "calling is the author).")
 
 
 class BodyIn(BaseModel):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from kulisser.bounds import Id, Offset
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -28,7 +29,7 @@ int_or_none = pages.int_or_none
 
 @router.get("/remisser")
 def inbox(request: Request, status: str = "open", priority: str = "", assessor_id: str = "",
-          patient_id: str = "", q: str = "", offset: int = Query(0, ge=0),
+          patient_id: str = "", q: str = "", offset: Annotated[Offset, Query()] = 0,
           ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
     """The unit's incoming referrals by status, most urgent first (htmx gets the rows)."""
     f = referrals.ReferralFilter(status=status if status in pages.labels()["status_filters"]
@@ -104,7 +105,7 @@ def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str
 
 
 @router.get("/remisser/{referral_id}")
-def referral_page(request: Request, referral_id: int, ctx: Ctx = Depends(current)) -> Response:
+def referral_page(request: Request, referral_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """One referral: facts, attachments, the decision forms, messages and the timeline."""
     warning = NAME_WARNING if request.query_params.get("namn") == "avviker" else ""
     return _page(request, ctx, referral_id, name_warning=warning)
@@ -112,7 +113,7 @@ def referral_page(request: Request, referral_id: int, ctx: Ctx = Depends(current
 
 @router.post("/remisser/{referral_id}/atgard/{action}")
 def referral_action(
-    request: Request, referral_id: int, action: str,
+    request: Request, referral_id: Id, action: str,
     note: str = Form(""), reason: str = Form(""), to_name: str = Form(""),
     to_hsa_id: str = Form(""), question: str = Form(""), text: str = Form(""),
     received_on: str = Form(""), to_user_id: str = Form(""),
@@ -166,7 +167,7 @@ def _failed(request: Request, ctx: Ctx, referral_id: int, values: dict[str, str]
 
 
 @router.get("/remisser/{referral_id}/bilagor/{attachment_id}")
-def attachment(referral_id: int, attachment_id: int, ctx: Ctx = Depends(current),
+def attachment(referral_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
                settings: Settings = Depends(get_settings)) -> Response:
     """A PDF of the referral (access-checked, each download logged)."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Query, Request, Response, UploadFile
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import BigId, Id, Offset
 from kulisser.errors import ValidationFailed
 from kulisser.patients.models import Patient
 from kulisser.patients.schemas import auth_dependencies, error_responses
@@ -168,9 +169,9 @@ def import_bulk(response: Response, body: bytes = Depends(_body),
             responses=error_responses(403, 422))
 def list_results(
     scope: str = Query("mine", description=", ".join(SCOPES)),
-    patient_id: int | None = None,
+    patient_id: Id | None = None,
     abnormal: bool = Query(False, description="Only results with abnormal values."),
-    limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
     ctx: Ctx = Depends(current),
 ) -> ResultList:
     """Most urgent first (signed: newest first); each patient listed is logged."""
@@ -184,14 +185,14 @@ def list_results(
 
 @router.get("/{result_id}", response_model=ResultDetail, summary="Read a result",
             responses=error_responses(403, 404))
-def read(result_id: int, ctx: Ctx = Depends(current)) -> ResultDetail:
+def read(result_id: BigId, ctx: Ctx = Depends(current)) -> ResultDetail:
     """The result with its values, the raw data as sent, and its history (the read is logged)."""
     return _detail(ctx, results.get_result(ctx.db, actor=ctx.actor, result_id=result_id))
 
 
 @router.post("/{result_id}/sign", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Sign (vidimera) with a follow-up")
-def sign(result_id: int, body: SignIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def sign(result_id: BigId, body: SignIn, ctx: Ctx = Depends(current)) -> ResultDetail:
     """A clinician signs; the review item completes and the follow-up becomes a task."""
     result = results.sign_result(ctx.db, actor=ctx.actor, result_id=result_id,
                                  follow_up=body.follow_up, note=body.note)
@@ -200,7 +201,7 @@ def sign(result_id: int, body: SignIn, ctx: Ctx = Depends(current)) -> ResultDet
 
 @router.post("/{result_id}/handover", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Hand over to another clinician")
-def handover(result_id: int, body: HandoverIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def handover(result_id: BigId, body: HandoverIn, ctx: Ctx = Depends(current)) -> ResultDetail:
     """Responsibility moves with a reason (null: the unit's queue); the old owner loses it."""
     result = results.hand_over(ctx.db, actor=ctx.actor, result_id=result_id,
                                to_user_id=body.to_user_id, reason=body.reason)
@@ -209,7 +210,7 @@ def handover(result_id: int, body: HandoverIn, ctx: Ctx = Depends(current)) -> R
 
 @router.post("/{result_id}/match", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Match an unmatched result to its patient")
-def match(result_id: int, body: MatchIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def match(result_id: BigId, body: MatchIn, ctx: Ctx = Depends(current)) -> ResultDetail:
     """The unmatched item completes and the result is routed for signing."""
     result = results.match_result(ctx.db, actor=ctx.actor, result_id=result_id,
                                   identifier=body.identifier, clinician=body.clinician)

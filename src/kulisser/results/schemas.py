@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kulisser.bounds import Id
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority
@@ -131,7 +132,7 @@ class HandoverIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    to_user_id: int | None = None
+    to_user_id: Id | None = None
     reason: str
 
 

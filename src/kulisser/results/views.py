@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import BigId, Id, Page, parse_int
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients.models import Patient
@@ -28,8 +29,9 @@ PAGE = 50
 
 
 @router.get("/provsvar")
-def list_page(request: Request, scope: str = "", patient_id: int | None = None,
-              abnormal: str = "", page: int = Query(1, ge=1), ctx: Ctx = Depends(current)) -> Response:
+def list_page(request: Request, scope: str = "", patient_id: Id | None = None,
+              abnormal: str = "", page: Annotated[Page, Query()] = 1,
+              ctx: Ctx = Depends(current)) -> Response:
     """A list of the unit's results: by default the clinician's own to sign."""
     scope = scope or ("mine" if ctx.actor.role is Role.CLINICIAN else "queue")
     if scope not in SCOPES:
@@ -128,7 +130,7 @@ def _pretty(raw: str) -> str:
 
 
 @router.get("/provsvar/{result_id}")
-def result_page(request: Request, result_id: int, ctx: Ctx = Depends(current)) -> Response:
+def result_page(request: Request, result_id: BigId, ctx: Ctx = Depends(current)) -> Response:
     """One result: its values against their reference ranges, the raw data, sign and hand over."""
     return _page(request, ctx, results.get_result(ctx.db, actor=ctx.actor, result_id=result_id))
 
@@ -147,7 +149,7 @@ def _failed(request: Request, ctx: Ctx, result_id: int, exc: Exception, values: 
 
 
 @router.post("/provsvar/{result_id}/vidimera")
-def sign(request: Request, result_id: int, follow_up: str = Form(""), note: str = Form(""),
+def sign(request: Request, result_id: BigId, follow_up: str = Form(""), note: str = Form(""),
          ctx: Ctx = Depends(current)) -> Response:
     """Sign the result with the chosen follow-up, then back to the result."""
     try:
@@ -160,10 +162,10 @@ def sign(request: Request, result_id: int, follow_up: str = Form(""), note: str 
 
 
 @router.post("/provsvar/{result_id}/lamna-over")
-def hand_over(request: Request, result_id: int, to_user_id: str = Form(""), reason: str = Form(""),
+def hand_over(request: Request, result_id: BigId, to_user_id: str = Form(""), reason: str = Form(""),
               ctx: Ctx = Depends(current)) -> Response:
     """Hand the result over to another clinician (or the unit's queue) with a reason."""
-    target = int(to_user_id) if to_user_id.strip().isdigit() else None
+    target = parse_int(to_user_id)
     try:
         results.hand_over(ctx.db, actor=ctx.actor, result_id=result_id, to_user_id=target,
                           reason=reason)
@@ -174,7 +176,7 @@ def hand_over(request: Request, result_id: int, to_user_id: str = Form(""), reas
 
 
 @router.post("/provsvar/{result_id}/matcha")
-def match(request: Request, result_id: int, identifier: str = Form(""), clinician: str = Form(""),
+def match(request: Request, result_id: BigId, identifier: str = Form(""), clinician: str = Form(""),
           ctx: Ctx = Depends(current)) -> Response:
     """Match an unmatched result to its patient; it is then routed for signing."""
     try:

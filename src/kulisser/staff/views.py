@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Annotated
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden
@@ -153,7 +155,7 @@ def password_change(
 
 
 @router.post("/enhet/byt")
-def switch_unit(unit_id: int = Form(...), ctx: Ctx = Depends(current)) -> Response:
+def switch_unit(unit_id: Annotated[Id, Form()], ctx: Ctx = Depends(current)) -> Response:
     """Work in another of the user's care units."""
     if ctx.session_row is None:
         raise Forbidden("Byt vårdenhet i webbläsaren; en API-nyckel hör till en enhet.")

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import Id
 from kulisser.errors import Forbidden, NotFound
 from kulisser.patients.models import Patient
 from kulisser.patients.schemas import auth_dependencies, error_responses
@@ -160,14 +161,14 @@ def put_limits(body: LimitsIn, ctx: Ctx = Depends(current)) -> LimitsOut:
 
 @router.get("/waitlist/{entry_id}", response_model=EntryDetail, summary="One entry",
             responses=error_responses(403, 404))
-def get(entry_id: int, ctx: Ctx = Depends(current)) -> EntryDetail:
+def get(entry_id: Id, ctx: Ctx = Depends(current)) -> EntryDetail:
     """The entry with its figures, offers, excluded periods and history."""
     return _detail(ctx.db, waitlist.get_entry(ctx.db, actor=ctx.actor, entry_id=entry_id))
 
 
 @router.post("/waitlist/{entry_id}/offers", response_model=EntryDetail, status_code=201,
              summary="Record an offered time", responses=_ACT_ERRORS)
-def add_offer(entry_id: int, body: OfferIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def add_offer(entry_id: Id, body: OfferIn, ctx: Ctx = Depends(current)) -> EntryDetail:
     """An accepted offer books the visit; a decline may ground patient-chosen waiting."""
     offer = waitlist.record_offer(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                   offered_on=body.offered_on, visit_date=body.visit_date,
@@ -178,7 +179,7 @@ def add_offer(entry_id: int, body: OfferIn, ctx: Ctx = Depends(current)) -> Entr
 
 @router.post("/waitlist/{entry_id}/offers/{offer_id}/answer", response_model=EntryDetail,
              summary="The patient's answer to a pending offer", responses=_ACT_ERRORS)
-def answer_offer(entry_id: int, offer_id: int, body: OfferAnswerIn,
+def answer_offer(entry_id: Id, offer_id: Id, body: OfferAnswerIn,
                  ctx: Ctx = Depends(current)) -> EntryDetail:
     """Accepted books the visit; declined may ground patient-chosen waiting."""
     offer = waitlist.respond_offer(ctx.db, actor=ctx.actor, entry_id=entry_id, offer_id=offer_id,
@@ -188,7 +189,7 @@ def answer_offer(entry_id: int, offer_id: int, body: OfferAnswerIn,
 
 @router.post("/waitlist/{entry_id}/excluded-periods", response_model=EntryDetail, status_code=201,
              summary="Record days that are not counted", responses=_ACT_ERRORS)
-def add_period(entry_id: int, body: PeriodIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def add_period(entry_id: Id, body: PeriodIn, ctx: Ctx = Depends(current)) -> EntryDetail:
     """Patient-chosen waiting without a qualifying declined offer is refused (422, errors.offer_id)."""
     period = waitlist.add_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                           reason=body.reason.value, start=body.start, end=body.end,
@@ -198,7 +199,7 @@ def add_period(entry_id: int, body: PeriodIn, ctx: Ctx = Depends(current)) -> En
 
 @router.post("/waitlist/{entry_id}/excluded-periods/{period_id}/end", response_model=EntryDetail,
              summary="End an open period", responses=_ACT_ERRORS)
-def end_period(entry_id: int, period_id: int, body: PeriodEndIn,
+def end_period(entry_id: Id, period_id: Id, body: PeriodEndIn,
                ctx: Ctx = Depends(current)) -> EntryDetail:
     """The patient is available again (or can be given care) after this day."""
     period = waitlist.end_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
@@ -208,7 +209,7 @@ def end_period(entry_id: int, period_id: int, body: PeriodEndIn,
 
 @router.post("/waitlist/{entry_id}/excluded-periods/{period_id}/remove", response_model=EntryDetail,
              summary="Withdraw a period recorded by mistake", responses=_ACT_ERRORS)
-def remove_period(entry_id: int, period_id: int, body: ReasonIn,
+def remove_period(entry_id: Id, period_id: Id, body: ReasonIn,
                   ctx: Ctx = Depends(current)) -> EntryDetail:
     """The period stays in the history and is no longer counted."""
     period = waitlist.remove_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
@@ -218,7 +219,7 @@ def remove_period(entry_id: int, period_id: int, body: ReasonIn,
 
 @router.post("/waitlist/{entry_id}/end", response_model=EntryDetail,
              summary="The visit is booked or done", responses=_ACT_ERRORS)
-def end(entry_id: int, body: EntryEnd, ctx: Ctx = Depends(current)) -> EntryDetail:
+def end(entry_id: Id, body: EntryEnd, ctx: Ctx = Depends(current)) -> EntryDetail:
     """The clock stops at the visit date; booked again with another date rebooks."""
     return _detail(ctx.db, waitlist.end_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                               status=body.status, visit_date=body.visit_date))
@@ -226,7 +227,7 @@ def end(entry_id: int, body: EntryEnd, ctx: Ctx = Depends(current)) -> EntryDeta
 
 @router.post("/waitlist/{entry_id}/reopen", response_model=EntryDetail,
              summary="A booked visit fell through", responses=_ACT_ERRORS)
-def reopen(entry_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def reopen(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
     """The patient waits again from the same clock start."""
     return _detail(ctx.db, waitlist.reopen_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                                  reason=body.reason))
@@ -234,7 +235,7 @@ def reopen(entry_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryD
 
 @router.post("/waitlist/{entry_id}/remove", response_model=EntryDetail,
              summary="Take off the list without a visit", responses=_ACT_ERRORS)
-def remove(entry_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def remove(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
     """With a reason (care elsewhere, no longer needed ...); its work item is cancelled."""
     return _detail(ctx.db, waitlist.remove_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                                  reason=body.reason))
@@ -242,7 +243,7 @@ def remove(entry_id: int, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryD
 
 @router.get("/patients/{patient_id}/waitlist", response_model=EntryList,
             summary="A patient's waits at the unit", responses=error_responses(403, 404))
-def patient_waits(patient_id: int, ctx: Ctx = Depends(current)) -> EntryList:
+def patient_waits(patient_id: Id, ctx: Ctx = Depends(current)) -> EntryList:
     """Active ones first; the access is logged."""
     if ctx.db.get(Patient, patient_id) is None:
         raise NotFound("Patienten finns inte.")

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients.models import Patient
@@ -74,7 +75,7 @@ def _context(ctx: Ctx, entry_id: int, *, errors: dict[str, str] | None = None,
 
 
 @router.get("/vantelista/{entry_id:int}")
-def entry_page(request: Request, entry_id: int, ctx: Ctx = Depends(current)) -> Response:
+def entry_page(request: Request, entry_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The entry: guarantee figures, offers, excluded periods, history and the forms."""
     return render(request, "waitlist/entry.html", _context(ctx, entry_id))
 
@@ -109,7 +110,7 @@ def _attempt(request: Request, ctx: Ctx, entry_id: int, *, form: str, values: di
 
 
 @router.post("/vantelista/{entry_id:int}/erbjudande")
-def add_offer(request: Request, entry_id: int, offered_on: str = Form(""),
+def add_offer(request: Request, entry_id: Id, offered_on: str = Form(""),
               offer_visit_date: str = Form(""), informed: str = Form(""),
               response: str = Form("pending"), responded_on: str = Form(""),
               offer_note: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
@@ -133,7 +134,7 @@ def add_offer(request: Request, entry_id: int, offered_on: str = Form(""),
 
 
 @router.post("/vantelista/{entry_id:int}/erbjudande/{offer_id:int}/svar")
-def answer_offer(request: Request, entry_id: int, offer_id: int, answer: str = Form(""),
+def answer_offer(request: Request, entry_id: Id, offer_id: Id, answer: str = Form(""),
                  answered_on: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
     """Record the patient's answer to a pending offer."""
     key = f"answer-{offer_id}"
@@ -150,7 +151,7 @@ def answer_offer(request: Request, entry_id: int, offer_id: int, answer: str = F
 
 
 @router.post("/vantelista/{entry_id:int}/period")
-def add_period(request: Request, entry_id: int, reason: str = Form(""), start: str = Form(""),
+def add_period(request: Request, entry_id: Id, reason: str = Form(""), start: str = Form(""),
                end: str = Form(""), offer_id: str = Form(""), note: str = Form(""),
                ctx: Ctx = Depends(current)) -> Response:
     """Record medically caused or patient-chosen waiting (the latter needs a qualifying decline)."""
@@ -170,7 +171,7 @@ def add_period(request: Request, entry_id: int, reason: str = Form(""), start: s
 
 
 @router.post("/vantelista/{entry_id:int}/period/{period_id:int}/avsluta")
-def end_period(request: Request, entry_id: int, period_id: int, period_end: str = Form(""),
+def end_period(request: Request, entry_id: Id, period_id: Id, period_end: str = Form(""),
                ctx: Ctx = Depends(current)) -> Response:
     """Set the last day of an open period (the patient is available again)."""
     key = f"end-{period_id}"
@@ -187,7 +188,7 @@ def end_period(request: Request, entry_id: int, period_id: int, period_end: str 
 
 
 @router.post("/vantelista/{entry_id:int}/period/{period_id:int}/ta-bort")
-def remove_period(request: Request, entry_id: int, period_id: int, period_reason: str = Form(""),
+def remove_period(request: Request, entry_id: Id, period_id: Id, period_reason: str = Form(""),
                   ctx: Ctx = Depends(current)) -> Response:
     """Withdraw a period recorded by mistake (kept in the history)."""
     key = f"remove-{period_id}"
@@ -201,7 +202,7 @@ def remove_period(request: Request, entry_id: int, period_id: int, period_reason
 
 
 @router.post("/vantelista/{entry_id:int}/avsluta")
-def end_entry(request: Request, entry_id: int, status: str = Form(""), visit_date: str = Form(""),
+def end_entry(request: Request, entry_id: Id, status: str = Form(""), visit_date: str = Form(""),
               ctx: Ctx = Depends(current)) -> Response:
     """The visit is booked (or rebooked) for a date, or has taken place."""
     values = {"status": status, "visit_date": visit_date}
@@ -218,7 +219,7 @@ def end_entry(request: Request, entry_id: int, status: str = Form(""), visit_dat
 
 
 @router.post("/vantelista/{entry_id:int}/ateroppna")
-def reopen(request: Request, entry_id: int, reopen_reason: str = Form(""),
+def reopen(request: Request, entry_id: Id, reopen_reason: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
     """A booked visit fell through: the patient waits again."""
 
@@ -230,7 +231,7 @@ def reopen(request: Request, entry_id: int, reopen_reason: str = Form(""),
 
 
 @router.post("/vantelista/{entry_id:int}/ta-bort")
-def remove(request: Request, entry_id: int, remove_reason: str = Form(""),
+def remove(request: Request, entry_id: Id, remove_reason: str = Form(""),
            ctx: Ctx = Depends(current)) -> Response:
     """Take the patient off the list without a visit, with a reason."""
 

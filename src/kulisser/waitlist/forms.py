@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from kulisser import bounds
 from kulisser.i18n import _
 from kulisser.waitlist import guarantee as g
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
@@ -20,7 +21,7 @@ def parse_date(value: str, field: str, errors: dict[str, str], *, required: bool
             errors[field] = _("Ange ett datum ({hint}).", hint=DATE_HINT)
         return None
     try:
-        return date.fromisoformat(text)
+        return bounds.parse_day(text)
     except ValueError:
         errors[field] = _("Ogiltigt datum; skriv t.ex. 2026-12-01.")
         return None
@@ -34,10 +35,10 @@ def parse_int(value: str, field: str, errors: dict[str, str], *, required: bool 
         if required:
             errors[field] = _("Ange ett heltal.")
         return None
-    if not text.isdigit():
+    number = bounds.parse_int(text)
+    if number is None:
         errors[field] = _("Ange ett heltal.")
-        return None
-    return int(text)
+    return number
 
 
 def kind_choices(*, with_follow_up: bool = True) -> list[tuple[str, str]]:

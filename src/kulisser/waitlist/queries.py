@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kulisser.audit import service as audit
+from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.patients.models import Patient
@@ -54,9 +55,10 @@ class WaitlistFilter:
         text = self.risk_days.strip()
         if not text:
             return None
-        if not text.isdigit() or int(text) > MAX_RISK_DAYS:
+        days = parse_int(text, maximum=MAX_RISK_DAYS)
+        if days is None:
             raise ValidationFailed({"risk_days": f"Ange ett antal dagar mellan 0 och {MAX_RISK_DAYS}."})
-        return int(text)
+        return days
 
     def validate(self) -> None:
         """Raise ValidationFailed (Swedish) for values the list does not know."""

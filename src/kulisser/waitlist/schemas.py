@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from kulisser.bounds import Count, Day, Id
 from kulisser.patients.schemas import Timestamp
 from kulisser.waitlist.guarantee import OfferResponse, Reason, WaitKind
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
@@ -16,17 +17,17 @@ from kulisser.worklist.states import Priority
 class EntryCreate(BaseModel):
     """A patient to put on the caller's unit's waiting list."""
 
-    patient_id: int
+    patient_id: Id
     wait_kind: WaitKind
-    clock_start: date = Field(description="First visit: the day the referral was ISSUED (not when "
-                                          "it arrived) or the day the patient sought contact; "
-                                          "treatment: the decision to treat.")
+    clock_start: Day = Field(description="First visit: the day the referral was ISSUED (not when "
+                                         "it arrived) or the day the patient sought contact; "
+                                         "treatment: the decision to treat.")
     priority: Priority = Priority.NORMAL
     note: str = Field("", max_length=2000)
-    medical_target_date: date | None = Field(None, description="Required for follow_up, refused "
-                                                               "for the guarantee kinds.")
+    medical_target_date: Day | None = Field(None, description="Required for follow_up, refused "
+                                                              "for the guarantee kinds.")
     source_type: str | None = Field(None, max_length=40, examples=["referral"])
-    source_id: int | None = None
+    source_id: Id | None = None
 
 
 class FiguresOut(BaseModel):
@@ -71,11 +72,11 @@ class EntryOut(BaseModel):
 class OfferIn(BaseModel):
     """An offered time and, when known, the patient's answer."""
 
-    offered_on: date
-    visit_date: date
+    offered_on: Day
+    visit_date: Day
     informed: bool = Field(description="The patient had been told about the care guarantee.")
     response: OfferResponse = OfferResponse.PENDING
-    responded_on: date | None = Field(None, description="Defaults to offered_on when answered.")
+    responded_on: Day | None = Field(None, description="Defaults to offered_on when answered.")
     note: str = Field("", max_length=500)
 
 
@@ -83,7 +84,7 @@ class OfferAnswerIn(BaseModel):
     """The patient's answer to a pending offer."""
 
     response: Literal["accepted", "declined"]
-    responded_on: date | None = None
+    responded_on: Day | None = None
 
 
 class OfferOut(BaseModel):
@@ -105,9 +106,9 @@ class PeriodIn(BaseModel):
     """Days that are not counted; patient-chosen ones need a qualifying declined offer."""
 
     reason: Reason
-    start: date
-    end: date | None = Field(None, description="null: until further notice.")
-    offer_id: int | None = Field(None, description="For patient: the declined offer (default: "
+    start: Day
+    end: Day | None = Field(None, description="null: until further notice.")
+    offer_id: Id | None = Field(None, description="For patient: the declined offer (default: "
                                                    "the latest qualifying one).")
     note: str = Field("", max_length=2000)
 
@@ -115,7 +116,7 @@ class PeriodIn(BaseModel):
 class PeriodEndIn(BaseModel):
     """The last day of an open period."""
 
-    end: date
+    end: Day
 
 
 class ReasonIn(BaseModel):
@@ -165,7 +166,7 @@ class EntryEnd(BaseModel):
     """Booked (again, to rebook) for a visit date, or done."""
 
     status: Literal["booked", "done"]
-    visit_date: date
+    visit_date: Day
 
 
 class EntryList(BaseModel):
@@ -197,5 +198,5 @@ class LimitsIn(BaseModel):
     """Change the unit's settings (managers); a limit of null removes the unit's own."""
 
     region: str | None = Field(None, max_length=40)
-    at_risk_days: int | None = None
-    limits: dict[WaitKind, int | None] = Field(default_factory=dict)
+    at_risk_days: Count | None = None
+    limits: dict[WaitKind, Count | None] = Field(default_factory=dict)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -225,7 +226,7 @@ def settings_save(request: Request, ctx: Ctx = Depends(manager),
 
 
 @router.get("/patienter/{patient_id}/vantelista")
-def patient_section(request: Request, patient_id: int, ctx: Ctx = Depends(current)) -> Response:
+def patient_section(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The patient's waits at the unit (the patient page loads this section with htmx)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     rows = waitlist.patient_entries(ctx.db, actor=ctx.actor, patient_id=patient_id)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -194,8 +195,8 @@ def _filter(
     kind: str = Query("", description="A kind code (GET /api/v1/kinds); empty for all."),
     status: str = Query("open", description="open, closed, all, or one status (requested, accepted, "
                         "in-progress, on-hold, completed, cancelled, entered-in-error)."),
-    owner_id: int | None = Query(None),
-    unit_id: int | None = Query(None, description="One of the caller's units; default the current one."),
+    owner_id: Id | None = Query(None),
+    unit_id: Id | None = Query(None, description="One of the caller's units; default the current one."),
     overdue: bool = Query(False, description="Only open items past their due time."),
     q: str = Query("", max_length=100, description="Patient identity number or name."),
 ) -> queries.WorklistFilter:
@@ -262,7 +263,7 @@ def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
 
 @router.get("/work-items/{item_id}", response_model=WorkItemDetail,
             summary="A work item with its history", responses=error_responses(403, 404, 422))
-def read_work_item(item_id: int, response: Response, ctx: Ctx = Depends(current),
+def read_work_item(item_id: Id, response: Response, ctx: Ctx = Depends(current),
                    settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """One item of the caller's units, after the patient access check; ETag: its version."""
     item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
@@ -273,7 +274,7 @@ def read_work_item(item_id: int, response: Response, ctx: Ctx = Depends(current)
 @router.get("/patients/{patient_id}/work-items", response_model=PatientWorkItems,
             tags=["patients"], summary="A patient's work items",
             responses=error_responses(403, 404, 422))
-def patient_work_items(patient_id: int, ctx: Ctx = Depends(current),
+def patient_work_items(patient_id: Id, ctx: Ctx = Depends(current),
                        settings: Settings = Depends(get_settings)) -> PatientWorkItems:
     """The patient's open and closed items in the caller's units, after the access check."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
@@ -288,7 +289,7 @@ def patient_work_items(patient_id: int, ctx: Ctx = Depends(current),
 
 @router.post("/work-items/{item_id}/claim", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Claim: take the item (from the queue or an on-hold pile)")
-def claim(item_id: int, pre: Precondition = Depends(_precondition),
+def claim(item_id: Id, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Become the owner; the status becomes accepted."""
@@ -297,7 +298,7 @@ def claim(item_id: int, pre: Precondition = Depends(_precondition),
 
 @router.post("/work-items/{item_id}/assign", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Assign a new item to a member of the unit")
-def assign(item_id: int, body: AssignIn, pre: Precondition = Depends(_precondition),
+def assign(item_id: Id, body: AssignIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Give a requested item to a named user; the status stays requested."""
@@ -306,7 +307,7 @@ def assign(item_id: int, body: AssignIn, pre: Precondition = Depends(_preconditi
 
 @router.post("/work-items/{item_id}/handover", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Hand over to a colleague or to the unit's queue")
-def handover(item_id: int, body: HandoverIn, pre: Precondition = Depends(_precondition),
+def handover(item_id: Id, body: HandoverIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
              settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Move responsibility (to_user_id null: the unit's queue) with a reason; the old owner loses it."""
@@ -316,7 +317,7 @@ def handover(item_id: int, body: HandoverIn, pre: Precondition = Depends(_precon
 
 @router.post("/work-items/{item_id}/start", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Start work")
-def start(item_id: int, pre: Precondition = Depends(_precondition),
+def start(item_id: Id, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The status becomes in-progress; an unowned item becomes the caller's."""
@@ -325,7 +326,7 @@ def start(item_id: int, pre: Precondition = Depends(_precondition),
 
 @router.post("/work-items/{item_id}/hold", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Put on hold, with a reason")
-def hold(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+def hold(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Wait for someone else; resume returns the item to where it was."""
@@ -334,7 +335,7 @@ def hold(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition
 
 @router.post("/work-items/{item_id}/resume", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Resume an item on hold")
-def resume(item_id: int, pre: Precondition = Depends(_precondition),
+def resume(item_id: Id, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Back to the status before the hold."""
@@ -343,7 +344,7 @@ def resume(item_id: int, pre: Precondition = Depends(_precondition),
 
 @router.post("/work-items/{item_id}/complete", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark done")
-def complete(item_id: int, body: OptionalReasonIn | None = None, pre: Precondition = Depends(_precondition),
+def complete(item_id: Id, body: OptionalReasonIn | None = None, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
              settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The status becomes completed; an optional note goes into the history."""
@@ -352,7 +353,7 @@ def complete(item_id: int, body: OptionalReasonIn | None = None, pre: Preconditi
 
 @router.post("/work-items/{item_id}/cancel", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Cancel, with a reason")
-def cancel(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+def cancel(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The item no longer needs doing."""
@@ -361,7 +362,7 @@ def cancel(item_id: int, body: ReasonIn, pre: Precondition = Depends(_preconditi
 
 @router.post("/work-items/{item_id}/error", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark entered in error, with a reason")
-def entered_in_error(item_id: int, body: ReasonIn, pre: Precondition = Depends(_precondition),
+def entered_in_error(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
                      settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """The item should never have existed."""
@@ -370,7 +371,7 @@ def entered_in_error(item_id: int, body: ReasonIn, pre: Precondition = Depends(_
 
 @router.post("/work-items/{item_id}/comments", response_model=WorkItemDetail, status_code=201,
              responses=error_responses(403, 404, 422), summary="Add a comment")
-def comment(item_id: int, body: CommentIn, pre: Precondition = Depends(_precondition),
+def comment(item_id: Id, body: CommentIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Append a comment to the item's history."""
@@ -386,7 +387,7 @@ def comment(item_id: int, body: CommentIn, pre: Precondition = Depends(_precondi
 
 @router.post("/work-items/{item_id}/due", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Move the due time, with a reason")
-def change_due(item_id: int, body: DueIn, pre: Precondition = Depends(_precondition),
+def change_due(item_id: Id, body: DueIn, pre: Precondition = Depends(_precondition),
           ctx: Ctx = Depends(current),
                settings: Settings = Depends(get_settings)) -> WorkItemDetail:
     """Set a new due time on an open item; the old one stays in the history."""

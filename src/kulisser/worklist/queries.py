@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -92,7 +93,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Read a cursor; ValidationFailed for one that was not made by encode_cursor."""
     try:
         due, _, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(due), int(item_id)
+        number = bounds.parse_id(item_id)
+        if number is None:
+            raise ValueError(item_id)
+        when = datetime.fromisoformat(due)
+        if when.tzinfo is None or not bounds.in_range(when.date()):
+            raise ValueError(due)
+        return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed({"cursor": "Ogiltig sidmarkör."}) from None
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from kulisser.bounds import BigId, Id, Instant
 from kulisser.patients.schemas import Timestamp
 from kulisser.worklist.states import Operation, Priority, Status
 
@@ -30,7 +31,7 @@ class RecordRef(BaseModel):
     """The record an item is about (a phone message, a dictation, a referral ...)."""
 
     type: str = Field(examples=["phone_message"])
-    id: int
+    id: BigId
 
 
 class PhoneMessageOut(BaseModel):
@@ -129,10 +130,10 @@ class WorkItemCreate(BaseModel):
     kind: str = Field(examples=["task"])
     title: str = Field(examples=["Skicka journalkopia"])
     priority: Priority = Priority.NORMAL
-    patient_id: int | None = None
+    patient_id: Id | None = None
     description: str = Field("", max_length=4000)
-    due_at: AwareDatetime | None = Field(None, description="ISO 8601 with an offset.")
-    owner_id: int | None = Field(None, description="Assign at once to this member of the unit.")
+    due_at: Instant | None = Field(None, description="ISO 8601 with an offset.")
+    owner_id: Id | None = Field(None, description="Assign at once to this member of the unit.")
 
 
 class AssignIn(BaseModel):
@@ -140,7 +141,7 @@ class AssignIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    to_user_id: int
+    to_user_id: Id
 
 
 class HandoverIn(BaseModel):
@@ -148,7 +149,7 @@ class HandoverIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    to_user_id: int | None = None
+    to_user_id: Id | None = None
     reason: str
 
 
@@ -181,5 +182,5 @@ class DueIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    due_at: AwareDatetime = Field(description="ISO 8601 with an offset.")
+    due_at: Instant = Field(description="ISO 8601 with an offset.")
     reason: str

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from kulisser.bounds import Id, in_range, parse_int
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
@@ -38,12 +39,15 @@ router = APIRouter(include_in_schema=False)
 
 
 def _int_or_none(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return parse_int(value)
 
 
 def parse_local_datetime(value: str) -> datetime:
     """A datetime-local form value (Swedish time) as an aware datetime; ValueError if bad."""
-    return datetime.fromisoformat(value.strip()).replace(tzinfo=TZ)
+    when = datetime.fromisoformat(value.strip()).replace(tzinfo=TZ)
+    if not in_range(when.date()):
+        raise ValueError(value)
+    return when
 
 
 @router.get("/arbetslista")
@@ -122,7 +126,7 @@ def _owned_note(item: Any, spec: Any) -> dict[str, str] | None:
 
 
 @router.get("/arenden/{item_id}")
-def item_page(request: Request, item_id: int, ctx: Ctx = Depends(current),
+def item_page(request: Request, item_id: Id, ctx: Ctx = Depends(current),
               settings: Settings = Depends(get_settings)) -> Response:
     """One work item: facts, the record it is about, actions and history."""
     return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
@@ -169,7 +173,7 @@ def _after_action(request: Request, ctx: Ctx, item_id: int, settings: Settings) 
 @router.post("/arenden/{item_id}/atgard/{operation}")
 def item_action(
     request: Request,
-    item_id: int,
+    item_id: Id,
     operation: str,
     reason: str = Form(""),
     to_user_id: str = Form(""),
@@ -216,7 +220,7 @@ def item_action(
 
 
 @router.post("/arenden/{item_id}/kommentar")
-def item_comment(request: Request, item_id: int, comment: str = Form(""), version: str = Form(""),
+def item_comment(request: Request, item_id: Id, comment: str = Form(""), version: str = Form(""),
                  ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
     """Add a comment to the item's history (on the version the user saw)."""
     try:
@@ -230,7 +234,7 @@ def item_comment(request: Request, item_id: int, comment: str = Form(""), versio
 
 
 @router.post("/arenden/{item_id}/forfallotid")
-def item_due(request: Request, item_id: int, due_at: str = Form(""), due_reason: str = Form(""),
+def item_due(request: Request, item_id: Id, due_at: str = Form(""), due_reason: str = Form(""),
              version: str = Form(""), ctx: Ctx = Depends(current),
              settings: Settings = Depends(get_settings)) -> Response:
     """Move the item's due time, with a reason (on the version the user saw)."""
@@ -345,8 +349,8 @@ def rules_save(request: Request, ctx: Ctx = Depends(manager),
         hours: int | None
         if not raw or raw == str(row["default"]):
             hours = None
-        elif raw.isdigit():
-            hours = int(raw)
+        elif (typed := parse_int(raw)) is not None:
+            hours = typed
         else:
             errors[key] = "Ange ett helt antal timmar."
             continue
