@@ -11,6 +11,7 @@ outcome) within one request. Prints the figures; run with
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -49,8 +50,9 @@ def _count(database: Database) -> int:
         return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
 
 
-def _page_round(client: TestClient, database: Database, unit_name: str) -> int:
-    """One round of page views for the logged-in user; how many requests it made."""
+def _page_round(client: TestClient, database: Database) -> tuple[int, int]:
+    """One round of page views for the logged-in user: how many requests it made, and how
+    many rows were identical to another of the same request."""
     with database.session() as session:
         pids = list(session.scalars(select(CareRelation.patient_id).where(
             CareRelation.ended_at.is_(None)).order_by(CareRelation.patient_id).limit(5)))
@@ -60,26 +62,33 @@ def _page_round(client: TestClient, database: Database, unit_name: str) -> int:
         paths += [f"/patienter/{pid}", f"/patienter/{pid}/vantelista", f"/tidbok/patient/{pid}",
                   f"/brev/patient/{pid}"]
     paths += [f"/arbetslista/{i}" for i in items]
+    identical = 0
     for path in paths:
+        before = _last_id(database)
         # The patient page's sections load as htmx partials, as the browser asks for them.
         section = "/patient/" in path or (path.startswith("/patienter/")
                                           and path.endswith("/vantelista"))
         r = client.get(path, headers={"HX-Request": "true"} if section else {})
         if r.status_code >= 500:
             sys.exit(f"{path}: {r.status_code}")
-    return len(paths)
+        identical += _identical_in_request(database, before + 1, _last_id(database))
+    return len(paths), identical
 
 
-def _duplicates(database: Database, since: int) -> int:
-    """Rows beyond the first with the same user, patient, action, object and outcome in the
-    same second (one request's page view takes well under a second)."""
+def _last_id(database: Database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def _identical_in_request(database: Database, first: int, last: int) -> int:
+    """Rows beyond the first with the same user, patient, action, object and outcome among
+    the rows ids first..last (one request's)."""
     with database.session() as session:
         rows = session.execute(select(
             AuditEvent.user_id, AuditEvent.patient_id, AuditEvent.action, AuditEvent.object_type,
-            AuditEvent.object_id, AuditEvent.outcome, AuditEvent.at).where(AuditEvent.id > since)
-        ).tuples()
-        keys = Counter((*r[:6], r[6].replace(microsecond=0)) for r in rows)
-    return sum(n - 1 for n in keys.values())
+            AuditEvent.object_id, AuditEvent.outcome).where(AuditEvent.id.between(first, last))
+        ).tuples().all()
+    return len(rows) - len(set(rows))
 
 
 def main() -> None:
@@ -97,27 +106,39 @@ def main() -> None:
     with database.session() as session:
         last_seeded = session.scalar(select(func.max(AuditEvent.id))) or 0
     app = create_app(settings, database)
-    requests = 0
+    requests = identical = 0
     with TestClient(app, base_url="http://testserver") as client:
         for username in ("sekreterare", "lakare", "chef"):
             client.cookies.clear()
             _login(client, database, username)
-            requests += _page_round(client, database, "")
+            made, same = _page_round(client, database)
+            requests, identical = requests + made, identical + same
         client.cookies.clear()
         _login(client, database, "chef")
-        for path in ("/logg", "/logg?visa=rader", "/logg?visa=rader&listor=1"):
-            requests += 1
-            client.get(path)
+        review = client.get("/logg").text
+        requests += 1
     total = _count(database)
     with database.session() as session:
         per_action = dict(session.execute(
             select(AuditEvent.action, func.count()).where(AuditEvent.id > last_seeded)
             .group_by(AuditEvent.action)).tuples().all())
+    with database.session() as session:
+        objects = session.execute(
+            select(AuditEvent.object_type, func.count()).where(
+                AuditEvent.id > last_seeded, AuditEvent.action == "read")
+            .group_by(AuditEvent.object_type)).tuples().all()
     print(f"rows after seeding: {seeded}")
     print(f"rows after one round ({requests} requests by sekreterare, lakare, chef): {total}"
           f" (+{total - seeded})")
     print(f"  per action in the round: {per_action}")
-    print(f"  identical rows in the same second in the round: {_duplicates(database, last_seeded)}")
+    print(f"  rows identical to another of the same request: {identical}")
+    per_object = Counter(dict(objects)).most_common(8)
+    print(f"  read rows per object in the round: {per_object}")
+    shown = re.search(r"(\d+) grupper med (\d+) loggrader", review)
+    hidden = re.search(r"Visa även (\d+) visningar? i listor?", review)
+    print("the manager's /logg (last 30 days, default view): "
+          f"{shown.group(1) if shown else '?'} groups of {shown.group(2) if shown else '?'} rows, "
+          f"{hidden.group(1) if hidden else 0} list views folded away")
 
 
 if __name__ == "__main__":
