@@ -123,7 +123,8 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
                     else 0)
         if not is_htmx(request):
             data.update(counts=queries.outcome_counts(db, actor=actor, f=f),
-                        count_urls={o: _url("/logg", f, cursor="", outcome=o) for o in OUTCOMES},
+                        count_urls={o: _url("/logg", f, cursor="", group_page=1, outcome=o)
+                                    for o in OUTCOMES},
                         chart=chart.day_chart(db, actor=actor, f=f))
     return render(request, "audit/log.html", data, partial=partial, status_code=status)
 
@@ -185,12 +186,16 @@ def _group_csv(database: Database, actor: Actor, f: AuditFilter) -> Iterator[str
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow(GROUP_CSV_HEADER)
+    yield "\ufeff" + buf.getvalue()
+    # A session of its own, as for the rows; names are looked up a batch of groups at a time.
     with database.session() as session:
         found = groups.all_groups(session, actor=actor, f=f)
         for start in range(0, len(found), queries.BATCH_MAX):
+            buf.seek(0)
+            buf.truncate()
             writer.writerows(_group_cells(g) for g in
                              groups.attach_names(session, found[start:start + queries.BATCH_MAX]))
-    yield "\ufeff" + buf.getvalue()
+            yield buf.getvalue()
 
 
 @router.get("/logg.csv")
