@@ -208,13 +208,15 @@ def test_the_patient_page_lists_the_patients_letters_and_reminders(
         theirs = result_letter(s, w, other).id
     page = secretary_client.get(f"/patienter/{pid}")
     assert f'hx-get="/brev/patient/{pid}"' in page.text
-    before = _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient")
+    # The section logs what it reads: the patient's letters (the page itself read the patient).
+    before = _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient_letters")
     part = secretary_client.get(f"/brev/patient/{pid}", headers={"HX-Request": "true"})
     assert part.status_code == 200 and "<html" not in part.text
     assert f'data-letter="{mine}"' in part.text and f'data-letter="{theirs}"' not in part.text
     assert "Patienten får SMS-påminnelse före besök." in part.text
     assert "Inga påminnelser skickade." in part.text
-    assert _audit(database, user_id=w.secretary_id, patient_id=pid, object_type="patient") == before + 1
+    assert _audit(database, user_id=w.secretary_id, patient_id=pid,
+                  object_type="patient_letters") == before + 1
     # The opt-out from this page comes back to it.
     r = secretary_client.post(f"/brev/patient/{pid}/sms", follow_redirects=False, data={
         "csrf_token": secretary_client.csrf,  # type: ignore[attr-defined]

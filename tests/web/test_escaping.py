@@ -221,8 +221,11 @@ COMMON: list[tuple[str, set[str], bool]] = [
 # (path, fields shown, htmx, status) for the manager's log review.
 AUDIT: list[tuple[str, set[str], bool, int]] = [
     ("/logg", {"user", "manager", "given", "family"}, False, 200),
-    ("/logg?outcome=emergency&date_from=", {"ea", "ea2", "given", "family", "user"}, False, 200),
-    ("/logg?outcome=emergency&date_from=", {"ea", "ea2", "given", "family", "user"}, True, 200),
+    ("/logg?outcome=emergency&date_from=&visa=rader", {"ea", "ea2", "given", "family", "user"},
+     False, 200),
+    ("/logg?outcome=emergency&date_from=&visa=rader", {"ea", "ea2", "given", "family", "user"},
+     True, 200),
+    ("/logg?outcome=emergency&date_from=", {"given", "family", "user"}, True, 200),  # grouped
     ("/logg?user_id={secretary}&date_from=", {"user", "given", "family"}, False, 200),
     ("/logg/{event}", {"ea", "review", "manager", "given", "family", "user"}, False, 200),
     ("/logg/stickprov", {"user", "manager"}, False, 200),
@@ -320,7 +323,13 @@ def test_audit_api_returns_the_text_as_plain_json_strings(hostile: Hostile, as_r
 
 def test_csv_export_neutralises_formulas(hostile: Hostile, as_role: Any) -> None:
     client = as_role("manager")
-    r = client.get("/logg.csv?date_from=")
+    grouped = client.get("/logg.csv?date_from=")
+    assert grouped.status_code == 200 and grouped.text.lstrip("\ufeff").startswith("Dag;")
+    group_cells = [cell for row in csv.reader(io.StringIO(grouped.text.lstrip("\ufeff")),
+                                              delimiter=";") for cell in row]
+    assert not [cell for cell in group_cells if cell.startswith(CSV_RISKY)]
+    assert "'" + FORMULA_USER in group_cells and f"'{FORMULA_GIVEN} Formelsson" in group_cells
+    r = client.get("/logg.csv?date_from=&visa=rader")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     assert r.headers["content-disposition"].startswith("attachment;")

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, load_only
 
 from kulisser import bounds
+from kulisser.audit.labels import ACTIONS, OUTCOMES
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.service import require_unit
 from kulisser.errors import NotFound, ValidationFailed
@@ -27,33 +28,6 @@ from kulisser.staff.actor import Actor
 from kulisser.staff.models import CareUnit, UnitMembership, User
 
 TZ = ZoneInfo("Europe/Stockholm")
-OUTCOMES: dict[str, str] = {"allowed": _("Tillåten"), "emergency": _("Nödåtkomst"),
-                            "denied": _("Nekad"),
-                            # A care relation started for a patient already on file (followed up).
-                            "relation": _("Ny vårdrelation")}
-ACTIONS: dict[str, str] = {"read": _("Läsning"), "list": _("Visad i lista"),
-                           "create": _("Registrering"), "update": _("Ändring"),
-                           "emergency": _("Nödåtkomst begärd"), "export": _("Export")}
-# What the log review calls the objects of audit rows (the rows keep the code).
-OBJECT_TYPES: dict[str, str] = {
-    "audit_log": _("Åtkomstloggen"), "appointment": _("Besök"), "booking_day": _("Tidbok (dag)"),
-    "care_relation": _("Vårdrelation"), "dictation": _("Diktat"),
-    "dictation_audio": _("Diktat (ljud)"), "dictation_list": _("Diktatlista"),
-    "dictation_text": _("Diktat (text)"), "glossary_term": _("Ordlisteterm"),
-    "letter": _("Brev"), "letter_pdf": _("Brev (PDF)"), "outgoing_referral": _("Utgående remiss"),
-    "outgoing_referral_list": _("Lista över utgående remisser"), "patient": _("Patient"),
-    "patient_search": _("Patientsökning"), "print_batch": _("Utskrift av brev"),
-    "referral": _("Remiss"), "referral_attachment": _("Remissbilaga"),
-    "referral_list": _("Remisslista"), "referral_template": _("Remissmall"), "result": _("Provsvar"),
-    "result_list": _("Provsvarslista"), "schedule": _("Schema"),
-    "schedule_exception": _("Schemaundantag"), "schedule_template": _("Schemapass"),
-    "signed_note": _("Signerad anteckning"), "signed_note_fhir": _("Signerad anteckning (FHIR)"),
-    "slot": _("Tid i tidboken"), "sms_opt_out": _("Val om sms-påminnelser"),
-    "waitlist": _("Väntelista"), "waitlist_entry": _("Post på väntelistan"),
-    "waitlist_export": _("Export av väntelistan"), "work_item": _("Ärende"),
-    "worklist": _("Arbetslista"), "audit_event": _("Loggrad"), "audit_sample": _("Stickprov"),
-    "emergency_access": _("Nödåtkomst"),
-}
 PAGE_SIZE = 50
 BATCH_MAX = 1000
 
@@ -80,6 +54,12 @@ class AuditFilter:
     unreviewed: bool = False
     cursor: str = ""
     limit: int = PAGE_SIZE
+    # The review page's view (issue 10): list views ("Visad i lista") left out unless asked
+    # for, rows grouped per user, patient and day unless "rows" is asked for. The API and a
+    # filter built in code see every row, ungrouped.
+    hide_lists: bool = False
+    view: str = "rows"
+    group_page: int = 1
 
     def as_params(self, **changes: Any) -> dict[str, str]:
         """The filter as query parameters (for links and hidden fields), with changes applied."""
@@ -90,7 +70,10 @@ class AuditFilter:
                   "date_from": f.date_from.isoformat() if f.date_from else "",
                   "date_to": f.date_to.isoformat() if f.date_to else "",
                   "outcome": f.outcome, "action": f.action,
-                  "unreviewed": "1" if f.unreviewed else "", "cursor": f.cursor}
+                  "unreviewed": "1" if f.unreviewed else "", "cursor": f.cursor,
+                  # Links carry the view only where it is not the page's default.
+                  "listor": "" if f.hide_lists else "1", "visa": "rader" if f.view == "rows" else "",
+                  "sida": str(f.group_page) if f.group_page > 1 else ""}
         return {k: v for k, v in params.items() if v}
 
 
@@ -160,6 +143,9 @@ def filter_from_params(session: Session, params: Mapping[str, str]) -> AuditFilt
         action=params.get("action", "").strip()[:20],
         unreviewed=params.get("unreviewed", "") not in ("", "0", "false"),
         cursor=params.get("cursor", "").strip(),
+        hide_lists=params.get("listor", "") in ("", "0"),
+        view="rows" if params.get("visa", "") == "rader" else "groups",
+        group_page=_int(params.get("sida", ""), "sida", errors) or 1,
     )
     try:
         f = resolve(session, f)
@@ -239,6 +225,8 @@ def conditions(actor: Actor, f: AuditFilter) -> list[ColumnElement[bool]]:
         conds.append(AuditEvent.outcome == f.outcome)
     if f.action:
         conds.append(AuditEvent.action == f.action)
+    elif f.hide_lists:
+        conds.append(AuditEvent.action != "list")
     if f.unreviewed:
         conds.append(~exists().where(AuditReview.audit_event_id == AuditEvent.id))
     return conds
@@ -345,7 +333,11 @@ def describe_filter(session: Session, f: AuditFilter) -> str:
         parts.append(_("åtgärd {a}", a=ACTIONS.get(f.action, f.action[:20]).lower()))
     if f.unreviewed:
         parts.append(_("endast ogranskade"))
-    if f.cursor:
+    if f.hide_lists and not f.action:
+        parts.append(_("utan visningar i listor"))
+    if f.view == "groups":
+        parts.append(_("grupperat per användare, patient och dag"))
+    if f.cursor or f.group_page > 1:
         parts.append(_("en senare sida"))
     return _("Filter: {parts}", parts=", ".join(parts)) if parts else _("Utan filter")
 
@@ -372,7 +364,7 @@ def staff_options(session: Session, *, actor: Actor) -> list[tuple[str, str]]:
 
 def form_values(session: Session, f: AuditFilter) -> dict[str, str]:
     """The filter as the form shows it: the patient by identity number, never by id."""
-    values = f.as_params(cursor="")
+    values = f.as_params(cursor="", group_page=1)
     pid = values.pop("patient_id", None)
     if pid and not f.identifier:
         values["identifier"] = patient_label(session, f.patient_id)[1]

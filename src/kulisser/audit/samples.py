@@ -48,6 +48,8 @@ def describe(session: Session, *, actor: Actor, f: AuditFilter, drawn: int, matc
         parts.append(_("Åtgärd: {a}", a=ACTIONS.get(f.action, f.action)))
     if f.unreviewed:
         parts.append(_("Endast ogranskade rader"))
+    if f.hide_lists and not f.action:
+        parts.append(_("Utan visningar i listor"))
     parts.append(_("{drawn} av {matched} rader dragna slumpvis", drawn=drawn, matched=matched))
     return "; ".join(parts)
 

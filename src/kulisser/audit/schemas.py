@@ -7,11 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from kulisser.audit.followup import EmergencyRow
+from kulisser.audit.labels import action_label, object_label, outcome_label
 from kulisser.audit.queries import LogRow
 
 
 class AuditEventOut(BaseModel):
-    """One access-log row, with names resolved for the reviewer."""
+    """One access-log row, with names resolved and the codes in Swedish words for the reviewer."""
 
     id: int
     at: datetime
@@ -25,9 +26,12 @@ class AuditEventOut(BaseModel):
     patient_name: str | None
     patient_identifier: str | None
     action: str
+    action_label: str
     object_type: str
+    object_label: str
     object_id: str | None
     outcome: str
+    outcome_label: str
     reason: str | None
     emergency_access_id: int | None
     reviewed: bool
@@ -41,7 +45,9 @@ class AuditEventOut(BaseModel):
                    unit_name=row.unit_name or None, patient_id=e.patient_id,
                    patient_name=p.full_name if p else None,
                    patient_identifier=p.display_id if p else None, action=e.action,
-                   object_type=e.object_type, object_id=e.object_id, outcome=e.outcome,
+                   action_label=action_label(e.action), object_type=e.object_type,
+                   object_label=object_label(e.object_type, e.object_id),
+                   object_id=e.object_id, outcome=e.outcome, outcome_label=outcome_label(e.outcome),
                    reason=e.reason, emergency_access_id=e.emergency_access_id,
                    reviewed=bool(row.reviews))
 

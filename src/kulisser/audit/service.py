@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
+from kulisser.audit.dedupe import first_time
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
@@ -115,6 +116,11 @@ def _forget_on_bulk_change(state: Any) -> None:
         state.session.info.pop(_FOUND, None)
 
 
+def _add_once(session: Session, row: dict[str, object]) -> None:
+    if first_time(session, row):
+        session.add(AuditEvent(**row))
+
+
 def active_emergency_access(
     session: Session, *, actor: Actor, patient_id: int, now: datetime | None = None
 ) -> EmergencyAccess | None:
@@ -150,15 +156,14 @@ def check_access(
     now = now or utcnow()
     oid = None if object_id is None else str(object_id)
     if has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id):
-        session.add(AuditEvent(**_row(actor, at=now, patient_id=patient_id, action=action,
-                                      object_type=object_type, object_id=oid, outcome="allowed")))
+        _add_once(session, _row(actor, at=now, patient_id=patient_id, action=action,
+                                object_type=object_type, object_id=oid, outcome="allowed"))
         return Access(patient_id=patient_id, emergency=False)
     grant = active_emergency_access(session, actor=actor, patient_id=patient_id, now=now)
     if grant is not None:
-        session.add(AuditEvent(**_row(actor, at=now, patient_id=patient_id, action=action,
-                                      object_type=object_type, object_id=oid,
-                                      outcome="emergency", reason=grant.reason,
-                                      emergency_access_id=grant.id)))
+        _add_once(session, _row(actor, at=now, patient_id=patient_id, action=action,
+                                object_type=object_type, object_id=oid, outcome="emergency",
+                                reason=grant.reason, emergency_access_id=grant.id))
         return Access(patient_id=patient_id, emergency=True)
     raise AccessDenied(_row(actor, at=now, patient_id=patient_id, action=action,
                             object_type=object_type, object_id=oid, outcome="denied"))
@@ -251,10 +256,10 @@ def check_record(
                      object_type=object_type, object_id=object_id, now=now)
         return
     # A record without a patient (an unmatched import) is still someone's data: logged.
-    session.add(AuditEvent(**_row(actor, at=now, patient_id=None, action=action,
-                                  object_type=object_type,
-                                  object_id=None if object_id is None else str(object_id),
-                                  outcome="allowed")))
+    _add_once(session, _row(actor, at=now, patient_id=None, action=action,
+                            object_type=object_type,
+                            object_id=None if object_id is None else str(object_id),
+                            outcome="allowed"))
 
 
 def require_unit(
@@ -316,12 +321,15 @@ def log_listing(
     object_type: str,
     now: datetime | None = None,
 ) -> None:
-    """Log that a list showed these patients to the actor: one row each, one statement."""
+    """Log that a list showed these patients to the actor: one row each (once per transaction),
+    one statement."""
     now = now or utcnow()
     rows = [
-        _row(actor, at=now, patient_id=pid, action="list", object_type=object_type,
-             object_id=None, outcome="allowed", reason=None, emergency_access_id=None)
-        for pid in sorted(set(patient_ids))
+        row for row in (
+            _row(actor, at=now, patient_id=pid, action="list", object_type=object_type,
+                 object_id=None, outcome="allowed", reason=None, emergency_access_id=None)
+            for pid in sorted(set(patient_ids)))
+        if first_time(session, row)
     ]
     if rows:
         session.execute(insert(AuditEvent), rows)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -23,9 +23,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from kulisser.audit import chart, followup, queries, relation_starts, samples
+from kulisser.audit import chart, followup, groups, queries, relation_starts, samples
 from kulisser.audit import service as audit
-from kulisser.audit.queries import ACTIONS, OBJECT_TYPES, OUTCOMES, TZ, AuditFilter, LogRow
+from kulisser.audit.groups import Group
+from kulisser.audit.labels import ACTIONS, OBJECT_TYPES, OUTCOMES, object_label
+from kulisser.audit.queries import TZ, AuditFilter, LogRow
 from kulisser.bounds import BigId, Id, parse_id, parse_int
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
@@ -39,21 +41,37 @@ from kulisser.web.templating import is_htmx, render
 router = APIRouter(include_in_schema=False)
 
 FILTER_FIELDS = ("user_id", "identifier", "date_from", "date_to", "outcome", "action",
-                 "unreviewed")
+                 "unreviewed", "listor", "visa")
 CSV_HEADER = [_("Tid"), _("Användarnamn"), _("Namn"), _("Roll"), _("Vårdenhet"), _("Patient"),
               _("Identitetsnummer"), _("Åtgärd"), _("Objekttyp"), _("Objekt-id"), _("Utfall"),
               _("Skäl"), _("Granskad")]
+GROUP_CSV_HEADER = [_("Dag"), _("Användarnamn"), _("Namn"), _("Roll"), _("Patient"),
+                    _("Identitetsnummer"), _("Antal rader"), _("Första"), _("Sista"),
+                    _("Åtgärder"), _("Objekt"), _("Utfall")]
 ROLE_NAMES = {str(role): label for role, label in ROLE_LABELS.items()}
 
 
 def _labels() -> dict[str, object]:
     return {"outcome_labels": OUTCOMES, "action_labels": ACTIONS, "object_labels": OBJECT_TYPES,
-            "role_labels": ROLE_NAMES, "nav": "audit"}
+            "object_label": object_label, "role_labels": ROLE_NAMES, "nav": "audit"}
 
 
 def _url(path: str, f: AuditFilter, **changes: object) -> str:
     params = f.as_params(**changes)
     return f"{path}?{urlencode(params)}" if params else path
+
+
+def _group_query(f: AuditFilter) -> Callable[[Group], str]:
+    def query(g: Group) -> str:
+        """The query string of a group's own rows: its user, patient and day, ungrouped."""
+        changes: dict[str, object] = {"date_from": g.day, "date_to": g.day, "view": "rows",
+                                      "cursor": "", "group_page": 1, "identifier": ""}
+        if g.user_id is not None:
+            changes["user_id"] = g.user_id
+        if g.patient_id is not None:
+            changes["patient_id"] = g.patient_id
+        return urlencode(f.as_params(**changes))
+    return query
 
 
 def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
@@ -77,20 +95,39 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
         "users": queries.staff_options(db, actor=actor), "outcomes": list(OUTCOMES.items()),
         "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor),
         "unreviewed_relations": relation_starts.unreviewed_count(db, actor=actor)}
+    partial = None
     if f is not None:
-        page = queries.list_events(db, actor=actor, f=f)
+        if f.view == "groups":
+            gp = groups.group_page(db, actor=actor, f=f)
+            shown = sum(g.count for g in gp.groups)
+            partial = "audit/_groups.html"
+            data.update(groups=gp, group_query=_group_query(f),
+                        prev_url=_url("/logg", f, group_page=gp.page - 1) if gp.page > 1 else "",
+                        next_url=_url("/logg", f, group_page=gp.page + 1)
+                        if gp.page < gp.pages else "")
+        else:
+            page = queries.list_events(db, actor=actor, f=f)
+            shown = len(page.rows)
+            partial = "audit/_table.html"
+            data.update(page=page, first_url=_url("/logg", f, cursor="") if f.cursor else "",
+                        next_url=_url("/logg", f, cursor=page.next_cursor or "")
+                        if page.next_cursor else "")
         audit.log_review_read(db, actor=actor, what=queries.describe_filter(db, f),
-                              rows=len(page.rows), patient_id=f.patient_id)
-        data.update(page=page, filter_params=f.as_params(cursor=""),
-                    next_url=_url("/logg", f, cursor=page.next_cursor or "") if page.next_cursor
-                    else "", first_url=_url("/logg", f, cursor="") if f.cursor else "",
-                    csv_url=_url("/logg.csv", f, cursor=""))
+                              rows=shown, patient_id=f.patient_id)
+        base = replace(f, cursor="", group_page=1)
+        data.update(filter_params=base.as_params(), csv_url=_url("/logg.csv", base),
+                    groups_url=_url("/logg", base, view="groups"),
+                    rows_url=_url("/logg", base, view="rows"),
+                    lists_url=_url("/logg", base, hide_lists=not f.hide_lists),
+                    hidden_lists=queries.count_events(db, actor=actor, f=replace(
+                        base, hide_lists=False, action="list")) if f.hide_lists and not f.action
+                    else 0)
         if not is_htmx(request):
             data.update(counts=queries.outcome_counts(db, actor=actor, f=f),
-                        count_urls={o: _url("/logg", f, cursor="", outcome=o) for o in OUTCOMES},
+                        count_urls={o: _url("/logg", f, cursor="", group_page=1, outcome=o)
+                                    for o in OUTCOMES},
                         chart=chart.day_chart(db, actor=actor, f=f))
-    return render(request, "audit/log.html", data,
-                  partial="audit/_table.html" if f is not None else None, status_code=status)
+    return render(request, "audit/log.html", data, partial=partial, status_code=status)
 
 
 @router.get("/logg")
@@ -136,16 +173,44 @@ def _csv_chunks(database: Database, actor: Actor, f: AuditFilter) -> Iterator[st
             yield take()
 
 
+def _group_cells(g: Group) -> list[str]:
+    p, when = g.patient, "%H:%M:%S"
+    cells = [g.day.isoformat(), g.username, g.user_name, ROLE_NAMES.get(g.role, g.role),
+             p.full_name if p else "", p.display_id if p else "", str(g.count),
+             g.first.astimezone(TZ).strftime(when) if g.first else "",
+             g.last.astimezone(TZ).strftime(when) if g.last else "", g.action_text(),
+             g.object_text(), g.outcome_text()]
+    return [_cell(c) for c in cells]
+
+
+def _group_csv(database: Database, actor: Actor, f: AuditFilter) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(GROUP_CSV_HEADER)
+    yield "\ufeff" + buf.getvalue()
+    # A session of its own, as for the rows; names are looked up a batch of groups at a time.
+    with database.session() as session:
+        found = groups.all_groups(session, actor=actor, f=f)
+        for start in range(0, len(found), queries.BATCH_MAX):
+            buf.seek(0)
+            buf.truncate()
+            writer.writerows(_group_cells(g) for g in
+                             groups.attach_names(session, found[start:start + queries.BATCH_MAX]))
+            yield buf.getvalue()
+
+
 @router.get("/logg.csv")
 def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
-    """The filtered log as CSV for Swedish Excel (semicolons, UTF-8 with BOM), streamed."""
+    """The filtered log as CSV for Swedish Excel (semicolons, UTF-8 with BOM), streamed: one
+    line per group or per row, as the page showed it."""
     f = replace(queries.filter_from_params(ctx.db, request.query_params), cursor="")
     # Logged before the stream starts (with the rows it will hold), so a broken download is too.
     audit.log_review_read(ctx.db, actor=ctx.actor, what=queries.describe_filter(ctx.db, f),
                           rows=queries.count_events(ctx.db, actor=ctx.actor, f=f),
                           action="export", patient_id=f.patient_id)
     name = f"kulisser-logg-{datetime.now(TZ).date().isoformat()}.csv"
-    return StreamingResponse(_csv_chunks(request.app.state.db, ctx.actor, f),
+    chunks = (_group_csv if f.view == "groups" else _csv_chunks)(request.app.state.db, ctx.actor, f)
+    return StreamingResponse(chunks,
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -170,12 +235,14 @@ def draw_sample(
     outcome: str = Form(""),
     action: str = Form(""),
     unreviewed: str = Form(""),
+    listor: str = Form(""),
+    visa: str = Form(""),
     ctx: Ctx = Depends(manager),
 ) -> Response:
     """Draw N random rows from the current filter and store them as a documented sample."""
     params = {"user_id": user_id, "patient_id": patient_id, "identifier": identifier,
               "date_from": date_from, "date_to": date_to, "outcome": outcome, "action": action,
-              "unreviewed": unreviewed}
+              "unreviewed": unreviewed, "listor": listor, "visa": visa}
     errors: dict[str, str] = {}
     size = parse_int(n, maximum=samples.SAMPLE_MAX) or 0
     if not size:

@@ -150,7 +150,8 @@ def get_appointment(session: Session, *, actor: Actor, appointment_id: int, acti
 
 def patient_appointments(session: Session, *, actor: Actor, patient_id: int) -> list[Appointment]:
     """A patient's appointments at the actor's units, newest first (one access check)."""
-    patients.get_patient(session, actor=actor, patient_id=patient_id)
+    # The row names the visits, not the patient again (the patient page loads this section).
+    patients.get_patient(session, actor=actor, patient_id=patient_id, object_type="patient_visits")
     return list(session.scalars(select(Appointment).where(
         Appointment.patient_id == patient_id, Appointment.unit_id.in_(actor.unit_ids))
         .order_by(Appointment.start_at.desc(), Appointment.id.desc())))

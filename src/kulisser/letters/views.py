@@ -233,7 +233,8 @@ def letter_to_mailbox(request: Request, letter_id: Id, ctx: Ctx = Depends(curren
 @router.get("/brev/patient/{patient_id}")
 def patient_letters(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """A patient's letters in the unit, the SMS reminders sent and the opt-out (patient page)."""
-    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,
+                                   object_type="patient_letters")
     rows = queries.list_letters(ctx.db, actor=ctx.actor, f=queries.LetterFilter(
         status="all", patient_id=patient_id, limit=200))
     return render(request, "letters/patient.html", {

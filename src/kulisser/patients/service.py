@@ -138,13 +138,15 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     return patient
 
 
-def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str = "read") -> Patient:
-    """Load a patient after the access check (which writes the audit row)."""
+def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str = "read",
+                object_type: str = "patient") -> Patient:
+    """Load a patient after the access check (which writes the audit row); ``object_type``
+    says which part of the record is read (a section of the patient page)."""
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise NotFound("Patienten finns inte.")
     audit.check_access(session, actor=actor, patient_id=patient_id, action=action,
-                       object_type="patient", object_id=patient_id)
+                       object_type=object_type, object_id=patient_id)
     return patient
 
 

@@ -228,7 +228,9 @@ def settings_save(request: Request, ctx: Ctx = Depends(manager),
 @router.get("/patienter/{patient_id}/vantelista")
 def patient_section(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
     """The patient's waits at the unit (the patient page loads this section with htmx)."""
-    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    # The same row as patient_entries' check: one "read waitlist" row for this section.
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,
+                                   object_type="waitlist")
     rows = waitlist.patient_entries(ctx.db, actor=ctx.actor, patient_id=patient_id)
     return render(request, "waitlist/patient.html",
                   {"nav": "patients", "patient": patient, "rows": rows},
