@@ -2,7 +2,8 @@
 
 A page fails when the document scrolls sideways or when any element reaches past the right
 edge of the viewport without being inside a box of its own that scrolls or clips (a wide
-table inside `.table-wrap` is fine; the page itself is not). Identity numbers must not wrap.
+table inside `.table-wrap` is fine; the page itself is not). Identity numbers must not wrap
+and a select must show its chosen option whole.
 Screenshots of every page at every width go to test-artifacts/layout-<page>-<width>.png.
 
 One browser; per user one login, whose cookies are reused by a fresh context per width.
@@ -111,6 +112,18 @@ _MEASURE = """() => {
     const r = el.getBoundingClientRect();
     const lh = parseFloat(getComputedStyle(el).lineHeight) || 20;
     if (lines > 1 || r.height > lh * 1.5) problems.push(`identity number wraps: ${el.textContent}`);
+  }
+  // A select too narrow for its chosen option cuts the text off (the arrow takes ~24 px).
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const el of document.querySelectorAll('main select')) {
+    const option = el.options[el.selectedIndex];
+    if (!option || el.getBoundingClientRect().width === 0) continue;
+    const s = getComputedStyle(el);
+    ctx.font = s.font;
+    const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - 20;
+    if (ctx.measureText(option.text).width > room + 1) {
+      problems.push(`select ${name(el)} cuts off "${option.text}"`);
+    }
   }
   return problems;
 }"""
