@@ -4,7 +4,7 @@ A page fails when the document scrolls sideways or when any element reaches past
 edge of the viewport without being inside a box of its own that scrolls or clips (a wide
 table inside `.table-wrap` is fine; the page itself is not). Identity numbers must not wrap
 and a select must show its chosen option whole.
-Screenshots of every page at every width go to test-artifacts/layout-<page>-<width>.png.
+Screenshots of every page at every width go to test-artifacts/layout-<page>-<width>-<database>.png.
 
 One browser; per user one login, whose cookies are reused by a fresh context per width.
 The test only reads: it follows the first link of each list to find a record to open.
