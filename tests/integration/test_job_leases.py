@@ -13,9 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,13 +21,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser import migrate
 from kulisser.config import Settings
 from kulisser.db import Database, utcnow
 from kulisser.jobs import lease, runner
-from kulisser.jobs.models import Job
 from kulisser.staff.models import CareUnit
-from tests.conftest import fresh_database_url
+from tests.integration.conftest import key, load
 
 ROOT = Path(__file__).resolve().parents[2]
 # A short lease, so that the tests see it renewed and see it run out (heartbeat every 1 s).
@@ -62,26 +58,6 @@ def hold_file(*, session: Session, key: str, marker: str) -> None:
     session.add(CareUnit(hsa_id=key, name="Efter omstart"))
 
 
-@pytest.fixture()
-def jobdb(tmp_path: Path) -> Iterator[Database]:
-    """A fresh migrated database for one test."""
-    url, drop = fresh_database_url(tmp_path, "leases")
-    database = Database(url)
-    migrate.upgrade(database.engine)
-    yield database
-    database.engine.dispose()
-    drop()  # type: ignore[operator]
-
-
-def key() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def load(database: Database, job_id: int) -> Job:
-    with database.session() as s:
-        job = s.get(Job, job_id)
-        assert job is not None
-        return job
 
 
 def units(database: Database, k: str) -> list[str]:

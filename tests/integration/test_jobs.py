@@ -7,22 +7,18 @@ over by other tests must not be taken (or leave theirs to be taken) here.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulisser import migrate
 from kulisser.db import Database, utcnow
 from kulisser.jobs import runner
 from kulisser.jobs.models import Job
 from kulisser.staff.models import CareUnit
-from tests.conftest import fresh_database_url
+from tests.integration.conftest import key, load
 
 CALLS: Counter[str] = Counter()
 _LOCK = threading.Lock()
@@ -52,26 +48,6 @@ def tally(*, session: Session, key: str) -> None:
         CALLS[key] += 1
 
 
-@pytest.fixture()
-def jobdb(tmp_path: Path) -> Iterator[Database]:
-    """A fresh migrated database for one test."""
-    url, drop = fresh_database_url(tmp_path, "jobs")
-    database = Database(url)
-    migrate.upgrade(database.engine)
-    yield database
-    database.engine.dispose()
-    drop()  # type: ignore[operator]
-
-
-def key() -> str:
-    return uuid.uuid4().hex[:12]
-
-
-def load(database: Database, job_id: int) -> Job:
-    with database.session() as s:
-        job = s.get(Job, job_id)
-        assert job is not None
-        return job
 
 
 def units_named(database: Database, k: str) -> int:

@@ -1,0 +1,38 @@
+"""Helpers of the job tests: a fresh migrated database per test, job keys, reloading a job."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kulisser import migrate
+from kulisser.db import Database
+from kulisser.jobs.models import Job
+from tests.conftest import fresh_database_url
+
+
+@pytest.fixture()
+def jobdb(tmp_path: Path) -> Iterator[Database]:
+    """A fresh migrated database for one test."""
+    url, drop = fresh_database_url(tmp_path, "jobs")
+    database = Database(url)
+    migrate.upgrade(database.engine)
+    yield database
+    database.engine.dispose()
+    drop()  # type: ignore[operator]
+
+
+def key() -> str:
+    """A unique job key."""
+    return uuid.uuid4().hex[:12]
+
+
+def load(database: Database, job_id: int) -> Job:
+    """The job row as stored now."""
+    with database.session() as s:
+        job = s.get(Job, job_id)
+        assert job is not None
+        return job
