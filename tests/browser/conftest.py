@@ -79,9 +79,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     drop()  # type: ignore[operator]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium (Playwright's own browser download does not work here)."""
+    """Headless Debian Chromium (Playwright's own browser download does not work here).
+
+    Package scope: Playwright's sync API keeps an asyncio loop marked running in the main
+    thread while it lives; stopped after the browser tests, the later tests that run an
+    event loop of their own (the load test, the line's tests) find none.
+    """
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
     with sync_playwright() as p:
