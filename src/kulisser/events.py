@@ -41,7 +41,8 @@ def subscribe(event_type: type[E], handler: Callable[[Session, E], None]) -> Non
 
 def install(subscriptions: ModuleType | Iterable[Subscription]) -> None:
     """Register a package's subscriptions (its ``subscribers`` module or the pairs); idempotent."""
-    pairs = getattr(subscriptions, "SUBSCRIPTIONS", subscriptions)
+    pairs: Iterable[Subscription] = (subscriptions.SUBSCRIPTIONS if isinstance(subscriptions, ModuleType)
+                                     else subscriptions)
     for event_type, handler in pairs:
         subscribe(event_type, handler)
 
@@ -50,7 +51,7 @@ def handlers_for(event_type: type[Event]) -> list[Handler]:
     """The handlers an event of this type reaches, in subscription order, most specific type first."""
     found: list[Handler] = []
     for klass in event_type.__mro__:
-        for handler in _handlers.get(klass, ()):  # type: ignore[call-overload]
+        for handler in _handlers.get(klass, ()):
             if handler not in found:
                 found.append(handler)
     return found
