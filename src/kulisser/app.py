@@ -183,7 +183,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   "or a browser session plus the X-CSRF-Token header.")
     app.state.settings = settings
     app.state.db = database
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(reload=settings.mode == "demo")
     # Compiled now: the login page renders on the event loop and must not read files there.
     app.state.templates.env.get_template("staff/login.html")
 
