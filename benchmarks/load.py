@@ -39,17 +39,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from benchmarks._common import ROOT, free_port, load_average, machine, now_utc, table, throwaway_postgres
+from benchmarks._cpu import cluster_cpu, group_cpu, postmaster_pid
 from benchmarks._load_seed import Scenario, double_bookings, seed
 from benchmarks._load_traffic import WORKLIST_KINDS, Contested, run_phase
 
@@ -62,7 +64,7 @@ _OWN_SETTINGS = {"KULISSER_MODE", "KULISSER_SECRET_KEY", "KULISSER_DATABASE_URL"
 
 @contextmanager
 def kulisser_server(database_url: str, workdir: Path, *, workers: int = 2,
-                    ready_timeout: float = 90.0) -> Iterator[str]:
+                    ready_timeout: float = 90.0, info: dict[str, int] | None = None) -> Iterator[str]:
     """`kulisser serve` with `workers` uvicorn workers on a free loopback port; yield its URL.
 
     The server runs in its own process group, so that stopping it stops its workers too,
@@ -79,6 +81,8 @@ def kulisser_server(database_url: str, workdir: Path, *, workers: int = 2,
     log = (workdir / "server.log").open("wb")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    if info is not None:
+        info["pgid"] = proc.pid  # its own session: the group of the server and its workers
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + ready_timeout
@@ -128,8 +132,20 @@ def server_errors(workdir: Path) -> int:
         return 0
 
 
+def _cpu_probe(url: str, server: dict[str, int]) -> Callable[[], tuple[float, float | None]]:
+    """A function giving the CPU seconds the server and (PostgreSQL) the database have used."""
+    port = make_url(url).port if url.startswith("postgresql") else None
+    postmaster = postmaster_pid(port) if port else None
+
+    def probe() -> tuple[float, float | None]:
+        return (group_cpu(server["pgid"]),
+                cluster_cpu(postmaster) if postmaster is not None else None)
+    return probe
+
+
 async def _phases(base: str, scenario: Scenario, *, url: str, clients: int, day_seconds: float,
-                  burst_seconds: float, timeout: float, rng_seed: int) -> dict[str, Any]:
+                  burst_seconds: float, timeout: float, rng_seed: int,
+                  cpu: Callable[[], tuple[float, float | None]]) -> dict[str, Any]:
     rng = random.Random(rng_seed)
     claims = Contested(scenario.queue_item_ids, rng=rng)
     slots = Contested(scenario.slot_ids, rng=rng)
@@ -143,8 +159,12 @@ async def _phases(base: str, scenario: Scenario, *, url: str, clients: int, day_
     for name, seconds, think in plan:
         if seconds <= 0:
             continue
+        server0, db0 = cpu()
         figures = await run_phase(base, scenario, clients=clients, seconds=seconds, think=think,
                                   timeout=timeout, rng_seed=rng.randrange(2**31), claims=claims, slots=slots)
+        server1, db1 = cpu()
+        figures["server_cpu_s"] = round(server1 - server0, 1)
+        figures["database_cpu_s"] = round(db1 - db0, 1) if db0 is not None and db1 is not None else None
         figures["double_bookings"] = await asyncio.to_thread(double_bookings, url)
         phases[name] = figures
     return phases
@@ -166,10 +186,13 @@ def run(*, database: str = "postgresql", database_url: str | None = None, client
                 database_url = stack.enter_context(throwaway_postgres())
         scenario = seed(database_url, secretaries=secretaries, clinicians=clinicians,
                         queue_items=queue_items, slots=slots, rng_seed=rng_seed)
-        base = stack.enter_context(kulisser_server(database_url, workdir, workers=workers))
+        server: dict[str, int] = {}
+        base = stack.enter_context(kulisser_server(database_url, workdir, workers=workers,
+                                                   info=server))
         phases = asyncio.run(_phases(base, scenario, url=database_url, clients=clients,
                                      day_seconds=day_seconds, burst_seconds=burst_seconds,
-                                     timeout=timeout, rng_seed=rng_seed))
+                                     timeout=timeout, rng_seed=rng_seed,
+                                     cpu=_cpu_probe(database_url, server)))
         return {"database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
                 "workers": workers, "timeout_s": timeout, "seeded": scenario.counts,
                 "seed_s": round(scenario.seed_seconds, 1), "phases": phases,
@@ -198,6 +221,15 @@ def checks(phases: dict[str, Any]) -> dict[str, bool]:
     return out
 
 
+def _cpu_line(p: dict[str, Any]) -> str:
+    """CPU per request of the server and the database: what decides capacity on these cores."""
+    n = max(1, p["requests"])
+    text = f"CPU per request: server {1000 * p['server_cpu_s'] / n:.1f} ms"
+    if p.get("database_cpu_s") is not None:
+        text += f", database {1000 * p['database_cpu_s'] / n:.1f} ms"
+    return text + f", load generator {1000 * p['client_cpu_s'] / n:.1f} ms."
+
+
 def report(result: dict[str, Any], command: str) -> str:
     """The Markdown section for docs/benchmarks.md."""
     lines = [f"### Load test on {result['database']}, {now_utc()}", "",
@@ -222,7 +254,7 @@ def report(result: dict[str, Any], command: str) -> str:
                   + (f"; lists ran dry: {p['ran_dry']}" if p["ran_dry"] else "") + ". "
                   f"`/login` probe: {probe['sent']} sent, {probe['failed']} failed, "
                   f"p50 {probe['p50_ms']} ms, "
-                  f"**worst {probe['worst_ms']} ms**.", ""]
+                  f"**worst {probe['worst_ms']} ms**. " + _cpu_line(p), ""]
         rows = [[kind, str(k["requests"]), str(k["p50_ms"]), str(k["p95_ms"]), str(k["p99_ms"]),
                  str(k["max_ms"]), " ".join(f"{c}:{n}" for c, n in k["status"].items()),
                  str(k["failed"]) + (" " + ",".join(f"{e}:{n}" for e, n in k["failures"].items())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,13 +28,13 @@ from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
+from kulisser.web.headers import PageHeaders
 from kulisser.web.overload import Admission, busy_response, conflict_response
 from kulisser.web.templating import is_htmx, make_templates, render
 from kulisser.web.unit_of_work import CommitBeforeResponse
 from kulisser.worklist.states import TransitionError
 
 log = logging.getLogger("kulisser")
-access_log = logging.getLogger("kulisser.access")
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
@@ -183,32 +183,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   "or a browser session plus the X-CSRF-Token header.")
     app.state.settings = settings
     app.state.db = database
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(reload=settings.mode == "demo")
     # Compiled now: the login page renders on the event loop and must not read files there.
     app.state.templates.env.get_template("staff/login.html")
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        response: Response = await call_next(request)
-        # Our own access log: the path only, never the query string (searches carry
-        # personnummer and names); uvicorn's own access log is turned off in `kulisser serve`.
-        access_log.info("%s %s %s %.1fms", request.method, request.url.path, response.status_code,
-                        (time.perf_counter() - started) * 1000)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-        if settings.secure_cookies:
-            # Secure cookies mean the site is served over TLS: browsers must never fall back.
-            response.headers.setdefault("Strict-Transport-Security",
-                                        "max-age=31536000; includeSubDomains")
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
     # The commit happens before any byte is sent.
     app.add_middleware(CommitBeforeResponse)
@@ -218,11 +195,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                        retry_after=settings.retry_after_seconds)
     # Outermost: a body too large is refused before it queues, before auth, before disk.
     app.add_middleware(BodyLimit, settings=settings)
+    # Outside the line too: a 503 from the line and a 413 carry the same headers and log line.
+    app.add_middleware(PageHeaders, hsts=settings.secure_cookies)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from kulisser import models, routes  # models: every kind registers before routes load
 
     assert models.Base is not None
+    # Mappers configure themselves on first use: do it now, not in the first requests' time.
+    configure_mappers()
 
     for router in routes.routers():
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -117,3 +118,19 @@ def test_emergency_reads_fold_the_same_way_and_keep_their_grant(database: Databa
         rows = s.scalars(select(AuditEvent).where(AuditEvent.user_id == w.secretary_id,
                                                   AuditEvent.action == "read")).all()
         assert [(r.outcome, r.emergency_access_id) for r in rows] == [("emergency", grant.id)]
+
+
+def test_a_listing_row_names_who_where_when_and_from_which_address(database: Database) -> None:
+    # Many patients are written in one statement (on PostgreSQL an INSERT ... SELECT over the
+    # ids): every row must still carry the whole actor, not only its patient.
+    with database.session() as s:
+        w = factories.make_world(s)
+        me = replace(factories.actor(s, w.secretary_id), ip="192.0.2.7")
+        audit.log_listing(s, actor=me, patient_ids=list(w.patient_ids), object_type="worklist",
+                          now=WHEN)
+        s.flush()
+        rows = s.scalars(select(AuditEvent).where(AuditEvent.user_id == w.secretary_id)).all()
+        assert sorted(r.patient_id for r in rows) == sorted(w.patient_ids)
+        assert {(r.username, r.role, r.unit_id, r.ip, r.at.astimezone(UTC), r.action, r.outcome)
+                for r in rows} == {(me.username, me.role.value, me.unit_id, "192.0.2.7", WHEN,
+                                    "list", "allowed")}

@@ -176,3 +176,51 @@ def test_a_short_tone_in_long_silence_is_not_silent(tmp_path: Path) -> None:
     path = tmp_path / "blip.wav"
     write_wav(path, audio, rate=16_000)
     assert not is_silent(path)
+
+
+def _stereo_wav(path: Path, left: np.ndarray, right: np.ndarray, *, width: int, rate: int) -> None:
+    """Interleaved stereo PCM (8-bit unsigned or 16-bit signed), as a phone app may send."""
+    import wave
+
+    both = np.stack([left, right], axis=1).reshape(-1)
+    pcm = ((both * 127 + 128).astype(np.uint8) if width == 1
+           else (both * 32767).astype("<i2"))
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(width)
+        wav.setframerate(rate)
+        wav.writeframes(pcm.tobytes())
+
+
+@pytest.mark.parametrize("width", [1, 2])
+def test_silence_is_judged_in_any_sample_format_and_rate(tmp_path: Path, width: int) -> None:
+    # 44.1 kHz stereo, the tone in one channel only at -30 dBFS RMS: loud enough (the channels'
+    # mean is about -36 dBFS, above the -50 dBFS threshold); an 8-bit file's own quantization
+    # noise around its mid-point must not count as sound.
+    rate = 44_100
+    t = np.arange(rate * 2) / rate
+    tone = (10 ** (-30 / 20) * np.sqrt(2) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    quiet = np.zeros_like(tone)
+    loud_path, quiet_path = tmp_path / "loud.wav", tmp_path / "quiet.wav"
+    _stereo_wav(loud_path, quiet, tone, width=width, rate=rate)
+    _stereo_wav(quiet_path, quiet, quiet, width=width, rate=rate)
+    assert not is_silent(loud_path)
+    assert is_silent(quiet_path)
+
+
+def test_silence_of_planar_float_audio(tmp_path: Path) -> None:
+    # FLAC decodes to packed integers, MP3 to planar float: both are read as they come.
+    for codec, suffix in (("libmp3lame", "mp3"), ("flac", "flac")):
+        for level, silent in ((0.2, False), (0.0, True)):
+            path = tmp_path / f"{level}.{suffix}"
+            with av.open(str(path), "w") as container:
+                stream = container.add_stream(codec, rate=48_000, layout="stereo")
+                samples = level * np.sin(np.arange(48_000) * 2 * np.pi * 300 / 48_000)
+                fmt = "fltp" if codec == "libmp3lame" else "s16"
+                data = (np.stack([samples, samples]).astype(np.float32) if fmt == "fltp"
+                        else (np.stack([samples, samples]).T.reshape(1, -1) * 32767).astype(np.int16))
+                frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="stereo")
+                frame.sample_rate = 48_000
+                container.mux(stream.encode(frame))
+                container.mux(stream.encode(None))
+            assert is_silent(path) is silent, (codec, level)

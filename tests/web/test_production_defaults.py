@@ -93,6 +93,23 @@ def test_hsts_whenever_cookies_are_secure(app_for: AppFor) -> None:
     assert "strict-transport-security" in app_for(mode="demo", cookie_secure=True).get("/login").headers
 
 
+def test_every_answer_carries_the_security_headers_once(app_for: AppFor) -> None:
+    client = app_for(mode="production")
+    for path in ("/login", "/api/v1/work-items", "/static/app.css", "/finns-inte"):
+        response = client.get(path)
+        for name, value in (("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"),
+                            ("referrer-policy", "same-origin"), ("content-security-policy", CSP)):
+            assert response.headers.get_list(name) == [value], (path, name)
+        # Pages and API answers name patients: never cached; the static files may be.
+        expected = [] if path.startswith("/static/") else ["no-store"]
+        assert response.headers.get_list("cache-control") == expected, path
+    # A body over the limit is refused outside the app's routes: the same headers still.
+    refused = client.post("/api/v1/patients", content=b"x" * (3 * 1024 * 1024),
+                          headers={"content-type": "application/json"})
+    assert refused.status_code == 413
+    assert refused.headers.get_list("x-content-type-options") == ["nosniff"]
+
+
 def _failed_login_ip(client: TestClient, database: Database) -> str:
     username = unique("nobody")
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)

@@ -248,6 +248,54 @@ def samples_are_silent(
     return peak_rms_dbfs(samples) < threshold_dbfs
 
 
+def _mono(frame: Any) -> npt.NDArray[np.float64]:
+    """A decoded frame's samples in [-1, 1], channels averaged, at the frame's own rate."""
+    data = frame.to_ndarray()
+    channels = max(1, len(frame.layout.channels))
+    if not frame.format.is_planar:  # interleaved: one row of samples * channels
+        data = data.reshape(-1, channels).T
+    values = data.astype(np.float64)
+    if data.dtype.kind == "i":
+        values /= float(2 ** (8 * data.dtype.itemsize - 1))
+    elif data.dtype.kind == "u":
+        half = float(2 ** (8 * data.dtype.itemsize - 1))
+        values = (values - half) / half
+    return np.asarray(values.reshape(channels, -1).mean(axis=0))
+
+
 def is_silent(path: Path, *, threshold_dbfs: float = SILENCE_THRESHOLD_DBFS) -> bool:
-    """Whether a whole audio file is silence (no 100 ms window above the threshold)."""
-    return samples_are_silent(decode_audio(path), threshold_dbfs=threshold_dbfs)
+    """Whether a whole audio file is silence (no 100 ms window above the threshold).
+
+    Decodes at the file's own rate without a resampler and stops at the first loud window:
+    an upload is checked while its request waits, and the resampler's graph could only be
+    freed by a full garbage collection, which stops every request of the process.
+    """
+    kind = _check_file(path)
+    limit = (10 ** (threshold_dbfs / 20)) ** 2  # the threshold as a mean square
+    pending = np.zeros(0, np.float64)
+    window = seen = good = bad = 0
+    with _open(path, kind) as container:
+        stream = _audio_stream(container, kind)
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                bad += 1
+                continue
+            good += 1
+            for frame in frames:
+                window = window or max(1, int(frame.sample_rate * _WINDOW_S))
+                samples = _mono(frame)
+                seen += len(samples)
+                pending = np.concatenate((pending, samples))
+                usable = len(pending) - len(pending) % window
+                if usable and np.mean(np.square(pending[:usable].reshape(-1, window)),
+                                      axis=1).max() >= limit:
+                    return False
+                pending = pending[usable:]
+    if bad > good:
+        raise _unreadable(kind)
+    if seen == 0:
+        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+    # A file shorter than one window is judged as a whole (as peak_rms_dbfs does).
+    return not (seen < window and float(np.mean(np.square(pending))) >= limit)

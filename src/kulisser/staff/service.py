@@ -321,6 +321,17 @@ def switch_unit(session: Session, *, row: UserSession, user: User, unit_id: int)
     row.unit_id = unit_id
 
 
+def unit_member_names(session: Session, *, unit_id: int) -> list[Any]:
+    """Active users of a unit, by name, as light rows (id, full_name, role) for lists and menus."""
+    # The worklist page shows every colleague in its owner filter on each load: columns only,
+    # not 60 User objects with their password hashes through the ORM.
+    return list(session.execute(
+        select(User.id, User.full_name, User.role)
+        .join(UnitMembership, UnitMembership.user_id == User.id)
+        .where(UnitMembership.unit_id == unit_id, User.active.is_(True))
+        .order_by(User.full_name)).all())
+
+
 def unit_members(session: Session, *, unit_id: int) -> list[User]:
     """Active users of a unit, by name."""
     return list(

@@ -40,7 +40,7 @@ def _priority(value: str) -> str:
         return value
 
 
-def make_templates() -> Jinja2Templates:
+def make_templates(*, reload: bool = True) -> Jinja2Templates:
     """Templates from web/templates and each package's templates/ folder (as 'pkg/...')."""
     loaders: list[Any] = [FileSystemLoader(str(PACKAGE / "web" / "templates"))]
     for pkg in sorted(PACKAGE.iterdir()):
@@ -49,6 +49,9 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(PACKAGE / "web" / "templates"))
     templates.env.loader = ChoiceLoader(loaders)
     templates.env.autoescape = True
+    # Outside demo mode the package's templates do not change under a running server: skip
+    # the file-system check that every render of every included template would otherwise do.
+    templates.env.auto_reload = reload
     templates.env.globals.update(_=_, kind_label=kind_label, record_link=record_link, status_label=_status,
                                  priority_label=_priority)
     templates.env.globals["ngettext"] = ngettext

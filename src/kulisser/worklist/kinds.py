@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.worklist.states import Operation, Priority
+from kulisser.worklist.states import Operation, Priority, allowed_operations
 
 DEFAULT_HOURS = {Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 240}
 # What the worklist may do to any item: who owns it and when it is started. Comments and due
@@ -67,7 +67,23 @@ _REGISTRY: dict[str, KindSpec] = {}
 def register(spec: KindSpec) -> KindSpec:
     """Add a kind; registering the same code twice replaces it (module reloads in tests)."""
     _REGISTRY[spec.code] = spec
+    _operations.clear()
     return spec
+
+
+_operations: dict[tuple[str, str], tuple[Operation, ...]] = {}
+
+
+def operations_for(kind: str, status: str) -> tuple[Operation, ...]:
+    """The operations the worklist offers on an item of the kind in the status, in menu order
+    (an unknown kind allows every operation its status allows)."""
+    # The same for every item of a kind and status: a list of 50 items asked it 50 times.
+    key = (kind, str(status))
+    if key not in _operations:
+        spec = _REGISTRY.get(kind)
+        _operations[key] = tuple(op for op in allowed_operations(status)
+                                 if spec is None or spec.allows(op))
+    return _operations[key]
 
 
 def get_kind(code: str) -> KindSpec:

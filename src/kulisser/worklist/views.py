@@ -76,7 +76,7 @@ def worklist_page(
         f = queries.WorklistFilter(q=q)
         page = queries.list_items(ctx.db, actor=ctx.actor, f=f, due_soon_hours=settings.due_soon_hours)
         counts, overdue_total = queries.kind_counts(ctx.db, actor=ctx.actor, f=f)
-    members = staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)
+    members = staff.unit_member_names(ctx.db, unit_id=ctx.actor.unit_id)
     names = {u.id: u.full_name for u in members}
     owners = {r.item.owner_id for r in page.rows if r.item.owner_id} - names.keys()
     names.update(staff.user_names(ctx.db, owners))  # former members still owning items
