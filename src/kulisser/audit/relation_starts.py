@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, func, insert, select
 from sqlalchemy.orm import Session
 
+from kulisser.audit.access import _row
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.queries import LogRow, log_rows, row_select
 from kulisser.audit.service import (
-    _row,
     active_emergency_access,
     add_denied,
     has_care_relation,

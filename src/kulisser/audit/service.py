@@ -1,284 +1,39 @@
-"""The one access check for patient data, and the audit rows it writes (PDL)."""
+"""The audit service other packages call: the one access check (kulisser.audit.access, whose
+public names are re-exported here), emergency access, and the log review's own writes (PDL)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import Integer, Table, bindparam, event, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from kulisser.audit.dedupe import first_time
+from kulisser.audit.access import SYSTEM_USER as SYSTEM_USER
+from kulisser.audit.access import Access as Access
+from kulisser.audit.access import AccessDenied as AccessDenied
+from kulisser.audit.access import DeniedNotFound as DeniedNotFound
+from kulisser.audit.access import PatientRecord as PatientRecord
+from kulisser.audit.access import _row
+from kulisser.audit.access import active_emergency_access as active_emergency_access
+from kulisser.audit.access import add_denied as add_denied
+from kulisser.audit.access import check as check
+from kulisser.audit.access import check_access as check_access
+from kulisser.audit.access import has_care_relation as has_care_relation
+from kulisser.audit.access import log_listing as log_listing
+from kulisser.audit.access import log_many as log_many
+from kulisser.audit.access import log_system as log_system
+from kulisser.audit.access import require_unit as require_unit
+from kulisser.audit.access import rollback_keeping_denied as rollback_keeping_denied
+from kulisser.audit.access import write_denied as write_denied
+from kulisser.audit.access import write_kept_denied as write_kept_denied
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.models import CareRelation, Patient
+from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 
-
-class AccessDenied(Exception):
-    """No care relation and no emergency access; carries the denied audit row to write."""
-
-    def __init__(self, row: dict[str, object]) -> None:
-        super().__init__("access denied")
-        self.row = row
-        self.patient_id = row.get("patient_id")
-
-
-class DeniedNotFound(NotFound):
-    """Another unit's record, answered as not found so that its existence stays hidden;
-    carries the denied audit row to write, like AccessDenied."""
-
-    def __init__(self, message: str, row: dict[str, object]) -> None:
-        super().__init__(message)
-        self.row = row
-        self.patient_id = row.get("patient_id")
-
-
-@dataclass(frozen=True)
-class Access:
-    """An allowed access: plain (care relation) or under emergency access."""
-
-    patient_id: int
-    emergency: bool
-
-
 AUDIT_LOG = "audit_log"  # the object type of a read of the log itself
-
-
-def _row(actor: Actor, **fields: object) -> dict[str, object]:
-    return {
-        "user_id": actor.user_id,
-        "username": actor.username,
-        "role": actor.role.value,
-        "unit_id": actor.unit_id,
-        "ip": actor.ip[:64] or None,
-        **fields,
-    }
-
-
-# Care relations found open in the session's current transaction: one booking checks the
-# same patient three or four times (the visit, its calling letter, the letter's work item),
-# and each check still writes its own audit row. Only what was found is kept, and it is
-# forgotten when the transaction ends or a care relation is changed or deleted in it.
-_FOUND = "kulisser.audit.care_relations"
-
-
-def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
-    """Whether the unit has an open care relation with the patient."""
-    found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
-    if (unit_id, patient_id) in found:
-        return True
-    exists = session.scalar(
-        select(CareRelation.id).where(
-            CareRelation.unit_id == unit_id,
-            CareRelation.patient_id == patient_id,
-            CareRelation.ended_at.is_(None),
-        )
-    ) is not None
-    if exists:
-        found.add((unit_id, patient_id))
-    return exists
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_found(session: Session, transaction: Any) -> None:
-    # A flush runs in a subtransaction of its own; only the real one, or a savepoint, counts.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_FOUND, None)
-
-
-def _forget(target: CareRelation, *_args: Any) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info.pop(_FOUND, None)
-
-
-# A relation ended, moved or deleted in the transaction must be asked about again at once.
-for _attribute in (CareRelation.ended_at, CareRelation.unit_id, CareRelation.patient_id):
-    event.listen(_attribute, "set", _forget)
-
-
-@event.listens_for(Session, "before_flush")
-def _forget_if_deleted(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_FOUND) and any(isinstance(obj, CareRelation) for obj in session.deleted):
-        session.info.pop(_FOUND, None)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_on_bulk_change(state: Any) -> None:
-    # An UPDATE or DELETE statement on care relations bypasses the attribute events above.
-    if (state.is_update or state.is_delete) and state.session.info.get(_FOUND) and any(
-            m.class_ is CareRelation for m in state.all_mappers):
-        state.session.info.pop(_FOUND, None)
-
-
-def _add_once(session: Session, row: dict[str, object]) -> None:
-    if first_time(session, row):
-        session.add(AuditEvent(**row))
-
-
-def active_emergency_access(
-    session: Session, *, actor: Actor, patient_id: int, now: datetime | None = None
-) -> EmergencyAccess | None:
-    """The actor's unexpired emergency access to the patient, if any."""
-    now = now or utcnow()
-    return session.scalar(
-        select(EmergencyAccess)
-        .where(
-            EmergencyAccess.user_id == actor.user_id,
-            EmergencyAccess.patient_id == patient_id,
-            EmergencyAccess.expires_at > now,
-        )
-        .order_by(EmergencyAccess.expires_at.desc())
-        .limit(1)
-    )
-
-
-def check_access(
-    session: Session,
-    *,
-    actor: Actor,
-    patient_id: int,
-    action: str,
-    object_type: str,
-    object_id: object = None,
-    now: datetime | None = None,
-) -> Access:
-    """Allow or deny the actor's access to a patient's data, writing the audit row either way.
-
-    Allowed rows go into the caller's transaction; a denial raises AccessDenied, whose row
-    the request handler writes in a transaction of its own (the caller's work is rolled back).
-    """
-    now = now or utcnow()
-    oid = None if object_id is None else str(object_id)
-    if has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id):
-        _add_once(session, _row(actor, at=now, patient_id=patient_id, action=action,
-                                object_type=object_type, object_id=oid, outcome="allowed"))
-        return Access(patient_id=patient_id, emergency=False)
-    grant = active_emergency_access(session, actor=actor, patient_id=patient_id, now=now)
-    if grant is not None:
-        _add_once(session, _row(actor, at=now, patient_id=patient_id, action=action,
-                                object_type=object_type, object_id=oid, outcome="emergency",
-                                reason=grant.reason, emergency_access_id=grant.id))
-        return Access(patient_id=patient_id, emergency=True)
-    raise AccessDenied(_row(actor, at=now, patient_id=patient_id, action=action,
-                            object_type=object_type, object_id=oid, outcome="denied"))
-
-
-def write_denied(session: Session, denied: AccessDenied | DeniedNotFound) -> None:
-    """Store the audit row of a denied access (call in a fresh transaction)."""
-    session.add(AuditEvent(**denied.row))
-
-
-# Denied rows written on a path that does not raise (a lookup answered as "unknown number"):
-# the request's work may still be rolled back (a form shown again with 422), and the row
-# must outlive that. They are kept here until their transaction commits; the request's
-# unit of work stores what is left after a rollback (write_kept_denied).
-_KEPT = "kulisser.audit.kept_denied"
-
-
-def add_denied(session: Session, row: dict[str, object]) -> None:
-    """Add a denied audit row to the transaction, to be stored even if the work rolls back."""
-    session.add(AuditEvent(**row))
-    session.info.setdefault(_KEPT, []).append(row)
-
-
-def write_kept_denied(session: Session) -> bool:
-    """After a rollback: add the denied rows the rolled-back work held; whether there were any."""
-    rows = session.info.pop(_KEPT, None)
-    for row in rows or ():
-        session.add(AuditEvent(**row))
-    return bool(rows)
-
-
-def rollback_keeping_denied(session: Session) -> None:
-    """Roll the work back, then store the denied rows it held in a transaction of their own."""
-    session.rollback()
-    if write_kept_denied(session):
-        try:
-            session.commit()
-        except Exception:  # the database is gone: the original error is the one to report
-            session.rollback()
-
-
-@event.listens_for(Session, "after_commit")
-def _kept_rows_are_stored(session: Session) -> None:
-    session.info.pop(_KEPT, None)
-
-
-def _own(actor: Actor, unit_id: int | None, current_unit: bool) -> bool:
-    return unit_id == actor.unit_id if current_unit else unit_id in actor.unit_ids
-
-
-def _refuse(actor: Actor, *, object_type: str, object_id: object, patient_id: int | None,
-            action: str, hidden: str | None, reason: str, now: datetime | None) -> Exception:
-    row = _row(actor, at=now or utcnow(), patient_id=patient_id, action=action,
-               object_type=object_type, object_id=None if object_id is None else str(object_id),
-               outcome="denied", reason=reason or _("Posten hör till en annan vårdenhet."))
-    if hidden is not None or patient_id is None:
-        return DeniedNotFound(hidden or _("Hittades inte."), row)
-    return AccessDenied(row)
-
-
-def check_record(
-    session: Session,
-    *,
-    actor: Actor,
-    object_type: str,
-    object_id: object,
-    unit_id: int | None,
-    patient_id: int | None,
-    action: str = "read",
-    hidden: str | None = None,
-    current_unit: bool = False,
-    reason: str = "",
-    now: datetime | None = None,
-) -> None:
-    """The access check for one unit-scoped record (its id, its unit, its patient, if any).
-
-    Another unit's record is refused with a denied audit row: DeniedNotFound (404) when
-    ``hidden`` gives the not-found message (or there is no patient to ask emergency access
-    for), so that its existence is not disclosed, else AccessDenied (403). ``current_unit``:
-    only the actor's current unit owns records, not every unit they belong to. A record of
-    the actor's unit goes on to the patient's access check, or, without a patient, writes an
-    allowed row of its own.
-    """
-    now = now or utcnow()
-    if not _own(actor, unit_id, current_unit):
-        raise _refuse(actor, object_type=object_type, object_id=object_id, patient_id=patient_id,
-                      action=action, hidden=hidden, reason=reason, now=now)
-    if patient_id is not None:
-        check_access(session, actor=actor, patient_id=patient_id, action=action,
-                     object_type=object_type, object_id=object_id, now=now)
-        return
-    # A record without a patient (an unmatched import) is still someone's data: logged.
-    _add_once(session, _row(actor, at=now, patient_id=None, action=action,
-                            object_type=object_type,
-                            object_id=None if object_id is None else str(object_id),
-                            outcome="allowed"))
-
-
-def require_unit(
-    *,
-    actor: Actor,
-    object_type: str,
-    object_id: object,
-    unit_id: int | None,
-    hidden: str,
-    action: str = "read",
-    current_unit: bool = False,
-    now: datetime | None = None,
-) -> None:
-    """Refuse another unit's record that holds no patient data (a schedule, a slot, a print
-    run) as not found, with a denied audit row; the actor's own pass without a row."""
-    if not _own(actor, unit_id, current_unit):
-        raise _refuse(actor, object_type=object_type, object_id=object_id, patient_id=None,
-                      action=action, hidden=hidden, reason="", now=now)
 
 
 def log_review_read(
@@ -300,56 +55,6 @@ def log_review_read(
         actor, at=now or utcnow(), patient_id=patient_id, action=action,
         object_type=AUDIT_LOG, object_id=None if object_id is None else str(object_id),
         outcome="allowed", reason=_("{what}; {n} rader", what=what, n=rows))))
-
-
-SYSTEM_USER = "kulisser-system"  # the name system acts (jobs, escalations) are logged under
-
-
-def log_system(session: Session, *, unit_id: int, patient_id: int | None, action: str,
-               object_type: str, object_id: object, reason: str, now: datetime) -> None:
-    """Log a system act on patient data (a job's), under the system's name."""
-    session.add(AuditEvent(at=now, user_id=None, username=SYSTEM_USER, role="system",
-                           unit_id=unit_id, patient_id=patient_id, action=action,
-                           object_type=object_type, object_id=str(object_id), outcome="allowed",
-                           reason=reason))
-
-
-def log_listing(
-    session: Session,
-    *,
-    actor: Actor,
-    patient_ids: Iterable[int],
-    object_type: str,
-    now: datetime | None = None,
-) -> None:
-    """Log that a list showed these patients to the actor: one row each (once per transaction),
-    one statement."""
-    now = now or utcnow()
-    rows = [
-        row for row in (
-            _row(actor, at=now, patient_id=pid, action="list", object_type=object_type,
-                 object_id=None, outcome="allowed", reason=None, emergency_access_id=None)
-            for pid in sorted(set(patient_ids)))
-        if first_time(session, row)
-    ]
-    if rows:
-        _insert_listing(session, rows)
-
-
-def _insert_listing(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert listing rows that differ only in their patient, in one statement."""
-    table = cast(Table, AuditEvent.__table__)
-    if session.get_bind().dialect.name != "postgresql" or len(rows) == 1:
-        # SQLite's executemany runs in C; Core's path costs a quarter less than the ORM's.
-        session.execute(insert(table), rows)
-        return
-    # One INSERT ... SELECT over unnest(patient ids): the busiest read (the worklist) wrote 50
-    # rows per page, and psycopg's executemany spent more CPU on them than the page's queries.
-    fixed = {k: v for k, v in rows[0].items() if k != "patient_id"}
-    ids = func.unnest(bindparam("patient_ids", [r["patient_id"] for r in rows],
-                                type_=postgresql.ARRAY(Integer))).table_valued("pid").render_derived()
-    values = select(*[literal(v, type_=table.c[k].type) for k, v in fixed.items()], ids.c.pid)
-    session.execute(insert(table).from_select([*fixed, "patient_id"], values))
 
 
 def grant_emergency_access(

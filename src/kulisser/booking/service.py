@@ -141,10 +141,9 @@ def get_appointment(session: Session, *, actor: Actor, appointment_id: int, acti
     appt = session.get(Appointment, appointment_id)
     if appt is None:
         raise NotFound("Besöket finns inte.")
-    audit.check_record(session, actor=actor, object_type="appointment", object_id=appt.id,
-                       unit_id=appt.unit_id, patient_id=appt.patient_id, action=action,
-                       current_unit=current_unit,
-                       reason=_("Besöket hör till en annan vårdenhet."), now=now)
+    audit.check(session, actor=actor, record=appt, object_type="appointment", action=action,
+                current_unit=current_unit, reason=_("Besöket hör till en annan vårdenhet."),
+                now=now)
     return appt
 
 

@@ -36,11 +36,10 @@ WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
 def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, object_type: str,
            now: datetime) -> None:
     """The access check and audit row for one read or write of a dictation."""
-    audit.check_record(session, actor=actor, object_type=object_type, object_id=dictation.id,
-                       unit_id=dictation.unit_id, patient_id=dictation.patient_id, action=action,
-                       current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
-                       hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
-                       now=now)
+    audit.check(session, actor=actor, record=dictation, object_type=object_type, action=action,
+                current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
+                hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
+                now=now)
 
 
 def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:

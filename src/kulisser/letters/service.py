@@ -187,9 +187,8 @@ def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = 
     audit.check_access(session, actor=actor, patient_id=letter.patient_id, action=action,
                        object_type=object_type, object_id=letter.id, now=now)
     if letter.unit_id not in actor.unit_ids:
-        audit.check_record(session, actor=actor, object_type=object_type, object_id=letter.id,
-                           unit_id=letter.unit_id, patient_id=letter.patient_id, action=action,
-                           hidden="Brevet finns inte.", now=now)
+        audit.check(session, actor=actor, record=letter, object_type=object_type, action=action,
+                    hidden="Brevet finns inte.", now=now)
     return letter
 
 

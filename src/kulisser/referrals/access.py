@@ -33,9 +33,8 @@ R = TypeVar("R", Referral, OutgoingReferral)
 def check(session: Session, *, actor: Actor, record: Referral | OutgoingReferral, action: str,
           object_type: str, now: datetime) -> None:
     """The access check and audit row for one read or write of a referral."""
-    audit.check_record(session, actor=actor, object_type=object_type, object_id=record.id,
-                       unit_id=record.unit_id, patient_id=record.patient_id, action=action,
-                       current_unit=True, reason=_("Remissen hör till en annan vårdenhet."), now=now)
+    audit.check(session, actor=actor, record=record, object_type=object_type, action=action,
+                current_unit=True, reason=_("Remissen hör till en annan vårdenhet."), now=now)
 
 
 def load(session: Session, model: type[R], record_id: int, *, lock: bool = False) -> R:

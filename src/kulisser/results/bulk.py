@@ -35,7 +35,7 @@ from sqlalchemy import ARRAY, String, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.audit import relation_starts as audit_starts
-from kulisser.audit.models import AuditEvent
+from kulisser.audit import service as audit
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
@@ -366,9 +366,6 @@ def _insert_audit(session: Session, *, actor: Actor, routed: list[_Routed],
                   ids: dict[tuple[str, str], int], now: datetime) -> None:
     # One row per stored result: the import wrote that patient's data. An unmatched result
     # is logged without a patient (as an unmatched dictation is).
-    write(session, table_of(AuditEvent), [{
-        "at": now, "user_id": actor.user_id, "username": actor.username,
-        "role": actor.role.value, "unit_id": actor.unit_id, "patient_id": r.patient_id,
-        "action": "create", "object_type": "result",
-        "object_id": str(ids[(r.inc.source_system, r.inc.source_id)]), "outcome": "allowed",
-        "reason": None, "emergency_access_id": None} for r in routed])
+    audit.log_many(session, actor=actor, action="create", object_type="result", now=now,
+                   records=[(ids[(r.inc.source_system, r.inc.source_id)], r.patient_id)
+                            for r in routed], write=write)

@@ -119,12 +119,10 @@ def _check(session: Session, *, actor: Actor, result: Result, action: str, now: 
     attach (then the denial names that patient and answers 403).
     """
     # An unmatched result (no patient yet) has a denied row without a patient, as not found.
-    audit.check_record(session, actor=actor, object_type="result", object_id=result.id,
-                       unit_id=result.unit_id, patient_id=result.patient_id or patient_id,
-                       action=action, current_unit=True,
-                       reason=_("Provsvaret hör till en annan vårdenhet."),
-                       hidden=_("Provsvaret finns inte.") if result.patient_id is None
-                       and patient_id is None else None, now=now)
+    audit.check(session, actor=actor, record=result, object_type="result", action=action,
+                current_unit=True, reason=_("Provsvaret hör till en annan vårdenhet."),
+                hidden=_("Provsvaret finns inte.") if result.patient_id is None
+                and patient_id is None else None, patient_id=patient_id, now=now)
 
 
 def _load(session: Session, result_id: int, *, lock: bool = False) -> Result:

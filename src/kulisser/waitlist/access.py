@@ -24,10 +24,8 @@ OBJECT_TYPE = "waitlist_entry"
 def check(session: Session, *, actor: Actor, entry: WaitlistEntry, action: str, now: datetime,
           object_type: str = OBJECT_TYPE) -> None:
     """The access check and audit row for one read or write of an entry."""
-    audit.check_record(session, actor=actor, object_type=object_type, object_id=entry.id,
-                       unit_id=entry.unit_id, patient_id=entry.patient_id, action=action,
-                       current_unit=True, reason=_("Väntelistan hör till en annan vårdenhet."),
-                       now=now)
+    audit.check(session, actor=actor, record=entry, object_type=object_type, action=action,
+                current_unit=True, reason=_("Väntelistan hör till en annan vårdenhet."), now=now)
 
 
 def load(session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntry:

@@ -154,9 +154,8 @@ def get_item(session: Session, *, actor: Actor, item_id: int, action: str = "rea
         raise NotFound("Ärendet finns inte.")
     if item.patient_id is not None or item.unit_id not in actor.unit_ids:
         # Another unit's item stays "not found", but the refusal is logged.
-        audit.check_record(session, actor=actor, object_type="work_item", object_id=item.id,
-                           unit_id=item.unit_id, patient_id=item.patient_id, action=action,
-                           hidden="Ärendet finns inte.", now=now)
+        audit.check(session, actor=actor, record=item, object_type="work_item", action=action,
+                    hidden="Ärendet finns inte.", now=now)
     return item
 
 
