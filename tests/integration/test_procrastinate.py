@@ -189,7 +189,8 @@ def test_a_killed_worker_s_job_runs_again(pqdb: Database, tmp_path: Path) -> Non
                               marker=str(marker)).id
     env = {k: v for k, v in os.environ.items() if not k.startswith("KULISSER_")}
     env.update(KULISSER_DATABASE_URL=pqdb.url, KULISSER_MODE="production",
-               KULISSER_SECRET_KEY="s" * 40, KULISSER_JOBS="procrastinate", PYTHONPATH=str(ROOT))
+               KULISSER_SECRET_KEY="s" * 40, KULISSER_JOBS="procrastinate",
+               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'src'}")  # this checkout's kulisser
     # `kulisser worker`, with this module imported so that it knows the test's task.
     code = ("import tests.integration.test_procrastinate, sys; from kulisser.cli import main; "
             "sys.argv = ['kulisser', 'worker']; main()")
