@@ -39,11 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from benchmarks._common import load_average, machine, now_utc, table, throwaway_postgres
-from kulisser import models  # noqa: F401 - every table and kind registered
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database
 from kulisser.identity import PERSONNUMMER_SYSTEM, generate_personnummer
 from kulisser.migrate import upgrade
+from kulisser.packages import setup
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.results import importer
 from kulisser.results.models import Result, ResultObservation
@@ -51,6 +51,8 @@ from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role
 from kulisser.worklist.models import WorkItem
+
+setup()  # every installed package's tables, kinds and jobs register
 
 TARGET = 2000.0
 PASSWORD = "benchmark-losenord"  # noqa: S105 - a throwaway database

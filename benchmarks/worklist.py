@@ -52,14 +52,16 @@ from benchmarks._common import (
     throwaway_postgres,
     uvicorn_server,
 )
-from kulisser import models  # noqa: F401 - every table and kind registered
 from kulisser.db import Database
 from kulisser.migrate import upgrade
+from kulisser.packages import setup
 from kulisser.staff import service as staff
 from kulisser.staff.models import CareUnit, User
 from kulisser.web.deps import SESSION_COOKIE
 from kulisser.worklist import queries
 from kulisser.worklist.models import WorkItem
+
+setup()  # every installed package's tables, kinds and jobs register
 
 P95_TARGET_MS = 50.0
 RATIO_TARGET = 3.0

@@ -8,10 +8,11 @@ from alembic import context
 
 from kulisser.db import make_engine
 from kulisser.migrate import include_name
-from kulisser.models import Base
+from kulisser.packages import declared, load_models
 
 config = context.config
-target_metadata = Base.metadata
+# Every installed package's tables, collected through the packages' declarations.
+target_metadata = load_models(declared())
 
 
 def _url() -> str:

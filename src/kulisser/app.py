@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
+from kulisser.packages import INSTALLED
+from kulisser.packages import routers as package_routers
+from kulisser.packages import setup as setup_packages
 from kulisser.web.body_limit import BodyLimit
 from kulisser.web.deps import CsrfFailed, LoginRequired
 from kulisser.web.headers import PageHeaders
@@ -151,9 +154,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the application; tests pass their own settings and database."""
+def create_app(settings: Settings | None = None, database: Database | None = None,
+               packages: Sequence[str] = INSTALLED) -> FastAPI:
+    """Build the application from the installed packages; tests pass their own settings and database."""
     settings = settings or get_settings()
+    # Every package's tables, kinds, jobs and subscribers register before its routers load.
+    installed = setup_packages(packages)
+    # Mappers configure themselves on first use: do it now, not in the first requests' time.
+    configure_mappers()
     database = database or Database(settings.database_url, **settings.pool_options)
     # Which runner carries the jobs that this process defers (procrastinate in production).
     jobs_runner.configure(jobs=settings.jobs, database_url=settings.database_url)
@@ -167,7 +175,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # database are plain `def`), besides commits and file work: never fewer threads.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, settings.max_concurrent_requests + 8)
-        runner = (EmbeddedRunner(database, lease_seconds=settings.job_lease_seconds)
+        runner = (EmbeddedRunner(database, settings=settings, lease_seconds=settings.job_lease_seconds)
                   if settings.jobs == "embedded" else None)
         if runner:
             runner.start()
@@ -199,12 +207,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(PageHeaders, hsts=settings.secure_cookies)
     _install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from kulisser import models, routes  # models: every kind registers before routes load
-
-    assert models.Base is not None
-    # Mappers configure themselves on first use: do it now, not in the first requests' time.
-    configure_mappers()
-
-    for router in routes.routers():
+    for router in package_routers(installed):
         app.include_router(router)
     return app

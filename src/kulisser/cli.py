@@ -20,12 +20,29 @@ if TYPE_CHECKING:
 
 
 def _settings() -> Settings:
+    """The settings from the environment, or exit with what is wrong in them (never a traceback)."""
+    from pydantic import ValidationError
+
     from kulisser.config import ConfigError, get_settings
+    from kulisser.i18n import _
 
     try:
         return get_settings()
+    except ValidationError as exc:
+        # One line per bad setting, named as the operator sets it (KULISSER_<NAME>).
+        lines = [_("{name}: {problem}", problem=error["msg"],
+                   name="KULISSER_" + "_".join(str(part) for part in error["loc"]).upper())
+                 for error in exc.errors()]
+        sys.exit("\n  ".join([_("kulisser: felaktig inställning, inget har startats:"), *lines]))
     except (ConfigError, ValueError) as exc:
         sys.exit(f"kulisser: {exc}")
+
+
+def _packages() -> None:
+    """Load the installed packages: every table, kind, job task and subscriber registers."""
+    from kulisser.packages import setup
+
+    setup()
 
 
 def _database() -> Database:
@@ -89,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     db = _database()
     migrate.upgrade(db.engine)
     with db.session() as session:
-        result = demo.seed(session)
+        result = demo.seed(session)  # loads the installed packages and runs their demo seeding
     print("\nKulisser demo" + (" (nya demodata skapade)" if result.created else ""))
     print(f"  Öppna http://{settings.host}:{args.port or settings.port}/ och logga in som:")
     for username, password, role in result.logins:
@@ -196,20 +213,22 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     """Run background jobs from the database until interrupted."""
-    from kulisser import models  # noqa: F401 - registers every task module
     from kulisser.jobs import runner
 
-    db = _database()
+    # Settings first: a bad one stops the worker here, before it takes any job.
     settings = _settings()
+    _packages()
+    db = _database()
     print(f"Kulisser worker {runner.worker_name()} kör jobb (Ctrl-C avslutar).")
     if settings.jobs == "procrastinate":
         from kulisser.jobs import pgqueue
 
         # Procrastinate handles SIGINT/SIGTERM itself: the current job finishes first.
-        pgqueue.run_worker(settings.database_url, burst=args.burst, name=runner.worker_name())
+        pgqueue.run_worker(settings, burst=args.burst, name=runner.worker_name())
         return
     try:
-        count = runner.work(db, burst=args.burst, lease_seconds=settings.job_lease_seconds)
+        count = runner.work(db, settings=settings, burst=args.burst,
+                            lease_seconds=settings.job_lease_seconds)
     except KeyboardInterrupt:
         return
     print(f"{count} jobb körda.")
@@ -219,11 +238,11 @@ def cmd_check(args: argparse.Namespace) -> None:
     """Check every domain: open records without an open item, open items of closed records."""
     from tqdm import tqdm
 
-    from kulisser import models  # noqa: F401 - registers every kind and its check
     from kulisser.worklist import invariants
     from kulisser.worklist.kinds import all_kinds
 
     db = _database()
+    _packages()  # every kind registers with its check
     # One step per kind: the bar shows which domain is being checked on a large database.
     with db.session() as session, tqdm(total=len(all_kinds()), unit="typ",
                                        disable=args.quiet) as bar:
@@ -241,12 +260,12 @@ def cmd_import_dictations(args: argparse.Namespace) -> None:
 
     from tqdm import tqdm
 
-    from kulisser import models  # noqa: F401 - registers every kind and task
     from kulisser.dictation import importer
     from kulisser.dictation.storage import AudioStore
 
     settings = _settings()
     db = _database()
+    _packages()  # every kind and task registers
     try:
         report = importer.import_folder(db, folder=Path(args.folder), username=args.as_user,
                                         unit_hsa=args.unit, store=AudioStore.from_settings(settings),
@@ -264,10 +283,10 @@ def cmd_import_results(args: argparse.Namespace) -> None:
 
     from tqdm import tqdm
 
-    from kulisser import models  # noqa: F401 - registers every kind and task
     from kulisser.results import importer as results_importer
 
     db = _database()
+    _packages()  # every kind and task registers
     try:
         report = results_importer.import_folder(db, folder=Path(args.folder), username=args.as_user,
                                                 unit_hsa=args.unit, progress=not args.quiet,

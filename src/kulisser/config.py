@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     speech_vad: bool = True
     # Referrals: an outgoing referral unanswered this many days gets a "chase" work item;
     # PDF attachments larger than this are refused.
-    referral_chase_days: int = 30
+    referral_chase_days: int = Field(default=30, ge=1, le=365)
     referral_attachment_max_megabytes: int = 20
     # SMS reminders go out this many days before a visit (0: on the day itself).
     sms_reminders: bool = True

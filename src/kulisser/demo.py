@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.booking import demo as booking_demo
 from kulisser.db import utcnow
-from kulisser.dictation import demo as dictation_demo
 from kulisser.identity import generate_personnummer
-from kulisser.letters import demo as letters_demo
+from kulisser.packages import INSTALLED, demo_seeders, setup
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.reception import service as reception
-from kulisser.referrals import demo as referrals_demo
-from kulisser.results import demo as results_demo
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import CareUnit, Role, User
-from kulisser.waitlist import demo as waitlist_demo
 from kulisser.worklist import service as worklist
 from kulisser.worklist.states import Priority
 
@@ -65,10 +61,11 @@ def _actor(user: User, unit_id: int) -> Actor:
 
 
 def seed(session: Session, *, rng: random.Random | None = None, now: datetime | None = None,
-         patients: int = 200, items: int = 500) -> DemoResult:
+         patients: int = 200, items: int = 500, packages: Sequence[str] = INSTALLED) -> DemoResult:
     """Create the demo clinic once; running it again changes nothing."""
     rng = rng or random.Random(20261123)
     now = now or utcnow()
+    installed = setup(packages)  # every kind and job the seeding makes is registered
     logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in STAFF]
     if session.scalar(select(CareUnit).where(CareUnit.hsa_id == UNIT_HSA)) is not None:
         return DemoResult(created=False, logins=logins)
@@ -136,17 +133,8 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
         else:
             item.cancel(actor_id=owner.id, reason="Dubbelregistrerat", now=t)
     session.flush()
-    # Spoken dictations, drafted by the demo server's job runner (demo mode with espeak-ng only).
-    dictation_demo.seed_dictations(session, unit_id=unit.id, users=users, patients=ours, rng=rng,
-                                   now=now)
-    # Lab results for the clinicians to sign, some abnormal, a few unmatched (results/demo.py).
-    results_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
-    # About 30 waits with offers and excluded periods, some at risk, a few breached.
-    waitlist_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
-    # 20 incoming referrals in every state (one assessment overdue) and 4 outgoing ones.
-    referrals_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
-    # Result letters and a referral reply in every state (calling letters come with bookings).
-    letters_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
-    # Three weeks of the two clinicians' and a room's schedules, with bookings (some from the list).
-    booking_demo.seed(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    # Each installed package seeds its own records in the clinic (kulisser.packages, in order):
+    # spoken dictations, lab results, waits, referrals, letters, three weeks of schedules.
+    for seed_package in demo_seeders(installed):
+        seed_package(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
     return DemoResult(created=True, logins=logins)

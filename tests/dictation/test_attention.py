@@ -13,6 +13,7 @@ from kulisser.jobs import runner
 from tests import factories
 from tests.dictation.conftest import FakeTranscriber
 from tests.dictation.helpers import upload
+from tests.integration.conftest import JOB_SETTINGS
 
 
 def _w(text: str, probability: float = 0.95) -> dict[str, object]:
@@ -80,7 +81,7 @@ def test_the_transcription_job_stores_the_flags_with_the_draft(
         world = factories.make_world(s)
         dictations.add_term(s, actor=factories.actor(s, world.secretary_id), term="Xarelto")
         did = upload(s, world, store=store).id
-    assert runner.work(jobdb, burst=True) == 1
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) == 1
     with jobdb.session() as s:
         d = s.get(Dictation, did)
         assert d is not None and d.draft_words is not None

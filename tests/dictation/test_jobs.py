@@ -18,6 +18,7 @@ from kulisser.jobs.models import Job
 from tests import factories
 from tests.dictation.conftest import FakeTranscriber
 from tests.dictation.helpers import upload
+from tests.integration.conftest import JOB_SETTINGS
 
 
 def _upload(jobdb: Database, store: AudioStore) -> tuple[factories.World, int]:
@@ -36,7 +37,7 @@ def _job(jobdb: Database, dictation_id: int) -> Job:
 def test_upload_then_worker_gives_a_draft(jobdb: Database, store: AudioStore,
                                           fake: FakeTranscriber) -> None:
     _world, did = _upload(jobdb, store)
-    assert runner.work(jobdb, burst=True) == 1
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) == 1
     with jobdb.session() as s:
         d = s.get(Dictation, did)
         assert d is not None and d.status == "draft_ready" and d.drafted_at is not None
@@ -51,7 +52,7 @@ def test_a_failure_is_retried_and_its_reason_is_readable(jobdb: Database, store:
                                                          fake: FakeTranscriber) -> None:
     fake.fail_times = 1
     _world, did = _upload(jobdb, store)
-    runner.work(jobdb, burst=True)
+    runner.work(jobdb, settings=JOB_SETTINGS, burst=True)
     with jobdb.session() as s:
         state = dictations.transcription_state(s, dictation_id=did)
         assert state.status == "retrying" and state.attempts == 1
@@ -62,7 +63,7 @@ def test_a_failure_is_retried_and_its_reason_is_readable(jobdb: Database, store:
         job = s.scalar(select(Job).where(Job.dedupe_key == f"transcribe:{did}"))
         assert job is not None
         job.run_after = utcnow() - timedelta(seconds=1)
-    runner.work(jobdb, burst=True)
+    runner.work(jobdb, settings=JOB_SETTINGS, burst=True)
     with jobdb.session() as s:
         assert s.get(Dictation, did).status == "draft_ready"  # type: ignore[union-attr]
         assert dictations.transcription_state(s, dictation_id=did).status == "done"
@@ -77,7 +78,7 @@ def test_a_job_that_keeps_failing_is_marked_failed_and_the_secretary_can_write(
         job = s.scalar(select(Job).where(Job.dedupe_key == f"transcribe:{did}"))
         assert job is not None
         job.max_attempts = 1
-    runner.work(jobdb, burst=True)
+    runner.work(jobdb, settings=JOB_SETTINGS, burst=True)
     with jobdb.session() as s:
         state = dictations.transcription_state(s, dictation_id=did)
         assert state.status == "failed" and state.last_error and state.label
@@ -95,12 +96,12 @@ def test_a_job_whose_worker_was_killed_is_taken_again_and_completes(
     claimed = runner.claim(jobdb, worker="dead-host:1", lease_seconds=600)
     job = _job(jobdb, did)
     assert claimed == job.id and job.status == "running" and job.locked_by == "dead-host:1"
-    assert runner.work(jobdb, burst=True) == 0  # a live lease is respected
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) == 0  # a live lease is respected
     with jobdb.session() as s:
         held = s.get(Job, job.id)
         assert held is not None
         held.locked_until = utcnow() - timedelta(minutes=1)
-    assert runner.work(jobdb, burst=True) == 1
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) == 1
     job = _job(jobdb, did)
     assert (job.status, job.attempts, job.locked_by) == ("done", 2, None)
     with jobdb.session() as s:
@@ -115,12 +116,12 @@ def test_a_worker_that_dies_after_the_draft_but_before_done_is_harmless(
     _world, did = _upload(jobdb, store)
     job_id = runner.claim(jobdb, worker="w:1")
     assert job_id is not None
-    assert runner.run_job(jobdb, job_id)
+    assert runner.run_job(jobdb, job_id, settings=JOB_SETTINGS)
     with jobdb.session() as s:  # as if the "done" mark was never written
         job = s.get(Job, job_id)
         assert job is not None
         job.status, job.locked_until = "running", utcnow() - timedelta(seconds=1)
-    runner.work(jobdb, burst=True)
+    runner.work(jobdb, settings=JOB_SETTINGS, burst=True)
     with jobdb.session() as s:
         d = s.get(Dictation, did)
         assert d is not None and [e.type for e in d.events].count("draft_ready") == 1
@@ -133,7 +134,7 @@ def test_a_cancelled_dictation_is_not_transcribed(jobdb: Database, store: AudioS
     with jobdb.session() as s:
         dictations.cancel(s, actor=factories.actor(s, world.clinician_id), dictation_id=did,
                           reason="Dikterat två gånger")
-    runner.work(jobdb, burst=True)
+    runner.work(jobdb, settings=JOB_SETTINGS, burst=True)
     assert fake.calls == [] and _job(jobdb, did).status == "done"
 
 

@@ -19,6 +19,7 @@ from kulisser.dictation.models import Dictation, NoteVersion
 from kulisser.dictation.states import Action
 from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.staff.models import Role
 from kulisser.worklist.states import TransitionError
@@ -26,6 +27,7 @@ from tests import factories
 from tests.dictation.audio import unique_tone, wav_bytes
 from tests.dictation.conftest import FakeTranscriber
 from tests.dictation.helpers import audit_rows, bring_to, items_of, upload
+from tests.integration.conftest import JOB_SETTINGS
 
 
 def test_upload_queues_the_dictation_its_item_and_its_draft(db: Session, world: factories.World,
@@ -299,20 +301,20 @@ def test_the_job_task_drafts_once_and_never_touches_the_working_text(
         db: Session, world: factories.World, store: AudioStore, fake: FakeTranscriber) -> None:
     d = upload(db, world, store=store)
     db.commit()
-    dictation_jobs.transcribe(session=db, dictation_id=d.id)
+    dictation_jobs.transcribe(JobContext(db, JOB_SETTINGS), dictation_id=d.id)
     db.commit()
     d = db.get(Dictation, d.id)  # type: ignore[assignment]
     assert d.status == "draft_ready" and d.draft_text == "Patienten mår bra."
     assert d.draft_model == "fake-whisper" and d.text == "" and len(d.draft_words or []) == 3
     assert fake.calls == [store.path_for(d.audio_sha256)]
-    dictation_jobs.transcribe(session=db, dictation_id=d.id)  # a second run changes nothing
+    dictation_jobs.transcribe(JobContext(db, JOB_SETTINGS), dictation_id=d.id)  # a second run changes nothing
     assert len(fake.calls) == 1 and [e.type for e in d.events].count("draft_ready") == 1
     # A dictation the secretary already began is not transcribed at all.
     started = upload(db, world, store=store)
     dictations.save_text(db, actor=factories.actor(db, world.secretary_id), dictation_id=started.id,
                          text="Skrivet från ljudet.")
     db.commit()
-    dictation_jobs.transcribe(session=db, dictation_id=started.id)
+    dictation_jobs.transcribe(JobContext(db, JOB_SETTINGS), dictation_id=started.id)
     assert len(fake.calls) == 1 and db.get(Dictation, started.id).draft_text is None  # type: ignore[union-attr]
 
 

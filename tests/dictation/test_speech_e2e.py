@@ -28,6 +28,7 @@ from kulisser.jobs.models import Job
 from kulisser.speech import Recognizer, RecognizerSettings, normalize_text
 from kulisser.speech.synth import dictation, espeak_available, write_wav
 from tests import factories
+from tests.integration.conftest import JOB_SETTINGS
 
 pytestmark = pytest.mark.speech
 
@@ -117,7 +118,7 @@ def test_upload_killed_worker_draft_review_signature(jobdb: Database, configured
         assert d.status == "dictated" and d.draft_text is None
         job.locked_until = utcnow() - timedelta(seconds=1)  # its lease runs out
     # The killed worker may also have queued the periodic escalation job: at least ours ran.
-    assert runner.work(jobdb, burst=True) >= 1
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) >= 1
     with jobdb.session() as s:
         job, d = s.get(Job, job_id), s.get(Dictation, did)
         assert job is not None and d is not None

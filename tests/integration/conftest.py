@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 
 from kulisser import migrate
+from kulisser.config import Settings
 from kulisser.db import Database
 from kulisser.jobs.models import Job
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_database_url, test_settings
+
+# The settings a test's runner starts with and hands each task in its JobContext; the
+# database URL is the runner's own (procrastinate tests pass theirs).
+JOB_SETTINGS: Settings = test_settings("sqlite://")
 
 
 @pytest.fixture()

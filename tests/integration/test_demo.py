@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kulisser import demo, migrate
-from kulisser.db import Database
+from kulisser.db import Base, Database
 from kulisser.identity import parse_identifier
-from kulisser.models import Base
 from kulisser.names import search_key
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.reception.models import PhoneMessage

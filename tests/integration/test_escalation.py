@@ -72,7 +72,7 @@ def test_periodic_tasks_are_queued_once_per_period(database: Database) -> None:
     calls: list[int] = []
 
     @runner.periodic("test.periodic-once", every_seconds=3600)
-    def _task(*, session: object) -> None:
+    def _task(ctx: object) -> None:
         calls.append(1)
 
     try:

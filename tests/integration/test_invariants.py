@@ -239,9 +239,11 @@ def test_the_demo_books_from_the_waiting_list_within_the_guarantee(s: Session) -
 
 def test_the_check_runs_hourly_as_a_job(s: Session) -> None:
     from kulisser.jobs import runner
+    from kulisser.jobs.context import JobContext
+    from tests.integration.conftest import JOB_SETTINGS
 
     assert runner._PERIODIC["worklist.check"] == 3600
     ref_type, ref_id = "letter", _open_item(s, "letter").ref_id
     _close_behind_its_back(_open_item(s, "letter"))
-    runner._TASKS["worklist.check"](session=s)
+    runner._TASKS["worklist.check"](JobContext(s, JOB_SETTINGS))
     assert [i.kind for i in _items(s, ref_type, ref_id or 0) if i.status in OPEN] == ["unowned"]

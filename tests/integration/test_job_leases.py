@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kulisser.config import Settings
 from kulisser.db import Database, utcnow
 from kulisser.jobs import lease, runner
+from kulisser.jobs.context import JobContext
 from kulisser.staff.models import CareUnit
-from tests.integration.conftest import key, load
+from tests.integration.conftest import JOB_SETTINGS, key, load
 
 ROOT = Path(__file__).resolve().parents[2]
 # A short lease, so that the tests see it renewed and see it run out (heartbeat every 1 s).
@@ -36,26 +36,26 @@ GATES: defaultdict[str, threading.Event] = defaultdict(threading.Event)
 
 
 @runner.task("tests.leases.hold")
-def hold(*, session: Session, key: str, fails: bool = False) -> None:
+def hold(ctx: JobContext, *, key: str, fails: bool = False) -> None:
     """Write a unit; the first call waits for its gate (a job longer than its lease)."""
     CALLS[key] += 1
     call = CALLS[key]
     STARTED[key].set()
     if call == 1:
         GATES[key].wait(120)
-    session.add(CareUnit(hsa_id=f"{key}-{call}", name="Skapad av jobb"))
-    session.flush()
+    ctx.session.add(CareUnit(hsa_id=f"{key}-{call}", name="Skapad av jobb"))
+    ctx.session.flush()
     if fails:
         raise RuntimeError(f"boom {call}")
 
 
 @runner.task("tests.leases.file")
-def hold_file(*, session: Session, key: str, marker: str) -> None:
+def hold_file(ctx: JobContext, *, key: str, marker: str) -> None:
     """Wait while the marker file exists (the worker is killed meanwhile), then write a unit."""
     deadline = time.monotonic() + 120
     while Path(marker).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    session.add(CareUnit(hsa_id=key, name="Efter omstart"))
+    ctx.session.add(CareUnit(hsa_id=key, name="Efter omstart"))
 
 
 
@@ -71,7 +71,7 @@ def test_a_job_longer_than_its_lease_runs_once(jobdb: Database) -> None:
         job_id = runner.defer(s, "tests.leases.hold", key=k).id
     ran: list[int] = []
     first = threading.Thread(
-        target=lambda: ran.append(runner.work(jobdb, burst=True, lease_seconds=SHORT)))
+        target=lambda: ran.append(runner.work(jobdb, settings=JOB_SETTINGS, burst=True, lease_seconds=SHORT)))
     first.start()
     try:
         assert STARTED[k].wait(60), "the first worker never started the job"
@@ -80,7 +80,7 @@ def test_a_job_longer_than_its_lease_runs_once(jobdb: Database) -> None:
         # A second worker polls until the clock is a whole lease past the one first granted.
         polls = 0
         while utcnow() <= granted + timedelta(seconds=SHORT):
-            assert runner.work(jobdb, burst=True, lease_seconds=SHORT) == 0
+            assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True, lease_seconds=SHORT) == 0
             polls += 1
             time.sleep(0.2)
         held = load(jobdb, job_id)
@@ -105,7 +105,8 @@ def test_a_worker_that_lost_its_lease_records_nothing(jobdb: Database, fails: bo
     assert first_lease is not None and (first_lease.job_id, first_lease.attempt) == (job_id, 1)
     outcome: list[bool] = []
     first = threading.Thread(
-        target=lambda: outcome.append(runner.run_job(jobdb, job_id, lease=first_lease)))
+        target=lambda: outcome.append(runner.run_job(jobdb, job_id, settings=JOB_SETTINGS,
+                                                     lease=first_lease)))
     first.start()
     try:
         assert STARTED[k].wait(60), "the first worker never started the job"
@@ -124,7 +125,7 @@ def test_a_worker_that_lost_its_lease_records_nothing(jobdb: Database, fails: bo
     assert units(jobdb, k) == []  # the first run's write was rolled back
     assert lease.renew(jobdb, first_lease) is False
     # The worker that holds the job runs it and records its outcome.
-    assert runner.run_job(jobdb, job_id) is (not fails)
+    assert runner.run_job(jobdb, job_id, settings=JOB_SETTINGS) is (not fails)
     final = load(jobdb, job_id)
     assert CALLS[k] == 2
     if fails:
@@ -172,10 +173,10 @@ def test_a_killed_workers_job_is_taken_again_within_a_minute(jobdb: Database) ->
     GATES[k].set()
     almost = claimed_at + timedelta(seconds=default - 1)
     assert runner.claim(jobdb, worker="other", now=almost) is None
-    assert runner.work(jobdb, burst=True) == 0  # the lease is still alive now
+    assert runner.work(jobdb, settings=JOB_SETTINGS, burst=True) == 0  # the lease is still alive now
     within_a_minute = claimed_at + timedelta(seconds=default + 1)
     assert runner.claim(jobdb, worker="other", now=within_a_minute) == job_id
-    assert runner.run_job(jobdb, job_id) is True
+    assert runner.run_job(jobdb, job_id, settings=JOB_SETTINGS) is True
     done = load(jobdb, job_id)
     assert (done.status, done.attempts) == ("done", 2)
     assert CALLS[k] == 1 and units(jobdb, k) == [f"{k}-1"]
@@ -224,7 +225,8 @@ def test_a_killed_worker_process_s_job_runs_again(jobdb: Database, tmp_path: Pat
     deadline = time.monotonic() + 90
     while load(jobdb, job_id).status != "done":
         assert time.monotonic() < deadline, "no worker took the dead worker's job"
-        runner.work(jobdb, burst=True, lease_seconds=10)  # periodic jobs the worker queued, too
+        # Periodic jobs the worker queued run here, too.
+        runner.work(jobdb, settings=JOB_SETTINGS, burst=True, lease_seconds=10)
         time.sleep(0.5)
     done = load(jobdb, job_id)
     assert (done.status, done.attempts) == ("done", 2)

@@ -7,14 +7,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
-from kulisser import models  # noqa: F401 - every kind registers
 from kulisser.db import Database, utcnow
+from kulisser.packages import setup
 from kulisser.worklist import invariants
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, KindSpec, all_kinds
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import Operation, OwnedByRecord, Status, TransitionError, is_open
 from tests import factories
+
+setup()  # every installed package's kinds register, as in the app and the worker
 
 
 def _prepared(s: Session, world: factories.World, spec: KindSpec, op: Operation) -> WorkItem:

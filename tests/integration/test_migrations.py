@@ -15,8 +15,11 @@ from sqlalchemy import Engine, inspect, text
 
 from kulisser import migrate
 from kulisser.db import NAMING_CONVENTION, Database
-from kulisser.models import Base
+from kulisser.packages import declared, load_models
 from tests.conftest import fresh_database_url
+
+# Every installed package's tables, collected as Alembic's env.py collects them.
+METADATA = load_models(declared())
 
 
 @pytest.fixture()
@@ -35,7 +38,7 @@ def differences(engine: Engine) -> list[Any]:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True,
                                                      "compare_server_default": True,
                                                      "include_name": migrate.include_name})
-        return list(compare_metadata(ctx, Base.metadata))
+        return list(compare_metadata(ctx, METADATA))
 
 
 def tables(engine: Engine) -> set[str]:
@@ -51,7 +54,7 @@ def test_one_head() -> None:
 def test_upgrade_matches_the_models_then_down_and_up_again(empty: Database) -> None:
     assert tables(empty.engine) == set()
     migrate.upgrade(empty.engine)
-    assert tables(empty.engine) == set(Base.metadata.tables) | {"alembic_version"}
+    assert tables(empty.engine) == set(METADATA.tables) | {"alembic_version"}
     assert differences(empty.engine) == []
     # The command the Makefile's lint would run says the same.
     cfg = migrate.alembic_config(empty.url)
@@ -77,7 +80,7 @@ def test_constraint_names_follow_the_convention(empty: Database) -> None:
     assert insp.get_pk_constraint("work_item")["name"] == "pk_work_item"
     assert NAMING_CONVENTION["fk"] == "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"
     checked = 0
-    for name, table in Base.metadata.tables.items():
+    for name, table in METADATA.tables.items():
         assert insp.get_pk_constraint(name)["name"] == f"pk_{name}"
         for fk in insp.get_foreign_keys(name):
             assert fk["name"] == (

@@ -21,15 +21,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from kulisser import migrate
 from kulisser.config import ConfigError, Settings
 from kulisser.db import Database
 from kulisser.jobs import pgqueue, runner
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.staff.models import CareUnit
 from tests.conftest import TEST_SECRET, backend, fresh_database_url
+from tests.conftest import test_settings as settings_for
 
 pytestmark = pytest.mark.skipif(backend() != "postgresql",
                                 reason="procrastinate runs on PostgreSQL only")
@@ -38,22 +39,27 @@ CALLS: Counter[str] = Counter()
 
 
 @runner.task("tests.pq.unit")
-def make_unit(*, session: Session, key: str, failures: int = 0) -> None:
+def make_unit(ctx: JobContext, *, key: str, failures: int = 0) -> None:
     """Write a care unit; fail the first `failures` calls (their rows must not stay)."""
     CALLS[key] += 1
-    session.add(CareUnit(hsa_id=f"{key}-{CALLS[key]}", name="Skapad av jobb"))
-    session.flush()
+    ctx.session.add(CareUnit(hsa_id=f"{key}-{CALLS[key]}", name="Skapad av jobb"))
+    ctx.session.flush()
     if CALLS[key] <= failures:
         raise RuntimeError(f"boom {CALLS[key]}")
 
 
 @runner.task("tests.pq.sleepy")
-def sleepy(*, session: Session, key: str, marker: str) -> None:
+def sleepy(ctx: JobContext, *, key: str, marker: str) -> None:
     """Sleep while the marker file exists (a worker is killed meanwhile), then write a unit."""
     deadline = time.monotonic() + 120
     while Path(marker).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    session.add(CareUnit(hsa_id=key, name="Efter omstart"))
+    ctx.session.add(CareUnit(hsa_id=key, name="Efter omstart"))
+
+
+def pq_settings(database: Database) -> Settings:
+    """The settings a procrastinate worker on this database starts with."""
+    return settings_for(database.url, jobs="procrastinate")
 
 
 @pytest.fixture()
@@ -134,7 +140,7 @@ def test_worker_runs_the_job_and_retries_a_failure(pqdb: Database) -> None:
     key = uuid.uuid4().hex[:10]
     with pqdb.session() as s:
         job_id = runner.defer(s, "tests.pq.unit", key=key, failures=1).id
-    pgqueue.run_worker(pqdb.url, burst=True)
+    pgqueue.run_worker(pq_settings(pqdb), burst=True)
     job = job_row(pqdb, job_id)
     # The failure is on the row, with its reason, and the retry waits in procrastinate.
     assert (job.status, job.attempts) == ("queued", 1)
@@ -151,7 +157,7 @@ def test_worker_runs_the_job_and_retries_a_failure(pqdb: Database) -> None:
                      {"id": waiting["id"]})
 
     async def from_a_running_loop() -> None:  # as under Playwright's sync API in this suite
-        pgqueue.run_worker(pqdb.url, burst=True)
+        pgqueue.run_worker(pq_settings(pqdb), burst=True)
 
     # On a thread of its own: this thread may already run a loop (Playwright's, in the suite).
     errors: list[BaseException] = []
@@ -170,7 +176,7 @@ def test_worker_runs_the_job_and_retries_a_failure(pqdb: Database) -> None:
     assert (job.status, job.attempts, job.last_error) == ("done", 2, None)
     assert units(pqdb, key) == [f"{key}-2"]
     # Delivered again (a repeated message): a finished row is left alone.
-    assert runner.run_dispatched(pqdb, job_id) is False
+    assert runner.run_dispatched(pqdb, job_id, settings=pq_settings(pqdb)) is False
     assert units(pqdb, key) == [f"{key}-2"]
 
 
@@ -183,7 +189,8 @@ def test_a_killed_worker_s_job_runs_again(pqdb: Database, tmp_path: Path) -> Non
                               marker=str(marker)).id
     env = {k: v for k, v in os.environ.items() if not k.startswith("KULISSER_")}
     env.update(KULISSER_DATABASE_URL=pqdb.url, KULISSER_MODE="production",
-               KULISSER_SECRET_KEY="s" * 40, KULISSER_JOBS="procrastinate", PYTHONPATH=str(ROOT))
+               KULISSER_SECRET_KEY="s" * 40, KULISSER_JOBS="procrastinate",
+               PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'src'}")  # this checkout's kulisser
     # `kulisser worker`, with this module imported so that it knows the test's task.
     code = ("import tests.integration.test_procrastinate, sys; from kulisser.cli import main; "
             "sys.argv = ['kulisser', 'worker']; main()")
@@ -203,8 +210,8 @@ def test_a_killed_worker_s_job_runs_again(pqdb: Database, tmp_path: Path) -> Non
     assert units(pqdb, key) == []
     with pqdb.engine.begin() as conn:  # a minute later: the dead worker's heartbeat is old
         conn.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour'"))
-    assert pgqueue.retry_stalled(pqdb.url) == 1
-    pgqueue.run_worker(pqdb.url, burst=True)
+    assert pgqueue.retry_stalled(pq_settings(pqdb)) == 1
+    pgqueue.run_worker(pq_settings(pqdb), burst=True)
     job = job_row(pqdb, job_id)
     assert (job.status, job.attempts) == ("done", 2)
     assert units(pqdb, key) == [key]

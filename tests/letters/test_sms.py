@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session
 
-from kulisser import config
 from kulisser.config import Settings
 from kulisser.jobs import runner
+from kulisser.jobs.context import JobContext
 from kulisser.letters import jobs, sms
 from kulisser.letters.merge import TZ
 from kulisser.letters.service import Visit
@@ -150,16 +149,15 @@ def test_the_logging_sender_never_logs_an_identity_number(tmp_path: Path) -> Non
     assert "201212121212" not in line["text"] and "kl. 10:00" in line["text"]
 
 
-def test_the_periodic_job_is_registered_and_uses_the_configured_sender(
-        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_periodic_job_is_registered_and_uses_the_configured_sender(db: Session) -> None:
     assert jobs.SMS_REMINDERS in runner.registered()
     assert runner._PERIODIC[jobs.SMS_REMINDERS] <= 3600
     fake = FakeSms()
     jobs.configure(sms_sender=fake)
     try:
-        assert jobs.sms_sender() is fake
-        monkeypatch.setattr(config, "get_settings", lambda: Settings(mode="test", sms_reminders=False))
-        jobs.send_sms_reminders(session=db)  # turned off: does nothing, raises nothing
+        assert jobs.sms_sender(Settings(mode="test")) is fake
+        # Turned off in the settings the worker started with: does nothing, raises nothing.
+        jobs.send_sms_reminders(JobContext(db, Settings(mode="test", sms_reminders=False)))
         assert fake.sent == []
     finally:
         jobs.configure()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database, utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.referrals import jobs as referral_jobs
 from kulisser.referrals import service as referrals
@@ -21,6 +22,8 @@ from kulisser.referrals.storage import PdfStore
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import TransitionError
 from tests import factories
+from tests.conftest import test_settings as settings_for
+from tests.integration.conftest import JOB_SETTINGS
 from tests.referrals import helpers as h
 
 
@@ -84,9 +87,9 @@ def test_send_is_idempotent_and_delivers_one_file(database: Database, world: fac
         assert o is not None and [e.type for e in o.events].count("send") == 1
     # The job runs (twice: a retry after a crash must not send again).
     with database.session() as s:
-        referral_jobs.deliver_task(session=s, outgoing_id=oid)
+        referral_jobs.deliver_task(JobContext(s, JOB_SETTINGS), outgoing_id=oid)
     with database.session() as s:
-        assert referrals.deliver(s, outgoing_id=oid) is False
+        assert referrals.deliver(s, outgoing_id=oid, sender=outbox) is False
     files = sorted(p.name for p in outbox.folder.iterdir())
     assert len(files) == 2 and files[0].endswith(f"-{oid}.json") and files[1].endswith(".txt")
     payload = json.loads((outbox.folder / files[0]).read_text())
@@ -102,7 +105,7 @@ def test_a_draft_is_never_delivered(database: Database, world: factories.World,
                                     outbox: FileDropSender) -> None:
     with database.session() as s:
         oid = h.outgoing(s, world).id
-        assert referrals.deliver(s, outgoing_id=oid) is False
+        assert referrals.deliver(s, outgoing_id=oid, sender=outbox) is False
     assert not outbox.folder.exists()
 
 
@@ -198,7 +201,9 @@ def test_the_periodic_job_chases_with_the_configured_days(database: Database,
     from kulisser.jobs import runner
 
     assert "referrals.chase" in runner.registered()
-    days = referral_jobs.chase_days()
+    # The days the worker was started with, not the default (30).
+    days = 12
+    started_with = settings_for(database.url, referral_chase_days=days)
     with database.session() as s:
         old, recent = h.outgoing(s, world).id, h.outgoing(s, world).id
         actor = factories.actor(s, world.secretary_id)
@@ -207,7 +212,7 @@ def test_the_periodic_job_chases_with_the_configured_days(database: Database,
         referrals.send_outgoing(s, actor=actor, outgoing_id=recent,
                                 now=utcnow() - timedelta(days=days - 1))
     with database.session() as s:
-        referral_jobs.chase_task(session=s)
+        referral_jobs.chase_task(JobContext(s, started_with))
     with database.session() as s:
         chased = set(s.scalars(select(WorkItem.ref_id).where(
             WorkItem.kind == "referral-chase", WorkItem.ref_id.in_([old, recent]))))

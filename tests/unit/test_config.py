@@ -170,24 +170,21 @@ def _fake_sms(settings: Settings) -> _FakeSms:
     return _FakeSms(settings)
 
 
-def test_the_named_adapters_are_the_ones_the_jobs_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kulisser import config
+def test_the_named_adapters_are_the_ones_the_jobs_use() -> None:
     from kulisser.letters import jobs as letter_jobs
     from kulisser.referrals import sender
 
     chosen = Settings(mode="demo", sms_adapter="tests.unit.test_config:_fake_sms",
                       mailbox_adapter="tests.unit.test_config:_fake_sms",
                       referral_adapter="tests.unit.test_config:_fake_sms")
-    monkeypatch.setattr(config, "get_settings", lambda: chosen)
     letter_jobs.configure()
     try:
-        made = letter_jobs.sms_sender()
+        made = letter_jobs.sms_sender(chosen)
         assert isinstance(made, _FakeSms) and made.settings is chosen
-        assert isinstance(letter_jobs.mailbox(), _FakeSms)
-        assert isinstance(sender.get_sender(), _FakeSms)
+        assert isinstance(letter_jobs.mailbox(chosen), _FakeSms)
+        assert isinstance(sender.get_sender(chosen), _FakeSms)
     finally:
         letter_jobs.configure()
     plain = Settings(mode="demo", outbox_dir=Path("/srv/ut"))
-    monkeypatch.setattr(config, "get_settings", lambda: plain)
-    assert letter_jobs.mailbox().folder == Path("/srv/ut/mailbox")  # type: ignore[attr-defined]
-    assert sender.get_sender().folder == Path("/srv/ut/referrals")  # type: ignore[attr-defined]
+    assert letter_jobs.mailbox(plain).folder == Path("/srv/ut/mailbox")  # type: ignore[attr-defined]
+    assert sender.get_sender(plain).folder == Path("/srv/ut/referrals")  # type: ignore[attr-defined]

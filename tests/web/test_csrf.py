@@ -19,10 +19,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from kulisser import models
 from kulisser.audit import service as audit
 from kulisser.audit.models import AuditEvent, EmergencyAccess
-from kulisser.db import Database, utcnow
+from kulisser.db import Base, Database, utcnow
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.models import UnitMembership, User, UserSession
@@ -179,7 +178,7 @@ def snapshot(database: Database, world: factories.World) -> dict[str, Any]:
     with database.session() as s:
         state: dict[str, Any] = {
             t.name: s.scalar(select(func.count()).select_from(t))
-            for t in models.Base.metadata.sorted_tables}
+            for t in Base.metadata.sorted_tables}
         state["items"] = s.execute(select(
             WorkItem.id, WorkItem.status, WorkItem.owner_id, WorkItem.due_at, WorkItem.title)
             .where(WorkItem.unit_id == world.unit_id).order_by(WorkItem.id)).all()

@@ -24,6 +24,7 @@ from kulisser.dictation import attention, catalog
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus
 from kulisser.dictation.storage import AudioStore
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.jobs.runner import task
 from kulisser.speech import Recognizer, RecognizerSettings, Transcript
@@ -49,55 +50,52 @@ class Transcriber(Protocol):
 
 
 @dataclass
-class _Config:
+class _Override:
     store: AudioStore
     transcriber: Transcriber | None = None
 
 
-_config: _Config | None = None
+# Test doubles only (configure()); without them the job builds both from its JobContext's settings.
+_override: _Override | None = None
+# The loaded recognizers by their settings: a model loads once per process, on its first job.
+_recognizers: dict[RecognizerSettings, Recognizer] = {}
 _lock = threading.Lock()
 
 
 def configure(*, store: AudioStore, transcriber: Transcriber | None = None) -> None:
-    """Set where the job finds audio and (optionally) the recognizer to use, process-wide.
-
-    Without a call, or without a transcriber, the first job reads
-    kulisser.config.get_settings() (the same KULISSER_* environment the web process and
-    `kulisser worker` read) and builds one Recognizer from its speech_* settings.
-    """
-    global _config
+    """Use this audio store and (optionally) this recognizer instead of the settings' (tests)."""
+    global _override
     with _lock:
-        _config = _Config(store=store, transcriber=transcriber)
+        _override = _Override(store=store, transcriber=transcriber)
 
 
 def reset() -> None:
-    """Forget the configuration and the loaded recognizer (tests)."""
-    global _config
+    """Forget the test doubles and the loaded recognizers (tests)."""
+    global _override
     with _lock:
-        _config = None
+        _override = None
+        _recognizers.clear()
 
 
-def _current() -> _Config:
-    global _config
+def audio_store(settings: Settings) -> AudioStore:
+    """Where the job finds the audio: the settings' data directory (or a test's store)."""
     with _lock:
-        if _config is None:
-            from kulisser.config import get_settings
-
-            _config = _Config(store=AudioStore.from_settings(get_settings()))
-        return _config
+        if _override is not None:
+            return _override.store
+    return AudioStore.from_settings(settings)
 
 
-def transcriber() -> Transcriber:
-    """The process-wide recognizer, created on first use (the model loads on its first job)."""
-    config = _current()
+def transcriber(settings: Settings) -> Transcriber:
+    """The recognizer of these settings, loaded on first use and kept (or a test's fake)."""
+    store = audio_store(settings)
     with _lock:
-        if config.transcriber is None:
-            from kulisser.config import get_settings
-
-            settings = replace(recognizer_settings(get_settings()), data_dir=config.store.data_dir,
-                               max_duration_s=config.store.max_duration_s)
-            config.transcriber = Recognizer(settings=settings)
-        return config.transcriber
+        if _override is not None and _override.transcriber is not None:
+            return _override.transcriber
+        chosen = replace(recognizer_settings(settings), data_dir=store.data_dir,
+                         max_duration_s=store.max_duration_s)
+        if chosen not in _recognizers:
+            _recognizers[chosen] = Recognizer(settings=chosen)
+        return _recognizers[chosen]
 
 
 def recognizer_settings(settings: Settings) -> RecognizerSettings:
@@ -128,18 +126,19 @@ def _words(transcript: Transcript, *, glossary: set[str]) -> list[dict[str, floa
 
 
 @task(TRANSCRIBE)
-def transcribe(*, session: Session, dictation_id: int) -> None:
+def transcribe(ctx: JobContext, *, dictation_id: int) -> None:
     """Draft a dictation's text with the recognizer (safe to run twice)."""
+    session = ctx.session
     dictation = session.get(Dictation, dictation_id)
     if (dictation is None or dictation.status != DictationStatus.DICTATED
             or dictation.draft_text is not None):
         return  # moved on (the secretary writes from the audio, or it was cancelled) or done
-    path = _current().store.path_for(dictation.audio_sha256)
+    path = audio_store(ctx.settings).path_for(dictation.audio_sha256)
     unit_id = dictation.unit_id
     # End the read transaction before minutes of recognition: no snapshot or connection is
     # held while the CPU works (and the dictation may change meanwhile; it is read again).
     session.rollback()
-    transcript = transcriber().transcribe(path)
+    transcript = transcriber(ctx.settings).transcribe(path)
     glossary = catalog.glossary_keys(session, unit_id=unit_id)
     # Flags before the row lock: the dictionary's first load takes seconds.
     words = _words(transcript, glossary=glossary)

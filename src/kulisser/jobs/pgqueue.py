@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
 from procrastinate.manager import JobManager
@@ -26,6 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database
+
+if TYPE_CHECKING:
+    from kulisser.config import Settings
 
 log = logging.getLogger("kulisser.jobs")
 QUEUE = "kulisser"
@@ -47,13 +50,16 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def app_for(database_url: str) -> App:
-    """The procrastinate app of a database, with Kulisser's tasks registered (one per URL)."""
+def app_for(settings: Settings) -> App:
+    """The procrastinate app of the settings' database, with Kulisser's tasks (one per URL).
+
+    Its tasks run with these settings: a process starts with one set of settings.
+    """
     with _lock:
-        app = _apps.get(database_url)
+        app = _apps.get(settings.database_url)
         if app is None:
-            app = _build(database_url)
-            _apps[database_url] = app
+            app = _build(settings)
+            _apps[settings.database_url] = app
         return app
 
 
@@ -71,16 +77,17 @@ def _job_manager(database_url: str) -> JobManager:
         return manager
 
 
-def _build(database_url: str) -> App:
+def _build(settings: Settings) -> App:
     from kulisser.jobs import runner
 
+    database_url = settings.database_url
     app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
     db = Database(database_url)
 
     @app.task(name=RUN, queue=QUEUE)
     def run(job_id: int) -> None:
         """Run one row of the job table (the row records the outcome and any retry)."""
-        runner.run_dispatched(db, job_id)
+        runner.run_dispatched(db, job_id, settings=settings)
 
     @app.periodic(cron="* * * * *", periodic_id="kulisser")
     @app.task(name="kulisser.periodic", queue=QUEUE, queueing_lock="kulisser.periodic")
@@ -146,9 +153,9 @@ def _own_loop(fn: Callable[[bool], T]) -> T:
     return outcome["value"]
 
 
-def run_worker(database_url: str, *, burst: bool = False, name: str | None = None) -> None:
+def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> None:
     """Run a procrastinate worker on Kulisser's queue (until stopped, or idle with burst)."""
-    app = app_for(database_url)
+    app = app_for(settings)
     options: dict[str, Any] = {"name": name} if name else {}
 
     def run(main_thread: bool) -> None:
@@ -159,9 +166,10 @@ def run_worker(database_url: str, *, burst: bool = False, name: str | None = Non
     _own_loop(run)
 
 
-def retry_stalled(database_url: str, *, seconds_since_heartbeat: float = STALLED_AFTER_SECONDS) -> int:
+def retry_stalled(settings: Settings, *,
+                  seconds_since_heartbeat: float = STALLED_AFTER_SECONDS) -> int:
     """Queue again the jobs of dead workers now (the workers also do it once a minute)."""
-    app = app_for(database_url)
+    app = app_for(settings)
 
     async def go() -> int:
         async with app.open_async():

@@ -23,14 +23,18 @@ import time
 import traceback
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database, utcnow
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.lease import LEASE_SECONDS, Lease, LeaseLost, heartbeat, settle
 from kulisser.jobs.models import Job
+
+if TYPE_CHECKING:
+    from kulisser.config import Settings
 
 log = logging.getLogger("kulisser.jobs")
 TaskFn = Callable[..., None]
@@ -38,7 +42,7 @@ _TASKS: dict[str, TaskFn] = {}
 
 
 def task(name: str) -> Callable[[TaskFn], TaskFn]:
-    """Register a job function under a stable name; it gets (session=..., **ids)."""
+    """Register a job function under a stable name; it gets (JobContext, **ids)."""
 
     def wrap(fn: TaskFn) -> TaskFn:
         _TASKS[name] = fn
@@ -79,7 +83,7 @@ def _dispatch(session: Session, job: Job) -> None:
 
 
 def periodic(name: str, *, every_seconds: int) -> Callable[[TaskFn], TaskFn]:
-    """Register a task that workers queue once per period (it takes only session=...)."""
+    """Register a task that workers queue once per period (it takes only the JobContext)."""
 
     def wrap(fn: TaskFn) -> TaskFn:
         _TASKS[name] = fn
@@ -173,13 +177,13 @@ def take(db: Database, *, worker: str, lease_seconds: int = LEASE_SECONDS,
     return None
 
 
-def run_job(db: Database, job_id: int, *, lease: Lease | None = None,
+def run_job(db: Database, job_id: int, *, settings: Settings, lease: Lease | None = None,
             lease_seconds: int = LEASE_SECONDS) -> bool:
     """Run one claimed job in its own transaction; record success, or schedule a retry.
 
     The lease is renewed while the job runs; if another worker took the job meanwhile, this
     run's writes are rolled back and its outcome is not recorded. Without a lease, the claim
-    the row carries now is the one run.
+    the row carries now is the one run. The task gets the settings in its JobContext.
     """
     with db.session() as session:
         job = session.get(Job, job_id)
@@ -199,7 +203,7 @@ def run_job(db: Database, job_id: int, *, lease: Lease | None = None,
         else:
             try:
                 with db.session() as session:
-                    fn(session=session, **args)
+                    fn(JobContext(session=session, settings=settings), **args)
                     # In the task's own transaction: its writes commit exactly when the job is
                     # recorded done by the worker that still holds it.
                     if not settle(session, lease, status="done", finished_at=utcnow(),
@@ -227,7 +231,8 @@ def run_job(db: Database, job_id: int, *, lease: Lease | None = None,
     return False
 
 
-def run_dispatched(db: Database, job_id: int, *, lease_seconds: int = LEASE_SECONDS) -> bool:
+def run_dispatched(db: Database, job_id: int, *, settings: Settings,
+                   lease_seconds: int = LEASE_SECONDS) -> bool:
     """Take one job row that procrastinate handed to this worker and run it.
 
     A row still marked running belonged to a worker that procrastinate found dead (its
@@ -246,12 +251,12 @@ def run_dispatched(db: Database, job_id: int, *, lease_seconds: int = LEASE_SECO
         if cast("CursorResult[Any]", taken).rowcount != 1:
             return False
         attempt = session.scalar(select(Job.attempts).where(Job.id == job_id)) or 0
-    return run_job(db, job_id, lease=Lease(job_id=job_id, worker=worker, attempt=attempt,
-                                           seconds=lease_seconds))
+    return run_job(db, job_id, settings=settings,
+                   lease=Lease(job_id=job_id, worker=worker, attempt=attempt, seconds=lease_seconds))
 
 
-def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: float = 1.0,
-         burst: bool = False, lease_seconds: int = LEASE_SECONDS) -> int:
+def work(db: Database, *, settings: Settings, stop: threading.Event | None = None,
+         poll_seconds: float = 1.0, burst: bool = False, lease_seconds: int = LEASE_SECONDS) -> int:
     """Run jobs until stopped (or, with burst, until none is due); return how many ran."""
     stop = stop or threading.Event()
     name = worker_name()
@@ -268,7 +273,7 @@ def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: flo
                 break
             stop.wait(poll_seconds)
             continue
-        run_job(db, lease.job_id, lease=lease)
+        run_job(db, lease.job_id, settings=settings, lease=lease)
         count += 1
     return count
 
@@ -276,8 +281,9 @@ def work(db: Database, *, stop: threading.Event | None = None, poll_seconds: flo
 class EmbeddedRunner:
     """Runs jobs in a thread of the web process (the default for a single machine)."""
 
-    def __init__(self, db: Database, *, lease_seconds: int = LEASE_SECONDS) -> None:
+    def __init__(self, db: Database, *, settings: Settings, lease_seconds: int = LEASE_SECONDS) -> None:
         self.db = db
+        self.settings = settings
         self.lease_seconds = lease_seconds
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
@@ -290,7 +296,7 @@ class EmbeddedRunner:
     def _loop(self) -> None:
         while not self.stop.is_set():
             try:
-                work(self.db, stop=self.stop, lease_seconds=self.lease_seconds)
+                work(self.db, settings=self.settings, stop=self.stop, lease_seconds=self.lease_seconds)
             except Exception:  # keep the thread alive across database hiccups
                 log.exception("job loop error")
                 time.sleep(2)

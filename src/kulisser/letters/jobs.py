@@ -6,10 +6,9 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
 from kulisser.adapters import build
 from kulisser.db import utcnow
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.letters import sms
 from kulisser.letters.mailbox import MailboxSender, default_mailbox
@@ -26,50 +25,42 @@ class _Adapters:
     mailbox: MailboxSender | None = None
 
 
-_adapters = _Adapters()
+# Test doubles only (configure()); without them each use builds the settings' adapter.
+_overrides = _Adapters()
 _lock = threading.Lock()
 
 
 def configure(*, sms_sender: sms.SmsSender | None = None, mailbox: MailboxSender | None = None) -> None:
-    """Set the process's SMS sender and mailbox in code (tests); None: the settings' choice."""
+    """Use this SMS sender and mailbox in this process (tests); None: the settings' choice."""
     with _lock:
-        _adapters.sms, _adapters.mailbox = sms_sender, mailbox
+        _overrides.sms, _overrides.mailbox = sms_sender, mailbox
 
 
-def _settings(settings: Settings | None) -> Settings:
-    from kulisser.config import get_settings
-
-    return settings if settings is not None else get_settings()
-
-
-def sms_sender(settings: Settings | None = None) -> sms.SmsSender:
-    """The configured SMS sender: KULISSER_SMS_ADAPTER's, else the logging default."""
+def sms_sender(settings: Settings) -> sms.SmsSender:
+    """The SMS sender: KULISSER_SMS_ADAPTER's, else the logging default (or a test's)."""
     with _lock:
-        if _adapters.sms is None:
-            chosen = _settings(settings)
-            _adapters.sms = (build(chosen.sms_adapter, chosen) if chosen.sms_adapter
-                             else sms.default_sender(chosen.outbox))
-        return _adapters.sms
+        if _overrides.sms is not None:
+            return _overrides.sms
+    if settings.sms_adapter:
+        return build(settings.sms_adapter, settings)
+    return sms.default_sender(settings.outbox)
 
 
-def mailbox(settings: Settings | None = None) -> MailboxSender:
-    """The configured mailbox: KULISSER_MAILBOX_ADAPTER's, else the file drop in the outbox."""
+def mailbox(settings: Settings) -> MailboxSender:
+    """The mailbox: KULISSER_MAILBOX_ADAPTER's, else the file drop in the outbox (or a test's)."""
     with _lock:
-        if _adapters.mailbox is not None:
-            return _adapters.mailbox
-    chosen = _settings(settings)
-    if chosen.mailbox_adapter:
-        return build(chosen.mailbox_adapter, chosen)
-    return default_mailbox(chosen.outbox)
+        if _overrides.mailbox is not None:
+            return _overrides.mailbox
+    if settings.mailbox_adapter:
+        return build(settings.mailbox_adapter, settings)
+    return default_mailbox(settings.outbox)
 
 
 @periodic(SMS_REMINDERS, every_seconds=15 * 60)
-def send_sms_reminders(*, session: Session) -> None:
+def send_sms_reminders(ctx: JobContext) -> None:
     """Send the reminders that are due (safe to run any number of times)."""
-    from kulisser.config import get_settings
-
-    settings = get_settings()
+    settings = ctx.settings
     if not settings.sms_reminders:
         return
-    sms.send_due_reminders(session, now=utcnow(), days_before=settings.sms_reminder_days_before,
-                           sender=sms_sender())
+    sms.send_due_reminders(ctx.session, now=utcnow(), days_before=settings.sms_reminder_days_before,
+                           sender=sms_sender(settings))

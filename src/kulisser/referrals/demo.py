@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kulisser.config import Settings
 from kulisser.patients.models import Patient
 from kulisser.referrals import service as referrals
-from kulisser.referrals.jobs import chase_days, chase_unanswered
+from kulisser.referrals.jobs import chase_unanswered
 from kulisser.referrals.messages import SWEDEN, today_in_sweden
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.staff import service as staff
@@ -162,4 +163,5 @@ def _seed_outgoing(session: Session, *, rng: random.Random, now: datetime, unit_
             referrals.register_reply(session, actor=secretary, outgoing_id=o.id,
                                      now=now - timedelta(days=2),
                                      text="Undersökningen visar normala fynd. Ingen åtgärd.")
-    chase_unanswered(session, days=chase_days(), now=now)
+    # The default number of days: the demo's referrals were sent at fixed ages.
+    chase_unanswered(session, days=int(Settings.model_fields["referral_chase_days"].default), now=now)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.i18n import ngettext
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic, task
 from kulisser.patients.models import Patient
 from kulisser.referrals import items
@@ -51,7 +52,7 @@ def payload(session: Session, outgoing: OutgoingReferral) -> OutgoingPayload:
         sent_at=outgoing.sent_at.isoformat())
 
 
-def deliver(session: Session, *, outgoing_id: int, sender: ReferralSender | None = None,
+def deliver(session: Session, *, outgoing_id: int, sender: ReferralSender,
             now: datetime | None = None) -> bool:
     """Hand a sent referral to the adapter once; False when there is nothing to deliver."""
     now = now or utcnow()
@@ -59,7 +60,7 @@ def deliver(session: Session, *, outgoing_id: int, sender: ReferralSender | None
     if (outgoing is None or outgoing.delivered_at is not None
             or outgoing.status not in (OutgoingStatus.SENT, OutgoingStatus.REPLIED)):
         return False
-    reference = (sender or get_sender()).send(payload(session, outgoing))
+    reference = sender.send(payload(session, outgoing))
     outgoing.delivered_at, outgoing.delivery_ref = now, reference[:255]
     outgoing.record("delivered", actor_id=None, now=now, reference=reference[:255])
     session.flush()
@@ -67,9 +68,9 @@ def deliver(session: Session, *, outgoing_id: int, sender: ReferralSender | None
 
 
 @task(DELIVER)
-def deliver_task(*, session: Session, outgoing_id: int) -> None:
-    """The job: deliver one sent referral."""
-    deliver(session, outgoing_id=outgoing_id)
+def deliver_task(ctx: JobContext, *, outgoing_id: int) -> None:
+    """The job: deliver one sent referral through the adapter its settings name."""
+    deliver(ctx.session, outgoing_id=outgoing_id, sender=get_sender(ctx.settings))
 
 
 def chase_unanswered(session: Session, *, days: int, now: datetime | None = None,
@@ -109,17 +110,7 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
 
 
 @periodic(CHASE, every_seconds=3600)
-def chase_task(*, session: Session) -> None:
-    """The periodic job: chase what has waited too long for a reply."""
-    chase_unanswered(session, days=chase_days())
-
-
-def chase_days() -> int:
-    """The configured number of days without a reply before chasing (default 30)."""
-    from kulisser.config import ConfigError, Settings, get_settings
-
-    try:
-        return get_settings().referral_chase_days
-    except (ConfigError, ValueError):  # settings unreadable here (a test process): the default
-        return int(Settings.model_fields["referral_chase_days"].default)
+def chase_task(ctx: JobContext) -> None:
+    """The periodic job: chase what has waited the configured days for a reply."""
+    chase_unanswered(ctx.session, days=ctx.settings.referral_chase_days)
 

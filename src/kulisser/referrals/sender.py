@@ -13,7 +13,10 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from kulisser.config import Settings
 
 
 @dataclass(frozen=True)
@@ -96,14 +99,12 @@ def configure(sender: ReferralSender | None) -> None:
     _configured = sender
 
 
-def get_sender() -> ReferralSender:
-    """The configured adapter: configure()'s, else KULISSER_REFERRAL_ADAPTER's, else the file drop."""
+def get_sender(settings: Settings) -> ReferralSender:
+    """The adapter: configure()'s (tests), else KULISSER_REFERRAL_ADAPTER's, else the file drop."""
     if _configured is not None:
         return _configured
     from kulisser.adapters import build
-    from kulisser.config import get_settings
 
-    settings = get_settings()
     if settings.referral_adapter:
         return build(settings.referral_adapter, settings)
     return FileDropSender(settings.outbox / "referrals")

@@ -1,0 +1,8 @@
+"""Staff: users, roles, care units, logins and devices."""
+
+from kulisser.packages import Package
+
+PACKAGE = Package(
+    name=__name__,
+    routers=("views",), models="models",
+)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.waitlist import items, limits
 from kulisser.waitlist.models import EntryStatus, ExcludedPeriod, WaitlistEntry, local_today
@@ -52,6 +53,6 @@ def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
 
 
 @periodic("waitlist.refresh_paused", every_seconds=3600)
-def refresh_task(*, session: Session) -> None:
+def refresh_task(ctx: JobContext) -> None:
     """The periodic job: keep paused waits' items due at the right time."""
-    refresh_paused(session)
+    refresh_paused(ctx.session)

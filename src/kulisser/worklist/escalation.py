@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.worklist.kinds import KindSpec, all_kinds, register
@@ -75,6 +76,6 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
 
 
 @periodic("worklist.escalate", every_seconds=300)
-def escalate_task(*, session: Session) -> None:
+def escalate_task(ctx: JobContext) -> None:
     """The periodic job: escalate what is overdue."""
-    escalate_overdue(session)
+    escalate_overdue(ctx.session)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.i18n import _
+from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.worklist.kinds import Finding, KindSpec, all_kinds, kind_label, register
 from kulisser.worklist.models import WorkItem
@@ -149,6 +150,6 @@ def run(session: Session, *, now: datetime | None = None,
 
 
 @periodic("worklist.check", every_seconds=3600)
-def check_task(*, session: Session) -> None:
+def check_task(ctx: JobContext) -> None:
     """The hourly job: run the invariant check."""
-    run(session)
+    run(ctx.session)
