@@ -3,7 +3,10 @@
 A page fails when the document scrolls sideways or when any element reaches past the right
 edge of the viewport without being inside a box of its own that scrolls or clips (a wide
 table inside `.table-wrap` is fine; the page itself is not). Identity numbers must not wrap
-and a select must show its chosen option whole.
+and a select must show its chosen option whole. On a phone (up to 600 px) no table is wider
+than the viewport: a list's rows stack into cards (label: value), and only a table marked
+`data-wide` (a calendar grid, which means nothing stacked) scrolls in its box. The header
+takes at most two lines at every width (on a narrow screen its menu folds behind a button).
 Screenshots of every page at every width go to test-artifacts/layout-<page>-<width>-<database>.png.
 
 One browser; per user one login, whose cookies are reused by a fresh context per width.
@@ -124,6 +127,28 @@ _MEASURE = """() => {
     if (ctx.measureText(option.text).width > room + 1) {
       problems.push(`select ${name(el)} cuts off "${option.text}"`);
     }
+  }
+  // On a phone a list table stacks into cards: none is wider than the viewport.
+  if (vw <= 600) {
+    for (const el of document.querySelectorAll('main table:not([data-wide])')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > vw + 1 || el.scrollWidth > vw + 1) {
+        problems.push(`table ${name(el)} is ${Math.round(Math.max(r.width, el.scrollWidth))} px wide`);
+      }
+    }
+  }
+  // The header: at most two lines of links, buttons and names.
+  const header = document.querySelector('header.top');
+  if (header) {
+    const tops = [];
+    for (const el of header.querySelectorAll('a, button, span, select, summary')) {
+      if (!el.checkVisibility()) continue;  // a folded menu, a closed disclosure
+      for (const r of el.getClientRects()) {
+        if (r.width === 0 || r.height === 0) continue;
+        if (!tops.some((t) => Math.abs(t - r.top) < r.height / 2)) tops.push(r.top);
+      }
+    }
+    if (tops.length > 2) problems.push(`the header takes ${tops.length} lines`);
   }
   return problems;
 }"""
