@@ -36,7 +36,7 @@
       e.preventDefault(); document.querySelector("input[type=search]").focus();
     }
     else if (e.key === "k" || e.key === "ArrowUp") { e.preventDefault(); select(list, Math.max(i - 1, 0)); }
-    else if (e.key === "Enter" && i >= 0 && t.tagName !== "A" && t.tagName !== "BUTTON") {
+    else if (e.key === "Enter" && i >= 0 && t.tagName !== "A" && t.tagName !== "BUTTON" && t.tagName !== "SUMMARY") {
       e.preventDefault(); window.location.href = list[i].dataset.href;
     }
   });
