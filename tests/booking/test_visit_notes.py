@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from kulisser.booking.models import Appointment, Slot
 from kulisser.db import Database
+from kulisser.letters.models import Letter
 from kulisser.patients.models import Patient
 from tests import factories
 from tests.booking.helpers import future_schedule
@@ -143,3 +145,45 @@ def test_the_api_schema_documents_both_fields(secretary_client: TestClient) -> N
         assert "never printed" in props["internal_note"]["description"], name
         assert "besok_meddelande" in props["patient_message"]["description"], name
     assert "note" not in schemas["BookIn"]["properties"]
+
+
+def _stored(database: Database) -> tuple[int, int]:
+    with database.session() as s:
+        return (s.scalar(select(func.count()).select_from(Appointment)) or 0,
+                s.scalar(select(func.count()).select_from(Letter)) or 0)
+
+
+def _form_preview(page: str) -> str:
+    found = re.search(r'<section class="card" id="book-letter-preview".*?</section>', page, re.S)
+    assert found, "the booking form shows no letter preview"
+    return found.group(0)
+
+
+def test_the_booking_form_previews_the_calling_letter_with_the_typed_message(
+    secretary_client: TestClient, database: Database, world: factories.World
+) -> None:
+    _r, slot_ids = _slots(database, world)
+    url = f"/tidbok/boka?slot_id={slot_ids[0]}&patient_id={world.patient_ids[0]}"
+    form = secretary_client.get(url)
+    before = _form_preview(form.text)
+    # Before anything is typed: the unit's calling letter, the patient's name in it, no message.
+    assert "Kallelse till besök" in before and MESSAGE not in before
+    assert 'hx-post="/tidbok/boka/kallelse"' in before and "from:#f-patient_message" in before
+    token = factories.csrf_from(form.text)
+    stored = _stored(database)
+    typed = secretary_client.post("/tidbok/boka/kallelse", headers={"HX-Request": "true"}, data={
+        "slot_id": str(slot_ids[0]), "patient_id": str(world.patient_ids[0]), "internal_note": INTERNAL,
+        "patient_message": MESSAGE, "csrf_token": token})
+    assert typed.status_code == 200, typed.text[:500]
+    paper = _form_preview(typed.text)
+    assert MESSAGE in paper and "Kallelse till besök" in paper
+    assert "tolk" not in paper.lower()  # the internal note never reaches the letter
+    assert _stored(database) == stored  # a preview stores nothing: no visit, no letter
+    # A message over the limit is named in the preview, as the booking would refuse it.
+    long = secretary_client.post("/tidbok/boka/kallelse", data={
+        "slot_id": str(slot_ids[0]), "patient_id": str(world.patient_ids[0]),
+        "patient_message": "x" * 2001, "csrf_token": token})
+    assert "högst 2000 tecken" in _form_preview(long.text)
+    # Without a chosen patient (a number typed in the form) the preview waits for the visit page.
+    bare = secretary_client.get(f"/tidbok/boka?slot_id={slot_ids[1]}")
+    assert "Kallelsen visas på besökssidan" in _form_preview(bare.text)

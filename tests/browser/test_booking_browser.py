@@ -58,7 +58,15 @@ def test_book_a_waiting_list_patient_then_rebook(page: Page, live_server: str) -
     # Two plainly labelled texts: one for staff, one printed to the patient.
     expect(page.get_by_label("Intern anteckning – skrivs inte ut")).to_be_visible()
     page.get_by_label("Intern anteckning – skrivs inte ut").fill("Behöver tolk (arabiska).")
+    # Before booking, the calling letter as it will be printed follows the typed message.
+    form_preview = page.locator("#book-letter-preview")
+    expect(form_preview).to_contain_text("Kallelse till besök")
+    expect(form_preview).not_to_contain_text("Ta med din läkemedelslista.")
     page.get_by_label("Meddelande till patienten – står i kallelsen").fill("Ta med din läkemedelslista.")
+    expect(form_preview).to_contain_text("Ta med din läkemedelslista.")
+    expect(form_preview).not_to_contain_text("tolk")
+    expect(page.get_by_label("Meddelande till patienten – står i kallelsen")).to_be_focused()
+    screenshot(page, "booking-form-letter-preview")
     page.click("#book-button")
     page.wait_for_url(re.compile(r".*/tidbok/besok/\d+\?bokad=1$"))
     expect(page.locator("#appointment-notice")).to_have_text("Besöket är bokat.")

@@ -3,7 +3,10 @@
 A page fails when the document scrolls sideways or when any element reaches past the right
 edge of the viewport without being inside a box of its own that scrolls or clips (a wide
 table inside `.table-wrap` is fine; the page itself is not). Identity numbers must not wrap
-and a select must show its chosen option whole.
+and a select must show its chosen option whole. On a phone (up to 600 px) no table is wider
+than the viewport: a list's rows stack into cards (label: value), and only a table marked
+`data-wide` (a calendar grid, which means nothing stacked) scrolls in its box. The header
+takes at most two lines at every width (on a narrow screen its menu folds behind a button).
 Screenshots of every page at every width go to test-artifacts/layout-<page>-<width>-<database>.png.
 
 One browser; per user one login, whose cookies are reused by a fresh context per width.
@@ -21,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import login, screenshot
 
@@ -125,6 +128,28 @@ _MEASURE = """() => {
       problems.push(`select ${name(el)} cuts off "${option.text}"`);
     }
   }
+  // On a phone a list table stacks into cards: none is wider than the viewport.
+  if (vw <= 600) {
+    for (const el of document.querySelectorAll('main table:not([data-wide])')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > vw + 1 || el.scrollWidth > vw + 1) {
+        problems.push(`table ${name(el)} is ${Math.round(Math.max(r.width, el.scrollWidth))} px wide`);
+      }
+    }
+  }
+  // The header: at most two lines of links, buttons and names.
+  const header = document.querySelector('header.top');
+  if (header) {
+    const tops = [];
+    for (const el of header.querySelectorAll('a, button, span, select, summary')) {
+      if (!el.checkVisibility()) continue;  // a folded menu, a closed disclosure
+      for (const r of el.getClientRects()) {
+        if (r.width === 0 || r.height === 0) continue;
+        if (!tops.some((t) => Math.abs(t - r.top) < r.height / 2)) tops.push(r.top);
+      }
+    }
+    if (tops.length > 2) problems.push(`the header takes ${tops.length} lines`);
+  }
   return problems;
 }"""
 
@@ -227,3 +252,43 @@ def test_every_main_page_fits_the_screen(
             failures += [f"{name} ({path}) at {width} px: {p}" for p in problems]
         context.close()
     assert not failures, "\n".join(failures)
+
+
+def test_on_a_phone_the_menu_opens_from_the_keyboard_and_rows_are_labelled_cards(
+        browser: Browser, live_server: str, sessions: dict[str, Any]) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 900}, locale="sv-SE",
+                                  storage_state=sessions["chef"])
+    page = context.new_page()
+    page.goto(live_server + "/vantelista")
+    toggle = page.locator("header .menu-toggle")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("header nav")).to_be_hidden()
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("header nav a", has_text="Tidbok")).to_be_visible()
+    # The manager's pages: one more disclosure, opened from the keyboard too.
+    page.locator("header nav summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("header nav a", has_text="Loggranskning")).to_be_visible()
+    screenshot(page, "layout-menu-open-390")
+    page.keyboard.press("Escape")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(toggle).to_be_focused()
+    expect(page.locator("header nav")).to_be_hidden()
+    # A waiting-list row is a card whose cells say what they are ("Patient: ...").
+    cell = page.locator("main table tbody tr").first.locator("td").first
+    label = cell.get_attribute("data-label")
+    assert label, "the cell has no label"
+    before = cell.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label in before and cell.evaluate("td => getComputedStyle(td).display") == "block"
+    context.close()
+    # On a wide screen there is no button: the menu is simply there.
+    wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE",
+                               storage_state=sessions["chef"])
+    page = wide.new_page()
+    page.goto(live_server + "/vantelista")
+    expect(page.locator("header .menu-toggle")).to_be_hidden()
+    expect(page.locator("header nav a", has_text="Tidbok")).to_be_visible()
+    wide.close()

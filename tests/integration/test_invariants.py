@@ -175,6 +175,16 @@ CASES: dict[str, tuple[Make, Break]] = {
 }
 
 
+# Kinds whose records outlive their items' ordinary closing: the cases above move the record,
+# these close the item behind the record's back (the record still waits, no item does).
+ITEM_CLOSED: dict[str, tuple[Make, Break]] = {
+    "dictation-redo": (CASES["dictation-redo"][0], lambda _s, item: _close_behind_its_back(item)),
+    "booking-rebook": (_rebook_make, lambda _s, item: _close_behind_its_back(item)),
+}
+BROKEN = [pytest.param(code, *CASES[code], id=code) for code in sorted(CASES)] + [
+    pytest.param(code, *ITEM_CLOSED[code], id=f"{code}-item-closed") for code in sorted(ITEM_CLOSED)]
+
+
 def _about(findings: list[invariants.Finding], item: WorkItem) -> list[invariants.Finding]:
     return [f for f in findings if (f.ref_type, f.ref_id) == (item.ref_type, item.ref_id)]
 
@@ -190,9 +200,9 @@ def test_every_kind_with_a_check_has_a_case_here() -> None:
     assert {k.code for k in all_kinds() if k.check is not None} <= set(CASES)
 
 
-@pytest.mark.parametrize("code", sorted(CASES))
-def test_a_broken_invariant_is_found_once(s: Session, tmp_path: Path, code: str) -> None:
-    make, break_ = CASES[code]
+@pytest.mark.parametrize(("code", "make", "break_"), BROKEN)
+def test_a_broken_invariant_is_found_once(s: Session, tmp_path: Path, code: str, make: Make,
+                                          break_: Break) -> None:
     item = make(s, tmp_path)
     assert item.ref_type is not None and item.ref_id is not None
     ref_type, ref_id = item.ref_type, item.ref_id
@@ -225,6 +235,34 @@ def test_no_worklist_operation_strands_a_real_record(s: Session, tmp_path: Path,
                              to_user_id=_actor(s, "sekreterare2").user_id)
         assert _about(_findings(s, code), item) == [], (code, op)
         savepoint.rollback()
+
+
+def test_a_recorded_again_dictation_needs_no_redo_item(s: Session, tmp_path: Path) -> None:
+    # The new recording completes the redo item; the unusable dictation waits for nothing more.
+    d = _dictation(s, tmp_path, "unusable")
+    assert d.patient_id is not None
+    dictations.upload_dictation(s, actor=_actor(s, "lakare"), store=AudioStore(data_dir=tmp_path),
+                                audio=io.BytesIO(unique_tone()), filename="igen.wav",
+                                patient_id=d.patient_id, note_type="visit", replaces_id=d.id)
+    s.flush()
+    assert [i.status for i in _items(s, "dictation", d.id) if i.kind == "dictation-redo"] == [
+        Status.COMPLETED.value]
+    assert _about(_findings(s, "dictation-redo"), _items(s, "dictation", d.id)[0]) == []
+
+
+def test_only_a_visit_under_the_leave_needs_a_rebook_item(s: Session) -> None:
+    item = _rebook_make(s, Path())
+    appt = s.get(Appointment, item.ref_id)
+    assert appt is not None
+    _close_behind_its_back(item)
+    s.flush()
+    assert len(_about(_findings(s, "booking-rebook"), item)) == 1
+    # The same visit on a day without leave (its item still closed) is nothing to find.
+    later = appt.start_at + timedelta(days=400)
+    s.execute(update(Appointment).where(Appointment.id == appt.id).values(
+        start_at=later, end_at=later + (appt.end_at - appt.start_at)))
+    s.expire_all()
+    assert _about(_findings(s, "booking-rebook"), item) == []
 
 
 def test_the_demo_books_from_the_waiting_list_within_the_guarantee(s: Session) -> None:

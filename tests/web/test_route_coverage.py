@@ -464,6 +464,9 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/tidbok/boka?slot_id={bh.env_slots(e)[0]}&patient_id={e.patient_id}", {}),
     ("POST", "/tidbok/boka"): lambda e: ("/tidbok/boka", {"data": {
         "slot_id": str(bh.env_slots(e)[0]), "patient_id": str(e.patient_id)}}),
+    ("POST", "/tidbok/boka/kallelse"): lambda e: ("/tidbok/boka/kallelse", {"data": {
+        "slot_id": str(bh.env_slots(e)[0]), "patient_id": str(e.patient_id),
+        "patient_message": "Ta med din läkemedelslista."}}),
     ("GET", "/tidbok/besok/{appointment_id}"): lambda e: (f"/tidbok/besok/{bh.env_appointment(e)}", {}),
     ("GET", "/tidbok/besok/{appointment_id}/omboka"): lambda e: (
         f"/tidbok/besok/{bh.env_appointment(e)}/omboka?slot_id={bh.env_slots(e)[0]}", {}),

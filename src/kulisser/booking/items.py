@@ -6,13 +6,15 @@ patient); completed when the visit is rebooked or cancelled.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
+from kulisser.booking.schedules import exception_span
+from kulisser.db import utcnow
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -29,10 +31,39 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:
     return {a.id: a for a in session.scalars(select(Appointment).where(Appointment.id.in_(ref_ids)))}
 
 
-def _check(session: Session) -> list[Finding]:
-    """No open rebook item for a visit that is no longer booked (rebooked, cancelled, past)."""
+def _hit_visits(session: Session, *, now: datetime) -> list[int]:
+    """Booked visits yet to come that leave, a meeting or a closed day lies over (ids)."""
     booked = AppointmentStatus.BOOKED.value
-    return compare(session, kind=REBOOK.code, ref_type=REF_TYPE, model=Appointment, needs=None,
+    hit: set[int] = set()
+    # Past exceptions cannot hit a visit yet to come; each one is one query, its hours per day
+    # compared here because they are local wall-clock times (the database knows no time zone).
+    for exc in session.scalars(select(ScheduleException)
+                               .where(ScheduleException.end_date >= local(now).date())):
+        lo, hi = exception_span(exc, exc.start_date)[0], exception_span(exc, exc.end_date)[1]
+        where = [Appointment.unit_id == exc.unit_id, Appointment.status == booked,
+                 Appointment.start_at > now, Appointment.start_at < hi, Appointment.end_at > lo]
+        if exc.resource_id is not None:
+            where.append(Appointment.resource_id == exc.resource_id)
+        for appt_id, start, end in session.execute(
+                select(Appointment.id, Appointment.start_at, Appointment.end_at).where(*where)):
+            day, last = local(start).date(), local(end).date()
+            while day <= last:
+                if exc.start_date <= day <= exc.end_date:
+                    span_lo, span_hi = exception_span(exc, day)
+                    if span_lo < end and span_hi > start:
+                        hit.add(appt_id)
+                        break
+                day += timedelta(days=1)
+    return sorted(hit)
+
+
+def _check(session: Session) -> list[Finding]:
+    """A visit yet to come under leave or a closed day has an open rebook item; a visit no
+    longer booked (cancelled, no-show) keeps none."""
+    booked = AppointmentStatus.BOOKED.value
+    hit = _hit_visits(session, now=utcnow())
+    return compare(session, kind=REBOOK.code, ref_type=REF_TYPE, model=Appointment,
+                   needs=Appointment.id.in_(hit) if hit else None,
                    allows=lambda a: a.status == booked, label="Besöket")
 
 

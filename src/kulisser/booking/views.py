@@ -20,6 +20,7 @@ from kulisser.bounds import BigId, Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
+from kulisser.letters import service as letters
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
@@ -120,7 +121,8 @@ def _book_page(request: Request, ctx: Ctx, *, slot_id: int | None, patient_id: i
     who = _search_context(ctx, patient_id=patient_id, entry_id=entry_id, rebook_id=None)
     return render(request, "booking/book.html", {
         "nav": "booking", "slot": slot, "values": values, "errors": errors, "message": message,
-        "now": utcnow(), **who}, status_code=status)
+        "now": utcnow(), "preview": _letter_preview(ctx, slot, who["patient"], values), **who},
+        status_code=status)
 
 
 @router.get("/tidbok/boka")
@@ -289,3 +291,36 @@ def patient_visits(request: Request, patient_id: Id, ctx: Ctx = Depends(current)
     return render(request, "booking/patient.html", {
         "nav": "booking", "patient": patient, "visits": visits, "event_labels": EVENT_LABELS,
         "local": local, "now": utcnow()}, partial="booking/_patient_visits.html")
+
+
+def _letter_preview(ctx: Ctx, slot: Any, patient: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """The calling letter the booking would make, as printed (`paper`), or why not (`error`)."""
+    message = str(values.get("patient_message", ""))
+    if slot is None or patient is None:
+        return {"paper": None, "error": ""}
+    if len(message.strip()) > booking.NOTE_MAX:
+        return {"paper": None, "error": _("Meddelandet till patienten får vara högst {n} tecken.",
+                                          n=booking.NOTE_MAX)}
+    try:
+        paper = letters.calling_letter_preview(
+            ctx.db, actor=ctx.actor, patient_id=patient.id, start=slot.start_at,
+            visit_type=slot.visit_type.name, resource_name=slot.resource.name,
+            resource_kind=slot.resource.kind, patient_message=message)
+    except ValidationFailed as exc:  # a unit text that does not fill in: say so
+        return {"paper": None, "error": " ".join(exc.errors.values())}
+    return {"paper": paper, "error": ""}
+
+
+@router.post("/tidbok/boka/kallelse")
+def book_letter_preview(request: Request, slot_id: str = Form(""), patient_id: str = Form(""),
+                        entry_id: str = Form(""), patient_message: str = Form(""),
+                        ctx: Ctx = Depends(current)) -> Response:
+    """The booking form's preview of its calling letter, refreshed as the message is typed."""
+    errors = FormErrors()
+    sid = opt_int(slot_id, "slot_id", errors)
+    pid, eid = opt_int(patient_id, "patient_id", errors), opt_int(entry_id, "entry_id", errors)
+    slot = booking.get_slot(ctx.db, actor=ctx.actor, slot_id=sid) if sid is not None else None
+    who = _search_context(ctx, patient_id=pid, entry_id=eid, rebook_id=None)
+    return render(request, "booking/_letter_preview.html", {
+        "preview": _letter_preview(ctx, slot, who["patient"], {"patient_message": patient_message})},
+        status_code=422 if errors else 200)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, select, true
+from sqlalchemy.orm import Session, aliased
 
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus as DS
@@ -45,12 +45,21 @@ _STATUSES = {
 }
 
 
-def _checker(kind: str, *, needs: bool) -> Callable[[Session], list[Finding]]:
+_Redone = aliased(Dictation)
+# An unusable dictation waits for its redo until a new recording replaces it; one without an
+# author has nobody to ask (mark_audio_unusable makes no item for it).
+_REDO_PENDING = and_(Dictation.author_id.is_not(None),
+                     ~exists().where(_Redone.replaces_id == Dictation.id))
+
+
+def _checker(kind: str, *, needs: bool,
+             also: ColumnElement[bool] | None = None) -> Callable[[Session], list[Finding]]:
     statuses = [s.value for s in _STATUSES[kind]]
+    waiting = and_(Dictation.status.in_(statuses), also if also is not None else true())
 
     def check(session: Session) -> list[Finding]:
         return compare(session, kind=kind, ref_type=REF_TYPE, model=Dictation,
-                       needs=Dictation.status.in_(statuses) if needs else None,
+                       needs=waiting if needs else None,
                        allows=lambda d: d.status in statuses, label="Diktatet")
     return check
 
@@ -81,7 +90,7 @@ REDO = register(KindSpec(
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
     operations=GENERIC_OPERATIONS,
     record_hint="Spela in diktatet igen: det nya diktatet klarmarkerar ärendet.",
-    check=_checker("dictation-redo", needs=False)))
+    check=_checker("dictation-redo", needs=True, also=_REDO_PENDING)))
 KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import texts
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
@@ -414,3 +415,34 @@ def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
     """Kinds for a form's select, in Swedish."""
     return [(k.value, KIND_LABELS[k]) for k in kinds]
+
+
+def calling_letter_preview(session: Session, *, actor: Actor, patient_id: int, start: datetime,
+                           visit_type: str, resource_name: str, resource_kind: str,
+                           patient_message: str = "", now: datetime | None = None) -> Any:
+    """The calling letter a booking would make, laid out as printed (printing.Paper); nothing stored.
+
+    The same unit text and merge as letter_for_visit; the read of the patient is checked and
+    logged. Raises ValidationFailed (Swedish) when the unit's text does not fill in.
+    """
+    from kulisser.letters import printing  # printing imports this module
+
+    now = now or utcnow()
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(_("Patienten finns inte."))
+    audit.check_access(session, actor=actor, patient_id=patient.id, action="read",
+                       object_type="letter", now=now)
+    # A clinician's schedule names whom the patient meets; a room or device is the place.
+    clinician = resource_name if resource_kind == "clinician" else ""
+    visit = Visit(appointment_id=0, patient_id=patient.id, unit_id=actor.unit_id, start=start,
+                  visit_type=visit_type, clinician=clinician,
+                  location="" if clinician else resource_name,
+                  patient_message=patient_message.strip().replace("\r\n", "\n"))
+    subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=LetterKind.CALLING)
+    route = Route.FORWARDING if patient.protected_identity else Route.POST
+    # Never added to the session: the letter exists only to be laid out.
+    draft = Letter(unit_id=actor.unit_id, patient_id=patient.id, kind=LetterKind.CALLING.value,
+                   route=route.value, subject_template=subject, body_template=body,
+                   fields=visit.fields(), visit_start=start, created_by_id=actor.user_id)
+    return printing.paper_for(session, draft, now=now)

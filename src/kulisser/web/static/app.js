@@ -36,7 +36,7 @@
       e.preventDefault(); document.querySelector("input[type=search]").focus();
     }
     else if (e.key === "k" || e.key === "ArrowUp") { e.preventDefault(); select(list, Math.max(i - 1, 0)); }
-    else if (e.key === "Enter" && i >= 0 && t.tagName !== "A" && t.tagName !== "BUTTON") {
+    else if (e.key === "Enter" && i >= 0 && t.tagName !== "A" && t.tagName !== "BUTTON" && t.tagName !== "SUMMARY") {
       e.preventDefault(); window.location.href = list[i].dataset.href;
     }
   });
@@ -110,4 +110,41 @@
     var l = rows(); if (l.length) l[0].classList.add("sel");
     var summary = document.querySelector(".error-summary"); if (summary) summary.focus();
   });
+})();
+// Narrow screens (app.css decides the widths). The header menu folds behind its button: the
+// button shows only with this script, so without it the menu simply stays open. A table's rows
+// stack into cards on a phone; each cell is labelled with its column's header (data-label),
+// unless its template gave one, including rows that arrive by htmx.
+(function () {
+  "use strict";
+  function setUpMenu() {
+    var button = document.querySelector("header.top .menu-toggle");
+    if (!button) return;
+    var header = button.closest("header");
+    button.hidden = false;
+    header.classList.add("menu-folds");
+    function open(yes) { button.setAttribute("aria-expanded", yes ? "true" : "false"); }
+    button.addEventListener("click", function () { open(button.getAttribute("aria-expanded") !== "true"); });
+    header.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") { open(false); button.focus(); }
+    });
+  }
+  function label(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("main table:not([data-wide])").forEach(function (table) {
+      var heads = table.tHead ? Array.from(table.tHead.rows[0] ? table.tHead.rows[0].cells : []) : [];
+      if (!heads.length) return;
+      Array.from(table.tBodies).forEach(function (body) {
+        Array.from(body.rows).forEach(function (row) {
+          var col = 0;
+          Array.from(row.cells).forEach(function (cell) {
+            var head = heads[col];
+            if (head && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", head.textContent.trim());
+            col += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { setUpMenu(); label(document); });
+  document.addEventListener("htmx:afterSettle", function () { label(document); });
 })();
