@@ -1,5 +1,6 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
 
+from kulisser import events
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import Base
 from kulisser.dictation.models import Dictation, DictationEvent, GlossaryTerm, NoteType, NoteVersion
@@ -26,3 +27,10 @@ import kulisser.results.service  # results and referral replies, their two kinds
 import kulisser.waitlist.service  # waiting list, guarantee limits, the "waitlist" kind
 import kulisser.worklist.escalation
 import kulisser.worklist.invariants  # noqa: F401 - the "unowned" kind and the hourly check
+from kulisser.letters import subscribers as letters_subscribers
+from kulisser.waitlist import subscribers as waitlist_subscribers
+
+# Domain event subscribers (kulisser.events), until the packages declare their own. The wait
+# ends before the letter is written, as when booking called them itself.
+events.install(waitlist_subscribers)
+events.install(letters_subscribers)

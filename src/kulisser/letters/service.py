@@ -1,6 +1,6 @@
 """Letters: write one, move it draft → ready → sent (or returned, or void), and the work item.
 
-Other packages call this module: booking calls on_booking_change after every booking change.
+Booking's events reach letter_for_visit through subscribers.py (the visit's letters).
 Result letters and referral replies are written on the letter form with create_letter (a
 referral's page fills in a reply from its message to the sender). Printing,
 the digital mailbox and batches are in printing.py, the units' own texts in texts.py, SMS
@@ -9,6 +9,7 @@ reminders in sms.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -366,15 +367,6 @@ def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: st
                          visit_start=start, ready=True, now=now)
 
 
-def on_booking_change(session: Session, *, actor: Actor, appointment_id: int, change: str
-                      ) -> Letter | None:
-    """Booking's hook: make the calling, rebooking or cancellation letter for an appointment."""
-    from kulisser.letters import booking_link
-
-    visit = booking_link.changed_visit(session, appointment_id=appointment_id)
-    return letter_for_visit(session, actor=actor, visit=visit, change=change)
-
-
 @dataclass(frozen=True)
 class VisitLetter:
     """A letter made for a visit, for the visit's page: its state and its text as printed."""
@@ -410,6 +402,14 @@ def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
                                  status_label=STATUS_LABELS[LetterStatus(letter.status)],
                                  paper=paper, paper_error=error))
     return shown
+
+
+def send_sms_reminders(session: Session, *, visits: Callable[[Session, datetime, datetime], list[Visit]]
+                       ) -> None:
+    """Send the SMS reminders due now for the booked visits the source gives (booking's job)."""
+    from kulisser.letters import jobs  # jobs imports sms, which imports this module
+
+    jobs.send_sms_reminders(session=session, visits=visits)
 
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
