@@ -33,7 +33,7 @@ def visit_of(event: AppointmentChanged) -> Visit:
 
 def calling_letter(session: Session, event: AppointmentBooked) -> None:
     """A new booking: the calling letter."""
-    letter_for_visit(session, actor=event.actor, visit=visit_of(event), change="booked")
+    letter_for_visit(session, actor=event.actor, visit=visit_of(event), change="booked", new_visit=True)
 
 
 def rebooking_letter(session: Session, event: AppointmentMoved) -> None:
