@@ -105,7 +105,8 @@ def test_no_subscriber_is_no_error() -> None:
 
 
 def test_the_installed_packages_react_to_bookings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app's installation: the waiting list before the letters, for each booking event."""
+    """The app's installation: the waiting list before the letters, for each booking event;
+    the waiting list for an accepted referral."""
     monkeypatch.undo()  # the real registry, as kulisser.models installs it
     from kulisser import models  # noqa: F401 - installs the subscribers
     from kulisser.letters import subscribers as letters
@@ -116,6 +117,9 @@ def test_the_installed_packages_react_to_bookings(monkeypatch: pytest.MonkeyPatc
     assert events.handlers_for(AppointmentCancelled) == [waitlist.reopen_wait,
                                                          letters.cancellation_letter]
     assert issubclass(AppointmentCancelled, AppointmentChanged)
+    from kulisser.referrals.events import ReferralAccepted
+
+    assert events.handlers_for(ReferralAccepted) == [waitlist.wait_from_referral]
 
 
 def test_booking_events_are_frozen_and_keyword_only() -> None:

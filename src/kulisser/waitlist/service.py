@@ -38,7 +38,8 @@ from kulisser.worklist.states import Priority, TransitionError
 
 __all__ = [
     "EntryRow", "WaitlistFilter", "add_entry", "add_excluded_period", "end_entry",
-    "end_excluded_period", "end_wait", "get_entry", "limit_for", "limit_table", "list_entries",
+    "end_excluded_period", "end_wait", "entry_id_for_source", "get_entry", "limit_for", "limit_table",
+    "list_entries",
     "patient_entries", "record_offer", "remove_entry", "remove_excluded_period", "reopen_entry",
     "respond_offer", "set_limit", "set_setting", "setting", "wait_kinds",
 ]
@@ -314,6 +315,14 @@ def _book(session: Session, entry: WaitlistEntry, *, actor: Actor, visit_date: d
     _close_open_periods(entry, last_day=min(local_today(now), visit_date) - timedelta(days=1),
                         actor=actor, now=now)
     entry.book(actor_id=actor.user_id, visit_date=visit_date, now=now)
+
+
+def entry_id_for_source(session: Session, *, unit_id: int, source_type: str, source_id: int) -> int | None:
+    """The id of the unit's entry made from a record (a referral), if any (an id only: no log)."""
+    return session.scalar(select(WaitlistEntry.id).where(
+        WaitlistEntry.unit_id == unit_id, WaitlistEntry.source_type == source_type,
+        WaitlistEntry.source_id == source_id, WaitlistEntry.status != EntryStatus.REMOVED.value)
+        .order_by(WaitlistEntry.id.desc()).limit(1))
 
 
 def end_entry(session: Session, *, actor: Actor, entry_id: int, status: str, visit_date: date,

@@ -1,8 +1,9 @@
 """What the waiting list does when another domain's event happens (kulisser.events).
 
-A visit booked from an entry ends its wait on the visit day; a rebooked one moves that day;
-a cancelled one puts the patient back on the list. Each runs in the booking's transaction,
-so a refusal here (the entry was booked from meanwhile) undoes the booking as well.
+An accepted referral puts the patient on the unit's list. A visit booked from an entry ends
+its wait on the visit day; a rebooked one moves that day; a cancelled one puts the patient
+back on the list. Each runs in the publisher's transaction, so a refusal here (the entry was
+booked from meanwhile) undoes the booking or the decision as well.
 """
 
 from __future__ import annotations
@@ -11,8 +12,16 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking.events import AppointmentBooked, AppointmentCancelled, AppointmentMoved
 from kulisser.events import Subscription
+from kulisser.referrals.events import ReferralAccepted
 from kulisser.waitlist import service
 from kulisser.waitlist.models import EntryStatus
+
+
+def wait_from_referral(session: Session, event: ReferralAccepted) -> None:
+    """An accepted referral: the patient waits for a first visit, the clock from the issue day."""
+    service.add_entry(session, actor=event.actor, patient_id=event.patient_id, wait_kind="first_visit",
+                      clock_start=event.issued_on, source_type="referral", source_id=event.referral_id,
+                      priority=event.priority, note=event.note, now=event.at)
 
 
 def end_wait_on_booking(session: Session, event: AppointmentBooked) -> None:
@@ -43,6 +52,7 @@ def reopen_wait(session: Session, event: AppointmentCancelled) -> None:
 
 
 SUBSCRIPTIONS: list[Subscription] = [
+    (ReferralAccepted, wait_from_referral),
     (AppointmentBooked, end_wait_on_booking),
     (AppointmentMoved, move_wait_end),
     (AppointmentCancelled, reopen_wait),
