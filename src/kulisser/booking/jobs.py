@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.booking.models import Appointment, AppointmentStatus, Resource, VisitType
@@ -39,10 +38,9 @@ def visit_of(appt: Appointment) -> letters.Visit:
 
 def booked_visits(session: Session, start: datetime, end: datetime) -> list[letters.Visit]:
     """Booked (not cancelled) visits starting in [start, end), for reminders (no access check)."""
-    found = session.scalars(select(Appointment).where(
-        Appointment.start_at >= start, Appointment.start_at < end,
-        Appointment.status == AppointmentStatus.BOOKED.value).order_by(Appointment.start_at, Appointment.id))
-    return [visit_of(a) for a in found]
+    from kulisser.booking import service  # the service registers this module's job on import
+
+    return [visit_of(a) for a in service.appointments_between(session, start=start, end=end)]
 
 
 @periodic(SMS_REMINDERS, every_seconds=15 * 60)
