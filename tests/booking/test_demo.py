@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from kulisser import demo, migrate
-from kulisser.booking import links
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, Resource, Slot
 from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
+from kulisser.waitlist import service as waitlist
 from tests.conftest import fresh_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
@@ -60,7 +60,8 @@ def test_demo_has_booked_visits_and_a_bookable_waiting_list(seeded: Database) ->
         secretary = s.scalar(select(User).where(User.username == "sekreterare"))
         assert secretary is not None
         actor = staff.make_actor(secretary, unit_id=from_list[0].unit_id)
-        waiting = links.waiting_entries(s, actor=actor, object_type=None, now=NOW)
+        waiting = waitlist.list_entries(s, actor=actor, f=waitlist.WaitlistFilter(status="waiting"),
+                                        limit=50, object_type=None, now=NOW)
         assert len(waiting) >= 10  # left for the demo user to book
         assert not {r.entry.id for r in waiting} & {a.waitlist_entry_id for a in from_list}
 

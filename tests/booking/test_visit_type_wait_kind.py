@@ -10,18 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from kulisser.booking import service as booking
-from kulisser.booking.models import WAIT_KINDS
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
-from kulisser.waitlist import guarantee
 from kulisser.waitlist import service as waitlist
 from tests import factories
 from tests.booking.helpers import NOW
-
-
-def test_booking_knows_the_waiting_lists_kinds_of_wait() -> None:
-    # Booking spells the kinds out so that it runs without the waiting list; they must agree.
-    assert {k.value: label for k, label in guarantee.WAIT_KIND_LABELS.items()} == WAIT_KINDS
 
 
 def test_a_visit_type_keeps_its_kind_of_wait_and_refuses_an_unknown_one(

@@ -150,20 +150,23 @@ def test_the_logging_sender_never_logs_an_identity_number(tmp_path: Path) -> Non
 
 
 def test_the_periodic_job_is_registered_and_uses_the_configured_sender(db: Session) -> None:
-    assert jobs.SMS_REMINDERS in runner.registered()
+    from kulisser.booking import jobs as booking_jobs
+
+    assert jobs.SMS_REMINDERS == booking_jobs.SMS_REMINDERS in runner.registered()
     assert runner._PERIODIC[jobs.SMS_REMINDERS] <= 3600
     fake = FakeSms()
     jobs.configure(sms_sender=fake)
     try:
         assert jobs.sms_sender(Settings(mode="test")) is fake
         # Turned off in the settings the worker started with: does nothing, raises nothing.
-        jobs.send_sms_reminders(JobContext(db, Settings(mode="test", sms_reminders=False)))
+        booking_jobs.send_sms_reminders(JobContext(db, Settings(mode="test", sms_reminders=False)))
         assert fake.sent == []
     finally:
         jobs.configure()
 
 
 def test_booked_visits_from_booking_are_reminded_and_cancelled_ones_not(db: Session, clinic: Clinic) -> None:
+    from kulisser.booking import jobs as booking_jobs
     from kulisser.booking import service as booking
     from tests.letters.test_booking_letters import _free_slot_ids
 
@@ -175,7 +178,7 @@ def test_booked_visits_from_booking_are_reminded_and_cancelled_ones_not(db: Sess
     booking.cancel(db, actor=secretary, appointment_id=dropped.id, by="patient", reason="Förhindrad")
     due = datetime.combine(kept.start_at.astimezone(TZ).date() - timedelta(days=2), time(10, 0), tzinfo=TZ)
     fake = FakeSms()
-    sms.send_due_reminders(db, now=due, days_before=2, sender=fake)  # booking's own visits
+    sms.send_due_reminders(db, now=due, days_before=2, sender=fake, visits=booking_jobs.booked_visits)
     refs = {m["reference"].split("-")[1] for m in fake.sent}
     assert str(kept.id) in refs and str(dropped.id) not in refs
     assert [r.appointment_id for r in sms.reminders_for(db, patient_id=w.patient_ids[0])] == [kept.id]

@@ -4,5 +4,6 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__,
-    routers=("views", "schedule_views", "api"), models="models", kinds=("items",), demo="demo:seed",
+    routers=("views", "schedule_views", "api"), models="models", kinds=("items",), jobs=("jobs",),
+    demo="demo:seed",
 )

@@ -13,12 +13,12 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from kulisser.booking import links
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import local, today_local
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
+from kulisser.waitlist import service as waitlist
 from kulisser.worklist.states import TransitionError
 
 # (code, name, minutes, the kind of wait it ends)
@@ -74,8 +74,9 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     rng.shuffle(free)
     made = 0
     # First visits and treatments, most urgent first (nothing is shown, so nothing is logged).
-    rows = [r for r in links.waiting_entries(session, actor=actor, limit=None, object_type=None,
-                                             now=now) if r.entry.wait_kind != "follow_up"]
+    waiting = waitlist.list_entries(session, actor=actor, f=waitlist.WaitlistFilter(status="waiting"),
+                                    limit=None, object_type=None, now=now)
+    rows = [r for r in waiting if r.entry.wait_kind != "follow_up"]
     for row in rows:
         if made == from_waitlist:
             break

@@ -44,11 +44,6 @@ class ResourceKind(StrEnum):
 RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: "Läkare/vårdpersonal", ResourceKind.ROOM: "Rum",
                         ResourceKind.EQUIPMENT: "Utrustning"}
 
-# The waiting list's kinds of wait (kulisser.waitlist.guarantee.WaitKind), spelled out here
-# because booking runs without the waiting list too; tests/booking checks that they agree.
-WAIT_KINDS = {"first_visit": "Nybesök", "treatment": "Behandling", "follow_up": "Återbesök"}
-
-
 class ExceptionKind(StrEnum):
     """Why a schedule has no slots for a while."""
 
@@ -130,8 +125,8 @@ class VisitType(Base):
     name: Mapped[str] = mapped_column(String(100))
     minutes: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The kind of wait on the waiting list this visit ends (WAIT_KINDS), so that booking from
-    # an entry offers the right visit type first; None: not tied to a kind of wait.
+    # The kind of wait on the waiting list this visit ends (waitlist.service.wait_kinds()), so
+    # that booking from an entry offers the right visit type first; None: not tied to one.
     wait_kind: Mapped[str | None] = mapped_column(String(20), default=None)
 
 

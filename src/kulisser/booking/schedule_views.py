@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import holidays_between, today_local, weekdays_label
 from kulisser.booking.forms import FormErrors, opt_date, opt_int, opt_time, renamed
-from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, WAIT_KINDS, Resource
+from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, Resource
 from kulisser.booking.schedules import PLANNERS
 from kulisser.bounds import Id
 from kulisser.db import utcnow
@@ -24,6 +24,7 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
+from kulisser.waitlist import service as waitlist
 from kulisser.web.deps import Ctx, current
 from kulisser.web.templating import render
 
@@ -48,7 +49,8 @@ def _overview(request: Request, ctx: Ctx, *, values: dict[str, Any] | None = Non
         "nav": "booking", "values": {**_defaults(), **(values or {})}, "errors": errors or {},
         "notice": notice, "resources": resources, "can_plan": ctx.actor.role in PLANNERS,
         "templates": {r.id: booking.templates_for(ctx.db, resource_id=r.id) for r in resources},
-        "visit_types": booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id), "wait_kinds": WAIT_KINDS,
+        "visit_types": booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id),
+        "wait_kinds": waitlist.wait_kinds(),
         "closed_days": [e for e in booking.exceptions_for(ctx.db, actor=ctx.actor, start=today)
                         if e.resource_id is None],
         "holidays": holidays_between(today, today.replace(month=12, day=31) + timedelta(days=366)),

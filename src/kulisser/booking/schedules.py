@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.booking.calendar import local_day_bounds, parse_weekdays, to_utc
 from kulisser.booking.models import (
-    WAIT_KINDS,
     Appointment,
     AppointmentStatus,
     ExceptionKind,
@@ -31,6 +30,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.waitlist import service as waitlist
 
 PLANNERS = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -139,7 +139,7 @@ def create_visit_type(session: Session, *, actor: Actor, code: str, name: str, m
     if minutes is None or not 5 <= minutes <= 480:
         errors["minutes"] = "Ange längden i minuter, 5 till 480."
     wait_kind = (wait_kind or "").strip() or None
-    if wait_kind is not None and wait_kind not in WAIT_KINDS:
+    if wait_kind is not None and wait_kind not in waitlist.wait_kinds():
         errors["wait_kind"] = "Välj nybesök, behandling, återbesök eller ingen."
     if errors:
         raise ValidationFailed(errors)

@@ -22,17 +22,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kulisser import events
 from kulisser.audit import service as audit
-from kulisser.booking import items, links, schedules
+from kulisser.booking import items, schedules
+from kulisser.booking import jobs as _jobs  # noqa: F401 - registers the SMS reminder job
 from kulisser.booking.calendar import local_day_bounds, today_local
+from kulisser.booking.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentChanged,
+    AppointmentMoved,
+)
 from kulisser.booking.generation import Generated, generate_slots
 from kulisser.booking.models import (
     Appointment,
     AppointmentStatus,
     CancelledBy,
+    Resource,
     ScheduleException,
     Slot,
     SlotStatus,
+    VisitType,
 )
 from kulisser.booking.schedules import (
     add_template,
@@ -55,6 +65,7 @@ from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
+from kulisser.waitlist import service as waitlist
 from kulisser.worklist.states import TransitionError
 
 __all__ = [
@@ -219,10 +230,10 @@ def _check_patient_free(session: Session, *, patient_id: int, slot: Slot, ignore
 
 
 def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, identifier: str,
-                     waitlist_entry_id: int | None) -> tuple[int, Any]:
-    """The patient to book (from the waiting-list entry, the id, or the identity number), and the entry."""
+                     waitlist_entry_id: int | None) -> int:
+    """The patient to book (from the waiting-list entry, the id, or the identity number)."""
     if waitlist_entry_id is not None:
-        entry = links.waitlist_entry(session, actor=actor, entry_id=waitlist_entry_id)
+        entry = waitlist.get_entry(session, actor=actor, entry_id=waitlist_entry_id)
         if entry.unit_id != actor.unit_id:
             raise NotFound("Posten på väntelistan finns inte på din vårdenhet.")
         if entry.status != "waiting":
@@ -230,9 +241,9 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
                                     f"posten (status: {entry.status_label.lower()})."})
         if patient_id is not None and patient_id != entry.patient_id:
             raise ValidationFailed({"patient_id": "Patienten stämmer inte med väntelisteposten."})
-        return int(entry.patient_id), entry
+        return int(entry.patient_id)
     if patient_id is not None:
-        return patient_id, None  # whether it exists is asked only if the access check refuses
+        return patient_id  # whether it exists is asked only if the access check refuses
     text = identifier.strip()
     if not text:
         raise ValidationFailed({"identifier": "Ange patientens personnummer."})
@@ -240,7 +251,7 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     found = relations.find_for_actor(session, actor=actor, text=text)
     if found is None:
         raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
-    return found.id, None
+    return found.id
 
 
 def _clean_notes(**texts: str | None) -> dict[str, str]:
@@ -270,7 +281,7 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
                        action="create", current_unit=True,
                        hidden="Tiden finns inte på din vårdenhet.", now=now)
-    pid, entry = _resolve_patient(session, actor=actor, patient_id=patient_id, identifier=identifier,
+    pid = _resolve_patient(session, actor=actor, patient_id=patient_id, identifier=identifier,
                            waitlist_entry_id=waitlist_entry_id)
     # The access check (and its audit row) before anything is taken: a refusal leaves no trace
     # but the denied row.
@@ -285,8 +296,6 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
         raise
     _check_patient_free(session, patient_id=pid, slot=slot)
     _take(session, slot, now=now)
-    if entry is not None:
-        links.lock_waiting(session, entry)
     appt = Appointment(slot_id=slot.id, patient_id=pid, unit_id=slot.unit_id,
                        resource_id=slot.resource_id, visit_type_id=slot.visit_type_id,
                        start_at=slot.start_at, end_at=slot.end_at, **notes,
@@ -295,11 +304,28 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     session.add(appt)
     appt.record("booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)
     _flush(session)
-    if waitlist_entry_id is not None:
-        links.end_wait(session, actor=actor, entry_id=waitlist_entry_id,
-                       visit_date=today_local(slot.start_at), now=now)
-    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="booked")
+    # The waiting list ends the entry's wait (refusing one booked meanwhile); the letters make
+    # the calling letter. Both in this transaction: a failure there undoes the booking too.
+    events.publish(session, _event(session, AppointmentBooked, appt, actor=actor, now=now))
     return appt
+
+
+def _event(session: Session, kind: type[AppointmentChanged], appt: Appointment, *, actor: Actor,
+           now: datetime, **extra: Any) -> Any:
+    """The event of a change to an appointment, with the visit as the patient is told it."""
+    # By id, not appt.resource: a rebooked visit's relationship may still hold the old one.
+    # Both are in the session already (the slot loads them joined): no query.
+    resource = session.get(Resource, appt.resource_id)
+    visit_type = session.get(VisitType, appt.visit_type_id)
+    assert resource is not None
+    # A clinician's schedule names whom the patient meets; a room or device is the place.
+    clinician = resource.name if resource.kind == "clinician" else ""
+    return kind(appointment_id=appt.id, actor=actor, at=now, patient_id=appt.patient_id,
+                unit_id=appt.unit_id, start=appt.start_at, visit_date=today_local(appt.start_at),
+                visit_type=visit_type.name if visit_type is not None else "", clinician=clinician,
+                location="" if clinician else resource.name,
+                patient_message=(appt.patient_message or "").strip(),
+                waitlist_entry_id=appt.waitlist_entry_id, **extra)
 
 
 def _open_for_change(session: Session, *, actor: Actor, appointment_id: int, now: datetime,
@@ -337,17 +363,15 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
                        hidden="Tiden finns inte på din vårdenhet.", now=now)
     _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
     _take(session, slot, now=now)
-    old_slot = appt.slot_id
+    old_slot, old_start = appt.slot_id, appt.start_at
     for name, text in notes.items():
         setattr(appt, name, text)
     appt.move_to(slot, actor_id=actor.user_id, now=now, reason=reason or None)
     _flush(session)
     _release(session, old_slot)
-    if appt.waitlist_entry_id is not None:
-        # The visit moved: the wait now ends on the new visit date.
-        links.end_wait(session, actor=actor, entry_id=appt.waitlist_entry_id,
-                       visit_date=today_local(appt.start_at), now=now)
-    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="rebooked")
+    # The wait now ends on the new visit date; the letters tell the patient the new time.
+    events.publish(session, _event(session, AppointmentMoved, appt, actor=actor, now=now,
+                                   previous_start=old_start, reason=reason))
     _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Ombokad")
     return appt
 
@@ -378,12 +402,9 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, by: str, reas
     appt.cancel(actor_id=actor.user_id, now=now, by=party, reason=reason)
     _flush(session)
     _release(session, appt.slot_id, block=block_slot and party is CancelledBy.CLINIC)
-    if appt.waitlist_entry_id is not None:
-        # The visit that ended the wait is off: the patient waits again from the same clock start.
-        links.reopen_wait(session, actor=actor, entry_id=appt.waitlist_entry_id,
-                          visit_date=today_local(appt.start_at), reason=f"Besöket avbokades: {reason}",
-                          now=now)
-    links.booking_changed(session, actor=actor, appointment_id=appt.id, change="cancelled")
+    # The patient waits again (if this visit ended the wait); the letters void or tell.
+    events.publish(session, _event(session, AppointmentCancelled, appt, actor=actor, now=now, reason=reason,
+                                   cancelled_by=party.value))
     _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Avbokad")
     return appt
 

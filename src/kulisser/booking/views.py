@@ -10,8 +10,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from kulisser.booking import links, queries
+from kulisser.booking import queries
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import WEEKDAY_NAMES, holidays_between, local, today_local, week_start
 from kulisser.booking.forms import FormErrors, opt_date, opt_int
@@ -24,11 +25,24 @@ from kulisser.letters import service as letters
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
+from kulisser.staff.actor import Actor
+from kulisser.waitlist import service as waitlist
 from kulisser.web.deps import Ctx, current
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
 router = APIRouter(include_in_schema=False)
+
+
+def _waiting_entries(session: Session, *, actor: Actor, limit: int | None = 50,
+                    object_type: str | None = "booking_waitlist", now: datetime | None = None
+                    ) -> list[Any]:
+    """The unit's waiting entries by urgency (rows with .entry, .patient, .figures).
+
+    Each patient shown is logged; object_type None shows nothing to anyone and logs nothing.
+    """
+    return list(waitlist.list_entries(session, actor=actor, f=waitlist.WaitlistFilter(status="waiting"),
+                                      limit=limit, object_type=object_type, now=now))
 SEARCH_LIMIT = 60
 
 
@@ -68,7 +82,7 @@ def _search_context(ctx: Ctx, *, patient_id: int | None, entry_id: int | None,
         found["rebook"] = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=rebook_id)
         found["patient"] = found["rebook"].patient
     elif entry_id is not None:
-        found["entry"] = links.waitlist_entry(ctx.db, actor=ctx.actor, entry_id=entry_id)
+        found["entry"] = waitlist.get_entry(ctx.db, actor=ctx.actor, entry_id=entry_id)
         found["patient"] = patients.get_patient(ctx.db, actor=ctx.actor,
                                                 patient_id=found["entry"].patient_id)
     elif patient_id is not None:
@@ -105,7 +119,7 @@ def search_page(request: Request, visit_type_id: str | None = None, resource_id:
                                             start=lo, end=hi, limit=SEARCH_LIMIT)
         except ValidationFailed as exc:
             errors.update(exc.errors)
-    waiting = [] if any(who.values()) else links.waiting_entries(ctx.db, actor=ctx.actor, limit=25)
+    waiting = [] if any(who.values()) else _waiting_entries(ctx.db, actor=ctx.actor, limit=25)
     return render(request, "booking/search.html", {
         "nav": "booking", "values": values, "errors": errors, "slots": slots, "limit": SEARCH_LIMIT,
         "visit_types": [(v.id, f"{v.name} ({v.minutes} min)") for v in kinds],
@@ -189,7 +203,7 @@ def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: 
         "can_change": open_booked and appt.start_at > now and appt.unit_id == ctx.actor.unit_id,
         "can_no_show": open_booked and appt.start_at <= now and appt.unit_id == ctx.actor.unit_id,
         # The letters' text as the patient will read it (each letter shown is logged).
-        "visit_letters": links.visit_letters(ctx.db, actor=ctx.actor, appointment_id=appt.id)},
+        "visit_letters": letters.visit_letters(ctx.db, actor=ctx.actor, appointment_id=appt.id)},
         status_code=status)
 
 

@@ -1,6 +1,7 @@
 """Demo letters: result letters and referral replies in every state, one to a protected identity.
 
-Calling letters come from booking: every demo booking makes its letter through the hook.
+Calling letters come from booking: every demo booking makes its letter through the letters'
+subscriber to AppointmentBooked.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The periodic reminder run, and the adapters the letters use (configurable; defaults on disk)."""
+"""The reminder run (booking's periodic job calls it), and the adapters the letters use."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from kulisser.adapters import build
 from kulisser.db import utcnow
-from kulisser.jobs.context import JobContext
-from kulisser.jobs.runner import periodic
 from kulisser.letters import sms
 from kulisser.letters.mailbox import MailboxSender, default_mailbox
 
 if TYPE_CHECKING:
     from kulisser.config import Settings
 
-SMS_REMINDERS = "letters.sms_reminders"
+SMS_REMINDERS = "letters.sms_reminders"  # the job's name (booking registers it: booking/jobs.py)
 
 
 @dataclass
@@ -56,11 +56,12 @@ def mailbox(settings: Settings) -> MailboxSender:
     return default_mailbox(settings.outbox)
 
 
-@periodic(SMS_REMINDERS, every_seconds=15 * 60)
-def send_sms_reminders(ctx: JobContext) -> None:
-    """Send the reminders that are due (safe to run any number of times)."""
-    settings = ctx.settings
+def send_sms_reminders(*, session: Session, settings: Settings, visits: sms.VisitSource) -> None:
+    """Send the reminders due for the visits the source gives (safe to run any number of times).
+
+    Booking owns the visits, so booking's periodic job (named SMS_REMINDERS) calls this.
+    """
     if not settings.sms_reminders:
         return
-    sms.send_due_reminders(ctx.session, now=utcnow(), days_before=settings.sms_reminder_days_before,
-                           sender=sms_sender(settings))
+    sms.send_due_reminders(session, now=utcnow(), days_before=settings.sms_reminder_days_before,
+                           sender=sms_sender(settings), visits=visits)

@@ -1,6 +1,6 @@
 """Letters: write one, move it draft → ready → sent (or returned, or void), and the work item.
 
-Other packages call this module: booking calls on_booking_change after every booking change.
+Booking's events reach letter_for_visit through subscribers.py (the visit's letters).
 Result letters and referral replies are written on the letter form with create_letter (a
 referral's page fills in a reply from its message to the sender). Printing,
 the digital mailbox and batches are in printing.py, the units' own texts in texts.py, SMS
@@ -9,6 +9,7 @@ reminders in sms.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
+from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -320,19 +322,21 @@ def _already_made(earlier: list[Letter], *, visit: Visit, change: str) -> Letter
 
 
 def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: str,
-                     now: datetime | None = None) -> Letter | None:
+                     now: datetime | None = None, new_visit: bool = False) -> Letter | None:
     """Make the letter a booking change calls for, voiding letters that have not gone out.
 
     booked: a calling letter. rebooked: a rebooking letter naming the time the patient was
     last told, or a calling letter if no letter had gone out. cancelled: a cancellation
     letter if the patient had been told the time, else nothing. A letter about the visit
     that is still a draft or ready is voided first: it would tell a time that no longer holds.
+    new_visit: the appointment was made in this transaction, so it has no letters yet.
     """
     now = now or utcnow()
     if change not in CHANGES:
         raise ValidationFailed({"change": "Okänd bokningsändring."})
     # Booking moves a rebooked visit within the same appointment, so its letters are all here.
-    earlier = _appointment_letters(session, [visit.appointment_id])
+    # A visit booked just now has none (ids are never reused): one query less per booking.
+    earlier = [] if new_visit else _appointment_letters(session, [visit.appointment_id])
     existing = _already_made(earlier, visit=visit, change=change)
     if existing is not None:
         return existing
@@ -364,15 +368,6 @@ def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: st
     return create_letter(session, actor=actor, patient_id=visit.patient_id, kind=kind.value,
                          fields=fields, source_type="appointment", source_id=visit.appointment_id,
                          visit_start=start, ready=True, now=now)
-
-
-def on_booking_change(session: Session, *, actor: Actor, appointment_id: int, change: str
-                      ) -> Letter | None:
-    """Booking's hook: make the calling, rebooking or cancellation letter for an appointment."""
-    from kulisser.letters import booking_link
-
-    visit = booking_link.changed_visit(session, appointment_id=appointment_id)
-    return letter_for_visit(session, actor=actor, visit=visit, change=change)
 
 
 @dataclass(frozen=True)
@@ -410,6 +405,14 @@ def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
                                  status_label=STATUS_LABELS[LetterStatus(letter.status)],
                                  paper=paper, paper_error=error))
     return shown
+
+
+def send_sms_reminders(session: Session, *, settings: Settings,
+                       visits: Callable[[Session, datetime, datetime], list[Visit]]) -> None:
+    """Send the SMS reminders due now for the booked visits the source gives (booking's job)."""
+    from kulisser.letters import jobs  # jobs imports sms, which imports this module
+
+    jobs.send_sms_reminders(session=session, settings=settings, visits=visits)
 
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:

@@ -119,7 +119,7 @@ def due_at(visit: Visit, *, days_before: int) -> datetime:
 
 
 def send_due_reminders(session: Session, *, now: datetime, days_before: int, sender: SmsSender,
-                       visits: VisitSource | None = None) -> list[SmsReminder]:
+                       visits: VisitSource) -> list[SmsReminder]:
     """Send every reminder that is due now and not sent before; return the ones sent.
 
     Safe to run again and again: a visit's reminder is recorded when sent and never repeated.
@@ -128,10 +128,6 @@ def send_due_reminders(session: Session, *, now: datetime, days_before: int, sen
     local = now.astimezone(TZ)
     if not QUIET_BEFORE <= local.time() < QUIET_FROM:
         return []
-    if visits is None:
-        from kulisser.letters.booking_link import booked_visits
-
-        visits = booked_visits
     horizon = datetime.combine(local.date() + timedelta(days=days_before + 1), time(0), tzinfo=TZ)
     candidates = [v for v in visits(session, now, horizon)
                   if not v.cancelled and v.start > now and due_at(v, days_before=days_before) <= now]

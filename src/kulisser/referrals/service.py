@@ -17,9 +17,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from kulisser import events
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.referrals import access, intake, items, messages
+from kulisser.referrals.events import ReferralAccepted
 from kulisser.referrals.intake import (
     PdfFile,
     ReferralData,
@@ -136,13 +138,16 @@ def accept(session: Session, *, actor: Actor, referral_id: int, note: str = "",
     note = check_text(note, field="note", required=False, limit=2000)
     referral = _decision(session, actor=actor, referral_id=referral_id, now=now)
     referral.decide(Action.ACCEPT, actor_id=actor.user_id, now=now, reason=note)
-    entry = waitlist.add_entry(
-        session, actor=actor, patient_id=referral.patient_id, wait_kind="first_visit",
-        clock_start=referral.issued_on, source_type="referral", source_id=referral.id,
-        priority=referral.priority, note=note, now=now)
-    referral.waitlist_entry_id = entry.id
-    referral.record("waitlisted", actor_id=actor.user_id, now=now, entry_id=entry.id,
-                    clock_start=referral.issued_on.isoformat())
+    # The waiting list puts the patient on the unit's list (its subscriber, this transaction).
+    events.publish(session, ReferralAccepted(
+        referral_id=referral.id, actor=actor, at=now, patient_id=referral.patient_id,
+        issued_on=referral.issued_on, priority=referral.priority, note=note))
+    entry_id = waitlist.entry_id_for_source(session, unit_id=actor.unit_id, source_type="referral",
+                                            source_id=referral.id)
+    if entry_id is not None:
+        referral.waitlist_entry_id = entry_id
+        referral.record("waitlisted", actor_id=actor.user_id, now=now, entry_id=entry_id,
+                        clock_start=referral.issued_on.isoformat())
     _reply(session, actor=actor, referral=referral, now=now, note=note)
     session.flush()
     return referral

@@ -38,12 +38,18 @@ from kulisser.worklist.states import Priority, TransitionError
 
 __all__ = [
     "EntryRow", "WaitlistFilter", "add_entry", "add_excluded_period", "end_entry",
-    "end_excluded_period", "end_wait", "get_entry", "limit_for", "limit_table", "list_entries",
+    "end_excluded_period", "end_wait", "entry_id_for_source", "get_entry", "limit_for", "limit_table",
+    "list_entries",
     "patient_entries", "record_offer", "remove_entry", "remove_excluded_period", "reopen_entry",
-    "respond_offer", "set_limit", "set_setting", "setting",
+    "respond_offer", "set_limit", "set_setting", "setting", "wait_kinds",
 ]
 MAX_PAST_YEARS = 5
 NOTE_MAX = 2000
+
+
+def wait_kinds() -> dict[str, str]:
+    """The kinds of wait, code to Swedish label (booking's visit types name the one they end)."""
+    return {kind.value: str(label) for kind, label in g.WAIT_KIND_LABELS.items()}
 
 
 def _sync(session: Session, actor: Actor, entry: WaitlistEntry, now: datetime) -> None:
@@ -311,11 +317,26 @@ def _book(session: Session, entry: WaitlistEntry, *, actor: Actor, visit_date: d
     entry.book(actor_id=actor.user_id, visit_date=visit_date, now=now)
 
 
+def entry_id_for_source(session: Session, *, unit_id: int, source_type: str, source_id: int) -> int | None:
+    """The id of the unit's entry made from a record (a referral), if any (an id only: no log)."""
+    return session.scalar(select(WaitlistEntry.id).where(
+        WaitlistEntry.unit_id == unit_id, WaitlistEntry.source_type == source_type,
+        WaitlistEntry.source_id == source_id, WaitlistEntry.status != EntryStatus.REMOVED.value)
+        .order_by(WaitlistEntry.id.desc()).limit(1))
+
+
 def end_entry(session: Session, *, actor: Actor, entry_id: int, status: str, visit_date: date,
-              now: datetime | None = None) -> WaitlistEntry:
-    """End the wait: "booked" (a visit is booked for visit_date; again to rebook) or "done"."""
+              now: datetime | None = None, still_waiting: bool = False) -> WaitlistEntry:
+    """End the wait: "booked" (a visit is booked for visit_date; again to rebook) or "done".
+
+    still_waiting: refuse an entry that no longer waits (a new booking from it, checked under
+    the row lock, so that two bookings from one entry at once cannot both end it).
+    """
     now = now or utcnow()
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
+    if still_waiting and entry.status != EntryStatus.WAITING:
+        raise ValidationFailed({"waitlist_entry_id": "Patienten bokades nyss från den här posten "
+                                "av någon annan."})
     if status not in (EntryStatus.BOOKED, EntryStatus.DONE):
         raise ValidationFailed({"status": "Välj bokad eller genomförd."})
     if not entry.is_active:
@@ -335,10 +356,10 @@ def end_entry(session: Session, *, actor: Actor, entry_id: int, status: str, vis
 
 
 def end_wait(session: Session, *, actor: Actor, entry_id: int, visit_date: date,
-             now: datetime | None = None) -> WaitlistEntry:
-    """A visit was booked for visit_date: the guarantee clock stops there (booking calls this)."""
+             now: datetime | None = None, still_waiting: bool = False) -> WaitlistEntry:
+    """A visit was booked for visit_date: the guarantee clock stops there (booking's events)."""
     return end_entry(session, actor=actor, entry_id=entry_id, status=EntryStatus.BOOKED.value,
-                     visit_date=visit_date, now=now)
+                     visit_date=visit_date, now=now, still_waiting=still_waiting)
 
 
 def reopen_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
