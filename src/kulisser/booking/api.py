@@ -36,7 +36,7 @@ from kulisser.booking.schemas import (
 )
 from kulisser.bounds import BigId, Day, Id
 from kulisser.db import utcnow
-from kulisser.patients.schemas import auth_dependencies, error_responses
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
 
 router = APIRouter(prefix="/api/v1", tags=["booking"], responses=error_responses(401),

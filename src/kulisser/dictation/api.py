@@ -41,9 +41,9 @@ from kulisser.dictation.schemas import (
 from kulisser.dictation.states import HL7_COMPLETION, STATUS_LABELS, DictationStatus
 from kulisser.dictation.storage import AudioStore
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current, get_settings
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import PRIORITY_LABELS, Priority

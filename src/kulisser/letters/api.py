@@ -39,8 +39,8 @@ from kulisser.letters.states import (
 )
 from kulisser.letters.views import pdf_response
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 

@@ -19,9 +19,8 @@ from kulisser.patients.schemas import (
     PatientOut,
     PatientRegistered,
     PatientUpdate,
-    auth_dependencies,
-    error_responses,
 )
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current, get_settings
 
 router = APIRouter(prefix="/api/v1", tags=["patients"], responses=error_responses(401),

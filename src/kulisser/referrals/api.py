@@ -11,7 +11,6 @@ from fastapi.responses import FileResponse, Response
 from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
 from kulisser.patients.relations import NAME_WARNING
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.referrals import pages, serialize
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import Referral
@@ -31,6 +30,7 @@ from kulisser.referrals.schemas import (
     TemplateOut,
 )
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME, MERGE_FIELDS
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current, get_settings
 from kulisser.worklist.states import Priority
 

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import BigId, Id, Offset
 from kulisser.errors import ValidationFailed
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED, ImportReport
@@ -29,6 +28,7 @@ from kulisser.results.schemas import (
     ValueOut,
 )
 from kulisser.staff import service as staff
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import Id
 from kulisser.errors import Forbidden, NotFound
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import items, limits
@@ -36,6 +35,7 @@ from kulisser.waitlist.schemas import (
     PeriodOut,
     ReasonIn,
 )
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 from kulisser.worklist.states import Priority

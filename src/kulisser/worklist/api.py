@@ -16,8 +16,8 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import ApiError, auth_dependencies, error_responses
 from kulisser.staff import service as staff
+from kulisser.web.api import ApiError, auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, current, get_settings
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
