@@ -86,6 +86,12 @@ def test_the_wheel_carries_every_migration(wheel: Path) -> None:
     assert not any("__pycache__" in n for n in names)
 
 
+def test_no_migration_outside_the_package() -> None:
+    # A revision left in the old top-level folder would be skipped by every `kulisser migrate`.
+    stray = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "migrations").rglob("*.py"))
+    assert stray == [], f"move these into src/kulisser/migrations/versions/: {stray}"
+
+
 def test_kulisser_migrate_from_an_installed_wheel(venv: Path, empty_url: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KULISSER_") and k != "PYTHONPATH"}
     env.update(KULISSER_DATABASE_URL=empty_url, KULISSER_MODE="production",
