@@ -38,7 +38,7 @@ migrate: $(STAMP)
 
 ## make lint: ruff + mypy
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks migrations
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
 ## system packages the tests need (Chromium, espeak-ng, PostgreSQL server, poppler)

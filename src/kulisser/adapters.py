@@ -32,7 +32,8 @@ def resolve(spec: str) -> Callable[[Settings], Any]:
         target = getattr(target, part)
     if not callable(target):
         raise ValueError(f"adapter {spec!r}: {attribute!r} is not callable")
-    return target
+    factory: Callable[[Settings], Any] = target
+    return factory
 
 
 def build(spec: str, settings: Settings) -> Any:

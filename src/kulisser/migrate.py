@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-ROOT = Path(__file__).resolve().parents[2]
+# The migrations ship inside the package (kulisser/migrations), so an installed wheel can
+# migrate; Alembic resolves "package:folder" through importlib.resources.
+SCRIPT_LOCATION = "kulisser:migrations"
+# New revision files are named like the existing ones (alembic.ini says the same for the CLI).
+FILE_TEMPLATE = "%(year)d-%(month).2d-%(day).2d_%(slug)s"
 
 
 def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
@@ -18,8 +20,10 @@ def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the project's migrations and the given database."""
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    # set_main_option interpolates "%": the template's own signs are doubled.
+    cfg.set_main_option("file_template", FILE_TEMPLATE.replace("%", "%%"))
     cfg.attributes["url"] = url
     return cfg
 

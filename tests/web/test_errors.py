@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -15,7 +15,7 @@ from kulisser.db import Database
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff.models import UserSession
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import CurrentCtx
 from kulisser.worklist.models import WorkItem
 from tests import conftest, factories
 from tests.factories import World, login_client
@@ -117,7 +117,7 @@ def crashing_app(database: Database) -> FastAPI:
     """A fresh app with routes that register a patient and then fail."""
     app = create_app(conftest.test_settings(database.url), database)
 
-    def crash(family: str, ctx: Ctx = Depends(current)) -> None:
+    def crash(family: str, ctx: CurrentCtx) -> None:
         patients.register_patient(ctx.db, actor=ctx.actor, data=patients.PatientData(
             identifier=factories.new_personnummer(), given_name="Krasch", family_name=family),
             care_reason="seeks_care")

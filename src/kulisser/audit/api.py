@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from kulisser.audit import followup, queries
 from kulisser.audit import service as audit
@@ -16,25 +16,26 @@ from kulisser.audit.schemas import (
 )
 from kulisser.bounds import Day, Id
 from kulisser.i18n import _
-from kulisser.web.deps import Ctx, manager
+from kulisser.web.deps import ManagerCtx
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 
 @router.get("/audit-events", response_model=AuditEventPage)
 def list_audit_events(
+    *,
     user_id: Id | None = None,
     patient_id: Id | None = None,
-    identifier: str = Query("", max_length=40, description="Personnummer, samordningsnummer "
-                            "or a reservnummer on file"),
-    date_from: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
-    date_to: Day | None = Query(None, description="Local date (Europe/Stockholm), inclusive"),
+    identifier: Annotated[str, Query(max_length=40, description="Personnummer, samordningsnummer "
+                            "or a reservnummer on file")] = "",
+    date_from: Annotated[Day | None, Query(description="Local date (Europe/Stockholm), inclusive")] = None,
+    date_to: Annotated[Day | None, Query(description="Local date (Europe/Stockholm), inclusive")] = None,
     outcome: Literal["allowed", "emergency", "denied", "relation"] | None = None,
-    action: str = Query("", max_length=20),
+    action: Annotated[str, Query(max_length=20)] = "",
     unreviewed: bool = False,
     cursor: str = "",
-    limit: int = Query(100, ge=1, le=500),
-    ctx: Ctx = Depends(manager),
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ctx: ManagerCtx,
 ) -> AuditEventPage:
     """The access log of the caller's units, newest first, with cursor pagination."""
     f = queries.resolve(ctx.db, queries.AuditFilter(
@@ -51,10 +52,11 @@ def list_audit_events(
 
 @router.get("/emergency-accesses", response_model=EmergencyAccessPage)
 def list_emergency_accesses(
-    reviewed: bool | None = Query(None, description="false: awaiting follow-up; true: done"),
+    *,
+    reviewed: Annotated[bool | None, Query(description="false: awaiting follow-up; true: done")] = None,
     cursor: str = "",
-    limit: int = Query(100, ge=1, le=500),
-    ctx: Ctx = Depends(manager),
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ctx: ManagerCtx,
 ) -> EmergencyAccessPage:
     """Emergency accesses in the caller's units, newest first."""
     rows, next_cursor = followup.emergency_accesses(ctx.db, actor=ctx.actor, reviewed=reviewed,

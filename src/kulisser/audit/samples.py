@@ -7,10 +7,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
+from kulisser.audit.labels import ACTIONS, OUTCOMES
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample
 from kulisser.audit.queries import (
-    ACTIONS,
-    OUTCOMES,
     AuditFilter,
     LogRow,
     conditions,

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from kulisser.audit import chart, followup, groups, queries, relation_starts, samples
@@ -35,7 +35,7 @@ from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import ROLE_LABELS
 from kulisser.web.csv import cell as _cell  # formula-safe cells, shared by every CSV export
-from kulisser.web.deps import Ctx, manager
+from kulisser.web.deps import Ctx, FormStr, ManagerCtx
 from kulisser.web.templating import is_htmx, render
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +131,7 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
 
 
 @router.get("/logg")
-def log_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def log_page(request: Request, ctx: ManagerCtx) -> Response:
     """The access log of the manager's units: filters, counts, chart and rows, newest first."""
     params = dict(request.query_params)
     if "date_from" not in params and "date_to" not in params:
@@ -200,7 +200,7 @@ def _group_csv(database: Database, actor: Actor, f: AuditFilter) -> Iterator[str
 
 
 @router.get("/logg.csv")
-def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def log_csv(request: Request, ctx: ManagerCtx) -> Response:
     """The filtered log as CSV for Swedish Excel (semicolons, UTF-8 with BOM), streamed: one
     line per group or per row, as the page showed it."""
     f = replace(queries.filter_from_params(ctx.db, request.query_params), cursor="")
@@ -216,7 +216,7 @@ def log_csv(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.get("/logg/stickprov")
-def samples_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def samples_page(request: Request, ctx: ManagerCtx) -> Response:
     """Earlier spot-check samples: who drew them, when, on what criteria, how far reviewed."""
     found = samples.list_samples(ctx.db, actor=ctx.actor)
     audit.log_review_read(ctx.db, actor=ctx.actor, what=_("Stickprov"), rows=len(found))
@@ -226,18 +226,19 @@ def samples_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 @router.post("/logg/stickprov")
 def draw_sample(
     request: Request,
-    n: str = Form(""),
-    user_id: str = Form(""),
-    patient_id: str = Form(""),
-    identifier: str = Form(""),
-    date_from: str = Form(""),
-    date_to: str = Form(""),
-    outcome: str = Form(""),
-    action: str = Form(""),
-    unreviewed: str = Form(""),
-    listor: str = Form(""),
-    visa: str = Form(""),
-    ctx: Ctx = Depends(manager),
+    *,
+    n: FormStr = "",
+    user_id: FormStr = "",
+    patient_id: FormStr = "",
+    identifier: FormStr = "",
+    date_from: FormStr = "",
+    date_to: FormStr = "",
+    outcome: FormStr = "",
+    action: FormStr = "",
+    unreviewed: FormStr = "",
+    listor: FormStr = "",
+    visa: FormStr = "",
+    ctx: ManagerCtx,
 ) -> Response:
     """Draw N random rows from the current filter and store them as a documented sample."""
     params = {"user_id": user_id, "patient_id": patient_id, "identifier": identifier,
@@ -275,7 +276,7 @@ def _show_sample(request: Request, ctx: Ctx, sample_id: int, *, errors: dict[int
 
 
 @router.get("/logg/stickprov/{sample_id:int}")
-def sample_page(request: Request, sample_id: Id, ctx: Ctx = Depends(manager)) -> Response:
+def sample_page(request: Request, sample_id: Id, ctx: ManagerCtx) -> Response:
     """A sample's rows, each with its reviews and a form to document the review."""
     return _show_sample(request, ctx, sample_id)
 
@@ -293,14 +294,14 @@ def _show_emergency(request: Request, ctx: Ctx, *, errors: dict[int, str] | None
 
 
 @router.get("/logg/nodatkomst")
-def emergency_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def emergency_page(request: Request, ctx: ManagerCtx) -> Response:
     """Emergency accesses awaiting follow-up (until followed up), then those followed up."""
     return _show_emergency(request, ctx)
 
 
 @router.post("/logg/nodatkomst/{access_id:int}/granska")
-def emergency_follow_up(request: Request, access_id: Id, comment: str = Form(""),
-                        ctx: Ctx = Depends(manager)) -> Response:
+def emergency_follow_up(request: Request, access_id: Id, *, comment: FormStr = "",
+                        ctx: ManagerCtx) -> Response:
     """Document the follow-up of one emergency access."""
     try:
         audit.follow_up_emergency(ctx.db, actor=ctx.actor, access_id=access_id, comment=comment)
@@ -321,14 +322,14 @@ def _show_relations(request: Request, ctx: Ctx, *, errors: dict[int, str] | None
 
 
 @router.get("/logg/vardrelationer")
-def relations_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def relations_page(request: Request, ctx: ManagerCtx) -> Response:
     """Care relations started for patients already on file: awaiting follow-up, then done."""
     return _show_relations(request, ctx)
 
 
 @router.post("/logg/vardrelationer/{event_id:int}/granska")
-def relation_follow_up(request: Request, event_id: BigId, comment: str = Form(""),
-                       ctx: Ctx = Depends(manager)) -> Response:
+def relation_follow_up(request: Request, event_id: BigId, *, comment: FormStr = "",
+                       ctx: ManagerCtx) -> Response:
     """Document the follow-up of one started care relation."""
     try:
         relation_starts.follow_up_start(ctx.db, actor=ctx.actor, event_id=event_id,
@@ -350,14 +351,14 @@ def _show_event(request: Request, ctx: Ctx, event_id: int, *, errors: dict[str, 
 
 
 @router.get("/logg/{event_id:int}")
-def event_page(request: Request, event_id: BigId, ctx: Ctx = Depends(manager)) -> Response:
+def event_page(request: Request, event_id: BigId, ctx: ManagerCtx) -> Response:
     """One audit row with its reviews and the review form."""
     return _show_event(request, ctx, event_id)
 
 
 @router.post("/logg/{event_id:int}/granska")
-def review_event(request: Request, event_id: BigId, comment: str = Form(""),
-                 sample_id: str = Form(""), ctx: Ctx = Depends(manager)) -> Response:
+def review_event(request: Request, event_id: BigId, *, comment: FormStr = "",
+                 sample_id: FormStr = "", ctx: ManagerCtx) -> Response:
     """Document the review of one audit row (from a sample when sample_id is given)."""
     sid = parse_id(sample_id)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.booking import service as booking
@@ -25,7 +25,7 @@ from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
 from kulisser.waitlist import service as waitlist
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -60,14 +60,14 @@ def _overview(request: Request, ctx: Ctx, *, values: dict[str, Any] | None = Non
 
 
 @router.get("/tidbok/scheman")
-def overview(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def overview(request: Request, ctx: CurrentCtx) -> Response:
     """The unit's schedules, visit types, closed days and slot generation."""
     return _overview(request, ctx)
 
 
 @router.post("/tidbok/scheman/resurs")
-def add_resource(request: Request, kind: str = Form(""), user_id: str = Form(""), name: str = Form(""),
-                 ctx: Ctx = Depends(current)) -> Response:
+def add_resource(request: Request, *, kind: FormStr = "", user_id: FormStr = "", name: FormStr = "",
+                 ctx: CurrentCtx) -> Response:
     """Add a clinician's, room's or equipment's schedule."""
     values = {"kind": kind, "user_id": user_id, "name": name}
     errors = FormErrors()
@@ -81,8 +81,8 @@ def add_resource(request: Request, kind: str = Form(""), user_id: str = Form("")
 
 
 @router.post("/tidbok/scheman/besokstyp")
-def add_visit_type(request: Request, code: str = Form(""), title: str = Form(""), minutes: str = Form(""),
-                   wait_kind: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def add_visit_type(request: Request, *, code: FormStr = "", title: FormStr = "", minutes: FormStr = "",
+                   wait_kind: FormStr = "", ctx: CurrentCtx) -> Response:
     """Add a visit type (code, name, minutes, the kind of wait it ends)."""
     values = {"code": code, "title": title, "minutes": minutes, "wait_kind": wait_kind}
     errors = FormErrors()
@@ -98,8 +98,8 @@ def add_visit_type(request: Request, code: str = Form(""), title: str = Form("")
 
 
 @router.post("/tidbok/scheman/stangt")
-def add_closed_day(request: Request, start_date: str = Form(""), end_date: str = Form(""),
-                   reason: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def add_closed_day(request: Request, *, start_date: FormStr = "", end_date: FormStr = "",
+                   reason: FormStr = "", ctx: CurrentCtx) -> Response:
     """The whole unit is closed (a holiday of its own, a move ...): no slots, free ones blocked."""
     values = {"start_date": start_date, "end_date": end_date, "reason": reason}
     errors = FormErrors()
@@ -114,8 +114,8 @@ def add_closed_day(request: Request, start_date: str = Form(""), end_date: str =
 
 
 @router.post("/tidbok/scheman/generera")
-def generate(request: Request, start: str = Form(""), end: str = Form(""), resource_id: str = Form(""),
-             public_holidays: str = Form(""), page: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def generate(request: Request, *, start: FormStr = "", end: FormStr = "", resource_id: FormStr = "",
+             public_holidays: FormStr = "", page: FormStr = "", ctx: CurrentCtx) -> Response:
     """Create the slots of the templates for a date range (again: nothing is duplicated)."""
     values = {"start": start, "end": end, "resource_id": resource_id, "public_holidays": public_holidays}
     errors = FormErrors()
@@ -163,15 +163,15 @@ def _resource_page(request: Request, ctx: Ctx, resource_id: int, *, values: dict
 
 
 @router.get("/tidbok/scheman/{resource_id}")
-def resource_page(request: Request, resource_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def resource_page(request: Request, resource_id: Id, ctx: CurrentCtx) -> Response:
     """One schedule: its recurring sessions and its exceptions."""
     return _resource_page(request, ctx, resource_id)
 
 
 @router.post("/tidbok/scheman/{resource_id}/pass")
-def add_template(request: Request, resource_id: Id, visit_type_id: str = Form(""), weekdays: str = Form(""),
-                 start_time: str = Form(""), end_time: str = Form(""), valid_from: str = Form(""),
-                 valid_to: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def add_template(request: Request, resource_id: Id, *, visit_type_id: FormStr = "", weekdays: FormStr = "",
+                 start_time: FormStr = "", end_time: FormStr = "", valid_from: FormStr = "",
+                 valid_to: FormStr = "", ctx: CurrentCtx) -> Response:
     """Add a recurring session (weekdays, hours in Swedish time, visit type, validity)."""
     values = {"visit_type_id": visit_type_id, "weekdays": weekdays, "start_time": start_time,
               "end_time": end_time, "valid_from": valid_from, "valid_to": valid_to}
@@ -189,7 +189,7 @@ def add_template(request: Request, resource_id: Id, visit_type_id: str = Form(""
 
 
 @router.post("/tidbok/scheman/pass/{template_id}/ta-bort")
-def remove_template(template_id: Id, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def remove_template(template_id: Id, *, resource_id: FormStr = "", ctx: CurrentCtx) -> Response:
     """Retire a session; its future free, never-booked slots go."""
     booking.remove_template(ctx.db, actor=ctx.actor, template_id=template_id)
     rid = opt_int(resource_id, "resource_id", FormErrors())
@@ -197,9 +197,9 @@ def remove_template(template_id: Id, resource_id: str = Form(""), ctx: Ctx = Dep
 
 
 @router.post("/tidbok/scheman/{resource_id}/undantag")
-def add_exception(request: Request, resource_id: Id, exc_kind: str = Form(""), start_date: str = Form(""),
-                  end_date: str = Form(""), from_time: str = Form(""), to_time: str = Form(""),
-                  reason: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def add_exception(request: Request, resource_id: Id, *, exc_kind: FormStr = "", start_date: FormStr = "",
+                  end_date: FormStr = "", from_time: FormStr = "", to_time: FormStr = "",
+                  reason: FormStr = "", ctx: CurrentCtx) -> Response:
     """Record leave or a meeting: free slots in it are blocked, booked visits get rebook items."""
     values = {"exc_kind": exc_kind, "start_date": start_date, "end_date": end_date,
               "from_time": from_time, "to_time": to_time, "reason": reason}
@@ -218,7 +218,7 @@ def add_exception(request: Request, resource_id: Id, exc_kind: str = Form(""), s
 
 
 @router.post("/tidbok/scheman/undantag/{exception_id}/ta-bort")
-def remove_exception(exception_id: Id, resource_id: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def remove_exception(exception_id: Id, *, resource_id: FormStr = "", ctx: CurrentCtx) -> Response:
     """Remove an exception; the slots it blocked are free again."""
     booking.remove_exception(ctx.db, actor=ctx.actor, exception_id=exception_id)
     rid = opt_int(resource_id, "resource_id", FormErrors())

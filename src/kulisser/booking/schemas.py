@@ -17,7 +17,7 @@ from kulisser.booking.models import (
     Slot,
 )
 from kulisser.bounds import BigId, Count, Day, Id, WallTime
-from kulisser.patients.schemas import Timestamp
+from kulisser.web.api import Timestamp
 from kulisser.worklist.schemas import PatientRef
 
 PATIENT_MESSAGE = ("Message to the patient, printed in the calling (and rebooking) letter as the "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import service as waitlist
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -52,7 +52,7 @@ def _day_param(text: str) -> date:
 
 
 @router.get("/tidbok")
-def week_page(request: Request, vecka: str = "", ctx: Ctx = Depends(current)) -> Response:
+def week_page(request: Request, *, vecka: str = "", ctx: CurrentCtx) -> Response:
     """The unit's week: every schedule's slots by day (times and statuses, no patients)."""
     monday = week_start(_day_param(vecka))
     week = queries.week(ctx.db, actor=ctx.actor, monday=monday)
@@ -64,7 +64,7 @@ def week_page(request: Request, vecka: str = "", ctx: Ctx = Depends(current)) ->
 
 
 @router.get("/tidbok/resurs/{resource_id}")
-def day_page(request: Request, resource_id: Id, datum: str = "", ctx: Ctx = Depends(current)) -> Response:
+def day_page(request: Request, resource_id: Id, *, datum: str = "", ctx: CurrentCtx) -> Response:
     """A clinician's (or room's) day: slots, the patients booked (each shown is logged)."""
     day = _day_param(datum)
     view = queries.day(ctx.db, actor=ctx.actor, resource_id=resource_id, day=day)
@@ -98,9 +98,9 @@ def _visit_type_for(kinds: list[Any], entry: Any) -> str:
 
 
 @router.get("/tidbok/sok")
-def search_page(request: Request, visit_type_id: str | None = None, resource_id: str = "", start: str = "",
+def search_page(request: Request, *, visit_type_id: str | None = None, resource_id: str = "", start: str = "",
                 end: str = "", patient_id: str = "", entry_id: str = "", rebook: str = "",
-                ctx: Ctx = Depends(current)) -> Response:
+                ctx: CurrentCtx) -> Response:
     """Find free slots by visit type, schedule and dates; for a patient, an entry or a rebooking."""
     errors = FormErrors()
     kinds = booking.visit_types(ctx.db, unit_id=ctx.actor.unit_id)
@@ -140,8 +140,8 @@ def _book_page(request: Request, ctx: Ctx, *, slot_id: int | None, patient_id: i
 
 
 @router.get("/tidbok/boka")
-def book_form(request: Request, slot_id: str = "", patient_id: str = "", entry_id: str = "",
-              ctx: Ctx = Depends(current)) -> Response:
+def book_form(request: Request, *, slot_id: str = "", patient_id: str = "", entry_id: str = "",
+              ctx: CurrentCtx) -> Response:
     """The booking form for a slot (the patient typed, or given, or from the waiting list)."""
     errors = FormErrors()
     sid = opt_int(slot_id, "slot_id", errors)
@@ -152,9 +152,9 @@ def book_form(request: Request, slot_id: str = "", patient_id: str = "", entry_i
 
 
 @router.post("/tidbok/boka")
-def book(request: Request, slot_id: str = Form(""), patient_id: str = Form(""), entry_id: str = Form(""),
-         identifier: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
-         ctx: Ctx = Depends(current)) -> Response:
+def book(request: Request, *, slot_id: FormStr = "", patient_id: FormStr = "", entry_id: FormStr = "",
+         identifier: FormStr = "", patient_message: FormStr = "", internal_note: FormStr = "",
+         ctx: CurrentCtx) -> Response:
     """Book the patient; a slot someone else took first gives a clear message, never a 500."""
     errors = FormErrors()
     values = {"identifier": identifier, "patient_message": patient_message, "internal_note": internal_note}
@@ -208,8 +208,8 @@ def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: 
 
 
 @router.get("/tidbok/besok/{appointment_id}")
-def appointment_page(request: Request, appointment_id: BigId, bokad: str = "", ombokad: str = "",
-                     ctx: Ctx = Depends(current)) -> Response:
+def appointment_page(request: Request, appointment_id: BigId, *, bokad: str = "", ombokad: str = "",
+                     ctx: CurrentCtx) -> Response:
     """A visit: when, with whom, its status and its whole history; rebook, cancel, no-show."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
     notice = _("Besöket är bokat.") if bokad else _("Besöket är ombokat.") if ombokad else ""
@@ -217,8 +217,8 @@ def appointment_page(request: Request, appointment_id: BigId, bokad: str = "", o
 
 
 @router.get("/tidbok/besok/{appointment_id}/omboka")
-def rebook_form(request: Request, appointment_id: BigId, slot_id: str = "",
-                ctx: Ctx = Depends(current)) -> Response:
+def rebook_form(request: Request, appointment_id: BigId, *, slot_id: str = "",
+                ctx: CurrentCtx) -> Response:
     """Confirm moving the visit to the chosen slot (with an optional reason)."""
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
     sid = opt_int(slot_id, "slot_id", FormErrors())
@@ -232,9 +232,9 @@ def rebook_form(request: Request, appointment_id: BigId, slot_id: str = "",
 
 
 @router.post("/tidbok/besok/{appointment_id}/omboka")
-def rebook(request: Request, appointment_id: BigId, slot_id: str = Form(""), reason: str = Form(""),
-           texts: str = Form(""), patient_message: str = Form(""), internal_note: str = Form(""),
-           ctx: Ctx = Depends(current)) -> Response:
+def rebook(request: Request, appointment_id: BigId, *, slot_id: FormStr = "", reason: FormStr = "",
+           texts: FormStr = "", patient_message: FormStr = "", internal_note: FormStr = "",
+           ctx: CurrentCtx) -> Response:
     """Move the visit (its two texts as edited); the old slot is freed. A taken slot says so."""
     sid = opt_int(slot_id, "slot_id", FormErrors())
     message, errors, status = "", {}, 200
@@ -262,8 +262,8 @@ def rebook(request: Request, appointment_id: BigId, slot_id: str = Form(""), rea
 
 
 @router.post("/tidbok/besok/{appointment_id}/avboka")
-def cancel(request: Request, appointment_id: BigId, by: str = Form(""), reason: str = Form(""),
-           block_slot: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def cancel(request: Request, appointment_id: BigId, *, by: FormStr = "", reason: FormStr = "",
+           block_slot: FormStr = "", ctx: CurrentCtx) -> Response:
     """Cancel the visit, by the patient or by the clinic, with a reason."""
     values = {"by": by, "reason": reason, "block_slot": block_slot}
     try:
@@ -281,8 +281,8 @@ def cancel(request: Request, appointment_id: BigId, by: str = Form(""), reason: 
 
 
 @router.post("/tidbok/besok/{appointment_id}/uteblev")
-def no_show(request: Request, appointment_id: BigId, reason: str = Form(""),
-            ctx: Ctx = Depends(current)) -> Response:
+def no_show(request: Request, appointment_id: BigId, *, reason: FormStr = "",
+            ctx: CurrentCtx) -> Response:
     """Record that the patient did not come."""
     try:
         booking.no_show(ctx.db, actor=ctx.actor, appointment_id=appointment_id, reason=reason)
@@ -298,7 +298,7 @@ def no_show(request: Request, appointment_id: BigId, reason: str = Form(""),
 
 
 @router.get("/tidbok/patient/{patient_id}")
-def patient_visits(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def patient_visits(request: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     """A patient's visits and their history (the patient page loads the partial)."""
     visits = booking.patient_appointments(ctx.db, actor=ctx.actor, patient_id=patient_id)
     patient = ctx.db.get(Patient, patient_id)  # the access check above wrote the audit row
@@ -326,9 +326,9 @@ def _letter_preview(ctx: Ctx, slot: Any, patient: Any, values: dict[str, Any]) -
 
 
 @router.post("/tidbok/boka/kallelse")
-def book_letter_preview(request: Request, slot_id: str = Form(""), patient_id: str = Form(""),
-                        entry_id: str = Form(""), patient_message: str = Form(""),
-                        ctx: Ctx = Depends(current)) -> Response:
+def book_letter_preview(request: Request, *, slot_id: FormStr = "", patient_id: FormStr = "",
+                        entry_id: FormStr = "", patient_message: FormStr = "",
+                        ctx: CurrentCtx) -> Response:
     """The booking form's preview of its calling letter, refreshed as the message is typed."""
     errors = FormErrors()
     sid = opt_int(slot_id, "slot_id", errors)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import Count, Id, Offset
-from kulisser.config import Settings
 from kulisser.dictation import catalog, fhir, queries
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
@@ -41,10 +40,10 @@ from kulisser.dictation.schemas import (
 from kulisser.dictation.states import HL7_COMPLETION, STATUS_LABELS, DictationStatus
 from kulisser.dictation.storage import AudioStore
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.api import auth_dependencies, error_responses
+from kulisser.web.deps import AppSettings, CurrentCtx
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
@@ -130,13 +129,14 @@ def _detail(session: Session, actor: Actor, d: Dictation) -> DictationDetail:
              summary="Upload a dictation", responses=error_responses(403, 422))
 def upload(
     patient_id: Annotated[Id, Form()],
-    file: UploadFile = File(description="WAV, MP3, M4A/AAC, OGG/Opus, WebM or FLAC."),
-    note_type: str = Form(description="A note type code of the unit (GET /api/v1/note-types)."),
-    priority: Priority = Form(Priority.NORMAL),
-    author_id: Id | None = Form(None, description="Required when a secretary uploads on a "
-                                                   "clinician's behalf; a clinician is the author."),
-    replaces_id: Id | None = Form(None, description="An unusable dictation this records again."),
-    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+    file: Annotated[UploadFile, File(description="WAV, MP3, M4A/AAC, OGG/Opus, WebM or FLAC.")],
+    note_type: Annotated[str, Form(description="A note type code of the unit (GET /api/v1/note-types).")],
+    *,
+    priority: Annotated[Priority, Form()] = Priority.NORMAL,
+    author_id: Annotated[Id | None, Form(description="Required when a secretary uploads on a "
+                                                   "clinician's behalf; a clinician is the author.")] = None,
+    replaces_id: Annotated[Id | None, Form(description="An unusable dictation this records again.")] = None,
+    ctx: CurrentCtx, settings: AppSettings,
 ) -> DictationDetail:
     """Store the recording (content-addressed, checked) and put it in the unit's queue.
 
@@ -154,13 +154,14 @@ def upload(
 @router.get("/dictations", response_model=DictationList, summary="The unit's dictations",
             responses=error_responses(422))
 def list_dictations(
-    status: str = Query("open", description="open, to_write, closed, all, or one status."),
-    mine: bool = Query(False, description="Only the caller's own dictations (as author)."),
+    *,
+    status: Annotated[str, Query(description="open, to_write, closed, all, or one status.")] = "open",
+    mine: Annotated[bool, Query(description="Only the caller's own dictations (as author).")] = False,
     author_id: Id | None = None, patient_id: Id | None = None, priority: Priority | None = None,
     note_type: str | None = None,
-    unmatched: bool | None = Query(None, description="true: only imports still to be matched."),
-    limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
-    ctx: Ctx = Depends(current),
+    unmatched: Annotated[bool | None, Query(description="true: only imports still to be matched.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[Offset, Query()] = 0,
+    ctx: CurrentCtx,
 ) -> DictationList:
     """Most urgent first, then oldest; each patient listed is logged."""
     f = queries.DictationFilter(
@@ -176,7 +177,7 @@ def list_dictations(
 
 @router.get("/dictations/{dictation_id}", response_model=DictationDetail,
             summary="Read a dictation", responses=error_responses(403, 404))
-def read(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
+def read(dictation_id: Id, ctx: CurrentCtx) -> DictationDetail:
     """The dictation with its draft, text, versions and history (the read is logged)."""
     d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, d)
@@ -187,8 +188,8 @@ def read(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
                 **error_responses(403, 404),
                 200: {"content": {"audio/*": {}}, "description": "The recording."},
                 206: {"content": {"audio/*": {}}, "description": "A byte range of it (Range)."}})
-def audio(dictation_id: Id, ctx: Ctx = Depends(current),
-          settings: Settings = Depends(get_settings)) -> Response:
+def audio(dictation_id: Id, ctx: CurrentCtx,
+          settings: AppSettings) -> Response:
     """Stream the stored recording; HTTP Range requests seek. Each request is logged."""
     found = dictations.open_audio(ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings),
                                   dictation_id=dictation_id)
@@ -198,7 +199,7 @@ def audio(dictation_id: Id, ctx: Ctx = Depends(current),
 
 @router.put("/dictations/{dictation_id}/text", response_model=TextSaved, summary="Save the text",
             responses=_ACT_ERRORS)
-def save_text(dictation_id: Id, body: TextIn, ctx: Ctx = Depends(current)) -> TextSaved:
+def save_text(dictation_id: Id, body: TextIn, ctx: CurrentCtx) -> TextSaved:
     """Autosave the working text; the first save starts the review."""
     d = dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=body.text,
                              base_revision=body.base_revision)
@@ -209,7 +210,7 @@ def save_text(dictation_id: Id, body: TextIn, ctx: Ctx = Depends(current)) -> Te
 
 @router.patch("/dictations/{dictation_id}", response_model=DictationDetail, responses=_ACT_ERRORS,
               summary="Match an import, or change note type or priority")
-def set_details(dictation_id: Id, body: DetailsIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def set_details(dictation_id: Id, body: DetailsIn, ctx: CurrentCtx) -> DictationDetail:
     """Patient and author can only be set where an import left them unknown."""
     d = dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                patient_id=body.patient_id, author_id=body.author_id,
@@ -220,7 +221,7 @@ def set_details(dictation_id: Id, body: DetailsIn, ctx: Ctx = Depends(current)) 
 
 @router.post("/dictations/{dictation_id}/send-for-signature", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Send for signature")
-def send_for_signature(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
+def send_for_signature(dictation_id: Id, ctx: CurrentCtx) -> DictationDetail:
     """The queue item completes; the author gets a signature item."""
     d = dictations.send_for_signature(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, d)
@@ -228,7 +229,7 @@ def send_for_signature(dictation_id: Id, ctx: Ctx = Depends(current)) -> Dictati
 
 @router.post("/dictations/{dictation_id}/return", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Return to the author with a question")
-def return_to_author(dictation_id: Id, body: QuestionIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def return_to_author(dictation_id: Id, body: QuestionIn, ctx: CurrentCtx) -> DictationDetail:
     """The queue item waits on hold; the author gets a question item."""
     d = dictations.return_to_author(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                     question=body.question)
@@ -237,7 +238,7 @@ def return_to_author(dictation_id: Id, body: QuestionIn, ctx: Ctx = Depends(curr
 
 @router.post("/dictations/{dictation_id}/answer", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Answer the question (author)")
-def answer(dictation_id: Id, body: AnswerIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def answer(dictation_id: Id, body: AnswerIn, ctx: CurrentCtx) -> DictationDetail:
     """The dictation goes back to review."""
     d = dictations.answer_question(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                    answer=body.answer)
@@ -246,7 +247,7 @@ def answer(dictation_id: Id, body: AnswerIn, ctx: Ctx = Depends(current)) -> Dic
 
 @router.post("/dictations/{dictation_id}/unusable", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Mark the audio unusable")
-def unusable(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def unusable(dictation_id: Id, body: ReasonIn, ctx: CurrentCtx) -> DictationDetail:
     """The dictation closes; the author gets an item to dictate again."""
     d = dictations.mark_audio_unusable(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                        reason=body.reason)
@@ -255,7 +256,7 @@ def unusable(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> D
 
 @router.post("/dictations/{dictation_id}/sign", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Sign (author)")
-def sign(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
+def sign(dictation_id: Id, ctx: CurrentCtx) -> DictationDetail:
     """Version 1 is recorded with who and when; the text is locked."""
     version = dictations.sign(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return _detail(ctx.db, ctx.actor, version.dictation)
@@ -263,7 +264,7 @@ def sign(dictation_id: Id, ctx: Ctx = Depends(current)) -> DictationDetail:
 
 @router.post("/dictations/{dictation_id}/correct", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Correct a signed note (author)")
-def correct(dictation_id: Id, body: CorrectIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def correct(dictation_id: Id, body: CorrectIn, ctx: CurrentCtx) -> DictationDetail:
     """The corrected text becomes the next signed version; earlier ones are kept."""
     version = dictations.correct_signed(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                         text=body.text, reason=body.reason)
@@ -272,7 +273,7 @@ def correct(dictation_id: Id, body: CorrectIn, ctx: Ctx = Depends(current)) -> D
 
 @router.post("/dictations/{dictation_id}/cancel", response_model=DictationDetail,
              responses=_ACT_ERRORS, summary="Cancel, with a reason")
-def cancel(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> DictationDetail:
+def cancel(dictation_id: Id, body: ReasonIn, ctx: CurrentCtx) -> DictationDetail:
     """The dictation will not become a note; its open work items are cancelled."""
     d = dictations.cancel(ctx.db, actor=ctx.actor, dictation_id=dictation_id, reason=body.reason)
     return _detail(ctx.db, ctx.actor, d)
@@ -280,7 +281,7 @@ def cancel(dictation_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> Dic
 
 @router.post("/dictations/{dictation_id}/transcribe", response_model=TranscriptionOut,
              responses=_ACT_ERRORS, summary="Ask for the draft again")
-def transcribe(dictation_id: Id, ctx: Ctx = Depends(current)) -> TranscriptionOut:
+def transcribe(dictation_id: Id, ctx: CurrentCtx) -> TranscriptionOut:
     """Queue the recognizer again after it gave up (a running or queued job is kept)."""
     state = dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     return TranscriptionOut(status=state.status, label=state.label, attempts=state.attempts,
@@ -291,7 +292,7 @@ def transcribe(dictation_id: Id, ctx: Ctx = Depends(current)) -> TranscriptionOu
 # -- the unit's note types and glossary (no patient data) ----------------------------------
 
 @router.get("/note-types", response_model=NoteTypeList, summary="The unit's note types")
-def note_types(ctx: Ctx = Depends(current)) -> NoteTypeList:
+def note_types(ctx: CurrentCtx) -> NoteTypeList:
     """Note types with their heading templates, in menu order."""
     return NoteTypeList(items=[
         NoteTypeOut(code=t.code, name=t.name, headings=list(t.headings), template=t.template_text)
@@ -299,7 +300,7 @@ def note_types(ctx: Ctx = Depends(current)) -> NoteTypeList:
 
 
 @router.get("/glossary", response_model=GlossaryList, summary="The unit's medical terms")
-def glossary(ctx: Ctx = Depends(current)) -> GlossaryList:
+def glossary(ctx: CurrentCtx) -> GlossaryList:
     """Words the review editor does not mark as misspelt."""
     return GlossaryList(items=[GlossaryTermOut(id=t.id, term=t.term)
                                for t in catalog.glossary(ctx.db, unit_id=ctx.actor.unit_id)])
@@ -307,7 +308,7 @@ def glossary(ctx: Ctx = Depends(current)) -> GlossaryList:
 
 @router.post("/glossary", response_model=GlossaryTermOut, status_code=201,
              summary="Add a medical term", responses=error_responses(422))
-def add_term(body: GlossaryTermIn, ctx: Ctx = Depends(current)) -> GlossaryTermOut:
+def add_term(body: GlossaryTermIn, ctx: CurrentCtx) -> GlossaryTermOut:
     """Add a term to the unit's glossary (a known term is returned as it is)."""
     term = catalog.add_term(ctx.db, actor=ctx.actor, term=body.term)
     return GlossaryTermOut(id=term.id, term=term.term)
@@ -315,7 +316,7 @@ def add_term(body: GlossaryTermIn, ctx: Ctx = Depends(current)) -> GlossaryTermO
 
 @router.delete("/glossary/{term_id}", status_code=204, summary="Remove a medical term",
                responses=error_responses(404))
-def remove_term(term_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def remove_term(term_id: Id, ctx: CurrentCtx) -> Response:
     """Remove a term from the unit's glossary."""
     catalog.remove_term(ctx.db, actor=ctx.actor, term_id=term_id)
     return Response(status_code=204)
@@ -330,8 +331,8 @@ _VERSION = Query(None, ge=1, description="A signed version; the current one if l
             response_class=Response, responses={
                 **error_responses(403, 404, 409),
                 200: {"content": {"text/plain": {}}, "description": "UTF-8 text with a header."}})
-def note_text(dictation_id: Id, version: Count | None = _VERSION,
-              ctx: Ctx = Depends(current)) -> Response:
+def note_text(dictation_id: Id, *, version: Count | None = _VERSION,
+              ctx: CurrentCtx) -> Response:
     """The signed text under a header (patient, note type, author, signature, version).
 
     Only a signed note exports (409 otherwise); the read is logged.
@@ -346,8 +347,8 @@ def note_text(dictation_id: Id, version: Count | None = _VERSION,
                 **error_responses(403, 404, 409),
                 200: {"content": {fhir.FHIR_JSON: {}},
                       "description": "A DocumentReference with the text as a base64 attachment."}})
-def note_fhir(dictation_id: Id, version: Count | None = _VERSION,
-              ctx: Ctx = Depends(current)) -> Response:
+def note_fhir(dictation_id: Id, *, version: Count | None = _VERSION,
+              ctx: CurrentCtx) -> Response:
     """A DocumentReference (FHIR R4) of the signed note; a correction relatesTo (replaces)
     the version before it. Only a signed note exports (409 otherwise); the read is logged."""
     note = fhir.signed_note(ctx.db, actor=ctx.actor, dictation_id=dictation_id, version=version,

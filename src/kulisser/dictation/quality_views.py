@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kulisser.dictation import quality
 from kulisser.dictation.quality import BACKLOG_BUCKETS, PRIORITIES, MonthFigures, QualityReport
 from kulisser.i18n import _, ngettext
 from kulisser.web import csv as csv_export
-from kulisser.web.deps import Ctx, manager
+from kulisser.web.deps import ManagerCtx
 from kulisser.web.templating import render
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
@@ -166,7 +166,7 @@ PRIORITY_NAMES = {p.value: label for p, label in PRIORITY_LABELS.items()}
 
 
 @router.get("/diktat/kvalitet")
-def quality_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def quality_page(request: Request, ctx: ManagerCtx) -> Response:
     """The unit's dictation figures per month for the last twelve months."""
     report = quality.unit_report(ctx.db, unit_id=ctx.actor.unit_id)
     return render(request, "dictation/quality.html", {
@@ -210,7 +210,7 @@ def csv_text(report: QualityReport) -> str:
 
 
 @router.get("/diktat/kvalitet.csv")
-def quality_csv(ctx: Ctx = Depends(manager)) -> Response:
+def quality_csv(ctx: ManagerCtx) -> Response:
     """The same figures as CSV, one row per month, oldest first."""
     report = quality.unit_report(ctx.db, unit_id=ctx.actor.unit_id)
     local = report.now.astimezone(quality.TZ).date().isoformat()

@@ -6,12 +6,13 @@ The editor's behaviour (audio shortcuts, word highlighting, autosave) lives in
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from kulisser.bounds import Id, parse_int
-from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.dictation import access, pages
 from kulisser.dictation import service as dictations
@@ -25,7 +26,7 @@ from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.staff.models import Role
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import TZ, render
 from kulisser.worklist.states import TransitionError
 
@@ -38,14 +39,14 @@ def _int(value: str) -> int | None:
     return parse_int(value)
 
 
-def writer(ctx: Ctx = Depends(current)) -> Ctx:
+def writer(ctx: CurrentCtx) -> Ctx:
     """The caller, who must do the secretaries' work (secretary or unit manager)."""
     if not access.is_writer(ctx.actor):
         raise Forbidden(_("Sidan är till för medicinska sekreterare."))
     return ctx
 
 
-def clinician(ctx: Ctx = Depends(current)) -> Ctx:
+def clinician(ctx: CurrentCtx) -> Ctx:
     """The caller, who must be a clinician (the one who dictates and signs)."""
     if ctx.actor.role != Role.CLINICIAN:
         raise Forbidden(_("Sidan är till för läkare och annan vårdpersonal som dikterar."))
@@ -68,15 +69,16 @@ def _upload_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dic
     }, status_code=status)
 
 
-def _uploader(ctx: Ctx = Depends(current)) -> Ctx:
+def _uploader(ctx: CurrentCtx) -> Ctx:
     if ctx.actor.role not in UPLOAD_ROLES:
         raise Forbidden(_("Din roll kan inte ladda upp diktat."))
     return ctx
 
 
 @router.get("/diktat/ny")
-def upload_page(request: Request, patient_id: str = Query(""), replaces_id: str = Query(""),
-                ctx: Ctx = Depends(_uploader)) -> Response:
+def upload_page(request: Request, *, patient_id: Annotated[str, Query()] = "",
+                replaces_id: Annotated[str, Query()] = "",
+                ctx: Annotated[Ctx, Depends(_uploader)]) -> Response:
     """Upload a recording or record one in the browser."""
     return _upload_form(request, ctx, {"patient_id": patient_id, "priority": "normal",
                                        "note_type": "visit", "replaces_id": replaces_id}, {})
@@ -85,15 +87,16 @@ def upload_page(request: Request, patient_id: str = Query(""), replaces_id: str 
 @router.post("/diktat/ny")
 def upload(
     request: Request,
-    file: UploadFile | None = File(None),
-    identifier: str = Form(""),
-    patient_id: str = Form(""),
-    note_type: str = Form(""),
-    priority: str = Form("normal"),
-    author_id: str = Form(""),
-    replaces_id: str = Form(""),
-    ctx: Ctx = Depends(_uploader),
-    settings: Settings = Depends(get_settings),
+    *,
+    file: Annotated[UploadFile | None, File()] = None,
+    identifier: FormStr = "",
+    patient_id: FormStr = "",
+    note_type: FormStr = "",
+    priority: FormStr = "normal",
+    author_id: FormStr = "",
+    replaces_id: FormStr = "",
+    ctx: Annotated[Ctx, Depends(_uploader)],
+    settings: AppSettings,
 ) -> Response:
     """Store the recording; bad input shows the form again with the Swedish message (422)."""
     values = {"identifier": identifier, "patient_id": patient_id, "note_type": note_type,
@@ -135,8 +138,8 @@ def upload(
 # -- the secretaries' queue ----------------------------------------------------------------
 
 @router.get("/diktat")
-def queue(request: Request, status: str = "to_write", sort: str = "due",
-          ctx: Ctx = Depends(writer)) -> Response:
+def queue(request: Request, *, status: str = "to_write", sort: str = "due",
+          ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """The unit's dictations to write (or another status filter), by due time or priority."""
     if status not in pages.QUEUE_FILTERS:
         status = "to_write"
@@ -155,8 +158,8 @@ def queue(request: Request, status: str = "to_write", sort: str = "due",
 
 
 @router.get("/diktat/taligenkanning")
-def transcription_states(request: Request, ids: list[Id] = Query(default=[]),
-                         ctx: Ctx = Depends(current)) -> Response:
+def transcription_states(request: Request, ids: Annotated[list[Id], Query(default_factory=list)],
+                         ctx: CurrentCtx) -> Response:
     """The draft states of some of the unit's dictations, as out-of-band swaps (polled).
 
     Job states and status labels only, no patient data: nothing to log. 286 stops the polling.
@@ -184,14 +187,14 @@ def _editor(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, 
 
 
 @router.get("/diktat/{dictation_id:int}")
-def editor(request: Request, dictation_id: Id, ctx: Ctx = Depends(writer)) -> Response:
+def editor(request: Request, dictation_id: Id, ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """The review editor: audio, the draft's words, the text, actions and history."""
     return _editor(request, ctx, dictation_id)
 
 
 @router.get("/diktat/{dictation_id:int}/ljud")
-def audio(dictation_id: Id, ctx: Ctx = Depends(current),
-          settings: Settings = Depends(get_settings)) -> Response:
+def audio(dictation_id: Id, ctx: CurrentCtx,
+          settings: AppSettings) -> Response:
     """The recording for the page's player (Range requests seek; every request is logged)."""
     found = dictations.open_audio(ctx.db, actor=ctx.actor, store=AudioStore.from_settings(settings),
                                   dictation_id=dictation_id)
@@ -200,8 +203,8 @@ def audio(dictation_id: Id, ctx: Ctx = Depends(current),
 
 
 @router.post("/diktat/{dictation_id:int}/text")
-def autosave(dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
-             ctx: Ctx = Depends(current)) -> Response:
+def autosave(dictation_id: Id, *, text: FormStr = "", base_revision: FormStr = "",
+             ctx: CurrentCtx) -> Response:
     """Autosave from the editor (fetch, or sendBeacon on leaving: a form with csrf_token)."""
     try:
         d = dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=text,
@@ -234,8 +237,8 @@ def _action_failed(request: Request, ctx: Ctx, dictation_id: int, field: str,
 
 
 @router.post("/diktat/{dictation_id:int}/skicka")
-def send(request: Request, dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
-         ctx: Ctx = Depends(writer)) -> Response:
+def send(request: Request, dictation_id: Id, *, text: FormStr = "", base_revision: FormStr = "",
+         ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """Send the verified text for signature (saved first) and go back to the queue."""
     try:
         d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
@@ -247,8 +250,8 @@ def send(request: Request, dictation_id: Id, text: str = Form(""), base_revision
 
 
 @router.post("/diktat/{dictation_id:int}/fraga")
-def ask(request: Request, dictation_id: Id, question: str = Form(""),
-        ctx: Ctx = Depends(writer)) -> Response:
+def ask(request: Request, dictation_id: Id, *, question: FormStr = "",
+        ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """Return the dictation to its author with a question."""
     try:
         dictations.return_to_author(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
@@ -259,8 +262,8 @@ def ask(request: Request, dictation_id: Id, question: str = Form(""),
 
 
 @router.post("/diktat/{dictation_id:int}/oanvandbart")
-def unusable(request: Request, dictation_id: Id, reason: str = Form(""),
-             ctx: Ctx = Depends(writer)) -> Response:
+def unusable(request: Request, dictation_id: Id, *, reason: FormStr = "",
+             ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """Mark the audio unusable: the author is asked to dictate again."""
     try:
         dictations.mark_audio_unusable(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
@@ -271,7 +274,7 @@ def unusable(request: Request, dictation_id: Id, reason: str = Form(""),
 
 
 @router.post("/diktat/{dictation_id:int}/taligenkanning")
-def retry(request: Request, dictation_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def retry(request: Request, dictation_id: Id, ctx: CurrentCtx) -> Response:
     """Ask for the draft again after the recognizer gave up."""
     try:
         dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
@@ -283,9 +286,9 @@ def retry(request: Request, dictation_id: Id, ctx: Ctx = Depends(current)) -> Re
 
 
 @router.post("/diktat/{dictation_id:int}/uppgifter")
-def details(request: Request, dictation_id: Id, identifier: str = Form(""),
-            author_id: str = Form(""), note_type: str = Form(""), priority: str = Form(""),
-            ctx: Ctx = Depends(writer)) -> Response:
+def details(request: Request, dictation_id: Id, *, identifier: FormStr = "",
+            author_id: FormStr = "", note_type: FormStr = "", priority: FormStr = "",
+            ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """Match an imported dictation (patient, author) or change its note type or priority."""
     values = {"identifier": identifier, "author_id": author_id, "note_type": note_type,
               "priority": priority}
@@ -315,7 +318,7 @@ def details(request: Request, dictation_id: Id, identifier: str = Form(""),
 # authorship after; the service refuses signing, answering and correcting to anyone else.
 
 @router.get("/signera")
-def sign_list(request: Request, ctx: Ctx = Depends(clinician)) -> Response:
+def sign_list(request: Request, ctx: Annotated[Ctx, Depends(clinician)]) -> Response:
     """The clinician's notes to sign, questions to answer and dictations in progress."""
     mine = {key: dictations.list_for_author(ctx.db, actor=ctx.actor, status=key, limit=100)
             for key in ("awaiting_signature", "returned", "to_write", "signed")}
@@ -341,14 +344,14 @@ def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[st
 
 
 @router.get("/signera/{dictation_id:int}")
-def sign_page(request: Request, dictation_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def sign_page(request: Request, dictation_id: Id, ctx: CurrentCtx) -> Response:
     """Read, edit and sign a note; answer a question; correct a signed note."""
     return _sign_page(request, ctx, dictation_id)
 
 
 @router.post("/signera/{dictation_id:int}/signera")
-def sign(request: Request, dictation_id: Id, text: str = Form(""), base_revision: str = Form(""),
-         ctx: Ctx = Depends(current)) -> Response:
+def sign(request: Request, dictation_id: Id, *, text: FormStr = "", base_revision: FormStr = "",
+         ctx: CurrentCtx) -> Response:
     """Sign the note (the text as shown, saved first if edited); it is locked from now on."""
     try:
         d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
@@ -360,8 +363,8 @@ def sign(request: Request, dictation_id: Id, text: str = Form(""), base_revision
 
 
 @router.post("/signera/{dictation_id:int}/svar")
-def answer(request: Request, dictation_id: Id, answer: str = Form(""),
-           ctx: Ctx = Depends(current)) -> Response:
+def answer(request: Request, dictation_id: Id, *, answer: FormStr = "",
+           ctx: CurrentCtx) -> Response:
     """Answer the secretary's question; the dictation goes back to review."""
     try:
         dictations.answer_question(ctx.db, actor=ctx.actor, dictation_id=dictation_id, answer=answer)
@@ -372,8 +375,8 @@ def answer(request: Request, dictation_id: Id, answer: str = Form(""),
 
 
 @router.post("/signera/{dictation_id:int}/ratta")
-def correct(request: Request, dictation_id: Id, text: str = Form(""), reason: str = Form(""),
-            ctx: Ctx = Depends(current)) -> Response:
+def correct(request: Request, dictation_id: Id, *, text: FormStr = "", reason: FormStr = "",
+            ctx: CurrentCtx) -> Response:
     """Correct a signed note: a new signed version; the earlier ones are kept."""
     try:
         dictations.correct_signed(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=text,

@@ -150,7 +150,8 @@ def _own_loop(fn: Callable[[bool], T]) -> T:
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> None:

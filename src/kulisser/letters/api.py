@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id, Offset
@@ -39,9 +39,9 @@ from kulisser.letters.states import (
 )
 from kulisser.letters.views import pdf_response
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current
+from kulisser.web.api import auth_dependencies, error_responses
+from kulisser.web.deps import Ctx, CurrentCtx
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 
 router = APIRouter(prefix="/api/v1/letters", tags=["letters"], responses=error_responses(401),
@@ -93,12 +93,13 @@ def _detail(session: Session, letter: Letter) -> LetterDetail:
 @router.get("", response_model=LetterList, summary="The unit's letters",
             responses=error_responses(422))
 def list_letters(
-    status: str = Query("open", description="open (draft and ready), draft, ready, sent, "
-                                            "returned, cancelled or all."),
-    date: str = Query("", description="Only letters written this day (YYYY-MM-DD, Swedish time)."),
-    kind: str = Query(""), patient_id: Id | None = None,
-    limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
-    ctx: Ctx = Depends(current),
+    *,
+    status: Annotated[str, Query(description="open (draft and ready), draft, ready, sent, "
+                                            "returned, cancelled or all.")] = "open",
+    date: Annotated[str, Query(description="Only letters written this day (YYYY-MM-DD, Swedish time).")] = "",
+    kind: Annotated[str, Query()] = "", patient_id: Id | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[Offset, Query()] = 0,
+    ctx: CurrentCtx,
 ) -> LetterList:
     """Newest first; every patient listed is logged."""
     f = queries.LetterFilter(status=status, day=queries.parse_day(date), kind=kind,
@@ -110,7 +111,7 @@ def list_letters(
 
 @router.post("", response_model=LetterDetail, status_code=201, summary="Write a letter",
              responses=error_responses(403, 404, 422))
-def create_letter(body: LetterCreate, ctx: Ctx = Depends(current)) -> LetterDetail:
+def create_letter(body: LetterCreate, ctx: CurrentCtx) -> LetterDetail:
     """A result letter or referral reply, as a draft with a `letter` work item until sent."""
     if body.kind not in (LetterKind.RESULT, LetterKind.REFERRAL_REPLY):
         raise ValidationFailed({"kind": "Brev om besök skrivs när tiden bokas, ombokas eller avbokas."})
@@ -137,7 +138,7 @@ def _batch_out(ctx: Ctx, batch_id: int) -> PrintBatchOut:
 
 @router.post("/print-batches", response_model=PrintBatchOut, status_code=201,
              summary="Make the day's print run", responses=error_responses(422))
-def create_batch(body: PrintBatchIn, ctx: Ctx = Depends(current)) -> PrintBatchOut:
+def create_batch(body: PrintBatchIn, ctx: CurrentCtx) -> PrintBatchOut:
     """The unit's ready letters up to the day, in patient order; 422 when there are none."""
     batch = printing.create_batch(ctx.db, actor=ctx.actor, day=body.day)
     return _batch_out(ctx, batch.id)
@@ -145,21 +146,21 @@ def create_batch(body: PrintBatchIn, ctx: Ctx = Depends(current)) -> PrintBatchO
 
 @router.get("/print-batches/{batch_id}", response_model=PrintBatchOut, summary="A print run",
             responses=error_responses(404))
-def read_batch(batch_id: Id, ctx: Ctx = Depends(current)) -> PrintBatchOut:
+def read_batch(batch_id: Id, ctx: CurrentCtx) -> PrintBatchOut:
     """The run's letters (each patient listed is logged)."""
     return _batch_out(ctx, batch_id)
 
 
 @router.get("/print-batches/{batch_id}/pdf", summary="A print run as one PDF",
             response_class=Response, responses={**error_responses(403, 404, 422), **_PDF})
-def batch_pdf(batch_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def batch_pdf(batch_id: Id, ctx: CurrentCtx) -> Response:
     """Every letter of the run still to be sent, one after another; each read is logged."""
     return pdf_response(*printing.batch_pdf(ctx.db, actor=ctx.actor, batch_id=batch_id))
 
 
 @router.post("/print-batches/{batch_id}/confirm", response_model=ConfirmOut,
              summary="Printing went well", responses=_ACT)
-def confirm_batch(batch_id: Id, ctx: Ctx = Depends(current)) -> ConfirmOut:
+def confirm_batch(batch_id: Id, ctx: CurrentCtx) -> ConfirmOut:
     """Mark the run's letters that are still ready as sent; their work items complete."""
     sent = printing.confirm_batch(ctx.db, actor=ctx.actor, batch_id=batch_id)
     return ConfirmOut(batch_id=batch_id, sent_letter_ids=[x.id for x in sent])
@@ -175,14 +176,14 @@ def _text_out(text: texts.UnitText) -> LetterTextOut:
 
 
 @router.get("/templates", response_model=list[LetterTextOut], summary="The unit's letter texts")
-def list_texts(ctx: Ctx = Depends(current)) -> list[LetterTextOut]:
+def list_texts(ctx: CurrentCtx) -> list[LetterTextOut]:
     """Every kind with the unit's text (its own or the default) and its merge fields."""
     return [_text_out(t) for t in texts.unit_texts(ctx.db, unit_id=ctx.actor.unit_id)]
 
 
 @router.put("/templates/{kind}", response_model=LetterTextOut, summary="Set the unit's text",
             responses=error_responses(403, 422))
-def save_text(kind: str, body: LetterTextIn, ctx: Ctx = Depends(current)) -> LetterTextOut:
+def save_text(kind: str, body: LetterTextIn, ctx: CurrentCtx) -> LetterTextOut:
     """Managers only; a syntax error or unknown merge field is refused (422) and not stored."""
     texts.save_text(ctx.db, actor=ctx.actor, kind=kind, subject=body.subject, body=body.body)
     return _text_out(texts.get_text(ctx.db, unit_id=ctx.actor.unit_id, kind=kind))
@@ -190,7 +191,7 @@ def save_text(kind: str, body: LetterTextIn, ctx: Ctx = Depends(current)) -> Let
 
 @router.delete("/templates/{kind}", response_model=LetterTextOut, summary="Back to the default",
                responses=error_responses(403, 422))
-def reset_text(kind: str, ctx: Ctx = Depends(current)) -> LetterTextOut:
+def reset_text(kind: str, ctx: CurrentCtx) -> LetterTextOut:
     """Managers only; new letters use the default text again."""
     texts.reset_text(ctx.db, actor=ctx.actor, kind=kind)
     return _text_out(texts.get_text(ctx.db, unit_id=ctx.actor.unit_id, kind=kind))
@@ -198,7 +199,7 @@ def reset_text(kind: str, ctx: Ctx = Depends(current)) -> LetterTextOut:
 
 @router.put("/sms-opt-out/{patient_id}", response_model=SmsOptOutOut,
             summary="Set whether the patient declines SMS reminders", responses=_ACT)
-def set_sms_opt_out(patient_id: Id, body: SmsOptOutIn, ctx: Ctx = Depends(current)) -> SmsOptOutOut:
+def set_sms_opt_out(patient_id: Id, body: SmsOptOutIn, ctx: CurrentCtx) -> SmsOptOutOut:
     """The change is access-checked and logged."""
     sms.set_opt_out(ctx.db, actor=ctx.actor, patient_id=patient_id, opted_out=body.opted_out)
     return SmsOptOutOut(patient_id=patient_id, opted_out=body.opted_out)
@@ -206,7 +207,7 @@ def set_sms_opt_out(patient_id: Id, body: SmsOptOutIn, ctx: Ctx = Depends(curren
 
 @router.get("/sms-opt-out/{patient_id}", response_model=SmsOptOutOut,
             summary="Whether the patient declines SMS reminders", responses=_ACT)
-def get_sms_opt_out(patient_id: Id, ctx: Ctx = Depends(current)) -> SmsOptOutOut:
+def get_sms_opt_out(patient_id: Id, ctx: CurrentCtx) -> SmsOptOutOut:
     """The read is access-checked and logged."""
     from kulisser.patients import service as patients
 
@@ -219,21 +220,21 @@ def get_sms_opt_out(patient_id: Id, ctx: Ctx = Depends(current)) -> SmsOptOutOut
 
 @router.get("/{letter_id}", response_model=LetterDetail, summary="Read a letter",
             responses=error_responses(403, 404))
-def read_letter(letter_id: Id, ctx: Ctx = Depends(current)) -> LetterDetail:
+def read_letter(letter_id: Id, ctx: CurrentCtx) -> LetterDetail:
     """The letter as printed, its template, fields and history (the read is logged)."""
     return _detail(ctx.db, service.get_letter(ctx.db, actor=ctx.actor, letter_id=letter_id))
 
 
 @router.get("/{letter_id}/pdf", summary="The letter as PDF", response_class=Response,
             responses={**error_responses(403, 404, 409), **_PDF})
-def letter_pdf(letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def letter_pdf(letter_id: Id, ctx: CurrentCtx) -> Response:
     """Each download is an access-checked, logged read; a voided letter has none (409)."""
     return pdf_response(*printing.letter_pdf(ctx.db, actor=ctx.actor, letter_id=letter_id))
 
 
 @router.patch("/{letter_id}", response_model=LetterDetail, summary="Change a draft's text",
               responses=_ACT)
-def edit_letter(letter_id: Id, body: LetterUpdate, ctx: Ctx = Depends(current)) -> LetterDetail:
+def edit_letter(letter_id: Id, body: LetterUpdate, ctx: CurrentCtx) -> LetterDetail:
     """Only drafts; the text is checked like a unit's template (422 on errors)."""
     letter = service.edit_letter(ctx.db, actor=ctx.actor, letter_id=letter_id, subject=body.subject,
                                  body=body.body, fields=body.fields)
@@ -246,41 +247,41 @@ def _act(ctx: Ctx, letter_id: int, op: LetterOp, reason: str = "") -> LetterDeta
 
 
 @router.post("/{letter_id}/ready", response_model=LetterDetail, summary="Make ready", responses=_ACT)
-def make_ready(letter_id: Id, ctx: Ctx = Depends(current)) -> LetterDetail:
+def make_ready(letter_id: Id, ctx: CurrentCtx) -> LetterDetail:
     """Ready to print or send (by post it needs the patient's address: 409 otherwise)."""
     return _act(ctx, letter_id, LetterOp.READY)
 
 
 @router.post("/{letter_id}/draft", response_model=LetterDetail, summary="Back to draft",
              responses=_ACT)
-def back_to_draft(letter_id: Id, ctx: Ctx = Depends(current)) -> LetterDetail:
+def back_to_draft(letter_id: Id, ctx: CurrentCtx) -> LetterDetail:
     """To change the text of a ready letter."""
     return _act(ctx, letter_id, LetterOp.DRAFT)
 
 
 @router.post("/{letter_id}/sent", response_model=LetterDetail, summary="Mark sent", responses=_ACT)
-def mark_sent(letter_id: Id, ctx: Ctx = Depends(current)) -> LetterDetail:
+def mark_sent(letter_id: Id, ctx: CurrentCtx) -> LetterDetail:
     """Sent some other way than a print run; the work item completes."""
     return _act(ctx, letter_id, LetterOp.SENT)
 
 
 @router.post("/{letter_id}/returned", response_model=LetterDetail, summary="Mark returned",
              responses=_ACT)
-def mark_returned(letter_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> LetterDetail:
+def mark_returned(letter_id: Id, body: ReasonIn, ctx: CurrentCtx) -> LetterDetail:
     """Came back undelivered (reason required); a new work item asks to check the address."""
     return _act(ctx, letter_id, LetterOp.RETURNED, body.reason)
 
 
 @router.post("/{letter_id}/cancel", response_model=LetterDetail, summary="Void a letter",
              responses=_ACT)
-def cancel(letter_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> LetterDetail:
+def cancel(letter_id: Id, body: ReasonIn, ctx: CurrentCtx) -> LetterDetail:
     """A draft or ready letter that must not go out (reason required)."""
     return _act(ctx, letter_id, LetterOp.CANCEL, body.reason)
 
 
 @router.post("/{letter_id}/mailbox", response_model=LetterDetail,
              summary="Send to the patient's digital mailbox", responses=_ACT)
-def send_mailbox(letter_id: Id, request: Request, ctx: Ctx = Depends(current)) -> LetterDetail:
+def send_mailbox(letter_id: Id, request: Request, ctx: CurrentCtx) -> LetterDetail:
     """Hands the PDF over (idempotent: sending again changes nothing) and marks it sent."""
     letter = printing.send_to_mailbox(ctx.db, actor=ctx.actor, letter_id=letter_id,
                                       sender=jobs.mailbox(request.app.state.settings))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Count, Id
@@ -14,7 +14,7 @@ from kulisser.letters.merge import TZ
 from kulisser.letters.states import KIND_LABELS, LetterStatus, Route
 from kulisser.letters.views import LABELS, pdf_response
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, manager
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr, ManagerCtx
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -47,13 +47,13 @@ def _day_page(request: Request, ctx: Ctx, *, datum: str, errors: dict[str, str] 
 
 
 @router.get("/brev/utskrift")
-def print_day(request: Request, datum: str = "", ctx: Ctx = Depends(current)) -> Response:
+def print_day(request: Request, *, datum: str = "", ctx: CurrentCtx) -> Response:
     """The letters ready to print up to a day (today by default), in patient order."""
     return _day_page(request, ctx, datum=datum, status=200)
 
 
 @router.post("/brev/utskrift")
-def create_print(request: Request, datum: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def create_print(request: Request, *, datum: FormStr = "", ctx: CurrentCtx) -> Response:
     """Fix the day's print run and open it (its PDF, then the confirmation)."""
     try:
         day = queries.parse_day(datum) or _today()
@@ -76,21 +76,21 @@ def _batch_page(request: Request, ctx: Ctx, batch_id: int, *, errors: dict[str, 
 
 
 @router.get("/brev/utskrift/{batch_id}")
-def print_batch(request: Request, batch_id: Id, skickade: Count | None = None,
-                ctx: Ctx = Depends(current)) -> Response:
+def print_batch(request: Request, batch_id: Id, *, skickade: Count | None = None,
+                ctx: CurrentCtx) -> Response:
     """A print run: its letters, the PDF link and the confirmation button."""
     return _batch_page(request, ctx, batch_id, sent=skickade)
 
 
 @router.get("/brev/utskrift/{batch_id}/pdf")
-def print_batch_pdf(batch_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def print_batch_pdf(batch_id: Id, ctx: CurrentCtx) -> Response:
     """One PDF of the run's letters (every letter's read is checked and logged)."""
     name, pdf = printing.batch_pdf(ctx.db, actor=ctx.actor, batch_id=batch_id)
     return pdf_response(name, pdf)
 
 
 @router.post("/brev/utskrift/{batch_id}/bekrafta")
-def confirm_print(request: Request, batch_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def confirm_print(request: Request, batch_id: Id, ctx: CurrentCtx) -> Response:
     """The letters came out of the printer: mark them sent (their work items are done)."""
     try:
         sent = printing.confirm_batch(ctx.db, actor=ctx.actor, batch_id=batch_id)
@@ -103,7 +103,7 @@ def confirm_print(request: Request, batch_id: Id, ctx: Ctx = Depends(current)) -
 # -- the unit's letter texts (managers) --------------------------------------------------------
 
 @router.get("/brev/mallar")
-def templates_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def templates_page(request: Request, ctx: ManagerCtx) -> Response:
     """Every kind of letter with the unit's text (its own or the default)."""
     rows = texts.unit_texts(ctx.db, unit_id=ctx.actor.unit_id)
     names = staff.user_names(ctx.db, {r.updated_by_id for r in rows if r.updated_by_id})
@@ -122,15 +122,15 @@ def _template_form(request: Request, ctx: Ctx, kind: str, *, values: dict[str, s
 
 
 @router.get("/brev/mallar/{kind}")
-def template_form(request: Request, kind: str, sparad: Count = 0,
-                  ctx: Ctx = Depends(manager)) -> Response:
+def template_form(request: Request, kind: str, *, sparad: Count = 0,
+                  ctx: ManagerCtx) -> Response:
     """Edit the unit's text for one kind of letter."""
     return _template_form(request, ctx, kind, saved=bool(sparad))
 
 
 @router.post("/brev/mallar/{kind}")
-def template_save(request: Request, kind: str, subject: str = Form(""), body: str = Form(""),
-                  ctx: Ctx = Depends(manager)) -> Response:
+def template_save(request: Request, kind: str, *, subject: FormStr = "", body: FormStr = "",
+                  ctx: ManagerCtx) -> Response:
     """Save the text; a bad one (syntax, unknown field) is refused and shown again, not stored."""
     try:
         texts.save_text(ctx.db, actor=ctx.actor, kind=kind, subject=subject, body=body)
@@ -142,7 +142,7 @@ def template_save(request: Request, kind: str, subject: str = Form(""), body: st
 
 
 @router.post("/brev/mallar/{kind}/aterstall")
-def template_reset(kind: str, ctx: Ctx = Depends(manager)) -> Response:
+def template_reset(kind: str, ctx: ManagerCtx) -> Response:
     """Go back to the default text for this kind."""
     texts.reset_text(ctx.db, actor=ctx.actor, kind=kind)
     return RedirectResponse(f"/brev/mallar/{kind}?sparad=1", status_code=303)

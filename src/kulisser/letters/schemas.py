@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from kulisser.bounds import Day, Id
 from kulisser.letters.states import LetterKind, LetterOp, LetterStatus, Route
-from kulisser.patients.schemas import Timestamp
+from kulisser.web.api import Timestamp
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 
 

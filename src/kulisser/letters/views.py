@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from kulisser.bounds import Id, parse_id
 from kulisser.errors import NotFound, ValidationFailed
@@ -29,7 +28,7 @@ from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, read_form
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr, RequestForm
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -46,8 +45,8 @@ def pdf_response(name: str, pdf: bytes) -> Response:
 
 
 @router.get("/brev")
-def letters_page(request: Request, status: str = "open", datum: str = "", kind: str = "",
-                 ctx: Ctx = Depends(current)) -> Response:
+def letters_page(request: Request, *, status: str = "open", datum: str = "", kind: str = "",
+                 ctx: CurrentCtx) -> Response:
     """The unit's letters by status and date; each patient listed is logged."""
     errors: dict[str, str] = {}
     try:
@@ -92,8 +91,8 @@ def _find_patient(ctx: Ctx, patient_id: str, identifier: str) -> Patient | None:
 
 
 @router.get("/brev/nytt")
-def new_letter_form(request: Request, patient_id: str = "", identifier: str = "",
-                    kind: str = LetterKind.RESULT.value, ctx: Ctx = Depends(current)) -> Response:
+def new_letter_form(request: Request, *, patient_id: str = "", identifier: str = "",
+                    kind: str = LetterKind.RESULT.value, ctx: CurrentCtx) -> Response:
     """The form for a result letter or referral reply; the patient is opened (and logged)."""
     values = {"kind": kind if kind in {k.value for k in MANUAL_KINDS} else LetterKind.RESULT.value,
               "identifier": identifier}
@@ -109,8 +108,8 @@ def new_letter_form(request: Request, patient_id: str = "", identifier: str = ""
 
 
 @router.post("/brev/nytt")
-def new_letter(request: Request, ctx: Ctx = Depends(current),
-               form: FormData = Depends(read_form)) -> Response:
+def new_letter(request: Request, ctx: CurrentCtx,
+               form: RequestForm) -> Response:
     """Write the letter as a draft (with its work item) and open it."""
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
@@ -176,21 +175,21 @@ def _letter_page(request: Request, ctx: Ctx, letter_id: int, *, errors: dict[str
 
 
 @router.get("/brev/{letter_id}")
-def letter_page(request: Request, letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def letter_page(request: Request, letter_id: Id, ctx: CurrentCtx) -> Response:
     """One letter: preview as printed, facts, actions, history (the read is logged)."""
     return _letter_page(request, ctx, letter_id)
 
 
 @router.get("/brev/{letter_id}/pdf")
-def letter_pdf(letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def letter_pdf(letter_id: Id, ctx: CurrentCtx) -> Response:
     """The letter as PDF (the read is checked and logged)."""
     name, pdf = printing.letter_pdf(ctx.db, actor=ctx.actor, letter_id=letter_id)
     return pdf_response(name, pdf)
 
 
 @router.post("/brev/{letter_id}/andra")
-def edit_letter(request: Request, letter_id: Id, ctx: Ctx = Depends(current),
-                form: FormData = Depends(read_form)) -> Response:
+def edit_letter(request: Request, letter_id: Id, ctx: CurrentCtx,
+                form: RequestForm) -> Response:
     """Save a draft's text; a bad text is shown again with the message and what was typed."""
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     try:
@@ -206,8 +205,8 @@ def edit_letter(request: Request, letter_id: Id, ctx: Ctx = Depends(current),
 
 
 @router.post("/brev/{letter_id}/atgard/{op}")
-def letter_action(request: Request, letter_id: Id, op: str, reason: str = Form(""),
-                  ctx: Ctx = Depends(current)) -> Response:
+def letter_action(request: Request, letter_id: Id, op: str, *, reason: FormStr = "",
+                  ctx: CurrentCtx) -> Response:
     """Make ready, back to draft, mark sent or returned, or void a letter."""
     try:
         service.act(ctx.db, actor=ctx.actor, letter_id=letter_id, op=op, reason=reason)
@@ -219,7 +218,7 @@ def letter_action(request: Request, letter_id: Id, op: str, reason: str = Form("
 
 
 @router.post("/brev/{letter_id}/digital")
-def letter_to_mailbox(request: Request, letter_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def letter_to_mailbox(request: Request, letter_id: Id, ctx: CurrentCtx) -> Response:
     """Send a ready letter to the patient's digital mailbox."""
     settings = request.app.state.settings
     try:
@@ -231,7 +230,7 @@ def letter_to_mailbox(request: Request, letter_id: Id, ctx: Ctx = Depends(curren
 
 
 @router.get("/brev/patient/{patient_id}")
-def patient_letters(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def patient_letters(request: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     """A patient's letters in the unit, the SMS reminders sent and the opt-out (patient page)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,
                                    object_type="patient_letters")
@@ -245,8 +244,8 @@ def patient_letters(request: Request, patient_id: Id, ctx: Ctx = Depends(current
 
 
 @router.post("/brev/patient/{patient_id}/sms")
-def sms_opt_out(patient_id: Id, opt_out: str = Form(""), back: str = Form(""),
-                ctx: Ctx = Depends(current)) -> Response:
+def sms_opt_out(patient_id: Id, *, opt_out: FormStr = "", back: FormStr = "",
+                ctx: CurrentCtx) -> Response:
     """Turn the patient's SMS reminders off (opt_out=1) or on again."""
     sms.set_opt_out(ctx.db, actor=ctx.actor, patient_id=patient_id, opted_out=opt_out == "1")
     # Only a path of this site: never an address given from outside.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from kulisser.audit import service as audit
 from kulisser.bounds import Id
-from kulisser.config import Settings
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.patients import relations
 from kulisser.patients import service as patients
@@ -19,10 +20,9 @@ from kulisser.patients.schemas import (
     PatientOut,
     PatientRegistered,
     PatientUpdate,
-    auth_dependencies,
-    error_responses,
 )
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.api import auth_dependencies, error_responses
+from kulisser.web.deps import AppSettings, CurrentCtx
 
 router = APIRouter(prefix="/api/v1", tags=["patients"], responses=error_responses(401),
                    dependencies=auth_dependencies())
@@ -31,10 +31,11 @@ router = APIRouter(prefix="/api/v1", tags=["patients"], responses=error_response
 @router.get("/patients", response_model=PatientList, summary="Search the unit's patients",
             responses=error_responses(403, 422))
 def search_patients(
-    q: str = Query("", max_length=100,
-                   description="Identity number (10 or 12 digits, or part of one) or name words."),
-    limit: int = Query(20, ge=1, le=100),
-    ctx: Ctx = Depends(current),
+    *,
+    q: Annotated[str, Query(max_length=100,
+                   description="Identity number (10 or 12 digits, or part of one) or name words.")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ctx: CurrentCtx,
 ) -> PatientList:
     """Patients with a care relation to the caller's unit; each one returned is logged."""
     found = patients.find_patients(ctx.db, actor=ctx.actor, query=q, limit=limit)
@@ -43,7 +44,7 @@ def search_patients(
 
 @router.post("/patients", response_model=PatientRegistered, status_code=201,
              summary="Register a patient", responses=error_responses(403, 422))
-def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> PatientRegistered:
+def register_patient(body: PatientCreate, ctx: CurrentCtx) -> PatientRegistered:
     """Register a patient and give the caller's unit a care relation, with its reason.
 
     Without a care relation, `care_reason` is required (422 naming the field otherwise),
@@ -62,14 +63,14 @@ def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> Patien
 
 @router.get("/patients/{patient_id}", response_model=PatientOut, summary="Read a patient",
             responses=error_responses(403, 404, 422))
-def read_patient(patient_id: Id, ctx: Ctx = Depends(current)) -> PatientOut:
+def read_patient(patient_id: Id, ctx: CurrentCtx) -> PatientOut:
     """One patient, after the access check (which writes the audit row)."""
     return PatientOut.of(patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id))
 
 
 @router.patch("/patients/{patient_id}", response_model=PatientOut, summary="Change a patient",
               responses=error_responses(403, 404, 422))
-def update_patient(patient_id: Id, body: PatientUpdate, ctx: Ctx = Depends(current)) -> PatientOut:
+def update_patient(patient_id: Id, body: PatientUpdate, ctx: CurrentCtx) -> PatientOut:
     """Change name, contact details or protection; fields left out keep their values."""
     # Read the stored values only to fill in the fields not given: update_patient does the
     # access check (and its audit row) before anything is changed or answered.
@@ -89,8 +90,8 @@ def update_patient(patient_id: Id, body: PatientUpdate, ctx: Ctx = Depends(curre
 @router.post("/patients/{patient_id}/emergency-access", response_model=EmergencyAccessGranted,
              status_code=201, summary="Grant emergency access (nödåtkomst)",
              responses=error_responses(403, 404, 422))
-def emergency_access(patient_id: Id, body: EmergencyAccessIn, ctx: Ctx = Depends(current),
-                     settings: Settings = Depends(get_settings)) -> EmergencyAccessGranted:
+def emergency_access(patient_id: Id, body: EmergencyAccessIn, ctx: CurrentCtx,
+                     settings: AppSettings) -> EmergencyAccessGranted:
     """Open a patient without a care relation, for a limited time, with a reason; logged."""
     if ctx.db.get(Patient, patient_id) is None:
         raise NotFound("Patienten finns inte.")

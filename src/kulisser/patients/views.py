@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.audit import service as audit
 from kulisser.bounds import Id
-from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -17,7 +17,7 @@ from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.patients.service import PatientData
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.deps import AppSettings, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.queries import deadline_flags, patient_items
 
@@ -28,15 +28,15 @@ ADDRESS_FIELDS = ("address", "postal_code", "city")
 
 
 def _patient_form(
-    identifier: str = Form(""),
-    id_kind: str = Form(""),
-    given_name: str = Form(""),
-    family_name: str = Form(""),
-    address: str = Form(""),
-    postal_code: str = Form(""),
-    city: str = Form(""),
-    phone: str = Form(""),
-    protected_identity: str = Form(""),
+    identifier: FormStr = "",
+    id_kind: FormStr = "",
+    given_name: FormStr = "",
+    family_name: FormStr = "",
+    address: FormStr = "",
+    postal_code: FormStr = "",
+    city: FormStr = "",
+    phone: FormStr = "",
+    protected_identity: FormStr = "",
 ) -> PatientData:
     """The patient form as typed (an unticked checkbox is simply absent)."""
     return PatientData(identifier=identifier, id_kind=id_kind, given_name=given_name,
@@ -64,7 +64,7 @@ def _form_page(request: Request, *, patient: Patient | None, values: dict[str, o
 
 
 @router.get("/patienter")
-def search(request: Request, q: str = "", ctx: Ctx = Depends(current)) -> Response:
+def search(request: Request, *, q: str = "", ctx: CurrentCtx) -> Response:
     """Search the unit's patients by identity number or name (htmx gets the result rows)."""
     found = patients.find_patients(ctx.db, actor=ctx.actor, query=q, limit=SEARCH_LIMIT)
     return render(request, "patients/search.html",
@@ -73,15 +73,16 @@ def search(request: Request, q: str = "", ctx: Ctx = Depends(current)) -> Respon
 
 
 @router.get("/patienter/ny")
-def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def register_form(request: Request, ctx: CurrentCtx) -> Response:
     """Show the empty registration form."""
     return _form_page(request, patient=None, values={}, errors={})
 
 
 @router.post("/patienter/ny")
-def register(request: Request, data: PatientData = Depends(_patient_form),
-             care_reason: str = Form(""), care_reason_text: str = Form(""),
-             ctx: Ctx = Depends(current)) -> Response:
+def register(request: Request, data: Annotated[PatientData, Depends(_patient_form)],
+             *,
+             care_reason: FormStr = "", care_reason_text: FormStr = "",
+             ctx: CurrentCtx) -> Response:
     """Register a patient (with a care relation for the user's unit, for a reason); open them."""
     values = _values(data, hide_address=data.protected_identity)
     values.update(care_reason=care_reason, care_reason_text=care_reason_text)
@@ -100,8 +101,8 @@ def register(request: Request, data: PatientData = Depends(_patient_form),
 
 
 @router.get("/patienter/{patient_id}")
-def patient_page(request: Request, patient_id: Id, ctx: Ctx = Depends(current),
-                 settings: Settings = Depends(get_settings)) -> Response:
+def patient_page(request: Request, patient_id: Id, ctx: CurrentCtx,
+                 settings: AppSettings) -> Response:
     """The patient page: identity, contact details and every work item for the patient."""
     patient, access = patients.open_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     open_items, closed_items = patient_items(ctx.db, patient_id=patient.id,
@@ -117,7 +118,7 @@ def patient_page(request: Request, patient_id: Id, ctx: Ctx = Depends(current),
 
 
 @router.get("/patienter/{patient_id}/redigera")
-def edit_form(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def edit_form(request: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     """Show the edit form filled with the stored details (never a protected address)."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     data = PatientData(given_name=patient.given_name, family_name=patient.family_name,
@@ -128,8 +129,8 @@ def edit_form(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> 
 
 
 @router.post("/patienter/{patient_id}/redigera")
-def edit(request: Request, patient_id: Id, data: PatientData = Depends(_patient_form),
-         ctx: Ctx = Depends(current)) -> Response:
+def edit(request: Request, patient_id: Id, data: Annotated[PatientData, Depends(_patient_form)],
+         ctx: CurrentCtx) -> Response:
     """Save a patient's name and contact details (the identity number is not changed here)."""
     # Read without showing anything: update_patient below does the access check and audit row.
     stored = ctx.db.get(Patient, patient_id)
@@ -149,9 +150,9 @@ def edit(request: Request, patient_id: Id, data: PatientData = Depends(_patient_
 
 
 @router.post("/patienter/{patient_id}/nodatkomst")
-def emergency_access(request: Request, patient_id: Id, reason: str = Form(""),
-                     ctx: Ctx = Depends(current),
-                     settings: Settings = Depends(get_settings)) -> Response:
+def emergency_access(request: Request, patient_id: Id, *, reason: FormStr = "",
+                     ctx: CurrentCtx,
+                     settings: AppSettings) -> Response:
     """Grant time-limited emergency access with a reason, then open the patient page."""
     if ctx.db.get(Patient, patient_id) is None:
         raise NotFound(_("Patienten finns inte."))

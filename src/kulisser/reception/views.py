@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Id, parse_id
@@ -16,7 +16,7 @@ from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.reception import service as reception
 from kulisser.reception.service import MessageData
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
@@ -61,8 +61,8 @@ def invalid_number(q: str) -> str | None:
 
 
 @router.get("/reception")
-def desk(request: Request, q: str = "", patient_id: Id | None = None, klar: Id | None = None,
-         ctx: Ctx = Depends(current)) -> Response:
+def desk(request: Request, *, q: str = "", patient_id: Id | None = None, klar: Id | None = None,
+         ctx: CurrentCtx) -> Response:
     """The desk; ?patient_id= fills the message form for that patient (access checked, logged)."""
     patient = None
     if patient_id is not None:
@@ -73,14 +73,15 @@ def desk(request: Request, q: str = "", patient_id: Id | None = None, klar: Id |
 @router.post("/reception/meddelande")
 def take_message(
     request: Request,
-    caller_name: str = Form(""),
-    caller_relation: str = Form("patient"),
-    phone: str = Form(""),
-    message: str = Form(""),
-    priority: str = Form(Priority.NORMAL.value),
-    call_back_within_hours: str = Form(""),
-    patient_id: str = Form(""),
-    ctx: Ctx = Depends(current),
+    *,
+    caller_name: FormStr = "",
+    caller_relation: FormStr = "patient",
+    phone: FormStr = "",
+    message: FormStr = "",
+    priority: FormStr = Priority.NORMAL.value,
+    call_back_within_hours: FormStr = "",
+    patient_id: FormStr = "",
+    ctx: CurrentCtx,
 ) -> Response:
     """Store a phone message as a call-back item in the unit's queue, then back to the desk."""
     patient = None

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from kulisser.bounds import Id, Offset
-from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -22,7 +21,7 @@ from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.states import OutAction
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME
 from kulisser.staff.models import Role
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -31,9 +30,9 @@ int_or_none = pages.int_or_none
 
 
 @router.get("/remisser/utgaende")
-def outgoing_list(request: Request, status: str = "open", patient_id: str = "", q: str = "",
-                  offset: Annotated[Offset, Query()] = 0, ctx: Ctx = Depends(current),
-                  settings: Settings = Depends(get_settings)) -> Response:
+def outgoing_list(request: Request, *, status: str = "open", patient_id: str = "", q: str = "",
+                  offset: Annotated[Offset, Query()] = 0, ctx: CurrentCtx,
+                  settings: AppSettings) -> Response:
     """The unit's outgoing referrals: drafts, waiting for a reply, answered (htmx gets the rows)."""
     f = referrals.OutgoingFilter(status=status if status in pages.labels()["out_filters"]
                                  else "open", patient_id=int_or_none(patient_id), q=q,
@@ -62,17 +61,17 @@ def _write_form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict
 
 
 @router.get("/remisser/utgaende/ny")
-def write_form(request: Request, patient_id: str = Query(""), ctx: Ctx = Depends(current)) -> Response:
+def write_form(request: Request, *, patient_id: Annotated[str, Query()] = "", ctx: CurrentCtx) -> Response:
     """The form to write a referral (for a patient, when opened from their page)."""
     return _write_form(request, ctx, {"patient_id": patient_id, "priority": "normal"}, {})
 
 
 @router.post("/remisser/utgaende/ny")
 def write(
-    request: Request, patient_id: str = Form(""), identifier: str = Form(""),
-    receiver_name: str = Form(""), receiver_hsa_id: str = Form(""), question: str = Form(""),
-    anamnesis: str = Form(""), priority: str = Form("normal"), template_id: str = Form(""),
-    author_id: str = Form(""), ctx: Ctx = Depends(current),
+    request: Request, *, patient_id: FormStr = "", identifier: FormStr = "",
+    receiver_name: FormStr = "", receiver_hsa_id: FormStr = "", question: FormStr = "",
+    anamnesis: FormStr = "", priority: FormStr = "normal", template_id: FormStr = "",
+    author_id: FormStr = "", ctx: CurrentCtx,
 ) -> Response:
     """Write the referral from its template and open it (a draft, to read and send)."""
     values = {"patient_id": patient_id, "identifier": identifier, "receiver_name": receiver_name,
@@ -115,17 +114,17 @@ def _page(request: Request, ctx: Ctx, outgoing_id: int, *, values: dict[str, str
 
 
 @router.get("/remisser/utgaende/{outgoing_id}")
-def outgoing_page(request: Request, outgoing_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def outgoing_page(request: Request, outgoing_id: Id, ctx: CurrentCtx) -> Response:
     """One outgoing referral: its text, sending, the reply and its history."""
     return _page(request, ctx, outgoing_id)
 
 
 @router.post("/remisser/utgaende/{outgoing_id}/atgard/{action}")
 def outgoing_action(
-    request: Request, outgoing_id: Id, action: str, body: str = Form(""),
-    text: str = Form(""), received_on: str = Form(""), reason: str = Form(""),
-    files: list[UploadFile] = File([]),
-    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+    request: Request, outgoing_id: Id, action: str, *, body: FormStr = "",
+    text: FormStr = "", received_on: FormStr = "", reason: FormStr = "",
+    files: Annotated[list[UploadFile], File(default_factory=list)],
+    ctx: CurrentCtx, settings: AppSettings,
 ) -> Response:
     """Edit the text, send, register the reply, or cancel."""
     values = {"action": action, "body": body, "text": text, "received_on": received_on,
@@ -159,8 +158,8 @@ def _failed(request: Request, ctx: Ctx, outgoing_id: int, values: dict[str, str]
 
 
 @router.get("/remisser/utgaende/{outgoing_id}/bilagor/{attachment_id}")
-def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
-                        settings: Settings = Depends(get_settings)) -> Response:
+def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: CurrentCtx,
+                        settings: AppSettings) -> Response:
     """A PDF of the reply (access-checked, each download logged)."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor,
                                       store=referrals.PdfStore.from_settings(settings),
@@ -181,7 +180,7 @@ def _templates_page(request: Request, ctx: Ctx, values: dict[str, Any], errors: 
 
 
 @router.get("/remisser/mallar")
-def templates_page(request: Request, edit: str = Query(""), ctx: Ctx = Depends(current)) -> Response:
+def templates_page(request: Request, *, edit: Annotated[str, Query()] = "", ctx: CurrentCtx) -> Response:
     """The unit's referral templates, and a form to write or change one."""
     values: dict[str, Any] = {"body": DEFAULT_TEMPLATE, "active": True}
     tid = int_or_none(edit)
@@ -192,9 +191,9 @@ def templates_page(request: Request, edit: str = Query(""), ctx: Ctx = Depends(c
 
 
 @router.post("/remisser/mallar")
-def save_template(request: Request, template_id: str = Form(""), name: str = Form(""),
-                  body: str = Form(""), active: str = Form(""),
-                  ctx: Ctx = Depends(current)) -> Response:
+def save_template(request: Request, *, template_id: FormStr = "", name: FormStr = "",
+                  body: FormStr = "", active: FormStr = "",
+                  ctx: CurrentCtx) -> Response:
     """Save a template; unknown merge fields are named in the error (422)."""
     try:
         referrals.save_template(ctx.db, actor=ctx.actor, template_id=int_or_none(template_id),

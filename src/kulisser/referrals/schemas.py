@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from kulisser.bounds import Id
-from kulisser.patients.schemas import Timestamp
+from kulisser.web.api import Timestamp
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority
 

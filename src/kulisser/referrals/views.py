@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from kulisser.bounds import Id, Offset
-from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
@@ -19,7 +18,7 @@ from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.states import Action
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -28,9 +27,9 @@ int_or_none = pages.int_or_none
 
 
 @router.get("/remisser")
-def inbox(request: Request, status: str = "open", priority: str = "", assessor_id: str = "",
+def inbox(request: Request, *, status: str = "open", priority: str = "", assessor_id: str = "",
           patient_id: str = "", q: str = "", offset: Annotated[Offset, Query()] = 0,
-          ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
+          ctx: CurrentCtx, settings: AppSettings) -> Response:
     """The unit's incoming referrals by status, most urgent first (htmx gets the rows)."""
     f = referrals.ReferralFilter(status=status if status in pages.labels()["status_filters"]
                                  else "open", priority=priority,
@@ -55,7 +54,7 @@ def _form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict[str, 
 
 
 @router.get("/remisser/ny")
-def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def register_form(request: Request, ctx: CurrentCtx) -> Response:
     """The empty registration form (arrival date today, receipt confirmed)."""
     return _form(request, ctx, {"received_on": today_in_sweden(utcnow()).isoformat(),
                                 "priority": "normal", "confirm_receipt": True}, {})
@@ -64,12 +63,13 @@ def register_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
 @router.post("/remisser/ny")
 def register(
     request: Request,
-    sender_name: str = Form(""), sender_hsa_id: str = Form(""), issued_on: str = Form(""),
-    received_on: str = Form(""), identifier: str = Form(""), given_name: str = Form(""),
-    family_name: str = Form(""), question: str = Form(""), priority: str = Form("normal"),
-    assessor_id: str = Form(""), confirm_receipt: str = Form(""),
-    files: list[UploadFile] = File([]),
-    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+    *,
+    sender_name: FormStr = "", sender_hsa_id: FormStr = "", issued_on: FormStr = "",
+    received_on: FormStr = "", identifier: FormStr = "", given_name: FormStr = "",
+    family_name: FormStr = "", question: FormStr = "", priority: FormStr = "normal",
+    assessor_id: FormStr = "", confirm_receipt: FormStr = "",
+    files: Annotated[list[UploadFile], File(default_factory=list)],
+    ctx: CurrentCtx, settings: AppSettings,
 ) -> Response:
     """Register the referral and open its page; bad input shows the form again (422)."""
     data = referrals.ReferralData(
@@ -105,7 +105,7 @@ def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str
 
 
 @router.get("/remisser/{referral_id}")
-def referral_page(request: Request, referral_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def referral_page(request: Request, referral_id: Id, ctx: CurrentCtx) -> Response:
     """One referral: facts, attachments, the decision forms, messages and the timeline."""
     warning = NAME_WARNING if request.query_params.get("namn") == "avviker" else ""
     return _page(request, ctx, referral_id, name_warning=warning)
@@ -114,11 +114,12 @@ def referral_page(request: Request, referral_id: Id, ctx: Ctx = Depends(current)
 @router.post("/remisser/{referral_id}/atgard/{action}")
 def referral_action(
     request: Request, referral_id: Id, action: str,
-    note: str = Form(""), reason: str = Form(""), to_name: str = Form(""),
-    to_hsa_id: str = Form(""), question: str = Form(""), text: str = Form(""),
-    received_on: str = Form(""), to_user_id: str = Form(""),
-    files: list[UploadFile] = File([]),
-    ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings),
+    *,
+    note: FormStr = "", reason: FormStr = "", to_name: FormStr = "",
+    to_hsa_id: FormStr = "", question: FormStr = "", text: FormStr = "",
+    received_on: FormStr = "", to_user_id: FormStr = "",
+    files: Annotated[list[UploadFile], File(default_factory=list)],
+    ctx: CurrentCtx, settings: AppSettings,
 ) -> Response:
     """A decision or step (accept, reject, forward, ask, answer, hand over ...) on the referral."""
     values = {"action": action, "note": note, "reason": reason, "to_name": to_name,
@@ -167,8 +168,8 @@ def _failed(request: Request, ctx: Ctx, referral_id: int, values: dict[str, str]
 
 
 @router.get("/remisser/{referral_id}/bilagor/{attachment_id}")
-def attachment(referral_id: Id, attachment_id: Id, ctx: Ctx = Depends(current),
-               settings: Settings = Depends(get_settings)) -> Response:
+def attachment(referral_id: Id, attachment_id: Id, ctx: CurrentCtx,
+               settings: AppSettings) -> Response:
     """A PDF of the referral (access-checked, each download logged)."""
     found = referrals.open_attachment(ctx.db, actor=ctx.actor,
                                       store=referrals.PdfStore.from_settings(settings),

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import BigId, Id, Offset
 from kulisser.errors import ValidationFailed
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED, ImportReport
@@ -29,7 +28,8 @@ from kulisser.results.schemas import (
     ValueOut,
 )
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current
+from kulisser.web.api import auth_dependencies, error_responses
+from kulisser.web.deps import Ctx, CurrentCtx
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority
 
@@ -116,10 +116,10 @@ def _detail(ctx: Ctx, result: Result) -> ResultDetail:
 @router.post("", response_model=ImportOut, status_code=201, summary="Import a FHIR result",
              responses={**error_responses(422), 200: {"model": ImportOut, "description":
                         "Everything in the payload was imported before: nothing new."}})
-def import_fhir(response: Response, payload: dict[str, Any] = Body(
+def import_fhir(response: Response, payload: Annotated[dict[str, Any], Body(
         description="A FHIR R4 DiagnosticReport (Observations contained), an Observation, or a "
-                    "Bundle of those.", examples=[_FHIR_EXAMPLE]),
-        ctx: Ctx = Depends(current)) -> ImportOut:
+                    "Bundle of those.", examples=[_FHIR_EXAMPLE])],
+        ctx: CurrentCtx) -> ImportOut:
     """Validate with fhir.resources (422 with the FHIR path of each problem), match, route.
 
     An unknown patient or a bad identity number is imported as `unmatched` into the unit's
@@ -130,9 +130,9 @@ def import_fhir(response: Response, payload: dict[str, Any] = Body(
 
 @router.post("/csv", response_model=ImportOut, status_code=201, summary="Import a CSV drop",
              responses=error_responses(422))
-def import_csv(response: Response, file: UploadFile = File(
-        description="Semicolon or comma separated, header row first; columns in the README."),
-        ctx: Ctx = Depends(current)) -> ImportOut:
+def import_csv(response: Response, file: Annotated[UploadFile, File(
+        description="Semicolon or comma separated, header row first; columns in the README.")],
+        ctx: CurrentCtx) -> ImportOut:
     """Each row is one result; a row's problem is reported for that row and the rest imported.
 
     The file is read as it is imported (never whole in memory); a binary file, one of more
@@ -148,8 +148,8 @@ async def _body(request: Request) -> bytes:
 @router.post("/bulk", response_model=ImportOut, status_code=201, summary="Import JSON lines",
              responses=error_responses(422), openapi_extra={"requestBody": {"content": {
                  "application/x-ndjson": {"schema": {"type": "string"}}}, "required": True}})
-def import_bulk(response: Response, body: bytes = Depends(_body),
-                ctx: Ctx = Depends(current)) -> ImportOut:
+def import_bulk(response: Response, body: Annotated[bytes, Depends(_body)],
+                ctx: CurrentCtx) -> ImportOut:
     """One result per line: a flat object with the CSV columns as keys, or a FHIR resource.
 
     At most 10,000 lines per call (larger drops: `kulisser import-results`).
@@ -168,11 +168,12 @@ def import_bulk(response: Response, body: bytes = Depends(_body),
 @router.get("", response_model=ResultList, summary="The unit's results",
             responses=error_responses(403, 422))
 def list_results(
-    scope: str = Query("mine", description=", ".join(SCOPES)),
+    *,
+    scope: Annotated[str, Query(description=", ".join(SCOPES))] = "mine",
     patient_id: Id | None = None,
-    abnormal: bool = Query(False, description="Only results with abnormal values."),
-    limit: int = Query(50, ge=1, le=200), offset: Annotated[Offset, Query()] = 0,
-    ctx: Ctx = Depends(current),
+    abnormal: Annotated[bool, Query(description="Only results with abnormal values.")] = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[Offset, Query()] = 0,
+    ctx: CurrentCtx,
 ) -> ResultList:
     """Most urgent first (signed: newest first); each patient listed is logged."""
     found = results.list_results(ctx.db, actor=ctx.actor, scope=scope, patient_id=patient_id,
@@ -185,14 +186,14 @@ def list_results(
 
 @router.get("/{result_id}", response_model=ResultDetail, summary="Read a result",
             responses=error_responses(403, 404))
-def read(result_id: BigId, ctx: Ctx = Depends(current)) -> ResultDetail:
+def read(result_id: BigId, ctx: CurrentCtx) -> ResultDetail:
     """The result with its values, the raw data as sent, and its history (the read is logged)."""
     return _detail(ctx, results.get_result(ctx.db, actor=ctx.actor, result_id=result_id))
 
 
 @router.post("/{result_id}/sign", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Sign (vidimera) with a follow-up")
-def sign(result_id: BigId, body: SignIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def sign(result_id: BigId, body: SignIn, ctx: CurrentCtx) -> ResultDetail:
     """A clinician signs; the review item completes and the follow-up becomes a task."""
     result = results.sign_result(ctx.db, actor=ctx.actor, result_id=result_id,
                                  follow_up=body.follow_up, note=body.note)
@@ -201,7 +202,7 @@ def sign(result_id: BigId, body: SignIn, ctx: Ctx = Depends(current)) -> ResultD
 
 @router.post("/{result_id}/handover", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Hand over to another clinician")
-def handover(result_id: BigId, body: HandoverIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def handover(result_id: BigId, body: HandoverIn, ctx: CurrentCtx) -> ResultDetail:
     """Responsibility moves with a reason (null: the unit's queue); the old owner loses it."""
     result = results.hand_over(ctx.db, actor=ctx.actor, result_id=result_id,
                                to_user_id=body.to_user_id, reason=body.reason)
@@ -210,7 +211,7 @@ def handover(result_id: BigId, body: HandoverIn, ctx: Ctx = Depends(current)) ->
 
 @router.post("/{result_id}/match", response_model=ResultDetail, responses=_ACT_ERRORS,
              summary="Match an unmatched result to its patient")
-def match(result_id: BigId, body: MatchIn, ctx: Ctx = Depends(current)) -> ResultDetail:
+def match(result_id: BigId, body: MatchIn, ctx: CurrentCtx) -> ResultDetail:
     """The unmatched item completes and the result is routed for signing."""
     result = results.match_result(ctx.db, actor=ctx.actor, result_id=result_id,
                                   identifier=body.identifier, clinician=body.clinician)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kulisser.bounds import Id
-from kulisser.patients.schemas import Timestamp
+from kulisser.web.api import Timestamp
 from kulisser.worklist.schemas import PatientRef, UserRef
 from kulisser.worklist.states import Priority
 

@@ -26,10 +26,9 @@ from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import bulk, fhir, items
 from kulisser.results.bulk import ImportReport, Outcome
-from kulisser.results.csvfile import MAX_ROWS
+from kulisser.results.csvfile import MAX_ROWS, CsvFormatError
 from kulisser.results.formats import (
     TZ,
-    CsvFormatError,
     Incoming,
     RowError,
     iter_csv,

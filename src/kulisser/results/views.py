@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import BigId, Id, Page, parse_int
@@ -20,7 +20,7 @@ from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result
 from kulisser.results.queries import SCOPES
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -29,9 +29,9 @@ PAGE = 50
 
 
 @router.get("/provsvar")
-def list_page(request: Request, scope: str = "", patient_id: Id | None = None,
+def list_page(request: Request, *, scope: str = "", patient_id: Id | None = None,
               abnormal: str = "", page: Annotated[Page, Query()] = 1,
-              ctx: Ctx = Depends(current)) -> Response:
+              ctx: CurrentCtx) -> Response:
     """A list of the unit's results: by default the clinician's own to sign."""
     scope = scope or ("mine" if ctx.actor.role is Role.CLINICIAN else "queue")
     if scope not in SCOPES:
@@ -81,14 +81,14 @@ def _upload_page(request: Request, *, report: Any = None, counts: dict[str, int]
 
 
 @router.get("/provsvar/importera")
-def upload_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def upload_form(request: Request, ctx: CurrentCtx) -> Response:
     """The CSV upload form."""
     return _upload_page(request)
 
 
 @router.post("/provsvar/importera")
-def upload(request: Request, file: UploadFile | None = File(None),
-           ctx: Ctx = Depends(current)) -> Response:
+def upload(request: Request, *, file: Annotated[UploadFile | None, File()] = None,
+           ctx: CurrentCtx) -> Response:
     """Import an uploaded CSV file and show what became of each row."""
     try:
         # A browser sends an empty part without a name when no file was chosen.
@@ -130,7 +130,7 @@ def _pretty(raw: str) -> str:
 
 
 @router.get("/provsvar/{result_id}")
-def result_page(request: Request, result_id: BigId, ctx: Ctx = Depends(current)) -> Response:
+def result_page(request: Request, result_id: BigId, ctx: CurrentCtx) -> Response:
     """One result: its values against their reference ranges, the raw data, sign and hand over."""
     return _page(request, ctx, results.get_result(ctx.db, actor=ctx.actor, result_id=result_id))
 
@@ -149,8 +149,8 @@ def _failed(request: Request, ctx: Ctx, result_id: int, exc: Exception, values: 
 
 
 @router.post("/provsvar/{result_id}/vidimera")
-def sign(request: Request, result_id: BigId, follow_up: str = Form(""), note: str = Form(""),
-         ctx: Ctx = Depends(current)) -> Response:
+def sign(request: Request, result_id: BigId, *, follow_up: FormStr = "", note: FormStr = "",
+         ctx: CurrentCtx) -> Response:
     """Sign the result with the chosen follow-up, then back to the result."""
     try:
         results.sign_result(ctx.db, actor=ctx.actor, result_id=result_id, follow_up=follow_up,
@@ -162,8 +162,8 @@ def sign(request: Request, result_id: BigId, follow_up: str = Form(""), note: st
 
 
 @router.post("/provsvar/{result_id}/lamna-over")
-def hand_over(request: Request, result_id: BigId, to_user_id: str = Form(""), reason: str = Form(""),
-              ctx: Ctx = Depends(current)) -> Response:
+def hand_over(request: Request, result_id: BigId, *, to_user_id: FormStr = "", reason: FormStr = "",
+              ctx: CurrentCtx) -> Response:
     """Hand the result over to another clinician (or the unit's queue) with a reason."""
     target = parse_int(to_user_id)
     try:
@@ -176,8 +176,8 @@ def hand_over(request: Request, result_id: BigId, to_user_id: str = Form(""), re
 
 
 @router.post("/provsvar/{result_id}/matcha")
-def match(request: Request, result_id: BigId, identifier: str = Form(""), clinician: str = Form(""),
-          ctx: Ctx = Depends(current)) -> Response:
+def match(request: Request, result_id: BigId, *, identifier: FormStr = "", clinician: FormStr = "",
+          ctx: CurrentCtx) -> Response:
     """Match an unmatched result to its patient; it is then routed for signing."""
     try:
         results.match_result(ctx.db, actor=ctx.actor, result_id=result_id, identifier=identifier,

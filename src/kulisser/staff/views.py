@@ -7,9 +7,8 @@ import secrets
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id
 from kulisser.config import Settings
@@ -20,11 +19,11 @@ from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,
-    Ctx,
+    AppSettings,
+    CurrentCtx,
+    DbSession,
+    FormStr,
     client_ip,
-    current,
-    get_db,
-    get_settings,
 )
 from kulisser.web.templating import render
 
@@ -57,8 +56,8 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login")
-async def login_form(request: Request, next: str = "/arbetslista",
-                     settings: Settings = Depends(get_settings)) -> Response:
+async def login_form(request: Request, *, next: str = "/arbetslista",
+                     settings: AppSettings) -> Response:
     """Show the login form.
 
     On the event loop on purpose: it touches no database, and its template is compiled at
@@ -70,12 +69,13 @@ async def login_form(request: Request, next: str = "/arbetslista",
 @router.post("/login")
 def login(
     request: Request,
-    username: str = Form(""),
-    password: str = Form(""),
-    csrf_token: str = Form(""),
-    next: str = Form("/arbetslista"),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings),
+    *,
+    username: FormStr = "",
+    password: FormStr = "",
+    csrf_token: FormStr = "",
+    next: FormStr = "/arbetslista",
+    db: DbSession,
+    settings: AppSettings,
 ) -> Response:
     """Check the password (throttled), start a session and set its cookie."""
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
@@ -113,7 +113,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def logout(request: Request, ctx: CurrentCtx) -> Response:
     """End the session."""
     staff.end_session(ctx.db, token=request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
@@ -122,7 +122,7 @@ def logout(request: Request, ctx: Ctx = Depends(current)) -> Response:
 
 
 @router.get("/konto/losenord")
-def password_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
+def password_form(request: Request, ctx: CurrentCtx) -> Response:
     """Show the password change form."""
     return render(request, "staff/password.html", {"errors": {}, "done": False})
 
@@ -130,11 +130,12 @@ def password_form(request: Request, ctx: Ctx = Depends(current)) -> Response:
 @router.post("/konto/losenord")
 def password_change(
     request: Request,
-    current_password: str = Form(""),
-    new_password: str = Form(""),
-    repeat_password: str = Form(""),
-    ctx: Ctx = Depends(current),
-    settings: Settings = Depends(get_settings),
+    *,
+    current_password: FormStr = "",
+    new_password: FormStr = "",
+    repeat_password: FormStr = "",
+    ctx: CurrentCtx,
+    settings: AppSettings,
 ) -> Response:
     """Change the password; other sessions end and this one starts afresh."""
     try:
@@ -155,7 +156,7 @@ def password_change(
 
 
 @router.post("/enhet/byt")
-def switch_unit(unit_id: Annotated[Id, Form()], ctx: Ctx = Depends(current)) -> Response:
+def switch_unit(unit_id: Annotated[Id, Form()], ctx: CurrentCtx) -> Response:
     """Work in another of the user's care units."""
     if ctx.session_row is None:
         raise Forbidden("Byt vårdenhet i webbläsaren; en API-nyckel hör till en enhet.")

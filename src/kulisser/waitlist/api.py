@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id
 from kulisser.errors import Forbidden, NotFound
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import auth_dependencies, error_responses
 from kulisser.staff import service as staff
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import items, limits
@@ -36,7 +35,8 @@ from kulisser.waitlist.schemas import (
     PeriodOut,
     ReasonIn,
 )
-from kulisser.web.deps import Ctx, current
+from kulisser.web.api import auth_dependencies, error_responses
+from kulisser.web.deps import Ctx, CurrentCtx
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 from kulisser.worklist.states import Priority
 
@@ -100,12 +100,12 @@ def _out(r: EntryRow) -> EntryOut:
 
 @router.get("/waitlist", response_model=EntryList, summary="The unit's waiting list by urgency",
             responses=error_responses(422))
-def list_entries(kind: g.WaitKind | None = None,
-                 status: str = Query("active", description="active, waiting, booked, closed, all"),
-                 risk_days: int | None = Query(None, ge=0, le=365,
+def list_entries(*, kind: g.WaitKind | None = None,
+                 status: Annotated[str, Query(description="active, waiting, booked, closed, all")] = "active",
+                 risk_days: Annotated[int | None, Query(ge=0, le=365,
                                                description="Only entries due within N days "
-                                                           "(past ones included)."),
-                 ctx: Ctx = Depends(current)) -> EntryList:
+                                                           "(past ones included).")] = None,
+                 ctx: CurrentCtx) -> EntryList:
     """Breached first, then the fewest days left; every patient listed is logged."""
     f = WaitlistFilter(kind=kind.value if kind else "", status=status,
                        risk_days="" if risk_days is None else str(risk_days))
@@ -115,7 +115,7 @@ def list_entries(kind: g.WaitKind | None = None,
 
 @router.post("/waitlist", response_model=EntryDetail, status_code=201,
              summary="Put a patient on the waiting list", responses=error_responses(403, 404, 422))
-def create(body: EntryCreate, ctx: Ctx = Depends(current)) -> EntryDetail:
+def create(body: EntryCreate, ctx: CurrentCtx) -> EntryDetail:
     """The entry and its `waitlist` work item in the unit's queue."""
     e = waitlist.add_entry(ctx.db, actor=ctx.actor, patient_id=body.patient_id,
                            wait_kind=body.wait_kind.value, clock_start=body.clock_start,
@@ -137,14 +137,14 @@ def _limits(ctx: Ctx) -> LimitsOut:
 
 
 @router.get("/waitlist/limits", response_model=LimitsOut, summary="The unit's guarantee limits")
-def get_limits(ctx: Ctx = Depends(current)) -> LimitsOut:
+def get_limits(ctx: CurrentCtx) -> LimitsOut:
     """The unit's region, risk margin and the limit per kind of wait."""
     return _limits(ctx)
 
 
 @router.put("/waitlist/limits", response_model=LimitsOut, summary="Change the unit's limits",
             responses=error_responses(403, 422))
-def put_limits(body: LimitsIn, ctx: Ctx = Depends(current)) -> LimitsOut:
+def put_limits(body: LimitsIn, ctx: CurrentCtx) -> LimitsOut:
     """Managers: the region, the margin, and the unit's own limits (null: the region's)."""
     if not ctx.actor.is_manager:
         raise Forbidden("Endast enhetschef eller administratör kan ändra vårdgarantins gränser.")
@@ -161,14 +161,14 @@ def put_limits(body: LimitsIn, ctx: Ctx = Depends(current)) -> LimitsOut:
 
 @router.get("/waitlist/{entry_id}", response_model=EntryDetail, summary="One entry",
             responses=error_responses(403, 404))
-def get(entry_id: Id, ctx: Ctx = Depends(current)) -> EntryDetail:
+def get(entry_id: Id, ctx: CurrentCtx) -> EntryDetail:
     """The entry with its figures, offers, excluded periods and history."""
     return _detail(ctx.db, waitlist.get_entry(ctx.db, actor=ctx.actor, entry_id=entry_id))
 
 
 @router.post("/waitlist/{entry_id}/offers", response_model=EntryDetail, status_code=201,
              summary="Record an offered time", responses=_ACT_ERRORS)
-def add_offer(entry_id: Id, body: OfferIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def add_offer(entry_id: Id, body: OfferIn, ctx: CurrentCtx) -> EntryDetail:
     """An accepted offer books the visit; a decline may ground patient-chosen waiting."""
     offer = waitlist.record_offer(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                   offered_on=body.offered_on, visit_date=body.visit_date,
@@ -180,7 +180,7 @@ def add_offer(entry_id: Id, body: OfferIn, ctx: Ctx = Depends(current)) -> Entry
 @router.post("/waitlist/{entry_id}/offers/{offer_id}/answer", response_model=EntryDetail,
              summary="The patient's answer to a pending offer", responses=_ACT_ERRORS)
 def answer_offer(entry_id: Id, offer_id: Id, body: OfferAnswerIn,
-                 ctx: Ctx = Depends(current)) -> EntryDetail:
+                 ctx: CurrentCtx) -> EntryDetail:
     """Accepted books the visit; declined may ground patient-chosen waiting."""
     offer = waitlist.respond_offer(ctx.db, actor=ctx.actor, entry_id=entry_id, offer_id=offer_id,
                                    response=body.response, responded_on=body.responded_on)
@@ -189,7 +189,7 @@ def answer_offer(entry_id: Id, offer_id: Id, body: OfferAnswerIn,
 
 @router.post("/waitlist/{entry_id}/excluded-periods", response_model=EntryDetail, status_code=201,
              summary="Record days that are not counted", responses=_ACT_ERRORS)
-def add_period(entry_id: Id, body: PeriodIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def add_period(entry_id: Id, body: PeriodIn, ctx: CurrentCtx) -> EntryDetail:
     """Patient-chosen waiting without a qualifying declined offer is refused (422, errors.offer_id)."""
     period = waitlist.add_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                           reason=body.reason.value, start=body.start, end=body.end,
@@ -200,7 +200,7 @@ def add_period(entry_id: Id, body: PeriodIn, ctx: Ctx = Depends(current)) -> Ent
 @router.post("/waitlist/{entry_id}/excluded-periods/{period_id}/end", response_model=EntryDetail,
              summary="End an open period", responses=_ACT_ERRORS)
 def end_period(entry_id: Id, period_id: Id, body: PeriodEndIn,
-               ctx: Ctx = Depends(current)) -> EntryDetail:
+               ctx: CurrentCtx) -> EntryDetail:
     """The patient is available again (or can be given care) after this day."""
     period = waitlist.end_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                           period_id=period_id, end=body.end)
@@ -210,7 +210,7 @@ def end_period(entry_id: Id, period_id: Id, body: PeriodEndIn,
 @router.post("/waitlist/{entry_id}/excluded-periods/{period_id}/remove", response_model=EntryDetail,
              summary="Withdraw a period recorded by mistake", responses=_ACT_ERRORS)
 def remove_period(entry_id: Id, period_id: Id, body: ReasonIn,
-                  ctx: Ctx = Depends(current)) -> EntryDetail:
+                  ctx: CurrentCtx) -> EntryDetail:
     """The period stays in the history and is no longer counted."""
     period = waitlist.remove_excluded_period(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                              period_id=period_id, reason=body.reason)
@@ -219,7 +219,7 @@ def remove_period(entry_id: Id, period_id: Id, body: ReasonIn,
 
 @router.post("/waitlist/{entry_id}/end", response_model=EntryDetail,
              summary="The visit is booked or done", responses=_ACT_ERRORS)
-def end(entry_id: Id, body: EntryEnd, ctx: Ctx = Depends(current)) -> EntryDetail:
+def end(entry_id: Id, body: EntryEnd, ctx: CurrentCtx) -> EntryDetail:
     """The clock stops at the visit date; booked again with another date rebooks."""
     return _detail(ctx.db, waitlist.end_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                               status=body.status, visit_date=body.visit_date))
@@ -227,7 +227,7 @@ def end(entry_id: Id, body: EntryEnd, ctx: Ctx = Depends(current)) -> EntryDetai
 
 @router.post("/waitlist/{entry_id}/reopen", response_model=EntryDetail,
              summary="A booked visit fell through", responses=_ACT_ERRORS)
-def reopen(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def reopen(entry_id: Id, body: ReasonIn, ctx: CurrentCtx) -> EntryDetail:
     """The patient waits again from the same clock start."""
     return _detail(ctx.db, waitlist.reopen_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                                  reason=body.reason))
@@ -235,7 +235,7 @@ def reopen(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDe
 
 @router.post("/waitlist/{entry_id}/remove", response_model=EntryDetail,
              summary="Take off the list without a visit", responses=_ACT_ERRORS)
-def remove(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDetail:
+def remove(entry_id: Id, body: ReasonIn, ctx: CurrentCtx) -> EntryDetail:
     """With a reason (care elsewhere, no longer needed ...); its work item is cancelled."""
     return _detail(ctx.db, waitlist.remove_entry(ctx.db, actor=ctx.actor, entry_id=entry_id,
                                                  reason=body.reason))
@@ -243,7 +243,7 @@ def remove(entry_id: Id, body: ReasonIn, ctx: Ctx = Depends(current)) -> EntryDe
 
 @router.get("/patients/{patient_id}/waitlist", response_model=EntryList,
             summary="A patient's waits at the unit", responses=error_responses(403, 404))
-def patient_waits(patient_id: Id, ctx: Ctx = Depends(current)) -> EntryList:
+def patient_waits(patient_id: Id, ctx: CurrentCtx) -> EntryList:
     """Active ones first; the access is logged."""
     if ctx.db.get(Patient, patient_id) is None:
         raise NotFound("Patienten finns inte.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Id
@@ -21,7 +21,7 @@ from kulisser.waitlist import forms, items
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import EntryStatus, WaitlistEntry, local_today
-from kulisser.web.deps import Ctx, current
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
@@ -75,7 +75,7 @@ def _context(ctx: Ctx, entry_id: int, *, errors: dict[str, str] | None = None,
 
 
 @router.get("/vantelista/{entry_id:int}")
-def entry_page(request: Request, entry_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def entry_page(request: Request, entry_id: Id, ctx: CurrentCtx) -> Response:
     """The entry: guarantee figures, offers, excluded periods, history and the forms."""
     return render(request, "waitlist/entry.html", _context(ctx, entry_id))
 
@@ -110,10 +110,10 @@ def _attempt(request: Request, ctx: Ctx, entry_id: int, *, form: str, values: di
 
 
 @router.post("/vantelista/{entry_id:int}/erbjudande")
-def add_offer(request: Request, entry_id: Id, offered_on: str = Form(""),
-              offer_visit_date: str = Form(""), informed: str = Form(""),
-              response: str = Form("pending"), responded_on: str = Form(""),
-              offer_note: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def add_offer(request: Request, entry_id: Id, *, offered_on: FormStr = "",
+              offer_visit_date: FormStr = "", informed: FormStr = "",
+              response: FormStr = "pending", responded_on: FormStr = "",
+              offer_note: FormStr = "", ctx: CurrentCtx) -> Response:
     """Record an offered time (informed of the guarantee? answered?)."""
     values = {"offered_on": offered_on, "offer_visit_date": offer_visit_date, "informed": informed,
               "response": response, "responded_on": responded_on, "offer_note": offer_note}
@@ -134,8 +134,8 @@ def add_offer(request: Request, entry_id: Id, offered_on: str = Form(""),
 
 
 @router.post("/vantelista/{entry_id:int}/erbjudande/{offer_id:int}/svar")
-def answer_offer(request: Request, entry_id: Id, offer_id: Id, answer: str = Form(""),
-                 answered_on: str = Form(""), ctx: Ctx = Depends(current)) -> Response:
+def answer_offer(request: Request, entry_id: Id, offer_id: Id, *, answer: FormStr = "",
+                 answered_on: FormStr = "", ctx: CurrentCtx) -> Response:
     """Record the patient's answer to a pending offer."""
     key = f"answer-{offer_id}"
     values = {"answer": answer, "answered_on": answered_on}
@@ -151,9 +151,9 @@ def answer_offer(request: Request, entry_id: Id, offer_id: Id, answer: str = For
 
 
 @router.post("/vantelista/{entry_id:int}/period")
-def add_period(request: Request, entry_id: Id, reason: str = Form(""), start: str = Form(""),
-               end: str = Form(""), offer_id: str = Form(""), note: str = Form(""),
-               ctx: Ctx = Depends(current)) -> Response:
+def add_period(request: Request, entry_id: Id, *, reason: FormStr = "", start: FormStr = "",
+               end: FormStr = "", offer_id: FormStr = "", note: FormStr = "",
+               ctx: CurrentCtx) -> Response:
     """Record medically caused or patient-chosen waiting (the latter needs a qualifying decline)."""
     values = {"reason": reason, "start": start, "end": end, "offer_id": offer_id, "note": note}
     errors: dict[str, str] = {}
@@ -171,8 +171,8 @@ def add_period(request: Request, entry_id: Id, reason: str = Form(""), start: st
 
 
 @router.post("/vantelista/{entry_id:int}/period/{period_id:int}/avsluta")
-def end_period(request: Request, entry_id: Id, period_id: Id, period_end: str = Form(""),
-               ctx: Ctx = Depends(current)) -> Response:
+def end_period(request: Request, entry_id: Id, period_id: Id, *, period_end: FormStr = "",
+               ctx: CurrentCtx) -> Response:
     """Set the last day of an open period (the patient is available again)."""
     key = f"end-{period_id}"
     errors: dict[str, str] = {}
@@ -188,8 +188,8 @@ def end_period(request: Request, entry_id: Id, period_id: Id, period_end: str = 
 
 
 @router.post("/vantelista/{entry_id:int}/period/{period_id:int}/ta-bort")
-def remove_period(request: Request, entry_id: Id, period_id: Id, period_reason: str = Form(""),
-                  ctx: Ctx = Depends(current)) -> Response:
+def remove_period(request: Request, entry_id: Id, period_id: Id, *, period_reason: FormStr = "",
+                  ctx: CurrentCtx) -> Response:
     """Withdraw a period recorded by mistake (kept in the history)."""
     key = f"remove-{period_id}"
 
@@ -202,8 +202,8 @@ def remove_period(request: Request, entry_id: Id, period_id: Id, period_reason: 
 
 
 @router.post("/vantelista/{entry_id:int}/avsluta")
-def end_entry(request: Request, entry_id: Id, status: str = Form(""), visit_date: str = Form(""),
-              ctx: Ctx = Depends(current)) -> Response:
+def end_entry(request: Request, entry_id: Id, *, status: FormStr = "", visit_date: FormStr = "",
+              ctx: CurrentCtx) -> Response:
     """The visit is booked (or rebooked) for a date, or has taken place."""
     values = {"status": status, "visit_date": visit_date}
     errors: dict[str, str] = {}
@@ -219,8 +219,8 @@ def end_entry(request: Request, entry_id: Id, status: str = Form(""), visit_date
 
 
 @router.post("/vantelista/{entry_id:int}/ateroppna")
-def reopen(request: Request, entry_id: Id, reopen_reason: str = Form(""),
-           ctx: Ctx = Depends(current)) -> Response:
+def reopen(request: Request, entry_id: Id, *, reopen_reason: FormStr = "",
+           ctx: CurrentCtx) -> Response:
     """A booked visit fell through: the patient waits again."""
 
     def act() -> None:
@@ -231,8 +231,8 @@ def reopen(request: Request, entry_id: Id, reopen_reason: str = Form(""),
 
 
 @router.post("/vantelista/{entry_id:int}/ta-bort")
-def remove(request: Request, entry_id: Id, remove_reason: str = Form(""),
-           ctx: Ctx = Depends(current)) -> Response:
+def remove(request: Request, entry_id: Id, *, remove_reason: FormStr = "",
+           ctx: CurrentCtx) -> Response:
     """Take the patient off the list without a visit, with a reason."""
 
     def act() -> None:

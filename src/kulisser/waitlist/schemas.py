@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from kulisser.bounds import Count, Day, Id
-from kulisser.patients.schemas import Timestamp
 from kulisser.waitlist.guarantee import OfferResponse, Reason, WaitKind
+from kulisser.web.api import Timestamp
 from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
 from kulisser.worklist.states import Priority
 

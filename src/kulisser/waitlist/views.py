@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
@@ -23,7 +22,7 @@ from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import TZ, local_today
 from kulisser.waitlist.queries import STATUS_FILTERS, WaitlistFilter
 from kulisser.web import csv as csvout
-from kulisser.web.deps import Ctx, current, manager, read_form
+from kulisser.web.deps import Ctx, CurrentCtx, FormStr, ManagerCtx, RequestForm
 from kulisser.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,8 +34,8 @@ def _filter(kind: str, status: str, risk_days: str) -> WaitlistFilter:
 
 
 @router.get("/vantelista")
-def list_page(request: Request, kind: str = "", status: str = "active", risk_days: str = "",
-              ctx: Ctx = Depends(current)) -> Response:
+def list_page(request: Request, *, kind: str = "", status: str = "active", risk_days: str = "",
+              ctx: CurrentCtx) -> Response:
     """The unit's waiting list by urgency, with days counted, days left and markers."""
     f = _filter(kind, status, risk_days)
     errors: dict[str, str] = {}
@@ -70,8 +69,8 @@ def _yes_no(value: bool | None) -> str:
 
 
 @router.get("/vantelista.csv")
-def list_csv(request: Request, kind: str = "", status: str = "active", risk_days: str = "",
-             ctx: Ctx = Depends(current)) -> Response:
+def list_csv(request: Request, *, kind: str = "", status: str = "active", risk_days: str = "",
+             ctx: CurrentCtx) -> Response:
     """The waiting-time figures per entry, unit and kind, excluded days in separate columns.
 
     As the national waiting-time register reports them: medically caused and patient-chosen
@@ -106,8 +105,8 @@ SUMMARY_HEADER = [
 
 
 @router.get("/vantelista/sammanstallning.csv")
-def summary_csv(request: Request, kind: str = "", status: str = "active", risk_days: str = "",
-                ctx: Ctx = Depends(current)) -> Response:
+def summary_csv(request: Request, *, kind: str = "", status: str = "active", risk_days: str = "",
+                ctx: CurrentCtx) -> Response:
     """Figures per kind of wait for the unit: counts and day sums, no patient in them."""
     f = _filter(kind, status, risk_days)
     rows = waitlist.list_entries(ctx.db, actor=ctx.actor, f=f, object_type=None)
@@ -131,17 +130,17 @@ def _new_form(request: Request, values: dict[str, str], errors: dict[str, str],
 
 
 @router.get("/vantelista/ny")
-def new_form(request: Request, identifier: str = "", ctx: Ctx = Depends(current)) -> Response:
+def new_form(request: Request, *, identifier: str = "", ctx: CurrentCtx) -> Response:
     """The form to put a patient on the list by hand (identifier: filled in from a patient)."""
     return _new_form(request, {"identifier": identifier, "wait_kind": "first_visit",
                                "priority": "normal", "clock_start": local_today().isoformat()}, {})
 
 
 @router.post("/vantelista/ny")
-def new_entry(request: Request, identifier: str = Form(""), wait_kind: str = Form(""),
-              clock_start: str = Form(""), priority: str = Form("normal"),
-              medical_target_date: str = Form(""), note: str = Form(""),
-              ctx: Ctx = Depends(current)) -> Response:
+def new_entry(request: Request, *, identifier: FormStr = "", wait_kind: FormStr = "",
+              clock_start: FormStr = "", priority: FormStr = "normal",
+              medical_target_date: FormStr = "", note: FormStr = "",
+              ctx: CurrentCtx) -> Response:
     """Add an entry for a patient found by identity number; bad input keeps what was typed."""
     values = {"identifier": identifier, "wait_kind": wait_kind, "clock_start": clock_start,
               "priority": priority, "medical_target_date": medical_target_date, "note": note}
@@ -190,15 +189,15 @@ def _setting_values(ctx: Ctx) -> dict[str, str]:
 
 
 @router.get("/vantelista/installningar")
-def settings_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def settings_page(request: Request, ctx: ManagerCtx) -> Response:
     """The unit's region, its own limits per kind of wait, and the risk margin (managers)."""
     return _settings_page(request, ctx, values=_setting_values(ctx), errors={},
                           saved=request.query_params.get("sparat") == "1")
 
 
 @router.post("/vantelista/installningar")
-def settings_save(request: Request, ctx: Ctx = Depends(manager),
-                  form: FormData = Depends(read_form)) -> Response:
+def settings_save(request: Request, ctx: ManagerCtx,
+                  form: RequestForm) -> Response:
     """Save the region, the margin and the unit's own limits (empty: the region's limit)."""
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     errors: dict[str, str] = {}
@@ -226,7 +225,7 @@ def settings_save(request: Request, ctx: Ctx = Depends(manager),
 
 
 @router.get("/patienter/{patient_id}/vantelista")
-def patient_section(request: Request, patient_id: Id, ctx: Ctx = Depends(current)) -> Response:
+def patient_section(request: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     """The patient's waits at the unit (the patient page loads this section with htmx)."""
     # The same row as patient_entries' check: one "read waitlist" row for this section.
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,

@@ -11,10 +11,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.orm import Session
 
-from kulisser.config import Settings
-from kulisser.web.deps import LoginRequired, caller, get_db, get_settings
+from kulisser.web.deps import AppSettings, DbSession, LoginRequired, caller
 from kulisser.web.templating import render
 
 DOCS_PATH = "/api/docs"
@@ -23,8 +21,8 @@ OPENAPI_PATH = "/api/v1/openapi.json"
 router = APIRouter(include_in_schema=False)
 
 
-def docs_reader(request: Request, db: Session = Depends(get_db),
-                settings: Settings = Depends(get_settings)) -> None:
+def docs_reader(request: Request, db: DbSession,
+                settings: AppSettings) -> None:
     """Let anyone read the API description in demo mode; elsewhere only a logged-in caller."""
     # The document maps every route and parameter: useful to an attacker, needed by no stranger.
     try:

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kulisser.config import Settings
 from kulisser.i18n import _
-from kulisser.web.unit_of_work import SECURITY_HEADERS
+from kulisser.web.headers import SECURITY_HEADERS
 
 log = logging.getLogger("kulisser")
 MB = 1024 * 1024

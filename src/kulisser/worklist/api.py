@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy import select
@@ -16,9 +17,9 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
-from kulisser.patients.schemas import ApiError, auth_dependencies, error_responses
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, get_settings
+from kulisser.web.api import ApiError, auth_dependencies, error_responses
+from kulisser.web.deps import AppSettings, Ctx, CurrentCtx
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
 from kulisser.worklist.concurrency import StaleItem, describe_last_change, etag, parse_if_match
@@ -140,11 +141,11 @@ class Precondition:
     response: Response
 
 
-def _precondition(response: Response, if_match: str | None = Header(
-        None, alias="If-Match",
+def _precondition(response: Response, if_match: Annotated[str | None, Header(
+        alias="If-Match",
         description="The item's ETag from GET (or an earlier action). If the item has changed "
                     "since, the action is refused with 412 and who did what. Optional for older "
-                    "clients; without it a claim only takes an unowned item.")) -> Precondition:
+                    "clients; without it a claim only takes an unowned item.")] = None) -> Precondition:
     try:
         version = parse_if_match(if_match)
     except ValueError:
@@ -182,22 +183,23 @@ def _act(ctx: Ctx, settings: Settings, pre: Precondition, item_id: int, operatio
 # -- the worklist ------------------------------------------------------------------------------
 
 def _filter(
-    scope: queries.Scope = Query("mine_queue", description="mine_queue: mine and the unit's queue; "
-                                 "mine; queue: unassigned; unit: the whole unit."),
-    kind: str = Query("", description="A kind code (GET /api/v1/kinds); empty for all."),
-    status: str = Query("open", description="open, closed, all, or one status (requested, accepted, "
-                        "in-progress, on-hold, completed, cancelled, entered-in-error)."),
-    owner_id: Id | None = Query(None),
-    unit_id: Id | None = Query(None, description="One of the caller's units; default the current one."),
-    overdue: bool = Query(False, description="Only open items past their due time."),
-    q: str = Query("", max_length=100, description="Patient identity number or name."),
+    scope: Annotated[queries.Scope, Query(description="mine_queue: mine and the unit's queue; "
+                                 "mine; queue: unassigned; unit: the whole unit.")] = "mine_queue",
+    kind: Annotated[str, Query(description="A kind code (GET /api/v1/kinds); empty for all.")] = "",
+    status: Annotated[str, Query(description="open, closed, all, or one status (requested, accepted, "
+                        "in-progress, on-hold, completed, cancelled, entered-in-error).")] = "open",
+    owner_id: Annotated[Id | None, Query()] = None,
+    unit_id: Annotated[Id | None,
+                       Query(description="One of the caller's units; default the current one.")] = None,
+    overdue: Annotated[bool, Query(description="Only open items past their due time.")] = False,
+    q: Annotated[str, Query(max_length=100, description="Patient identity number or name.")] = "",
 ) -> queries.WorklistFilter:
     return queries.WorklistFilter(scope=scope, kind=kind, status=status, owner_id=owner_id,
                                   unit_id=unit_id, overdue=overdue, q=q)
 
 
 @router.get("/kinds", response_model=list[KindOut], summary="Kinds of work items")
-def list_kinds(ctx: Ctx = Depends(current)) -> list[KindOut]:
+def list_kinds(ctx: CurrentCtx) -> list[KindOut]:
     """Every registered kind; only manual ones can be created with POST /api/v1/work-items."""
     return [KindOut(code=k.code, label=k.label, label_plural=k.label_plural, manual=k.manual)
             for k in all_kinds()]
@@ -206,11 +208,12 @@ def list_kinds(ctx: Ctx = Depends(current)) -> list[KindOut]:
 @router.get("/work-items", response_model=WorkItemPage, summary="The worklist",
             responses=error_responses(422))
 def list_work_items(
-    f: queries.WorklistFilter = Depends(_filter),
-    cursor: str = Query("", description="next_cursor of the previous page."),
-    limit: int = Query(50, ge=1, le=200),
-    ctx: Ctx = Depends(current),
-    settings: Settings = Depends(get_settings),
+    f: Annotated[queries.WorklistFilter, Depends(_filter)],
+    *,
+    cursor: Annotated[str, Query(description="next_cursor of the previous page.")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ctx: CurrentCtx,
+    settings: AppSettings,
 ) -> Response:
     """One page of items in due order (keyset pagination); each patient shown is logged."""
     page = queries.list_items(ctx.db, actor=ctx.actor, f=replace(f, cursor=cursor, limit=limit),
@@ -226,16 +229,16 @@ def list_work_items(
 
 @router.get("/work-items/counts", response_model=dict[str, int], summary="Counts per kind",
             responses=error_responses(422))
-def count_work_items(f: queries.WorklistFilter = Depends(_filter),
-                     ctx: Ctx = Depends(current)) -> dict[str, int]:
+def count_work_items(f: Annotated[queries.WorklistFilter, Depends(_filter)],
+                     ctx: CurrentCtx) -> dict[str, int]:
     """How many items of each kind match the filter (the kind filter itself is ignored)."""
     return queries.counts_per_kind(ctx.db, actor=ctx.actor, f=f)
 
 
 @router.post("/work-items", response_model=WorkItemDetail, status_code=201,
              summary="Create a work item", responses=error_responses(403, 422))
-def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
-                     settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def create_work_item(body: WorkItemCreate, ctx: CurrentCtx,
+                     settings: AppSettings) -> WorkItemDetail:
     """Create an item of a manual kind in the caller's unit (other kinds come from their domain)."""
     try:
         spec = get_kind(body.kind)
@@ -255,8 +258,8 @@ def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
 
 @router.get("/work-items/{item_id}", response_model=WorkItemDetail,
             summary="A work item with its history", responses=error_responses(403, 404, 422))
-def read_work_item(item_id: Id, response: Response, ctx: Ctx = Depends(current),
-                   settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def read_work_item(item_id: Id, response: Response, ctx: CurrentCtx,
+                   settings: AppSettings) -> WorkItemDetail:
     """One item of the caller's units, after the patient access check; ETag: its version."""
     item = worklist.get_item(ctx.db, actor=ctx.actor, item_id=item_id)
     response.headers["ETag"] = etag(item)
@@ -266,8 +269,8 @@ def read_work_item(item_id: Id, response: Response, ctx: Ctx = Depends(current),
 @router.get("/patients/{patient_id}/work-items", response_model=PatientWorkItems,
             tags=["patients"], summary="A patient's work items",
             responses=error_responses(403, 404, 422))
-def patient_work_items(patient_id: Id, ctx: Ctx = Depends(current),
-                       settings: Settings = Depends(get_settings)) -> PatientWorkItems:
+def patient_work_items(patient_id: Id, ctx: CurrentCtx,
+                       settings: AppSettings) -> PatientWorkItems:
     """The patient's open and closed items in the caller's units, after the access check."""
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     open_, closed = queries.patient_items(ctx.db, patient_id=patient_id, unit_ids=ctx.actor.unit_ids)
@@ -281,27 +284,27 @@ def patient_work_items(patient_id: Id, ctx: Ctx = Depends(current),
 
 @router.post("/work-items/{item_id}/claim", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Claim: take the item (from the queue or an on-hold pile)")
-def claim(item_id: Id, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def claim(item_id: Id, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+          settings: AppSettings) -> WorkItemDetail:
     """Become the owner; the status becomes accepted."""
     return _act(ctx, settings, pre, item_id, Operation.CLAIM)
 
 
 @router.post("/work-items/{item_id}/assign", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Assign a new item to a member of the unit")
-def assign(item_id: Id, body: AssignIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def assign(item_id: Id, body: AssignIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+           settings: AppSettings) -> WorkItemDetail:
     """Give a requested item to a named user; the status stays requested."""
     return _act(ctx, settings, pre, item_id, Operation.ASSIGN, to_user_id=body.to_user_id)
 
 
 @router.post("/work-items/{item_id}/handover", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Hand over to a colleague or to the unit's queue")
-def handover(item_id: Id, body: HandoverIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def handover(item_id: Id, body: HandoverIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+             settings: AppSettings) -> WorkItemDetail:
     """Move responsibility (to_user_id null: the unit's queue) with a reason; the old owner loses it."""
     return _act(ctx, settings, pre, item_id, Operation.HANDOVER, reason=body.reason,
                 to_user_id=body.to_user_id)
@@ -309,63 +312,63 @@ def handover(item_id: Id, body: HandoverIn, pre: Precondition = Depends(_precond
 
 @router.post("/work-items/{item_id}/start", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Start work")
-def start(item_id: Id, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-          settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def start(item_id: Id, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+          settings: AppSettings) -> WorkItemDetail:
     """The status becomes in-progress; an unowned item becomes the caller's."""
     return _act(ctx, settings, pre, item_id, Operation.START)
 
 
 @router.post("/work-items/{item_id}/hold", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Put on hold, with a reason")
-def hold(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-         settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def hold(item_id: Id, body: ReasonIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+         settings: AppSettings) -> WorkItemDetail:
     """Wait for someone else; resume returns the item to where it was."""
     return _act(ctx, settings, pre, item_id, Operation.HOLD, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/resume", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Resume an item on hold")
-def resume(item_id: Id, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def resume(item_id: Id, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+           settings: AppSettings) -> WorkItemDetail:
     """Back to the status before the hold."""
     return _act(ctx, settings, pre, item_id, Operation.RESUME)
 
 
 @router.post("/work-items/{item_id}/complete", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark done")
-def complete(item_id: Id, body: OptionalReasonIn | None = None, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-             settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def complete(item_id: Id, *, body: OptionalReasonIn | None = None,
+             pre: Annotated[Precondition, Depends(_precondition)], ctx: CurrentCtx,
+             settings: AppSettings) -> WorkItemDetail:
     """The status becomes completed; an optional note goes into the history."""
     return _act(ctx, settings, pre, item_id, Operation.COMPLETE, reason=body.reason if body else "")
 
 
 @router.post("/work-items/{item_id}/cancel", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Cancel, with a reason")
-def cancel(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-           settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def cancel(item_id: Id, body: ReasonIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+           settings: AppSettings) -> WorkItemDetail:
     """The item no longer needs doing."""
     return _act(ctx, settings, pre, item_id, Operation.CANCEL, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/error", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Mark entered in error, with a reason")
-def entered_in_error(item_id: Id, body: ReasonIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-                     settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def entered_in_error(item_id: Id, body: ReasonIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+                     settings: AppSettings) -> WorkItemDetail:
     """The item should never have existed."""
     return _act(ctx, settings, pre, item_id, Operation.ENTERED_IN_ERROR, reason=body.reason)
 
 
 @router.post("/work-items/{item_id}/comments", response_model=WorkItemDetail, status_code=201,
              responses=error_responses(403, 404, 422), summary="Add a comment")
-def comment(item_id: Id, body: CommentIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-            settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def comment(item_id: Id, body: CommentIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+            settings: AppSettings) -> WorkItemDetail:
     """Append a comment to the item's history."""
     try:
         with _fields(comment="text"):
@@ -379,9 +382,9 @@ def comment(item_id: Id, body: CommentIn, pre: Precondition = Depends(_precondit
 
 @router.post("/work-items/{item_id}/due", response_model=WorkItemDetail, responses=_ACT_ERRORS,
              summary="Move the due time, with a reason")
-def change_due(item_id: Id, body: DueIn, pre: Precondition = Depends(_precondition),
-          ctx: Ctx = Depends(current),
-               settings: Settings = Depends(get_settings)) -> WorkItemDetail:
+def change_due(item_id: Id, body: DueIn, pre: Annotated[Precondition, Depends(_precondition)],
+          ctx: CurrentCtx,
+               settings: AppSettings) -> WorkItemDetail:
     """Set a new due time on an open item; the old one stays in the history."""
     try:
         item = worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=body.due_at,

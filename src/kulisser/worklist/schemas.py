@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kulisser.bounds import BigId, Id, Instant
-from kulisser.patients.schemas import Timestamp
+from kulisser.web.api import Timestamp
 from kulisser.worklist.states import Operation, Priority, Status
 
 

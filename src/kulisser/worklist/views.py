@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from kulisser.bounds import Id, in_range, parse_int
 from kulisser.config import Settings
@@ -20,7 +19,14 @@ from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
-from kulisser.web.deps import Ctx, current, get_settings, manager, read_form
+from kulisser.web.deps import (
+    AppSettings,
+    Ctx,
+    CurrentCtx,
+    FormStr,
+    ManagerCtx,
+    RequestForm,
+)
 from kulisser.web.templating import TZ, is_htmx, render
 from kulisser.worklist import queries
 from kulisser.worklist import service as worklist
@@ -53,6 +59,7 @@ def parse_local_datetime(value: str) -> datetime:
 @router.get("/arbetslista")
 def worklist_page(
     request: Request,
+    *,
     scope: str = "",
     kind: str = "",
     status: str = "open",
@@ -60,8 +67,8 @@ def worklist_page(
     overdue: str = "",
     q: str = "",
     cursor: str = "",
-    ctx: Ctx = Depends(current),
-    settings: Settings = Depends(get_settings),
+    ctx: CurrentCtx,
+    settings: AppSettings,
 ) -> Response:
     """The worklist: my items and the unit's queue, filtered, sorted by due time."""
     f = queries.WorklistFilter(scope=scope or queries.default_scope(ctx.actor), kind=kind, status=status,
@@ -126,8 +133,8 @@ def _owned_note(item: Any, spec: Any) -> dict[str, str] | None:
 
 
 @router.get("/arenden/{item_id}")
-def item_page(request: Request, item_id: Id, ctx: Ctx = Depends(current),
-              settings: Settings = Depends(get_settings)) -> Response:
+def item_page(request: Request, item_id: Id, ctx: CurrentCtx,
+              settings: AppSettings) -> Response:
     """One work item: facts, the record it is about, actions and history."""
     return render(request, "worklist/item.html", _item_context(ctx, item_id, settings),
                   partial="worklist/_item_body.html")
@@ -175,13 +182,14 @@ def item_action(
     request: Request,
     item_id: Id,
     operation: str,
-    reason: str = Form(""),
-    to_user_id: str = Form(""),
-    back: str = Form(""),
-    back_query: str = Form(""),
-    version: str = Form(""),
-    ctx: Ctx = Depends(current),
-    settings: Settings = Depends(get_settings),
+    *,
+    reason: FormStr = "",
+    to_user_id: FormStr = "",
+    back: FormStr = "",
+    back_query: FormStr = "",
+    version: FormStr = "",
+    ctx: CurrentCtx,
+    settings: AppSettings,
 ) -> Response:
     """Carry out an operation (claim, hand over, complete ...) on the version the user saw."""
     from_list = back == "list" and is_htmx(request)
@@ -220,8 +228,8 @@ def item_action(
 
 
 @router.post("/arenden/{item_id}/kommentar")
-def item_comment(request: Request, item_id: Id, comment: str = Form(""), version: str = Form(""),
-                 ctx: Ctx = Depends(current), settings: Settings = Depends(get_settings)) -> Response:
+def item_comment(request: Request, item_id: Id, *, comment: FormStr = "", version: FormStr = "",
+                 ctx: CurrentCtx, settings: AppSettings) -> Response:
     """Add a comment to the item's history (on the version the user saw)."""
     try:
         worklist.add_comment(ctx.db, actor=ctx.actor, item_id=item_id, text=comment,
@@ -234,9 +242,9 @@ def item_comment(request: Request, item_id: Id, comment: str = Form(""), version
 
 
 @router.post("/arenden/{item_id}/forfallotid")
-def item_due(request: Request, item_id: Id, due_at: str = Form(""), due_reason: str = Form(""),
-             version: str = Form(""), ctx: Ctx = Depends(current),
-             settings: Settings = Depends(get_settings)) -> Response:
+def item_due(request: Request, item_id: Id, *, due_at: FormStr = "", due_reason: FormStr = "",
+             version: FormStr = "", ctx: CurrentCtx,
+             settings: AppSettings) -> Response:
     """Move the item's due time, with a reason (on the version the user saw)."""
     values = {"due_at": due_at, "due_reason": due_reason}
     try:
@@ -273,8 +281,8 @@ def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[s
 
 
 @router.get("/arbetslista/ny")
-def new_item_form(request: Request, patient_id: str = Query(""),
-                  ctx: Ctx = Depends(current)) -> Response:
+def new_item_form(request: Request, *, patient_id: Annotated[str, Query()] = "",
+                  ctx: CurrentCtx) -> Response:
     """The form for a new task."""
     return _new_form(request, ctx, {"patient_id": patient_id, "priority": "normal",
                                     "kind": "task"}, {})
@@ -283,15 +291,16 @@ def new_item_form(request: Request, patient_id: str = Query(""),
 @router.post("/arbetslista/ny")
 def new_item(
     request: Request,
-    kind: str = Form("task"),
-    title: str = Form(""),
-    description: str = Form(""),
-    priority: str = Form("normal"),
-    due_at: str = Form(""),
-    owner_id: str = Form(""),
-    patient_id: str = Form(""),
-    identifier: str = Form(""),
-    ctx: Ctx = Depends(current),
+    *,
+    kind: FormStr = "task",
+    title: FormStr = "",
+    description: FormStr = "",
+    priority: FormStr = "normal",
+    due_at: FormStr = "",
+    owner_id: FormStr = "",
+    patient_id: FormStr = "",
+    identifier: FormStr = "",
+    ctx: CurrentCtx,
 ) -> Response:
     """Create a task; bad input shows the form again with the typed values."""
     values = {"kind": kind, "title": title, "description": description, "priority": priority,
@@ -330,7 +339,7 @@ def new_item(
 
 
 @router.get("/enhet/regler")
-def rules_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
+def rules_page(request: Request, ctx: ManagerCtx) -> Response:
     """The unit's due-time rules per kind and priority."""
     return render(request, "worklist/rules.html", {
         "nav": "rules", "rows": worklist.rule_table(ctx.db, unit_id=ctx.actor.unit_id),
@@ -338,8 +347,8 @@ def rules_page(request: Request, ctx: Ctx = Depends(manager)) -> Response:
 
 
 @router.post("/enhet/regler")
-def rules_save(request: Request, ctx: Ctx = Depends(manager),
-               form: FormData = Depends(read_form)) -> Response:
+def rules_save(request: Request, ctx: ManagerCtx,
+               form: RequestForm) -> Response:
     """Save the rule table: an empty or default value removes the unit's own rule."""
     errors: dict[str, str] = {}
     rows = worklist.rule_table(ctx.db, unit_id=ctx.actor.unit_id)
