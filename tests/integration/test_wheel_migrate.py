@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from kulisser.models import Base
 from sqlalchemy import create_engine, inspect, text
 
 from kulisser import migrate
+from kulisser.packages import declared, load_models
 from tests.conftest import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_kulisser_migrate_from_an_installed_wheel(venv: Path, empty_url: str, tm
     engine = create_engine(empty_url)
     try:
         found = {t for t in inspect(engine).get_table_names() if not t.startswith("procrastinate_")}
-        assert found == set(Base.metadata.tables) | {"alembic_version"}
+        assert found == set(load_models(declared()).tables) | {"alembic_version"}
         with engine.connect() as conn:
             current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     finally:

@@ -54,7 +54,8 @@ def written_codes() -> dict[str, set[tuple[str, str]]]:
                          if isinstance(k, ast.Constant) and isinstance(k.value, str)]
             for name, value in pairs:
                 if name in FIELDS:
-                    found[name].update((code, where) for code in _strings(value, consts))
+                    # An empty string is a filter's "any" (a route's query default), not a code.
+                    found[name].update((code, where) for code in _strings(value, consts) if code)
     return found
 
 
