@@ -10,19 +10,45 @@ an item, `service.open_item`, writes the item's own audit row). None of them com
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
-from datetime import datetime
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from types import EllipsisType
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Subquery, select
+from sqlalchemy import Subquery, Table, insert, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Status
+from kulisser.staff.actor import Actor
+from kulisser.worklist.kinds import get_kind
+from kulisser.worklist.models import DeadlineRule, WorkItem, WorkItemEvent
+from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
+
+
+def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
+    """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
+    # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
+    # row, say) go out with the item's in one flush.
+    with session.no_autoflush:
+        hours = session.scalar(
+            select(DeadlineRule.hours).where(
+                DeadlineRule.unit_id == unit_id,
+                DeadlineRule.kind == kind,
+                DeadlineRule.priority == priority,
+            )
+        )
+    if hours is not None:
+        return hours
+    return get_kind(kind).default_hours[Priority(priority)]
+
+
+def rule_due(session: Session, *, item: WorkItem, now: datetime) -> datetime:
+    """A fresh due time for the item from now, by its unit's rule for its kind and priority."""
+    return now + timedelta(hours=deadline_hours(session, unit_id=item.unit_id, kind=item.kind,
+                                                priority=item.priority))
 
 
 def _kinds(kind: str | Collection[str] | None) -> frozenset[str] | None:
@@ -188,3 +214,72 @@ def set_owner(session: Session, *, item: WorkItem, actor_id: int, to_user_id: in
     item.record("handed_over", actor_id=actor_id, now=now, reason=reason.strip(),
                 from_owner=previous, to_owner=to_user_id)
 
+
+
+# -- many at once (an import of a thousand results) -------------------------------------------
+
+@dataclass(frozen=True)
+class NewItem:
+    """A work item to open in bulk: about a record, in the actor's unit, due by the rule table."""
+
+    kind: str
+    title: str
+    priority: str
+    ref_type: str
+    ref_id: int
+    patient_id: int | None = None
+    owner_id: int | None = None
+    description: str = ""
+
+
+class RowWriter(Protocol):
+    """Inserts rows that cannot conflict into a table, the fastest way the database allows."""
+
+    def __call__(self, session: Session, table: Table, rows: list[dict[str, Any]], /) -> None: ...
+
+
+class IdAllocator(Protocol):
+    """Takes n ids from a table's sequence first (None where the INSERT can return them)."""
+
+    def __call__(self, session: Session, table: str, n: int, /) -> list[int] | None: ...
+
+
+def open_items_bulk(session: Session, *, actor: Actor, items: Sequence[NewItem], now: datetime,
+                    write: RowWriter, allocate_ids: IdAllocator) -> dict[int, int]:
+    """Open many items at once with the first history rows create_item records (created, and
+    assigned where there is an owner); the item id of each record id. The caller writes the
+    audit rows of its records (one per record: an import), and brings the writer it uses."""
+    hours: dict[tuple[str, str], int] = {}
+    rows: list[dict[str, Any]] = []
+    for new in items:
+        key = (new.kind, Priority(new.priority).value)
+        if key not in hours:
+            hours[key] = deadline_hours(session, unit_id=actor.unit_id, kind=new.kind,
+                                        priority=new.priority)
+        rows.append({"kind": new.kind, "patient_id": new.patient_id, "unit_id": actor.unit_id,
+                     "owner_id": new.owner_id, "priority": new.priority,
+                     "status": Status.REQUESTED.value, "title": new.title[:200],
+                     "due_at": now + timedelta(hours=hours[key]), "description": new.description,
+                     "ref_type": new.ref_type, "ref_id": new.ref_id, "created_at": now,
+                     "created_by_id": actor.user_id, "updated_at": now})
+    table = cast(Table, WorkItem.__table__)
+    allocated = allocate_ids(session, table.name, len(rows))
+    if allocated is None:
+        made = dict(session.execute(insert(table).returning(table.c.ref_id, table.c.id),
+                                    rows).tuples().all())
+    else:
+        made = {}
+        for row, item_id in zip(rows, allocated, strict=True):
+            row["id"] = item_id
+            made[row["ref_id"]] = item_id
+        write(session, table, rows)
+    events: list[dict[str, Any]] = []
+    for row in rows:
+        base = {"work_item_id": made[row["ref_id"]], "at": now, "actor_id": actor.user_id,
+                "from_status": None, "reason": None}
+        events.append({**base, "type": "created", "to_status": Status.REQUESTED.value, "data": {}})
+        if row["owner_id"] is not None:
+            events.append({**base, "type": "assigned", "to_status": None,
+                           "data": {"to_owner": row["owner_id"]}})
+    write(session, cast(Table, WorkItemEvent.__table__), events)
+    return made

@@ -17,17 +17,21 @@ from kulisser.worklist.concurrency import check_version, compare_and_set
 from kulisser.worklist.kinds import KindSpec, all_kinds, get_kind, record_link
 from kulisser.worklist.models import DeadlineRule
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
+from kulisser.worklist.records import NewItem as NewItem
 from kulisser.worklist.records import (  # what domains do to their records' items, re-exported
     close_items as close_items,
 )
+from kulisser.worklist.records import deadline_hours as deadline_hours
 from kulisser.worklist.records import hold_items as hold_items
 from kulisser.worklist.records import items_for_ref as items_for_ref
 from kulisser.worklist.records import move_item as move_item
 from kulisser.worklist.records import open_items as open_items
+from kulisser.worklist.records import open_items_bulk as open_items_bulk
 from kulisser.worklist.records import open_items_for as open_items_for
 from kulisser.worklist.records import open_items_of_patients as open_items_of_patients
 from kulisser.worklist.records import open_items_subquery as open_items_subquery
 from kulisser.worklist.records import resume_items as resume_items
+from kulisser.worklist.records import rule_due as rule_due
 from kulisser.worklist.records import set_owner as set_owner
 from kulisser.worklist.records import start_items as start_items
 from kulisser.worklist.records import update_details as update_details
@@ -38,23 +42,6 @@ from kulisser.worklist.states import (
     TransitionError,
     operation_verb,
 )
-
-
-def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
-    """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
-    # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
-    # row, say) go out with the item's in one flush.
-    with session.no_autoflush:
-        hours = session.scalar(
-            select(DeadlineRule.hours).where(
-                DeadlineRule.unit_id == unit_id,
-                DeadlineRule.kind == kind,
-                DeadlineRule.priority == priority,
-            )
-        )
-    if hours is not None:
-        return hours
-    return get_kind(kind).default_hours[Priority(priority)]
 
 
 def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
@@ -336,9 +323,3 @@ def open_item(
     audit.log_system(session, unit_id=unit_id, patient_id=patient_id, action="create",
                      object_type="work_item", object_id=item.id, reason=system_reason, now=now)
     return item
-
-
-def rule_due(session: Session, *, item: WorkItem, now: datetime) -> datetime:
-    """A fresh due time for the item from now, by its unit's rule for its kind and priority."""
-    return now + timedelta(hours=deadline_hours(session, unit_id=item.unit_id, kind=item.kind,
-                                                priority=item.priority))
