@@ -5,7 +5,9 @@ their own record moves: a signed dictation completes its signature item, a refer
 for the sender holds its assessment. Each goes through the item's own methods, so the
 transition is checked and the history row written as for the worklist's generic operations;
 the access check is the caller's, made on the record itself in the same transaction (opening
-an item, `service.open_item`, writes the item's own audit row). None of them commits or flushes.
+an item, `service.open_item`, writes the item's own audit row; a job's move, without a user,
+writes the system's). None of them commits, and only the bulk opening writes at once (the
+others leave their changes to the caller's flush).
 """
 
 from __future__ import annotations
