@@ -20,8 +20,8 @@ from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 REF_TYPE = "appointment"
 worklist_kinds.register_record_page(REF_TYPE, label="Besöket", path="/tidbok/besok/{id}")
@@ -85,7 +85,7 @@ def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleExcepti
             continue
         when = local(appt.start_at)
         soon = (appt.start_at - now).total_seconds() < 3 * 86400
-        made.append(worklist.create_item(
+        made.append(worklist.open_item(
             session, actor=actor, kind=REBOOK.code, patient_id=appt.patient_id,
             priority=(Priority.HIGH if soon else Priority.NORMAL).value,
             title=f"Omboka besök {when:%Y-%m-%d %H:%M} ({exc.kind_label.lower()})"[:200],
@@ -95,13 +95,10 @@ def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleExcepti
 
 def open_items(session: Session, *, appointment_id: int) -> list[WorkItem]:
     """The appointment's open rebook items."""
-    return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=appointment_id)
-            if i.status in OPEN_STATUSES and i.kind == REBOOK.code]
+    return worklist.open_items(session, ref_type=REF_TYPE, ref_id=appointment_id, kind=REBOOK.code)
 
 
 def close_for(session: Session, *, actor: Actor, appointment_id: int, now: datetime, reason: str) -> None:
     """Complete the appointment's open rebook items (it was rebooked or cancelled)."""
-    for item in open_items(session, appointment_id=appointment_id):
-        if item.status == Status.ON_HOLD.value:
-            item.resume(actor_id=actor.user_id, now=now)
-        item.complete(actor_id=actor.user_id, now=now, reason=reason)
+    worklist.close_items(session, items=open_items(session, appointment_id=appointment_id),
+                         actor_id=actor.user_id, now=now, reason=reason)

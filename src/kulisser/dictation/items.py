@@ -23,8 +23,8 @@ from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 REF_TYPE = "dictation"
 worklist_kinds.register_record_page(REF_TYPE, label="Diktatet", path="/diktat/{id}")
@@ -112,16 +112,15 @@ def dictation_title(dictation: Dictation, patient: Patient | None) -> str:
 
 def open_items(session: Session, *, dictation_id: int, kind: str | None = None) -> list[WorkItem]:
     """The dictation's open work items (of one kind)."""
-    return [item for item in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=dictation_id)
-            if item.status in OPEN_STATUSES and (kind is None or item.kind == kind)]
+    return worklist.open_items(session, ref_type=REF_TYPE, ref_id=dictation_id, kind=kind)
 
 
 def create(session: Session, *, actor: Actor, dictation: Dictation, kind: str, title: str,
            patient_id: int | None, owner_id: int | None = None, description: str = "",
            now: datetime) -> WorkItem:
     """A work item about the dictation, in its unit, at its priority."""
-    return worklist.create_item(
-        session, actor=actor, kind=kind, title=title[:200], priority=dictation.priority,
+    return worklist.open_item(
+        session, actor=actor, kind=kind, title=title, priority=dictation.priority,
         patient_id=patient_id, description=description, owner_id=owner_id, ref_type=REF_TYPE,
         ref_id=dictation.id, now=now)
 
@@ -129,57 +128,44 @@ def create(session: Session, *, actor: Actor, dictation: Dictation, kind: str, t
 def complete(session: Session, *, actor: Actor, dictation_id: int, kind: str, now: datetime,
              reason: str = "") -> None:
     """Complete the dictation's open items of a kind (an item on hold is resumed first)."""
-    for item in open_items(session, dictation_id=dictation_id, kind=kind):
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor.user_id, now=now)
-        item.complete(actor_id=actor.user_id, now=now, reason=reason)
+    worklist.close_items(session, items=open_items(session, dictation_id=dictation_id, kind=kind),
+                         actor_id=actor.user_id, now=now, reason=reason)
 
 
 def cancel_all(session: Session, *, actor: Actor, dictation_id: int, reason: str,
                now: datetime) -> None:
     """Cancel every open item of the dictation (it was cancelled, or its audio is unusable)."""
-    for item in open_items(session, dictation_id=dictation_id):
-        item.cancel(actor_id=actor.user_id, reason=reason, now=now)
+    worklist.close_items(session, items=open_items(session, dictation_id=dictation_id),
+                         actor_id=actor.user_id, now=now, reason=reason, cancel=True)
 
 
 def hold_queue_item(session: Session, *, actor: Actor, dictation_id: int, reason: str,
                     now: datetime) -> None:
     """Put the dictation's queue item on hold (while the author is asked)."""
-    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
-        if item.status != Status.ON_HOLD:
-            item.hold(actor_id=actor.user_id, reason=reason, now=now)
+    worklist.hold_items(session, items=open_items(session, dictation_id=dictation_id,
+                                                  kind=DICTATION.code),
+                        actor_id=actor.user_id, reason=reason, now=now)
 
 
 def resume_queue_item(session: Session, *, actor: Actor, dictation_id: int, now: datetime) -> None:
     """Take the dictation's queue item off hold (the author answered)."""
-    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor.user_id, now=now)
+    worklist.resume_items(session, items=open_items(session, dictation_id=dictation_id,
+                                                    kind=DICTATION.code),
+                          actor_id=actor.user_id, now=now)
 
 
 def start_queue_item(session: Session, *, actor: Actor, dictation_id: int, now: datetime) -> None:
     """Writing has begun: the queue item becomes in progress (and the writer's if unowned)."""
-    for item in open_items(session, dictation_id=dictation_id, kind=DICTATION.code):
-        if item.status in (Status.REQUESTED, Status.ACCEPTED):
-            item.start(actor_id=actor.user_id, now=now)
+    worklist.start_items(session, items=open_items(session, dictation_id=dictation_id,
+                                                   kind=DICTATION.code),
+                         actor_id=actor.user_id, now=now)
 
 
 def sync_details(session: Session, *, actor: Actor, dictation: Dictation, patient: Patient | None,
                  now: datetime) -> None:
     """After patient, author, note type or priority changed: the open items follow."""
     for item in open_items(session, dictation_id=dictation.id):
-        changes: dict[str, object] = {}
-        if item.patient_id != dictation.patient_id:
-            changes["patient"] = dictation.patient_id
-            item.patient_id = dictation.patient_id
-        if item.priority != dictation.priority:
-            changes["priority"] = dictation.priority
-            item.priority = dictation.priority
-        if item.kind == DICTATION.code:
-            title = dictation_title(dictation, patient)
-            if item.title != title:
-                item.title = title
-                changes["title"] = title
-        if changes:
-            item.record("details_changed", actor_id=actor.user_id, now=now,
-                        **{k: str(v) for k, v in changes.items()})
+        worklist.update_details(
+            session, item=item, actor_id=actor.user_id, now=now, patient_id=dictation.patient_id,
+            priority=dictation.priority,
+            title=dictation_title(dictation, patient) if item.kind == DICTATION.code else None)

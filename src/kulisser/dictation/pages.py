@@ -22,8 +22,8 @@ from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, PRIORITY_LABELS, PRIORITY_ORDER, Priority
+from kulisser.worklist import service as worklist
+from kulisser.worklist.states import PRIORITY_LABELS, PRIORITY_ORDER, Priority
 
 # The transcription states that change by themselves (the page polls while one is shown).
 PENDING = ("queued", "retrying", "running")
@@ -96,9 +96,9 @@ def _due_dates(session: Session, ids: list[int]) -> dict[int, datetime]:
     """The earliest due time of each dictation's open work items, one query."""
     if not ids:
         return {}
-    rows = session.execute(select(WorkItem.ref_id, WorkItem.due_at).where(
-        WorkItem.ref_type == "dictation", WorkItem.ref_id.in_(ids),
-        WorkItem.status.in_([s.value for s in OPEN_STATUSES]))).tuples().all()
+    item = worklist.open_items_subquery(ref_type="dictation")
+    rows = session.execute(select(item.c.ref_id, item.c.due_at).where(
+        item.c.ref_id.in_(ids))).tuples().all()
     due: dict[int, datetime] = {}
     for ref_id, when in rows:
         if ref_id is not None and when is not None and (ref_id not in due or when < due[ref_id]):

@@ -47,7 +47,7 @@ from kulisser.worklist.kinds import (
     register,
     register_record_page,
 )
-from kulisser.worklist.models import WorkItem
+from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Operation, Priority, TransitionError, is_open
 
 FIELD_MAX = 4000
@@ -271,8 +271,7 @@ def mark_sent(session: Session, *, actor: Actor, letter: Letter, now: datetime, 
 
 def open_work_items(session: Session, *, letter_id: int) -> list[WorkItem]:
     """The open work items of a letter (the caller checked access)."""
-    return [i for i in worklist.items_for_ref(session, ref_type="letter", ref_id=letter_id)
-            if is_open(i.status)]
+    return worklist.open_items(session, ref_type="letter", ref_id=letter_id)
 
 
 # -- booking ---------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from kulisser.reception.models import PhoneMessage
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague": "Kollega/vårdgivare",
              "other": "Annan"}
@@ -96,18 +96,7 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
 def open_items_by_patient(session: Session, *, patient_ids: list[int], unit_ids: tuple[int, ...]
                           ) -> dict[int, list[WorkItem]]:
     """Open items of the listed patients in the user's units, by due time (caller checked access)."""
-    found: dict[int, list[WorkItem]] = {pid: [] for pid in patient_ids}
-    if not patient_ids:
-        return found
-    # One query for the whole result list rather than one per patient shown at the desk.
-    for item in session.scalars(
-        select(WorkItem).where(WorkItem.patient_id.in_(patient_ids), WorkItem.unit_id.in_(unit_ids),
-                               WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
-        .order_by(WorkItem.due_at, WorkItem.id)
-    ):
-        if item.patient_id is not None:
-            found[item.patient_id].append(item)
-    return found
+    return worklist.open_items_of_patients(session, patient_ids=patient_ids, unit_ids=unit_ids)
 
 
 def relation_choices() -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,8 +22,8 @@ from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
@@ -76,8 +76,7 @@ CHASE = register(KindSpec(
 
 def open_items(session: Session, *, ref_type: str, ref_id: int, kind: str) -> list[WorkItem]:
     """A record's open work items of one kind."""
-    return [i for i in worklist.items_for_ref(session, ref_type=ref_type, ref_id=ref_id)
-            if i.status in OPEN_STATUSES and i.kind == kind]
+    return worklist.open_items(session, ref_type=ref_type, ref_id=ref_id, kind=kind)
 
 
 def assessment_items(session: Session, *, referral_id: int) -> list[WorkItem]:
@@ -85,33 +84,11 @@ def assessment_items(session: Session, *, referral_id: int) -> list[WorkItem]:
     return open_items(session, ref_type=REF_INCOMING, ref_id=referral_id, kind=ASSESSMENT.code)
 
 
-def complete(items: list[WorkItem], *, actor_id: int, now: datetime, reason: str = "") -> None:
-    """Complete the items (an item on hold is resumed first)."""
-    for item in items:
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor_id, now=now)
-        item.complete(actor_id=actor_id, now=now, reason=reason)
-
-
-def hold(items: list[WorkItem], *, actor_id: int, reason: str, now: datetime) -> None:
-    """Put the items on hold (the referral waits for the sender)."""
-    for item in items:
-        if item.status != Status.ON_HOLD:
-            item.hold(actor_id=actor_id, reason=reason, now=now)
-
-
-def resume(session: Session, items: list[WorkItem], *, actor_id: int, now: datetime) -> None:
+def resume(session: Session, *, items: list[WorkItem], actor_id: int, now: datetime) -> None:
     """Take the items off hold with a fresh due time: the assessment starts again."""
+    worklist.resume_items(session, items=items, actor_id=actor_id, now=now)
     for item in items:
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor_id, now=now)
-        hours = worklist.deadline_hours(session, unit_id=item.unit_id, kind=item.kind,
-                                        priority=item.priority)
-        item.change_due(actor_id=actor_id, due_at=now + timedelta(hours=hours),
-                        reason="Kompletteringen har kommit in", now=now)
+        worklist.move_item(session, item=item, actor_id=actor_id, now=now,
+                           due_at=worklist.rule_due(session, item=item, now=now),
+                           reason="Kompletteringen har kommit in")
 
-
-def cancel(items: list[WorkItem], *, actor_id: int, reason: str, now: datetime) -> None:
-    """Cancel the items (the referral was registered by mistake)."""
-    for item in items:
-        item.cancel(actor_id=actor_id, reason=reason, now=now)

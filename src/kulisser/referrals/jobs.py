@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.i18n import ngettext
 from kulisser.jobs.context import JobContext
@@ -23,9 +22,7 @@ from kulisser.referrals.models import OutgoingReferral
 from kulisser.referrals.sender import OutgoingPayload, ReferralSender, get_sender
 from kulisser.referrals.states import OutgoingStatus
 from kulisser.staff.models import CareUnit, User
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.service import deadline_hours
-from kulisser.worklist.states import Status
+from kulisser.worklist import service as worklist
 
 DELIVER = "referrals.deliver"
 CHASE = "referrals.chase"
@@ -86,25 +83,16 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
     for outgoing in due:
         patient = session.get(Patient, outgoing.patient_id)
         who = patient.full_name if patient else ""
-        hours = deadline_hours(session, unit_id=outgoing.unit_id, kind=items.CHASE.code,
-                               priority=outgoing.priority)
-        item = WorkItem(kind=items.CHASE.code, unit_id=outgoing.unit_id, owner_id=None,
-                        priority=outgoing.priority, status=Status.REQUESTED.value,
-                        title=f"Bevaka remissvar från {outgoing.receiver_name}: {who}"[:200],
-                        description=ngettext("Inget svar på {n} dag. Kontakta mottagaren.",
-                                             "Inget svar på {n} dagar. Kontakta mottagaren.", days),
-                        patient_id=outgoing.patient_id, ref_type=items.REF_OUTGOING,
-                        ref_id=outgoing.id, created_at=now, updated_at=now,
-                        due_at=now + timedelta(hours=hours))
-        item.record("created", actor_id=None, now=now, to_status=item.status)
-        session.add(item)
-        session.flush()
+        item = worklist.open_item(
+            session, actor=None, unit_id=outgoing.unit_id, kind=items.CHASE.code,
+            priority=outgoing.priority, patient_id=outgoing.patient_id,
+            title=f"Bevaka remissvar från {outgoing.receiver_name}: {who}"[:200],
+            description=ngettext("Inget svar på {n} dag. Kontakta mottagaren.",
+                                 "Inget svar på {n} dagar. Kontakta mottagaren.", days),
+            ref_type=items.REF_OUTGOING, ref_id=outgoing.id, system_reason="Remissvar saknas",
+            now=now)
         outgoing.chased_at = now
         outgoing.record("chase_created", actor_id=None, now=now, item_id=item.id, days=days)
-        # A system act on patient data is logged like any other, under the system's name.
-        audit.log_system(session, unit_id=outgoing.unit_id, patient_id=outgoing.patient_id,
-                         action="create", object_type="work_item", object_id=item.id,
-                         reason="Remissvar saknas", now=now)
     session.flush()
     return len(due)
 

@@ -27,6 +27,7 @@ from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, check_template, merge
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import CareUnit, Role, User
+from kulisser.worklist import service as worklist
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
 BODY_MAX = 50_000
@@ -215,7 +216,8 @@ def register_reply(session: Session, *, actor: Actor, outgoing_id: int, text: st
         intake.attach(session, actor=actor, files=files, now=now, outgoing=outgoing)
         chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
                                  kind=items.CHASE.code)
-        items.complete(chase, actor_id=actor.user_id, now=now, reason="Remissvaret har kommit")
+        worklist.close_items(session, items=chase, actor_id=actor.user_id, now=now,
+                             reason="Remissvaret har kommit")
         session.flush()
     return outgoing
 
@@ -229,6 +231,7 @@ def cancel_outgoing(session: Session, *, actor: Actor, outgoing_id: int, reason:
     outgoing.cancelled_reason = reason.strip()
     chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
                              kind=items.CHASE.code)
-    items.cancel(chase, actor_id=actor.user_id, reason="Remissen makulerad", now=now)
+    worklist.close_items(session, items=chase, actor_id=actor.user_id, now=now,
+                         reason="Remissen makulerad", cancel=True)
     session.flush()
     return outgoing

@@ -19,8 +19,9 @@ from kulisser.referrals import items
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OutgoingStatus, ReferralStatus
 from kulisser.staff.actor import Actor
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority
+from kulisser.worklist import service as worklist
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 S = ReferralStatus
 # Filter value -> (label, statuses, outcome).
@@ -105,12 +106,9 @@ def _search(stmt: Select[Any], q: str, sender: Any) -> Select[Any]:
 
 
 def _open_items(session: Session, *, ref_type: str, ids: list[int]) -> dict[int, WorkItem]:
-    if not ids:
-        return {}
-    found = session.scalars(select(WorkItem).where(
-        WorkItem.ref_type == ref_type, WorkItem.ref_id.in_(ids),
-        WorkItem.status.in_([s.value for s in OPEN_STATUSES])).order_by(WorkItem.id))
-    return {int(i.ref_id): i for i in found if i.ref_id is not None}
+    # The newest open item of each record, as the lists have always shown it.
+    found = worklist.open_items_for(session, ref_type=ref_type, ref_ids=ids)
+    return {ref_id: record_items[-1] for ref_id, record_items in found.items()}
 
 
 def list_referrals(session: Session, *, actor: Actor, f: ReferralFilter,

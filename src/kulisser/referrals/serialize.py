@@ -40,8 +40,8 @@ from kulisser.referrals.states import (
 from kulisser.referrals.texts import MESSAGE_KIND_LABELS
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
-from kulisser.worklist.models import WorkItem
 from kulisser.worklist.schemas import PatientRef, UserRef
+from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 

@@ -106,9 +106,8 @@ def _begin(session: Session, *, actor: Actor, referral: Referral, now: datetime)
     """Move a referral not yet under assessment into it (decisions do this implicitly)."""
     if referral.status in (S.REGISTERED, S.RECEIVED):
         referral.move(Action.START, actor_id=actor.user_id, now=now)
-        for item in items.assessment_items(session, referral_id=referral.id):
-            if item.status in (Status.REQUESTED, Status.ACCEPTED):
-                item.start(actor_id=actor.user_id, now=now)
+        worklist.start_items(session, items=items.assessment_items(session, referral_id=referral.id),
+                             actor_id=actor.user_id, now=now)
 
 
 def _decision(session: Session, *, actor: Actor, referral_id: int, now: datetime) -> Referral:
@@ -127,8 +126,9 @@ def _reply(session: Session, *, actor: Actor, referral: Referral, now: datetime,
                           **details)
     session.flush()
     referral.move(Action.REPLY, actor_id=actor.user_id, now=now, message_id=message.id)
-    items.complete(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-                   now=now, reason=f"Remissen {STATUS_LABELS[S(referral.outcome)].lower()}")
+    worklist.close_items(session, items=items.assessment_items(session, referral_id=referral.id),
+                         actor_id=actor.user_id, now=now,
+                         reason=f"Remissen {STATUS_LABELS[S(referral.outcome)].lower()}")
 
 
 def accept(session: Session, *, actor: Actor, referral_id: int, note: str = "",
@@ -200,8 +200,9 @@ def request_information(session: Session, *, actor: Actor, referral_id: int, que
     referral = _decision(session, actor=actor, referral_id=referral_id, now=now)
     referral.move(Action.ASK, actor_id=actor.user_id, now=now, reason=question)
     messages.add(session, actor=actor, referral=referral, kind="question", now=now, reason=question)
-    items.hold(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-               reason="Väntar på komplettering från remittenten", now=now)
+    worklist.hold_items(session, items=items.assessment_items(session, referral_id=referral.id),
+                        actor_id=actor.user_id, reason="Väntar på komplettering från remittenten",
+                        now=now)
     session.flush()
     return referral
 
@@ -231,7 +232,7 @@ def register_answer(session: Session, *, actor: Actor, referral_id: int, text: s
         session.flush()
         intake.attach(session, actor=actor, files=files, now=now, referral=referral,
                       message_id=message.id)
-        items.resume(session, items.assessment_items(session, referral_id=referral.id),
+        items.resume(session, items=items.assessment_items(session, referral_id=referral.id),
                      actor_id=actor.user_id, now=now)
         session.flush()
     return referral
@@ -254,10 +255,8 @@ def hand_over(session: Session, *, actor: Actor, referral_id: int, to_user_id: i
             # or, to the queue, left unowned; the reason is kept on the item and the referral.
             if not reason.strip():
                 raise ValidationFailed({"reason": "Ange en orsak."})
-            previous = item.owner_id
-            item.owner_id = to_user_id
-            item.record("handed_over", actor_id=actor.user_id, now=now, reason=reason.strip(),
-                        from_owner=previous, to_owner=to_user_id)
+            worklist.set_owner(session, item=item, actor_id=actor.user_id, to_user_id=to_user_id,
+                               reason=reason, now=now)
         else:
             worklist.perform(session, actor=actor, item_id=item.id, operation=Operation.HANDOVER,
                              reason=reason, to_user_id=to_user_id, now=now)
@@ -274,8 +273,9 @@ def cancel(session: Session, *, actor: Actor, referral_id: int, reason: str,
     now = now or utcnow()
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
     referral.move(Action.CANCEL, actor_id=actor.user_id, now=now, reason=reason)
-    items.cancel(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-                 reason=f"Remissen makulerad: {reason.strip()}", now=now)
+    worklist.close_items(session, items=items.assessment_items(session, referral_id=referral.id),
+                         actor_id=actor.user_id, now=now,
+                         reason=f"Remissen makulerad: {reason.strip()}", cancel=True)
     session.flush()
     return referral
 

@@ -27,11 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import ARRAY, String, cast, func, insert, select, update
+from sqlalchemy import ARRAY, String, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from kulisser.audit import relation_starts as audit_starts
@@ -52,8 +51,6 @@ from kulisser.results.rows import (
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.models import WorkItem, WorkItemEvent
-from kulisser.worklist.states import Status
 
 BATCH = 1000
 
@@ -321,45 +318,19 @@ def _insert_values(session: Session, routed: list[_Routed], ids: dict[tuple[str,
 
 def _insert_items(session: Session, *, actor: Actor, routed: list[_Routed],
                   ids: dict[tuple[str, str], int], now: datetime) -> None:
-    hours: dict[tuple[str, str], int] = {}
-    rows = []
+    new = []
     for r in routed:
         matched = r.patient_id is not None
-        kind = items.REVIEW.code if matched else items.UNMATCHED.code
-        priority = items.priority_for(abnormal=r.inc.abnormal, critical=r.inc.critical)
-        if (kind, priority) not in hours:
-            hours[(kind, priority)] = worklist.deadline_hours(session, unit_id=actor.unit_id,
-                                                              kind=kind, priority=priority)
-        title = (items.review_title(r.inc.title, abnormal=r.inc.abnormal, critical=r.inc.critical)
-                 if matched else items.unmatched_title(r.inc.title))
-        rows.append({"kind": kind, "patient_id": r.patient_id, "unit_id": actor.unit_id,
-                     "owner_id": r.clinician_id if matched else None, "priority": priority,
-                     "status": Status.REQUESTED.value, "title": title,
-                     "due_at": now + timedelta(hours=hours[(kind, priority)]),
-                     "description": " ".join(r.notes), "ref_type": items.REF_TYPE,
-                     "ref_id": ids[(r.inc.source_system, r.inc.source_id)], "created_at": now,
-                     "created_by_id": actor.user_id, "updated_at": now})
-    t = table_of(WorkItem)
-    allocated = allocate_ids(session, "work_item", len(rows))
-    if allocated is None:
-        made = dict(session.execute(insert(t).returning(t.c.ref_id, t.c.id), rows).tuples().all())
-    else:
-        made = {}
-        for row, item_id in zip(rows, allocated, strict=True):
-            row["id"] = item_id
-            made[row["ref_id"]] = item_id
-        write(session, t, rows)
-    # The same first events worklist.create_item records: created, then assigned to the owner.
-    events: list[dict[str, Any]] = []
-    for row in rows:
-        item_id = made[row["ref_id"]]
-        base = {"work_item_id": item_id, "at": now, "actor_id": actor.user_id,
-                "from_status": None, "reason": None}
-        events.append({**base, "type": "created", "to_status": Status.REQUESTED.value, "data": {}})
-        if row["owner_id"] is not None:
-            events.append({**base, "type": "assigned", "to_status": None,
-                           "data": {"to_owner": row["owner_id"]}})
-    write(session, table_of(WorkItemEvent), events)
+        new.append(worklist.NewItem(
+            kind=items.REVIEW.code if matched else items.UNMATCHED.code,
+            priority=items.priority_for(abnormal=r.inc.abnormal, critical=r.inc.critical),
+            title=(items.review_title(r.inc.title, abnormal=r.inc.abnormal, critical=r.inc.critical)
+                   if matched else items.unmatched_title(r.inc.title)),
+            patient_id=r.patient_id, owner_id=r.clinician_id if matched else None,
+            description=" ".join(r.notes), ref_type=items.REF_TYPE,
+            ref_id=ids[(r.inc.source_system, r.inc.source_id)]))
+    worklist.open_items_bulk(session, actor=actor, items=new, now=now, write=write,
+                             allocate_ids=allocate_ids)
 
 
 def _insert_audit(session: Session, *, actor: Actor, routed: list[_Routed],

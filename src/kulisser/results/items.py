@@ -19,8 +19,8 @@ from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 REF_TYPE = "result"
 worklist_kinds.register_record_page(REF_TYPE, label="Provsvaret", path="/provsvar/{id}")
@@ -88,15 +88,11 @@ def unmatched_title(result_title: str) -> str:
 
 def open_items(session: Session, *, result_id: int, kind: str | None = None) -> list[WorkItem]:
     """The result's open work items (of one kind)."""
-    return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=result_id)
-            if i.status in OPEN_STATUSES and (kind is None or i.kind == kind)]
+    return worklist.open_items(session, ref_type=REF_TYPE, ref_id=result_id, kind=kind)
 
 
 def open_review_items(session: Session, result_ids: list[int]) -> dict[int, WorkItem]:
     """The open review item of each result (one query), by result id."""
-    if not result_ids:
-        return {}
-    rows = session.scalars(select(WorkItem).where(
-        WorkItem.ref_type == REF_TYPE, WorkItem.ref_id.in_(result_ids),
-        WorkItem.kind.in_(KIND_CODES), WorkItem.status.in_([s.value for s in OPEN_STATUSES])))
-    return {i.ref_id: i for i in rows if i.ref_id is not None}
+    found = worklist.open_items_for(session, ref_type=REF_TYPE, ref_ids=result_ids, kind=KIND_CODES)
+    # The newest, should a result ever have two (the lists have always shown that one).
+    return {result_id: record_items[-1] for result_id, record_items in found.items()}

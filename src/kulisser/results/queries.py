@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
@@ -19,8 +19,8 @@ from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results.models import Result, ResultStatus
 from kulisser.staff.actor import Actor
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES
+from kulisser.worklist import service as worklist
+from kulisser.worklist.service import WorkItem
 
 SCOPES: dict[str, str] = {
     "mine": "Mina att vidimera",
@@ -41,10 +41,8 @@ class ResultRow:
     patient: Patient | None
 
 
-def _open_review() -> Any:
-    return and_(WorkItem.ref_type == items.REF_TYPE, WorkItem.ref_id == Result.id,
-                WorkItem.kind == items.REVIEW.code,
-                WorkItem.status.in_([s.value for s in OPEN_STATUSES]))
+# The open review item of each result, which the "mine" and "queue" lists join and sort by.
+_REVIEW = worklist.open_items_subquery(ref_type=items.REF_TYPE, kind=items.REVIEW.code)
 
 
 def _scoped(stmt: Select[Any], *, actor: Actor, scope: str, patient_id: int | None,
@@ -53,8 +51,8 @@ def _scoped(stmt: Select[Any], *, actor: Actor, scope: str, patient_id: int | No
         raise ValidationFailed({"scope": "Okänt urval."})
     stmt = stmt.where(Result.unit_id == actor.unit_id)
     if scope in ("mine", "queue"):
-        owner = WorkItem.owner_id == actor.user_id if scope == "mine" else WorkItem.owner_id.is_(None)
-        stmt = stmt.join(WorkItem, _open_review()).where(owner)
+        owner = _REVIEW.c.owner_id == actor.user_id if scope == "mine" else _REVIEW.c.owner_id.is_(None)
+        stmt = stmt.join(_REVIEW, _REVIEW.c.ref_id == Result.id).where(owner)
     elif scope == "unsigned":
         stmt = stmt.where(Result.status == ResultStatus.TO_SIGN.value)
     elif scope == "unmatched":
@@ -85,7 +83,7 @@ def list_results(session: Session, *, actor: Actor, scope: str = "mine",
     stmt = _scoped(select(Result), actor=actor, scope=scope, patient_id=patient_id,
                    abnormal=abnormal)
     if scope in ("mine", "queue"):
-        stmt = stmt.order_by(WorkItem.due_at, Result.id)
+        stmt = stmt.order_by(_REVIEW.c.due_at, Result.id)
     elif scope == "signed":
         stmt = stmt.order_by(Result.signed_at.desc(), Result.id.desc())
     elif scope == "all":

@@ -199,10 +199,9 @@ def sign_result(session: Session, *, actor: Actor, result_id: int, follow_up: st
         result.sign(actor_id=actor.user_id, follow_up=choice, note=note, now=now)  # raises why
     follow_item = _follow_up_item(session, actor=actor, result=result, follow_up=choice, note=note,
                                   now=now)
-    for item in items.open_items(session, result_id=result.id, kind=items.REVIEW.code):
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor.user_id, now=now)
-        item.complete(actor_id=actor.user_id, now=now, reason="Provsvaret är vidimerat.")
+    worklist.close_items(session, items=items.open_items(session, result_id=result.id,
+                                                         kind=items.REVIEW.code),
+                         actor_id=actor.user_id, now=now, reason="Provsvaret är vidimerat.")
     result.sign(actor_id=actor.user_id, follow_up=choice, note=note, now=now,
                 follow_up_item_id=follow_item)
     session.flush()
@@ -272,12 +271,13 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
                                      relations.RelationReason.RESULT_RECEIVED))
     result.match(actor_id=actor.user_id, patient_id=patient.id, clinician_id=clinician_id, now=now)
     _check(session, actor=actor, result=result, action="update", now=now)
-    for item in items.open_items(session, result_id=result.id, kind=items.UNMATCHED.code):
-        if item.status == Status.ON_HOLD:
-            item.resume(actor_id=actor.user_id, now=now)
-        item.patient_id = patient.id
-        item.complete(actor_id=actor.user_id, now=now, reason="Matchat mot patient.")
-    worklist.create_item(
+    unmatched = items.open_items(session, result_id=result.id, kind=items.UNMATCHED.code)
+    for item in unmatched:
+        worklist.update_details(session, item=item, actor_id=actor.user_id, now=now,
+                                patient_id=patient.id)
+    worklist.close_items(session, items=unmatched, actor_id=actor.user_id, now=now,
+                         reason="Matchat mot patient.")
+    worklist.open_item(
         session, actor=actor, kind=items.REVIEW.code, priority=result.priority,
         title=items.review_title(result.title, abnormal=result.abnormal, critical=result.critical),
         patient_id=patient.id, owner_id=result.ordering_clinician_id, ref_type=items.REF_TYPE,

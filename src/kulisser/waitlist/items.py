@@ -22,8 +22,8 @@ from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare
 from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.models import WorkItem
-from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
+from kulisser.worklist.service import WorkItem
+from kulisser.worklist.states import Priority
 
 REF_TYPE = "waitlist_entry"
 worklist_kinds.register_record_page(REF_TYPE, label="Väntan på väntelistan", path="/vantelista/{id}")
@@ -79,8 +79,7 @@ def title(entry: WaitlistEntry, patient: Patient | None) -> str:
 
 def open_items(session: Session, *, entry_id: int) -> list[WorkItem]:
     """The entry's open waiting-list items (not another kind's item about the entry)."""
-    return [i for i in worklist.items_for_ref(session, ref_type=REF_TYPE, ref_id=entry_id)
-            if i.status in OPEN_STATUSES and i.kind == WAITLIST.code]
+    return worklist.open_items(session, ref_type=REF_TYPE, ref_id=entry_id, kind=WAITLIST.code)
 
 
 def _needs_item(entry: WaitlistEntry, figures: g.Figures) -> bool:
@@ -90,16 +89,12 @@ def _needs_item(entry: WaitlistEntry, figures: g.Figures) -> bool:
     return entry.status == EntryStatus.BOOKED and figures.breached
 
 
-def move_due(item: WorkItem, *, when: datetime, actor_id: int | None, now: datetime) -> bool:
+def move_due(session: Session, *, item: WorkItem, when: datetime, actor_id: int | None,
+             now: datetime, system_reason: str = "") -> bool:
     """Move an item's due time when it changed; return whether it did."""
-    if item.due_at == when:
-        return False
-    before = item.due_at
-    item.due_at = when
-    item.record("due_changed", actor_id=actor_id, now=now,
-                reason="Garantidatumet eller måldatumet har ändrats",
-                due_before=before.isoformat(), due_after=when.isoformat())
-    return True
+    return worklist.move_item(session, item=item, actor_id=actor_id, now=now, due_at=when,
+                              reason="Garantidatumet eller måldatumet har ändrats",
+                              system_reason=system_reason)
 
 
 def sync(session: Session, *, actor: Actor, entry: WaitlistEntry, at_risk_days: int,
@@ -108,26 +103,24 @@ def sync(session: Session, *, actor: Actor, entry: WaitlistEntry, at_risk_days: 
     figures = entry.figures(today, at_risk_days=at_risk_days)
     items = open_items(session, entry_id=entry.id)
     if not _needs_item(entry, figures):
-        for item in items:
-            if item.status == Status.ON_HOLD:
-                item.resume(actor_id=actor.user_id, now=now)
-            if entry.status == EntryStatus.REMOVED:
-                item.cancel(actor_id=actor.user_id, now=now,
-                            reason=f"Borttagen från väntelistan: {entry.removed_reason or ''}".strip())
-            else:
-                item.complete(actor_id=actor.user_id, now=now,
-                              reason=f"{entry.status_label}: {entry.end_date}")
+        if entry.status == EntryStatus.REMOVED:
+            worklist.close_items(
+                session, items=items, actor_id=actor.user_id, now=now, cancel=True,
+                reason=f"Borttagen från väntelistan: {entry.removed_reason or ''}".strip())
+        else:
+            worklist.close_items(session, items=items, actor_id=actor.user_id, now=now,
+                                 reason=f"{entry.status_label}: {entry.end_date}")
         return None
     when = due_at(figures, at_risk_days=at_risk_days)
     if items:
         for item in items:
             if when is not None:
-                move_due(item, when=when, actor_id=actor.user_id, now=now)
-            if item.priority != entry.priority:
-                item.priority = entry.priority
+                move_due(session, item=item, when=when, actor_id=actor.user_id, now=now)
+            worklist.update_details(session, item=item, actor_id=actor.user_id, now=now,
+                                    priority=entry.priority)
         return items[0]
     patient = session.get(Patient, entry.patient_id)
-    return worklist.create_item(
+    return worklist.open_item(
         session, actor=actor, kind=WAITLIST.code, title=title(entry, patient),
         priority=entry.priority, patient_id=entry.patient_id, due_at=when,
         description=entry.note, ref_type=REF_TYPE, ref_id=entry.id, now=now)

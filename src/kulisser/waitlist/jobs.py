@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
-from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
@@ -42,13 +41,10 @@ def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
         if when is None:
             continue
         for item in items.open_items(session, entry_id=entry.id):
-            if items.move_due(item, when=when, actor_id=None, now=now):
+            # A system change to a patient's work item is logged like any other.
+            if items.move_due(session, item=item, when=when, actor_id=None, now=now,
+                              system_reason="Garantidatumet flyttat under pågående uppehåll"):
                 moved += 1
-                # A system change to a patient's work item is logged like any other.
-                audit.log_system(session, unit_id=entry.unit_id, patient_id=entry.patient_id,
-                                 action="update", object_type="work_item", object_id=item.id,
-                                 reason="Garantidatumet flyttat under pågående uppehåll",
-                                 now=now)
     return moved
 
 

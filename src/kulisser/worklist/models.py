@@ -156,21 +156,21 @@ class WorkItem(Base):
             self.owner_id = actor_id
         self._move(Status.IN_PROGRESS, actor_id=actor_id, now=now, type_="status_changed")
 
-    def hold(self, *, actor_id: int, reason: str, now: datetime) -> None:
+    def hold(self, *, actor_id: int | None, reason: str, now: datetime) -> None:
         """Put the item on hold with a reason (waiting for someone else)."""
         check_transition(self.status, Operation.HOLD, reason=reason)
         self.status_before_hold = self.status
         self._move(Status.ON_HOLD, actor_id=actor_id, now=now, type_="status_changed",
                    reason=reason.strip())
 
-    def resume(self, *, actor_id: int, now: datetime) -> None:
+    def resume(self, *, actor_id: int | None, now: datetime) -> None:
         """Take the item off hold, back to where it was."""
         check_transition(self.status, Operation.RESUME)
         back = Status(self.status_before_hold or Status.ACCEPTED)
         self.status_before_hold = None
         self._move(back, actor_id=actor_id, now=now, type_="status_changed")
 
-    def complete(self, *, actor_id: int, now: datetime, reason: str = "") -> None:
+    def complete(self, *, actor_id: int | None, now: datetime, reason: str = "") -> None:
         """Mark the work done; whoever completes an unowned item becomes its owner."""
         check_transition(self.status, Operation.COMPLETE)
         if self.owner_id is None:
@@ -178,7 +178,7 @@ class WorkItem(Base):
         self._move(Status.COMPLETED, actor_id=actor_id, now=now, type_="status_changed",
                    reason=reason.strip() or None)
 
-    def cancel(self, *, actor_id: int, reason: str, now: datetime) -> None:
+    def cancel(self, *, actor_id: int | None, reason: str, now: datetime) -> None:
         """Cancel an item that no longer needs doing, with a reason."""
         check_transition(self.status, Operation.CANCEL, reason=reason)
         self._move(Status.CANCELLED, actor_id=actor_id, now=now, type_="status_changed",
@@ -194,7 +194,7 @@ class WorkItem(Base):
         """Add a comment to the history."""
         self.record("commented", actor_id=actor_id, now=now, reason=text_.strip())
 
-    def change_due(self, *, actor_id: int, due_at: datetime, reason: str, now: datetime) -> None:
+    def change_due(self, *, actor_id: int | None, due_at: datetime, reason: str, now: datetime) -> None:
         """Move the due time, with a reason, keeping the old one in the history."""
         before = self.due_at
         self.due_at = due_at

@@ -15,7 +15,26 @@ from kulisser.staff.actor import Actor
 from kulisser.staff.models import UnitMembership
 from kulisser.worklist.concurrency import check_version, compare_and_set
 from kulisser.worklist.kinds import KindSpec, all_kinds, get_kind, record_link
-from kulisser.worklist.models import DeadlineRule, WorkItem
+from kulisser.worklist.models import DeadlineRule
+from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
+from kulisser.worklist.records import NewItem as NewItem
+from kulisser.worklist.records import (  # what domains do to their records' items, re-exported
+    close_items as close_items,
+)
+from kulisser.worklist.records import deadline_hours as deadline_hours
+from kulisser.worklist.records import hold_items as hold_items
+from kulisser.worklist.records import items_for_ref as items_for_ref
+from kulisser.worklist.records import move_item as move_item
+from kulisser.worklist.records import open_items as open_items
+from kulisser.worklist.records import open_items_bulk as open_items_bulk
+from kulisser.worklist.records import open_items_for as open_items_for
+from kulisser.worklist.records import open_items_of_patients as open_items_of_patients
+from kulisser.worklist.records import open_items_subquery as open_items_subquery
+from kulisser.worklist.records import resume_items as resume_items
+from kulisser.worklist.records import rule_due as rule_due
+from kulisser.worklist.records import set_owner as set_owner
+from kulisser.worklist.records import start_items as start_items
+from kulisser.worklist.records import update_details as update_details
 from kulisser.worklist.states import (
     Operation,
     OwnedByRecord,
@@ -23,23 +42,6 @@ from kulisser.worklist.states import (
     TransitionError,
     operation_verb,
 )
-
-
-def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
-    """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
-    # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
-    # row, say) go out with the item's in one flush.
-    with session.no_autoflush:
-        hours = session.scalar(
-            select(DeadlineRule.hours).where(
-                DeadlineRule.unit_id == unit_id,
-                DeadlineRule.kind == kind,
-                DeadlineRule.priority == priority,
-            )
-        )
-    if hours is not None:
-        return hours
-    return get_kind(kind).default_hours[Priority(priority)]
 
 
 def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
@@ -276,7 +278,47 @@ def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime
     return item
 
 
-def items_for_ref(session: Session, *, ref_type: str, ref_id: int) -> list[WorkItem]:
-    """The work items that point at a record (for domain packages closing their items)."""
-    return list(session.scalars(select(WorkItem).where(
-        WorkItem.ref_type == ref_type, WorkItem.ref_id == ref_id).order_by(WorkItem.id)))
+# -- for domain packages: the items of their records ----------------------------------------
+
+def open_item(
+    session: Session,
+    *,
+    actor: Actor | None,
+    kind: str,
+    ref_type: str,
+    ref_id: int,
+    title: str,
+    unit_id: int | None = None,
+    priority: str = Priority.NORMAL.value,
+    patient_id: int | None = None,
+    description: str = "",
+    due_at: datetime | None = None,
+    owner_id: int | None = None,
+    system_reason: str = "",
+    now: datetime | None = None,
+) -> WorkItem:
+    """Open a work item about a domain's record: as create_item in the actor's unit, or, for a
+    job (no actor), in unit_id, logged as the system's act with system_reason."""
+    if actor is not None:
+        if unit_id is not None and unit_id != actor.unit_id:
+            raise ValueError("an actor opens items in their own unit")
+        return create_item(session, actor=actor, kind=kind, title=title[:200], priority=priority,
+                           patient_id=patient_id, description=description, due_at=due_at,
+                           owner_id=owner_id, ref_type=ref_type, ref_id=ref_id, now=now)
+    if unit_id is None or not system_reason:
+        raise ValueError("a job's item needs its unit and the reason for the system's audit row")
+    now = now or utcnow()
+    get_kind(kind)  # an unknown kind is a programming error here: KeyError
+    item = WorkItem(kind=kind, title=title.strip()[:200], priority=Priority(priority).value,
+                    patient_id=patient_id, unit_id=unit_id, owner_id=owner_id,
+                    description=description.strip(), ref_type=ref_type, ref_id=ref_id,
+                    created_at=now, updated_at=now,
+                    due_at=due_at or now + timedelta(hours=deadline_hours(
+                        session, unit_id=unit_id, kind=kind, priority=priority)))
+    session.add(item)
+    item.record("created", actor_id=None, now=now, to_status=item.status)
+    session.flush()
+    # A system act on patient data is logged like any other, under the system's name.
+    audit.log_system(session, unit_id=unit_id, patient_id=patient_id, action="create",
+                     object_type="work_item", object_id=item.id, reason=system_reason, now=now)
+    return item
