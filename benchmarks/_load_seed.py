@@ -17,17 +17,20 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulisser import demo, models  # noqa: F401 - models: every table and kind registered
+from kulisser import demo
 from kulisser.booking import service as booking
 from kulisser.booking.models import OCCUPYING, Appointment, Slot, SlotStatus
 from kulisser.db import Database, utcnow
 from kulisser.migrate import upgrade
+from kulisser.packages import setup
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import CareUnit, Role, UnitMembership, User
 from kulisser.worklist import service as worklist
 from kulisser.worklist.models import WorkItem
+
+setup()  # every installed package's tables, kinds, jobs and event subscribers register
 
 PASSWORD = "load-test-password"  # noqa: S105 - a throwaway database; logins use sessions
 SLOTS_PER_DAY = 32  # 08:00-16:00 in 15-minute slots, per clinician
