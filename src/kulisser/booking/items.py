@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -33,7 +34,7 @@ def _check(session: Session) -> list[Finding]:
     """No open rebook item for a visit that is no longer booked (rebooked, cancelled, past)."""
     booked = AppointmentStatus.BOOKED.value
     return compare(session, kind=REBOOK.code, ref_type=REF_TYPE, model=Appointment, needs=None,
-                   allows=lambda a: a.status == booked, label="Besöket")
+                   allows=lambda a: a.status == booked, label=_("Besöket"))
 
 
 REBOOK = register(KindSpec(
@@ -57,7 +58,8 @@ def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleExcepti
         made.append(worklist.create_item(
             session, actor=actor, kind=REBOOK.code, patient_id=appt.patient_id,
             priority=(Priority.HIGH if soon else Priority.NORMAL).value,
-            title=f"Omboka besök {when:%Y-%m-%d %H:%M} ({exc.kind_label.lower()})"[:200],
+            title=_("Omboka besök {when:%Y-%m-%d %H:%M} ({kind_label})", when=when,
+                    kind_label=exc.kind_label.lower())[:200],
             description=exc.reason, ref_type=REF_TYPE, ref_id=appt.id, now=now))
     return made
 

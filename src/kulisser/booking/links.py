@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 
 WAITLIST = "kulisser.waitlist.service"
@@ -30,7 +31,7 @@ def waitlist_entry(session: Session, *, actor: Actor, entry_id: int) -> Any:
     """The waiting-list entry (access-checked by the waitlist service), for its patient."""
     waitlist = _module(WAITLIST)
     if waitlist is None:
-        raise ValidationFailed({"waitlist_entry_id": "Väntelistan finns inte i den här installationen."})
+        raise ValidationFailed({"waitlist_entry_id": _("Väntelistan finns inte i den här installationen.")})
     return waitlist.get_entry(session, actor=actor, entry_id=entry_id)
 
 
@@ -38,8 +39,8 @@ def lock_waiting(session: Session, entry: Any) -> None:
     """Lock the entry's row and make sure it still waits (two bookings from one entry at once)."""
     session.refresh(entry, with_for_update=True)
     if entry.status != "waiting":
-        raise ValidationFailed({"waitlist_entry_id": "Patienten bokades nyss från den här posten "
-                                "av någon annan."})
+        raise ValidationFailed({"waitlist_entry_id": _("Patienten bokades nyss från den här posten "
+                                "av någon annan.")})
 
 
 def end_wait(session: Session, *, actor: Actor, entry_id: int, visit_date: date,
@@ -47,7 +48,7 @@ def end_wait(session: Session, *, actor: Actor, entry_id: int, visit_date: date,
     """End the entry's wait on the visit date (the care guarantee counts to the visit)."""
     waitlist = _module(WAITLIST)
     if waitlist is None:
-        raise ValidationFailed({"waitlist_entry_id": "Väntelistan finns inte i den här installationen."})
+        raise ValidationFailed({"waitlist_entry_id": _("Väntelistan finns inte i den här installationen.")})
     waitlist.end_wait(session, actor=actor, entry_id=entry_id, visit_date=visit_date, now=now)
 
 
