@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus as DS
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
@@ -87,7 +88,7 @@ KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
 
 def subject(dictation: Dictation, patient: Patient | None) -> str:
     """What a dictation is about, for titles: note type and patient ("Epikris: Astrid Berg")."""
-    who = patient.full_name if patient is not None else "okänd patient"
+    who = patient.full_name if patient is not None else _("okänd patient")
     return f"{dictation.note_type.name}: {who}"
 
 
@@ -95,7 +96,7 @@ def dictation_title(dictation: Dictation, patient: Patient | None) -> str:
     """The queue item's title; an unmatched import says what is missing."""
     if dictation.patient_id is None or dictation.author_id is None:
         missing = " och ".join(label for label, absent in (
-            ("patient", dictation.patient_id is None), ("diktatör", dictation.author_id is None))
+            ("patient", dictation.patient_id is None), (_("diktatör"), dictation.author_id is None))
             if absent)
         return f"Importerat diktat att matcha (saknar {missing}): {dictation.note_type.name}"[:200]
     return subject(dictation, patient)[:200]

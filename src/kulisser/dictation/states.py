@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import _
 from kulisser.worklist.states import TransitionError
 
 
@@ -158,10 +159,11 @@ def check_transition(status: DictationStatus | str, action: Action | str, *,
     target = TRANSITIONS[act].get(current)
     if target is None:
         raise TransitionError(
-            f"Det går inte att {_VERBS[act]} ett diktat med status ”{STATUS_LABELS[current]}”."
+            _("Det går inte att {verbs} ett diktat med status ”{status_labels}”.", verbs=_VERBS[act],
+              status_labels=STATUS_LABELS[current])
         )
     if act in NEEDS_REASON and not reason.strip():
-        raise TransitionError(_REASON_MESSAGES.get(act, "Ange en orsak."), code="reason_required")
+        raise TransitionError(_REASON_MESSAGES.get(act, _("Ange en orsak.")), code="reason_required")
     return target
 
 
