@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id, Offset
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import jobs, printing, queries, service, sms, texts
 from kulisser.letters.models import Letter
 from kulisser.letters.schemas import (
@@ -113,7 +114,7 @@ def list_letters(
 def create_letter(body: LetterCreate, ctx: Ctx = Depends(current)) -> LetterDetail:
     """A result letter or referral reply, as a draft with a `letter` work item until sent."""
     if body.kind not in (LetterKind.RESULT, LetterKind.REFERRAL_REPLY):
-        raise ValidationFailed({"kind": "Brev om besök skrivs när tiden bokas, ombokas eller avbokas."})
+        raise ValidationFailed({"kind": _("Brev om besök skrivs när tiden bokas, ombokas eller avbokas.")})
     letter = service.create_letter(
         ctx.db, actor=ctx.actor, patient_id=body.patient_id, kind=body.kind.value, fields=body.fields,
         source_type=body.source.type if body.source else None,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kulisser.errors import NotFound
+from kulisser.i18n import _
 from kulisser.letters.service import Visit
 
 
@@ -43,7 +44,7 @@ def changed_visit(session: Session, *, appointment_id: int) -> Visit:
 
     appt = session.get(Appointment, appointment_id)
     if appt is None:
-        raise NotFound("Besöket finns inte.")
+        raise NotFound(_("Besöket finns inte."))
     return visit_of(appt)
 
 

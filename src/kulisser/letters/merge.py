@@ -21,6 +21,7 @@ from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedEr
 from markupsafe import Markup
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import sandbox
 from kulisser.letters.states import KIND_LABELS, LetterKind
 
@@ -114,8 +115,9 @@ def clock(value: datetime) -> str:
 
 def _syntax_message(exc: TemplateSyntaxError) -> str:
     where = f"rad {exc.lineno}" if exc.lineno else "texten"
-    return (f"Mallen har ett syntaxfel på {where}: kontrollera att varje {{{{ har ett }}}} och att "
-            f"varje {{% if %}} avslutas med {{% endif %}}. (Tekniskt: {exc.message})")
+    return (_("Mallen har ett syntaxfel på {where}: kontrollera att varje {{{{ har ett }}}} och att varje "
+              "{{% if %}} avslutas med {{% endif %}}. (Tekniskt: {message})", where=where,
+              message=exc.message))
 
 
 def compile_text(source: str, *, kind: LetterKind, field: str) -> Template:
@@ -129,22 +131,24 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
         tree = ENV.parse(source)
         used = meta.find_undeclared_variables(tree)
     except TemplateAssertionError as exc:  # e.g. a filter that does not exist
-        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att använda: {assertion}",
+                                         assertion=_assertion(exc))}) from None
     except TemplateSyntaxError as exc:
         raise ValidationFailed({field: _syntax_message(exc)}) from None
     if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
                                          nodes.FromImport))):
-        raise ValidationFailed({field: "Mallen får inte hämta andra mallar (extends, include, import)."})
+        raise ValidationFailed({field: _("Mallen får inte hämta andra mallar (extends, include, import).")})
     if (statement := sandbox.disallowed_statement(tree)) is not None:
-        raise ValidationFailed({field: f"Mallen kan bara innehålla text, fält ({{{{ fornamn }}}}) och "
-                                       f"villkor ({{% if %}}); {{% {statement} %}} kan inte användas "
-                                       "i brev."})
+        raise ValidationFailed({field: _("Mallen kan bara innehålla text, fält ({{{{ fornamn }}}}) och "
+                                         "villkor ({{% if %}}); {{% {statement} %}} kan inte användas i "
+                                         "brev.", statement=statement)})
     allowed = set(field_names(kind))
     unknown = sorted(used - allowed)
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
-        raise ValidationFailed({field: f"Okänt fält: {names}. Fälten som finns för "
-                                       f"{KIND_LABELS[kind].lower()} listas under texten."})
+        raise ValidationFailed({field: _("Okänt fält: {names}. Fälten som finns för {kind} listas "
+                                         "under texten.", names=names,
+                                         kind=_(KIND_LABELS[kind]).lower())})
     # The text's own characters are escaped like the values: the output is plain text as HTML.
     for data in tree.find_all(nodes.TemplateData):
         data.data = html.escape(data.data, quote=False)
@@ -152,7 +156,8 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
         code = ENV.compile(tree)
         return ENV.template_class.from_code(ENV, code, ENV.make_globals(None))
     except TemplateAssertionError as exc:
-        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att använda: {assertion}",
+                                         assertion=_assertion(exc))}) from None
     except TemplateSyntaxError as exc:
         raise ValidationFailed({field: _syntax_message(exc)}) from None
 
@@ -178,9 +183,10 @@ def render_text(source: str, values: dict[str, str], *, kind: LetterKind, field:
     except sandbox.RenderLimit as exc:
         raise ValidationFailed({field: exc.message}) from None
     except (UndefinedError, SecurityError) as exc:
-        raise ValidationFailed({field: f"Mallen går inte att fylla i: {exc}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att fylla i: {exc}", exc=exc)}) from None
     except Exception as exc:  # a manager's text may divide by zero or worse: refuse, never crash
-        raise ValidationFailed({field: f"Mallen går inte att fylla i ({type(exc).__name__})."}) from None
+        raise ValidationFailed({field: _("Mallen går inte att fylla i ({exc}).",
+                                         exc=type(exc).__name__)}) from None
     # Safe: autoescape escaped the values and compile_text escaped the text around them.
     return Markup(out)  # noqa: S704
 
@@ -190,13 +196,13 @@ def check_texts(*, kind: LetterKind, subject: str, body: str) -> tuple[str, str]
     subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
     errors: dict[str, str] = {}
     if not subject:
-        errors["subject"] = "Ange en rubrik."
+        errors["subject"] = _("Ange en rubrik.")
     elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = f"Rubriken får vara högst {SUBJECT_MAX} tecken."
+        errors["subject"] = _("Rubriken får vara högst {subject_max} tecken.", subject_max=SUBJECT_MAX)
     if not body:
-        errors["body"] = "Skriv brevets text."
+        errors["body"] = _("Skriv brevets text.")
     elif len(body) > BODY_MAX:
-        errors["body"] = f"Texten får vara högst {BODY_MAX} tecken."
+        errors["body"] = _("Texten får vara högst {body_max} tecken.", body_max=BODY_MAX)
     samples = {f.name: f.sample for f in FIELDS[kind]}
     for name, source in (("subject", subject), ("body", body)):
         if name in errors:

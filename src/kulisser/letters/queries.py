@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters.merge import TZ
 from kulisser.letters.models import Letter, LetterEvent
 from kulisser.letters.states import UNSENT, LetterKind, LetterStatus
@@ -43,15 +44,15 @@ def parse_day(value: str) -> date | None:
     try:
         return bounds.parse_day(value)
     except ValueError:
-        raise ValidationFailed({"datum": "Ange datum som ÅÅÅÅ-MM-DD."}) from None
+        raise ValidationFailed({"datum": _("Ange datum som ÅÅÅÅ-MM-DD.")}) from None
 
 
 def _filtered(stmt: Select[Any], actor: Actor, f: LetterFilter) -> Select[Any]:
     errors: dict[str, str] = {}
     if f.status not in STATUS_FILTERS:
-        errors["status"] = "Okänd status."
+        errors["status"] = _("Okänd status.")
     if f.kind and f.kind not in {k.value for k in LetterKind}:
-        errors["kind"] = "Okänd brevtyp."
+        errors["kind"] = _("Okänd brevtyp.")
     if errors:
         raise ValidationFailed(errors)
     stmt = stmt.where(Letter.unit_id == actor.unit_id)

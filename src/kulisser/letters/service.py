@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import texts
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
@@ -90,7 +91,7 @@ def _kind(value: str) -> LetterKind:
     try:
         return LetterKind(value)
     except ValueError:
-        raise ValidationFailed({"kind": "Okänd brevtyp."}) from None
+        raise ValidationFailed({"kind": _("Okänd brevtyp.")}) from None
 
 
 def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
@@ -100,13 +101,13 @@ def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
     for f in TYPED.get(kind, ()):
         value = (values.get(f.name) or "").strip().replace("\r\n", "\n")
         if len(value) > FIELD_MAX:
-            errors[f.name] = f"Högst {FIELD_MAX} tecken."
+            errors[f.name] = _("Högst {field_max} tecken.", field_max=FIELD_MAX)
         clean[f.name] = value
     required = {LetterKind.RESULT: ("undersokning", "meddelande"),
                 LetterKind.REFERRAL_REPLY: ("mottagare", "meddelande")}.get(kind, ())
     for name in required:
         if not clean.get(name):
-            errors[name] = "Fyll i fältet."
+            errors[name] = _("Fyll i fältet.")
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -129,7 +130,7 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
         values = _typed_fields(letter_kind, values)  # only what a person types is kept
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=letter_kind)
     route = Route.FORWARDING if (patient.protected_identity and
                                  letter_kind is not LetterKind.REFERRAL_REPLY) else Route.POST
@@ -162,7 +163,7 @@ def missing_address(letter: Letter, patient: Patient) -> str | None:
     if patient.protected_identity or letter.route == Route.FORWARDING.value:
         return None  # Skatteverket forwards it: no address is ever needed or printed
     if not (patient.address.strip() and patient.postal_code.strip() and patient.city.strip()):
-        return "Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas."
+        return _("Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas.")
     return None
 
 
@@ -183,13 +184,13 @@ def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = 
     """
     letter = session.get(Letter, letter_id)
     if letter is None:
-        raise NotFound("Brevet finns inte.")
+        raise NotFound(_("Brevet finns inte."))
     audit.check_access(session, actor=actor, patient_id=letter.patient_id, action=action,
                        object_type=object_type, object_id=letter.id, now=now)
     if letter.unit_id not in actor.unit_ids:
         audit.check_record(session, actor=actor, object_type=object_type, object_id=letter.id,
                            unit_id=letter.unit_id, patient_id=letter.patient_id, action=action,
-                           hidden="Brevet finns inte.", now=now)
+                           hidden=_("Brevet finns inte."), now=now)
     return letter
 
 
@@ -199,7 +200,7 @@ def edit_letter(session: Session, *, actor: Actor, letter_id: int, subject: str,
     now = now or utcnow()
     letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
     if letter.status != LetterStatus.DRAFT.value:
-        raise TransitionError("Bara ett utkast kan ändras. Ändra först brevet tillbaka till utkast.")
+        raise TransitionError(_("Bara ett utkast kan ändras. Ändra först brevet tillbaka till utkast."))
     kind = LetterKind(letter.kind)
     values = dict(letter.fields)
     if fields is not None and kind in MANUAL_KINDS:
@@ -226,7 +227,7 @@ def act(session: Session, *, actor: Actor, letter_id: int, op: str, reason: str 
     try:
         operation = LetterOp(op)
     except ValueError:
-        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+        raise TransitionError(_("Okänd åtgärd."), code="unknown_operation") from None
     letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
     _apply(session, actor=actor, letter=letter, op=operation, reason=reason, now=now)
     session.flush()
@@ -253,7 +254,7 @@ def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reas
         # Back as undeliverable: someone must find out why (address?) and send it again. The
         # letter's own life is over, so this is a plain task (closed from the worklist) about it.
         worklist.create_item(session, actor=actor, kind=TASK.code, priority="high",
-                             title="Brev i retur – kontrollera adressen", patient_id=patient.id,
+                             title=_("Brev i retur – kontrollera adressen"), patient_id=patient.id,
                              description=reason.strip(), ref_type="letter", ref_id=letter.id,
                              now=now)
 
@@ -330,13 +331,13 @@ def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: st
     """
     now = now or utcnow()
     if change not in CHANGES:
-        raise ValidationFailed({"change": "Okänd bokningsändring."})
+        raise ValidationFailed({"change": _("Okänd bokningsändring.")})
     # Booking moves a rebooked visit within the same appointment, so its letters are all here.
     earlier = _appointment_letters(session, [visit.appointment_id])
     existing = _already_made(earlier, visit=visit, change=change)
     if existing is not None:
         return existing
-    reason = {"booked": "Ny kallelse", "rebooked": "Tiden bokades om innan brevet skickades",
+    reason = {"booked": _("Ny kallelse"), "rebooked": _("Tiden bokades om innan brevet skickades"),
               "cancelled": "Tiden avbokades innan brevet skickades"}[change]
     for old in earlier:
         if old.status in {s.value for s in UNSENT} and old.unit_id in actor.unit_ids:

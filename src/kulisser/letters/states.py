@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import _
 from kulisser.worklist.states import TransitionError
 
 
@@ -95,14 +96,14 @@ def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -
     try:
         operation = LetterOp(op)
     except ValueError:
-        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+        raise TransitionError(_("Okänd åtgärd."), code="unknown_operation") from None
     current = LetterStatus(status)
     allowed, to, needs_reason = _RULES[operation]
     if current not in allowed:
-        raise TransitionError(f"Det går inte att {_VERBS[operation]} ett brev med status "
-                              f"”{STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {verbs} ett brev med status ”{status_labels}”.",
+                                verbs=_VERBS[operation], status_labels=STATUS_LABELS[current]))
     if needs_reason and not reason.strip():
-        raise TransitionError("Ange en orsak.", code="reason_required")
+        raise TransitionError(_("Ange en orsak."), code="reason_required")
     return to
 
 
