@@ -8,6 +8,7 @@ from kulisser.audit import service as audit
 from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
@@ -75,7 +76,7 @@ def update_patient(patient_id: Id, body: PatientUpdate, ctx: Ctx = Depends(curre
     # access check (and its audit row) before anything is changed or answered.
     stored = ctx.db.get(Patient, patient_id)
     if stored is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     data = patients.PatientData(
         identifier=stored.id_value, id_kind=stored.id_kind, given_name=stored.given_name,
         family_name=stored.family_name, address=stored.address, postal_code=stored.postal_code,
@@ -93,7 +94,7 @@ def emergency_access(patient_id: Id, body: EmergencyAccessIn, ctx: Ctx = Depends
                      settings: Settings = Depends(get_settings)) -> EmergencyAccessGranted:
     """Open a patient without a care relation, for a limited time, with a reason; logged."""
     if ctx.db.get(Patient, patient_id) is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     try:
         grant = audit.grant_emergency_access(ctx.db, actor=ctx.actor, patient_id=patient_id,
                                              reason=body.reason,
