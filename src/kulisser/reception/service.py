@@ -53,9 +53,9 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
     now = now or utcnow()
     errors: dict[str, str] = {}
     if not data.caller_name.strip() and data.patient_id is None:
-        errors["caller_name"] = "Ange vem som ringde."
+        errors["caller_name"] = _("Ange vem som ringde.")
     if data.caller_relation not in RELATIONS:
-        errors["caller_relation"] = "Välj vem som ringde."
+        errors["caller_relation"] = _("Välj vem som ringde.")
     phone = " ".join(data.phone.split())
     if not phone:
         errors["phone"] = _("Ange telefonnummer att ringa tillbaka till.")
@@ -63,11 +63,11 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
         errors["phone"] = bad_phone
     message = data.message.strip()
     if not message:
-        errors["message"] = "Skriv vad samtalet gäller."
+        errors["message"] = _("Skriv vad samtalet gäller.")
     elif len(message) > 2000:
-        errors["message"] = "Meddelandet får vara högst 2000 tecken."
+        errors["message"] = _("Meddelandet får vara högst 2000 tecken.")
     if data.priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     due_at: datetime | None = None
     if data.call_back_within_hours.strip():
         try:
@@ -76,7 +76,7 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
                 raise ValueError
             due_at = now + timedelta(hours=hours)
         except ValueError:
-            errors["call_back_within_hours"] = "Ange antal timmar, t.ex. 2 eller 24."
+            errors["call_back_within_hours"] = _("Ange antal timmar, t.ex. 2 eller 24.")
     if errors:
         raise ValidationFailed(errors)
     caller = data.caller_name.strip()
