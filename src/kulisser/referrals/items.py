@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.i18n import _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OPEN_STATUSES as REFERRAL_OPEN
 from kulisser.referrals.states import OutgoingStatus
@@ -56,7 +57,7 @@ def _check_chases(session: Session) -> list[Finding]:
     sent = OutgoingStatus.SENT.value
     return compare(session, kind=CHASE.code, ref_type=REF_OUTGOING, model=OutgoingReferral,
                    needs=(OutgoingReferral.status == sent) & OutgoingReferral.chased_at.is_not(None),
-                   allows=lambda r: r.status == sent, label="Den utgående remissen")
+                   allows=lambda r: r.status == sent, label=_("Den utgående remissen"))
 
 
 ASSESSMENT = register(KindSpec(
@@ -108,7 +109,7 @@ def resume(session: Session, items: list[WorkItem], *, actor_id: int, now: datet
         hours = worklist.deadline_hours(session, unit_id=item.unit_id, kind=item.kind,
                                         priority=item.priority)
         item.change_due(actor_id=actor_id, due_at=now + timedelta(hours=hours),
-                        reason="Kompletteringen har kommit in", now=now)
+                        reason=_("Kompletteringen har kommit in"), now=now)
 
 
 def cancel(items: list[WorkItem], *, actor_id: int, reason: str, now: datetime) -> None:

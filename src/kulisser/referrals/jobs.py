@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.i18n import ngettext
+from kulisser.i18n import _, ngettext
 from kulisser.jobs.runner import periodic, task
 from kulisser.patients.models import Patient
 from kulisser.referrals import items
@@ -89,7 +89,8 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
                                priority=outgoing.priority)
         item = WorkItem(kind=items.CHASE.code, unit_id=outgoing.unit_id, owner_id=None,
                         priority=outgoing.priority, status=Status.REQUESTED.value,
-                        title=f"Bevaka remissvar från {outgoing.receiver_name}: {who}"[:200],
+                        title=_("Bevaka remissvar från {receiver_name}: {who}",
+                                receiver_name=outgoing.receiver_name, who=who)[:200],
                         description=ngettext("Inget svar på {n} dag. Kontakta mottagaren.",
                                              "Inget svar på {n} dagar. Kontakta mottagaren.", days),
                         patient_id=outgoing.patient_id, ref_type=items.REF_OUTGOING,
@@ -103,7 +104,7 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
         # A system act on patient data is logged like any other, under the system's name.
         audit.log_system(session, unit_id=outgoing.unit_id, patient_id=outgoing.patient_id,
                          action="create", object_type="work_item", object_id=item.id,
-                         reason="Remissvar saknas", now=now)
+                         reason=_("Remissvar saknas"), now=now)
     session.flush()
     return len(due)
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.referrals import access, intake, items, messages
 from kulisser.referrals.intake import (
     PdfFile,
@@ -167,9 +168,9 @@ def forward(session: Session, *, actor: Actor, referral_id: int, to_name: str, t
     errors: dict[str, str] = {}
     to_name = to_name.strip()
     if not to_name:
-        errors["to_name"] = "Ange vilken enhet remissen ska till."
+        errors["to_name"] = _("Ange vilken enhet remissen ska till.")
     elif len(to_name) > 200:
-        errors["to_name"] = "Högst 200 tecken."
+        errors["to_name"] = _("Högst 200 tecken.")
     hsa = check_hsa_id(to_hsa_id, field="to_hsa_id", errors=errors)
     try:
         reason = check_text(reason, field="reason", required=True, limit=4000)
@@ -196,7 +197,7 @@ def request_information(session: Session, *, actor: Actor, referral_id: int, que
     referral.move(Action.ASK, actor_id=actor.user_id, now=now, reason=question)
     messages.add(session, actor=actor, referral=referral, kind="question", now=now, reason=question)
     items.hold(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-               reason="Väntar på komplettering från remittenten", now=now)
+               reason=_("Väntar på komplettering från remittenten"), now=now)
     session.flush()
     return referral
 
@@ -218,7 +219,7 @@ def register_answer(session: Session, *, actor: Actor, referral_id: int, text: s
     with intake.staged(store, uploads or []) as files:
         referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
         if day is not None and day < referral.received_on:
-            raise ValidationFailed({"received_on": "Kompletteringen kan inte ha kommit före remissen."})
+            raise ValidationFailed({"received_on": _("Kompletteringen kan inte ha kommit före remissen.")})
         referral.move(Action.ANSWER, actor_id=actor.user_id, now=now, reason=text[:200])
         message = messages.add(session, actor=actor, referral=referral, kind="answer", now=now,
                                direction="in", text=text)
@@ -239,16 +240,16 @@ def hand_over(session: Session, *, actor: Actor, referral_id: int, to_user_id: i
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
     found = items.assessment_items(session, referral_id=referral.id)
     if not found:
-        raise ValidationFailed({"to_user_id": "Remissen har ingen öppen bedömning att lämna över."})
+        raise ValidationFailed({"to_user_id": _("Remissen har ingen öppen bedömning att lämna över.")})
     if to_user_id is not None and not intake.is_assessor(session, unit_id=referral.unit_id,
                                                          user_id=to_user_id):
-        raise ValidationFailed({"to_user_id": "Välj en läkare/vårdpersonal på enheten."})
+        raise ValidationFailed({"to_user_id": _("Välj en läkare/vårdpersonal på enheten.")})
     for item in found:
         if item.status == Status.REQUESTED:
             # A new item cannot be handed over (the worklist's rules): it is assigned instead,
             # or, to the queue, left unowned; the reason is kept on the item and the referral.
             if not reason.strip():
-                raise ValidationFailed({"reason": "Ange en orsak."})
+                raise ValidationFailed({"reason": _("Ange en orsak.")})
             previous = item.owner_id
             item.owner_id = to_user_id
             item.record("handed_over", actor_id=actor.user_id, now=now, reason=reason.strip(),

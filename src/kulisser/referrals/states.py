@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import _
 from kulisser.worklist.states import TransitionError
 
 
@@ -102,10 +103,10 @@ def check_transition(status: ReferralStatus | str, action: Action | str, *,
     current = S(status)
     target = TRANSITIONS[act].get(current)
     if target is None:
-        raise TransitionError(f"Det går inte att {_VERBS[act]} en remiss med status "
-                              f"”{STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {verbs} en remiss med status ”{status_labels}”.",
+                                verbs=_VERBS[act], status_labels=STATUS_LABELS[current]))
     if act in NEEDS_REASON and not reason.strip():
-        raise TransitionError("Ange en motivering.", code="reason_required")
+        raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target
 
 
@@ -162,10 +163,11 @@ def check_out_transition(status: OutgoingStatus | str, action: OutAction | str, 
     current = O(status)
     target = OUT_TRANSITIONS[act].get(current)
     if target is None:
-        raise TransitionError(f"Det går inte att {_OUT_VERBS[act]} en utgående remiss med "
-                              f"status ”{OUT_STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {out_verbs} en utgående remiss med status "
+                                "”{out_status_labels}”.", out_verbs=_OUT_VERBS[act],
+                                out_status_labels=OUT_STATUS_LABELS[current]))
     if act is OutAction.CANCEL and not reason.strip():
-        raise TransitionError("Ange en motivering.", code="reason_required")
+        raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 
 MESSAGE_KIND_LABELS = {
     "receipt": "Mottagningskvitto",
@@ -105,13 +106,13 @@ def check_template(name: str, body: str) -> tuple[str, str]:
     errors: dict[str, str] = {}
     name = name.strip()
     if not name:
-        errors["name"] = "Ange ett namn på mallen."
+        errors["name"] = _("Ange ett namn på mallen.")
     elif len(name) > 100:
-        errors["name"] = "Högst 100 tecken."
+        errors["name"] = _("Högst 100 tecken.")
     if not body.strip():
-        errors["body"] = "Skriv mallens text."
+        errors["body"] = _("Skriv mallens text.")
     elif len(body) > TEMPLATE_MAX:
-        errors["body"] = f"Högst {TEMPLATE_MAX} tecken."
+        errors["body"] = _("Högst {template_max} tecken.", template_max=TEMPLATE_MAX)
     else:
         unknown = sorted({f for f in _FIELD.findall(body) if f not in MERGE_FIELDS})
         if unknown:
