@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from kulisser.i18n import _
+
 CHUNK = 64 * 1024
 # One record, every field together. The csv module refuses a field over 128 KiB with an
 # error that says neither row nor field; a record bounded below that never reaches it.
@@ -49,15 +51,15 @@ def binary_kind(head: bytes) -> str | None:
         if head.startswith(magic):
             return kind
     if b"\0" in head:
-        return "en binär fil"
+        return _("en binär fil")
     # Text has few control characters besides tab and line ends; random bytes have many.
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    return "en binär fil" if controls > max(8, len(head) // 100) else None
+    return _("en binär fil") if controls > max(8, len(head) // 100) else None
 
 
 def _not_text(kind: str) -> CsvFormatError:
-    return CsvFormatError(f"Filen är inte en textfil (CSV) utan verkar vara {kind}. "
-                          "Spara den som CSV (semikolon- eller kommaseparerad) och försök igen.")
+    return CsvFormatError(_("Filen är inte en textfil (CSV) utan verkar vara {kind}. Spara den som CSV "
+                            "(semikolon- eller kommaseparerad) och försök igen.", kind=kind))
 
 
 class _CheckedRaw(io.RawIOBase):
@@ -78,7 +80,7 @@ class _CheckedRaw(io.RawIOBase):
         else:
             data = self.source.read(size)
         if b"\0" in data:
-            raise _not_text("en binär fil")
+            raise _not_text(_("en binär fil"))
         memoryview(buffer).cast("B")[:len(data)] = data
         return len(data)
 
@@ -134,8 +136,8 @@ def _readline(handle: io.TextIOWrapper, at: Position) -> str:
     # A byte that is not UTF-8 decodes to a lone surrogate (see open_text): found per line, so
     # the message names the row that has it.
     if _UNDECODED.search(line):
-        raise CsvFormatError(f"Rad {at.line} är inte giltig UTF-8 (filen börjar som UTF-8). "
-                             "Spara filen som UTF-8 och försök igen.")
+        raise CsvFormatError(_("Rad {line} är inte giltig UTF-8 (filen börjar som UTF-8). Spara filen som "
+                               "UTF-8 och försök igen.", line=at.line))
     return line
 
 
@@ -145,9 +147,10 @@ def header(handle: io.TextIOWrapper, at: Position) -> tuple[str, list[str]]:
     while not first.strip():
         first = _readline(handle, at)
         if not first:
-            raise CsvFormatError("Filen är tom.")
+            raise CsvFormatError(_("Filen är tom."))
         if len(first) > MAX_RECORD_CHARS:
-            raise CsvFormatError(f"Rubrikraden är längre än {MAX_RECORD_CHARS} tecken.")
+            raise CsvFormatError(_("Rubrikraden är längre än {max_record_chars} tecken.",
+                                   max_record_chars=MAX_RECORD_CHARS))
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return delimiter, next(csv.reader([first], delimiter=delimiter), [])
 
@@ -172,7 +175,8 @@ def records(handle: io.TextIOWrapper, *, delimiter: str, names: list[str] | None
         except StopIteration:
             return
         except csv.Error as exc:
-            raise CsvFormatError(f"Rad {at.line} kunde inte läsas som CSV ({exc}).") from None
+            raise CsvFormatError(_("Rad {line} kunde inte läsas som CSV ({exc}).", line=at.line,
+                                   exc=exc)) from None
         at.record, at.chars = [], 0
         yield at.line, cells
 
@@ -181,11 +185,12 @@ def _too_long(at: Position, delimiter: str, names: list[str] | None) -> CsvForma
     column, chars = _field_at_end("".join(at.record), delimiter)
     if chars > MAX_FIELD_CHARS:
         name = names[column] if names and column < len(names) and names[column] else None
-        which = f"fältet {name}" if name else f"fält {column + 1}"
-        return CsvFormatError(f"Rad {at.line}: {which} är längre än {MAX_FIELD_CHARS} tecken; "
-                              "filen importerades inte.")
-    return CsvFormatError(f"Rad {at.line} är längre än {MAX_RECORD_CHARS} tecken; "
-                          "filen importerades inte.")
+        which = _("fältet {name}", name=name) if name else _("fält {value}", value=column + 1)
+        return CsvFormatError(_("Rad {line}: {which} är längre än {max_field_chars} tecken; filen "
+                                "importerades inte.", line=at.line, which=which,
+                                max_field_chars=MAX_FIELD_CHARS))
+    return CsvFormatError(_("Rad {line} är längre än {max_record_chars} tecken; filen importerades inte.",
+                            line=at.line, max_record_chars=MAX_RECORD_CHARS))
 
 
 def too_long_field(cells: list[str], names: list[str]) -> str | None:

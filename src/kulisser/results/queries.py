@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import items
@@ -50,7 +51,7 @@ def _open_review() -> Any:
 def _scoped(stmt: Select[Any], *, actor: Actor, scope: str, patient_id: int | None,
             abnormal: bool) -> Select[Any]:
     if scope not in SCOPES:
-        raise ValidationFailed({"scope": "Okänt urval."})
+        raise ValidationFailed({"scope": _("Okänt urval.")})
     stmt = stmt.where(Result.unit_id == actor.unit_id)
     if scope in ("mine", "queue"):
         owner = WorkItem.owner_id == actor.user_id if scope == "mine" else WorkItem.owner_id.is_(None)

@@ -93,7 +93,7 @@ def upload(request: Request, file: UploadFile | None = File(None),
     try:
         # A browser sends an empty part without a name when no file was chosen.
         if file is None or not (file.filename or file.size):
-            raise ValidationFailed({"file": "Välj en CSV-fil."})
+            raise ValidationFailed({"file": _("Välj en CSV-fil.")})
         report = results.import_csv(ctx.db, actor=ctx.actor, data=file.file)
     except ValidationFailed as exc:
         ctx.db.rollback()
