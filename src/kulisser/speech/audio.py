@@ -12,6 +12,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from kulisser.i18n import _
 from kulisser.speech.settings import DEFAULT_MAX_DURATION_S
 
 SAMPLE_RATE = 16_000
@@ -89,12 +90,12 @@ def _unsupported(kind: str | None) -> AudioError:
     if kind == "dss":
         return AudioError(
             AudioErrorCode.UNSUPPORTED_FORMAT,
-            "DSS-filer från diktafon stöds inte. Exportera inspelningen som WAV eller MP3 "
-            "i diktafonens program och ladda upp den igen.",
+            _("DSS-filer från diktafon stöds inte. Exportera inspelningen som WAV eller MP3 "
+              "i diktafonens program och ladda upp den igen."),
         )
     return AudioError(
         AudioErrorCode.UNSUPPORTED_FORMAT,
-        "Filformatet stöds inte. Ladda upp ljud i formatet {formats}.",
+        _("Filformatet stöds inte. Ladda upp ljud i formatet {formats}."),
         formats=_SUPPORTED_SV,
     )
 
@@ -104,15 +105,15 @@ def _unreadable(kind: str | None) -> AudioError:
     # do not recognise at all are more likely the wrong kind of file.
     if kind is None or kind == "dss":
         return _unsupported(kind)
-    return AudioError(AudioErrorCode.CORRUPT, "Ljudfilen är skadad och kan inte läsas.")
+    return AudioError(AudioErrorCode.CORRUPT, _("Ljudfilen är skadad och kan inte läsas."))
 
 
 def _check_file(path: Path) -> str | None:
     """Raise for a missing or empty file; return the format its first bytes announce."""
     if not path.is_file():
-        raise AudioError(AudioErrorCode.MISSING, "Ljudfilen saknas.")
+        raise AudioError(AudioErrorCode.MISSING, _("Ljudfilen saknas."))
     if path.stat().st_size == 0:
-        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen är tom.")
+        raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen är tom."))
     with path.open("rb") as handle:
         return _sniff(handle.read(16))
 
@@ -130,7 +131,7 @@ def _audio_stream(container: Any, kind: str | None) -> Any:
     if "dss" in formats or not formats & _FORMATS:
         raise _unsupported("dss" if "dss" in formats else kind)
     if not container.streams.audio:
-        raise AudioError(AudioErrorCode.NO_AUDIO_STREAM, "Filen innehåller inget ljudspår.")
+        raise AudioError(AudioErrorCode.NO_AUDIO_STREAM, _("Filen innehåller inget ljudspår."))
     stream = container.streams.audio[0]
     codec = stream.codec_context.name
     if not (codec in _CODECS or codec.startswith("pcm_")):
@@ -179,12 +180,12 @@ def probe_audio(path: Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -
             raise _unreadable(kind) from exc
         if not decodes:
             if duration <= 0:
-                raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+                raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
             raise _unreadable(kind)
         if duration > max_duration_s:
             raise AudioError(
                 AudioErrorCode.TOO_LONG,
-                "Inspelningen är {minutes} minuter lång; högst {limit} minuter tillåts.",
+                _("Inspelningen är {minutes} minuter lång; högst {limit} minuter tillåts."),
                 minutes=round(duration / 60, 1),
                 limit=round(max_duration_s / 60, 1),
             )
@@ -225,7 +226,7 @@ def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[n
     if bad > good:
         raise _unreadable(kind)
     if not chunks:
-        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+        raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
