@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -49,7 +50,7 @@ def _check(session: Session) -> list[Finding]:
     has none."""
     return compare(session, kind=WAITLIST.code, ref_type=REF_TYPE, model=WaitlistEntry,
                    needs=WaitlistEntry.status == EntryStatus.WAITING.value, allows=_allows_item,
-                   label="Väntan på väntelistan")
+                   label=_("Väntan på väntelistan"))
 
 
 WAITLIST = register(KindSpec(
@@ -74,7 +75,7 @@ def due_at(figures: g.Figures, *, at_risk_days: int) -> datetime | None:
 def title(entry: WaitlistEntry, patient: Patient | None) -> str:
     """The item's title: what the patient waits for, and who."""
     who = patient.full_name if patient is not None else "patient"
-    return f"Väntar på {entry.kind_label.lower()}: {who}"[:200]
+    return _("Väntar på {kind_label}: {who}", kind_label=entry.kind_label.lower(), who=who)[:200]
 
 
 def open_items(session: Session, *, entry_id: int) -> list[WorkItem]:
@@ -97,7 +98,7 @@ def move_due(item: WorkItem, *, when: datetime, actor_id: int | None, now: datet
     before = item.due_at
     item.due_at = when
     item.record("due_changed", actor_id=actor_id, now=now,
-                reason="Garantidatumet eller måldatumet har ändrats",
+                reason=_("Garantidatumet eller måldatumet har ändrats"),
                 due_before=before.isoformat(), due_after=when.isoformat())
     return True
 
@@ -113,7 +114,8 @@ def sync(session: Session, *, actor: Actor, entry: WaitlistEntry, at_risk_days: 
                 item.resume(actor_id=actor.user_id, now=now)
             if entry.status == EntryStatus.REMOVED:
                 item.cancel(actor_id=actor.user_id, now=now,
-                            reason=f"Borttagen från väntelistan: {entry.removed_reason or ''}".strip())
+                            reason=_("Borttagen från väntelistan: {reason}",
+                                     reason=entry.removed_reason or '').strip())
             else:
                 item.complete(actor_id=actor.user_id, now=now,
                               reason=f"{entry.status_label}: {entry.end_date}")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import _
 from kulisser.jobs.runner import periodic
 from kulisser.waitlist import items, limits
 from kulisser.waitlist.models import EntryStatus, ExcludedPeriod, WaitlistEntry, local_today
@@ -46,7 +47,7 @@ def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
                 # A system change to a patient's work item is logged like any other.
                 audit.log_system(session, unit_id=entry.unit_id, patient_id=entry.patient_id,
                                  action="update", object_type="work_item", object_id=item.id,
-                                 reason="Garantidatumet flyttat under pågående uppehåll",
+                                 reason=_("Garantidatumet flyttat under pågående uppehåll"),
                                  now=now)
     return moved
 

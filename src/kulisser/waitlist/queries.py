@@ -19,6 +19,7 @@ from kulisser.audit import service as audit
 from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -57,16 +58,17 @@ class WaitlistFilter:
             return None
         days = parse_int(text, maximum=MAX_RISK_DAYS)
         if days is None:
-            raise ValidationFailed({"risk_days": f"Ange ett antal dagar mellan 0 och {MAX_RISK_DAYS}."})
+            raise ValidationFailed({"risk_days": _("Ange ett antal dagar mellan 0 och {max_risk_days}.",
+                                                   max_risk_days=MAX_RISK_DAYS)})
         return days
 
     def validate(self) -> None:
         """Raise ValidationFailed (Swedish) for values the list does not know."""
         errors: dict[str, str] = {}
         if self.kind and self.kind not in {k.value for k in g.WaitKind}:
-            errors["kind"] = "Okänd typ av väntan."
+            errors["kind"] = _("Okänd typ av väntan.")
         if self.status not in STATUS_FILTERS:
-            errors["status"] = "Okänt urval."
+            errors["status"] = _("Okänt urval.")
         try:
             self.risk()
         except ValidationFailed as exc:
