@@ -20,6 +20,7 @@ from kulisser.audit.service import (
 )
 from kulisser.config import Settings
 from kulisser.db import Database
+from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import User, UserSession
@@ -195,5 +196,5 @@ def manager(ctx: Ctx = Depends(current)) -> Ctx:
     from kulisser.errors import Forbidden
 
     if not ctx.actor.is_manager:
-        raise Forbidden("Sidan är till för enhetschefer.")
+        raise Forbidden(_("Sidan är till för enhetschefer."))
     return ctx
