@@ -14,6 +14,7 @@ from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.patients.schemas import ApiError, auth_dependencies, error_responses
@@ -156,7 +157,7 @@ def _precondition(response: Response, if_match: str | None = Header(
     try:
         version = parse_if_match(if_match)
     except ValueError:
-        raise ValidationFailed({"If-Match": "Ange ärendets ETag, t.ex. \"3\"."}) from None
+        raise ValidationFailed({"If-Match": _("Ange ärendets ETag, t.ex. \"3\".")}) from None
     return Precondition(version=version if isinstance(version, int) else None, response=response)
 
 
@@ -248,11 +249,12 @@ def create_work_item(body: WorkItemCreate, ctx: Ctx = Depends(current),
     try:
         spec = get_kind(body.kind)
     except KeyError:
-        raise ValidationFailed({"kind": "Okänd ärendetyp."}) from None
+        raise ValidationFailed({"kind": _("Okänd ärendetyp.")}) from None
     if not spec.manual:
-        raise ValidationFailed({"kind": f"”{spec.label}” skapas i sin egen funktion, inte här."})
+        raise ValidationFailed({"kind": _("”{label}” skapas i sin egen funktion, inte här.",
+                                          label=spec.label)})
     if body.patient_id is not None and ctx.db.get(Patient, body.patient_id) is None:
-        raise ValidationFailed({"patient_id": "Patienten finns inte."})
+        raise ValidationFailed({"patient_id": _("Patienten finns inte.")})
     with _fields(to_user_id="owner_id"):
         item = worklist.create_item(
             ctx.db, actor=ctx.actor, kind=body.kind, title=body.title, priority=body.priority.value,

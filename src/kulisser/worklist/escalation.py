@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import _
 from kulisser.jobs.runner import periodic
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.worklist.kinds import KindSpec, all_kinds, register
@@ -57,10 +58,10 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
     for item in items:
         manager = unit_manager(session, unit_id=item.unit_id)
         item.record("escalated", actor_id=None, now=now, to_owner=manager,
-                    reason="Förfallotiden har passerats")
+                    reason=_("Förfallotiden har passerats"))
         esc = WorkItem(kind=ESCALATION.code, unit_id=item.unit_id, owner_id=manager,
                        priority=Priority.HIGH.value, status=Status.REQUESTED.value,
-                       title=f"Försenat: {item.title}"[:200], patient_id=item.patient_id,
+                       title=_("Försenat: {title}", title=item.title)[:200], patient_id=item.patient_id,
                        ref_type="work_item", ref_id=item.id, created_at=now, updated_at=now,
                        due_at=now + timedelta(hours=ESCALATION.default_hours[Priority.HIGH]))
         esc.record("created", actor_id=None, now=now, to_status=esc.status)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kulisser.i18n import _
+
 
 class Status(StrEnum):
     """FHIR Task statuses used for work items."""
@@ -176,11 +178,11 @@ def check_transition(status: Status | str, operation: Operation | str, *, reason
     rule = RULES[op]
     if current not in rule.allowed_from:
         raise TransitionError(
-            f"Det går inte att {_OPERATION_VERBS[op]} ett ärende med status "
-            f"”{STATUS_LABELS[current]}”."
+            _("Det går inte att {operation_verbs} ett ärende med status ”{status_labels}”.",
+              operation_verbs=_OPERATION_VERBS[op], status_labels=STATUS_LABELS[current])
         )
     if rule.needs_reason and not reason.strip():
-        raise TransitionError("Ange en orsak.", code="reason_required")
+        raise TransitionError(_("Ange en orsak."), code="reason_required")
     return rule
 
 

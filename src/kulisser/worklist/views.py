@@ -243,7 +243,7 @@ def item_due(request: Request, item_id: Id, due_at: str = Form(""), due_reason: 
         when = parse_local_datetime(due_at)
     except ValueError:
         return _item_error(request, ctx, item_id, settings,
-                           {"due_at": "Ange datum och tid, t.ex. 2026-12-01 14:00."}, values, 422)
+                           {"due_at": _("Ange datum och tid, t.ex. 2026-12-01 14:00.")}, values, 422)
     try:
         worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=when, reason=due_reason,
                             expected_version=_int_or_none(version))
@@ -310,13 +310,13 @@ def new_item(
         else:
             pid = found.id
     if kind not in {k.code for k in all_kinds() if k.manual}:
-        errors["kind"] = "Den här ärendetypen skapas inte för hand."
+        errors["kind"] = _("Den här ärendetypen skapas inte för hand.")
     when = None
     if due_at.strip():
         try:
             when = parse_local_datetime(due_at)
         except ValueError:
-            errors["due_at"] = "Ange datum och tid, t.ex. 2026-12-01 14:00."
+            errors["due_at"] = _("Ange datum och tid, t.ex. 2026-12-01 14:00.")
     if not errors:
         try:
             item = worklist.create_item(ctx.db, actor=ctx.actor, kind=kind, title=title,
@@ -352,7 +352,7 @@ def rules_save(request: Request, ctx: Ctx = Depends(manager),
         elif (typed := parse_int(raw)) is not None:
             hours = typed
         else:
-            errors[key] = "Ange ett helt antal timmar."
+            errors[key] = _("Ange ett helt antal timmar.")
             continue
         try:
             worklist.set_rule(ctx.db, actor=ctx.actor, kind=str(row["kind"]),
