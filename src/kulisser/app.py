@@ -24,6 +24,7 @@ from kulisser.bounds import DAY_RANGE_ERROR, FIRST_DAY, LAST_DAY
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.body_limit import BodyLimit
@@ -74,7 +75,7 @@ _PYDANTIC_SV = {
 
 def _swedish(error: Any) -> str:
     """A Swedish message for one of Pydantic's validation errors."""
-    return _PYDANTIC_SV.get(str(error.get("type")), "Ogiltigt värde.")
+    return _PYDANTIC_SV.get(str(error.get("type")), _("Ogiltigt värde."))
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -90,12 +91,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
-        return _error(request, 403, "csrf", "Formuläret har gått ut. Ladda om sidan och försök igen.")
+        return _error(request, 403, "csrf", _("Formuläret har gått ut. Ladda om sidan och försök igen."))
 
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, exc: AccessDenied) -> Response:
         return _error(request, 403, "access_denied",
-                      "Din vårdenhet har ingen vårdrelation med patienten. Åtkomsten är loggad.",
+                      _("Din vårdenhet har ingen vårdrelation med patienten. Åtkomsten är loggad."),
                       {"patient_id": exc.patient_id, "emergency_access": True})
 
     @app.exception_handler(Forbidden)
@@ -121,7 +122,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = {".".join(str(p) for p in e["loc"][1:]) or "body": _swedish(e) for e in exc.errors()}
-        return _error(request, 422, "validation", "Ogiltig begäran.", {"errors": errors})
+        return _error(request, 422, "validation", _("Ogiltig begäran."), {"errors": errors})
 
     async def database_busy(request: Request, exc: Exception) -> Response:
         # No free connection in time, a lock, a database restarting: nothing was stored, and
@@ -145,9 +146,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte.",
-                    400: "Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
-                         "(högst 1 MB per fält och 1000 fält eller filer)."}
+        messages = {404: _("Sidan finns inte."), 405: _("Metoden stöds inte."),
+                    400: _("Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
+                           "(högst 1 MB per fält och 1000 fält eller filer).")}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 
