@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
 TZ = ZoneInfo("Europe/Stockholm")
-WEEKDAY_NAMES = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-WEEKDAY_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+WEEKDAY_NAMES = (N_("måndag"), "tisdag", "onsdag", "torsdag", "fredag", N_("lördag"), N_("söndag"))
+WEEKDAY_SHORT = (N_("mån"), "tis", "ons", "tor", "fre", N_("lör"), N_("sön"))
 
 
 def easter_sunday(year: int) -> date:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -23,7 +23,7 @@ from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "appointment"
-worklist_kinds.register_record_page(REF_TYPE, label="Besöket", path="/tidbok/besok/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Besöket"), path="/tidbok/besok/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:
@@ -38,11 +38,11 @@ def _check(session: Session) -> list[Finding]:
 
 
 REBOOK = register(KindSpec(
-    code="booking-rebook", label="Omboka besök", label_plural="Besök att omboka",
+    code="booking-rebook", label=N_("Omboka besök"), label_plural=N_("Besök att omboka"),
     # The patient must hear of it before the day: high within a day, normal within three.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template="booking/_item_detail.html", load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna besöket för att boka om eller avboka det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna besöket för att boka om eller avboka det."),
     check=_check))
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.i18n import N_
 from kulisser.patients.models import Patient
 from kulisser.staff.models import CareUnit, User
 
@@ -41,12 +42,12 @@ class ResourceKind(StrEnum):
     EQUIPMENT = "equipment"
 
 
-RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: "Läkare/vårdpersonal", ResourceKind.ROOM: "Rum",
-                        ResourceKind.EQUIPMENT: "Utrustning"}
+RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: N_("Läkare/vårdpersonal"), ResourceKind.ROOM: N_("Rum"),
+                        ResourceKind.EQUIPMENT: N_("Utrustning")}
 
 # The waiting list's kinds of wait (kulisser.waitlist.guarantee.WaitKind), spelled out here
 # because booking runs without the waiting list too; tests/booking checks that they agree.
-WAIT_KINDS = {"first_visit": "Nybesök", "treatment": "Behandling", "follow_up": "Återbesök"}
+WAIT_KINDS = {"first_visit": N_("Nybesök"), "treatment": N_("Behandling"), "follow_up": N_("Återbesök")}
 
 
 class ExceptionKind(StrEnum):
@@ -58,8 +59,8 @@ class ExceptionKind(StrEnum):
     OTHER = "other"
 
 
-EXCEPTION_KIND_LABELS = {ExceptionKind.LEAVE: "Ledighet", ExceptionKind.MEETING: "Möte",
-                         ExceptionKind.HOLIDAY: "Helgdag/stängt", ExceptionKind.OTHER: "Annat"}
+EXCEPTION_KIND_LABELS = {ExceptionKind.LEAVE: N_("Ledighet"), ExceptionKind.MEETING: N_("Möte"),
+                         ExceptionKind.HOLIDAY: N_("Helgdag/stängt"), ExceptionKind.OTHER: N_("Annat")}
 
 
 class SlotStatus(StrEnum):
@@ -92,7 +93,7 @@ class CancelledBy(StrEnum):
     CLINIC = "clinic"
 
 
-CANCELLED_BY_LABELS = {CancelledBy.PATIENT: "Patienten", CancelledBy.CLINIC: "Mottagningen"}
+CANCELLED_BY_LABELS = {CancelledBy.PATIENT: N_("Patienten"), CancelledBy.CLINIC: N_("Mottagningen")}
 
 
 class Resource(Base):

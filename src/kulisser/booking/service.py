@@ -50,7 +50,7 @@ from kulisser.booking.schedules import (
 )
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
@@ -66,7 +66,8 @@ __all__ = [
 ]
 NOTE_MAX = 2000
 # Form and API field names of a visit's two texts, with what each is in Swedish.
-NOTE_FIELDS = {"patient_message": "Meddelandet till patienten", "internal_note": "Den interna anteckningen"}
+NOTE_FIELDS = {"patient_message": N_("Meddelandet till patienten"),
+               "internal_note": N_("Den interna anteckningen")}
 REASON_MAX = 2000
 SEARCH_MAX_DAYS = 366
 
@@ -74,7 +75,7 @@ SEARCH_MAX_DAYS = 366
 class SlotTaken(TransitionError):
     """Someone else booked the slot first (or it was blocked): nothing was stored."""
 
-    def __init__(self, message: str = "Tiden hann bokas av någon annan. Välj en annan tid.",
+    def __init__(self, message: str = N_("Tiden hann bokas av någon annan. Välj en annan tid."),
                  *, code: str = "slot_taken") -> None:
         super().__init__(message, code=code)
 
