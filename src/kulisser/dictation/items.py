@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus as DS
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
@@ -57,31 +57,31 @@ def _checker(kind: str, *, needs: bool) -> Callable[[Session], list[Finding]]:
 
 
 DICTATION = register(KindSpec(
-    code="dictation", label="Diktat", label_plural="Diktat",
+    code="dictation", label=N_("Diktat"), label_plural=N_("Diktat"),
     # Acute dictations (a referral that must leave today) within hours; the rest in days.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att skicka det för signering.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att skicka det för signering."),
     check=_checker("dictation", needs=True)))
 SIGNATURE = register(KindSpec(
     code="signature", label="Signering", label_plural="Signeringar",
     # An unsigned note is a patient-safety risk: signing is quicker than writing.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att signera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att signera det."),
     check=_checker("signature", needs=True)))
 QUESTION = register(KindSpec(
-    code="dictation-question", label="Fråga om diktat", label_plural="Frågor om diktat",
+    code="dictation-question", label=N_("Fråga om diktat"), label_plural=N_("Frågor om diktat"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att svara på frågan.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att svara på frågan."),
     check=_checker("dictation-question", needs=True)))
 REDO = register(KindSpec(
-    code="dictation-redo", label="Diktat att spela in igen", label_plural="Diktat att spela in igen",
+    code="dictation-redo", label=N_("Diktat att spela in igen"), label_plural=N_("Diktat att spela in igen"),
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
     operations=GENERIC_OPERATIONS,
-    record_hint="Spela in diktatet igen: det nya diktatet klarmarkerar ärendet.",
+    record_hint=N_("Spela in diktatet igen: det nya diktatet klarmarkerar ärendet."),
     check=_checker("dictation-redo", needs=False)))
 KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
 
