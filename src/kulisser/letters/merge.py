@@ -21,14 +21,14 @@ from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedEr
 from markupsafe import Markup
 
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.letters import sandbox
 from kulisser.letters.states import KIND_LABELS, LetterKind
 
 TZ = ZoneInfo("Europe/Stockholm")
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+WEEKDAYS = [N_("måndag"), "tisdag", "onsdag", "torsdag", "fredag", N_("lördag"), N_("söndag")]
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
           "oktober", "november", "december"]
 
@@ -43,39 +43,39 @@ class Field:
 
 
 COMMON = (
-    Field("patient_namn", "Patientens för- och efternamn", "Åsa Öberg"),
-    Field("fornamn", "Patientens förnamn", "Åsa"),
-    Field("efternamn", "Patientens efternamn", "Öberg"),
+    Field("patient_namn", N_("Patientens för- och efternamn"), N_("Åsa Öberg")),
+    Field("fornamn", N_("Patientens förnamn"), N_("Åsa")),
+    Field("efternamn", "Patientens efternamn", N_("Öberg")),
     Field("personnummer", "Patientens personnummer", "19121212-1212"),
-    Field("enhet_namn", "Vårdenhetens namn", "Medicinmottagningen"),
-    Field("enhet_adress", "Vårdenhetens adress", "Sjukhusvägen 1, 123 45 Kulisserstad"),
-    Field("enhet_telefon", "Vårdenhetens telefonnummer", "010-123 45 00"),
-    Field("datum", "Brevets datum", "1 december 2026"),
-    Field("avsandare", "Den som skrev brevet", "Anna Lind"),
+    Field("enhet_namn", N_("Vårdenhetens namn"), "Medicinmottagningen"),
+    Field("enhet_adress", N_("Vårdenhetens adress"), N_("Sjukhusvägen 1, 123 45 Kulisserstad")),
+    Field("enhet_telefon", N_("Vårdenhetens telefonnummer"), "010-123 45 00"),
+    Field("datum", N_("Brevets datum"), "1 december 2026"),
+    Field("avsandare", N_("Den som skrev brevet"), "Anna Lind"),
 )
 VISIT = (
-    Field("besok_datum", "Besökets datum med veckodag", "tisdag 8 december 2026"),
-    Field("besok_tid", "Besökets klockslag", "14:30"),
-    Field("besok_typ", "Typ av besök", "Nybesök"),
-    Field("vardgivare", "Läkare eller annan vårdgivare", "Karl Berg"),
-    Field("plats", "Rum eller plats", "Mottagning 3, plan 2"),
-    Field("besok_meddelande", "Meddelande till patienten (skrivs vid bokningen)",
-          "Ta med din läkemedelslista."),
+    Field("besok_datum", N_("Besökets datum med veckodag"), "tisdag 8 december 2026"),
+    Field("besok_tid", N_("Besökets klockslag"), "14:30"),
+    Field("besok_typ", N_("Typ av besök"), N_("Nybesök")),
+    Field("vardgivare", N_("Läkare eller annan vårdgivare"), "Karl Berg"),
+    Field("plats", N_("Rum eller plats"), "Mottagning 3, plan 2"),
+    Field("besok_meddelande", N_("Meddelande till patienten (skrivs vid bokningen)"),
+          N_("Ta med din läkemedelslista.")),
 )
 OLD_VISIT = (
-    Field("tidigare_datum", "Den tidigare tidens datum", "måndag 7 december 2026"),
+    Field("tidigare_datum", N_("Den tidigare tidens datum"), N_("måndag 7 december 2026")),
     Field("tidigare_tid", "Den tidigare tidens klockslag", "09:00"),
 )
-REASON = (Field("orsak", "Orsak till avbokningen", "Läkaren är sjuk"),)
+REASON = (Field("orsak", N_("Orsak till avbokningen"), N_("Läkaren är sjuk")),)
 RESULT = (
-    Field("undersokning", "Vilken undersökning eller vilka prover", "dina blodprover"),
-    Field("meddelande", "Brevets meddelande (skrivs för varje brev)", "Proverna var normala."),
+    Field("undersokning", N_("Vilken undersökning eller vilka prover"), "dina blodprover"),
+    Field("meddelande", N_("Brevets meddelande (skrivs för varje brev)"), "Proverna var normala."),
 )
 REFERRAL = (
-    Field("mottagare", "Remittentens namn (mottagare av svaret)", "Vårdcentralen Kulisserstad"),
+    Field("mottagare", N_("Remittentens namn (mottagare av svaret)"), N_("Vårdcentralen Kulisserstad")),
     Field("mottagare_adress", "Remittentens adress", "Box 1, 123 45 Kulisserstad"),
-    Field("remiss_datum", "Remissens datum", "2 november 2026"),
-    Field("meddelande", "Svaret på remissen", "Patienten kallas till nybesök."),
+    Field("remiss_datum", N_("Remissens datum"), "2 november 2026"),
+    Field("meddelande", N_("Svaret på remissen"), N_("Patienten kallas till nybesök.")),
 )
 
 FIELDS: dict[LetterKind, tuple[Field, ...]] = {

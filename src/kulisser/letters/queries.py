@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session
 from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.letters.merge import TZ
 from kulisser.letters.models import Letter, LetterEvent
 from kulisser.letters.states import UNSENT, LetterKind, LetterStatus
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 
-STATUS_FILTERS = {"open": "Ej skickade (utkast och klara)", "draft": "Utkast",
-                  "ready": "Klara att skicka", "sent": "Skickade", "returned": "I retur",
-                  "cancelled": "Makulerade", "all": "Alla"}
+STATUS_FILTERS = {"open": N_("Ej skickade (utkast och klara)"), "draft": N_("Utkast"),
+                  "ready": N_("Klara att skicka"), "sent": N_("Skickade"), "returned": N_("I retur"),
+                  "cancelled": N_("Makulerade"), "all": N_("Alla")}
 
 
 @dataclass

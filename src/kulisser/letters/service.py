@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.letters import texts
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
@@ -72,18 +72,18 @@ def _check(session: Session) -> list[Finding]:
 
 
 LETTER_KIND = register(KindSpec(
-    code="letter", label="Brev", label_plural="Brev",
+    code="letter", label=N_("Brev"), label_plural=N_("Brev"),
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="letter", detail_template="letters/_letter_detail.html", load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna brevet för att skicka eller makulera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna brevet för att skicka eller makulera det."),
     check=_check,
 ))
 _ITEM_TITLES = {
-    LetterKind.CALLING: "Skicka kallelse",
-    LetterKind.REBOOKING: "Skicka brev om ombokad tid",
-    LetterKind.CANCELLATION: "Skicka brev om avbokad tid",
-    LetterKind.RESULT: "Skicka provsvarsbrev",
-    LetterKind.REFERRAL_REPLY: "Skicka remissvar",
+    LetterKind.CALLING: N_("Skicka kallelse"),
+    LetterKind.REBOOKING: N_("Skicka brev om ombokad tid"),
+    LetterKind.CANCELLATION: N_("Skicka brev om avbokad tid"),
+    LetterKind.RESULT: N_("Skicka provsvarsbrev"),
+    LetterKind.REFERRAL_REPLY: N_("Skicka remissvar"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import TransitionError
 
 
@@ -63,16 +63,16 @@ STATUS_LABELS = {
     LetterStatus.CANCELLED: "Makulerat",
 }
 ROUTE_LABELS = {
-    Route.POST: "Post",
-    Route.FORWARDING: "Skyddad identitet – via Skatteverket",
-    Route.MAILBOX: "Digital brevlåda",
+    Route.POST: N_("Post"),
+    Route.FORWARDING: N_("Skyddad identitet – via Skatteverket"),
+    Route.MAILBOX: N_("Digital brevlåda"),
 }
 OP_LABELS = {
-    LetterOp.READY: "Klarmarkera",
-    LetterOp.DRAFT: "Ändra (tillbaka till utkast)",
-    LetterOp.SENT: "Markera som skickat",
-    LetterOp.RETURNED: "Markera som retur",
-    LetterOp.CANCEL: "Makulera",
+    LetterOp.READY: N_("Klarmarkera"),
+    LetterOp.DRAFT: N_("Ändra (tillbaka till utkast)"),
+    LetterOp.SENT: N_("Markera som skickat"),
+    LetterOp.RETURNED: N_("Markera som retur"),
+    LetterOp.CANCEL: N_("Makulera"),
 }
 # The letters that booking makes; the others are written by hand (results, referral replies).
 BOOKING_KINDS = (LetterKind.CALLING, LetterKind.REBOOKING, LetterKind.CANCELLATION)
@@ -87,8 +87,8 @@ _RULES: dict[LetterOp, tuple[tuple[LetterStatus, ...], LetterStatus, bool]] = {
     LetterOp.RETURNED: ((LetterStatus.SENT,), LetterStatus.RETURNED, True),
     LetterOp.CANCEL: (UNSENT, LetterStatus.CANCELLED, True),
 }
-_VERBS = {LetterOp.READY: "klarmarkera", LetterOp.DRAFT: "ändra", LetterOp.SENT: "skicka",
-          LetterOp.RETURNED: "markera som retur", LetterOp.CANCEL: "makulera"}
+_VERBS = {LetterOp.READY: N_("klarmarkera"), LetterOp.DRAFT: N_("ändra"), LetterOp.SENT: N_("skicka"),
+          LetterOp.RETURNED: N_("markera som retur"), LetterOp.CANCEL: N_("makulera")}
 
 
 def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -> LetterStatus:
