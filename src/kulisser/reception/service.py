@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.phone import phone_error
 from kulisser.reception.models import PhoneMessage
 from kulisser.staff.actor import Actor
@@ -19,8 +19,8 @@ from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority
 
-RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague": "Kollega/vårdgivare",
-             "other": "Annan"}
+RELATIONS = {"patient": N_("Patienten själv"), "relative": N_("Anhörig"),
+             "colleague": N_("Kollega/vårdgivare"), "other": N_("Annan")}
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
@@ -28,7 +28,7 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
 
 
 CALLBACK = register(KindSpec(
-    code="callback", label="Återuppringning", label_plural="Återuppringningar",
+    code="callback", label=N_("Återuppringning"), label_plural=N_("Återuppringningar"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="phone_message", detail_template="reception/_callback_detail.html", load_refs=_load,
 ))
