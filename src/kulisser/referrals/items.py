@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OPEN_STATUSES as REFERRAL_OPEN
 from kulisser.referrals.states import OutgoingStatus
@@ -29,7 +29,7 @@ from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
 worklist_kinds.register_record_page(REF_INCOMING, label="Remissen", path="/remisser/{id}")
-worklist_kinds.register_record_page(REF_OUTGOING, label="Den utgående remissen",
+worklist_kinds.register_record_page(REF_OUTGOING, label=N_("Den utgående remissen"),
                                     path="/remisser/utgaende/{id}")
 
 
@@ -61,18 +61,18 @@ def _check_chases(session: Session) -> list[Finding]:
 
 
 ASSESSMENT = register(KindSpec(
-    code="referral-assessment", label="Remissbedömning", label_plural="Remissbedömningar",
+    code="referral-assessment", label=N_("Remissbedömning"), label_plural=N_("Remissbedömningar"),
     # Regional routines ask for an assessment within days; an acute referral within hours.
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_INCOMING, detail_template="referrals/_assessment_detail.html",
     load_refs=_load_referrals, escalates=True, operations=GENERIC_OPERATIONS,
-    record_hint="Öppna remissen för att bedöma den.", check=_check_assessments))
+    record_hint=N_("Öppna remissen för att bedöma den."), check=_check_assessments))
 CHASE = register(KindSpec(
     code="referral-chase", label="Bevaka remissvar", label_plural="Remissvar att bevaka",
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
     load_refs=_load_outgoing, operations=GENERIC_OPERATIONS,
-    record_hint="Öppna den utgående remissen för att registrera svaret.", check=_check_chases))
+    record_hint=N_("Öppna den utgående remissen för att registrera svaret."), check=_check_chases))
 
 
 def open_items(session: Session, *, ref_type: str, ref_id: int, kind: str) -> list[WorkItem]:

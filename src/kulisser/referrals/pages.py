@@ -8,6 +8,7 @@ from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import parse_int
+from kulisser.i18n import N_
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals import service as referrals
@@ -26,13 +27,14 @@ from kulisser.staff.actor import Actor
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
 EVENT_LABELS = {
-    "registered": "Registrerad", "confirm": "Mottagandet kvitterat", "start": "Bedömning påbörjad",
-    "accept": "Antagen", "reject": "Avvisad", "forward": "Vidarebefordrad",
-    "ask": "Komplettering begärd", "answer": "Komplettering inkommen",
-    "reply": "Besked skickat till remittenten", "cancel": "Makulerad",
-    "waitlisted": "Uppsatt på väntelistan", "handed_over": "Bedömningen överlämnad",
-    "created": "Skriven", "edit": "Texten ändrad", "send": "Remissen skickad",
-    "delivered": "Levererad till mottagaren", "chase_created": "Bevakning skapad (inget svar)",
+    "registered": N_("Registrerad"), "confirm": N_("Mottagandet kvitterat"),
+    "start": N_("Bedömning påbörjad"),
+    "accept": N_("Antagen"), "reject": N_("Avvisad"), "forward": N_("Vidarebefordrad"),
+    "ask": N_("Komplettering begärd"), "answer": N_("Komplettering inkommen"),
+    "reply": N_("Besked skickat till remittenten"), "cancel": N_("Makulerad"),
+    "waitlisted": N_("Uppsatt på väntelistan"), "handed_over": N_("Bedömningen överlämnad"),
+    "created": N_("Skriven"), "edit": N_("Texten ändrad"), "send": N_("Remissen skickad"),
+    "delivered": N_("Levererad till mottagaren"), "chase_created": N_("Bevakning skapad (inget svar)"),
 }
 
 
