@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
 CHUNK = 64 * 1024
 # One record, every field together. The csv module refuses a field over 128 KiB with an
@@ -26,14 +26,15 @@ MAX_ROWS = 10_000  # per upload; larger drops go through `kulisser import-result
 
 # What a file that is not text usually is, by its first bytes.
 _MAGIC = [
-    (b"%PDF", "en PDF"), (b"PK\x03\x04", "en zip-fil (t.ex. en Excel- eller Word-fil)"),
-    (b"\xd0\xcf\x11\xe0", "ett Office-dokument (t.ex. en äldre Excel-fil)"),
-    (b"\x1f\x8b", "en gzip-komprimerad fil"), (b"\x89PNG", "en bild"), (b"\xff\xd8\xff", "en bild"),
-    (b"GIF8", "en bild"), (b"RIFF", "en ljudfil"), (b"ID3", "en ljudfil"), (b"OggS", "en ljudfil"),
-    (b"fLaC", "en ljudfil"), (b"7z\xbc\xaf", "en komprimerad fil"), (b"Rar!", "en komprimerad fil"),
+    (b"%PDF", N_("en PDF")), (b"PK\x03\x04", N_("en zip-fil (t.ex. en Excel- eller Word-fil)")),
+    (b"\xd0\xcf\x11\xe0", N_("ett Office-dokument (t.ex. en äldre Excel-fil)")),
+    (b"\x1f\x8b", N_("en gzip-komprimerad fil")), (b"\x89PNG", N_("en bild")),
+    (b"\xff\xd8\xff", N_("en bild")), (b"GIF8", N_("en bild")), (b"RIFF", N_("en ljudfil")),
+    (b"ID3", N_("en ljudfil")), (b"OggS", N_("en ljudfil")), (b"fLaC", N_("en ljudfil")),
+    (b"7z\xbc\xaf", N_("en komprimerad fil")), (b"Rar!", N_("en komprimerad fil")),
     # Excel's "Unicode text": every other byte is NUL.
-    (b"\xff\xfe", "UTF-16-kodad text (spara den som UTF-8)"),
-    (b"\xfe\xff", "UTF-16-kodad text (spara den som UTF-8)"),
+    (b"\xff\xfe", N_("UTF-16-kodad text (spara den som UTF-8)")),
+    (b"\xfe\xff", N_("UTF-16-kodad text (spara den som UTF-8)")),
 ]
 
 

@@ -29,7 +29,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.identity import (
     PERSONNUMMER_OID,
     PERSONNUMMER_SYSTEM,
@@ -48,8 +48,8 @@ _KINDS = {PERSONNUMMER_SYSTEM: "personnummer", f"urn:oid:{PERSONNUMMER_OID}": "p
           RESERVNUMMER_SYSTEM: "reservnummer"}
 _MODELS: dict[str, Any] = {"DiagnosticReport": DiagnosticReport, "Observation": Observation,
                            "Bundle": Bundle}
-_MESSAGES = {"missing": "Fältet saknas.", "extra_forbidden": "Okänt fält.",
-             "fhir-validation-wrong-resource-type": "Fel resurstyp."}
+_MESSAGES = {"missing": N_("Fältet saknas."), "extra_forbidden": N_("Okänt fält."),
+             "fhir-validation-wrong-resource-type": N_("Fel resurstyp.")}
 
 
 def _errors(resource_type: str, exc: ValidationError) -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kulisser.i18n import N_
 from kulisser.results.models import Result, ResultStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -56,13 +57,13 @@ REVIEW = register(KindSpec(
     # A critical value within hours; the rest within days (units set their own in the rules).
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att vidimera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna provsvaret för att vidimera det."),
     check=_check_review))
 UNMATCHED = register(KindSpec(
     code="result-unmatched", label="Provsvar att matcha", label_plural="Provsvar att matcha",
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att matcha det mot en patient.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna provsvaret för att matcha det mot en patient."),
     check=_check_unmatched))
 KIND_CODES = (REVIEW.code, UNMATCHED.code)
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import Priority, TransitionError
 
 
@@ -56,10 +56,10 @@ class FollowUp(StrEnum):
 
 
 FOLLOW_UP_LABELS = {
-    FollowUp.NONE: "Ingen åtgärd",
-    FollowUp.CALL: "Ring patienten",
-    FollowUp.VISIT: "Boka besök",
-    FollowUp.LETTER: "Skicka brev",
+    FollowUp.NONE: N_("Ingen åtgärd"),
+    FollowUp.CALL: N_("Ring patienten"),
+    FollowUp.VISIT: N_("Boka besök"),
+    FollowUp.LETTER: N_("Skicka brev"),
 }
 
 

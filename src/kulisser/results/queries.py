@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import items
@@ -24,12 +24,12 @@ from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES
 
 SCOPES: dict[str, str] = {
-    "mine": "Mina att vidimera",
-    "queue": "Enhetens kö (utan ansvarig)",
-    "unsigned": "Alla ej vidimerade",
-    "unmatched": "Att matcha",
-    "signed": "Vidimerade",
-    "all": "Alla",
+    "mine": N_("Mina att vidimera"),
+    "queue": N_("Enhetens kö (utan ansvarig)"),
+    "unsigned": N_("Alla ej vidimerade"),
+    "unmatched": N_("Att matcha"),
+    "signed": N_("Vidimerade"),
+    "all": N_("Alla"),
 }
 
 
