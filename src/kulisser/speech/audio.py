@@ -12,7 +12,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.speech.settings import DEFAULT_MAX_DURATION_S
 
 SAMPLE_RATE = 16_000
@@ -29,7 +29,7 @@ _FORMATS = frozenset({"wav", "w64", "mp3", "mov", "mp4", "m4a", "ogg", "matroska
 # Plus any pcm_* codec, and the ADPCM that simple voice recorders write into WAV.
 _CODECS = frozenset({"mp3", "mp3float", "aac", "opus", "vorbis", "flac", "adpcm_ima_wav",
                      "adpcm_ms"})
-_SUPPORTED_SV = "WAV, MP3, M4A (AAC), OGG/Opus, WebM eller FLAC"
+_SUPPORTED_SV = N_("WAV, MP3, M4A (AAC), OGG/Opus, WebM eller FLAC")
 
 
 class AudioErrorCode(StrEnum):
