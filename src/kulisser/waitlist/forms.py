@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from kulisser import bounds
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.waitlist import guarantee as g
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
-DATE_HINT = "ÅÅÅÅ-MM-DD"
+DATE_HINT = N_("ÅÅÅÅ-MM-DD")
 
 
 def parse_date(value: str, field: str, errors: dict[str, str], *, required: bool = True

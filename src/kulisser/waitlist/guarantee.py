@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
 ONE_DAY = timedelta(days=1)
 DEFAULT_AT_RISK_DAYS = 14
@@ -49,9 +49,9 @@ class WaitKind(StrEnum):
 
 
 WAIT_KIND_LABELS = {
-    WaitKind.FIRST_VISIT: "Nybesök",
-    WaitKind.TREATMENT: "Behandling",
-    WaitKind.FOLLOW_UP: "Återbesök",
+    WaitKind.FIRST_VISIT: N_("Nybesök"),
+    WaitKind.TREATMENT: N_("Behandling"),
+    WaitKind.FOLLOW_UP: N_("Återbesök"),
 }
 GUARANTEE_KINDS = (WaitKind.FIRST_VISIT, WaitKind.TREATMENT)
 # The national guarantee: 90 days to a first visit in specialist care and 90 to treatment.
@@ -69,7 +69,7 @@ class Region:
 
 # Built-in regions; a region's own rows in the database override these.
 REGIONS: dict[str, Region] = {
-    "": Region("", "Nationell vårdgaranti", dict(NATIONAL_LIMITS)),
+    "": Region("", N_("Nationell vårdgaranti"), dict(NATIONAL_LIMITS)),
     "stockholm": Region("stockholm", "Region Stockholm",
                         {WaitKind.FIRST_VISIT: 30, WaitKind.TREATMENT: 90}),
 }
@@ -84,9 +84,9 @@ class OfferResponse(StrEnum):
 
 
 RESPONSE_LABELS = {
-    OfferResponse.PENDING: "Obesvarat",
-    OfferResponse.ACCEPTED: "Accepterat",
-    OfferResponse.DECLINED: "Avböjt",
+    OfferResponse.PENDING: N_("Obesvarat"),
+    OfferResponse.ACCEPTED: N_("Accepterat"),
+    OfferResponse.DECLINED: N_("Avböjt"),
 }
 
 
@@ -98,8 +98,8 @@ class Reason(StrEnum):
 
 
 REASON_LABELS = {
-    Reason.MEDICAL: "Medicinskt orsakad väntan",
-    Reason.PATIENT: "Patientvald väntan",
+    Reason.MEDICAL: N_("Medicinskt orsakad väntan"),
+    Reason.PATIENT: N_("Patientvald väntan"),
 }
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -27,7 +27,7 @@ from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "waitlist_entry"
-worklist_kinds.register_record_page(REF_TYPE, label="Väntan på väntelistan", path="/vantelista/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Väntan på väntelistan"), path="/vantelista/{id}")
 DUE_HOUR = time(8, 0)  # due in the morning of the day, Swedish time
 
 
@@ -54,13 +54,13 @@ def _check(session: Session) -> list[Finding]:
 
 
 WAITLIST = register(KindSpec(
-    code="waitlist", label="Väntelista", label_plural="Väntelista",
+    code="waitlist", label=N_("Väntelista"), label_plural=N_("Väntelista"),
     # Not used for the due time (it follows the guarantee date); kept for the rule table.
     default_hours={Priority.ACUTE: 24, Priority.HIGH: 24 * 7, Priority.NORMAL: 24 * 30,
                    Priority.LOW: 24 * 60},
     ref_type=REF_TYPE, detail_template="waitlist/_item_detail.html", load_refs=load_entries,
     operations=GENERIC_OPERATIONS,
-    record_hint="Öppna väntan för att boka besöket eller ta bort patienten från väntelistan.",
+    record_hint=N_("Öppna väntan för att boka besöket eller ta bort patienten från väntelistan."),
     check=_check))
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
+from kulisser.i18n import N_
 from kulisser.waitlist import guarantee as g
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -42,10 +43,10 @@ class EntryStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    EntryStatus.WAITING: "Väntar",
-    EntryStatus.BOOKED: "Bokad",
-    EntryStatus.DONE: "Genomförd",
-    EntryStatus.REMOVED: "Borttagen",
+    EntryStatus.WAITING: N_("Väntar"),
+    EntryStatus.BOOKED: N_("Bokad"),
+    EntryStatus.DONE: N_("Genomförd"),
+    EntryStatus.REMOVED: N_("Borttagen"),
 }
 ACTIVE_STATUSES = (EntryStatus.WAITING.value, EntryStatus.BOOKED.value)
 

@@ -19,7 +19,7 @@ from kulisser.audit import service as audit
 from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -27,11 +27,11 @@ from kulisser.waitlist import limits
 from kulisser.waitlist.models import ACTIVE_STATUSES, EntryStatus, WaitlistEntry, local_today
 
 STATUS_FILTERS = {
-    "active": "Väntar eller bokad",
-    "waiting": "Väntar",
-    "booked": "Bokad",
-    "closed": "Avslutade",
-    "all": "Alla",
+    "active": N_("Väntar eller bokad"),
+    "waiting": N_("Väntar"),
+    "booked": N_("Bokad"),
+    "closed": N_("Avslutade"),
+    "all": N_("Alla"),
 }
 _STATUSES = {
     "active": ACTIVE_STATUSES,
