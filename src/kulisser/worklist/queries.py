@@ -15,7 +15,7 @@ from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
 from kulisser.patients.models import Patient
@@ -26,18 +26,18 @@ from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 
 Scope = Literal["mine_queue", "mine", "queue", "unit"]
 SCOPES: dict[str, str] = {
-    "mine_queue": "Mina och enhetens kö",
-    "mine": "Mina ärenden",
-    "queue": "Enhetens kö (ej tilldelade)",
-    "unit": "Hela enheten",
+    "mine_queue": N_("Mina och enhetens kö"),
+    "mine": N_("Mina ärenden"),
+    "queue": N_("Enhetens kö (ej tilldelade)"),
+    "unit": N_("Hela enheten"),
 }
 STATUS_FILTERS: dict[str, str] = {
-    "open": "Öppna",
-    "closed": "Avslutade",
-    "all": "Alla",
+    "open": N_("Öppna"),
+    "closed": N_("Avslutade"),
+    "all": N_("Alla"),
     **{s.value: label for s, label in (
-        (Status.REQUESTED, "Ny"), (Status.ACCEPTED, "Mottagen"), (Status.IN_PROGRESS, "Pågår"),
-        (Status.ON_HOLD, "Vilande"), (Status.COMPLETED, "Klar"), (Status.CANCELLED, "Makulerad"),
+        (Status.REQUESTED, N_("Ny")), (Status.ACCEPTED, "Mottagen"), (Status.IN_PROGRESS, N_("Pågår")),
+        (Status.ON_HOLD, "Vilande"), (Status.COMPLETED, N_("Klar")), (Status.CANCELLED, "Makulerad"),
         (Status.ENTERED_IN_ERROR, "Felregistrerad"))},
 }
 

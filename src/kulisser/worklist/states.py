@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
 
 class Status(StrEnum):
@@ -60,43 +60,43 @@ CLOSED_STATUSES: tuple[Status, ...] = (
 PRIORITY_ORDER = {Priority.ACUTE: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 STATUS_LABELS = {
-    Status.REQUESTED: "Ny",
-    Status.ACCEPTED: "Mottagen",
-    Status.IN_PROGRESS: "Pågår",
-    Status.ON_HOLD: "Vilande",
-    Status.COMPLETED: "Klar",
-    Status.CANCELLED: "Makulerad",
-    Status.ENTERED_IN_ERROR: "Felregistrerad",
+    Status.REQUESTED: N_("Ny"),
+    Status.ACCEPTED: N_("Mottagen"),
+    Status.IN_PROGRESS: N_("Pågår"),
+    Status.ON_HOLD: N_("Vilande"),
+    Status.COMPLETED: N_("Klar"),
+    Status.CANCELLED: N_("Makulerad"),
+    Status.ENTERED_IN_ERROR: N_("Felregistrerad"),
 }
 PRIORITY_LABELS = {
-    Priority.ACUTE: "Akut",
-    Priority.HIGH: "Hög",
-    Priority.NORMAL: "Normal",
-    Priority.LOW: "Låg",
+    Priority.ACUTE: N_("Akut"),
+    Priority.HIGH: N_("Hög"),
+    Priority.NORMAL: N_("Normal"),
+    Priority.LOW: N_("Låg"),
 }
 OPERATION_LABELS = {
-    Operation.CLAIM: "Ta ärendet",
-    Operation.ASSIGN: "Tilldela",
-    Operation.HANDOVER: "Lämna över",
-    Operation.START: "Påbörja",
-    Operation.HOLD: "Vila",
-    Operation.RESUME: "Återuppta",
-    Operation.COMPLETE: "Klarmarkera",
-    Operation.CANCEL: "Makulera",
-    Operation.ENTERED_IN_ERROR: "Felregistrerad",
+    Operation.CLAIM: N_("Ta ärendet"),
+    Operation.ASSIGN: N_("Tilldela"),
+    Operation.HANDOVER: N_("Lämna över"),
+    Operation.START: N_("Påbörja"),
+    Operation.HOLD: N_("Vila"),
+    Operation.RESUME: N_("Återuppta"),
+    Operation.COMPLETE: N_("Klarmarkera"),
+    Operation.CANCEL: N_("Makulera"),
+    Operation.ENTERED_IN_ERROR: N_("Felregistrerad"),
 }
 # The operation as a Swedish infinitive, for "Det går inte att ... ett ärende" (the button
 # labels above are not verbs that fit that sentence: "Ta ärendet", "Felregistrerad").
 _OPERATION_VERBS = {
-    Operation.CLAIM: "ta",
-    Operation.ASSIGN: "tilldela",
-    Operation.HANDOVER: "lämna över",
-    Operation.START: "påbörja",
-    Operation.HOLD: "pausa",
-    Operation.RESUME: "återuppta",
-    Operation.COMPLETE: "klarmarkera",
-    Operation.CANCEL: "makulera",
-    Operation.ENTERED_IN_ERROR: "felregistrera",
+    Operation.CLAIM: N_("ta"),
+    Operation.ASSIGN: N_("tilldela"),
+    Operation.HANDOVER: N_("lämna över"),
+    Operation.START: N_("påbörja"),
+    Operation.HOLD: N_("pausa"),
+    Operation.RESUME: N_("återuppta"),
+    Operation.COMPLETE: N_("klarmarkera"),
+    Operation.CANCEL: N_("makulera"),
+    Operation.ENTERED_IN_ERROR: N_("felregistrera"),
 }
 
 
