@@ -24,7 +24,7 @@ from kulisser.bounds import DAY_RANGE_ERROR, FIRST_DAY, LAST_DAY
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.web.body_limit import BodyLimit
@@ -53,23 +53,23 @@ def _error(request: Request, status: int, code: str, message: str,
 
 
 _PYDANTIC_SV = {
-    "missing": "Värdet saknas.",
-    "int_parsing": "Ange ett heltal.",
-    "int_type": "Ange ett heltal.",
-    "float_parsing": "Ange ett tal.",
-    "bool_parsing": "Ange sant eller falskt.",
-    "string_too_long": "Texten är för lång.",
-    "string_too_short": "Texten är för kort.",
-    "greater_than_equal": "Värdet är för litet.",
-    "less_than_equal": "Värdet är för stort.",
-    "json_invalid": "Ogiltig JSON.",
-    "datetime_parsing": "Ogiltig tidpunkt (ISO 8601).",
-    "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
-    "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
-    "timezone_naive": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00.",
+    "missing": N_("Värdet saknas."),
+    "int_parsing": N_("Ange ett heltal."),
+    "int_type": N_("Ange ett heltal."),
+    "float_parsing": N_("Ange ett tal."),
+    "bool_parsing": N_("Ange sant eller falskt."),
+    "string_too_long": N_("Texten är för lång."),
+    "string_too_short": N_("Texten är för kort."),
+    "greater_than_equal": N_("Värdet är för litet."),
+    "less_than_equal": N_("Värdet är för stort."),
+    "json_invalid": N_("Ogiltig JSON."),
+    "datetime_parsing": N_("Ogiltig tidpunkt (ISO 8601)."),
+    "datetime_from_date_parsing": N_("Ogiltig tidpunkt (ISO 8601)."),
+    "timezone_aware": N_("Ange tidpunkten med tidszon, t.ex. +01:00."),
+    "timezone_naive": N_("Ange tiden utan tidszon (svensk tid), t.ex. 08:00."),
     DAY_RANGE_ERROR: f"Ange ett datum mellan {FIRST_DAY} och {LAST_DAY}.",
-    "enum": "Ogiltigt val.",
-    "literal_error": "Ogiltigt val.",
+    "enum": N_("Ogiltigt val."),
+    "literal_error": N_("Ogiltigt val."),
 }
 
 
