@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 
 
 class ValidationFailed(ValueError):
@@ -17,6 +17,7 @@ class NotFound(LookupError):
     """The record does not exist (or is not visible to the user)."""
 
     def __init__(self, message: str = N_("Hittades inte.")) -> None:
+        message = _(message)
         super().__init__(message)
         self.message = message
 
@@ -25,5 +26,6 @@ class Forbidden(PermissionError):
     """The user's role does not allow this (not a patient-data access question)."""
 
     def __init__(self, message: str = N_("Du har inte behörighet till detta.")) -> None:
+        message = _(message)
         super().__init__(message)
         self.message = message
