@@ -67,7 +67,6 @@ _PYDANTIC_SV = {
     "datetime_from_date_parsing": N_("Ogiltig tidpunkt (ISO 8601)."),
     "timezone_aware": N_("Ange tidpunkten med tidszon, t.ex. +01:00."),
     "timezone_naive": N_("Ange tiden utan tidszon (svensk tid), t.ex. 08:00."),
-    DAY_RANGE_ERROR: f"Ange ett datum mellan {FIRST_DAY} och {LAST_DAY}.",
     "enum": N_("Ogiltigt val."),
     "literal_error": N_("Ogiltigt val."),
 }
@@ -75,7 +74,10 @@ _PYDANTIC_SV = {
 
 def _swedish(error: Any) -> str:
     """A Swedish message for one of Pydantic's validation errors."""
-    return _PYDANTIC_SV.get(str(error.get("type")), _("Ogiltigt värde."))
+    kind = str(error.get("type"))
+    if kind == DAY_RANGE_ERROR:
+        return _("Ange ett datum mellan {first} och {last}.", first=FIRST_DAY, last=LAST_DAY)
+    return _(_PYDANTIC_SV[kind]) if kind in _PYDANTIC_SV else _("Ogiltigt värde.")
 
 
 def _install_error_handlers(app: FastAPI) -> None:

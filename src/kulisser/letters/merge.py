@@ -165,9 +165,9 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
 def _assertion(exc: TemplateAssertionError) -> str:
     text = exc.message or str(exc)
     if text.startswith("No filter named"):
-        return "okänt filter " + text.removeprefix("No filter named").strip(" .") + "."
+        return _("okänt filter {name}.", name=text.removeprefix("No filter named").strip(" ."))
     if text.startswith("No test named"):
-        return "okänt test " + text.removeprefix("No test named").strip(" .") + "."
+        return _("okänt test {name}.", name=text.removeprefix("No test named").strip(" ."))
     return text
 
 

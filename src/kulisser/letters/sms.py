@@ -110,7 +110,7 @@ def reminder_text(visit: Visit, unit: CareUnit) -> str:
               swedish_date=swedish_date(visit.start, weekday=True), clock=clock(visit.start)))
     if unit.phone:
         text += _(" Kan du inte komma? Ring {phone}.", phone=unit.phone)
-    return text + " Svara inte på detta sms."
+    return text + _(" Svara inte på detta sms.")
 
 
 def due_at(visit: Visit, *, days_before: int) -> datetime:

@@ -8,7 +8,7 @@ from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import parse_int
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals import service as referrals
@@ -78,7 +78,7 @@ def referral_context(session: Session, actor: Actor, referral: Referral) -> dict
     return {"referral": referral, "patient": patient, "item": item,
             "names": staff.user_names(session, ids), "actions": actions,
             "action_labels": {a.value: label for a, label in ACTION_LABELS.items()}
-            | {"handover": "Lämna över bedömningen"},
+            | {"handover": _("Lämna över bedömningen")},
             "assessors": referrals.assessors(session, unit_id=referral.unit_id), **labels()}
 
 

@@ -116,8 +116,9 @@ def check_template(name: str, body: str) -> tuple[str, str]:
     else:
         unknown = sorted({f for f in _FIELD.findall(body) if f not in MERGE_FIELDS})
         if unknown:
-            errors["body"] = ("Okända fält: " + ", ".join("{" + f + "}" for f in unknown)
-                              + ". Tillåtna: " + ", ".join("{" + f + "}" for f in MERGE_FIELDS) + ".")
+            errors["body"] = _("Okända fält: {unknown}. Tillåtna: {allowed}.",
+                               unknown=", ".join("{" + f + "}" for f in unknown),
+                               allowed=", ".join("{" + f + "}" for f in MERGE_FIELDS))
     if errors:
         raise ValidationFailed(errors)
     return name, body.replace("\r\n", "\n")

@@ -57,7 +57,7 @@ def _errors(resource_type: str, exc: ValidationError) -> dict[str, str]:
     found: dict[str, str] = {}
     for err in exc.errors()[:20]:
         path = ".".join(str(p) for p in (resource_type, *err["loc"]))
-        found[path] = _MESSAGES.get(str(err["type"]), _("Ogiltigt värde."))
+        found[path] = _(_MESSAGES.get(str(err["type"]), N_("Ogiltigt värde.")))
     return found
 
 
@@ -200,11 +200,11 @@ def _value(obs: Any, into: IncomingValue) -> None:
     elif obs.valueInteger is not None:
         into.value, into.value_num = str(obs.valueInteger), float(obs.valueInteger)
     elif obs.valueBoolean is not None:
-        into.value = "Ja" if obs.valueBoolean else "Nej"
+        into.value = _("Ja") if obs.valueBoolean else _("Nej")
     elif obs.valueCodeableConcept is not None:
         into.value = _concept(obs.valueCodeableConcept)[2]
     elif getattr(obs, "dataAbsentReason", None) is not None:
-        into.value = "Värde saknas: " + _concept(obs.dataAbsentReason)[2]
+        into.value = _("Värde saknas: {reason}", reason=_concept(obs.dataAbsentReason)[2])
     ranges = obs.referenceRange or []
     if ranges:
         r = ranges[0]

@@ -344,8 +344,8 @@ def backing_offer(*, wait_kind: str, clock_start: date, limit_days: int | None,
         if offer is None:
             return None, _("Erbjudandet finns inte för den här väntan.")
         if not quals[offer.key].qualifies:
-            return None, ("Erbjudandet grundar inte patientvald väntan: "
-                          + quals[offer.key].message)
+            return None, _("Erbjudandet grundar inte patientvald väntan: {reason}",
+                           reason=quals[offer.key].message)
         if offer.key in used:
             return None, _("Erbjudandet grundar redan en annan period av patientvald väntan.")
         if start < offer.declined_on:
@@ -359,7 +359,7 @@ def backing_offer(*, wait_kind: str, clock_start: date, limit_days: int | None,
     rule = (_("Patientvald väntan räknas bara när patienten har informerats om vårdgarantin, "
               "erbjudits en tid inom garantin och själv tackat nej."))
     if not declined:
-        return None, rule + " Inget avböjt erbjudande är registrerat."
+        return None, rule + _(" Inget avböjt erbjudande är registrerat.")
     reasons = []
     for o in sorted(declined, key=lambda o: o.offered_on):
         when = o.offered_on.isoformat()
