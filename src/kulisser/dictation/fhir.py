@@ -99,13 +99,14 @@ def _local(at: datetime) -> str:
 def note_text(note: SignedNote) -> str:
     """The signed text under a header: patient, note type, author, signature, version."""
     v = note.version
-    version = f"Version: {v.version}"
+    version = _("Version: {version}", version=v.version)
     if v.correction_reason:
         version += _(" (rättelse: {correction_reason})", correction_reason=v.correction_reason)
-    header = [f"Patient: {note.patient.full_name}, {note.patient.display_id}",
-              f"Anteckningstyp: {note.dictation.note_type.name}",
+    header = [_("Patient: {name}, {display_id}", name=note.patient.full_name,
+                display_id=note.patient.display_id),
+              _("Anteckningstyp: {name}", name=note.dictation.note_type.name),
               _("Diktatör: {full_name}", full_name=note.author.full_name),
-              f"Signerad: {_local(v.signed_at)} av {note.signer.full_name}",
+              _("Signerad: {when} av {name}", when=_local(v.signed_at), name=note.signer.full_name),
               version,
               _("Vårdenhet: {name}", name=note.unit.name)]
     return "\n".join(header) + "\n\n" + v.text.rstrip("\n") + "\n"
