@@ -79,8 +79,9 @@ class AppointmentStatus(StrEnum):
     NOSHOW = "noshow"
 
 
-APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: "Bokad", AppointmentStatus.CANCELLED: "Avbokad",
-                             AppointmentStatus.NOSHOW: "Uteblev"}
+APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: N_("Bokad"),
+                             AppointmentStatus.CANCELLED: N_("Avbokad"),
+                             AppointmentStatus.NOSHOW: N_("Uteblev")}
 # Statuses in which an appointment holds its slot (at most one per slot, by the index below).
 OCCUPYING = (AppointmentStatus.BOOKED.value, AppointmentStatus.NOSHOW.value)
 _OCCUPYING_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OCCUPYING) + ")"
@@ -332,4 +333,5 @@ class AppointmentEvent(Base):
     appointment: Mapped[Appointment] = relationship(back_populates="events")
 
 
-EVENT_LABELS = {"booked": "Bokad", "rebooked": "Ombokad", "cancelled": "Avbokad", "no_show": "Uteblev"}
+EVENT_LABELS = {"booked": N_("Bokad"), "rebooked": N_("Ombokad"), "cancelled": N_("Avbokad"),
+                "no_show": N_("Uteblev")}

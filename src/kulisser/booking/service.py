@@ -353,7 +353,7 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
         links.end_wait(session, actor=actor, entry_id=appt.waitlist_entry_id,
                        visit_date=today_local(appt.start_at), now=now)
     links.booking_changed(session, actor=actor, appointment_id=appt.id, change="rebooked")
-    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Ombokad")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason=_("Ombokad"))
     return appt
 
 
@@ -390,7 +390,7 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, by: str, reas
                                                                           reason=reason),
                           now=now)
     links.booking_changed(session, actor=actor, appointment_id=appt.id, change="cancelled")
-    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Avbokad")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason=_("Avbokad"))
     return appt
 
 
