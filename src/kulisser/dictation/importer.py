@@ -93,7 +93,7 @@ class ImportReport:
                  _("Redan importerade, hoppades över: {skipped}", skipped=len(self.skipped)),
                  _("Kunde inte importeras: {failed}", failed=len(self.failed))]
         lines += [f"  {name}: {reason}" for name, reason in self.failed]
-        lines += [f"  Att matcha: {name}" for name in self.unmatched]
+        lines += [_("  Att matcha: {name}", name=name) for name in self.unmatched]
         return "\n".join(lines)
 
 
@@ -201,7 +201,7 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
         actor = import_actor(session, username=username, unit_hsa=unit_hsa)
     report = ImportReport()
     files = recordings(folder)
-    for path in tqdm(files, desc="Importerar diktat", unit="fil", disable=not progress,
+    for path in tqdm(files, desc=_("Importerar diktat"), unit=_("fil"), disable=not progress,
                      file=sys.stderr):
         reason = None
         try:

@@ -28,7 +28,7 @@ from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_TYPE = "dictation"
-worklist_kinds.register_record_page(REF_TYPE, label="Diktatet", path="/diktat/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Diktatet"), path="/diktat/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:
@@ -52,7 +52,7 @@ def _checker(kind: str, *, needs: bool) -> Callable[[Session], list[Finding]]:
     def check(session: Session) -> list[Finding]:
         return compare(session, kind=kind, ref_type=REF_TYPE, model=Dictation,
                        needs=Dictation.status.in_(statuses) if needs else None,
-                       allows=lambda d: d.status in statuses, label="Diktatet")
+                       allows=lambda d: d.status in statuses, label=_("Diktatet"))
     return check
 
 
@@ -64,7 +64,7 @@ DICTATION = register(KindSpec(
     operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att skicka det för signering."),
     check=_checker("dictation", needs=True)))
 SIGNATURE = register(KindSpec(
-    code="signature", label="Signering", label_plural="Signeringar",
+    code="signature", label=N_("Signering"), label_plural=N_("Signeringar"),
     # An unsigned note is a patient-safety risk: signing is quicker than writing.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
@@ -98,7 +98,8 @@ def dictation_title(dictation: Dictation, patient: Patient | None) -> str:
         missing = " och ".join(label for label, absent in (
             ("patient", dictation.patient_id is None), (_("diktatör"), dictation.author_id is None))
             if absent)
-        return f"Importerat diktat att matcha (saknar {missing}): {dictation.note_type.name}"[:200]
+        return _("Importerat diktat att matcha (saknar {missing}): {name}", missing=missing,
+                 name=dictation.note_type.name)[:200]
     return subject(dictation, patient)[:200]
 
 

@@ -122,7 +122,7 @@ def answer_question(session: Session, *, actor: Actor, dictation_id: int, answer
     access.require(actor, dictation, Action.ANSWER)
     dictation.answer_question(actor_id=actor.user_id, answer=answer, now=now)
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.QUESTION.code,
-                   now=now, reason="Besvarad")
+                   now=now, reason=_("Besvarad"))
     items.resume_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
     session.flush()
     return dictation
@@ -180,7 +180,7 @@ def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
     access.require(actor, dictation, Action.CANCEL)
     dictation.cancel(actor_id=actor.user_id, reason=reason, now=now)
     items.cancel_all(session, actor=actor, dictation_id=dictation.id,
-                     reason=f"Diktatet makulerat: {reason.strip()}", now=now)
+                     reason=_("Diktatet makulerat: {reason}", reason=reason.strip()), now=now)
     session.flush()
     return dictation
 
