@@ -45,9 +45,9 @@ class Field:
 COMMON = (
     Field("patient_namn", N_("Patientens för- och efternamn"), N_("Åsa Öberg")),
     Field("fornamn", N_("Patientens förnamn"), N_("Åsa")),
-    Field("efternamn", "Patientens efternamn", N_("Öberg")),
-    Field("personnummer", "Patientens personnummer", "19121212-1212"),
-    Field("enhet_namn", N_("Vårdenhetens namn"), "Medicinmottagningen"),
+    Field("efternamn", N_("Patientens efternamn"), N_("Öberg")),
+    Field("personnummer", N_("Patientens personnummer"), "19121212-1212"),
+    Field("enhet_namn", N_("Vårdenhetens namn"), N_("Medicinmottagningen")),
     Field("enhet_adress", N_("Vårdenhetens adress"), N_("Sjukhusvägen 1, 123 45 Kulisserstad")),
     Field("enhet_telefon", N_("Vårdenhetens telefonnummer"), "010-123 45 00"),
     Field("datum", N_("Brevets datum"), "1 december 2026"),
@@ -64,16 +64,16 @@ VISIT = (
 )
 OLD_VISIT = (
     Field("tidigare_datum", N_("Den tidigare tidens datum"), N_("måndag 7 december 2026")),
-    Field("tidigare_tid", "Den tidigare tidens klockslag", "09:00"),
+    Field("tidigare_tid", N_("Den tidigare tidens klockslag"), "09:00"),
 )
 REASON = (Field("orsak", N_("Orsak till avbokningen"), N_("Läkaren är sjuk")),)
 RESULT = (
     Field("undersokning", N_("Vilken undersökning eller vilka prover"), "dina blodprover"),
-    Field("meddelande", N_("Brevets meddelande (skrivs för varje brev)"), "Proverna var normala."),
+    Field("meddelande", N_("Brevets meddelande (skrivs för varje brev)"), N_("Proverna var normala.")),
 )
 REFERRAL = (
     Field("mottagare", N_("Remittentens namn (mottagare av svaret)"), N_("Vårdcentralen Kulisserstad")),
-    Field("mottagare_adress", "Remittentens adress", "Box 1, 123 45 Kulisserstad"),
+    Field("mottagare_adress", N_("Remittentens adress"), "Box 1, 123 45 Kulisserstad"),
     Field("remiss_datum", N_("Remissens datum"), "2 november 2026"),
     Field("meddelande", N_("Svaret på remissen"), N_("Patienten kallas till nybesök.")),
 )

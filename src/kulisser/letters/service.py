@@ -51,7 +51,7 @@ from kulisser.worklist.states import Operation, Priority, TransitionError, is_op
 FIELD_MAX = 4000
 
 
-register_record_page("letter", label="Brevet", path="/brev/{id}")
+register_record_page("letter", label=N_("Brevet"), path="/brev/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:
@@ -68,7 +68,7 @@ def _check(session: Session) -> list[Finding]:
                    needs=Letter.status.in_(_UNSENT),
                    # Items made before returned letters got tasks may still be open.
                    allows=lambda x: x.status in (*_UNSENT, LetterStatus.RETURNED.value),
-                   label="Brevet")
+                   label=_("Brevet"))
 
 
 LETTER_KIND = register(KindSpec(
@@ -249,7 +249,7 @@ def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reas
                      reason="", now=now)
     elif op is LetterOp.CANCEL:
         _close_items(session, actor=actor, letter=letter, operation=Operation.CANCEL,
-                     reason=reason or "Brevet makulerades", now=now)
+                     reason=reason or _("Brevet makulerades"), now=now)
     elif op is LetterOp.RETURNED:
         # Back as undeliverable: someone must find out why (address?) and send it again. The
         # letter's own life is over, so this is a plain task (closed from the worklist) about it.

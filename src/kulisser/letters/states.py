@@ -49,18 +49,18 @@ class LetterOp(StrEnum):
 
 
 KIND_LABELS = {
-    LetterKind.CALLING: "Kallelse",
-    LetterKind.REBOOKING: "Ombokning",
-    LetterKind.CANCELLATION: "Avbokning",
-    LetterKind.RESULT: "Provsvar",
-    LetterKind.REFERRAL_REPLY: "Remissvar",
+    LetterKind.CALLING: N_("Kallelse"),
+    LetterKind.REBOOKING: N_("Ombokning"),
+    LetterKind.CANCELLATION: N_("Avbokning"),
+    LetterKind.RESULT: N_("Provsvar"),
+    LetterKind.REFERRAL_REPLY: N_("Remissvar"),
 }
 STATUS_LABELS = {
-    LetterStatus.DRAFT: "Utkast",
-    LetterStatus.READY: "Klart att skicka",
-    LetterStatus.SENT: "Skickat",
-    LetterStatus.RETURNED: "I retur",
-    LetterStatus.CANCELLED: "Makulerat",
+    LetterStatus.DRAFT: N_("Utkast"),
+    LetterStatus.READY: N_("Klart att skicka"),
+    LetterStatus.SENT: N_("Skickat"),
+    LetterStatus.RETURNED: N_("I retur"),
+    LetterStatus.CANCELLED: N_("Makulerat"),
 }
 ROUTE_LABELS = {
     Route.POST: N_("Post"),
