@@ -207,9 +207,9 @@ def lookup_by_identifier(session: Session, *, text: str) -> Patient | None:
 
 def id_kinds() -> list[tuple[str, str]]:
     """The identifier kinds for a form's select, in Swedish."""
-    return [(IdKind.PERSONNUMMER.value, "Personnummer"),
-            (IdKind.SAMORDNINGSNUMMER.value, "Samordningsnummer"),
-            (IdKind.RESERVNUMMER.value, "Reservnummer")]
+    return [(IdKind.PERSONNUMMER.value, _("Personnummer")),
+            (IdKind.SAMORDNINGSNUMMER.value, _("Samordningsnummer")),
+            (IdKind.RESERVNUMMER.value, _("Reservnummer"))]
 
 
 __all__ = ["PatientData", "utcnow"]
