@@ -28,7 +28,7 @@ from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
-worklist_kinds.register_record_page(REF_INCOMING, label="Remissen", path="/remisser/{id}")
+worklist_kinds.register_record_page(REF_INCOMING, label=N_("Remissen"), path="/remisser/{id}")
 worklist_kinds.register_record_page(REF_OUTGOING, label=N_("Den utgående remissen"),
                                     path="/remisser/utgaende/{id}")
 
@@ -49,7 +49,7 @@ def _check_assessments(session: Session) -> list[Finding]:
     """An open referral has an open assessment item, and a decided one has none."""
     return compare(session, kind=ASSESSMENT.code, ref_type=REF_INCOMING, model=Referral,
                    needs=Referral.status.in_(_OPEN), allows=lambda r: r.status in _OPEN,
-                   label="Remissen")
+                   label=_("Remissen"))
 
 
 def _check_chases(session: Session) -> list[Finding]:
@@ -68,7 +68,7 @@ ASSESSMENT = register(KindSpec(
     load_refs=_load_referrals, escalates=True, operations=GENERIC_OPERATIONS,
     record_hint=N_("Öppna remissen för att bedöma den."), check=_check_assessments))
 CHASE = register(KindSpec(
-    code="referral-chase", label="Bevaka remissvar", label_plural="Remissvar att bevaka",
+    code="referral-chase", label="Bevaka remissvar", label_plural=N_("Remissvar att bevaka"),
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
     load_refs=_load_outgoing, operations=GENERIC_OPERATIONS,

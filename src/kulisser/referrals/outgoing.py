@@ -230,6 +230,6 @@ def cancel_outgoing(session: Session, *, actor: Actor, outgoing_id: int, reason:
     outgoing.cancelled_reason = reason.strip()
     chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
                              kind=items.CHASE.code)
-    items.cancel(chase, actor_id=actor.user_id, reason="Remissen makulerad", now=now)
+    items.cancel(chase, actor_id=actor.user_id, reason=_("Remissen makulerad"), now=now)
     session.flush()
     return outgoing

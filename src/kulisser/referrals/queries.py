@@ -31,20 +31,20 @@ STATUS_FILTERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "to_assess": (N_("Att bedöma"), (S.REGISTERED.value, S.RECEIVED.value, S.UNDER_ASSESSMENT.value),
                   None),
     "waiting_for_info": (N_("Väntar på komplettering"), (S.WAITING_FOR_INFO.value,), None),
-    "accepted": ("Antagna", (S.REPLIED.value, S.ACCEPTED.value), "accepted"),
-    "rejected": ("Avvisade", (S.REPLIED.value, S.REJECTED.value), "rejected"),
+    "accepted": (N_("Antagna"), (S.REPLIED.value, S.ACCEPTED.value), "accepted"),
+    "rejected": (N_("Avvisade"), (S.REPLIED.value, S.REJECTED.value), "rejected"),
     "forwarded": ("Vidarebefordrade", (S.REPLIED.value, S.FORWARDED.value), "forwarded"),
-    "cancelled": ("Makulerade", (S.CANCELLED.value,), None),
-    "all": ("Alla", (), None),
+    "cancelled": (N_("Makulerade"), (S.CANCELLED.value,), None),
+    "all": (N_("Alla"), (), None),
 }
 OUT_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "open": (N_("Utkast och väntar på svar"), (OutgoingStatus.DRAFT.value, OutgoingStatus.SENT.value)),
-    "draft": ("Utkast", (OutgoingStatus.DRAFT.value,)),
+    "draft": (N_("Utkast"), (OutgoingStatus.DRAFT.value,)),
     "sent": (N_("Väntar på svar"), (OutgoingStatus.SENT.value,)),
     "overdue": (N_("Svar försenat"), (OutgoingStatus.SENT.value,)),
-    "replied": ("Besvarade", (OutgoingStatus.REPLIED.value,)),
-    "cancelled": ("Makulerade", (OutgoingStatus.CANCELLED.value,)),
-    "all": ("Alla", ()),
+    "replied": (N_("Besvarade"), (OutgoingStatus.REPLIED.value,)),
+    "cancelled": (N_("Makulerade"), (OutgoingStatus.CANCELLED.value,)),
+    "all": (N_("Alla"), ()),
 }
 _PRIO = case({p.value: n for n, p in enumerate(Priority)}, value=Referral.priority, else_=9)
 

@@ -127,7 +127,8 @@ def _reply(session: Session, *, actor: Actor, referral: Referral, now: datetime,
     session.flush()
     referral.move(Action.REPLY, actor_id=actor.user_id, now=now, message_id=message.id)
     items.complete(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-                   now=now, reason=f"Remissen {STATUS_LABELS[S(referral.outcome)].lower()}")
+                   now=now, reason=_("Remissen {status_labels}",
+                                     status_labels=STATUS_LABELS[S(referral.outcome)].lower()))
 
 
 def accept(session: Session, *, actor: Actor, referral_id: int, note: str = "",
@@ -271,7 +272,7 @@ def cancel(session: Session, *, actor: Actor, referral_id: int, reason: str,
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
     referral.move(Action.CANCEL, actor_id=actor.user_id, now=now, reason=reason)
     items.cancel(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
-                 reason=f"Remissen makulerad: {reason.strip()}", now=now)
+                 reason=_("Remissen makulerad: {reason}", reason=reason.strip()), now=now)
     session.flush()
     return referral
 

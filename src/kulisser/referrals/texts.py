@@ -26,18 +26,18 @@ MESSAGE_KIND_LABELS = {
 DIRECTION_LABELS = {"out": N_("Till remittenten"), "in": N_("Från remittenten")}
 
 _HEAD = (N_("{title}\n\nTill: {sender} ({sender_hsa})\nFrån: {unit}\nDatum: {today}\n\n"
-         "Gäller: remiss daterad {issued} för {patient}, {pnr}.\n\n"))
+            "Gäller: remiss daterad {issued} för {patient}, {pnr}.\n\n"))
 _TAIL = N_("\n\nMed vänliga hälsningar\n{signer}\n{unit}\n")
 _BODIES = {
     "receipt": (N_("Vi har tagit emot remissen den {received}. Den kommer att bedömas av läkare "
-                "och ni får besked när bedömningen är klar.")),
+                   "och ni får besked när bedömningen är klar.")),
     "accepted": (N_("Remissen är antagen. Patienten är uppsatt på vår väntelista för nybesök och "
-                 "kallas av oss.{note}")),
+                    "kallas av oss.{note}")),
     "rejected": N_("Remissen är avvisad.\n\nMotivering:\n{reason}"),
     "forwarded": (N_("Remissen är vidarebefordrad till {to_name} ({to_hsa}), som tar ställning "
-                  "till den.\n\nMotivering:\n{reason}")),
+                     "till den.\n\nMotivering:\n{reason}")),
     "question": (N_("Vi behöver mer information för att kunna bedöma remissen:\n\n{reason}\n\n"
-                 "Skicka kompletteringen till oss. Remissen bedöms när den kommit in.")),
+                    "Skicka kompletteringen till oss. Remissen bedöms när den kommit in.")),
 }
 
 
@@ -80,17 +80,17 @@ MERGE_FIELDS = {
     "datum": N_("Dagens datum"),
     "prioritet": N_("Prioritet"),
 }
-DEFAULT_TEMPLATE_NAME = "Standardremiss"
+DEFAULT_TEMPLATE_NAME = N_("Standardremiss")
 DEFAULT_TEMPLATE = (
     N_("Remiss\n\n"
-    "Till: {mottagare} ({mottagare_hsa})\n"
-    "Från: {avsandare}\n"
-    "Datum: {datum}\n"
-    "Prioritet: {prioritet}\n\n"
-    "Patient: {patient}, {personnummer}\n\n"
-    "Frågeställning:\n{fragestallning}\n\n"
-    "Anamnes:\n{anamnes}\n\n"
-    "Remitterande läkare: {remittent}\n")
+       "Till: {mottagare} ({mottagare_hsa})\n"
+       "Från: {avsandare}\n"
+       "Datum: {datum}\n"
+       "Prioritet: {prioritet}\n\n"
+       "Patient: {patient}, {personnummer}\n\n"
+       "Frågeställning:\n{fragestallning}\n\n"
+       "Anamnes:\n{anamnes}\n\n"
+       "Remitterande läkare: {remittent}\n")
 )
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 TEMPLATE_MAX = 20_000
