@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import relation_starts as audit_starts
 from kulisser.audit.models import AuditEvent
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
@@ -59,8 +59,8 @@ from kulisser.worklist.states import Status
 BATCH = 1000
 
 IMPORTED, UNMATCHED, DUPLICATE, ERROR = "imported", "unmatched", "duplicate", "error"
-OUTCOME_LABELS = {IMPORTED: "Importerat", UNMATCHED: "Importerat, att matcha",
-                  DUPLICATE: "Redan importerat", ERROR: "Ej importerat"}
+OUTCOME_LABELS = {IMPORTED: N_("Importerat"), UNMATCHED: N_("Importerat, att matcha"),
+                  DUPLICATE: N_("Redan importerat"), ERROR: N_("Ej importerat")}
 
 
 @dataclass

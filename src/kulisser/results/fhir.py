@@ -241,7 +241,7 @@ def _report(report: DiagnosticReport, path: str, bundled: dict[str, Observation]
     code, _system, title = _concept(report.code)
     inc = Incoming(source_format="fhir", source_system=system, source_id=source_id,
                    raw="", identifier=identifier, identifier_kind=kind,
-                   clinician=_clinician(report), title=(title or code or "Provsvar")[:200],
+                   clinician=_clinician(report), title=(title or code or _("Provsvar"))[:200],
                    conclusion=(report.conclusion or "")[:4000],
                    issued_at=_when(report.issued) or _when(report.effectiveDateTime))
     parts = [raw[id(report)]]
@@ -273,5 +273,5 @@ def _single(obs: Observation, path: str, *, raw: Any) -> Incoming:
     return Incoming(source_format="fhir", source_system=system, source_id=source_id,
                     raw=json.dumps(raw, ensure_ascii=False), identifier=identifier,
                     identifier_kind=kind, clinician=_clinician(obs),
-                    title=(title or code or "Provsvar")[:200], values=values, notes=notes,
+                    title=(title or code or _("Provsvar"))[:200], values=values, notes=notes,
                     issued_at=_when(obs.issued) or _when(obs.effectiveDateTime))

@@ -209,7 +209,7 @@ def from_fields(fields: dict[str, Any], *, source_format: str, default_system: s
                    source_id=sender_id, raw=raw, row=row,
                    identifier=_clip(fields.get("identity_number"), 40) or None,
                    clinician=_clip(fields.get("ordering_clinician"), 100) or None,
-                   title=(val.name or val.code or "Provsvar")[:200], values=[val])
+                   title=(val.name or val.code or _("Provsvar"))[:200], values=[val])
     inc.notes += interpret(val)
     issued = _clip(fields.get("issued"), 40)
     if issued:

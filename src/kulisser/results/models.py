@@ -40,9 +40,9 @@ class ResultStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    ResultStatus.UNMATCHED: "Att matcha",
-    ResultStatus.TO_SIGN: "Att vidimera",
-    ResultStatus.SIGNED: "Vidimerat",
+    ResultStatus.UNMATCHED: N_("Att matcha"),
+    ResultStatus.TO_SIGN: N_("Att vidimera"),
+    ResultStatus.SIGNED: N_("Vidimerat"),
 }
 
 

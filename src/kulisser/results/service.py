@@ -281,7 +281,7 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
         if item.status == Status.ON_HOLD:
             item.resume(actor_id=actor.user_id, now=now)
         item.patient_id = patient.id
-        item.complete(actor_id=actor.user_id, now=now, reason="Matchat mot patient.")
+        item.complete(actor_id=actor.user_id, now=now, reason=_("Matchat mot patient."))
     worklist.create_item(
         session, actor=actor, kind=items.REVIEW.code, priority=result.priority,
         title=items.review_title(result.title, abnormal=result.abnormal, critical=result.critical),
