@@ -27,7 +27,7 @@ BUSY_MESSAGE = N_("Kulisser har många förfrågningar just nu. Ingen ändring s
 
 
 CONFLICT_MESSAGE = (N_("Någon annan ändrade samma sak samtidigt. Ingen ändring sparades; "
-                    "ladda om sidan och försök igen."))
+                       "ladda om sidan och försök igen."))
 
 
 def plain_response(path: str, status: int, code: str, message: str,
