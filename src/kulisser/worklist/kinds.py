@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kulisser.i18n import N_
 from kulisser.worklist.states import Operation, Priority
 
 DEFAULT_HOURS = {Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 240}
@@ -119,5 +120,5 @@ def kind_label(code: str) -> str:
 
 
 TASK = register(
-    KindSpec(code="task", label="Uppgift", label_plural="Uppgifter", manual=True)
+    KindSpec(code="task", label=N_("Uppgift"), label_plural=N_("Uppgifter"), manual=True)
 )

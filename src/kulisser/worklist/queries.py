@@ -36,9 +36,9 @@ STATUS_FILTERS: dict[str, str] = {
     "closed": N_("Avslutade"),
     "all": N_("Alla"),
     **{s.value: label for s, label in (
-        (Status.REQUESTED, N_("Ny")), (Status.ACCEPTED, "Mottagen"), (Status.IN_PROGRESS, N_("Pågår")),
-        (Status.ON_HOLD, "Vilande"), (Status.COMPLETED, N_("Klar")), (Status.CANCELLED, "Makulerad"),
-        (Status.ENTERED_IN_ERROR, "Felregistrerad"))},
+        (Status.REQUESTED, N_("Ny")), (Status.ACCEPTED, N_("Mottagen")), (Status.IN_PROGRESS, N_("Pågår")),
+        (Status.ON_HOLD, N_("Vilande")), (Status.COMPLETED, N_("Klar")), (Status.CANCELLED, N_("Makulerad")),
+        (Status.ENTERED_IN_ERROR, N_("Felregistrerad")))},
 }
 
 
