@@ -119,7 +119,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> Response:
-        return _error(request, 422, "validation", "Kontrollera uppgifterna.", {"errors": exc.errors})
+        return _error(request, 422, "validation", _("Kontrollera uppgifterna."), {"errors": exc.errors})
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
