@@ -131,7 +131,7 @@ def parse_weekdays(text: str) -> str:
 
 def weekdays_label(digits: str) -> str:
     """ISO weekday digits in Swedish ("mån, tis, ons")."""
-    return ", ".join(WEEKDAY_SHORT[int(d) - 1] for d in digits)
+    return ", ".join(_(WEEKDAY_SHORT[int(d) - 1]) for d in digits)
 
 
 @dataclass(frozen=True)

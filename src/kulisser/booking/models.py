@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.models import CareUnit, User
 
@@ -117,7 +117,7 @@ class Resource(Base):
     @property
     def kind_label(self) -> str:
         """The kind in Swedish."""
-        return RESOURCE_KIND_LABELS.get(ResourceKind(self.kind), self.kind)
+        return _(RESOURCE_KIND_LABELS.get(ResourceKind(self.kind), self.kind))
 
 
 class VisitType(Base):
@@ -186,7 +186,7 @@ class ScheduleException(Base):
     @property
     def kind_label(self) -> str:
         """The kind in Swedish."""
-        return EXCEPTION_KIND_LABELS.get(ExceptionKind(self.kind), self.kind)
+        return _(EXCEPTION_KIND_LABELS.get(ExceptionKind(self.kind), self.kind))
 
 
 class Slot(Base):
@@ -274,12 +274,12 @@ class Appointment(Base):
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return APPOINTMENT_STATUS_LABELS.get(AppointmentStatus(self.status), self.status)
+        return _(APPOINTMENT_STATUS_LABELS.get(AppointmentStatus(self.status), self.status))
 
     @property
     def cancelled_by_label(self) -> str:
         """Who cancelled, in Swedish."""
-        return CANCELLED_BY_LABELS.get(CancelledBy(self.cancelled_by), "") if self.cancelled_by else ""
+        return _(CANCELLED_BY_LABELS.get(CancelledBy(self.cancelled_by), "")) if self.cancelled_by else ""
 
     def record(self, type_: str, *, actor_id: int | None, now: datetime, reason: str | None = None,
                **data: Any) -> None:

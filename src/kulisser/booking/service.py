@@ -242,14 +242,14 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     # A number on file without a care relation answers as an unknown one (nothing disclosed).
     found = relations.find_for_actor(session, actor=actor, text=text)
     if found is None:
-        raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
+        raise ValidationFailed({"identifier": _(relations.NOT_AT_UNIT)})
     return found.id, None
 
 
 def _clean_notes(**texts: str | None) -> dict[str, str]:
     """The visit's texts given (None: not given), stripped; ValidationFailed for one too long."""
     clean = {name: text.strip().replace("\r\n", "\n") for name, text in texts.items() if text is not None}
-    errors = {name: _("{note_fields} får vara högst {note_max} tecken.", note_fields=NOTE_FIELDS[name],
+    errors = {name: _("{note_fields} får vara högst {note_max} tecken.", note_fields=_(NOTE_FIELDS[name]),
                       note_max=NOTE_MAX)
               for name, text in clean.items() if len(text) > NOTE_MAX}
     if errors:
