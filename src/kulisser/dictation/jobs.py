@@ -24,7 +24,7 @@ from kulisser.dictation import attention, catalog
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus
 from kulisser.dictation.storage import AudioStore
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 from kulisser.jobs.models import Job
 from kulisser.jobs.runner import task
 from kulisser.speech import Recognizer, RecognizerSettings, Transcript
@@ -170,7 +170,7 @@ class TranscriptionState:
     @property
     def label(self) -> str:
         """The state in Swedish, for the page."""
-        return _STATE_LABELS.get(self.status, self.status)
+        return _(_STATE_LABELS.get(self.status, self.status))
 
 
 _STATE_LABELS = {"none": N_("Ingen taligenkänning"), "queued": N_("Väntar på taligenkänning"),

@@ -159,11 +159,11 @@ def check_transition(status: DictationStatus | str, action: Action | str, *,
     target = TRANSITIONS[act].get(current)
     if target is None:
         raise TransitionError(
-            _("Det går inte att {verbs} ett diktat med status ”{status_labels}”.", verbs=_VERBS[act],
-              status_labels=STATUS_LABELS[current])
+            _("Det går inte att {verbs} ett diktat med status ”{status_labels}”.", verbs=_(_VERBS[act]),
+              status_labels=_(STATUS_LABELS[current]))
         )
     if act in NEEDS_REASON and not reason.strip():
-        raise TransitionError(_REASON_MESSAGES.get(act, _("Ange en orsak.")), code="reason_required")
+        raise TransitionError(_(_REASON_MESSAGES.get(act, N_("Ange en orsak."))), code="reason_required")
     return target
 
 
