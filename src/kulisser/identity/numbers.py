@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 
 __all__ = [
     "PERSONNUMMER_OID",
@@ -99,6 +99,7 @@ class InvalidIdentifier(ValueError):
 
     def __init__(self, message: str, code: str) -> None:
         """Store a user-facing Swedish message and a short machine code."""
+        message = _(message)
         super().__init__(message)
         self.message = message
         self.code = code
