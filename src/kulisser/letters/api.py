@@ -55,9 +55,9 @@ _PDF: dict[int | str, dict[str, Any]] = {
 def _out(letter: Letter, patient: Patient) -> dict[str, object]:
     route = service.route_of(letter, patient)
     return dict(
-        id=letter.id, kind=LetterKind(letter.kind), kind_label=KIND_LABELS[LetterKind(letter.kind)],
-        status=LetterStatus(letter.status), status_label=STATUS_LABELS[LetterStatus(letter.status)],
-        route=route, route_label=ROUTE_LABELS[route],
+        id=letter.id, kind=LetterKind(letter.kind), kind_label=_(KIND_LABELS[LetterKind(letter.kind)]),
+        status=LetterStatus(letter.status), status_label=_(STATUS_LABELS[LetterStatus(letter.status)]),
+        route=route, route_label=_(ROUTE_LABELS[route]),
         patient=PatientRef(id=patient.id, name=patient.full_name, identifier=patient.display_id),
         unit_id=letter.unit_id,
         source=(RecordRef(type=letter.source_type, id=letter.source_id)

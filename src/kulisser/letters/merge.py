@@ -105,7 +105,7 @@ def swedish_date(value: date | datetime, *, weekday: bool = False) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(TZ).date()
     text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    return f"{WEEKDAYS[value.weekday()]} {text}" if weekday else text
+    return f"{_(WEEKDAYS[value.weekday()])} {text}" if weekday else text
 
 
 def clock(value: datetime) -> str:

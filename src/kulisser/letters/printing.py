@@ -85,7 +85,7 @@ def paper_for(session: Session, letter: Letter, *, now: datetime | None = None) 
         lines = [patient.full_name, patient.address,
                  f"{patient.postal_code} {patient.city}".strip()]
     return Paper(
-        letter_id=letter.id, kind_label=KIND_LABELS[kind], unit_name=unit.name,
+        letter_id=letter.id, kind_label=_(KIND_LABELS[kind]), unit_name=unit.name,
         unit_address=unit.address, unit_phone=unit.phone, date_text=swedish_date(today),
         recipient=tuple(line for line in lines if line.strip()), forwarding=forwarding,
         patient_name=patient.full_name, patient_id_text=patient.display_id,

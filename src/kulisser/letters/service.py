@@ -150,7 +150,7 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
     audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
                        object_type="letter", object_id=letter.id, now=now)
     worklist.create_item(
-        session, actor=actor, kind=LETTER_KIND.code, title=_ITEM_TITLES[letter_kind],
+        session, actor=actor, kind=LETTER_KIND.code, title=_(_ITEM_TITLES[letter_kind]),
         patient_id=patient.id, ref_type="letter", ref_id=letter.id, now=now,
         description=problem or "")
     return letter
@@ -407,12 +407,12 @@ def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
                 paper = printing.paper_for(session, letter, now=now)
             except ValidationFailed as exc:  # a unit text that no longer fills in: say so
                 error = " ".join(exc.errors.values())
-        shown.append(VisitLetter(letter=letter, kind_label=KIND_LABELS[LetterKind(letter.kind)],
-                                 status_label=STATUS_LABELS[LetterStatus(letter.status)],
+        shown.append(VisitLetter(letter=letter, kind_label=_(KIND_LABELS[LetterKind(letter.kind)]),
+                                 status_label=_(STATUS_LABELS[LetterStatus(letter.status)]),
                                  paper=paper, paper_error=error))
     return shown
 
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
     """Kinds for a form's select, in Swedish."""
-    return [(k.value, KIND_LABELS[k]) for k in kinds]
+    return [(k.value, _(KIND_LABELS[k])) for k in kinds]

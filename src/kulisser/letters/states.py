@@ -101,7 +101,7 @@ def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -
     allowed, to, needs_reason = _RULES[operation]
     if current not in allowed:
         raise TransitionError(_("Det går inte att {verbs} ett brev med status ”{status_labels}”.",
-                                verbs=_VERBS[operation], status_labels=STATUS_LABELS[current]))
+                                verbs=_(_VERBS[operation]), status_labels=_(STATUS_LABELS[current])))
     if needs_reason and not reason.strip():
         raise TransitionError(_("Ange en orsak."), code="reason_required")
     return to

@@ -51,10 +51,10 @@ def unit_texts(session: Session, *, unit_id: int) -> list[UnitText]:
         row = rows.get(kind.value)
         if row is None:
             subject, body = default_text(kind)
-            found.append(UnitText(kind=kind, label=KIND_LABELS[kind], subject=subject, body=body,
+            found.append(UnitText(kind=kind, label=_(KIND_LABELS[kind]), subject=subject, body=body,
                                   own=False))
         else:
-            found.append(UnitText(kind=kind, label=KIND_LABELS[kind], subject=row.subject,
+            found.append(UnitText(kind=kind, label=_(KIND_LABELS[kind]), subject=row.subject,
                                   body=row.body, own=True, updated_at=row.updated_at,
                                   updated_by_id=row.updated_by_id))
     return found
