@@ -56,7 +56,7 @@ def register_patient(body: PatientCreate, ctx: Ctx = Depends(current)) -> Patien
     patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data,
                                         care_reason=body.care_reason,
                                         care_reason_text=body.care_reason_text)
-    warnings = [relations.NAME_WARNING] if relations.name_differs(
+    warnings = [_(relations.NAME_WARNING)] if relations.name_differs(
         patient, given_name=body.given_name, family_name=body.family_name) else []
     return PatientRegistered(**PatientOut.of(patient).model_dump(), warnings=warnings)
 
