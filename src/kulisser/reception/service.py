@@ -112,4 +112,4 @@ def open_items_by_patient(session: Session, *, patient_ids: list[int], unit_ids:
 
 def relation_choices() -> list[tuple[str, str]]:
     """The caller relations for a form's select, in Swedish."""
-    return list(RELATIONS.items())
+    return [(code, _(label)) for code, label in RELATIONS.items()]
