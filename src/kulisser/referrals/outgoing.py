@@ -117,7 +117,7 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
             errors.update(exc.errors)
     if data.priority not in {p.value for p in Priority}:
         errors["priority"] = _("Okänd prioritet.")
-    template_body = DEFAULT_TEMPLATE
+    template_body = _(DEFAULT_TEMPLATE)
     if data.template_id is not None:
         template = session.get(ReferralTemplate, data.template_id)
         if template is None or template.unit_id != actor.unit_id or not template.active:
@@ -135,7 +135,7 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
         "fragestallning": texts["question"], "anamnes": texts["anamnesis"],
         "mottagare": receiver, "mottagare_hsa": hsa, "avsandare": unit.name if unit else "",
         "remittent": author.full_name if author else "", "datum": today_in_sweden(now).isoformat(),
-        "prioritet": PRIORITY_LABELS[Priority(data.priority)],
+        "prioritet": _(PRIORITY_LABELS[Priority(data.priority)]),
     }
     outgoing = OutgoingReferral(
         unit_id=actor.unit_id, patient_id=patient.id, author_id=author_id, receiver_name=receiver,

@@ -51,18 +51,19 @@ def uploads(files: list[UploadFile] | None) -> list[Upload]:
 
 def priorities() -> list[tuple[str, str]]:
     """(value, label) of the priorities, most urgent first."""
-    return [(p.value, PRIORITY_LABELS[p]) for p in Priority]
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in Priority]
 
 
 def labels() -> dict[str, Any]:
     """The label tables every referral template uses."""
-    return {"status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
-            "out_status_labels": {s.value: label for s, label in OUT_STATUS_LABELS.items()},
-            "event_labels": EVENT_LABELS, "kind_labels": MESSAGE_KIND_LABELS,
-            "direction_labels": DIRECTION_LABELS, "priorities": priorities(),
-            "status_filters": {k: v[0] for k, v in STATUS_FILTERS.items()},
-            "out_filters": {k: v[0] for k, v in OUT_FILTERS.items()},
-            "merge_fields": MERGE_FIELDS}
+    return {"status_labels": {s.value: _(label) for s, label in STATUS_LABELS.items()},
+            "out_status_labels": {s.value: _(label) for s, label in OUT_STATUS_LABELS.items()},
+            "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
+            "kind_labels": {k: _(v) for k, v in MESSAGE_KIND_LABELS.items()},
+            "direction_labels": {k: _(v) for k, v in DIRECTION_LABELS.items()}, "priorities": priorities(),
+            "status_filters": {k: _(v[0]) for k, v in STATUS_FILTERS.items()},
+            "out_filters": {k: _(v[0]) for k, v in OUT_FILTERS.items()},
+            "merge_fields": {k: _(v) for k, v in MERGE_FIELDS.items()}}
 
 
 def referral_context(session: Session, actor: Actor, referral: Referral) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def referral_context(session: Session, actor: Actor, referral: Referral) -> dict
     actions = access.actions_for(actor, referral, has_open_item=item is not None)
     return {"referral": referral, "patient": patient, "item": item,
             "names": staff.user_names(session, ids), "actions": actions,
-            "action_labels": {a.value: label for a, label in ACTION_LABELS.items()}
+            "action_labels": {a.value: _(label) for a, label in ACTION_LABELS.items()}
             | {"handover": _("Lämna över bedömningen")},
             "assessors": referrals.assessors(session, unit_id=referral.unit_id), **labels()}
 

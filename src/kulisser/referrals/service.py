@@ -128,7 +128,7 @@ def _reply(session: Session, *, actor: Actor, referral: Referral, now: datetime,
     referral.move(Action.REPLY, actor_id=actor.user_id, now=now, message_id=message.id)
     items.complete(items.assessment_items(session, referral_id=referral.id), actor_id=actor.user_id,
                    now=now, reason=_("Remissen {status_labels}",
-                                     status_labels=STATUS_LABELS[S(referral.outcome)].lower()))
+                                     status_labels=_(STATUS_LABELS[S(referral.outcome)]).lower()))
 
 
 def accept(session: Session, *, actor: Actor, referral_id: int, note: str = "",

@@ -104,7 +104,7 @@ def check_transition(status: ReferralStatus | str, action: Action | str, *,
     target = TRANSITIONS[act].get(current)
     if target is None:
         raise TransitionError(_("Det går inte att {verbs} en remiss med status ”{status_labels}”.",
-                                verbs=_VERBS[act], status_labels=STATUS_LABELS[current]))
+                                verbs=_(_VERBS[act]), status_labels=_(STATUS_LABELS[current])))
     if act in NEEDS_REASON and not reason.strip():
         raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target
@@ -164,8 +164,8 @@ def check_out_transition(status: OutgoingStatus | str, action: OutAction | str, 
     target = OUT_TRANSITIONS[act].get(current)
     if target is None:
         raise TransitionError(_("Det går inte att {out_verbs} en utgående remiss med status "
-                                "”{out_status_labels}”.", out_verbs=_OUT_VERBS[act],
-                                out_status_labels=OUT_STATUS_LABELS[current]))
+                                "”{out_status_labels}”.", out_verbs=_(_OUT_VERBS[act]),
+                                out_status_labels=_(OUT_STATUS_LABELS[current])))
     if act is OutAction.CANCEL and not reason.strip():
         raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target

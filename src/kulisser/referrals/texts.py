@@ -58,12 +58,12 @@ class MessageFacts:
 def message_text(kind: str, facts: MessageFacts, *, today: date, reason: str = "",
                  note: str = "", to_name: str = "", to_hsa: str = "") -> str:
     """The text of a message to the sender, from the fixed Swedish template of its kind."""
-    values = dict(title=MESSAGE_KIND_LABELS[kind], sender=facts.sender, sender_hsa=facts.sender_hsa,
+    values = dict(title=_(MESSAGE_KIND_LABELS[kind]), sender=facts.sender, sender_hsa=facts.sender_hsa,
                   unit=facts.unit, today=today.isoformat(), issued=facts.issued.isoformat(),
                   received=facts.received.isoformat(), patient=facts.patient, pnr=facts.pnr,
                   signer=facts.signer, reason=reason.strip(), to_name=to_name.strip(),
                   to_hsa=to_hsa.strip(), note=f"\n\n{note.strip()}" if note.strip() else "")
-    return (_HEAD + _BODIES[kind] + _TAIL).format(**values)
+    return (_(_HEAD) + _(_BODIES[kind]) + _(_TAIL)).format(**values)
 
 
 # -- outgoing referral templates --------------------------------------------------------------
