@@ -76,7 +76,7 @@ class Outcome:
     @property
     def label(self) -> str:
         """The status in Swedish."""
-        return OUTCOME_LABELS[self.status]
+        return _(OUTCOME_LABELS[self.status])
 
 
 @dataclass

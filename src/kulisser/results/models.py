@@ -112,12 +112,12 @@ class Result(Base):
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return STATUS_LABELS.get(ResultStatus(self.status), self.status)
+        return _(STATUS_LABELS.get(ResultStatus(self.status), self.status))
 
     @property
     def follow_up_label(self) -> str:
         """The chosen follow-up in Swedish ("" before signing)."""
-        return FOLLOW_UP_LABELS[FollowUp(self.follow_up)] if self.follow_up else ""
+        return _(FOLLOW_UP_LABELS[FollowUp(self.follow_up)]) if self.follow_up else ""
 
     # -- domain methods: each checks the status and records an event -------------------
 

@@ -176,7 +176,7 @@ def _follow_up_item(session: Session, *, actor: Actor, result: Result, follow_up
         lines.append(f"Telefon: {patient.phone}" if patient.phone else _("Telefonnummer saknas."))
     item = worklist.create_item(
         session, actor=actor, kind="task", priority=result.priority, patient_id=result.patient_id,
-        title=f"{FOLLOW_UP_LABELS[follow_up]} (provsvar: {result.title})"[:200],
+        title=f"{_(FOLLOW_UP_LABELS[follow_up])} (provsvar: {result.title})"[:200],
         description="\n".join(lines), ref_type=items.REF_TYPE, ref_id=result.id, now=now)
     return item.id
 
