@@ -96,7 +96,7 @@ def _unsupported(kind: str | None) -> AudioError:
     return AudioError(
         AudioErrorCode.UNSUPPORTED_FORMAT,
         _("Filformatet stöds inte. Ladda upp ljud i formatet {formats}."),
-        formats=_SUPPORTED_SV,
+        formats=_(_SUPPORTED_SV),
     )
 
 
