@@ -63,7 +63,7 @@ class User(Base):
     @property
     def role_label(self) -> str:
         """The role in Swedish."""
-        return ROLE_LABELS.get(Role(self.role), self.role)
+        return _(ROLE_LABELS.get(Role(self.role), self.role))
 
     @property
     def name_and_role(self) -> str:
