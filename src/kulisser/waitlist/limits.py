@@ -60,7 +60,7 @@ def regions(session: Session) -> list[tuple[str, str]]:
     """Known regions (built-in and those with rows of their own) for a select."""
     codes = set(g.REGIONS) | {r for r in session.scalars(
         select(GuaranteeLimit.region).where(GuaranteeLimit.region.is_not(None)).distinct()) if r}
-    return [(code, g.REGIONS[code].label if code in g.REGIONS else code.capitalize())
+    return [(code, _(g.REGIONS[code].label) if code in g.REGIONS else code.capitalize())
             for code in sorted(codes, key=lambda c: (c != "", c))]
 
 
@@ -72,7 +72,7 @@ def limit_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind in g.GUARANTEE_KINDS:
         region_days = region_limit(session, region=region, wait_kind=kind)
-        rows.append({"kind": kind.value, "label": g.WAIT_KIND_LABELS[kind],
+        rows.append({"kind": kind.value, "label": _(g.WAIT_KIND_LABELS[kind]),
                      "region_days": region_days, "unit_days": own.get(kind.value),
                      "days": own.get(kind.value, region_days)})
     return rows

@@ -206,7 +206,7 @@ def by_kind(rows: list[EntryRow]) -> list[KindFigures]:
         mine = [r for r in rows if r.entry.wait_kind == kind.value]
         figs = [r.figures for r in mine]
         out.append(KindFigures(
-            wait_kind=kind.value, label=g.WAIT_KIND_LABELS[kind], entries=len(mine),
+            wait_kind=kind.value, label=_(g.WAIT_KIND_LABELS[kind]), entries=len(mine),
             waiting=sum(r.entry.status == EntryStatus.WAITING for r in mine),
             within=sum(not f.breached for f in figs),
             median_counted=median([f.days_counted for f in figs]) if figs else 0,
