@@ -102,8 +102,8 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
         out.append(WorkItemOut(
             id=item.id, kind=item.kind, kind_label=kind_label(item.kind), title=item.title,
             description=item.description, priority=Priority(item.priority),
-            priority_label=PRIORITY_LABELS[Priority(item.priority)], status=Status(item.status),
-            status_label=STATUS_LABELS[Status(item.status)], due_at=item.due_at, overdue=overdue,
+            priority_label=_(PRIORITY_LABELS[Priority(item.priority)]), status=Status(item.status),
+            status_label=_(STATUS_LABELS[Status(item.status)]), due_at=item.due_at, overdue=overdue,
             due_soon=soon,
             owner=(UserRef(id=item.owner_id, name=names.get(item.owner_id, ""))
                    if item.owner_id is not None else None),
@@ -208,7 +208,7 @@ def _filter(
 @router.get("/kinds", response_model=list[KindOut], summary="Kinds of work items")
 def list_kinds(ctx: Ctx = Depends(current)) -> list[KindOut]:
     """Every registered kind; only manual ones can be created with POST /api/v1/work-items."""
-    return [KindOut(code=k.code, label=k.label, label_plural=k.label_plural, manual=k.manual)
+    return [KindOut(code=k.code, label=_(k.label), label_plural=_(k.label_plural), manual=k.manual)
             for k in all_kinds()]
 
 

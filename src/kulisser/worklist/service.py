@@ -52,7 +52,7 @@ def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
     for spec in all_kinds():
         for prio in Priority:
             default = spec.default_hours[prio]
-            rows.append({"kind": spec.code, "kind_label": spec.label, "priority": prio.value,
+            rows.append({"kind": spec.code, "kind_label": _(spec.label), "priority": prio.value,
                          "default": default, "hours": overrides.get((spec.code, prio.value), default),
                          "overridden": (spec.code, prio.value) in overrides})
     return rows

@@ -168,7 +168,7 @@ CONFLICT_CODES = ("illegal_transition", "owned_by_record")
 
 def operation_verb(operation: Operation) -> str:
     """The operation as a Swedish infinitive ("klarmarkera")."""
-    return _OPERATION_VERBS[operation]
+    return _(_OPERATION_VERBS[operation])
 
 
 def check_transition(status: Status | str, operation: Operation | str, *, reason: str = "") -> Rule:
@@ -179,7 +179,7 @@ def check_transition(status: Status | str, operation: Operation | str, *, reason
     if current not in rule.allowed_from:
         raise TransitionError(
             _("Det går inte att {operation_verbs} ett ärende med status ”{status_labels}”.",
-              operation_verbs=_OPERATION_VERBS[op], status_labels=STATUS_LABELS[current])
+              operation_verbs=_(_OPERATION_VERBS[op]), status_labels=_(STATUS_LABELS[current]))
         )
     if rule.needs_reason and not reason.strip():
         raise TransitionError(_("Ange en orsak."), code="reason_required")

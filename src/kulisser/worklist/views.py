@@ -82,7 +82,8 @@ def worklist_page(
     names.update(staff.user_names(ctx.db, owners))  # former members still owning items
     context = {
         "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
-        "kinds": all_kinds(), "scopes": queries.SCOPES, "statuses": queries.STATUS_FILTERS,
+        "kinds": all_kinds(), "scopes": {k: _(v) for k, v in queries.SCOPES.items()},
+        "statuses": {k: _(v) for k, v in queries.STATUS_FILTERS.items()},
         "members": members, "owner_names": names,
         "errors": errors, "overdue_total": overdue_total,
     }
@@ -108,7 +109,7 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
             "patient": patient,
             "names": names, "overdue": overdue, "due_soon": soon,
             "operations": [op for op in allowed_operations(item.status) if spec.allows(op)],
-            "owned": _owned_note(item, spec), "op_labels": OPERATION_LABELS,
+            "owned": _owned_note(item, spec), "op_labels": {k: _(v) for k, v in OPERATION_LABELS.items()},
             "members": staff.unit_members(ctx.db, unit_id=item.unit_id), "errors": {},
             "values": {}}
 
@@ -266,7 +267,7 @@ def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[s
     kinds = [(k.code, k.label) for k in all_kinds() if k.manual]
     return render(request, "worklist/new.html", {
         "nav": "worklist", "values": values, "errors": errors, "patient": patient,
-        "kinds": kinds, "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
+        "kinds": kinds, "priorities": [(p.value, _(PRIORITY_LABELS[p])) for p in Priority],
         "members": [(str(u.id), u.name_and_role)
                     for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
     }, status_code=status)
@@ -304,7 +305,7 @@ def new_item(
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = relations.NOT_AT_UNIT
+                errors["identifier"] = _(relations.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:
