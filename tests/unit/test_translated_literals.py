@@ -181,3 +181,35 @@ def test_allow_list_entries_still_exist() -> None:
     stale = [key for key in ALLOWED if key[1] not in literals.get(key[0], set())]
     assert stale == []
     assert all(module in sources for module in ALLOWED_MODULES)
+
+
+def import_time_translations(source: str, module: str) -> list[str]:
+    """Calls of _() or ngettext() that run when the module is imported (use N_() there)."""
+    tree = ast.parse(source)
+    deferred: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            deferred.update(id(sub) for stmt in node.body for sub in ast.walk(stmt))
+        elif isinstance(node, ast.Lambda):
+            deferred.update(id(sub) for sub in ast.walk(node.body))
+    return [f"{module}:{node.lineno}: {ast.unparse(node)[:60]}" for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in {"_", "ngettext"} and id(node) not in deferred]
+
+
+def test_nothing_is_translated_at_import_time() -> None:
+    """A module-level label is marked with N_() and translated where it is shown."""
+    found = [line for path in sorted(SRC.rglob("*.py"))
+             for line in import_time_translations(path.read_text(encoding="utf-8"),
+                                                  path.relative_to(SRC).as_posix())]
+    assert found == []
+
+
+def test_the_import_time_check_finds_a_constant() -> None:
+    source = ('from kulisser.i18n import N_, _\n'
+              'LABEL = _("Öppen")\n'
+              'LAZY = N_("Stängd")\n'
+              'def shown(text: str = _("Standard")) -> str:\n'
+              '    return _(LAZY) + text\n')
+    found = import_time_translations(source, "offender.py")
+    assert sorted(int(line.split(":")[1]) for line in found) == [2, 4], found
