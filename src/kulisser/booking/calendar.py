@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 from kulisser.i18n import N_, _
 
 TZ = ZoneInfo("Europe/Stockholm")
-WEEKDAY_NAMES = (N_("måndag"), "tisdag", "onsdag", "torsdag", "fredag", N_("lördag"), N_("söndag"))
-WEEKDAY_SHORT = (N_("mån"), "tis", "ons", "tor", "fre", N_("lör"), N_("sön"))
+WEEKDAY_NAMES = (N_("måndag"), N_("tisdag"), N_("onsdag"), N_("torsdag"), N_("fredag"), N_("lördag"),
+                 N_("söndag"))
+WEEKDAY_SHORT = (N_("mån"), N_("tis"), N_("ons"), N_("tor"), N_("fre"), N_("lör"), N_("sön"))
 
 
 def easter_sunday(year: int) -> date:
