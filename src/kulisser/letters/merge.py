@@ -28,9 +28,10 @@ from kulisser.letters.states import KIND_LABELS, LetterKind
 TZ = ZoneInfo("Europe/Stockholm")
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-WEEKDAYS = [N_("måndag"), "tisdag", "onsdag", "torsdag", "fredag", N_("lördag"), N_("söndag")]
-MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-          "oktober", "november", "december"]
+WEEKDAYS = [N_("måndag"), N_("tisdag"), N_("onsdag"), N_("torsdag"), N_("fredag"), N_("lördag"),
+            N_("söndag")]
+MONTHS = [N_("januari"), N_("februari"), N_("mars"), N_("april"), N_("maj"), N_("juni"), N_("juli"),
+          N_("augusti"), N_("september"), N_("oktober"), N_("november"), N_("december")]
 
 
 @dataclass(frozen=True)
@@ -50,15 +51,15 @@ COMMON = (
     Field("enhet_namn", N_("Vårdenhetens namn"), N_("Medicinmottagningen")),
     Field("enhet_adress", N_("Vårdenhetens adress"), N_("Sjukhusvägen 1, 123 45 Kulisserstad")),
     Field("enhet_telefon", N_("Vårdenhetens telefonnummer"), "010-123 45 00"),
-    Field("datum", N_("Brevets datum"), "1 december 2026"),
+    Field("datum", N_("Brevets datum"), N_("1 december 2026")),
     Field("avsandare", N_("Den som skrev brevet"), "Anna Lind"),
 )
 VISIT = (
-    Field("besok_datum", N_("Besökets datum med veckodag"), "tisdag 8 december 2026"),
+    Field("besok_datum", N_("Besökets datum med veckodag"), N_("tisdag 8 december 2026")),
     Field("besok_tid", N_("Besökets klockslag"), "14:30"),
     Field("besok_typ", N_("Typ av besök"), N_("Nybesök")),
     Field("vardgivare", N_("Läkare eller annan vårdgivare"), "Karl Berg"),
-    Field("plats", N_("Rum eller plats"), "Mottagning 3, plan 2"),
+    Field("plats", N_("Rum eller plats"), N_("Mottagning 3, plan 2")),
     Field("besok_meddelande", N_("Meddelande till patienten (skrivs vid bokningen)"),
           N_("Ta med din läkemedelslista.")),
 )
@@ -68,13 +69,13 @@ OLD_VISIT = (
 )
 REASON = (Field("orsak", N_("Orsak till avbokningen"), N_("Läkaren är sjuk")),)
 RESULT = (
-    Field("undersokning", N_("Vilken undersökning eller vilka prover"), "dina blodprover"),
+    Field("undersokning", N_("Vilken undersökning eller vilka prover"), N_("dina blodprover")),
     Field("meddelande", N_("Brevets meddelande (skrivs för varje brev)"), N_("Proverna var normala.")),
 )
 REFERRAL = (
     Field("mottagare", N_("Remittentens namn (mottagare av svaret)"), N_("Vårdcentralen Kulisserstad")),
     Field("mottagare_adress", N_("Remittentens adress"), "Box 1, 123 45 Kulisserstad"),
-    Field("remiss_datum", N_("Remissens datum"), "2 november 2026"),
+    Field("remiss_datum", N_("Remissens datum"), N_("2 november 2026")),
     Field("meddelande", N_("Svaret på remissen"), N_("Patienten kallas till nybesök.")),
 )
 
@@ -104,7 +105,7 @@ def swedish_date(value: date | datetime, *, weekday: bool = False) -> str:
     """A date as Swedes write it in a letter: "tisdag 8 december 2026"."""
     if isinstance(value, datetime):
         value = value.astimezone(TZ).date()
-    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    text = f"{value.day} {_(MONTHS[value.month - 1])} {value.year}"
     return f"{_(WEEKDAYS[value.weekday()])} {text}" if weekday else text
 
 
@@ -203,7 +204,7 @@ def check_texts(*, kind: LetterKind, subject: str, body: str) -> tuple[str, str]
         errors["body"] = _("Skriv brevets text.")
     elif len(body) > BODY_MAX:
         errors["body"] = _("Texten får vara högst {body_max} tecken.", body_max=BODY_MAX)
-    samples = {f.name: f.sample for f in FIELDS[kind]}
+    samples = {f.name: _(f.sample) for f in FIELDS[kind]}
     for name, source in (("subject", subject), ("body", body)):
         if name in errors:
             continue

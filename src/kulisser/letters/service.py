@@ -338,7 +338,7 @@ def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: st
     if existing is not None:
         return existing
     reason = {"booked": _("Ny kallelse"), "rebooked": _("Tiden bokades om innan brevet skickades"),
-              "cancelled": "Tiden avbokades innan brevet skickades"}[change]
+              "cancelled": _("Tiden avbokades innan brevet skickades")}[change]
     for old in earlier:
         if old.status in {s.value for s in UNSENT} and old.unit_id in actor.unit_ids:
             get_letter(session, actor=actor, letter_id=old.id, action="update", now=now)

@@ -108,4 +108,4 @@ def reset_text(session: Session, *, actor: Actor, kind: str) -> None:
 
 def fields_of(kind: LetterKind) -> list[merge.Field]:
     """The merge fields a kind may use, for the editing page."""
-    return list(merge.FIELDS[kind])
+    return [merge.Field(f.name, _(f.label), _(f.sample)) for f in merge.FIELDS[kind]]
