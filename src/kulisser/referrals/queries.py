@@ -33,7 +33,7 @@ STATUS_FILTERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "waiting_for_info": (N_("Väntar på komplettering"), (S.WAITING_FOR_INFO.value,), None),
     "accepted": (N_("Antagna"), (S.REPLIED.value, S.ACCEPTED.value), "accepted"),
     "rejected": (N_("Avvisade"), (S.REPLIED.value, S.REJECTED.value), "rejected"),
-    "forwarded": ("Vidarebefordrade", (S.REPLIED.value, S.FORWARDED.value), "forwarded"),
+    "forwarded": (N_("Vidarebefordrade"), (S.REPLIED.value, S.FORWARDED.value), "forwarded"),
     "cancelled": (N_("Makulerade"), (S.CANCELLED.value,), None),
     "all": (N_("Alla"), (), None),
 }
