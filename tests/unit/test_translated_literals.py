@@ -21,7 +21,9 @@ _WORDS = re.compile(
     r"Besvarade|Avvisade|Antagna|Uppgift|Uppgifter|Signering|Signeringar|Eskalering|"
     r"Eskaleringar|Personnummer|Samordningsnummer|Reservnummer|Anamnes|Epikris|Bakgrund|"
     r"Inskrivningsorsak|Fortsatt|Juldagen|Julafton|Pingstdagen|Midsommardagen|Midsommarafton|"
-    r"Medicinmottagningen|Blodstatus)\b")
+    r"Medicinmottagningen|Blodstatus|Vidarebefordrade|Tiden|blodprover|Mottagning|"
+    r"tisdag|onsdag|torsdag|fredag|tis|ons|tor|fre|januari|februari|maj|juni|juli|augusti|"
+    r"oktober)\b")
 _MARKERS = {"_", "ngettext", "N_"}
 _LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 # Keyword arguments that document the JSON API for developers (OpenAPI): English, not UI text.
