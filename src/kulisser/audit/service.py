@@ -390,7 +390,7 @@ def record_sample(session: Session, *, actor: Actor, event_ids: list[int], crite
                   now: datetime | None = None) -> AuditSample:
     """Store a drawn spot-check sample: who drew it, when, on what criteria, which rows."""
     if not event_ids:
-        raise ValidationFailed({"n": "Inga loggrader matchar urvalet."})
+        raise ValidationFailed({"n": _("Inga loggrader matchar urvalet.")})
     sample = AuditSample(drawn_by_id=actor.user_id, unit_id=actor.unit_id, drawn_at=now or utcnow(),
                          criteria=criteria, event_ids=",".join(str(i) for i in event_ids))
     session.add(sample)
