@@ -122,7 +122,7 @@ def _validate(session: Session, *, actor: Actor, data: ReferralData, today: date
     clean["sender_hsa_id"] = check_hsa_id(data.sender_hsa_id, field="sender_hsa_id", errors=errors)
     issued = check_date(data.issued_on, field="issued_on", label=_("remissen utfärdades"),
                         today=today, errors=errors)
-    received = check_date(data.received_on, field="received_on", label="remissen kom in",
+    received = check_date(data.received_on, field="received_on", label=_("remissen kom in"),
                           today=today, errors=errors)
     if issued and received and received < issued:
         errors["received_on"] = _("Remissen kan inte ha kommit in före den utfärdades.")

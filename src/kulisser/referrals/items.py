@@ -68,7 +68,7 @@ ASSESSMENT = register(KindSpec(
     load_refs=_load_referrals, escalates=True, operations=GENERIC_OPERATIONS,
     record_hint=N_("Öppna remissen för att bedöma den."), check=_check_assessments))
 CHASE = register(KindSpec(
-    code="referral-chase", label="Bevaka remissvar", label_plural=N_("Remissvar att bevaka"),
+    code="referral-chase", label=N_("Bevaka remissvar"), label_plural=N_("Remissvar att bevaka"),
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
     load_refs=_load_outgoing, operations=GENERIC_OPERATIONS,
