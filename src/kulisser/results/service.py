@@ -90,7 +90,7 @@ def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | R
             resources = fhir.read(json.loads(line))
         except (ValueError, RecursionError) as exc:  # ValidationFailed, or JSON that does not parse
             detail = ("; ".join(f"{k}: {v}" for k, v in exc.errors.items())
-                      if isinstance(exc, ValidationFailed) else "ogiltig JSON")
+                      if isinstance(exc, ValidationFailed) else _("ogiltig JSON"))
             found.append(RowError(row, _("Ogiltigt FHIR-svar ({detail}); raden importerades inte.",
                                          detail=detail)))
             continue
@@ -168,15 +168,17 @@ def _follow_up_item(session: Session, *, actor: Actor, result: Result, follow_up
     if follow_up is FollowUp.NONE:
         return None
     patient = session.get(Patient, result.patient_id) if result.patient_id else None
-    lines = [_("Provsvar: {title}, vidimerat av {full_name} {astimezone:%Y-%m-%d %H:%M}.", title=result.title,
-               full_name=actor.full_name, astimezone=now.astimezone(TZ))]
+    lines = [_("Provsvar: {title}, vidimerat av {full_name} {when:%Y-%m-%d %H:%M}.", title=result.title,
+               full_name=actor.full_name, when=now.astimezone(TZ))]
     if note.strip():
         lines.append(_("Läkarens anteckning: {note}", note=note.strip()))
     if follow_up is FollowUp.CALL and patient is not None:
-        lines.append(f"Telefon: {patient.phone}" if patient.phone else _("Telefonnummer saknas."))
+        lines.append(_("Telefon: {phone}", phone=patient.phone) if patient.phone
+                     else _("Telefonnummer saknas."))
     item = worklist.create_item(
         session, actor=actor, kind="task", priority=result.priority, patient_id=result.patient_id,
-        title=f"{_(FOLLOW_UP_LABELS[follow_up])} (provsvar: {result.title})"[:200],
+        title=_("{follow_up} (provsvar: {title})", follow_up=_(FOLLOW_UP_LABELS[follow_up]),
+                title=result.title)[:200],
         description="\n".join(lines), ref_type=items.REF_TYPE, ref_id=result.id, now=now)
     return item.id
 
