@@ -173,7 +173,7 @@ def cmd_token_list(args: argparse.Namespace) -> None:
         print(f"{row.id:>5}  {row.username:<16} {row.unit_hsa_id:<20} {_when(row.created_at):<16}  "
               f"{_when(row.last_used_at):<16}  {_when(row.revoked_at):<16}  {row.label}")
     if not rows:
-        print("Inga API-nycklar.")
+        print(_("Inga API-nycklar."))
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "kulisser"
 
-# Swedish letters, or a common Swedish word that English text does not use.
+# Swedish letters, or a common Swedish word (any case) that English text does not use.
 _LETTERS = re.compile(r"[åäöÅÄÖ]")
 _WORDS = re.compile(
     r"\b(och|inte|finns|saknas|ingen|inget|inga|eller|Ange|ange|Skriv|Välj|Ogiltig|Ogiltigt|"
@@ -23,7 +23,7 @@ _WORDS = re.compile(
     r"Inskrivningsorsak|Fortsatt|Juldagen|Julafton|Pingstdagen|Midsommardagen|Midsommarafton|"
     r"Medicinmottagningen|Blodstatus|Vidarebefordrade|Tiden|blodprover|Mottagning|"
     r"tisdag|onsdag|torsdag|fredag|tis|ons|tor|fre|januari|februari|maj|juni|juli|augusti|"
-    r"oktober)\b")
+    r"oktober)\b", re.IGNORECASE)
 _MARKERS = {"_", "ngettext", "N_"}
 _LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 # Keyword arguments that document the JSON API for developers (OpenAPI): English, not UI text.
@@ -69,6 +69,10 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("results/formats.py", "beställare"): "a CSV column name accepted on import, an input format",
     ("results/formats.py", "värde"): "a CSV column name accepted on import, an input format",
     ("results/formats.py", "utfärdad"): "a CSV column name accepted on import, an input format",
+    ("results/formats.py", "NEJ"): "an abnormal-flag value read from imported results, an input format",
+    ("results/formats.py", "KRITISKT"): "an abnormal-flag value read from imported results, an input format",
+    ("results/formats.py", "AVVIKANDE"): "an abnormal-flag value read from imported results, an input format",
+    ("results/formats.py", "JA"): "an abnormal-flag value read from imported results, an input format",
     ("letters/printing.py", "å"): "a character of the file-name transliteration table",
     ("letters/printing.py", "ä"): "a character of the file-name transliteration table",
     ("letters/printing.py", "ö"): "a character of the file-name transliteration table",
