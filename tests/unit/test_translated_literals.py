@@ -33,7 +33,7 @@ _API_DOC_KEYWORDS = {"description", "summary", "example", "examples"}
 ALLOWED_MODULES: dict[str, str] = {
     "demo.py": "sample records written to the demo database (names, addresses, notes): data",
     "booking/demo.py": "sample records written to the demo database: data",
-    "dictation/demo.py": "sample dictation texts spoken into the demo audio: data",
+    "dictation/demo.py": "sample dictation texts spoken into the demo audio: data (its messages use _())",
     "letters/demo.py": "sample records written to the demo database: data",
     "referrals/demo.py": "sample referrals written to the demo database: data",
     "results/demo.py": "sample results written to the demo database: data",
