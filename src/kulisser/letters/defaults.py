@@ -30,7 +30,9 @@ regionens avgiftsregler.""")
 _GREETING = N_("""Med vänliga hälsningar
 {{ enhet_namn }}""")
 
-DEFAULTS: dict[LetterKind, tuple[str, str]] = {
+# Subject and body of each kind: str.format templates (Jinja's braces doubled) around the shared
+# paragraphs, so that each paragraph is translated once.
+_SOURCES: dict[LetterKind, tuple[str, str]] = {
     LetterKind.CALLING: (N_("Kallelse till besök"), N_("""Hej {{{{ fornamn }}}}!
 
 Du är välkommen till {{{{ enhet_namn }}}}.
@@ -83,8 +85,13 @@ Med vänliga hälsningar
 }
 
 
+# The Swedish source texts, untranslated (what default_text gives before any translation).
+DEFAULTS: dict[LetterKind, tuple[str, str]] = {
+    kind: (subject, body.format(visit_lines=_VISIT_LINES, bring=_BRING, greeting=_GREETING))
+    for kind, (subject, body) in _SOURCES.items()}
+
+
 def default_text(kind: LetterKind) -> tuple[str, str]:
     """The default (subject, body) of a kind of letter, translated."""
-    subject, body = DEFAULTS[kind]
-    # The bodies are str.format templates (Jinja's braces doubled) around the shared paragraphs.
+    subject, body = _SOURCES[kind]
     return _(subject), _(body, visit_lines=_(_VISIT_LINES), bring=_(_BRING), greeting=_(_GREETING))
