@@ -24,6 +24,7 @@ from kulisser.bounds import DAY_RANGE_ERROR, FIRST_DAY, LAST_DAY
 from kulisser.config import Settings, get_settings
 from kulisser.db import Database, is_transient
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.jobs import runner as jobs_runner
 from kulisser.jobs.runner import EmbeddedRunner
 from kulisser.packages import INSTALLED
@@ -55,29 +56,31 @@ def _error(request: Request, status: int, code: str, message: str,
 
 
 _PYDANTIC_SV = {
-    "missing": "Värdet saknas.",
-    "int_parsing": "Ange ett heltal.",
-    "int_type": "Ange ett heltal.",
-    "float_parsing": "Ange ett tal.",
-    "bool_parsing": "Ange sant eller falskt.",
-    "string_too_long": "Texten är för lång.",
-    "string_too_short": "Texten är för kort.",
-    "greater_than_equal": "Värdet är för litet.",
-    "less_than_equal": "Värdet är för stort.",
-    "json_invalid": "Ogiltig JSON.",
-    "datetime_parsing": "Ogiltig tidpunkt (ISO 8601).",
-    "datetime_from_date_parsing": "Ogiltig tidpunkt (ISO 8601).",
-    "timezone_aware": "Ange tidpunkten med tidszon, t.ex. +01:00.",
-    "timezone_naive": "Ange tiden utan tidszon (svensk tid), t.ex. 08:00.",
-    DAY_RANGE_ERROR: f"Ange ett datum mellan {FIRST_DAY} och {LAST_DAY}.",
-    "enum": "Ogiltigt val.",
-    "literal_error": "Ogiltigt val.",
+    "missing": N_("Värdet saknas."),
+    "int_parsing": N_("Ange ett heltal."),
+    "int_type": N_("Ange ett heltal."),
+    "float_parsing": N_("Ange ett tal."),
+    "bool_parsing": N_("Ange sant eller falskt."),
+    "string_too_long": N_("Texten är för lång."),
+    "string_too_short": N_("Texten är för kort."),
+    "greater_than_equal": N_("Värdet är för litet."),
+    "less_than_equal": N_("Värdet är för stort."),
+    "json_invalid": N_("Ogiltig JSON."),
+    "datetime_parsing": N_("Ogiltig tidpunkt (ISO 8601)."),
+    "datetime_from_date_parsing": N_("Ogiltig tidpunkt (ISO 8601)."),
+    "timezone_aware": N_("Ange tidpunkten med tidszon, t.ex. +01:00."),
+    "timezone_naive": N_("Ange tiden utan tidszon (svensk tid), t.ex. 08:00."),
+    "enum": N_("Ogiltigt val."),
+    "literal_error": N_("Ogiltigt val."),
 }
 
 
 def _swedish(error: Any) -> str:
     """A Swedish message for one of Pydantic's validation errors."""
-    return _PYDANTIC_SV.get(str(error.get("type")), "Ogiltigt värde.")
+    kind = str(error.get("type"))
+    if kind == DAY_RANGE_ERROR:
+        return _("Ange ett datum mellan {first} och {last}.", first=FIRST_DAY, last=LAST_DAY)
+    return _(_PYDANTIC_SV[kind]) if kind in _PYDANTIC_SV else _("Ogiltigt värde.")
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -93,12 +96,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
-        return _error(request, 403, "csrf", "Formuläret har gått ut. Ladda om sidan och försök igen.")
+        return _error(request, 403, "csrf", _("Formuläret har gått ut. Ladda om sidan och försök igen."))
 
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, exc: AccessDenied) -> Response:
         return _error(request, 403, "access_denied",
-                      "Din vårdenhet har ingen vårdrelation med patienten. Åtkomsten är loggad.",
+                      _("Din vårdenhet har ingen vårdrelation med patienten. Åtkomsten är loggad."),
                       {"patient_id": exc.patient_id, "emergency_access": True})
 
     @app.exception_handler(Forbidden)
@@ -119,12 +122,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> Response:
-        return _error(request, 422, "validation", "Kontrollera uppgifterna.", {"errors": exc.errors})
+        return _error(request, 422, "validation", _("Kontrollera uppgifterna."), {"errors": exc.errors})
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = {".".join(str(p) for p in e["loc"][1:]) or "body": _swedish(e) for e in exc.errors()}
-        return _error(request, 422, "validation", "Ogiltig begäran.", {"errors": errors})
+        return _error(request, 422, "validation", _("Ogiltig begäran."), {"errors": errors})
 
     async def database_busy(request: Request, exc: Exception) -> Response:
         # No free connection in time, a lock, a database restarting: nothing was stored, and
@@ -148,9 +151,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte.",
-                    400: "Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
-                         "(högst 1 MB per fält och 1000 fält eller filer)."}
+        messages = {404: _("Sidan finns inte."), 405: _("Metoden stöds inte."),
+                    400: _("Begäran kunde inte läsas: felaktig JSON eller ett felaktigt formulär "
+                           "(högst 1 MB per fält och 1000 fält eller filer).")}
         return _error(request, exc.status_code, "http", messages.get(exc.status_code, str(exc.detail)))
 
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kulisser.i18n import _
+
 if TYPE_CHECKING:
     from kulisser.config import Settings
     from kulisser.db import Database
@@ -72,7 +74,7 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 
     db = _database()
     migrate.upgrade(db.engine)
-    print("Databasen är migrerad till senaste version.")
+    print(_("Databasen är migrerad till senaste version."))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -108,7 +110,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     with db.session() as session:
         result = demo.seed(session)  # loads the installed packages and runs their demo seeding
     print("\nKulisser demo" + (" (nya demodata skapade)" if result.created else ""))
-    print(f"  Öppna http://{settings.host}:{args.port or settings.port}/ och logga in som:")
+    print(_("  Öppna http://{host}:{value}/ och logga in som:", host=settings.host,
+            value=args.port or settings.port))
     for username, password, role in result.logins:
         print(f"    {username:<14} {password:<16} ({role})")
     print()
@@ -122,14 +125,14 @@ def cmd_user_add(args: argparse.Namespace) -> None:
     from kulisser.staff.models import CareUnit
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(
-        "Lösenord: ")
+        _("Lösenord: "))
     db = _database()
     with db.session() as session:
         unit_ids = []
         for hsa in args.unit:
             unit = session.scalar(select(CareUnit).where(CareUnit.hsa_id == hsa))
             if unit is None:
-                sys.exit(f"kulisser: okänd vårdenhet {hsa} (skapa den med 'kulisser unit add').")
+                sys.exit(_("kulisser: okänd vårdenhet {hsa} (skapa den med 'kulisser unit add').", hsa=hsa))
             unit_ids.append(unit.id)
         try:
             user = staff.create_user(session, username=args.username, full_name=args.name,
@@ -137,7 +140,7 @@ def cmd_user_add(args: argparse.Namespace) -> None:
                                      hsa_id=args.hsa_id)
         except staff.StaffError as exc:
             sys.exit(f"kulisser: {exc.message}")
-        print(f"Användaren {user.username} ({user.role}) är skapad.")
+        print(_("Användaren {username} ({role}) är skapad.", username=user.username, role=user.role))
 
 
 def cmd_unit_add(args: argparse.Namespace) -> None:
@@ -151,7 +154,7 @@ def cmd_unit_add(args: argparse.Namespace) -> None:
                                      address=args.address.strip(), phone=args.phone.strip())
         except staff.StaffError as exc:
             sys.exit(f"kulisser: {exc.message}")
-        print(f"Vårdenheten {unit.name} ({unit.hsa_id}) är skapad.")
+        print(_("Vårdenheten {name} ({hsa_id}) är skapad.", name=unit.name, hsa_id=unit.hsa_id))
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
@@ -163,7 +166,7 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     with db.session() as session:
         user = session.scalar(select(User).where(User.username == args.username))
         if user is None:
-            sys.exit("kulisser: okänd användare.")
+            sys.exit(_("kulisser: okänd användare."))
         print(staff.create_api_token(session, user=user, label=args.label))
 
 
@@ -181,13 +184,13 @@ def cmd_token_list(args: argparse.Namespace) -> None:
     db = _database()
     with db.session() as session:
         rows = staff.list_api_tokens(session, username=args.username)
-    print(f"{'id':>5}  {'användare':<16} {'enhet':<20} {'skapad':<16}  {'senast använd':<16}  "
-          f"{'återkallad':<16}  etikett")
+    print(f"{'id':>5}  {_('användare'):<16} {'enhet':<20} {'skapad':<16}  {_('senast använd'):<16}  "
+          f"{_('återkallad'):<16}  etikett")
     for row in rows:
         print(f"{row.id:>5}  {row.username:<16} {row.unit_hsa_id:<20} {_when(row.created_at):<16}  "
               f"{_when(row.last_used_at):<16}  {_when(row.revoked_at):<16}  {row.label}")
     if not rows:
-        print("Inga API-nycklar.")
+        print(_("Inga API-nycklar."))
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
@@ -200,15 +203,16 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
         if args.user is not None:
             user = session.scalar(select(User).where(User.username == args.user.strip().lower()))
             if user is None:
-                sys.exit("kulisser: okänd användare.")
+                sys.exit(_("kulisser: okänd användare."))
             count = staff.revoke_user_tokens(session, user_id=user.id)
-            print(f"{count} API-nycklar för {user.username} är återkallade.")
+            print(_("{count} API-nycklar för {username} är återkallade.", count=count,
+                    username=user.username))
             return
         try:
             staff.revoke_api_token(session, token_id=args.token_id)
         except staff.StaffError as exc:
             sys.exit(f"kulisser: {exc.message}")
-        print(f"API-nyckel {args.token_id} är återkallad.")
+        print(_("API-nyckel {token_id} är återkallad.", token_id=args.token_id))
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -219,7 +223,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
     settings = _settings()
     _packages()
     db = _database()
-    print(f"Kulisser worker {runner.worker_name()} kör jobb (Ctrl-C avslutar).")
+    print(_("Kulisser worker {worker_name} kör jobb (Ctrl-C avslutar).", worker_name=runner.worker_name()))
     if settings.jobs == "procrastinate":
         from kulisser.jobs import pgqueue
 
@@ -231,7 +235,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
                             lease_seconds=settings.job_lease_seconds)
     except KeyboardInterrupt:
         return
-    print(f"{count} jobb körda.")
+    print(_("{count} jobb körda.", count=count))
 
 
 def cmd_check(args: argparse.Namespace) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kulisser.i18n import N_, _
+
 
 class ValidationFailed(ValueError):
     """Bad input: a Swedish message per field; nothing has been stored."""
@@ -14,7 +16,8 @@ class ValidationFailed(ValueError):
 class NotFound(LookupError):
     """The record does not exist (or is not visible to the user)."""
 
-    def __init__(self, message: str = "Hittades inte.") -> None:
+    def __init__(self, message: str = N_("Hittades inte.")) -> None:
+        message = _(message)
         super().__init__(message)
         self.message = message
 
@@ -22,6 +25,7 @@ class NotFound(LookupError):
 class Forbidden(PermissionError):
     """The user's role does not allow this (not a patient-data access question)."""
 
-    def __init__(self, message: str = "Du har inte behörighet till detta.") -> None:
+    def __init__(self, message: str = N_("Du har inte behörighet till detta.")) -> None:
+        message = _(message)
         super().__init__(message)
         self.message = message

@@ -8,6 +8,13 @@ def _(text: str, **kwargs: object) -> str:
     return text.format(**kwargs) if kwargs else text
 
 
+def N_(text: str) -> str:
+    """Mark a module-level string for translation without translating it; `_()` it where shown."""
+    # A constant is built at import time, before any request's language is known; it stays
+    # the Swedish source here and goes through `_()` at the place that shows it.
+    return text
+
+
 def ngettext(singular: str, plural: str, n: int, **kwargs: object) -> str:
     """Translate a string whose noun follows a count: "{n} dag", "{n} dagar" ({n} is filled in)."""
     # Swedish (like English) has one plural form, used for every count but exactly one;

@@ -6,51 +6,51 @@ type the code writes must be here: tests/unit/test_audit_labels.py walks the sou
 
 from __future__ import annotations
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
-OUTCOMES: dict[str, str] = {"allowed": _("Tillåten"), "emergency": _("Nödåtkomst"),
-                            "denied": _("Nekad"),
+OUTCOMES: dict[str, str] = {"allowed": N_("Tillåten"), "emergency": N_("Nödåtkomst"),
+                            "denied": N_("Nekad"),
                             # A care relation started for a patient already on file (followed up).
-                            "relation": _("Ny vårdrelation")}
-ACTIONS: dict[str, str] = {"read": _("Läsning"), "list": _("Visad i lista"),
-                           "create": _("Registrering"), "update": _("Ändring"),
-                           "sign": _("Signering"), "emergency": _("Nödåtkomst begärd"),
-                           "export": _("Export")}
+                            "relation": N_("Ny vårdrelation")}
+ACTIONS: dict[str, str] = {"read": N_("Läsning"), "list": N_("Visad i lista"),
+                           "create": N_("Registrering"), "update": N_("Ändring"),
+                           "sign": N_("Signering"), "emergency": N_("Nödåtkomst begärd"),
+                           "export": N_("Export")}
 OBJECT_TYPES: dict[str, str] = {
-    "audit_log": _("Åtkomstloggen"), "appointment": _("Besök"), "booking_day": _("Tidbok (dag)"),
-    "booking_waitlist": _("Väntelista (vid bokning)"),
-    "care_relation": _("Vårdrelation"), "dictation": _("Diktat"),
-    "dictation_audio": _("Diktat (ljud)"), "dictation_list": _("Diktatlista"),
-    "dictation_text": _("Diktat (text)"), "glossary_term": _("Ordlisteterm"),
-    "identity_lookup": _("Sökning på identitetsnummer"),
-    "letter": _("Brev"), "letter_pdf": _("Brev (PDF)"), "outgoing_referral": _("Utgående remiss"),
-    "outgoing_referral_list": _("Lista över utgående remisser"), "patient": _("Patient"),
-    "patient_letters": _("Patientens brev"), "patient_search": _("Patientsökning"),
-    "patient_visits": _("Patientens besök"), "print_batch": _("Utskrift av brev"),
-    "referral": _("Remiss"), "referral_attachment": _("Remissbilaga"),
-    "referral_list": _("Remisslista"), "referral_template": _("Remissmall"), "result": _("Provsvar"),
-    "result_list": _("Provsvarslista"), "schedule": _("Schema"),
-    "schedule_exception": _("Schemaundantag"), "schedule_template": _("Schemapass"),
-    "signed_note": _("Signerad anteckning"), "signed_note_fhir": _("Signerad anteckning (FHIR)"),
-    "slot": _("Tid i tidboken"), "sms_opt_out": _("Val om sms-påminnelser"),
-    "waitlist": _("Väntelista"), "waitlist_entry": _("Post på väntelistan"),
-    "waitlist_export": _("Export av väntelistan"), "work_item": _("Ärende"),
-    "worklist": _("Arbetslista"), "audit_event": _("Loggrad"), "audit_sample": _("Stickprov"),
-    "emergency_access": _("Nödåtkomst"),
+    "audit_log": N_("Åtkomstloggen"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
+    "booking_waitlist": N_("Väntelista (vid bokning)"),
+    "care_relation": N_("Vårdrelation"), "dictation": N_("Diktat"),
+    "dictation_audio": N_("Diktat (ljud)"), "dictation_list": N_("Diktatlista"),
+    "dictation_text": N_("Diktat (text)"), "glossary_term": N_("Ordlisteterm"),
+    "identity_lookup": N_("Sökning på identitetsnummer"),
+    "letter": N_("Brev"), "letter_pdf": N_("Brev (PDF)"), "outgoing_referral": N_("Utgående remiss"),
+    "outgoing_referral_list": N_("Lista över utgående remisser"), "patient": N_("Patient"),
+    "patient_letters": N_("Patientens brev"), "patient_search": N_("Patientsökning"),
+    "patient_visits": N_("Patientens besök"), "print_batch": N_("Utskrift av brev"),
+    "referral": N_("Remiss"), "referral_attachment": N_("Remissbilaga"),
+    "referral_list": N_("Remisslista"), "referral_template": N_("Remissmall"), "result": N_("Provsvar"),
+    "result_list": N_("Provsvarslista"), "schedule": N_("Schema"),
+    "schedule_exception": N_("Schemaundantag"), "schedule_template": N_("Schemapass"),
+    "signed_note": N_("Signerad anteckning"), "signed_note_fhir": N_("Signerad anteckning (FHIR)"),
+    "slot": N_("Tid i tidboken"), "sms_opt_out": N_("Val om sms-påminnelser"),
+    "waitlist": N_("Väntelista"), "waitlist_entry": N_("Post på väntelistan"),
+    "waitlist_export": N_("Export av väntelistan"), "work_item": N_("Ärende"),
+    "worklist": N_("Arbetslista"), "audit_event": N_("Loggrad"), "audit_sample": N_("Stickprov"),
+    "emergency_access": N_("Nödåtkomst"),
 }
 
 
 def outcome_label(code: str) -> str:
     """The Swedish word for an outcome code (the code itself if unknown)."""
-    return OUTCOMES.get(code, code)
+    return _(OUTCOMES[code]) if code in OUTCOMES else code
 
 
 def action_label(code: str) -> str:
     """The Swedish word for an action code (the code itself if unknown)."""
-    return ACTIONS.get(code, code)
+    return _(ACTIONS[code]) if code in ACTIONS else code
 
 
 def object_label(code: str, object_id: str | None = None) -> str:
     """The Swedish word for an object type, with its id as "nr 55" when there is one."""
-    label = OBJECT_TYPES.get(code, code)
+    label = _(OBJECT_TYPES[code]) if code in OBJECT_TYPES else code
     return _("{label} nr {id}", label=label, id=object_id) if object_id else label

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import Session, load_only
 
 from kulisser import bounds
-from kulisser.audit.labels import ACTIONS, OUTCOMES
+from kulisser.audit.labels import ACTIONS, OUTCOMES, action_label, outcome_label
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.service import require_unit
 from kulisser.errors import NotFound, ValidationFailed
@@ -328,9 +328,10 @@ def describe_filter(session: Session, f: AuditFilter) -> str:
     if f.date_to:
         parts.append(_("till och med {d}", d=f.date_to.isoformat()))
     if f.outcome:
-        parts.append(_("utfall {o}", o=OUTCOMES.get(f.outcome, f.outcome).lower()))
+        parts.append(_("utfall {o}", o=outcome_label(f.outcome).lower()))
     if f.action:
-        parts.append(_("åtgärd {a}", a=ACTIONS.get(f.action, f.action[:20]).lower()))
+        action = action_label(f.action) if f.action in ACTIONS else f.action[:20]
+        parts.append(_("åtgärd {a}", a=action.lower()))
     if f.unreviewed:
         parts.append(_("endast ogranskade"))
     if f.hide_lists and not f.action:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from kulisser.audit.labels import ACTIONS, OUTCOMES
+from kulisser.audit.labels import action_label, outcome_label
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample
 from kulisser.audit.queries import (
     AuditFilter,
@@ -42,9 +42,9 @@ def describe(session: Session, *, actor: Actor, f: AuditFilter, drawn: int, matc
     if f.date_to:
         parts.append(_("Till och med {d}", d=f.date_to.isoformat()))
     if f.outcome:
-        parts.append(_("Utfall: {o}", o=OUTCOMES.get(f.outcome, f.outcome)))
+        parts.append(_("Utfall: {o}", o=outcome_label(f.outcome)))
     if f.action:
-        parts.append(_("Åtgärd: {a}", a=ACTIONS.get(f.action, f.action)))
+        parts.append(_("Åtgärd: {a}", a=action_label(f.action)))
     if f.unreviewed:
         parts.append(_("Endast ogranskade rader"))
     if f.hide_lists and not f.action:

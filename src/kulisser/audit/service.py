@@ -70,7 +70,7 @@ def grant_emergency_access(
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) < 5:
-        raise ValidationFailed({"reason": "Ange skälet till nödåtkomst (minst 5 tecken)."})
+        raise ValidationFailed({"reason": _("Ange skälet till nödåtkomst (minst 5 tecken).")})
     grant = EmergencyAccess(
         user_id=actor.user_id,
         unit_id=actor.unit_id,
@@ -96,9 +96,10 @@ REVIEW_COMMENT_MAX = 2000
 def _review_comment(text: str) -> str:
     comment = text.strip()
     if not comment:
-        raise ValidationFailed({"comment": "Skriv vad granskningen visade."})
+        raise ValidationFailed({"comment": _("Skriv vad granskningen visade.")})
     if len(comment) > REVIEW_COMMENT_MAX:
-        raise ValidationFailed({"comment": f"Högst {REVIEW_COMMENT_MAX} tecken."})
+        raise ValidationFailed({"comment": _("Högst {review_comment_max} tecken.",
+                                             review_comment_max=REVIEW_COMMENT_MAX)})
     return comment
 
 
@@ -111,7 +112,7 @@ def record_sample(session: Session, *, actor: Actor, event_ids: list[int], crite
                   now: datetime | None = None) -> AuditSample:
     """Store a drawn spot-check sample: who drew it, when, on what criteria, which rows."""
     if not event_ids:
-        raise ValidationFailed({"n": "Inga loggrader matchar urvalet."})
+        raise ValidationFailed({"n": _("Inga loggrader matchar urvalet.")})
     sample = AuditSample(drawn_by_id=actor.user_id, unit_id=actor.unit_id, drawn_at=now or utcnow(),
                          criteria=criteria, event_ids=",".join(str(i) for i in event_ids))
     session.add(sample)
@@ -124,13 +125,13 @@ def review_event(session: Session, *, actor: Actor, event_id: int, comment: str,
     """Document a manager's review of one audit row of their units (the row itself never changes)."""
     event = session.get(AuditEvent, event_id)
     if event is None:
-        raise NotFound("Loggraden finns inte.")
+        raise NotFound(_("Loggraden finns inte."))
     require_unit(actor=actor, object_type="audit_event", object_id=event_id, unit_id=event.unit_id,
-                 action="update", hidden="Loggraden finns inte.", now=now)
+                 action="update", hidden=_("Loggraden finns inte."), now=now)
     if sample_id is not None:
         sample = session.get(AuditSample, sample_id)
         if sample is None or event_id not in sample_event_ids(sample):
-            raise NotFound("Stickprovet finns inte eller saknar loggraden.")
+            raise NotFound(_("Stickprovet finns inte eller saknar loggraden."))
     review = AuditReview(audit_event_id=event_id, reviewer_id=actor.user_id,
                          reviewed_at=now or utcnow(), comment=_review_comment(comment),
                          sample_id=sample_id)
@@ -144,9 +145,9 @@ def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comme
     """Record the manager's follow-up of an emergency access of their units (once only)."""
     grant = session.get(EmergencyAccess, access_id)
     if grant is None:
-        raise NotFound("Nödåtkomsten finns inte.")
+        raise NotFound(_("Nödåtkomsten finns inte."))
     require_unit(actor=actor, object_type="emergency_access", object_id=access_id,
-                 unit_id=grant.unit_id, action="update", hidden="Nödåtkomsten finns inte.", now=now)
+                 unit_id=grant.unit_id, action="update", hidden=_("Nödåtkomsten finns inte."), now=now)
     text = _review_comment(comment)
     # A conditional update, so two managers following up at once cannot overwrite each other.
     done = session.execute(
@@ -156,6 +157,6 @@ def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comme
         .execution_options(synchronize_session=False)
     )
     if getattr(done, "rowcount", 0) != 1:
-        raise ValidationFailed({"comment": "Nödåtkomsten är redan uppföljd."})
+        raise ValidationFailed({"comment": _("Nödåtkomsten är redan uppföljd.")})
     session.refresh(grant)
     return grant

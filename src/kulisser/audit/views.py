@@ -26,12 +26,12 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from kulisser.audit import chart, followup, groups, queries, relation_starts, samples
 from kulisser.audit import service as audit
 from kulisser.audit.groups import Group
-from kulisser.audit.labels import ACTIONS, OBJECT_TYPES, OUTCOMES, object_label
+from kulisser.audit.labels import ACTIONS, OBJECT_TYPES, OUTCOMES, action_label, object_label, outcome_label
 from kulisser.audit.queries import TZ, AuditFilter, LogRow
 from kulisser.bounds import BigId, Id, parse_id, parse_int
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import ROLE_LABELS
 from kulisser.web.csv import cell as _cell  # formula-safe cells, shared by every CSV export
@@ -42,18 +42,21 @@ router = APIRouter(include_in_schema=False)
 
 FILTER_FIELDS = ("user_id", "identifier", "date_from", "date_to", "outcome", "action",
                  "unreviewed", "listor", "visa")
-CSV_HEADER = [_("Tid"), _("Användarnamn"), _("Namn"), _("Roll"), _("Vårdenhet"), _("Patient"),
-              _("Identitetsnummer"), _("Åtgärd"), _("Objekttyp"), _("Objekt-id"), _("Utfall"),
-              _("Skäl"), _("Granskad")]
-GROUP_CSV_HEADER = [_("Dag"), _("Användarnamn"), _("Namn"), _("Roll"), _("Patient"),
-                    _("Identitetsnummer"), _("Antal rader"), _("Första"), _("Sista"),
-                    _("Åtgärder"), _("Objekt"), _("Utfall")]
+CSV_HEADER = [N_("Tid"), N_("Användarnamn"), N_("Namn"), N_("Roll"), N_("Vårdenhet"), N_("Patient"),
+              N_("Identitetsnummer"), N_("Åtgärd"), N_("Objekttyp"), N_("Objekt-id"), N_("Utfall"),
+              N_("Skäl"), N_("Granskad")]
+GROUP_CSV_HEADER = [N_("Dag"), N_("Användarnamn"), N_("Namn"), N_("Roll"), N_("Patient"),
+                    N_("Identitetsnummer"), N_("Antal rader"), N_("Första"), N_("Sista"),
+                    N_("Åtgärder"), N_("Objekt"), N_("Utfall")]
 ROLE_NAMES = {str(role): label for role, label in ROLE_LABELS.items()}
 
 
 def _labels() -> dict[str, object]:
-    return {"outcome_labels": OUTCOMES, "action_labels": ACTIONS, "object_labels": OBJECT_TYPES,
-            "object_label": object_label, "role_labels": ROLE_NAMES, "nav": "audit"}
+    return {"outcome_labels": {k: _(v) for k, v in OUTCOMES.items()},
+            "action_labels": {k: _(v) for k, v in ACTIONS.items()},
+            "object_labels": {k: _(v) for k, v in OBJECT_TYPES.items()},
+            "object_label": object_label, "role_labels": {k: _(v) for k, v in ROLE_NAMES.items()},
+            "nav": "audit"}
 
 
 def _url(path: str, f: AuditFilter, **changes: object) -> str:
@@ -86,13 +89,13 @@ def _show_log(request: Request, ctx: Ctx, params: Mapping[str, str], *,
         f, errors, status = None, dict(exc.errors), 422
         values = {k: params.get(k, "") for k in FILTER_FIELDS}  # the typed text, kept
     errors.update(extra_errors or {})
-    actions = list(ACTIONS.items())
+    actions = [(k, _(v)) for k, v in ACTIONS.items()]
     if values.get("action") and values["action"] not in ACTIONS:
         actions.append((values["action"], values["action"]))
     data: dict[str, object] = {
         **_labels(), "errors": errors, "values": values, "f": f,
         "n": n or str(samples.SAMPLE_DEFAULT), "sample_max": samples.SAMPLE_MAX,
-        "users": queries.staff_options(db, actor=actor), "outcomes": list(OUTCOMES.items()),
+        "users": queries.staff_options(db, actor=actor), "outcomes": [(k, _(v)) for k, v in OUTCOMES.items()],
         "actions": actions, "unreviewed_emergency": followup.unreviewed_count(db, actor=actor),
         "unreviewed_relations": relation_starts.unreviewed_count(db, actor=actor)}
     partial = None
@@ -145,11 +148,11 @@ def log_page(request: Request, ctx: ManagerCtx) -> Response:
 def _csv_cells(r: LogRow) -> list[str]:
     e, p = r.event, r.patient
     cells = [e.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), e.username, r.user_name,
-             ROLE_NAMES.get(e.role, e.role), r.unit_name,
+             _(ROLE_NAMES.get(e.role, e.role)), r.unit_name,
              p.full_name if p else "", p.display_id if p else "",
-             ACTIONS.get(e.action, e.action), OBJECT_TYPES.get(e.object_type, e.object_type),
+             action_label(e.action), _(OBJECT_TYPES.get(e.object_type, e.object_type)),
              e.object_id,
-             OUTCOMES.get(e.outcome, e.outcome), e.reason,
+             outcome_label(e.outcome), e.reason,
              _("Ja") if r.reviews else _("Nej")]
     return [_cell(c) for c in cells]
 
@@ -164,7 +167,7 @@ def _csv_chunks(database: Database, actor: Actor, f: AuditFilter) -> Iterator[st
         buf.truncate()
         return text
 
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_(h) for h in CSV_HEADER])
     yield "\ufeff" + take()  # the BOM makes Excel read UTF-8
     # A session of its own: the stream outlives the request's unit of work.
     with database.session() as session:
@@ -175,7 +178,7 @@ def _csv_chunks(database: Database, actor: Actor, f: AuditFilter) -> Iterator[st
 
 def _group_cells(g: Group) -> list[str]:
     p, when = g.patient, "%H:%M:%S"
-    cells = [g.day.isoformat(), g.username, g.user_name, ROLE_NAMES.get(g.role, g.role),
+    cells = [g.day.isoformat(), g.username, g.user_name, _(ROLE_NAMES.get(g.role, g.role)),
              p.full_name if p else "", p.display_id if p else "", str(g.count),
              g.first.astimezone(TZ).strftime(when) if g.first else "",
              g.last.astimezone(TZ).strftime(when) if g.last else "", g.action_text(),
@@ -186,7 +189,7 @@ def _group_cells(g: Group) -> list[str]:
 def _group_csv(database: Database, actor: Actor, f: AuditFilter) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(GROUP_CSV_HEADER)
+    writer.writerow([_(h) for h in GROUP_CSV_HEADER])
     yield "\ufeff" + buf.getvalue()
     # A session of its own, as for the rows; names are looked up a batch of groups at a time.
     with database.session() as session:

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from kulisser.i18n import N_, _
+
 TZ = ZoneInfo("Europe/Stockholm")
-WEEKDAY_NAMES = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-WEEKDAY_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+WEEKDAY_NAMES = (N_("måndag"), N_("tisdag"), N_("onsdag"), N_("torsdag"), N_("fredag"), N_("lördag"),
+                 N_("söndag"))
+WEEKDAY_SHORT = (N_("mån"), N_("tis"), N_("ons"), N_("tor"), N_("fre"), N_("lör"), N_("sön"))
 
 
 def easter_sunday(year: int) -> date:
@@ -49,23 +52,23 @@ def swedish_holidays(year: int) -> dict[date, str]:
     easter = easter_sunday(year)
     midsummer = _saturday_between(date(year, 6, 20))
     days = {
-        date(year, 1, 1): "Nyårsdagen",
-        date(year, 1, 6): "Trettondedag jul",
-        easter - timedelta(days=2): "Långfredagen",
-        easter - timedelta(days=1): "Påskafton",
-        easter: "Påskdagen",
-        easter + timedelta(days=1): "Annandag påsk",
-        date(year, 5, 1): "Första maj",
-        easter + timedelta(days=39): "Kristi himmelsfärdsdag",
-        easter + timedelta(days=49): "Pingstdagen",
-        date(year, 6, 6): "Sveriges nationaldag",
-        midsummer - timedelta(days=1): "Midsommarafton",
-        midsummer: "Midsommardagen",
-        _saturday_between(date(year, 10, 31)): "Alla helgons dag",
-        date(year, 12, 24): "Julafton",
-        date(year, 12, 25): "Juldagen",
-        date(year, 12, 26): "Annandag jul",
-        date(year, 12, 31): "Nyårsafton",
+        date(year, 1, 1): _("Nyårsdagen"),
+        date(year, 1, 6): _("Trettondedag jul"),
+        easter - timedelta(days=2): _("Långfredagen"),
+        easter - timedelta(days=1): _("Påskafton"),
+        easter: _("Påskdagen"),
+        easter + timedelta(days=1): _("Annandag påsk"),
+        date(year, 5, 1): _("Första maj"),
+        easter + timedelta(days=39): _("Kristi himmelsfärdsdag"),
+        easter + timedelta(days=49): _("Pingstdagen"),
+        date(year, 6, 6): _("Sveriges nationaldag"),
+        midsummer - timedelta(days=1): _("Midsommarafton"),
+        midsummer: _("Midsommardagen"),
+        _saturday_between(date(year, 10, 31)): _("Alla helgons dag"),
+        date(year, 12, 24): _("Julafton"),
+        date(year, 12, 25): _("Juldagen"),
+        date(year, 12, 26): _("Annandag jul"),
+        date(year, 12, 31): _("Nyårsafton"),
     }
     return dict(sorted(days.items()))
 
@@ -129,7 +132,7 @@ def parse_weekdays(text: str) -> str:
 
 def weekdays_label(digits: str) -> str:
     """ISO weekday digits in Swedish ("mån, tis, ons")."""
-    return ", ".join(WEEKDAY_SHORT[int(d) - 1] for d in digits)
+    return ", ".join(_(WEEKDAY_SHORT[int(d) - 1]) for d in digits)
 
 
 @dataclass(frozen=True)

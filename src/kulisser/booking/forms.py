@@ -6,6 +6,7 @@ from datetime import date, time
 
 from kulisser import bounds
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 
 
 class FormErrors(dict[str, str]):
@@ -24,7 +25,7 @@ def opt_int(text: str | None, field: str, errors: FormErrors) -> int | None:
         return None
     number = bounds.parse_int(value)
     if number is None:
-        errors[field] = "Ogiltigt val."
+        errors[field] = _("Ogiltigt val.")
     return number
 
 
@@ -36,7 +37,7 @@ def opt_date(text: str | None, field: str, errors: FormErrors) -> date | None:
     try:
         return bounds.parse_day(value)
     except ValueError:
-        errors[field] = "Skriv datumet som ÅÅÅÅ-MM-DD."
+        errors[field] = _("Skriv datumet som ÅÅÅÅ-MM-DD.")
         return None
 
 
@@ -48,11 +49,11 @@ def opt_time(text: str | None, field: str, errors: FormErrors) -> time | None:
     try:
         parsed = time.fromisoformat(value if len(value) > 2 else f"{value}:00")
     except ValueError:
-        errors[field] = "Skriv tiden som tt:mm, t.ex. 08:30."
+        errors[field] = _("Skriv tiden som tt:mm, t.ex. 08:30.")
         return None
     if parsed.tzinfo is not None:
         # Python reads "08:30Z" and "08:30+01:00"; a schedule's times are Swedish wall-clock.
-        errors[field] = "Skriv tiden utan tidszon (svensk tid), t.ex. 08:30."
+        errors[field] = _("Skriv tiden utan tidszon (svensk tid), t.ex. 08:30.")
         return None
     return parsed.replace(second=0, microsecond=0)
 

@@ -20,6 +20,7 @@ from kulisser.booking.models import Resource, ScheduleException, ScheduleTemplat
 from kulisser.booking.schedules import exception_span, get_resource, require_planner
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 
 MAX_DAYS = 400
@@ -53,13 +54,13 @@ def generate_slots(session: Session, *, actor: Actor, start: date | None, end: d
     now = now or utcnow()
     errors: dict[str, str] = {}
     if start is None:
-        errors["start"] = "Ange första dagen."
+        errors["start"] = _("Ange första dagen.")
     if end is None:
-        errors["end"] = "Ange sista dagen."
+        errors["end"] = _("Ange sista dagen.")
     elif start is not None and end < start:
-        errors["end"] = "Sista dagen ska vara samma dag eller senare."
+        errors["end"] = _("Sista dagen ska vara samma dag eller senare.")
     elif start is not None and (end - start).days >= MAX_DAYS:
-        errors["end"] = f"Högst {MAX_DAYS} dagar åt gången."
+        errors["end"] = _("Högst {max_days} dagar åt gången.", max_days=MAX_DAYS)
     if errors:
         raise ValidationFailed(errors)
     assert start is not None and end is not None
@@ -80,8 +81,8 @@ def generate_slots(session: Session, *, actor: Actor, start: date | None, end: d
     exceptions = list(session.scalars(select(ScheduleException).where(
         ScheduleException.unit_id == actor.unit_id, ScheduleException.start_date <= end,
         ScheduleException.end_date >= start)))
-    lo, _ = local_day_bounds(start)
-    _, hi = local_day_bounds(end)
+    lo, _hi = local_day_bounds(start)
+    _lo, hi = local_day_bounds(end)
     taken: dict[int, list[tuple[datetime, datetime]]] = {i: [] for i in ids}
     for rid, s_at, e_at in session.execute(select(Slot.resource_id, Slot.start_at, Slot.end_at).where(
             Slot.resource_id.in_(ids), Slot.start_at < hi, Slot.end_at > lo)):

@@ -15,6 +15,7 @@ from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
 from kulisser.booking.schedules import exception_span
 from kulisser.db import utcnow
+from kulisser.i18n import N_, _
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -24,7 +25,7 @@ from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 REF_TYPE = "appointment"
-worklist_kinds.register_record_page(REF_TYPE, label="Besöket", path="/tidbok/besok/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Besöket"), path="/tidbok/besok/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:
@@ -64,15 +65,15 @@ def _check(session: Session) -> list[Finding]:
     hit = _hit_visits(session, now=utcnow())
     return compare(session, kind=REBOOK.code, ref_type=REF_TYPE, model=Appointment,
                    needs=Appointment.id.in_(hit) if hit else None,
-                   allows=lambda a: a.status == booked, label="Besöket")
+                   allows=lambda a: a.status == booked, label=_("Besöket"))
 
 
 REBOOK = register(KindSpec(
-    code="booking-rebook", label="Omboka besök", label_plural="Besök att omboka",
+    code="booking-rebook", label=N_("Omboka besök"), label_plural=N_("Besök att omboka"),
     # The patient must hear of it before the day: high within a day, normal within three.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template="booking/_item_detail.html", load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna besöket för att boka om eller avboka det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna besöket för att boka om eller avboka det."),
     check=_check))
 
 
@@ -88,7 +89,8 @@ def create_for_conflicts(session: Session, *, actor: Actor, exc: ScheduleExcepti
         made.append(worklist.open_item(
             session, actor=actor, kind=REBOOK.code, patient_id=appt.patient_id,
             priority=(Priority.HIGH if soon else Priority.NORMAL).value,
-            title=f"Omboka besök {when:%Y-%m-%d %H:%M} ({exc.kind_label.lower()})"[:200],
+            title=_("Omboka besök {when:%Y-%m-%d %H:%M} ({kind_label})", when=when,
+                    kind_label=exc.kind_label.lower())[:200],
             description=exc.reason, ref_type=REF_TYPE, ref_id=appt.id, now=now))
     return made
 

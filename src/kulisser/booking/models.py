@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.models import CareUnit, User
 
@@ -41,8 +42,8 @@ class ResourceKind(StrEnum):
     EQUIPMENT = "equipment"
 
 
-RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: "Läkare/vårdpersonal", ResourceKind.ROOM: "Rum",
-                        ResourceKind.EQUIPMENT: "Utrustning"}
+RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: N_("Läkare/vårdpersonal"), ResourceKind.ROOM: N_("Rum"),
+                        ResourceKind.EQUIPMENT: N_("Utrustning")}
 
 class ExceptionKind(StrEnum):
     """Why a schedule has no slots for a while."""
@@ -53,8 +54,8 @@ class ExceptionKind(StrEnum):
     OTHER = "other"
 
 
-EXCEPTION_KIND_LABELS = {ExceptionKind.LEAVE: "Ledighet", ExceptionKind.MEETING: "Möte",
-                         ExceptionKind.HOLIDAY: "Helgdag/stängt", ExceptionKind.OTHER: "Annat"}
+EXCEPTION_KIND_LABELS = {ExceptionKind.LEAVE: N_("Ledighet"), ExceptionKind.MEETING: N_("Möte"),
+                         ExceptionKind.HOLIDAY: N_("Helgdag/stängt"), ExceptionKind.OTHER: N_("Annat")}
 
 
 class SlotStatus(StrEnum):
@@ -73,8 +74,9 @@ class AppointmentStatus(StrEnum):
     NOSHOW = "noshow"
 
 
-APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: "Bokad", AppointmentStatus.CANCELLED: "Avbokad",
-                             AppointmentStatus.NOSHOW: "Uteblev"}
+APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: N_("Bokad"),
+                             AppointmentStatus.CANCELLED: N_("Avbokad"),
+                             AppointmentStatus.NOSHOW: N_("Uteblev")}
 # Statuses in which an appointment holds its slot (at most one per slot, by the index below).
 OCCUPYING = (AppointmentStatus.BOOKED.value, AppointmentStatus.NOSHOW.value)
 _OCCUPYING_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OCCUPYING) + ")"
@@ -87,7 +89,7 @@ class CancelledBy(StrEnum):
     CLINIC = "clinic"
 
 
-CANCELLED_BY_LABELS = {CancelledBy.PATIENT: "Patienten", CancelledBy.CLINIC: "Mottagningen"}
+CANCELLED_BY_LABELS = {CancelledBy.PATIENT: N_("Patienten"), CancelledBy.CLINIC: N_("Mottagningen")}
 
 
 class Resource(Base):
@@ -110,7 +112,7 @@ class Resource(Base):
     @property
     def kind_label(self) -> str:
         """The kind in Swedish."""
-        return RESOURCE_KIND_LABELS.get(ResourceKind(self.kind), self.kind)
+        return _(RESOURCE_KIND_LABELS.get(ResourceKind(self.kind), self.kind))
 
 
 class VisitType(Base):
@@ -179,7 +181,7 @@ class ScheduleException(Base):
     @property
     def kind_label(self) -> str:
         """The kind in Swedish."""
-        return EXCEPTION_KIND_LABELS.get(ExceptionKind(self.kind), self.kind)
+        return _(EXCEPTION_KIND_LABELS.get(ExceptionKind(self.kind), self.kind))
 
 
 class Slot(Base):
@@ -267,12 +269,12 @@ class Appointment(Base):
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return APPOINTMENT_STATUS_LABELS.get(AppointmentStatus(self.status), self.status)
+        return _(APPOINTMENT_STATUS_LABELS.get(AppointmentStatus(self.status), self.status))
 
     @property
     def cancelled_by_label(self) -> str:
         """Who cancelled, in Swedish."""
-        return CANCELLED_BY_LABELS.get(CancelledBy(self.cancelled_by), "") if self.cancelled_by else ""
+        return _(CANCELLED_BY_LABELS.get(CancelledBy(self.cancelled_by), "")) if self.cancelled_by else ""
 
     def record(self, type_: str, *, actor_id: int | None, now: datetime, reason: str | None = None,
                **data: Any) -> None:
@@ -326,4 +328,5 @@ class AppointmentEvent(Base):
     appointment: Mapped[Appointment] = relationship(back_populates="events")
 
 
-EVENT_LABELS = {"booked": "Bokad", "rebooked": "Ombokad", "cancelled": "Avbokad", "no_show": "Uteblev"}
+EVENT_LABELS = {"booked": N_("Bokad"), "rebooked": N_("Ombokad"), "cancelled": N_("Avbokad"),
+                "no_show": N_("Uteblev")}

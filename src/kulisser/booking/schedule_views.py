@@ -54,7 +54,7 @@ def _overview(request: Request, ctx: Ctx, *, values: dict[str, Any] | None = Non
         "closed_days": [e for e in booking.exceptions_for(ctx.db, actor=ctx.actor, start=today)
                         if e.resource_id is None],
         "holidays": holidays_between(today, today.replace(month=12, day=31) + timedelta(days=366)),
-        "kinds": list(RESOURCE_KIND_LABELS.items()), "weekdays_label": weekdays_label,
+        "kinds": [(k, _(v)) for k, v in RESOURCE_KIND_LABELS.items()], "weekdays_label": weekdays_label,
         "people": [(u.id, u.full_name) for u in members if u.role == Role.CLINICIAN.value],
         "resource_choices": [(r.id, r.name) for r in resources if r.active]}, status_code=status)
 
@@ -158,7 +158,7 @@ def _resource_page(request: Request, ctx: Ctx, resource_id: int, *, values: dict
         "exceptions": booking.exceptions_for(ctx.db, actor=ctx.actor, resource_id=resource.id, start=today),
         "visit_types": [(v.id, f"{v.name} ({v.minutes} min)")
                         for v in booking.visit_types(ctx.db, unit_id=resource.unit_id)],
-        "exception_kinds": [(k.value, label) for k, label in EXCEPTION_KIND_LABELS.items()],
+        "exception_kinds": [(k.value, _(label)) for k, label in EXCEPTION_KIND_LABELS.items()],
         "weekdays_label": weekdays_label, "today": today}, status_code=status)
 
 

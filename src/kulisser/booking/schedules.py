@@ -28,6 +28,7 @@ from kulisser.booking.models import (
 )
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.waitlist import service as waitlist
@@ -40,7 +41,7 @@ MAX_TEMPLATE_YEARS = 5
 def require_planner(actor: Actor) -> None:
     """Only secretaries, managers and administrators change schedules."""
     if actor.role not in PLANNERS:
-        raise Forbidden("Scheman planeras av sekreterare eller enhetschef.")
+        raise Forbidden(_("Scheman planeras av sekreterare eller enhetschef."))
 
 
 # -- resources and visit types ---------------------------------------------------------------
@@ -59,10 +60,10 @@ def get_resource(session: Session, *, actor: Actor, resource_id: int, action: st
     another unit's is not found, and the refusal is logged."""
     resource = session.get(Resource, resource_id)
     if resource is None:
-        raise NotFound("Schemat finns inte.")
+        raise NotFound(_("Schemat finns inte."))
     audit.require_unit(actor=actor, object_type="schedule", object_id=resource.id,
                        unit_id=resource.unit_id, action=action, current_unit=current_unit,
-                       hidden="Schemat finns inte.")
+                       hidden=_("Schemat finns inte."))
     return resource
 
 
@@ -74,28 +75,28 @@ def create_resource(session: Session, *, actor: Actor, kind: str, name: str = ""
     try:
         ResourceKind(kind)
     except ValueError:
-        errors["kind"] = "Välj läkare/vårdpersonal, rum eller utrustning."
+        errors["kind"] = _("Välj läkare/vårdpersonal, rum eller utrustning.")
     user: User | None = None
     if kind == ResourceKind.CLINICIAN.value:
         member = session.scalar(select(UnitMembership.user_id).where(
             UnitMembership.user_id == user_id, UnitMembership.unit_id == actor.unit_id)) if user_id else None
         if member is None:
-            errors["user_id"] = "Välj en person som arbetar på enheten."
+            errors["user_id"] = _("Välj en person som arbetar på enheten.")
         else:
             user = session.get(User, user_id)
     elif user_id is not None:
-        errors["user_id"] = "Bara läkare/vårdpersonal kopplas till en person."
+        errors["user_id"] = _("Bara läkare/vårdpersonal kopplas till en person.")
     name = name.strip() or (user.full_name if user else "")
     if not name:
-        errors["name"] = "Ange ett namn."
+        errors["name"] = _("Ange ett namn.")
     elif len(name) > 200:
-        errors["name"] = "Högst 200 tecken."
+        errors["name"] = _("Högst 200 tecken.")
     if not errors and session.scalar(select(Resource.id).where(
             Resource.unit_id == actor.unit_id, Resource.name == name)) is not None:
-        errors["name"] = "Enheten har redan ett schema med det namnet."
+        errors["name"] = _("Enheten har redan ett schema med det namnet.")
     if not errors and user is not None and session.scalar(select(Resource.id).where(
             Resource.unit_id == actor.unit_id, Resource.user_id == user.id)) is not None:
-        errors["user_id"] = "Personen har redan ett schema på enheten."
+        errors["user_id"] = _("Personen har redan ett schema på enheten.")
     if errors:
         raise ValidationFailed(errors)
     resource = Resource(unit_id=actor.unit_id, kind=kind, name=name,
@@ -117,7 +118,7 @@ def get_visit_type(session: Session, *, actor: Actor, visit_type_id: int) -> Vis
     """A visit type of one of the actor's units."""
     found = session.get(VisitType, visit_type_id)
     if found is None or found.unit_id not in actor.unit_ids:
-        raise NotFound("Besökstypen finns inte.")
+        raise NotFound(_("Besökstypen finns inte."))
     return found
 
 
@@ -128,19 +129,19 @@ def create_visit_type(session: Session, *, actor: Actor, code: str, name: str, m
     errors: dict[str, str] = {}
     code, name = code.strip().lower(), name.strip()
     if not _CODE.match(code):
-        errors["code"] = "Koden: små bokstäver, siffror, - och _ (högst 40 tecken)."
+        errors["code"] = _("Koden: små bokstäver, siffror, - och _ (högst 40 tecken).")
     elif session.scalar(select(VisitType.id).where(VisitType.unit_id == actor.unit_id,
                                                    VisitType.code == code)) is not None:
-        errors["code"] = "Enheten har redan en besökstyp med den koden."
+        errors["code"] = _("Enheten har redan en besökstyp med den koden.")
     if not name:
-        errors["name"] = "Ange ett namn."
+        errors["name"] = _("Ange ett namn.")
     elif len(name) > 100:
-        errors["name"] = "Högst 100 tecken."
+        errors["name"] = _("Högst 100 tecken.")
     if minutes is None or not 5 <= minutes <= 480:
-        errors["minutes"] = "Ange längden i minuter, 5 till 480."
+        errors["minutes"] = _("Ange längden i minuter, 5 till 480.")
     wait_kind = (wait_kind or "").strip() or None
     if wait_kind is not None and wait_kind not in waitlist.wait_kinds():
-        errors["wait_kind"] = "Välj nybesök, behandling, återbesök eller ingen."
+        errors["wait_kind"] = _("Välj nybesök, behandling, återbesök eller ingen.")
     if errors:
         raise ValidationFailed(errors)
     assert minutes is not None
@@ -181,33 +182,34 @@ def add_template(session: Session, *, actor: Actor, resource_id: int, visit_type
     try:
         days = parse_weekdays(weekdays)
     except ValueError:
-        errors["weekdays"] = "Ange veckodagar som siffror, 1 = måndag … 7 = söndag, t.ex. 1-5."
+        errors["weekdays"] = _("Ange veckodagar som siffror, 1 = måndag … 7 = söndag, t.ex. 1-5.")
         days = ""
     visit = session.get(VisitType, visit_type_id) if visit_type_id else None
     if visit is None or visit.unit_id != actor.unit_id:
-        errors["visit_type_id"] = "Välj en besökstyp."
+        errors["visit_type_id"] = _("Välj en besökstyp.")
     if start_time is None:
-        errors["start_time"] = "Ange starttid (tt:mm)."
+        errors["start_time"] = _("Ange starttid (tt:mm).")
     if end_time is None:
-        errors["end_time"] = "Ange sluttid (tt:mm)."
+        errors["end_time"] = _("Ange sluttid (tt:mm).")
     elif start_time is not None and end_time <= start_time:
-        errors["end_time"] = "Sluttiden ska vara efter starttiden."
+        errors["end_time"] = _("Sluttiden ska vara efter starttiden.")
     elif start_time is not None and visit is not None and (
             (end_time.hour * 60 + end_time.minute) - (start_time.hour * 60 + start_time.minute)
             < visit.minutes):
-        errors["end_time"] = f"Passet är kortare än ett besök ({visit.minutes} min)."
+        errors["end_time"] = _("Passet är kortare än ett besök ({minutes} min).", minutes=visit.minutes)
     if valid_from is None:
-        errors["valid_from"] = "Ange från vilket datum schemat gäller."
+        errors["valid_from"] = _("Ange från vilket datum schemat gäller.")
     elif valid_to is not None and valid_to < valid_from:
-        errors["valid_to"] = "Slutdatumet ska vara samma dag eller senare."
+        errors["valid_to"] = _("Slutdatumet ska vara samma dag eller senare.")
     elif valid_to is not None and (valid_to - valid_from).days > 366 * MAX_TEMPLATE_YEARS:
-        errors["valid_to"] = f"Högst {MAX_TEMPLATE_YEARS} år åt gången."
+        errors["valid_to"] = _("Högst {max_template_years} år åt gången.",
+                               max_template_years=MAX_TEMPLATE_YEARS)
     if not errors:
         assert start_time is not None and end_time is not None and valid_from is not None
         for other in templates_for(session, resource_id=resource.id):
             if _overlaps(other, days, start_time, end_time, valid_from, valid_to):
-                errors["start_time"] = (f"Krockar med passet {other.start_time:%H:%M}–"
-                                        f"{other.end_time:%H:%M} samma veckodag.")
+                errors["start_time"] = (_("Krockar med passet {start_time:%H:%M}–{end_time:%H:%M} samma "
+                                          "veckodag.", start_time=other.start_time, end_time=other.end_time))
                 break
     if errors:
         raise ValidationFailed(errors)
@@ -228,10 +230,10 @@ def remove_template(session: Session, *, actor: Actor, template_id: int,
     now = now or utcnow()
     template = session.get(ScheduleTemplate, template_id)
     if template is None:
-        raise NotFound("Passet finns inte.")
+        raise NotFound(_("Passet finns inte."))
     audit.require_unit(actor=actor, object_type="schedule_template", object_id=template.id,
                        unit_id=template.resource.unit_id, action="update", current_unit=True,
-                       hidden="Passet finns inte.", now=now)
+                       hidden=_("Passet finns inte."), now=now)
     template.active = False
     gone = session.execute(
         delete(Slot).execution_options(synchronize_session=False).where(
@@ -283,23 +285,23 @@ def add_exception(session: Session, *, actor: Actor, resource_id: int | None, ki
     try:
         ExceptionKind(kind)
     except ValueError:
-        errors["kind"] = "Välj typ av undantag."
+        errors["kind"] = _("Välj typ av undantag.")
     if start_date is None:
-        errors["start_date"] = "Ange första dagen."
+        errors["start_date"] = _("Ange första dagen.")
     end_date = end_date or start_date
     if start_date is not None and end_date is not None:
         if end_date < start_date:
-            errors["end_date"] = "Sista dagen ska vara samma dag eller senare."
+            errors["end_date"] = _("Sista dagen ska vara samma dag eller senare.")
         elif (end_date - start_date).days > 366:
-            errors["end_date"] = "Högst ett år åt gången."
+            errors["end_date"] = _("Högst ett år åt gången.")
     if (start_time is None) != (end_time is None):
         errors["end_time" if end_time is None else "start_time"] = (
-            "Ange båda tiderna, eller ingen (hela dagar).")
+            _("Ange båda tiderna, eller ingen (hela dagar)."))
     elif start_time is not None and end_time is not None and end_time <= start_time:
-        errors["end_time"] = "Sluttiden ska vara efter starttiden."
+        errors["end_time"] = _("Sluttiden ska vara efter starttiden.")
     reason = reason.strip()
     if len(reason) > 200:
-        errors["reason"] = "Högst 200 tecken."
+        errors["reason"] = _("Högst 200 tecken.")
     if errors:
         raise ValidationFailed(errors)
     assert start_date is not None and end_date is not None
@@ -338,10 +340,10 @@ def remove_exception(session: Session, *, actor: Actor, exception_id: int) -> in
     require_planner(actor)
     exc = session.get(ScheduleException, exception_id)
     if exc is None:
-        raise NotFound("Undantaget finns inte.")
+        raise NotFound(_("Undantaget finns inte."))
     audit.require_unit(actor=actor, object_type="schedule_exception", object_id=exc.id,
                        unit_id=exc.unit_id, action="update", current_unit=True,
-                       hidden="Undantaget finns inte.")
+                       hidden=_("Undantaget finns inte."))
     freed = session.execute(
         update(Slot).where(and_(Slot.exception_id == exc.id, Slot.status == SlotStatus.BLOCKED.value))
         .values(status=SlotStatus.FREE.value, exception_id=None)

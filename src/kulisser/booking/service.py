@@ -60,7 +60,7 @@ from kulisser.booking.schedules import (
 )
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
@@ -77,7 +77,8 @@ __all__ = [
 ]
 NOTE_MAX = 2000
 # Form and API field names of a visit's two texts, with what each is in Swedish.
-NOTE_FIELDS = {"patient_message": "Meddelandet till patienten", "internal_note": "Den interna anteckningen"}
+NOTE_FIELDS = {"patient_message": N_("Meddelandet till patienten"),
+               "internal_note": N_("Den interna anteckningen")}
 REASON_MAX = 2000
 SEARCH_MAX_DAYS = 366
 
@@ -85,7 +86,7 @@ SEARCH_MAX_DAYS = 366
 class SlotTaken(TransitionError):
     """Someone else booked the slot first (or it was blocked): nothing was stored."""
 
-    def __init__(self, message: str = "Tiden hann bokas av någon annan. Välj en annan tid.",
+    def __init__(self, message: str = N_("Tiden hann bokas av någon annan. Välj en annan tid."),
                  *, code: str = "slot_taken") -> None:
         super().__init__(message, code=code)
 
@@ -110,9 +111,9 @@ def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
     """A slot of one of the actor's units (slots carry no patient data)."""
     slot = session.get(Slot, slot_id)
     if slot is None:
-        raise NotFound("Tiden finns inte.")
+        raise NotFound(_("Tiden finns inte."))
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
-                       hidden="Tiden finns inte.")
+                       hidden=_("Tiden finns inte."))
     return slot
 
 
@@ -124,15 +125,15 @@ def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = Non
     now = now or utcnow()
     unit_id = unit_id or actor.unit_id
     if unit_id not in actor.unit_ids:
-        raise NotFound("Vårdenheten finns inte.")
+        raise NotFound(_("Vårdenheten finns inte."))
     start = start or today_local(now)
     end = end or start + timedelta(days=30)
     if end < start:
-        raise ValidationFailed({"end": "Sista dagen ska vara samma dag eller senare."})
+        raise ValidationFailed({"end": _("Sista dagen ska vara samma dag eller senare.")})
     if (end - start).days > SEARCH_MAX_DAYS:
-        raise ValidationFailed({"end": "Sök högst ett år åt gången."})
-    lo, _ = local_day_bounds(start)
-    _, hi = local_day_bounds(end)
+        raise ValidationFailed({"end": _("Sök högst ett år åt gången.")})
+    lo, _hi = local_day_bounds(start)
+    _lo, hi = local_day_bounds(end)
     stmt = select(Slot).where(Slot.unit_id == unit_id, Slot.status == SlotStatus.FREE.value,
                               Slot.start_at >= max(lo, now), Slot.start_at < hi)
     if visit_type_id is not None:
@@ -151,7 +152,7 @@ def get_appointment(session: Session, *, actor: Actor, appointment_id: int, acti
     """
     appt = session.get(Appointment, appointment_id)
     if appt is None:
-        raise NotFound("Besöket finns inte.")
+        raise NotFound(_("Besöket finns inte."))
     audit.check(session, actor=actor, record=appt, object_type="appointment", action=action,
                 current_unit=current_unit, reason=_("Besöket hör till en annan vårdenhet."),
                 now=now)
@@ -191,11 +192,11 @@ def _set_slot(session: Session, slot_id: int, *, expect: SlotStatus, to: SlotSta
 def _take(session: Session, slot: Slot, *, now: datetime) -> None:
     """Take a free future slot for a booking, or raise SlotTaken (nothing stored)."""
     if slot.start_at <= now:
-        raise SlotTaken("Tiden har redan passerat. Välj en senare tid.", code="slot_past")
+        raise SlotTaken(_("Tiden har redan passerat. Välj en senare tid."), code="slot_past")
     if not _set_slot(session, slot.id, expect=SlotStatus.FREE, to=SlotStatus.BOOKED):
         session.refresh(slot, ["status"])
         if slot.status == SlotStatus.BLOCKED.value:
-            raise SlotTaken("Tiden är spärrad i schemat. Välj en annan tid.", code="slot_blocked")
+            raise SlotTaken(_("Tiden är spärrad i schemat. Välj en annan tid."), code="slot_blocked")
         raise SlotTaken()
     # The UPDATE above did it; told as already stored, the flush sends no second UPDATE.
     set_committed_value(slot, "status", SlotStatus.BOOKED.value)
@@ -225,7 +226,7 @@ def _check_patient_free(session: Session, *, patient_id: int, slot: Slot, ignore
     if ignore_id is not None:
         clash = clash.where(Appointment.id != ignore_id)
     if session.scalar(clash.limit(1)) is not None:
-        raise TransitionError("Patienten har redan en bokad tid som krockar med den här.",
+        raise TransitionError(_("Patienten har redan en bokad tid som krockar med den här."),
                               code="patient_double_booked")
 
 
@@ -235,29 +236,31 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     if waitlist_entry_id is not None:
         entry = waitlist.get_entry(session, actor=actor, entry_id=waitlist_entry_id)
         if entry.unit_id != actor.unit_id:
-            raise NotFound("Posten på väntelistan finns inte på din vårdenhet.")
+            raise NotFound(_("Posten på väntelistan finns inte på din vårdenhet."))
         if entry.status != "waiting":
-            raise ValidationFailed({"waitlist_entry_id": "Patienten väntar inte längre på den här "
-                                    f"posten (status: {entry.status_label.lower()})."})
+            raise ValidationFailed({"waitlist_entry_id": _("Patienten väntar inte längre på den här posten "
+                                                           "(status: {status_label}).",
+                                                           status_label=entry.status_label.lower())})
         if patient_id is not None and patient_id != entry.patient_id:
-            raise ValidationFailed({"patient_id": "Patienten stämmer inte med väntelisteposten."})
+            raise ValidationFailed({"patient_id": _("Patienten stämmer inte med väntelisteposten.")})
         return int(entry.patient_id)
     if patient_id is not None:
         return patient_id  # whether it exists is asked only if the access check refuses
     text = identifier.strip()
     if not text:
-        raise ValidationFailed({"identifier": "Ange patientens personnummer."})
+        raise ValidationFailed({"identifier": _("Ange patientens personnummer.")})
     # A number on file without a care relation answers as an unknown one (nothing disclosed).
     found = relations.find_for_actor(session, actor=actor, text=text)
     if found is None:
-        raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
+        raise ValidationFailed({"identifier": _(relations.NOT_AT_UNIT)})
     return found.id
 
 
 def _clean_notes(**texts: str | None) -> dict[str, str]:
     """The visit's texts given (None: not given), stripped; ValidationFailed for one too long."""
     clean = {name: text.strip().replace("\r\n", "\n") for name, text in texts.items() if text is not None}
-    errors = {name: f"{NOTE_FIELDS[name]} får vara högst {NOTE_MAX} tecken."
+    errors = {name: _("{note_fields} får vara högst {note_max} tecken.", note_fields=_(NOTE_FIELDS[name]),
+                      note_max=NOTE_MAX)
               for name, text in clean.items() if len(text) > NOTE_MAX}
     if errors:
         raise ValidationFailed(errors)
@@ -277,10 +280,10 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     notes = _clean_notes(patient_message=patient_message, internal_note=internal_note)
     slot = session.get(Slot, slot_id)
     if slot is None:
-        raise NotFound("Tiden finns inte på din vårdenhet.")
+        raise NotFound(_("Tiden finns inte på din vårdenhet."))
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
                        action="create", current_unit=True,
-                       hidden="Tiden finns inte på din vårdenhet.", now=now)
+                       hidden=_("Tiden finns inte på din vårdenhet."), now=now)
     pid = _resolve_patient(session, actor=actor, patient_id=patient_id, identifier=identifier,
                            waitlist_entry_id=waitlist_entry_id)
     # The access check (and its audit row) before anything is taken: a refusal leaves no trace
@@ -292,7 +295,7 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
         # A care relation implies the patient exists; a refusal may be for a typo'd id, which
         # must not become a denied audit row pointing at no patient.
         if session.get(Patient, pid) is None:
-            raise NotFound("Patienten finns inte.") from None
+            raise NotFound(_("Patienten finns inte.")) from None
         raise
     _check_patient_free(session, patient_id=pid, slot=slot)
     _take(session, slot, now=now)
@@ -333,7 +336,8 @@ def _open_for_change(session: Session, *, actor: Actor, appointment_id: int, now
     appt = get_appointment(session, actor=actor, appointment_id=appointment_id, action="update",
                            now=now, current_unit=True)
     if appt.status != AppointmentStatus.BOOKED.value:
-        raise TransitionError(f"Besöket är {appt.status_label.lower()} och kan inte {verb}.",
+        raise TransitionError(_("Besöket är {status_label} och kan inte {verb}.",
+                                status_label=appt.status_label.lower(), verb=verb),
                               code="not_booked")
     return appt
 
@@ -347,20 +351,20 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": f"Högst {REASON_MAX} tecken."})
+        raise ValidationFailed({"reason": _("Högst {reason_max} tecken.", reason_max=REASON_MAX)})
     notes = _clean_notes(patient_message=patient_message, internal_note=internal_note)
-    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb="bokas om")
+    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb=_("bokas om"))
     if appt.start_at <= now:
-        raise TransitionError("Besöket har redan börjat och kan inte bokas om. Registrera utebliven "
-                              "och boka en ny tid.", code="already_started")
+        raise TransitionError(_("Besöket har redan börjat och kan inte bokas om. Registrera utebliven "
+                                "och boka en ny tid."), code="already_started")
     if slot_id == appt.slot_id:
-        raise ValidationFailed({"slot_id": "Välj en annan tid än den nuvarande."})
+        raise ValidationFailed({"slot_id": _("Välj en annan tid än den nuvarande.")})
     slot = session.get(Slot, slot_id)
     if slot is None:
-        raise NotFound("Tiden finns inte på din vårdenhet.")
+        raise NotFound(_("Tiden finns inte på din vårdenhet."))
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
                        action="update", current_unit=True,
-                       hidden="Tiden finns inte på din vårdenhet.", now=now)
+                       hidden=_("Tiden finns inte på din vårdenhet."), now=now)
     _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
     _take(session, slot, now=now)
     old_slot, old_start = appt.slot_id, appt.start_at
@@ -372,7 +376,7 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
     # The wait now ends on the new visit date; the letters tell the patient the new time.
     events.publish(session, _event(session, AppointmentMoved, appt, actor=actor, now=now,
                                    previous_start=old_start, reason=reason))
-    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Ombokad")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason=_("Ombokad"))
     return appt
 
 
@@ -387,25 +391,25 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, by: str, reas
     try:
         party = CancelledBy(by)
     except ValueError:
-        errors["by"] = "Ange om patienten eller mottagningen avbokar."
+        errors["by"] = _("Ange om patienten eller mottagningen avbokar.")
     reason = reason.strip()
     if not reason:
-        errors["reason"] = "Ange orsak till avbokningen."
+        errors["reason"] = _("Ange orsak till avbokningen.")
     elif len(reason) > REASON_MAX:
-        errors["reason"] = f"Högst {REASON_MAX} tecken."
+        errors["reason"] = _("Högst {reason_max} tecken.", reason_max=REASON_MAX)
     if errors:
         raise ValidationFailed(errors)
     appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now, verb="avbokas")
     if appt.start_at <= now:
-        raise TransitionError("Besöket har redan börjat och kan inte avbokas. Registrera utebliven "
-                              "i stället.", code="already_started")
+        raise TransitionError(_("Besöket har redan börjat och kan inte avbokas. Registrera utebliven "
+                                "i stället."), code="already_started")
     appt.cancel(actor_id=actor.user_id, now=now, by=party, reason=reason)
     _flush(session)
     _release(session, appt.slot_id, block=block_slot and party is CancelledBy.CLINIC)
     # The patient waits again (if this visit ended the wait); the letters void or tell.
     events.publish(session, _event(session, AppointmentCancelled, appt, actor=actor, now=now, reason=reason,
                                    cancelled_by=party.value))
-    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason="Avbokad")
+    _close_rebook_items(session, actor=actor, appt=appt, now=now, reason=_("Avbokad"))
     return appt
 
 
@@ -415,11 +419,11 @@ def no_show(session: Session, *, actor: Actor, appointment_id: int, reason: str 
     now = now or utcnow()
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": f"Högst {REASON_MAX} tecken."})
+        raise ValidationFailed({"reason": _("Högst {reason_max} tecken.", reason_max=REASON_MAX)})
     appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now,
-                            verb="registreras som utebliven")
+                            verb=_("registreras som utebliven"))
     if appt.start_at > now:
-        raise TransitionError("Besöket har inte börjat än.", code="not_started")
+        raise TransitionError(_("Besöket har inte börjat än."), code="not_started")
     appt.mark_no_show(actor_id=actor.user_id, now=now, reason=reason or None)
     _flush(session)
     return appt

@@ -57,7 +57,7 @@ def week_page(request: Request, *, vecka: str = "", ctx: CurrentCtx) -> Response
     monday = week_start(_day_param(vecka))
     week = queries.week(ctx.db, actor=ctx.actor, monday=monday)
     return render(request, "booking/week.html", {
-        "nav": "booking", "week": week, "weekday_names": WEEKDAY_NAMES,
+        "nav": "booking", "week": week, "weekday_names": [_(name) for name in WEEKDAY_NAMES],
         "holidays": holidays_between(monday, monday + timedelta(days=6)),
         "prev": monday - timedelta(days=7), "next": monday + timedelta(days=7),
         "today": today_local(utcnow()), "now": utcnow(), "iso_week": monday.isocalendar().week})
@@ -69,7 +69,7 @@ def day_page(request: Request, resource_id: Id, *, datum: str = "", ctx: Current
     day = _day_param(datum)
     view = queries.day(ctx.db, actor=ctx.actor, resource_id=resource_id, day=day)
     return render(request, "booking/day.html", {
-        "nav": "booking", "view": view, "weekday": WEEKDAY_NAMES[day.weekday()],
+        "nav": "booking", "view": view, "weekday": _(WEEKDAY_NAMES[day.weekday()]),
         "holiday": holidays_between(day, day).get(day), "prev": day - timedelta(days=1),
         "next": day + timedelta(days=1), "now": utcnow()})
 
@@ -198,7 +198,8 @@ def _appointment_page(request: Request, ctx: Ctx, appt: Appointment, *, values: 
     open_booked = appt.status == AppointmentStatus.BOOKED.value
     return render(request, "booking/appointment.html", {
         "nav": "booking", "appt": appt, "patient": appt.patient, "names": staff.user_names(ctx.db, actors),
-        "event_labels": EVENT_LABELS, "values": values or {"by": "patient"}, "errors": errors or {},
+        "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()}, "values": values or {"by": "patient"},
+        "errors": errors or {},
         "message": message, "notice": notice, "local": local, "iso_local": _iso_local,
         "can_change": open_booked and appt.start_at > now and appt.unit_id == ctx.actor.unit_id,
         "can_no_show": open_booked and appt.start_at <= now and appt.unit_id == ctx.actor.unit_id,
@@ -303,7 +304,8 @@ def patient_visits(request: Request, patient_id: Id, ctx: CurrentCtx) -> Respons
     visits = booking.patient_appointments(ctx.db, actor=ctx.actor, patient_id=patient_id)
     patient = ctx.db.get(Patient, patient_id)  # the access check above wrote the audit row
     return render(request, "booking/patient.html", {
-        "nav": "booking", "patient": patient, "visits": visits, "event_labels": EVENT_LABELS,
+        "nav": "booking", "patient": patient, "visits": visits,
+        "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
         "local": local, "now": utcnow()}, partial="booking/_patient_visits.html")
 
 

@@ -49,7 +49,7 @@ def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictatio
                             with_for_update={"of": Dictation} if lock else None,
                             populate_existing=lock)
     if dictation is None:
-        raise NotFound("Diktatet finns inte.")
+        raise NotFound(_("Diktatet finns inte."))
     return dictation
 
 
@@ -88,7 +88,7 @@ def open_audio(session: Session, *, actor: Actor, store: AudioStore, dictation_i
                               object_type="dictation_audio", now=now)
     path = store.path_for(dictation.audio_sha256)
     if not path.is_file():
-        raise NotFound("Ljudfilen saknas i lagringen.")
+        raise NotFound(_("Ljudfilen saknas i lagringen."))
     # Never the user's own file name: it may hold a personnummer, and it is not ours to trust.
     return AudioFile(path=path, media_type=dictation.audio_media_type,
                      filename=f"diktat-{dictation.id}.{dictation.audio_format}",
@@ -130,5 +130,5 @@ def require(actor: Actor, dictation: Dictation, action: Action) -> None:
     if action in _AUTHOR_ACTIONS and is_author(actor, dictation):
         return
     if action in (Action.SIGN, Action.CORRECT, Action.ANSWER):
-        raise Forbidden("Endast diktatören kan göra detta.")
-    raise Forbidden("Din roll kan inte göra detta med diktatet.")
+        raise Forbidden(_("Endast diktatören kan göra detta."))
+    raise Forbidden(_("Din roll kan inte göra detta med diktatet."))

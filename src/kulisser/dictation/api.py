@@ -39,6 +39,7 @@ from kulisser.dictation.schemas import (
 )
 from kulisser.dictation.states import HL7_COMPLETION, STATUS_LABELS, DictationStatus
 from kulisser.dictation.storage import AudioStore
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
@@ -78,9 +79,9 @@ def _summary(d: Dictation, names: dict[int, str], patients: dict[int, Patient]) 
     code, display = HL7_COMPLETION[status]
     patient = patients.get(d.patient_id) if d.patient_id is not None else None
     return dict(
-        id=d.id, status=status, status_label=STATUS_LABELS[status],
+        id=d.id, status=status, status_label=_(STATUS_LABELS[status]),
         hl7_completion=HL7Completion(code=code, display=display), priority=Priority(d.priority),
-        priority_label=PRIORITY_LABELS[Priority(d.priority)], note_type=d.note_type.code,
+        priority_label=_(PRIORITY_LABELS[Priority(d.priority)]), note_type=d.note_type.code,
         note_type_name=d.note_type.name,
         patient=(PatientRef(id=patient.id, name=patient.full_name, identifier=patient.display_id)
                  if patient is not None else None),

@@ -15,6 +15,7 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.dictation.models import GlossaryTerm, NoteType
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 
 # The default set, seeded by the migration with unit_id NULL; code, name, headings, LOINC.
@@ -64,7 +65,7 @@ def default_note_type(session: Session, *, unit_id: int) -> NoteType:
         return found
     types = note_types(session, unit_id=unit_id)
     if not types:
-        raise NotFound("Enheten har inga anteckningstyper.")
+        raise NotFound(_("Enheten har inga anteckningstyper."))
     return types[0]
 
 
@@ -72,16 +73,16 @@ def save_note_type(session: Session, *, actor: Actor, code: str, name: str, head
                    active: bool = True, sort_order: int | None = None) -> NoteType:
     """Create or change the unit's own note type (a code of the default set replaces it there)."""
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra anteckningstyper.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra anteckningstyper."))
     code, name = code.strip().lower(), name.strip()
     clean = [h.strip() for h in headings if h.strip()]
     errors: dict[str, str] = {}
     if not code or len(code) > 40 or not code.replace("-", "").replace("_", "").isalnum():
-        errors["code"] = "Koden får bara innehålla bokstäver, siffror, - och _ (högst 40 tecken)."
+        errors["code"] = _("Koden får bara innehålla bokstäver, siffror, - och _ (högst 40 tecken).")
     if not name or len(name) > 100:
-        errors["name"] = "Ange ett namn (högst 100 tecken)."
+        errors["name"] = _("Ange ett namn (högst 100 tecken).")
     if len(clean) > 20 or any(len(h) > 60 for h in clean):
-        errors["headings"] = "Högst 20 rubriker om högst 60 tecken."
+        errors["headings"] = _("Högst 20 rubriker om högst 60 tecken.")
     if errors:
         raise ValidationFailed(errors)
     row = session.scalar(select(NoteType).where(NoteType.unit_id == actor.unit_id,
@@ -120,9 +121,9 @@ def add_term(session: Session, *, actor: Actor, term: str, now: datetime | None 
     """
     term = " ".join(term.split())
     if not term:
-        raise ValidationFailed({"term": "Skriv termen."})
+        raise ValidationFailed({"term": _("Skriv termen.")})
     if len(term) > TERM_MAX:
-        raise ValidationFailed({"term": f"Högst {TERM_MAX} tecken."})
+        raise ValidationFailed({"term": _("Högst {term_max} tecken.", term_max=TERM_MAX)})
     key = term.casefold()
     found = session.scalar(select(GlossaryTerm).where(GlossaryTerm.unit_id == actor.unit_id,
                                                       GlossaryTerm.term_key == key))
@@ -139,9 +140,9 @@ def remove_term(session: Session, *, actor: Actor, term_id: int) -> None:
     """Remove a term from the actor's unit's glossary."""
     row = session.get(GlossaryTerm, term_id)
     if row is None:
-        raise NotFound("Termen finns inte.")
+        raise NotFound(_("Termen finns inte."))
     audit.require_unit(actor=actor, object_type="glossary_term", object_id=row.id,
                        unit_id=row.unit_id, action="update", current_unit=True,
-                       hidden="Termen finns inte.")
+                       hidden=_("Termen finns inte."))
     session.delete(row)
     session.flush()

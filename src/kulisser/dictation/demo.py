@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.dictation import service as dictations
 from kulisser.dictation.storage import AudioStore
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.speech.synth import SynthError, dictation, espeak_available, write_wav
 from kulisser.staff import service as staff
@@ -66,7 +67,7 @@ def seed_dictations(session: Session, *, unit_id: int, users: list[User], patien
     if store is None:
         return 0
     if not espeak_available():
-        print("Demo: espeak-ng saknas, så inga demodiktat skapades (apt-get install espeak-ng).")
+        print(_("Demo: espeak-ng saknas, så inga demodiktat skapades (apt-get install espeak-ng)."))
         return 0
     clinicians = [u for u in users if u.role == Role.CLINICIAN]
     made = 0
@@ -80,7 +81,7 @@ def seed_dictations(session: Session, *, unit_id: int, users: list[User], patien
                                         gaps_s=[rng.uniform(0.6, 2.0) for _ in sentences[1:]],
                                         seed=number)
             except SynthError as exc:
-                print(f"Demo: espeak-ng misslyckades ({exc}); inga fler demodiktat.")
+                print(_("Demo: espeak-ng misslyckades ({exc}); inga fler demodiktat.", exc=exc))
                 break
             path = Path(tmp) / f"diktat-{number}.wav"
             write_wav(path, audio, rate=rate)

@@ -29,6 +29,7 @@ from kulisser.dictation.states import (
     DictationStatus,
 )
 from kulisser.errors import NotFound
+from kulisser.i18n import _
 from kulisser.identity import Identifier, IdKind
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
@@ -75,12 +76,12 @@ def signed_note(session: Session, *, actor: Actor, dictation_id: int, version: i
     dictation = access.get_dictation(session, actor=actor, dictation_id=dictation_id,
                                      object_type=object_type, now=now)
     if dictation.status != DictationStatus.SIGNED or not dictation.versions:
-        raise TransitionError("Anteckningen är inte signerad; bara signerade anteckningar kan "
-                              "exporteras.", code="not_signed")
+        raise TransitionError(_("Anteckningen är inte signerad; bara signerade anteckningar kan "
+                                "exporteras."), code="not_signed")
     chosen = (dictation.versions[-1] if version is None
               else next((v for v in dictation.versions if v.version == version), None))
     if chosen is None:
-        raise NotFound(f"Anteckningen har ingen version {version}.")
+        raise NotFound(_("Anteckningen har ingen version {version}.", version=version))
     patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
     author = session.get(User, dictation.author_id) if dictation.author_id else None
     signer = session.get(User, chosen.signed_by_id)
@@ -98,15 +99,16 @@ def _local(at: datetime) -> str:
 def note_text(note: SignedNote) -> str:
     """The signed text under a header: patient, note type, author, signature, version."""
     v = note.version
-    version = f"Version: {v.version}"
+    version = _("Version: {version}", version=v.version)
     if v.correction_reason:
-        version += f" (rättelse: {v.correction_reason})"
-    header = [f"Patient: {note.patient.full_name}, {note.patient.display_id}",
-              f"Anteckningstyp: {note.dictation.note_type.name}",
-              f"Diktatör: {note.author.full_name}",
-              f"Signerad: {_local(v.signed_at)} av {note.signer.full_name}",
+        version += _(" (rättelse: {correction_reason})", correction_reason=v.correction_reason)
+    header = [_("Patient: {name}, {display_id}", name=note.patient.full_name,
+                display_id=note.patient.display_id),
+              _("Anteckningstyp: {name}", name=note.dictation.note_type.name),
+              _("Diktatör: {full_name}", full_name=note.author.full_name),
+              _("Signerad: {when} av {name}", when=_local(v.signed_at), name=note.signer.full_name),
               version,
-              f"Vårdenhet: {note.unit.name}"]
+              _("Vårdenhet: {name}", name=note.unit.name)]
     return "\n".join(header) + "\n\n" + v.text.rstrip("\n") + "\n"
 
 

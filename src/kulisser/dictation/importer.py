@@ -31,6 +31,7 @@ from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.storage import AudioStore, file_sha256
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
@@ -87,11 +88,12 @@ class ImportReport:
 
     def summary(self) -> str:
         """The report in Swedish, for the end of the command's output."""
-        lines = [f"Importerade diktat: {len(self.imported)} (varav {len(self.unmatched)} att "
-                 f"matcha i enhetens kö)", f"Redan importerade, hoppades över: {len(self.skipped)}",
-                 f"Kunde inte importeras: {len(self.failed)}"]
+        lines = [_("Importerade diktat: {imported} (varav {unmatched} att matcha i enhetens kö)",
+                   imported=len(self.imported), unmatched=len(self.unmatched)),
+                 _("Redan importerade, hoppades över: {skipped}", skipped=len(self.skipped)),
+                 _("Kunde inte importeras: {failed}", failed=len(self.failed))]
         lines += [f"  {name}: {reason}" for name, reason in self.failed]
-        lines += [f"  Att matcha: {name}" for name in self.unmatched]
+        lines += [_("  Att matcha: {name}", name=name) for name in self.unmatched]
         return "\n".join(lines)
 
 
@@ -110,10 +112,11 @@ def read_meta(path: Path) -> FileMeta:
             return FileMeta(**{key: _text(data.get(key)) for key in
                                ("identifier", "author", "note_type", "priority")})
         except (OSError, ValueError, RecursionError):
-            problem = f"Sidofilen {sidecar.name} kunde inte läsas (JSON med identifier, author, note_type)."
+            problem = _("Sidofilen {name} kunde inte läsas (JSON med identifier, author, note_type).",
+                        name=sidecar.name)
     found = _NAME.match(path.stem)
     if found is None:
-        return FileMeta(problem=problem or f"Filnamnet följer inte mönstret {PATTERN}.")
+        return FileMeta(problem=problem or _("Filnamnet följer inte mönstret {pattern}.", pattern=PATTERN))
     return FileMeta(**found.groupdict(), problem=problem)
 
 
@@ -136,29 +139,29 @@ def match(session: Session, *, unit_id: int, meta: FileMeta) -> Match:
         if patient is None or not audit.has_care_relation(session, unit_id=unit_id,
                                                           patient_id=patient.id):
             # One note for both: the import must not tell which numbers are on file.
-            result.notes.append("Patienten i filens uppgifter finns inte hos enheten.")
+            result.notes.append(_("Patienten i filens uppgifter finns inte hos enheten."))
         else:
             result.patient_id = patient.id
     elif not meta.problem:
-        result.notes.append("Uppgift om patient saknas.")
+        result.notes.append(_("Uppgift om patient saknas."))
     if meta.author:
         wanted = meta.author.strip()
         user = session.scalar(select(User).where(
             (User.username == wanted.lower()) | (User.hsa_id == wanted)))
         if user is None or upload.clinician(session, unit_id=unit_id, user_id=user.id) is None:
-            result.notes.append("Diktatören i filens uppgifter är inte läkare/vårdpersonal på enheten.")
+            result.notes.append(_("Diktatören i filens uppgifter är inte läkare/vårdpersonal på enheten."))
         else:
             result.author_id = user.id
     elif not meta.problem:
-        result.notes.append("Uppgift om diktatör saknas.")
+        result.notes.append(_("Uppgift om diktatör saknas."))
     if meta.note_type:
         result.note_type = catalog.find_note_type(session, unit_id=unit_id, value=meta.note_type)
         if result.note_type is None:
-            result.notes.append("Okänd anteckningstyp; ändra den vid granskningen.")
+            result.notes.append(_("Okänd anteckningstyp; ändra den vid granskningen."))
     if meta.priority:
         priority = _PRIORITIES.get(meta.priority.strip().casefold())
         if priority is None:
-            result.notes.append("Okänd prioritet; normal används.")
+            result.notes.append(_("Okänd prioritet; normal används."))
         result.priority = priority or Priority.NORMAL.value
     return result
 
@@ -167,17 +170,18 @@ def import_actor(session: Session, *, username: str, unit_hsa: str | None) -> Ac
     """The user the import acts as, in the unit the files belong to."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        raise ImportSetupError(f"Okänd eller inaktiv användare: {username}")
+        raise ImportSetupError(_("Okänd eller inaktiv användare: {username}", username=username))
     if Role(user.role) not in IMPORTER_ROLES:
-        raise ImportSetupError("Importen ska köras som sekreterare, enhetschef eller administratör.")
+        raise ImportSetupError(_("Importen ska köras som sekreterare, enhetschef eller administratör."))
     unit_ids = sorted(m.unit_id for m in user.memberships)
     if unit_hsa:
         unit = session.scalar(select(CareUnit).where(CareUnit.hsa_id == unit_hsa.strip()))
         if unit is None or unit.id not in unit_ids:
-            raise ImportSetupError(f"{user.username} arbetar inte på vårdenheten {unit_hsa}.")
+            raise ImportSetupError(_("{username} arbetar inte på vårdenheten {unit_hsa}.",
+                                     username=user.username, unit_hsa=unit_hsa))
         return staff.make_actor(user, unit_id=unit.id)
     if len(unit_ids) != 1:
-        raise ImportSetupError("Användaren hör till flera vårdenheter; ange --unit HSA-ID.")
+        raise ImportSetupError(_("Användaren hör till flera vårdenheter; ange --unit HSA-ID."))
     return staff.make_actor(user, unit_id=unit_ids[0])
 
 
@@ -192,12 +196,12 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
                   echo: Callable[[str], None] | None = None) -> ImportReport:
     """Import every recording of a folder, each in a transaction of its own."""
     if not folder.is_dir():
-        raise ImportSetupError(f"Mappen finns inte: {folder}")
+        raise ImportSetupError(_("Mappen finns inte: {folder}", folder=folder))
     with db.session() as session:
         actor = import_actor(session, username=username, unit_hsa=unit_hsa)
     report = ImportReport()
     files = recordings(folder)
-    for path in tqdm(files, desc="Importerar diktat", unit="fil", disable=not progress,
+    for path in tqdm(files, desc=_("Importerar diktat"), unit=_("fil"), disable=not progress,
                      file=sys.stderr):
         reason = None
         try:
@@ -205,9 +209,9 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
         except ValidationFailed as exc:
             reason = exc.errors.get("audio") or "; ".join(exc.errors.values())
         except OSError as exc:
-            reason = f"Filen kunde inte läsas ({exc.strerror or type(exc).__name__})."
+            reason = _("Filen kunde inte läsas ({value}).", value=exc.strerror or type(exc).__name__)
         except Exception as exc:  # one bad file must not stop the rest of the drop
-            reason = f"Oväntat fel ({type(exc).__name__})."
+            reason = _("Oväntat fel ({exc}).", exc=type(exc).__name__)
         if reason is not None:
             report.failed.append((path.name, reason))
             if echo is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus as DS
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import kinds as worklist_kinds
@@ -27,7 +28,7 @@ from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 REF_TYPE = "dictation"
-worklist_kinds.register_record_page(REF_TYPE, label="Diktatet", path="/diktat/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Diktatet"), path="/diktat/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:
@@ -60,43 +61,43 @@ def _checker(kind: str, *, needs: bool,
     def check(session: Session) -> list[Finding]:
         return compare(session, kind=kind, ref_type=REF_TYPE, model=Dictation,
                        needs=waiting if needs else None,
-                       allows=lambda d: d.status in statuses, label="Diktatet")
+                       allows=lambda d: d.status in statuses, label=_("Diktatet"))
     return check
 
 
 DICTATION = register(KindSpec(
-    code="dictation", label="Diktat", label_plural="Diktat",
+    code="dictation", label=N_("Diktat"), label_plural=N_("Diktat"),
     # Acute dictations (a referral that must leave today) within hours; the rest in days.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att skicka det för signering.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att skicka det för signering."),
     check=_checker("dictation", needs=True)))
 SIGNATURE = register(KindSpec(
-    code="signature", label="Signering", label_plural="Signeringar",
+    code="signature", label=N_("Signering"), label_plural=N_("Signeringar"),
     # An unsigned note is a patient-safety risk: signing is quicker than writing.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att signera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att signera det."),
     check=_checker("signature", needs=True)))
 QUESTION = register(KindSpec(
-    code="dictation-question", label="Fråga om diktat", label_plural="Frågor om diktat",
+    code="dictation-question", label=N_("Fråga om diktat"), label_plural=N_("Frågor om diktat"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna diktatet för att svara på frågan.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna diktatet för att svara på frågan."),
     check=_checker("dictation-question", needs=True)))
 REDO = register(KindSpec(
-    code="dictation-redo", label="Diktat att spela in igen", label_plural="Diktat att spela in igen",
+    code="dictation-redo", label=N_("Diktat att spela in igen"), label_plural=N_("Diktat att spela in igen"),
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 48, Priority.LOW: 120},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=_load,
     operations=GENERIC_OPERATIONS,
-    record_hint="Spela in diktatet igen: det nya diktatet klarmarkerar ärendet.",
+    record_hint=N_("Spela in diktatet igen: det nya diktatet klarmarkerar ärendet."),
     check=_checker("dictation-redo", needs=True, also=_REDO_PENDING)))
 KIND_CODES = (DICTATION.code, SIGNATURE.code, QUESTION.code, REDO.code)
 
 
 def subject(dictation: Dictation, patient: Patient | None) -> str:
     """What a dictation is about, for titles: note type and patient ("Epikris: Astrid Berg")."""
-    who = patient.full_name if patient is not None else "okänd patient"
+    who = patient.full_name if patient is not None else _("okänd patient")
     return f"{dictation.note_type.name}: {who}"
 
 
@@ -104,9 +105,10 @@ def dictation_title(dictation: Dictation, patient: Patient | None) -> str:
     """The queue item's title; an unmatched import says what is missing."""
     if dictation.patient_id is None or dictation.author_id is None:
         missing = " och ".join(label for label, absent in (
-            ("patient", dictation.patient_id is None), ("diktatör", dictation.author_id is None))
+            ("patient", dictation.patient_id is None), (_("diktatör"), dictation.author_id is None))
             if absent)
-        return f"Importerat diktat att matcha (saknar {missing}): {dictation.note_type.name}"[:200]
+        return _("Importerat diktat att matcha (saknar {missing}): {name}", missing=missing,
+                 name=dictation.note_type.name)[:200]
     return subject(dictation, patient)[:200]
 
 

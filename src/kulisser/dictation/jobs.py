@@ -24,6 +24,7 @@ from kulisser.dictation import attention, catalog
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus
 from kulisser.dictation.storage import AudioStore
+from kulisser.i18n import N_, _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.jobs.runner import task
@@ -168,13 +169,13 @@ class TranscriptionState:
     @property
     def label(self) -> str:
         """The state in Swedish, for the page."""
-        return _STATE_LABELS.get(self.status, self.status)
+        return _(_STATE_LABELS.get(self.status, self.status))
 
 
-_STATE_LABELS = {"none": "Ingen taligenkänning", "queued": "Väntar på taligenkänning",
-                 "retrying": "Taligenkänningen misslyckades, försöker igen",
-                 "running": "Taligenkänning pågår", "done": "Utkastet är klart",
-                 "failed": "Taligenkänningen misslyckades"}
+_STATE_LABELS = {"none": N_("Ingen taligenkänning"), "queued": N_("Väntar på taligenkänning"),
+                 "retrying": N_("Taligenkänningen misslyckades, försöker igen"),
+                 "running": N_("Taligenkänning pågår"), "done": N_("Utkastet är klart"),
+                 "failed": N_("Taligenkänningen misslyckades")}
 
 
 def transcription_state(session: Session, *, dictation_id: int) -> TranscriptionState:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.dictation.states import Action, DictationStatus, check_transition
 from kulisser.history import HistoryRow
+from kulisser.i18n import _
 from kulisser.worklist.states import Priority, TransitionError
 
 TEXT_MAX = 100_000  # characters of a note; far beyond any letter, small enough to autosave
@@ -187,10 +188,11 @@ class Dictation(Base):
         target = check_transition(self.status, Action.SAVE_TEXT)
         if base_revision is not None and base_revision != self.text_revision:
             raise TransitionError(
-                "Texten har ändrats av någon annan sedan du öppnade den. Ladda om sidan; "
-                "kopiera gärna din text först.", code="edit_conflict")
+                _("Texten har ändrats av någon annan sedan du öppnade den. Ladda om sidan; "
+                  "kopiera gärna din text först."), code="edit_conflict")
         if len(text) > TEXT_MAX:
-            raise TransitionError(f"Texten får vara högst {TEXT_MAX} tecken.", code="text_too_long")
+            raise TransitionError(_("Texten får vara högst {text_max} tecken.", text_max=TEXT_MAX),
+                                  code="text_too_long")
         if target != self.status:
             self._move(Action.SAVE_TEXT, actor_id=actor_id, now=now, type_="review_started")
         self.text = text
@@ -201,10 +203,10 @@ class Dictation(Base):
         """The text is verified: it goes to the author to sign."""
         check_transition(self.status, Action.SEND_FOR_SIGNATURE)
         if self.patient_id is None or self.author_id is None:
-            raise TransitionError("Ange patient och diktatör innan diktatet skickas för signering.",
+            raise TransitionError(_("Ange patient och diktatör innan diktatet skickas för signering."),
                                   code="unmatched")
         if not self.text.strip():
-            raise TransitionError("Skriv texten innan diktatet skickas för signering.",
+            raise TransitionError(_("Skriv texten innan diktatet skickas för signering."),
                                   code="text_required")
         self.sent_for_signature_at = now
         self._move(Action.SEND_FOR_SIGNATURE, actor_id=actor_id, now=now, type_="sent_for_signature")
@@ -213,7 +215,7 @@ class Dictation(Base):
         """Ask the author a question; the dictation waits for the answer."""
         if self.author_id is None:
             check_transition(self.status, Action.RETURN, reason=question)
-            raise TransitionError("Diktatet saknar diktatör att fråga.", code="unmatched")
+            raise TransitionError(_("Diktatet saknar diktatör att fråga."), code="unmatched")
         self._move(Action.RETURN, actor_id=actor_id, now=now, type_="returned", reason=question)
         self.question, self.asked_at = question.strip(), now
         self.answer = self.answered_at = None
@@ -233,9 +235,9 @@ class Dictation(Base):
         """The author signs: version 1 holds the text, which is locked from now on."""
         check_transition(self.status, Action.SIGN)
         if actor_id != self.author_id:
-            raise TransitionError("Endast diktatören kan signera anteckningen.", code="not_author")
+            raise TransitionError(_("Endast diktatören kan signera anteckningen."), code="not_author")
         if not self.text.strip():
-            raise TransitionError("En tom anteckning kan inte signeras.", code="text_required")
+            raise TransitionError(_("En tom anteckning kan inte signeras."), code="text_required")
         self._move(Action.SIGN, actor_id=actor_id, now=now, type_="signed", version=1)
         self.signed_at, self.signed_by_id = now, actor_id
         version = NoteVersion(version=1, text=self.text, signed_by_id=actor_id, signed_at=now)
@@ -246,14 +248,15 @@ class Dictation(Base):
         """A signed note is never changed: the correction becomes the next version."""
         check_transition(self.status, Action.CORRECT, reason=reason)
         if actor_id != self.author_id:
-            raise TransitionError("Endast diktatören kan rätta anteckningen.", code="not_author")
+            raise TransitionError(_("Endast diktatören kan rätta anteckningen."), code="not_author")
         if not text.strip():
-            raise TransitionError("En tom anteckning kan inte signeras.", code="text_required")
+            raise TransitionError(_("En tom anteckning kan inte signeras."), code="text_required")
         if len(text) > TEXT_MAX:
-            raise TransitionError(f"Texten får vara högst {TEXT_MAX} tecken.", code="text_too_long")
+            raise TransitionError(_("Texten får vara högst {text_max} tecken.", text_max=TEXT_MAX),
+                                  code="text_too_long")
         current = self.current_version
         if current is not None and current.text == text:
-            raise TransitionError("Texten är oförändrad; det finns inget att rätta.",
+            raise TransitionError(_("Texten är oförändrad; det finns inget att rätta."),
                                   code="unchanged")
         number = (current.version if current else 0) + 1
         self._move(Action.CORRECT, actor_id=actor_id, now=now, type_="corrected", reason=reason,
@@ -310,5 +313,5 @@ def _signed_text_never_changes(_mapper: Any, _connection: Any, target: NoteVersi
     # A signed note is a record entry (PDL): the ORM refuses to change one in place.
     if not _column_changed(target):
         return
-    raise TransitionError("En signerad version kan inte ändras; gör en rättelse.",
+    raise TransitionError(_("En signerad version kan inte ändras; gör en rättelse."),
                           code="signed_version_locked")

@@ -18,7 +18,7 @@ from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.sections import place_draft
 from kulisser.dictation.states import STATUS_LABELS, Action, DictationStatus
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
@@ -29,36 +29,36 @@ from kulisser.worklist.states import PRIORITY_LABELS, PRIORITY_ORDER, Priority
 PENDING = ("queued", "retrying", "running")
 # Status filters of the queue page, in menu order.
 QUEUE_FILTERS: dict[str, str] = {
-    "to_write": _("Att skriva"),
-    "returned": _("Fråga till diktatören"),
-    "awaiting_signature": _("Väntar på signering"),
-    "open": _("Alla öppna"),
-    "closed": _("Avslutade"),
+    "to_write": N_("Att skriva"),
+    "returned": N_("Fråga till diktatören"),
+    "awaiting_signature": N_("Väntar på signering"),
+    "open": N_("Alla öppna"),
+    "closed": N_("Avslutade"),
 }
-QUEUE_SORTS: dict[str, str] = {"due": _("Förfallotid"), "priority": _("Prioritet"),
-                               "age": _("Äldst först")}
+QUEUE_SORTS: dict[str, str] = {"due": N_("Förfallotid"), "priority": N_("Prioritet"),
+                               "age": N_("Äldst först")}
 EVENT_LABELS: dict[str, str] = {
-    "uploaded": _("Inspelningen laddades upp"),
-    "draft_ready": _("Utkast från taligenkänningen"),
-    "draft_stored": _("Utkast från taligenkänningen (sparat för statistiken)"),
-    "transcription_requested": _("Taligenkänning begärd igen"),
-    "review_started": _("Granskningen påbörjades"),
-    "sent_for_signature": _("Skickades för signering"),
-    "returned": _("Fråga till diktatören"),
-    "answered": _("Diktatören svarade"),
-    "marked_unusable": _("Ljudet markerades som oanvändbart"),
-    "signed": _("Signerad"),
-    "corrected": _("Rättad (ny version)"),
-    "cancelled": _("Makulerad"),
-    "details_changed": _("Uppgifterna ändrades"),
-    "replaced": _("Ersatt av en ny inspelning"),
+    "uploaded": N_("Inspelningen laddades upp"),
+    "draft_ready": N_("Utkast från taligenkänningen"),
+    "draft_stored": N_("Utkast från taligenkänningen (sparat för statistiken)"),
+    "transcription_requested": N_("Taligenkänning begärd igen"),
+    "review_started": N_("Granskningen påbörjades"),
+    "sent_for_signature": N_("Skickades för signering"),
+    "returned": N_("Fråga till diktatören"),
+    "answered": N_("Diktatören svarade"),
+    "marked_unusable": N_("Ljudet markerades som oanvändbart"),
+    "signed": N_("Signerad"),
+    "corrected": N_("Rättad (ny version)"),
+    "cancelled": N_("Makulerad"),
+    "details_changed": N_("Uppgifterna ändrades"),
+    "replaced": N_("Ersatt av en ny inspelning"),
 }
 
 
 def status_label(status: str) -> str:
     """A dictation status in Swedish."""
     try:
-        return STATUS_LABELS[DictationStatus(status)]
+        return _(STATUS_LABELS[DictationStatus(status)])
     except ValueError:
         return status
 
@@ -179,7 +179,7 @@ def clinicians(session: Session, *, unit_id: int) -> list[tuple[str, str]]:
 
 def priorities() -> list[tuple[str, str]]:
     """(value, Swedish label) of the priorities, most urgent first."""
-    return [(p.value, PRIORITY_LABELS[p]) for p in sorted(Priority, key=PRIORITY_ORDER.__getitem__)]
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in sorted(Priority, key=PRIORITY_ORDER.__getitem__)]
 
 
 def note_type_options(session: Session, *, unit_id: int) -> list[tuple[str, str]]:
@@ -197,7 +197,7 @@ def editor_context(session: Session, *, actor: Any, d: Dictation) -> dict[str, A
         "can_edit": Action.SAVE_TEXT in actions, "state": state,
         "pending": state.status in PENDING and d.draft_text is None,
         "words": draft_words(session, d), "start_text": starting_text(d),
-        "status_text": status_label(d.status), "event_labels": EVENT_LABELS,
+        "status_text": status_label(d.status), "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
         "status_label_of": status_label, "duration": duration(d.audio_duration_s),
         "A": Action, "errors": {}, "values": {},
     }

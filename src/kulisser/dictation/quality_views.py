@@ -171,7 +171,8 @@ def quality_page(request: Request, ctx: ManagerCtx) -> Response:
     report = quality.unit_report(ctx.db, unit_id=ctx.actor.unit_id)
     return render(request, "dictation/quality.html", {
         "report": report, "months": list(reversed(report.months)), "charts": charts(report),
-        "buckets": BACKLOG_BUCKETS, "priorities": PRIORITIES, "priority_names": PRIORITY_NAMES,
+        "buckets": BACKLOG_BUCKETS, "priorities": PRIORITIES,
+        "priority_names": {k: _(v) for k, v in PRIORITY_NAMES.items()},
         "month_label": month_label, "number": number, "percent": percent,
         "nav": "dictation_quality"})
 
@@ -179,7 +180,7 @@ def quality_page(request: Request, ctx: ManagerCtx) -> Response:
 def csv_header() -> list[str]:
     """The export's column names (Swedish)."""
     return [_("Månad"), _("Uppladdade diktat"), _("Ljudminuter"), _("Signerade diktat"),
-            *[_("Median ledtid {p} (timmar)", p=PRIORITY_LABELS[Priority(p)].lower())
+            *[_("Median ledtid {p} (timmar)", p=_(PRIORITY_LABELS[Priority(p)]).lower())
               for p in PRIORITIES],
             _("Öppna vid månadens slut"),
             *[_("Öppna {b}", b=b.label) for b in BACKLOG_BUCKETS],

@@ -14,6 +14,7 @@ from kulisser.audit import service as audit
 from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.states import CLOSED_STATUSES, OPEN_STATUSES, DictationStatus
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.worklist.states import PRIORITY_ORDER, Priority
 
@@ -47,11 +48,11 @@ class DictationFilter:
 def _statement(f: DictationFilter, *, unit_id: int) -> Select[tuple[Dictation]]:
     errors: dict[str, str] = {}
     if f.status not in STATUS_GROUPS:
-        errors["status"] = "Okänd status."
+        errors["status"] = _("Okänd status.")
     if f.priority is not None and f.priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     if not 1 <= f.limit <= 200 or f.offset < 0:
-        errors["limit"] = "Ange 1–200 rader och en förskjutning från 0."
+        errors["limit"] = _("Ange 1–200 rader och en förskjutning från 0.")
     if errors:
         raise ValidationFailed(errors)
     stmt = select(Dictation).where(Dictation.unit_id == unit_id,

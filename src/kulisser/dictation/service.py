@@ -40,6 +40,7 @@ from kulisser.dictation.queries import (
 from kulisser.dictation.states import Action, DictationStatus, is_open
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.i18n import _
 from kulisser.jobs import runner
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
@@ -96,15 +97,15 @@ def return_to_author(session: Session, *, actor: Actor, dictation_id: int, quest
     """Ask the author a question: the queue item waits on hold, the author gets a question item."""
     now = now or utcnow()
     if len(question) > 4000:
-        raise ValidationFailed({"question": "Frågan får vara högst 4000 tecken."})
+        raise ValidationFailed({"question": _("Frågan får vara högst 4000 tecken.")})
     dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
     access.require(actor, dictation, Action.RETURN)
     dictation.return_to_author(actor_id=actor.user_id, question=question, now=now)
     patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
     items.hold_queue_item(session, actor=actor, dictation_id=dictation.id,
-                          reason="Väntar på svar från diktatören", now=now)
+                          reason=_("Väntar på svar från diktatören"), now=now)
     items.create(session, actor=actor, dictation=dictation, kind=items.QUESTION.code,
-                 title=f"Fråga om diktat: {items.subject(dictation, patient)}",
+                 title=_("Fråga om diktat: {subject}", subject=items.subject(dictation, patient)),
                  patient_id=dictation.patient_id, owner_id=dictation.author_id,
                  description=question.strip(), now=now)
     session.flush()
@@ -116,12 +117,12 @@ def answer_question(session: Session, *, actor: Actor, dictation_id: int, answer
     """The author answers: the question item completes and the dictation goes back to review."""
     now = now or utcnow()
     if len(answer) > 4000:
-        raise ValidationFailed({"answer": "Svaret får vara högst 4000 tecken."})
+        raise ValidationFailed({"answer": _("Svaret får vara högst 4000 tecken.")})
     dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
     access.require(actor, dictation, Action.ANSWER)
     dictation.answer_question(actor_id=actor.user_id, answer=answer, now=now)
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.QUESTION.code,
-                   now=now, reason="Besvarad")
+                   now=now, reason=_("Besvarad"))
     items.resume_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
     session.flush()
     return dictation
@@ -135,7 +136,7 @@ def mark_audio_unusable(session: Session, *, actor: Actor, dictation_id: int, re
     access.require(actor, dictation, Action.MARK_UNUSABLE)
     dictation.mark_unusable(actor_id=actor.user_id, reason=reason, now=now)
     items.cancel_all(session, actor=actor, dictation_id=dictation.id,
-                     reason=f"Ljudet går inte att använda: {reason.strip()}", now=now)
+                     reason=_("Ljudet går inte att använda: {reason}", reason=reason.strip()), now=now)
     if dictation.author_id is not None:
         patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
         items.create(session, actor=actor, dictation=dictation, kind=items.REDO.code,
@@ -179,7 +180,7 @@ def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
     access.require(actor, dictation, Action.CANCEL)
     dictation.cancel(actor_id=actor.user_id, reason=reason, now=now)
     items.cancel_all(session, actor=actor, dictation_id=dictation.id,
-                     reason=f"Diktatet makulerat: {reason.strip()}", now=now)
+                     reason=_("Diktatet makulerat: {reason}", reason=reason.strip()), now=now)
     session.flush()
     return dictation
 
@@ -197,26 +198,26 @@ def set_details(session: Session, *, actor: Actor, dictation_id: int, patient_id
     now = now or utcnow()
     dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
     if not (access.is_writer(actor) or access.is_author(actor, dictation)):
-        raise Forbidden("Din roll kan inte ändra diktatet.")
+        raise Forbidden(_("Din roll kan inte ändra diktatet."))
     if not is_open(dictation.status):
-        raise TransitionError("Ett avslutat diktat kan inte ändras.")
+        raise TransitionError(_("Ett avslutat diktat kan inte ändras."))
     errors: dict[str, str] = {}
     changes: dict[str, object] = {}
     if patient_id is not None and patient_id != dictation.patient_id:
         if dictation.patient_id is not None:
-            errors["patient_id"] = "Patienten kan inte bytas; makulera diktatet och ladda upp det igen."
+            errors["patient_id"] = _("Patienten kan inte bytas; makulera diktatet och ladda upp det igen.")
         elif session.get(Patient, patient_id) is None:
-            errors["patient_id"] = "Patienten finns inte."
+            errors["patient_id"] = _("Patienten finns inte.")
     if author_id is not None and author_id != dictation.author_id:
         if dictation.author_id is not None:
-            errors["author_id"] = "Diktatören kan inte bytas."
+            errors["author_id"] = _("Diktatören kan inte bytas.")
         elif upload.clinician(session, unit_id=dictation.unit_id, user_id=author_id) is None:
-            errors["author_id"] = "Diktatören ska vara läkare/vårdpersonal på enheten."
+            errors["author_id"] = _("Diktatören ska vara läkare/vårdpersonal på enheten.")
     kind = None
     if note_type is not None:
         kind = catalog.find_note_type(session, unit_id=dictation.unit_id, value=note_type)
         if kind is None:
-            errors["note_type"] = "Välj en anteckningstyp."
+            errors["note_type"] = _("Välj en anteckningstyp.")
     if priority is not None:
         upload.check_priority(priority, errors)
     if errors:
@@ -248,9 +249,9 @@ def retry_transcription(session: Session, *, actor: Actor, dictation_id: int,
     now = now or utcnow()
     dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
     if not (access.is_writer(actor) or access.is_author(actor, dictation)):
-        raise Forbidden("Din roll kan inte starta taligenkänning.")
+        raise Forbidden(_("Din roll kan inte starta taligenkänning."))
     if dictation.status != S.DICTATED or dictation.draft_text is not None:
-        raise TransitionError("Diktatet väntar inte på något utkast.", code="draft_not_needed")
+        raise TransitionError(_("Diktatet väntar inte på något utkast."), code="draft_not_needed")
     state = transcription_state(session, dictation_id=dictation.id)
     if state.status in ("queued", "retrying", "running"):
         return state

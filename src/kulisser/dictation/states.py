@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import TransitionError
 
 
@@ -88,37 +89,37 @@ CLOSED_STATUSES: tuple[DictationStatus, ...] = (S.SIGNED, S.CANCELLED, S.UNUSABL
 EDITABLE_STATUSES: tuple[DictationStatus, ...] = tuple(TRANSITIONS[Action.SAVE_TEXT])
 
 STATUS_LABELS: dict[DictationStatus, str] = {
-    S.DICTATED: "Dikterad",
-    S.DRAFT_READY: "Utkast klart",
-    S.IN_REVIEW: "Granskas",
-    S.RETURNED: "Fråga till diktatören",
-    S.AWAITING_SIGNATURE: "Väntar på signering",
-    S.SIGNED: "Signerad",
-    S.CANCELLED: "Makulerad",
-    S.UNUSABLE: "Ljudet går inte att använda",
+    S.DICTATED: N_("Dikterad"),
+    S.DRAFT_READY: N_("Utkast klart"),
+    S.IN_REVIEW: N_("Granskas"),
+    S.RETURNED: N_("Fråga till diktatören"),
+    S.AWAITING_SIGNATURE: N_("Väntar på signering"),
+    S.SIGNED: N_("Signerad"),
+    S.CANCELLED: N_("Makulerad"),
+    S.UNUSABLE: N_("Ljudet går inte att använda"),
 }
 ACTION_LABELS: dict[Action, str] = {
-    Action.DRAFT: "Utkast från taligenkänning",
-    Action.SAVE_TEXT: "Spara text",
-    Action.SEND_FOR_SIGNATURE: "Skicka för signering",
-    Action.RETURN: "Skicka fråga till diktatören",
-    Action.ANSWER: "Svara på frågan",
-    Action.MARK_UNUSABLE: "Markera ljudet som oanvändbart",
-    Action.SIGN: "Signera",
-    Action.CORRECT: "Rätta signerad anteckning",
-    Action.CANCEL: "Makulera",
+    Action.DRAFT: N_("Utkast från taligenkänning"),
+    Action.SAVE_TEXT: N_("Spara text"),
+    Action.SEND_FOR_SIGNATURE: N_("Skicka för signering"),
+    Action.RETURN: N_("Skicka fråga till diktatören"),
+    Action.ANSWER: N_("Svara på frågan"),
+    Action.MARK_UNUSABLE: N_("Markera ljudet som oanvändbart"),
+    Action.SIGN: N_("Signera"),
+    Action.CORRECT: N_("Rätta signerad anteckning"),
+    Action.CANCEL: N_("Makulera"),
 }
 # The action as a Swedish infinitive, for "Det går inte att ... ett diktat med status ...".
 _VERBS: dict[Action, str] = {
-    Action.DRAFT: "lägga in ett utkast i",
-    Action.SAVE_TEXT: "ändra texten i",
-    Action.SEND_FOR_SIGNATURE: "skicka för signering",
-    Action.RETURN: "skicka en fråga om",
-    Action.ANSWER: "svara på en fråga om",
-    Action.MARK_UNUSABLE: "markera ljudet som oanvändbart i",
-    Action.SIGN: "signera",
-    Action.CORRECT: "rätta",
-    Action.CANCEL: "makulera",
+    Action.DRAFT: N_("lägga in ett utkast i"),
+    Action.SAVE_TEXT: N_("ändra texten i"),
+    Action.SEND_FOR_SIGNATURE: N_("skicka för signering"),
+    Action.RETURN: N_("skicka en fråga om"),
+    Action.ANSWER: N_("svara på en fråga om"),
+    Action.MARK_UNUSABLE: N_("markera ljudet som oanvändbart i"),
+    Action.SIGN: N_("signera"),
+    Action.CORRECT: N_("rätta"),
+    Action.CANCEL: N_("makulera"),
 }
 
 # HL7 v2 table 0271 (document completion status), which the FHIR export uses as the
@@ -158,19 +159,20 @@ def check_transition(status: DictationStatus | str, action: Action | str, *,
     target = TRANSITIONS[act].get(current)
     if target is None:
         raise TransitionError(
-            f"Det går inte att {_VERBS[act]} ett diktat med status ”{STATUS_LABELS[current]}”."
+            _("Det går inte att {verbs} ett diktat med status ”{status_labels}”.", verbs=_(_VERBS[act]),
+              status_labels=_(STATUS_LABELS[current]))
         )
     if act in NEEDS_REASON and not reason.strip():
-        raise TransitionError(_REASON_MESSAGES.get(act, "Ange en orsak."), code="reason_required")
+        raise TransitionError(_(_REASON_MESSAGES.get(act, N_("Ange en orsak."))), code="reason_required")
     return target
 
 
 _REASON_MESSAGES = {
-    Action.RETURN: "Skriv frågan till diktatören.",
-    Action.ANSWER: "Skriv ett svar på frågan.",
-    Action.MARK_UNUSABLE: "Ange varför ljudet inte går att använda.",
-    Action.CORRECT: "Ange varför anteckningen rättas.",
-    Action.CANCEL: "Ange varför diktatet makuleras.",
+    Action.RETURN: N_("Skriv frågan till diktatören."),
+    Action.ANSWER: N_("Skriv ett svar på frågan."),
+    Action.MARK_UNUSABLE: N_("Ange varför ljudet inte går att använda."),
+    Action.CORRECT: N_("Ange varför anteckningen rättas."),
+    Action.CANCEL: N_("Ange varför diktatet makuleras."),
 }
 
 

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 from kulisser.errors import ValidationFailed
 from kulisser.files import content_path, place
+from kulisser.i18n import _
 from kulisser.speech import AudioError, AudioInfo, is_silent, probe_audio
 
 if TYPE_CHECKING:
@@ -149,12 +150,12 @@ def _copy_limited(source: BinaryIO, target: IO[bytes], *, max_bytes: int) -> tup
         size += len(chunk)
         if size > max_bytes:
             raise ValidationFailed({"audio": (
-                f"Filen är för stor; högst {max_bytes // _MB} MB tillåts. Dela upp inspelningen "
-                "eller spara den i ett komprimerat format (MP3, M4A).")})
+                _("Filen är för stor; högst {value} MB tillåts. Dela upp inspelningen eller spara den i ett "
+                  "komprimerat format (MP3, M4A).", value=max_bytes // _MB))})
         digest.update(chunk)
         target.write(chunk)
     if size == 0:
-        raise ValidationFailed({"audio": "Ljudfilen är tom."})
+        raise ValidationFailed({"audio": _("Ljudfilen är tom.")})
     return digest.hexdigest(), size
 
 
@@ -166,5 +167,5 @@ def _check_audio(path: Path, *, max_duration_s: float) -> AudioInfo:
         raise ValidationFailed({"audio": exc.message_sv}) from None
     if silent:
         raise ValidationFailed({"audio": (
-            "Inspelningen är tyst. Kontrollera att mikrofonen var på och spela in igen.")})
+            _("Inspelningen är tyst. Kontrollera att mikrofonen var på och spela in igen."))})
     return info

@@ -16,6 +16,7 @@ from kulisser.dictation.states import DictationStatus
 from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.files import display_filename
+from kulisser.i18n import _
 from kulisser.jobs import runner
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
@@ -34,19 +35,19 @@ def _author_for_upload(session: Session, *, actor: Actor, author_id: int | None,
                        errors: dict[str, str]) -> int | None:
     if actor.role == Role.CLINICIAN:
         if author_id not in (None, actor.user_id):
-            errors["author_id"] = "Du kan bara ladda upp dina egna diktat."
+            errors["author_id"] = _("Du kan bara ladda upp dina egna diktat.")
         return actor.user_id
     if author_id is None:
-        errors["author_id"] = "Välj vilken läkare som dikterat."
+        errors["author_id"] = _("Välj vilken läkare som dikterat.")
     elif clinician(session, unit_id=actor.unit_id, user_id=author_id) is None:
-        errors["author_id"] = "Diktatören ska vara läkare/vårdpersonal på enheten."
+        errors["author_id"] = _("Diktatören ska vara läkare/vårdpersonal på enheten.")
     return author_id
 
 
 def check_priority(value: str, errors: dict[str, str]) -> str:
     """Add a field error for an unknown priority; return the value."""
     if value not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     return value
 
 
@@ -64,21 +65,22 @@ def upload_dictation(session: Session, *, actor: Actor, store: AudioStore, audio
     now = now or utcnow()
     errors: dict[str, str] = {}
     if actor.role not in (Role.CLINICIAN, *access.WRITER_ROLES, Role.ADMIN):
-        raise Forbidden("Din roll kan inte ladda upp diktat.")
+        raise Forbidden(_("Din roll kan inte ladda upp diktat."))
     author = _author_for_upload(session, actor=actor, author_id=author_id, errors=errors)
     kind = catalog.find_note_type(session, unit_id=actor.unit_id, value=note_type)
     if kind is None:
-        errors["note_type"] = "Välj en anteckningstyp."
+        errors["note_type"] = _("Välj en anteckningstyp.")
     check_priority(priority, errors)
     patient = session.get(Patient, patient_id)
     if patient is None:
-        errors["patient_id"] = "Patienten finns inte."
+        errors["patient_id"] = _("Patienten finns inte.")
     replaced = None
     if replaces_id is not None:
         replaced = session.get(Dictation, replaces_id)
         if (replaced is None or replaced.unit_id != actor.unit_id
                 or replaced.status != DictationStatus.UNUSABLE or replaced.patient_id != patient_id):
-            errors["replaces_id"] = "Det ersatta diktatet ska vara ett oanvändbart diktat om samma patient."
+            errors["replaces_id"] = _("Det ersatta diktatet ska vara ett oanvändbart diktat om samma "
+                                      "patient.")
     if errors:
         raise ValidationFailed(errors)
     assert kind is not None and patient is not None

@@ -113,7 +113,7 @@ def upload(
             else:
                 try:
                     parse_identifier(identifier)
-                    errors["identifier"] = relations.NOT_AT_UNIT
+                    errors["identifier"] = _(relations.NOT_AT_UNIT)
                 except InvalidIdentifier as exc:
                     errors["identifier"] = exc.message
     if file is None or not file.filename:
@@ -150,7 +150,8 @@ def queue(request: Request, *, status: str = "to_write", sort: str = "due",
     rows = pages.queue_rows(ctx.db, found, now=utcnow(), sort=sort)
     return render(request, "dictation/queue.html", {
         "nav": "dictation", "rows": rows, "status": status, "sort": sort,
-        "filters": pages.QUEUE_FILTERS, "sorts": pages.QUEUE_SORTS,
+        "filters": {k: _(v) for k, v in pages.QUEUE_FILTERS.items()},
+        "sorts": {k: _(v) for k, v in pages.QUEUE_SORTS.items()},
         "total": dictations.count_dictations(ctx.db, actor=ctx.actor, filter=f),
         "pending_ids": [r.d.id for r in rows if r.state and r.state.status in pages.PENDING],
         "status_label_of": pages.status_label, "notice": request.query_params.get("klart", ""),
@@ -297,7 +298,7 @@ def details(request: Request, dictation_id: Id, *, identifier: FormStr = "",
         found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             return _editor(request, ctx, dictation_id, values=values, status=422,
-                           errors={"identifier": relations.NOT_AT_UNIT})
+                           errors={"identifier": _(relations.NOT_AT_UNIT)})
         pid = found.id
     try:
         dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id, patient_id=pid,

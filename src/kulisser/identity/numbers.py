@@ -33,6 +33,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from kulisser.i18n import N_, _
+
 __all__ = [
     "PERSONNUMMER_OID",
     "PERSONNUMMER_SYSTEM",
@@ -64,13 +66,13 @@ _RESERV_RE = re.compile(r"[A-Za-z0-9-]{1,20}")
 _STORED_RE = re.compile(r"[0-9]{12}")
 _NINE_RE = re.compile(r"[0-9]{9}")
 
-_MSG_FORMAT = "Ange 10 eller 12 siffror, t.ex. 19121212-1212."
-_MSG_DATE = "Datumet finns inte."
-_MSG_CHECK = "Kontrollsiffran stämmer inte."
-_MSG_FUTURE = "Födelsedatumet ligger i framtiden."
-_MSG_NOT_PNR = "Numret är ett samordningsnummer, inte ett personnummer."
-_MSG_NOT_SNR = "Numret är ett personnummer, inte ett samordningsnummer."
-_MSG_RESERV = "Ett reservnummer består av 1–20 tecken: bokstäver A–Z, siffror och bindestreck."
+_MSG_FORMAT = N_("Ange 10 eller 12 siffror, t.ex. 19121212-1212.")
+_MSG_DATE = N_("Datumet finns inte.")
+_MSG_CHECK = N_("Kontrollsiffran stämmer inte.")
+_MSG_FUTURE = N_("Födelsedatumet ligger i framtiden.")
+_MSG_NOT_PNR = N_("Numret är ett samordningsnummer, inte ett personnummer.")
+_MSG_NOT_SNR = N_("Numret är ett personnummer, inte ett samordningsnummer.")
+_MSG_RESERV = N_("Ett reservnummer består av 1–20 tecken: bokstäver A–Z, siffror och bindestreck.")
 
 
 class IdKind(StrEnum):
@@ -97,6 +99,7 @@ class InvalidIdentifier(ValueError):
 
     def __init__(self, message: str, code: str) -> None:
         """Store a user-facing Swedish message and a short machine code."""
+        message = _(message)
         super().__init__(message)
         self.message = message
         self.code = code

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id, Offset
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import jobs, printing, queries, service, sms, texts
 from kulisser.letters.models import Letter
 from kulisser.letters.schemas import (
@@ -54,9 +55,9 @@ _PDF: dict[int | str, dict[str, Any]] = {
 def _out(letter: Letter, patient: Patient) -> dict[str, object]:
     route = service.route_of(letter, patient)
     return dict(
-        id=letter.id, kind=LetterKind(letter.kind), kind_label=KIND_LABELS[LetterKind(letter.kind)],
-        status=LetterStatus(letter.status), status_label=STATUS_LABELS[LetterStatus(letter.status)],
-        route=route, route_label=ROUTE_LABELS[route],
+        id=letter.id, kind=LetterKind(letter.kind), kind_label=_(KIND_LABELS[LetterKind(letter.kind)]),
+        status=LetterStatus(letter.status), status_label=_(STATUS_LABELS[LetterStatus(letter.status)]),
+        route=route, route_label=_(ROUTE_LABELS[route]),
         patient=PatientRef(id=patient.id, name=patient.full_name, identifier=patient.display_id),
         unit_id=letter.unit_id,
         source=(RecordRef(type=letter.source_type, id=letter.source_id)
@@ -114,7 +115,7 @@ def list_letters(
 def create_letter(body: LetterCreate, ctx: CurrentCtx) -> LetterDetail:
     """A result letter or referral reply, as a draft with a `letter` work item until sent."""
     if body.kind not in (LetterKind.RESULT, LetterKind.REFERRAL_REPLY):
-        raise ValidationFailed({"kind": "Brev om besök skrivs när tiden bokas, ombokas eller avbokas."})
+        raise ValidationFailed({"kind": _("Brev om besök skrivs när tiden bokas, ombokas eller avbokas.")})
     letter = service.create_letter(
         ctx.db, actor=ctx.actor, patient_id=body.patient_id, kind=body.kind.value, fields=body.fields,
         source_type=body.source.type if body.source else None,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from kulisser.i18n import N_, _
 from kulisser.letters.states import LetterKind
 
-_VISIT_LINES = """Tid: {{ besok_datum }} kl. {{ besok_tid }}
+_VISIT_LINES = N_("""Tid: {{ besok_datum }} kl. {{ besok_tid }}
 {% if besok_typ %}
 Besök: {{ besok_typ }}
 {% endif %}
@@ -17,40 +18,42 @@ Plats: {{ plats }}
 {% if besok_meddelande %}
 
 {{ besok_meddelande }}
-{% endif %}"""
+{% endif %}""")
 
-_BRING = """Ta med giltig legitimation. Kom gärna tio minuter före din tid och anmäl dig i \
+_BRING = N_("""Ta med giltig legitimation. Kom gärna tio minuter före din tid och anmäl dig i \
 receptionen.
 
 Om du inte kan komma, hör av dig till oss på {{ enhet_telefon }} så snart som möjligt, så kan \
 tiden gå till någon annan. Ett besök som uteblir utan att du har avbokat debiteras enligt \
-regionens avgiftsregler."""
+regionens avgiftsregler.""")
 
-_GREETING = """Med vänliga hälsningar
-{{ enhet_namn }}"""
+_GREETING = N_("""Med vänliga hälsningar
+{{ enhet_namn }}""")
 
-DEFAULTS: dict[LetterKind, tuple[str, str]] = {
-    LetterKind.CALLING: ("Kallelse till besök", f"""Hej {{{{ fornamn }}}}!
+# Subject and body of each kind: str.format templates (Jinja's braces doubled) around the shared
+# paragraphs, so that each paragraph is translated once.
+_SOURCES: dict[LetterKind, tuple[str, str]] = {
+    LetterKind.CALLING: (N_("Kallelse till besök"), N_("""Hej {{{{ fornamn }}}}!
 
 Du är välkommen till {{{{ enhet_namn }}}}.
 
-{_VISIT_LINES}
+{visit_lines}
 
-{_BRING}
+{bring}
 
-{_GREETING}"""),
-    LetterKind.REBOOKING: ("Din tid är ombokad", f"""Hej {{{{ fornamn }}}}!
+{greeting}""")),
+    LetterKind.REBOOKING: (N_("Din tid är ombokad"), N_("""Hej {{{{ fornamn }}}}!
 
 Din tid hos {{{{ enhet_namn }}}} har bokats om. Den tidigare tiden, {{{{ tidigare_datum }}}} \
 kl. {{{{ tidigare_tid }}}}, gäller inte längre.
 
 Din nya tid:
-{_VISIT_LINES}
+{visit_lines}
 
-{_BRING}
+{bring}
 
-{_GREETING}"""),
-    LetterKind.CANCELLATION: ("Din tid är avbokad", f"""Hej {{{{ fornamn }}}}!
+{greeting}""")),
+    LetterKind.CANCELLATION: (N_("Din tid är avbokad"), N_("""Hej {{{{ fornamn }}}}!
 
 Din tid hos {{{{ enhet_namn }}}} {{{{ besok_datum }}}} kl. {{{{ besok_tid }}}} är avbokad.
 {{% if orsak %}}
@@ -59,8 +62,8 @@ Orsak: {{{{ orsak }}}}
 
 Har du frågor, eller vill du boka en ny tid, ring oss på {{{{ enhet_telefon }}}}.
 
-{_GREETING}"""),
-    LetterKind.RESULT: ("Svar på {{ undersokning }}", f"""Hej {{{{ fornamn }}}}!
+{greeting}""")),
+    LetterKind.RESULT: (N_("Svar på {{ undersokning }}"), N_("""Hej {{{{ fornamn }}}}!
 
 Här kommer svaret på {{{{ undersokning }}}}.
 
@@ -68,20 +71,27 @@ Här kommer svaret på {{{{ undersokning }}}}.
 
 Har du frågor om svaret är du välkommen att ringa oss på {{{{ enhet_telefon }}}}.
 
-{_GREETING}
-{{{{ avsandare }}}}"""),
-    LetterKind.REFERRAL_REPLY: ("Remissvar", """Remissvar till {{ mottagare }}
+{greeting}
+{{{{ avsandare }}}}""")),
+    LetterKind.REFERRAL_REPLY: (N_("Remissvar"), N_("""Remissvar till {{{{ mottagare }}}}
 
-Angående {{ patient_namn }}, {{ personnummer }}, remiss daterad {{ remiss_datum }}.
+Angående {{{{ patient_namn }}}}, {{{{ personnummer }}}}, remiss daterad {{{{ remiss_datum }}}}.
 
-{{ meddelande }}
+{{{{ meddelande }}}}
 
 Med vänliga hälsningar
-{{ avsandare }}
-{{ enhet_namn }}, telefon {{ enhet_telefon }}"""),
+{{{{ avsandare }}}}
+{{{{ enhet_namn }}}}, telefon {{{{ enhet_telefon }}}}""")),
 }
 
 
+# The Swedish source texts, untranslated (what default_text gives before any translation).
+DEFAULTS: dict[LetterKind, tuple[str, str]] = {
+    kind: (subject, body.format(visit_lines=_VISIT_LINES, bring=_BRING, greeting=_GREETING))
+    for kind, (subject, body) in _SOURCES.items()}
+
+
 def default_text(kind: LetterKind) -> tuple[str, str]:
-    """The default (subject, body) of a kind of letter."""
-    return DEFAULTS[kind]
+    """The default (subject, body) of a kind of letter, translated."""
+    subject, body = _SOURCES[kind]
+    return _(subject), _(body, visit_lines=_(_VISIT_LINES), bring=_(_BRING), greeting=_(_GREETING))

@@ -21,15 +21,17 @@ from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedEr
 from markupsafe import Markup
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.letters import sandbox
 from kulisser.letters.states import KIND_LABELS, LetterKind
 
 TZ = ZoneInfo("Europe/Stockholm")
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
-WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
-MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-          "oktober", "november", "december"]
+WEEKDAYS = [N_("måndag"), N_("tisdag"), N_("onsdag"), N_("torsdag"), N_("fredag"), N_("lördag"),
+            N_("söndag")]
+MONTHS = [N_("januari"), N_("februari"), N_("mars"), N_("april"), N_("maj"), N_("juni"), N_("juli"),
+          N_("augusti"), N_("september"), N_("oktober"), N_("november"), N_("december")]
 
 
 @dataclass(frozen=True)
@@ -42,39 +44,39 @@ class Field:
 
 
 COMMON = (
-    Field("patient_namn", "Patientens för- och efternamn", "Åsa Öberg"),
-    Field("fornamn", "Patientens förnamn", "Åsa"),
-    Field("efternamn", "Patientens efternamn", "Öberg"),
-    Field("personnummer", "Patientens personnummer", "19121212-1212"),
-    Field("enhet_namn", "Vårdenhetens namn", "Medicinmottagningen"),
-    Field("enhet_adress", "Vårdenhetens adress", "Sjukhusvägen 1, 123 45 Kulisserstad"),
-    Field("enhet_telefon", "Vårdenhetens telefonnummer", "010-123 45 00"),
-    Field("datum", "Brevets datum", "1 december 2026"),
-    Field("avsandare", "Den som skrev brevet", "Anna Lind"),
+    Field("patient_namn", N_("Patientens för- och efternamn"), N_("Åsa Öberg")),
+    Field("fornamn", N_("Patientens förnamn"), N_("Åsa")),
+    Field("efternamn", N_("Patientens efternamn"), N_("Öberg")),
+    Field("personnummer", N_("Patientens personnummer"), "19121212-1212"),
+    Field("enhet_namn", N_("Vårdenhetens namn"), N_("Medicinmottagningen")),
+    Field("enhet_adress", N_("Vårdenhetens adress"), N_("Sjukhusvägen 1, 123 45 Kulisserstad")),
+    Field("enhet_telefon", N_("Vårdenhetens telefonnummer"), "010-123 45 00"),
+    Field("datum", N_("Brevets datum"), N_("1 december 2026")),
+    Field("avsandare", N_("Den som skrev brevet"), "Anna Lind"),
 )
 VISIT = (
-    Field("besok_datum", "Besökets datum med veckodag", "tisdag 8 december 2026"),
-    Field("besok_tid", "Besökets klockslag", "14:30"),
-    Field("besok_typ", "Typ av besök", "Nybesök"),
-    Field("vardgivare", "Läkare eller annan vårdgivare", "Karl Berg"),
-    Field("plats", "Rum eller plats", "Mottagning 3, plan 2"),
-    Field("besok_meddelande", "Meddelande till patienten (skrivs vid bokningen)",
-          "Ta med din läkemedelslista."),
+    Field("besok_datum", N_("Besökets datum med veckodag"), N_("tisdag 8 december 2026")),
+    Field("besok_tid", N_("Besökets klockslag"), "14:30"),
+    Field("besok_typ", N_("Typ av besök"), N_("Nybesök")),
+    Field("vardgivare", N_("Läkare eller annan vårdgivare"), "Karl Berg"),
+    Field("plats", N_("Rum eller plats"), N_("Mottagning 3, plan 2")),
+    Field("besok_meddelande", N_("Meddelande till patienten (skrivs vid bokningen)"),
+          N_("Ta med din läkemedelslista.")),
 )
 OLD_VISIT = (
-    Field("tidigare_datum", "Den tidigare tidens datum", "måndag 7 december 2026"),
-    Field("tidigare_tid", "Den tidigare tidens klockslag", "09:00"),
+    Field("tidigare_datum", N_("Den tidigare tidens datum"), N_("måndag 7 december 2026")),
+    Field("tidigare_tid", N_("Den tidigare tidens klockslag"), "09:00"),
 )
-REASON = (Field("orsak", "Orsak till avbokningen", "Läkaren är sjuk"),)
+REASON = (Field("orsak", N_("Orsak till avbokningen"), N_("Läkaren är sjuk")),)
 RESULT = (
-    Field("undersokning", "Vilken undersökning eller vilka prover", "dina blodprover"),
-    Field("meddelande", "Brevets meddelande (skrivs för varje brev)", "Proverna var normala."),
+    Field("undersokning", N_("Vilken undersökning eller vilka prover"), N_("dina blodprover")),
+    Field("meddelande", N_("Brevets meddelande (skrivs för varje brev)"), N_("Proverna var normala.")),
 )
 REFERRAL = (
-    Field("mottagare", "Remittentens namn (mottagare av svaret)", "Vårdcentralen Kulisserstad"),
-    Field("mottagare_adress", "Remittentens adress", "Box 1, 123 45 Kulisserstad"),
-    Field("remiss_datum", "Remissens datum", "2 november 2026"),
-    Field("meddelande", "Svaret på remissen", "Patienten kallas till nybesök."),
+    Field("mottagare", N_("Remittentens namn (mottagare av svaret)"), N_("Vårdcentralen Kulisserstad")),
+    Field("mottagare_adress", N_("Remittentens adress"), "Box 1, 123 45 Kulisserstad"),
+    Field("remiss_datum", N_("Remissens datum"), N_("2 november 2026")),
+    Field("meddelande", N_("Svaret på remissen"), N_("Patienten kallas till nybesök.")),
 )
 
 FIELDS: dict[LetterKind, tuple[Field, ...]] = {
@@ -103,8 +105,8 @@ def swedish_date(value: date | datetime, *, weekday: bool = False) -> str:
     """A date as Swedes write it in a letter: "tisdag 8 december 2026"."""
     if isinstance(value, datetime):
         value = value.astimezone(TZ).date()
-    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-    return f"{WEEKDAYS[value.weekday()]} {text}" if weekday else text
+    text = f"{value.day} {_(MONTHS[value.month - 1])} {value.year}"
+    return f"{_(WEEKDAYS[value.weekday()])} {text}" if weekday else text
 
 
 def clock(value: datetime) -> str:
@@ -114,8 +116,9 @@ def clock(value: datetime) -> str:
 
 def _syntax_message(exc: TemplateSyntaxError) -> str:
     where = f"rad {exc.lineno}" if exc.lineno else "texten"
-    return (f"Mallen har ett syntaxfel på {where}: kontrollera att varje {{{{ har ett }}}} och att "
-            f"varje {{% if %}} avslutas med {{% endif %}}. (Tekniskt: {exc.message})")
+    return (_("Mallen har ett syntaxfel på {where}: kontrollera att varje {{{{ har ett }}}} och att varje "
+              "{{% if %}} avslutas med {{% endif %}}. (Tekniskt: {message})", where=where,
+              message=exc.message))
 
 
 def compile_text(source: str, *, kind: LetterKind, field: str) -> Template:
@@ -129,22 +132,24 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
         tree = ENV.parse(source)
         used = meta.find_undeclared_variables(tree)
     except TemplateAssertionError as exc:  # e.g. a filter that does not exist
-        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att använda: {assertion}",
+                                         assertion=_assertion(exc))}) from None
     except TemplateSyntaxError as exc:
         raise ValidationFailed({field: _syntax_message(exc)}) from None
     if any(True for _ in tree.find_all((nodes.Extends, nodes.Include, nodes.Import,
                                          nodes.FromImport))):
-        raise ValidationFailed({field: "Mallen får inte hämta andra mallar (extends, include, import)."})
+        raise ValidationFailed({field: _("Mallen får inte hämta andra mallar (extends, include, import).")})
     if (statement := sandbox.disallowed_statement(tree)) is not None:
-        raise ValidationFailed({field: f"Mallen kan bara innehålla text, fält ({{{{ fornamn }}}}) och "
-                                       f"villkor ({{% if %}}); {{% {statement} %}} kan inte användas "
-                                       "i brev."})
+        raise ValidationFailed({field: _("Mallen kan bara innehålla text, fält ({{{{ fornamn }}}}) och "
+                                         "villkor ({{% if %}}); {{% {statement} %}} kan inte användas i "
+                                         "brev.", statement=statement)})
     allowed = set(field_names(kind))
     unknown = sorted(used - allowed)
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
-        raise ValidationFailed({field: f"Okänt fält: {names}. Fälten som finns för "
-                                       f"{KIND_LABELS[kind].lower()} listas under texten."})
+        raise ValidationFailed({field: _("Okänt fält: {names}. Fälten som finns för {kind} listas "
+                                         "under texten.", names=names,
+                                         kind=_(KIND_LABELS[kind]).lower())})
     # The text's own characters are escaped like the values: the output is plain text as HTML.
     for data in tree.find_all(nodes.TemplateData):
         data.data = html.escape(data.data, quote=False)
@@ -152,7 +157,8 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
         code = ENV.compile(tree)
         return ENV.template_class.from_code(ENV, code, ENV.make_globals(None))
     except TemplateAssertionError as exc:
-        raise ValidationFailed({field: f"Mallen går inte att använda: {_assertion(exc)}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att använda: {assertion}",
+                                         assertion=_assertion(exc))}) from None
     except TemplateSyntaxError as exc:
         raise ValidationFailed({field: _syntax_message(exc)}) from None
 
@@ -160,9 +166,9 @@ def _compile(source: str, kind: LetterKind, field: str) -> Template:
 def _assertion(exc: TemplateAssertionError) -> str:
     text = exc.message or str(exc)
     if text.startswith("No filter named"):
-        return "okänt filter " + text.removeprefix("No filter named").strip(" .") + "."
+        return _("okänt filter {name}.", name=text.removeprefix("No filter named").strip(" ."))
     if text.startswith("No test named"):
-        return "okänt test " + text.removeprefix("No test named").strip(" .") + "."
+        return _("okänt test {name}.", name=text.removeprefix("No test named").strip(" ."))
     return text
 
 
@@ -178,9 +184,10 @@ def render_text(source: str, values: dict[str, str], *, kind: LetterKind, field:
     except sandbox.RenderLimit as exc:
         raise ValidationFailed({field: exc.message}) from None
     except (UndefinedError, SecurityError) as exc:
-        raise ValidationFailed({field: f"Mallen går inte att fylla i: {exc}"}) from None
+        raise ValidationFailed({field: _("Mallen går inte att fylla i: {exc}", exc=exc)}) from None
     except Exception as exc:  # a manager's text may divide by zero or worse: refuse, never crash
-        raise ValidationFailed({field: f"Mallen går inte att fylla i ({type(exc).__name__})."}) from None
+        raise ValidationFailed({field: _("Mallen går inte att fylla i ({exc}).",
+                                         exc=type(exc).__name__)}) from None
     # Safe: autoescape escaped the values and compile_text escaped the text around them.
     return Markup(out)  # noqa: S704
 
@@ -190,14 +197,14 @@ def check_texts(*, kind: LetterKind, subject: str, body: str) -> tuple[str, str]
     subject, body = subject.strip(), body.strip().replace("\r\n", "\n")
     errors: dict[str, str] = {}
     if not subject:
-        errors["subject"] = "Ange en rubrik."
+        errors["subject"] = _("Ange en rubrik.")
     elif len(subject) > SUBJECT_MAX:
-        errors["subject"] = f"Rubriken får vara högst {SUBJECT_MAX} tecken."
+        errors["subject"] = _("Rubriken får vara högst {subject_max} tecken.", subject_max=SUBJECT_MAX)
     if not body:
-        errors["body"] = "Skriv brevets text."
+        errors["body"] = _("Skriv brevets text.")
     elif len(body) > BODY_MAX:
-        errors["body"] = f"Texten får vara högst {BODY_MAX} tecken."
-    samples = {f.name: f.sample for f in FIELDS[kind]}
+        errors["body"] = _("Texten får vara högst {body_max} tecken.", body_max=BODY_MAX)
+    samples = {f.name: _(f.sample) for f in FIELDS[kind]}
     for name, source in (("subject", subject), ("body", body)):
         if name in errors:
             continue

@@ -9,10 +9,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Count, Id
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import printing, queries, service, texts
 from kulisser.letters.merge import TZ
 from kulisser.letters.states import KIND_LABELS, LetterStatus, Route
-from kulisser.letters.views import LABELS, pdf_response
+from kulisser.letters.views import labels, pdf_response
 from kulisser.staff import service as staff
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr, ManagerCtx
 from kulisser.web.templating import render
@@ -43,7 +44,7 @@ def _day_page(request: Request, ctx: Ctx, *, datum: str, errors: dict[str, str] 
         "earlier": sum(1 for letter, _p in rows
                        if letter.ready_at and letter.ready_at.astimezone(TZ).date() < day),
         "batches": printing.batches_for_day(ctx.db, actor=ctx.actor, day=day),
-        "route_of": service.route_of, **LABELS}, status_code=status)
+        "route_of": service.route_of, **labels()}, status_code=status)
 
 
 @router.get("/brev/utskrift")
@@ -72,7 +73,7 @@ def _batch_page(request: Request, ctx: Ctx, batch_id: int, *, errors: dict[str, 
         "nav": "letters", "batch": batch, "rows": rows, "names": names, "errors": errors or {},
         "sent": sent, "ready": LetterStatus.READY.value, "route_of": service.route_of,
         "printable": sum(1 for letter, _p in rows if letter.status == LetterStatus.READY.value),
-        **LABELS}, status_code=status)
+        **labels()}, status_code=status)
 
 
 @router.get("/brev/utskrift/{batch_id}")
@@ -115,7 +116,7 @@ def _template_form(request: Request, ctx: Ctx, kind: str, *, values: dict[str, s
                    status: int = 200) -> Response:
     text = texts.get_text(ctx.db, unit_id=ctx.actor.unit_id, kind=kind)
     return render(request, "letters/template_edit.html", {
-        "nav": "letters", "text": text, "label": KIND_LABELS[text.kind],
+        "nav": "letters", "text": text, "label": _(KIND_LABELS[text.kind]),
         "values": values or {"subject": text.subject, "body": text.body},
         "errors": errors or {}, "saved": saved, "fields": texts.fields_of(text.kind)},
         status_code=status)

@@ -85,7 +85,7 @@ def paper_for(session: Session, letter: Letter, *, now: datetime | None = None) 
         lines = [patient.full_name, patient.address,
                  f"{patient.postal_code} {patient.city}".strip()]
     return Paper(
-        letter_id=letter.id, kind_label=KIND_LABELS[kind], unit_name=unit.name,
+        letter_id=letter.id, kind_label=_(KIND_LABELS[kind]), unit_name=unit.name,
         unit_address=unit.address, unit_phone=unit.phone, date_text=swedish_date(today),
         recipient=tuple(line for line in lines if line.strip()), forwarding=forwarding,
         patient_name=patient.full_name, patient_id_text=patient.display_id,
@@ -120,7 +120,7 @@ def letter_pdf(session: Session, *, actor: Actor, letter_id: int) -> tuple[str, 
     """A letter's PDF (filename, bytes); the read is checked and logged."""
     letter = service.get_letter(session, actor=actor, letter_id=letter_id, object_type="letter_pdf")
     if letter.status == LetterStatus.CANCELLED.value:
-        raise TransitionError("Brevet är makulerat och skrivs inte ut.", code="cancelled")
+        raise TransitionError(_("Brevet är makulerat och skrivs inte ut."), code="cancelled")
     paper = paper_for(session, letter)
     return f"brev-{letter.id}.pdf", render_pdf([paper], title=f"{paper.kind_label} {letter.id}")
 
@@ -165,7 +165,7 @@ def create_batch(session: Session, *, actor: Actor, day: date,
     """Fix the list of letters to print for a day; confirming it later marks exactly these sent."""
     found = ready_letters(session, actor=actor, day=day)
     if not found:
-        raise ValidationFailed({"datum": "Det finns inga brev att skriva ut för dagen."})
+        raise ValidationFailed({"datum": _("Det finns inga brev att skriva ut för dagen.")})
     batch = PrintBatch(unit_id=actor.unit_id, for_date=day, letter_ids=[lt.id for lt, _p in found],
                        created_at=now or utcnow(), created_by_id=actor.user_id)
     session.add(batch)
@@ -177,9 +177,9 @@ def _check_batch(*, actor: Actor, batch: PrintBatch | None, action: str,
                  now: datetime | None = None) -> PrintBatch:
     # Another unit's run stays "not found", but the refusal is logged (its letters are not).
     if batch is None:
-        raise NotFound("Utskriften finns inte.")
+        raise NotFound(_("Utskriften finns inte."))
     audit.require_unit(actor=actor, object_type="print_batch", object_id=batch.id,
-                       unit_id=batch.unit_id, action=action, hidden="Utskriften finns inte.",
+                       unit_id=batch.unit_id, action=action, hidden=_("Utskriften finns inte."),
                        now=now)
     return batch
 
@@ -209,9 +209,9 @@ def batch_pdf(session: Session, *, actor: Actor, batch_id: int) -> tuple[str, by
         service.get_letter(session, actor=actor, letter_id=letter.id, object_type="letter_pdf")
         papers.append(paper_for(session, letter))
     if not papers:
-        raise ValidationFailed({"datum": "Inget av breven i utskriften ska skickas längre."})
+        raise ValidationFailed({"datum": _("Inget av breven i utskriften ska skickas längre.")})
     name = f"brev-{batch.for_date.isoformat()}-{batch.id}.pdf"
-    return name, render_pdf(papers, title=f"Brev {batch.for_date.isoformat()}")
+    return name, render_pdf(papers, title=_("Brev {for_date}", for_date=batch.for_date.isoformat()))
 
 
 def confirm_batch(session: Session, *, actor: Actor, batch_id: int,
@@ -221,7 +221,7 @@ def confirm_batch(session: Session, *, actor: Actor, batch_id: int,
     batch = _check_batch(actor=actor, batch=session.get(PrintBatch, batch_id, with_for_update=True),
                          action="update", now=now)
     if batch.confirmed_at is not None:
-        raise TransitionError("Utskriften är redan bekräftad.", code="already_confirmed")
+        raise TransitionError(_("Utskriften är redan bekräftad."), code="already_confirmed")
     sent = []
     for letter_id in batch.letter_ids:
         letter = service.get_letter(session, actor=actor, letter_id=letter_id, action="update",
@@ -254,13 +254,13 @@ def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, sender: M
     unit = session.get(CareUnit, letter.unit_id)
     assert patient is not None and unit is not None
     if letter.kind == LetterKind.REFERRAL_REPLY.value:
-        raise TransitionError("Ett remissvar går till remittenten, inte till patientens brevlåda.",
+        raise TransitionError(_("Ett remissvar går till remittenten, inte till patientens brevlåda."),
                               code="not_for_mailbox")
     if service.route_of(letter, patient) is Route.FORWARDING:
-        raise TransitionError("Patienten har skyddad identitet: brevet skickas via Skatteverket.",
+        raise TransitionError(_("Patienten har skyddad identitet: brevet skickas via Skatteverket."),
                               code="forwarding_only")
     if letter.status != LetterStatus.READY.value:
-        raise TransitionError("Bara ett brev som är klart att skicka kan skickas.")
+        raise TransitionError(_("Bara ett brev som är klart att skicka kan skickas."))
     paper = paper_for(session, letter, now=now)
     pdf = render_pdf([paper], title=f"{paper.kind_label} {letter.id}")
     envelope = {"letter_id": letter.id, "kind": letter.kind, "subject": paper.subject.unescape(),

@@ -12,15 +12,16 @@ from sqlalchemy.orm import Session
 from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.letters.merge import TZ
 from kulisser.letters.models import Letter, LetterEvent
 from kulisser.letters.states import UNSENT, LetterKind, LetterStatus
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 
-STATUS_FILTERS = {"open": "Ej skickade (utkast och klara)", "draft": "Utkast",
-                  "ready": "Klara att skicka", "sent": "Skickade", "returned": "I retur",
-                  "cancelled": "Makulerade", "all": "Alla"}
+STATUS_FILTERS = {"open": N_("Ej skickade (utkast och klara)"), "draft": N_("Utkast"),
+                  "ready": N_("Klara att skicka"), "sent": N_("Skickade"), "returned": N_("I retur"),
+                  "cancelled": N_("Makulerade"), "all": N_("Alla")}
 
 
 @dataclass
@@ -43,15 +44,15 @@ def parse_day(value: str) -> date | None:
     try:
         return bounds.parse_day(value)
     except ValueError:
-        raise ValidationFailed({"datum": "Ange datum som ÅÅÅÅ-MM-DD."}) from None
+        raise ValidationFailed({"datum": _("Ange datum som ÅÅÅÅ-MM-DD.")}) from None
 
 
 def _filtered(stmt: Select[Any], actor: Actor, f: LetterFilter) -> Select[Any]:
     errors: dict[str, str] = {}
     if f.status not in STATUS_FILTERS:
-        errors["status"] = "Okänd status."
+        errors["status"] = _("Okänd status.")
     if f.kind and f.kind not in {k.value for k in LetterKind}:
-        errors["kind"] = "Okänd brevtyp."
+        errors["kind"] = _("Okänd brevtyp.")
     if errors:
         raise ValidationFailed(errors)
     stmt = stmt.where(Letter.unit_id == actor.unit_id)

@@ -21,6 +21,8 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from kulisser.i18n import _
+
 MAX_OUTPUT = 100_000  # characters of one letter text, filled in (about 30 printed pages)
 MAX_SECONDS = 1.0  # to fill one letter text (a normal one takes well under a millisecond)
 
@@ -51,13 +53,14 @@ _deadline: ContextVar[float] = ContextVar("letter_render_deadline", default=floa
 
 def too_long() -> RenderLimit:
     """The refusal of a letter whose text, filled in, is too long."""
-    return RenderLimit(f"Brevet blir för långt: högst {MAX_OUTPUT} tecken per brev när fälten "
-                       "är ifyllda.")
+    return RenderLimit(_("Brevet blir för långt: högst {max_output} tecken per brev när fälten är ifyllda.",
+                         max_output=MAX_OUTPUT))
 
 
 def _tick() -> None:
     if time.monotonic() > _deadline.get():
-        raise RenderLimit(f"Brevet tar för lång tid att fylla i (högst {MAX_SECONDS:g} sekund).")
+        raise RenderLimit(_("Brevet tar för lång tid att fylla i (högst {max_seconds:g} sekund).",
+                            max_seconds=MAX_SECONDS))
 
 
 def _size(value: object) -> int:
@@ -114,9 +117,9 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
         _tick()
         numbers = all(isinstance(v, int | float) for v in (left, right))
         if operator == "**" or (operator == "*" and not numbers):
-            raise SecurityError("bara tal kan multipliceras i en brevmall")
+            raise SecurityError(_("bara tal kan multipliceras i en brevmall"))
         if operator == "%" and not numbers:
-            raise SecurityError("procentformatering (%) kan inte användas i en brevmall")
+            raise SecurityError(_("procentformatering (%) kan inte användas i en brevmall"))
         if operator == "+" and _size(left) + _size(right) > MAX_OUTPUT:
             raise too_long()
         return super().call_binop(context, operator, left, right)
@@ -125,7 +128,7 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
         """Call only a text value's harmless methods, with bounded arguments and result."""
         owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
         if not isinstance(owner, str) or name not in STR_METHODS:
-            raise SecurityError(f"{name or 'det'}() kan inte anropas i en brevmall")
+            raise SecurityError(_("{value}() kan inte anropas i en brevmall", value=name or 'det'))
         _check_inputs((owner, *args, *kwargs.values()))
         if name == "replace" and len(args) >= 2 and _replace_size(owner, *args[:2]) > MAX_OUTPUT:
             raise too_long()

@@ -21,7 +21,7 @@ from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.letters import texts
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
@@ -53,7 +53,7 @@ from kulisser.worklist.states import Operation, Priority, TransitionError, is_op
 FIELD_MAX = 4000
 
 
-register_record_page("letter", label="Brevet", path="/brev/{id}")
+register_record_page("letter", label=N_("Brevet"), path="/brev/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:
@@ -70,22 +70,22 @@ def _check(session: Session) -> list[Finding]:
                    needs=Letter.status.in_(_UNSENT),
                    # Items made before returned letters got tasks may still be open.
                    allows=lambda x: x.status in (*_UNSENT, LetterStatus.RETURNED.value),
-                   label="Brevet")
+                   label=_("Brevet"))
 
 
 LETTER_KIND = register(KindSpec(
-    code="letter", label="Brev", label_plural="Brev",
+    code="letter", label=N_("Brev"), label_plural=N_("Brev"),
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="letter", detail_template="letters/_letter_detail.html", load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna brevet för att skicka eller makulera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna brevet för att skicka eller makulera det."),
     check=_check,
 ))
 _ITEM_TITLES = {
-    LetterKind.CALLING: "Skicka kallelse",
-    LetterKind.REBOOKING: "Skicka brev om ombokad tid",
-    LetterKind.CANCELLATION: "Skicka brev om avbokad tid",
-    LetterKind.RESULT: "Skicka provsvarsbrev",
-    LetterKind.REFERRAL_REPLY: "Skicka remissvar",
+    LetterKind.CALLING: N_("Skicka kallelse"),
+    LetterKind.REBOOKING: N_("Skicka brev om ombokad tid"),
+    LetterKind.CANCELLATION: N_("Skicka brev om avbokad tid"),
+    LetterKind.RESULT: N_("Skicka provsvarsbrev"),
+    LetterKind.REFERRAL_REPLY: N_("Skicka remissvar"),
 }
 
 
@@ -93,7 +93,7 @@ def _kind(value: str) -> LetterKind:
     try:
         return LetterKind(value)
     except ValueError:
-        raise ValidationFailed({"kind": "Okänd brevtyp."}) from None
+        raise ValidationFailed({"kind": _("Okänd brevtyp.")}) from None
 
 
 def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
@@ -103,13 +103,13 @@ def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
     for f in TYPED.get(kind, ()):
         value = (values.get(f.name) or "").strip().replace("\r\n", "\n")
         if len(value) > FIELD_MAX:
-            errors[f.name] = f"Högst {FIELD_MAX} tecken."
+            errors[f.name] = _("Högst {field_max} tecken.", field_max=FIELD_MAX)
         clean[f.name] = value
     required = {LetterKind.RESULT: ("undersokning", "meddelande"),
                 LetterKind.REFERRAL_REPLY: ("mottagare", "meddelande")}.get(kind, ())
     for name in required:
         if not clean.get(name):
-            errors[name] = "Fyll i fältet."
+            errors[name] = _("Fyll i fältet.")
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -132,7 +132,7 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
         values = _typed_fields(letter_kind, values)  # only what a person types is kept
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=letter_kind)
     route = Route.FORWARDING if (patient.protected_identity and
                                  letter_kind is not LetterKind.REFERRAL_REPLY) else Route.POST
@@ -152,7 +152,7 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
     audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
                        object_type="letter", object_id=letter.id, now=now)
     worklist.create_item(
-        session, actor=actor, kind=LETTER_KIND.code, title=_ITEM_TITLES[letter_kind],
+        session, actor=actor, kind=LETTER_KIND.code, title=_(_ITEM_TITLES[letter_kind]),
         patient_id=patient.id, ref_type="letter", ref_id=letter.id, now=now,
         description=problem or "")
     return letter
@@ -165,7 +165,7 @@ def missing_address(letter: Letter, patient: Patient) -> str | None:
     if patient.protected_identity or letter.route == Route.FORWARDING.value:
         return None  # Skatteverket forwards it: no address is ever needed or printed
     if not (patient.address.strip() and patient.postal_code.strip() and patient.city.strip()):
-        return "Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas."
+        return _("Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas.")
     return None
 
 
@@ -186,12 +186,12 @@ def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = 
     """
     letter = session.get(Letter, letter_id)
     if letter is None:
-        raise NotFound("Brevet finns inte.")
+        raise NotFound(_("Brevet finns inte."))
     audit.check_access(session, actor=actor, patient_id=letter.patient_id, action=action,
                        object_type=object_type, object_id=letter.id, now=now)
     if letter.unit_id not in actor.unit_ids:
         audit.check(session, actor=actor, record=letter, object_type=object_type, action=action,
-                    hidden="Brevet finns inte.", now=now)
+                    hidden=_("Brevet finns inte."), now=now)
     return letter
 
 
@@ -201,7 +201,7 @@ def edit_letter(session: Session, *, actor: Actor, letter_id: int, subject: str,
     now = now or utcnow()
     letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
     if letter.status != LetterStatus.DRAFT.value:
-        raise TransitionError("Bara ett utkast kan ändras. Ändra först brevet tillbaka till utkast.")
+        raise TransitionError(_("Bara ett utkast kan ändras. Ändra först brevet tillbaka till utkast."))
     kind = LetterKind(letter.kind)
     values = dict(letter.fields)
     if fields is not None and kind in MANUAL_KINDS:
@@ -228,7 +228,7 @@ def act(session: Session, *, actor: Actor, letter_id: int, op: str, reason: str 
     try:
         operation = LetterOp(op)
     except ValueError:
-        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+        raise TransitionError(_("Okänd åtgärd."), code="unknown_operation") from None
     letter = get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
     _apply(session, actor=actor, letter=letter, op=operation, reason=reason, now=now)
     session.flush()
@@ -250,12 +250,12 @@ def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reas
                      reason="", now=now)
     elif op is LetterOp.CANCEL:
         _close_items(session, actor=actor, letter=letter, operation=Operation.CANCEL,
-                     reason=reason or "Brevet makulerades", now=now)
+                     reason=reason or _("Brevet makulerades"), now=now)
     elif op is LetterOp.RETURNED:
         # Back as undeliverable: someone must find out why (address?) and send it again. The
         # letter's own life is over, so this is a plain task (closed from the worklist) about it.
         worklist.create_item(session, actor=actor, kind=TASK.code, priority="high",
-                             title="Brev i retur – kontrollera adressen", patient_id=patient.id,
+                             title=_("Brev i retur – kontrollera adressen"), patient_id=patient.id,
                              description=reason.strip(), ref_type="letter", ref_id=letter.id,
                              now=now)
 
@@ -332,15 +332,15 @@ def letter_for_visit(session: Session, *, actor: Actor, visit: Visit, change: st
     """
     now = now or utcnow()
     if change not in CHANGES:
-        raise ValidationFailed({"change": "Okänd bokningsändring."})
+        raise ValidationFailed({"change": _("Okänd bokningsändring.")})
     # Booking moves a rebooked visit within the same appointment, so its letters are all here.
     # A visit booked just now has none (ids are never reused): one query less per booking.
     earlier = [] if new_visit else _appointment_letters(session, [visit.appointment_id])
     existing = _already_made(earlier, visit=visit, change=change)
     if existing is not None:
         return existing
-    reason = {"booked": "Ny kallelse", "rebooked": "Tiden bokades om innan brevet skickades",
-              "cancelled": "Tiden avbokades innan brevet skickades"}[change]
+    reason = {"booked": _("Ny kallelse"), "rebooked": _("Tiden bokades om innan brevet skickades"),
+              "cancelled": _("Tiden avbokades innan brevet skickades")}[change]
     for old in earlier:
         if old.status in {s.value for s in UNSENT} and old.unit_id in actor.unit_ids:
             get_letter(session, actor=actor, letter_id=old.id, action="update", now=now)
@@ -400,8 +400,8 @@ def visit_letters(session: Session, *, actor: Actor, appointment_id: int,
                 paper = printing.paper_for(session, letter, now=now)
             except ValidationFailed as exc:  # a unit text that no longer fills in: say so
                 error = " ".join(exc.errors.values())
-        shown.append(VisitLetter(letter=letter, kind_label=KIND_LABELS[LetterKind(letter.kind)],
-                                 status_label=STATUS_LABELS[LetterStatus(letter.status)],
+        shown.append(VisitLetter(letter=letter, kind_label=_(KIND_LABELS[LetterKind(letter.kind)]),
+                                 status_label=_(STATUS_LABELS[LetterStatus(letter.status)]),
                                  paper=paper, paper_error=error))
     return shown
 
@@ -416,7 +416,7 @@ def send_sms_reminders(session: Session, *, settings: Settings,
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
     """Kinds for a form's select, in Swedish."""
-    return [(k.value, KIND_LABELS[k]) for k in kinds]
+    return [(k.value, _(KIND_LABELS[k])) for k in kinds]
 
 
 def calling_letter_preview(session: Session, *, actor: Actor, patient_id: int, start: datetime,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import _
 from kulisser.letters.merge import TZ, clock, swedish_date
 from kulisser.letters.models import SmsOptOut, SmsReminder
 from kulisser.letters.service import Visit
@@ -89,7 +90,7 @@ def set_opt_out(session: Session, *, actor: Actor, patient_id: int, opted_out: b
     if session.get(Patient, patient_id) is None:
         from kulisser.errors import NotFound
 
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     audit.check_access(session, actor=actor, patient_id=patient_id, action="update",
                        object_type="sms_opt_out", object_id=patient_id, now=now)
     row = session.get(SmsOptOut, patient_id)
@@ -105,11 +106,11 @@ def set_opt_out(session: Session, *, actor: Actor, patient_id: int, opted_out: b
 
 def reminder_text(visit: Visit, unit: CareUnit) -> str:
     """The reminder in Swedish: unit, day and time, and how to cancel; nothing that identifies."""
-    text = (f"Påminnelse: du har en tid hos {unit.name} {swedish_date(visit.start, weekday=True)} "
-            f"kl. {clock(visit.start)}.")
+    text = (_("Påminnelse: du har en tid hos {name} {swedish_date} kl. {clock}.", name=unit.name,
+              swedish_date=swedish_date(visit.start, weekday=True), clock=clock(visit.start)))
     if unit.phone:
-        text += f" Kan du inte komma? Ring {unit.phone}."
-    return text + " Svara inte på detta sms."
+        text += _(" Kan du inte komma? Ring {phone}.", phone=unit.phone)
+    return text + _(" Svara inte på detta sms.")
 
 
 def due_at(visit: Visit, *, days_before: int) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import TransitionError
 
 
@@ -48,30 +49,30 @@ class LetterOp(StrEnum):
 
 
 KIND_LABELS = {
-    LetterKind.CALLING: "Kallelse",
-    LetterKind.REBOOKING: "Ombokning",
-    LetterKind.CANCELLATION: "Avbokning",
-    LetterKind.RESULT: "Provsvar",
-    LetterKind.REFERRAL_REPLY: "Remissvar",
+    LetterKind.CALLING: N_("Kallelse"),
+    LetterKind.REBOOKING: N_("Ombokning"),
+    LetterKind.CANCELLATION: N_("Avbokning"),
+    LetterKind.RESULT: N_("Provsvar"),
+    LetterKind.REFERRAL_REPLY: N_("Remissvar"),
 }
 STATUS_LABELS = {
-    LetterStatus.DRAFT: "Utkast",
-    LetterStatus.READY: "Klart att skicka",
-    LetterStatus.SENT: "Skickat",
-    LetterStatus.RETURNED: "I retur",
-    LetterStatus.CANCELLED: "Makulerat",
+    LetterStatus.DRAFT: N_("Utkast"),
+    LetterStatus.READY: N_("Klart att skicka"),
+    LetterStatus.SENT: N_("Skickat"),
+    LetterStatus.RETURNED: N_("I retur"),
+    LetterStatus.CANCELLED: N_("Makulerat"),
 }
 ROUTE_LABELS = {
-    Route.POST: "Post",
-    Route.FORWARDING: "Skyddad identitet – via Skatteverket",
-    Route.MAILBOX: "Digital brevlåda",
+    Route.POST: N_("Post"),
+    Route.FORWARDING: N_("Skyddad identitet – via Skatteverket"),
+    Route.MAILBOX: N_("Digital brevlåda"),
 }
 OP_LABELS = {
-    LetterOp.READY: "Klarmarkera",
-    LetterOp.DRAFT: "Ändra (tillbaka till utkast)",
-    LetterOp.SENT: "Markera som skickat",
-    LetterOp.RETURNED: "Markera som retur",
-    LetterOp.CANCEL: "Makulera",
+    LetterOp.READY: N_("Klarmarkera"),
+    LetterOp.DRAFT: N_("Ändra (tillbaka till utkast)"),
+    LetterOp.SENT: N_("Markera som skickat"),
+    LetterOp.RETURNED: N_("Markera som retur"),
+    LetterOp.CANCEL: N_("Makulera"),
 }
 # The letters that booking makes; the others are written by hand (results, referral replies).
 BOOKING_KINDS = (LetterKind.CALLING, LetterKind.REBOOKING, LetterKind.CANCELLATION)
@@ -86,8 +87,8 @@ _RULES: dict[LetterOp, tuple[tuple[LetterStatus, ...], LetterStatus, bool]] = {
     LetterOp.RETURNED: ((LetterStatus.SENT,), LetterStatus.RETURNED, True),
     LetterOp.CANCEL: (UNSENT, LetterStatus.CANCELLED, True),
 }
-_VERBS = {LetterOp.READY: "klarmarkera", LetterOp.DRAFT: "ändra", LetterOp.SENT: "skicka",
-          LetterOp.RETURNED: "markera som retur", LetterOp.CANCEL: "makulera"}
+_VERBS = {LetterOp.READY: N_("klarmarkera"), LetterOp.DRAFT: N_("ändra"), LetterOp.SENT: N_("skicka"),
+          LetterOp.RETURNED: N_("markera som retur"), LetterOp.CANCEL: N_("makulera")}
 
 
 def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -> LetterStatus:
@@ -95,14 +96,14 @@ def check(status: LetterStatus | str, op: LetterOp | str, *, reason: str = "") -
     try:
         operation = LetterOp(op)
     except ValueError:
-        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+        raise TransitionError(_("Okänd åtgärd."), code="unknown_operation") from None
     current = LetterStatus(status)
     allowed, to, needs_reason = _RULES[operation]
     if current not in allowed:
-        raise TransitionError(f"Det går inte att {_VERBS[operation]} ett brev med status "
-                              f"”{STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {verbs} ett brev med status ”{status_labels}”.",
+                                verbs=_(_VERBS[operation]), status_labels=_(STATUS_LABELS[current])))
     if needs_reason and not reason.strip():
-        raise TransitionError("Ange en orsak.", code="reason_required")
+        raise TransitionError(_("Ange en orsak."), code="reason_required")
     return to
 
 

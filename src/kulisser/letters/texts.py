@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.i18n import _
 from kulisser.letters import merge
 from kulisser.letters.defaults import default_text
 from kulisser.letters.models import LetterTemplate
@@ -50,10 +51,10 @@ def unit_texts(session: Session, *, unit_id: int) -> list[UnitText]:
         row = rows.get(kind.value)
         if row is None:
             subject, body = default_text(kind)
-            found.append(UnitText(kind=kind, label=KIND_LABELS[kind], subject=subject, body=body,
+            found.append(UnitText(kind=kind, label=_(KIND_LABELS[kind]), subject=subject, body=body,
                                   own=False))
         else:
-            found.append(UnitText(kind=kind, label=KIND_LABELS[kind], subject=row.subject,
+            found.append(UnitText(kind=kind, label=_(KIND_LABELS[kind]), subject=row.subject,
                                   body=row.body, own=True, updated_at=row.updated_at,
                                   updated_by_id=row.updated_by_id))
     return found
@@ -70,7 +71,7 @@ def parse_kind(kind: str) -> LetterKind:
     try:
         return LetterKind(kind)
     except ValueError:
-        raise ValidationFailed({"kind": "Okänd brevtyp."}) from None
+        raise ValidationFailed({"kind": _("Okänd brevtyp.")}) from None
 
 
 def check_texts(*, kind: LetterKind, subject: str, body: str) -> tuple[str, str]:
@@ -82,7 +83,7 @@ def save_text(session: Session, *, actor: Actor, kind: str, subject: str, body: 
               now: datetime | None = None) -> LetterTemplate:
     """Store the unit's own text for a kind; a bad text is refused and nothing is stored."""
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra brevmallar.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra brevmallar."))
     letter_kind = parse_kind(kind)
     subject, body = check_texts(kind=letter_kind, subject=subject, body=body)
     row = _row(session, unit_id=actor.unit_id, kind=letter_kind)
@@ -98,7 +99,7 @@ def save_text(session: Session, *, actor: Actor, kind: str, subject: str, body: 
 def reset_text(session: Session, *, actor: Actor, kind: str) -> None:
     """Drop the unit's own text for a kind: new letters use the default again."""
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra brevmallar.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra brevmallar."))
     row = _row(session, unit_id=actor.unit_id, kind=parse_kind(kind))
     if row is not None:
         session.delete(row)
@@ -107,4 +108,4 @@ def reset_text(session: Session, *, actor: Actor, kind: str) -> None:
 
 def fields_of(kind: LetterKind) -> list[merge.Field]:
     """The merge fields a kind may use, for the editing page."""
-    return list(merge.FIELDS[kind])
+    return [merge.Field(f.name, _(f.label), _(f.sample)) for f in merge.FIELDS[kind]]

@@ -33,9 +33,11 @@ from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError
 
 router = APIRouter(include_in_schema=False)
-LABELS = {"kind_labels": {k.value: v for k, v in KIND_LABELS.items()},
-          "status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
-          "route_labels": {k.value: v for k, v in ROUTE_LABELS.items()}}
+def labels() -> dict[str, dict[str, str]]:
+    """The translated kind, status and route labels every letter page shows, by code."""
+    return {"kind_labels": {k.value: _(v) for k, v in KIND_LABELS.items()},
+            "status_labels": {k.value: _(v) for k, v in STATUS_LABELS.items()},
+            "route_labels": {k.value: _(v) for k, v in ROUTE_LABELS.items()}}
 
 
 def pdf_response(name: str, pdf: bytes) -> Response:
@@ -57,10 +59,11 @@ def letters_page(request: Request, *, status: str = "open", datum: str = "", kin
         f = queries.LetterFilter()
         rows = queries.list_letters(ctx.db, actor=ctx.actor, f=f)
     context = {"nav": "letters", "rows": rows, "f": f, "datum": datum, "errors": errors,
-               "statuses": queries.STATUS_FILTERS, "kinds": service.kind_choices(),
+               "statuses": {k: _(v) for k, v in queries.STATUS_FILTERS.items()},
+               "kinds": service.kind_choices(),
                "counts": queries.status_counts(ctx.db, actor=ctx.actor),
                "total": queries.count_letters(ctx.db, actor=ctx.actor, f=f),
-               "route_of": service.route_of, **LABELS}
+               "route_of": service.route_of, **labels()}
     return render(request, "letters/list.html", context, partial="letters/_rows.html",
                   status_code=422 if errors else 200)
 
@@ -85,7 +88,7 @@ def _find_patient(ctx: Ctx, patient_id: str, identifier: str) -> Patient | None:
     if identifier.strip():
         found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:  # unknown, or on file without a care relation: the same answer
-            raise ValidationFailed({"identifier": relations.NOT_AT_UNIT})
+            raise ValidationFailed({"identifier": _(relations.NOT_AT_UNIT)})
         return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=found.id)
     return None
 
@@ -148,7 +151,8 @@ def _letter_context(ctx: Ctx, letter: Letter) -> dict[str, Any]:
     route = service.route_of(letter, patient)
     return {"nav": "letters", "letter": letter, "patient": patient, "paper": paper,
             "paper_error": paper_error, "events": events, "names": names,
-            "ops": allowed_ops(letter.status), "op_labels": OP_LABELS, "route": route.value,
+            "ops": allowed_ops(letter.status), "op_labels": {k: _(v) for k, v in OP_LABELS.items()},
+            "route": route.value,
             "forwarding": route is Route.FORWARDING,
             "problem": service.missing_address(letter, patient),
             "items": service.open_work_items(ctx.db, letter_id=letter.id),
@@ -158,7 +162,7 @@ def _letter_context(ctx: Ctx, letter: Letter) -> dict[str, Any]:
             "fields": texts.fields_of(kind), "typed": TYPED.get(kind, ()),
             "values": {"subject": letter.subject_template, "body": letter.body_template,
                        **letter.fields},
-            "errors": {}, **LABELS}
+            "errors": {}, **labels()}
 
 
 def _letter_page(request: Request, ctx: Ctx, letter_id: int, *, errors: dict[str, str] | None = None,
@@ -240,7 +244,7 @@ def patient_letters(request: Request, patient_id: Id, ctx: CurrentCtx) -> Respon
         "nav": "letters", "patient": patient, "rows": rows,
         "reminders": sms.reminders_for(ctx.db, patient_id=patient_id),
         "opted_out": sms.is_opted_out(ctx.db, patient_id=patient_id),
-        "route_of": service.route_of, **LABELS}, partial="letters/_patient_letters.html")
+        "route_of": service.route_of, **labels()}, partial="letters/_patient_letters.html")
 
 
 @router.post("/brev/patient/{patient_id}/sms")

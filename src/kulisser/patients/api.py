@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from kulisser.audit import service as audit
 from kulisser.bounds import Id
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
@@ -56,7 +57,7 @@ def register_patient(body: PatientCreate, ctx: CurrentCtx) -> PatientRegistered:
     patient = patients.register_patient(ctx.db, actor=ctx.actor, data=data,
                                         care_reason=body.care_reason,
                                         care_reason_text=body.care_reason_text)
-    warnings = [relations.NAME_WARNING] if relations.name_differs(
+    warnings = [_(relations.NAME_WARNING)] if relations.name_differs(
         patient, given_name=body.given_name, family_name=body.family_name) else []
     return PatientRegistered(**PatientOut.of(patient).model_dump(), warnings=warnings)
 
@@ -76,7 +77,7 @@ def update_patient(patient_id: Id, body: PatientUpdate, ctx: CurrentCtx) -> Pati
     # access check (and its audit row) before anything is changed or answered.
     stored = ctx.db.get(Patient, patient_id)
     if stored is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     data = patients.PatientData(
         identifier=stored.id_value, id_kind=stored.id_kind, given_name=stored.given_name,
         family_name=stored.family_name, address=stored.address, postal_code=stored.postal_code,
@@ -94,7 +95,7 @@ def emergency_access(patient_id: Id, body: EmergencyAccessIn, ctx: CurrentCtx,
                      settings: AppSettings) -> EmergencyAccessGranted:
     """Open a patient without a care relation, for a limited time, with a reason; logged."""
     if ctx.db.get(Patient, patient_id) is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     try:
         grant = audit.grant_emergency_access(ctx.db, actor=ctx.actor, patient_id=patient_id,
                                              reason=body.reason,

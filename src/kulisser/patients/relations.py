@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import relation_starts as audit
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.staff.actor import Actor
@@ -60,8 +60,8 @@ def reason_label(reason: RelationReason, text: str = "") -> str:
 
 # Worded so that it says no more than "a relation needs a reason": it is asked whenever the
 # unit has no care relation with the number, whether or not the number is on file.
-MISSING_REASON = _("Ange skälet till att patienten får en vårdrelation med enheten: remiss "
-                   "mottagen, patienten söker vård här, eller annat (med en förklaring).")
+MISSING_REASON = N_("Ange skälet till att patienten får en vårdrelation med enheten: remiss "
+                    "mottagen, patienten söker vård här, eller annat (med en förklaring).")
 
 
 def chosen_reason(code: str | None, text: str | None) -> str:
@@ -73,7 +73,7 @@ def chosen_reason(code: str | None, text: str | None) -> str:
     except ValueError:
         reason = None
     if reason is None or reason not in CHOSEN:
-        raise ValidationFailed({"care_reason": MISSING_REASON})
+        raise ValidationFailed({"care_reason": _(MISSING_REASON)})
     if reason == RelationReason.OTHER and len(text) < REASON_TEXT_MIN:
         raise ValidationFailed({"care_reason_text": _(
             "Skriv varför patienten får en vårdrelation med enheten (minst {n} tecken).",
@@ -112,8 +112,8 @@ def name_differs(patient: Patient, *, given_name: str, family_name: str) -> bool
     return any(typed) and typed != (norm(patient.given_name), norm(patient.family_name))
 
 
-NAME_WARNING = _("Namnet du skrev skiljer sig från det registrerade namnet. Kontrollera att det "
-                 "är rätt patient innan du fortsätter.")
+NAME_WARNING = N_("Namnet du skrev skiljer sig från det registrerade namnet. Kontrollera att det "
+                  "är rätt patient innan du fortsätter.")
 
 
 def find_for_actor(session: Session, *, actor: Actor, text: str) -> Patient | None:
@@ -137,5 +137,5 @@ def find_for_actor(session: Session, *, actor: Actor, text: str) -> Patient | No
     return None
 
 
-NOT_AT_UNIT = _("Ingen patient med det numret hos din enhet. Registrera patienten först (med "
-                "skälet till vårdrelationen).")
+NOT_AT_UNIT = N_("Ingen patient med det numret hos din enhet. Registrera patienten först (med "
+                 "skälet till vårdrelationen).")

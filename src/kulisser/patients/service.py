@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
 from kulisser.patients import relations
@@ -46,13 +47,13 @@ def validate(data: PatientData) -> dict[str, object]:
     except InvalidIdentifier as exc:
         errors["identifier"] = exc.message
     except ValueError:
-        errors["id_kind"] = "Okänd typ av identitet."
-    for field, label in (("given_name", "förnamn"), ("family_name", "efternamn")):
+        errors["id_kind"] = _("Okänd typ av identitet.")
+    for field, label in (("given_name", _("förnamn")), ("family_name", "efternamn")):
         value = getattr(data, field).strip()
         if not value:
-            errors[field] = f"Ange {label}."
+            errors[field] = _("Ange {label}.", label=label)
         elif len(value) > 100:
-            errors[field] = "Högst 100 tecken."
+            errors[field] = _("Högst 100 tecken.")
         clean[field] = value
     phone = " ".join(data.phone.split())
     bad_phone = phone_error(phone)
@@ -60,10 +61,10 @@ def validate(data: PatientData) -> dict[str, object]:
         errors["phone"] = bad_phone
     postal = data.postal_code.strip()
     if postal and not _POSTAL.match(postal):
-        errors["postal_code"] = "Postnumret ska ha fem siffror, t.ex. 123 45."
+        errors["postal_code"] = _("Postnumret ska ha fem siffror, t.ex. 123 45.")
     for field, limit in (("address", 200), ("city", 100)):
         if len(getattr(data, field).strip()) > limit:
-            errors[field] = f"Högst {limit} tecken."
+            errors[field] = _("Högst {limit} tecken.", limit=limit)
     if errors:
         raise ValidationFailed(errors)
     clean.update(phone=phone, postal_code=postal, address=data.address.strip(),
@@ -131,7 +132,7 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     data.id_kind = data.id_kind or patient.id_kind
     clean = validate(data)
     if (clean["id_kind"], clean["id_value"]) != (patient.id_kind, patient.id_value):
-        raise ValidationFailed({"identifier": "Identitetsnumret kan inte ändras här."})
+        raise ValidationFailed({"identifier": _("Identitetsnumret kan inte ändras här.")})
     patient.set_name(given_name=str(clean["given_name"]), family_name=str(clean["family_name"]))
     for key in ("address", "postal_code", "city", "phone", "protected_identity"):
         setattr(patient, key, clean[key])
@@ -144,7 +145,7 @@ def get_patient(session: Session, *, actor: Actor, patient_id: int, action: str 
     says which part of the record is read (a section of the patient page)."""
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     audit.check_access(session, actor=actor, patient_id=patient_id, action=action,
                        object_type=object_type, object_id=patient_id)
     return patient
@@ -155,7 +156,7 @@ def open_patient(session: Session, *, actor: Actor, patient_id: int,
     """Load a patient after the access check, also telling whether it was emergency access."""
     patient = session.get(Patient, patient_id)
     if patient is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     access = audit.check_access(session, actor=actor, patient_id=patient_id, action=action,
                                 object_type="patient", object_id=patient_id)
     return patient, access
@@ -206,9 +207,9 @@ def lookup_by_identifier(session: Session, *, text: str) -> Patient | None:
 
 def id_kinds() -> list[tuple[str, str]]:
     """The identifier kinds for a form's select, in Swedish."""
-    return [(IdKind.PERSONNUMMER.value, "Personnummer"),
-            (IdKind.SAMORDNINGSNUMMER.value, "Samordningsnummer"),
-            (IdKind.RESERVNUMMER.value, "Reservnummer")]
+    return [(IdKind.PERSONNUMMER.value, _("Personnummer")),
+            (IdKind.SAMORDNINGSNUMMER.value, _("Samordningsnummer")),
+            (IdKind.RESERVNUMMER.value, _("Reservnummer"))]
 
 
 __all__ = ["PatientData", "utcnow"]

@@ -113,7 +113,7 @@ def patient_page(request: Request, patient_id: Id, ctx: CurrentCtx,
     return render(request, "patients/patient.html",
                   {"nav": "patients", "patient": patient, "emergency": access.emergency,
                    "open_rows": open_rows, "closed_items": closed_items,
-                   "name_warning": relations.NAME_WARNING
+                   "name_warning": _(relations.NAME_WARNING)
                    if request.query_params.get("namn") == "avviker" else ""})
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.phone import phone_error
 from kulisser.reception.models import PhoneMessage
 from kulisser.staff.actor import Actor
@@ -19,8 +19,8 @@ from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
-RELATIONS = {"patient": "Patienten själv", "relative": "Anhörig", "colleague": "Kollega/vårdgivare",
-             "other": "Annan"}
+RELATIONS = {"patient": N_("Patienten själv"), "relative": N_("Anhörig"),
+             "colleague": N_("Kollega/vårdgivare"), "other": N_("Annan")}
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
@@ -28,7 +28,7 @@ def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
 
 
 CALLBACK = register(KindSpec(
-    code="callback", label="Återuppringning", label_plural="Återuppringningar",
+    code="callback", label=N_("Återuppringning"), label_plural=N_("Återuppringningar"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="phone_message", detail_template="reception/_callback_detail.html", load_refs=_load,
 ))
@@ -53,9 +53,9 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
     now = now or utcnow()
     errors: dict[str, str] = {}
     if not data.caller_name.strip() and data.patient_id is None:
-        errors["caller_name"] = "Ange vem som ringde."
+        errors["caller_name"] = _("Ange vem som ringde.")
     if data.caller_relation not in RELATIONS:
-        errors["caller_relation"] = "Välj vem som ringde."
+        errors["caller_relation"] = _("Välj vem som ringde.")
     phone = " ".join(data.phone.split())
     if not phone:
         errors["phone"] = _("Ange telefonnummer att ringa tillbaka till.")
@@ -63,11 +63,11 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
         errors["phone"] = bad_phone
     message = data.message.strip()
     if not message:
-        errors["message"] = "Skriv vad samtalet gäller."
+        errors["message"] = _("Skriv vad samtalet gäller.")
     elif len(message) > 2000:
-        errors["message"] = "Meddelandet får vara högst 2000 tecken."
+        errors["message"] = _("Meddelandet får vara högst 2000 tecken.")
     if data.priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     due_at: datetime | None = None
     if data.call_back_within_hours.strip():
         try:
@@ -76,7 +76,7 @@ def take_message(session: Session, *, actor: Actor, data: MessageData,
                 raise ValueError
             due_at = now + timedelta(hours=hours)
         except ValueError:
-            errors["call_back_within_hours"] = "Ange antal timmar, t.ex. 2 eller 24."
+            errors["call_back_within_hours"] = _("Ange antal timmar, t.ex. 2 eller 24.")
     if errors:
         raise ValidationFailed(errors)
     caller = data.caller_name.strip()
@@ -101,4 +101,4 @@ def open_items_by_patient(session: Session, *, patient_ids: list[int], unit_ids:
 
 def relation_choices() -> list[tuple[str, str]]:
     """The caller relations for a form's select, in Swedish."""
-    return list(RELATIONS.items())
+    return [(code, _(label)) for code, label in RELATIONS.items()]

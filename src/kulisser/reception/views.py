@@ -44,7 +44,7 @@ def _desk(request: Request, ctx: Ctx, *, q: str = "", patient: Patient | None = 
                    "invalid": invalid, "open_items": open_items, "patient": patient, "values": values,
                    "errors": errors or {}, "done": done, "now": utcnow(),
                    "relations": reception.relation_choices(),
-                   "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority]},
+                   "priorities": [(p.value, _(PRIORITY_LABELS[p])) for p in Priority]},
                   partial="reception/_results.html", status_code=status)
 
 

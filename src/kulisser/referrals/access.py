@@ -41,7 +41,7 @@ def load(session: Session, model: type[R], record_id: int, *, lock: bool = False
     """Load a referral without any access check (callers check); lock: SELECT ... FOR UPDATE."""
     found = session.get(model, record_id, with_for_update=lock or None, populate_existing=lock)
     if found is None:
-        raise NotFound("Remissen finns inte.")
+        raise NotFound(_("Remissen finns inte."))
     return found
 
 
@@ -62,7 +62,7 @@ def may_decide(actor: Actor) -> bool:
 def require_decider(actor: Actor) -> None:
     """Raise Forbidden unless the actor may make the assessment's decisions."""
     if not may_decide(actor):
-        raise Forbidden("Endast läkare/vårdpersonal eller enhetschef kan bedöma remisser.")
+        raise Forbidden(_("Endast läkare/vårdpersonal eller enhetschef kan bedöma remisser."))
 
 
 _ANYONE = (Action.CONFIRM, Action.ANSWER, Action.CANCEL)

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 
 from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
+from kulisser.i18n import _
 from kulisser.patients.relations import NAME_WARNING
 from kulisser.referrals import pages, serialize
 from kulisser.referrals import service as referrals
@@ -52,9 +53,9 @@ def templates(ctx: CurrentCtx) -> TemplateList:
     """The built-in default template and the unit's own, with the merge fields."""
     own = [TemplateOut(id=t.id, name=t.name, body=t.body, active=t.active)
            for t in referrals.templates_for(ctx.db, unit_id=ctx.actor.unit_id)]
-    return TemplateList(items=[TemplateOut(id=None, name=DEFAULT_TEMPLATE_NAME,
-                                           body=DEFAULT_TEMPLATE, active=True), *own],
-                        merge_fields=MERGE_FIELDS)
+    return TemplateList(items=[TemplateOut(id=None, name=_(DEFAULT_TEMPLATE_NAME),
+                                           body=_(DEFAULT_TEMPLATE), active=True), *own],
+                        merge_fields={k: _(v) for k, v in MERGE_FIELDS.items()})
 
 
 @router.post("/outgoing", response_model=OutgoingDetail, status_code=201,
@@ -176,7 +177,7 @@ def register(
     detail = serialize.referral_detail(ctx.db, ctx.actor, r)
     if referrals.typed_name_differs(ctx.db, referral=r, given_name=given_name,
                                     family_name=family_name):
-        detail.warnings.append(NAME_WARNING)
+        detail.warnings.append(_(NAME_WARNING))
     return detail
 
 

@@ -57,9 +57,9 @@ def check_text(value: str, *, field: str, required: bool, limit: int) -> str:
     """A stripped text, or ValidationFailed when missing (if required) or too long."""
     value = (value or "").strip()
     if required and not value:
-        raise ValidationFailed({field: "Fältet måste fyllas i."})
+        raise ValidationFailed({field: _("Fältet måste fyllas i.")})
     if len(value) > limit:
-        raise ValidationFailed({field: f"Högst {limit} tecken."})
+        raise ValidationFailed({field: _("Högst {limit} tecken.", limit=limit)})
     return value
 
 
@@ -71,15 +71,15 @@ def check_date(value: object, *, field: str, label: str, today: date,
     else:
         text = str(value or "").strip()
         if not text:
-            errors[field] = f"Ange datum då {label}."
+            errors[field] = _("Ange datum då {label}.", label=label)
             return None
         try:
             day = bounds.parse_day(text)
         except ValueError:
-            errors[field] = "Ange datumet som ÅÅÅÅ-MM-DD."
+            errors[field] = _("Ange datumet som ÅÅÅÅ-MM-DD.")
             return None
     if day > today:
-        errors[field] = "Datumet kan inte ligga i framtiden."
+        errors[field] = _("Datumet kan inte ligga i framtiden.")
         return None
     return day
 
@@ -88,9 +88,9 @@ def check_hsa_id(value: str, *, field: str, errors: dict[str, str]) -> str:
     """An HSA-id in upper case; a field error when it does not look like one."""
     hsa = (value or "").strip().upper()
     if not hsa:
-        errors[field] = "Ange HSA-id."
+        errors[field] = _("Ange HSA-id.")
     elif not _HSA.match(hsa):
-        errors[field] = "HSA-id ska ha formen SE2321000016-XXXX."
+        errors[field] = _("HSA-id ska ha formen SE2321000016-XXXX.")
     return hsa
 
 
@@ -115,17 +115,17 @@ def _validate(session: Session, *, actor: Actor, data: ReferralData, today: date
     clean: dict[str, object] = {}
     name = data.sender_name.strip()
     if not name:
-        errors["sender_name"] = "Ange remitterande enhet."
+        errors["sender_name"] = _("Ange remitterande enhet.")
     elif len(name) > 200:
-        errors["sender_name"] = "Högst 200 tecken."
+        errors["sender_name"] = _("Högst 200 tecken.")
     clean["sender_name"] = name
     clean["sender_hsa_id"] = check_hsa_id(data.sender_hsa_id, field="sender_hsa_id", errors=errors)
-    issued = check_date(data.issued_on, field="issued_on", label="remissen utfärdades",
+    issued = check_date(data.issued_on, field="issued_on", label=_("remissen utfärdades"),
                         today=today, errors=errors)
-    received = check_date(data.received_on, field="received_on", label="remissen kom in",
+    received = check_date(data.received_on, field="received_on", label=_("remissen kom in"),
                           today=today, errors=errors)
     if issued and received and received < issued:
-        errors["received_on"] = "Remissen kan inte ha kommit in före den utfärdades."
+        errors["received_on"] = _("Remissen kan inte ha kommit in före den utfärdades.")
     clean.update(issued_on=issued, received_on=received)
     try:
         clean["question"] = check_text(data.question, field="question", required=True,
@@ -133,10 +133,10 @@ def _validate(session: Session, *, actor: Actor, data: ReferralData, today: date
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if data.priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     if data.assessor_id is not None and not is_assessor(session, unit_id=actor.unit_id,
                                                         user_id=data.assessor_id):
-        errors["assessor_id"] = "Välj en läkare/vårdpersonal på enheten, eller enhetens kö."
+        errors["assessor_id"] = _("Välj en läkare/vårdpersonal på enheten, eller enhetens kö.")
     patient = None
     try:
         parse_identifier(data.identifier)
@@ -148,7 +148,7 @@ def _validate(session: Session, *, actor: Actor, data: ReferralData, today: date
     if not related and "identifier" not in errors:
         # A patient new to the unit needs a name, whether or not the number is on file: asking
         # only for unknown numbers would tell which numbers are registered.
-        for field, label in (("given_name", "förnamn"), ("family_name", "efternamn")):
+        for field, label in (("given_name", _("förnamn")), ("family_name", "efternamn")):
             if not getattr(data, field).strip():
                 errors[field] = _("Ange patientens {label} (krävs när patienten är ny för "
                                   "enheten).", label=label)
@@ -221,7 +221,8 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
             messages.confirm(session, actor=actor, referral=referral, now=now)
         worklist.create_item(
             session, actor=actor, kind=items.ASSESSMENT.code, priority=referral.priority,
-            title=f"Bedöm remiss från {referral.sender_name}: {patient.full_name}"[:200],
+            title=_("Bedöm remiss från {sender_name}: {full_name}", sender_name=referral.sender_name,
+                    full_name=patient.full_name)[:200],
             patient_id=patient.id, owner_id=data.assessor_id, ref_type=items.REF_INCOMING,
             ref_id=referral.id, now=now)
         session.flush()
@@ -250,14 +251,14 @@ def open_attachment(session: Session, *, actor: Actor, store: PdfStore, attachme
     """A referral's stored PDF after the access check (logged as a read of the attachment)."""
     row = session.get(ReferralAttachment, attachment_id)
     if row is None or (row.referral_id, row.outgoing_id) != (referral_id, outgoing_id):
-        raise NotFound("Bilagan finns inte.")
+        raise NotFound(_("Bilagan finns inte."))
     record = (access.load(session, Referral, referral_id) if referral_id is not None
               else access.load(session, OutgoingReferral, outgoing_id or 0))
     access.check(session, actor=actor, record=record, action="read",
                  object_type="referral_attachment", now=now)
     path = store.path_for(row.sha256)
     if not path.is_file():
-        raise NotFound("Filen saknas i lagringen.")
+        raise NotFound(_("Filen saknas i lagringen."))
     # Never the user's own file name in the download: it may hold a personnummer.
     prefix = "remiss" if referral_id is not None else "utgaende-remiss"
     return PdfFile(path=path, filename=f"{prefix}-{record.id}-bilaga-{row.id}.pdf", size=row.size)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser.i18n import N_, _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OPEN_STATUSES as REFERRAL_OPEN
 from kulisser.referrals.states import OutgoingStatus
@@ -27,8 +28,8 @@ from kulisser.worklist.states import Priority
 
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
-worklist_kinds.register_record_page(REF_INCOMING, label="Remissen", path="/remisser/{id}")
-worklist_kinds.register_record_page(REF_OUTGOING, label="Den utgående remissen",
+worklist_kinds.register_record_page(REF_INCOMING, label=N_("Remissen"), path="/remisser/{id}")
+worklist_kinds.register_record_page(REF_OUTGOING, label=N_("Den utgående remissen"),
                                     path="/remisser/utgaende/{id}")
 
 
@@ -48,7 +49,7 @@ def _check_assessments(session: Session) -> list[Finding]:
     """An open referral has an open assessment item, and a decided one has none."""
     return compare(session, kind=ASSESSMENT.code, ref_type=REF_INCOMING, model=Referral,
                    needs=Referral.status.in_(_OPEN), allows=lambda r: r.status in _OPEN,
-                   label="Remissen")
+                   label=_("Remissen"))
 
 
 def _check_chases(session: Session) -> list[Finding]:
@@ -56,22 +57,22 @@ def _check_chases(session: Session) -> list[Finding]:
     sent = OutgoingStatus.SENT.value
     return compare(session, kind=CHASE.code, ref_type=REF_OUTGOING, model=OutgoingReferral,
                    needs=(OutgoingReferral.status == sent) & OutgoingReferral.chased_at.is_not(None),
-                   allows=lambda r: r.status == sent, label="Den utgående remissen")
+                   allows=lambda r: r.status == sent, label=_("Den utgående remissen"))
 
 
 ASSESSMENT = register(KindSpec(
-    code="referral-assessment", label="Remissbedömning", label_plural="Remissbedömningar",
+    code="referral-assessment", label=N_("Remissbedömning"), label_plural=N_("Remissbedömningar"),
     # Regional routines ask for an assessment within days; an acute referral within hours.
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_INCOMING, detail_template="referrals/_assessment_detail.html",
     load_refs=_load_referrals, escalates=True, operations=GENERIC_OPERATIONS,
-    record_hint="Öppna remissen för att bedöma den.", check=_check_assessments))
+    record_hint=N_("Öppna remissen för att bedöma den."), check=_check_assessments))
 CHASE = register(KindSpec(
-    code="referral-chase", label="Bevaka remissvar", label_plural="Remissvar att bevaka",
+    code="referral-chase", label=N_("Bevaka remissvar"), label_plural=N_("Remissvar att bevaka"),
     default_hours={Priority.ACUTE: 4, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_OUTGOING, detail_template="referrals/_chase_detail.html",
     load_refs=_load_outgoing, operations=GENERIC_OPERATIONS,
-    record_hint="Öppna den utgående remissen för att registrera svaret.", check=_check_chases))
+    record_hint=N_("Öppna den utgående remissen för att registrera svaret."), check=_check_chases))
 
 
 def open_items(session: Session, *, ref_type: str, ref_id: int, kind: str) -> list[WorkItem]:
@@ -90,5 +91,5 @@ def resume(session: Session, *, items: list[WorkItem], actor_id: int, now: datet
     for item in items:
         worklist.move_item(session, item=item, actor_id=actor_id, now=now,
                            due_at=worklist.rule_due(session, item=item, now=now),
-                           reason="Kompletteringen har kommit in")
+                           reason=_("Kompletteringen har kommit in"))
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
-from kulisser.i18n import ngettext
+from kulisser.i18n import _, ngettext
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic, task
 from kulisser.patients.models import Patient
@@ -86,10 +86,11 @@ def chase_unanswered(session: Session, *, days: int, now: datetime | None = None
         item = worklist.open_item(
             session, actor=None, unit_id=outgoing.unit_id, kind=items.CHASE.code,
             priority=outgoing.priority, patient_id=outgoing.patient_id,
-            title=f"Bevaka remissvar från {outgoing.receiver_name}: {who}"[:200],
+            title=_("Bevaka remissvar från {receiver_name}: {who}",
+                    receiver_name=outgoing.receiver_name, who=who)[:200],
             description=ngettext("Inget svar på {n} dag. Kontakta mottagaren.",
                                  "Inget svar på {n} dagar. Kontakta mottagaren.", days),
-            ref_type=items.REF_OUTGOING, ref_id=outgoing.id, system_reason="Remissvar saknas",
+            ref_type=items.REF_OUTGOING, ref_id=outgoing.id, system_reason=_("Remissvar saknas"),
             now=now)
         outgoing.chased_at = now
         outgoing.record("chase_created", actor_id=None, now=now, item_id=item.id, days=days)

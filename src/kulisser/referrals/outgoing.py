@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.jobs import runner
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, intake, items, jobs
@@ -65,17 +66,17 @@ def save_template(session: Session, *, actor: Actor, name: str, body: str,
     clash = session.scalar(select(ReferralTemplate.id).where(
         ReferralTemplate.unit_id == actor.unit_id, ReferralTemplate.name == name))
     if clash is not None and clash != template_id:
-        raise ValidationFailed({"name": "Enheten har redan en mall med det namnet."})
+        raise ValidationFailed({"name": _("Enheten har redan en mall med det namnet.")})
     if template_id is None:
         template = ReferralTemplate(unit_id=actor.unit_id, name=name, body=body)
         session.add(template)
     else:
         found = session.get(ReferralTemplate, template_id)
         if found is None:
-            raise NotFound("Mallen finns inte.")
+            raise NotFound(_("Mallen finns inte."))
         audit.require_unit(actor=actor, object_type="referral_template", object_id=found.id,
                            unit_id=found.unit_id, action="update", current_unit=True,
-                           hidden="Mallen finns inte.", now=now)
+                           hidden=_("Mallen finns inte."), now=now)
         template = found
         template.name, template.body = name, body
     template.active, template.updated_at, template.updated_by_id = active, now, actor.user_id
@@ -88,9 +89,9 @@ def _author(session: Session, *, actor: Actor, author_id: int | None,
     if actor.role == Role.CLINICIAN and author_id in (None, actor.user_id):
         return actor.user_id
     if author_id is None:
-        errors["author_id"] = "Välj remitterande läkare."
+        errors["author_id"] = _("Välj remitterande läkare.")
     elif not intake.is_assessor(session, unit_id=actor.unit_id, user_id=author_id):
-        errors["author_id"] = "Remittenten ska vara läkare/vårdpersonal på enheten."
+        errors["author_id"] = _("Remittenten ska vara läkare/vårdpersonal på enheten.")
     return author_id
 
 
@@ -101,12 +102,12 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
     errors: dict[str, str] = {}
     patient = session.get(Patient, data.patient_id) if data.patient_id is not None else None
     if patient is None:
-        errors["patient_id"] = "Välj patient."
+        errors["patient_id"] = _("Välj patient.")
     receiver = data.receiver_name.strip()
     if not receiver:
-        errors["receiver_name"] = "Ange mottagande enhet."
+        errors["receiver_name"] = _("Ange mottagande enhet.")
     elif len(receiver) > 200:
-        errors["receiver_name"] = "Högst 200 tecken."
+        errors["receiver_name"] = _("Högst 200 tecken.")
     hsa = intake.check_hsa_id(data.receiver_hsa_id, field="receiver_hsa_id", errors=errors)
     texts: dict[str, str] = {}
     for field, required in (("question", True), ("anamnesis", False)):
@@ -116,12 +117,12 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if data.priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
-    template_body = DEFAULT_TEMPLATE
+        errors["priority"] = _("Okänd prioritet.")
+    template_body = _(DEFAULT_TEMPLATE)
     if data.template_id is not None:
         template = session.get(ReferralTemplate, data.template_id)
         if template is None or template.unit_id != actor.unit_id or not template.active:
-            errors["template_id"] = "Välj en av enhetens mallar."
+            errors["template_id"] = _("Välj en av enhetens mallar.")
         else:
             template_body = template.body
     author_id = _author(session, actor=actor, author_id=data.author_id, errors=errors)
@@ -135,7 +136,7 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
         "fragestallning": texts["question"], "anamnes": texts["anamnesis"],
         "mottagare": receiver, "mottagare_hsa": hsa, "avsandare": unit.name if unit else "",
         "remittent": author.full_name if author else "", "datum": today_in_sweden(now).isoformat(),
-        "prioritet": PRIORITY_LABELS[Priority(data.priority)],
+        "prioritet": _(PRIORITY_LABELS[Priority(data.priority)]),
     }
     outgoing = OutgoingReferral(
         unit_id=actor.unit_id, patient_id=patient.id, author_id=author_id, receiver_name=receiver,
@@ -209,7 +210,7 @@ def register_reply(session: Session, *, actor: Actor, outgoing_id: int, text: st
         outgoing = _for_change(session, actor=actor, outgoing_id=outgoing_id, now=now)
         if (day is not None and outgoing.sent_at is not None
                 and day < today_in_sweden(outgoing.sent_at)):
-            raise ValidationFailed({"received_on": "Svaret kan inte ha kommit före remissen skickades."})
+            raise ValidationFailed({"received_on": _("Svaret kan inte ha kommit före remissen skickades.")})
         outgoing.move(OutAction.REPLY, actor_id=actor.user_id, now=now, files=len(files) or None)
         outgoing.reply_received_on, outgoing.reply_text = day, text
         outgoing.reply_registered_at, outgoing.reply_registered_by_id = now, actor.user_id
@@ -217,7 +218,7 @@ def register_reply(session: Session, *, actor: Actor, outgoing_id: int, text: st
         chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
                                  kind=items.CHASE.code)
         worklist.close_items(session, items=chase, actor_id=actor.user_id, now=now,
-                             reason="Remissvaret har kommit")
+                             reason=_("Remissvaret har kommit"))
         session.flush()
     return outgoing
 
@@ -232,6 +233,6 @@ def cancel_outgoing(session: Session, *, actor: Actor, outgoing_id: int, reason:
     chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
                              kind=items.CHASE.code)
     worklist.close_items(session, items=chase, actor_id=actor.user_id, now=now,
-                         reason="Remissen makulerad", cancel=True)
+                         reason=_("Remissen makulerad"), cancel=True)
     session.flush()
     return outgoing

@@ -50,7 +50,7 @@ def _write_form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict
     pid = int_or_none(str(values.get("patient_id") or ""))
     if pid is not None:
         patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
-    templates = [("", DEFAULT_TEMPLATE_NAME)] + [
+    templates = [("", _(DEFAULT_TEMPLATE_NAME))] + [
         (str(t.id), t.name) for t in referrals.templates_for(ctx.db, unit_id=ctx.actor.unit_id)]
     return render(request, "referrals/outgoing_new.html", {
         "nav": "referrals", "values": values, "errors": errors, "patient": patient,
@@ -87,7 +87,7 @@ def write(
         else:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = relations.NOT_AT_UNIT
+                errors["identifier"] = _(relations.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
     if not errors:
@@ -173,7 +173,7 @@ def outgoing_attachment(outgoing_id: Id, attachment_id: Id, ctx: CurrentCtx,
 def _templates_page(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict[str, str],
                     status: int = 200) -> Response:
     return render(request, "referrals/templates.html", {
-        "nav": "referrals", "values": values, "errors": errors, "default_body": DEFAULT_TEMPLATE,
+        "nav": "referrals", "values": values, "errors": errors, "default_body": _(DEFAULT_TEMPLATE),
         "templates": referrals.templates_for(ctx.db, unit_id=ctx.actor.unit_id,
                                              include_inactive=True), **pages.labels()},
         status_code=status)
@@ -182,7 +182,7 @@ def _templates_page(request: Request, ctx: Ctx, values: dict[str, Any], errors: 
 @router.get("/remisser/mallar")
 def templates_page(request: Request, *, edit: Annotated[str, Query()] = "", ctx: CurrentCtx) -> Response:
     """The unit's referral templates, and a form to write or change one."""
-    values: dict[str, Any] = {"body": DEFAULT_TEMPLATE, "active": True}
+    values: dict[str, Any] = {"body": _(DEFAULT_TEMPLATE), "active": True}
     tid = int_or_none(edit)
     for t in referrals.templates_for(ctx.db, unit_id=ctx.actor.unit_id, include_inactive=True):
         if t.id == tid:

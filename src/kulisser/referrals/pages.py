@@ -8,6 +8,7 @@ from fastapi import UploadFile
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import parse_int
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals import service as referrals
@@ -26,13 +27,14 @@ from kulisser.staff.actor import Actor
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
 EVENT_LABELS = {
-    "registered": "Registrerad", "confirm": "Mottagandet kvitterat", "start": "Bedömning påbörjad",
-    "accept": "Antagen", "reject": "Avvisad", "forward": "Vidarebefordrad",
-    "ask": "Komplettering begärd", "answer": "Komplettering inkommen",
-    "reply": "Besked skickat till remittenten", "cancel": "Makulerad",
-    "waitlisted": "Uppsatt på väntelistan", "handed_over": "Bedömningen överlämnad",
-    "created": "Skriven", "edit": "Texten ändrad", "send": "Remissen skickad",
-    "delivered": "Levererad till mottagaren", "chase_created": "Bevakning skapad (inget svar)",
+    "registered": N_("Registrerad"), "confirm": N_("Mottagandet kvitterat"),
+    "start": N_("Bedömning påbörjad"),
+    "accept": N_("Antagen"), "reject": N_("Avvisad"), "forward": N_("Vidarebefordrad"),
+    "ask": N_("Komplettering begärd"), "answer": N_("Komplettering inkommen"),
+    "reply": N_("Besked skickat till remittenten"), "cancel": N_("Makulerad"),
+    "waitlisted": N_("Uppsatt på väntelistan"), "handed_over": N_("Bedömningen överlämnad"),
+    "created": N_("Skriven"), "edit": N_("Texten ändrad"), "send": N_("Remissen skickad"),
+    "delivered": N_("Levererad till mottagaren"), "chase_created": N_("Bevakning skapad (inget svar)"),
 }
 
 
@@ -49,18 +51,19 @@ def uploads(files: list[UploadFile] | None) -> list[Upload]:
 
 def priorities() -> list[tuple[str, str]]:
     """(value, label) of the priorities, most urgent first."""
-    return [(p.value, PRIORITY_LABELS[p]) for p in Priority]
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in Priority]
 
 
 def labels() -> dict[str, Any]:
     """The label tables every referral template uses."""
-    return {"status_labels": {s.value: label for s, label in STATUS_LABELS.items()},
-            "out_status_labels": {s.value: label for s, label in OUT_STATUS_LABELS.items()},
-            "event_labels": EVENT_LABELS, "kind_labels": MESSAGE_KIND_LABELS,
-            "direction_labels": DIRECTION_LABELS, "priorities": priorities(),
-            "status_filters": {k: v[0] for k, v in STATUS_FILTERS.items()},
-            "out_filters": {k: v[0] for k, v in OUT_FILTERS.items()},
-            "merge_fields": MERGE_FIELDS}
+    return {"status_labels": {s.value: _(label) for s, label in STATUS_LABELS.items()},
+            "out_status_labels": {s.value: _(label) for s, label in OUT_STATUS_LABELS.items()},
+            "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
+            "kind_labels": {k: _(v) for k, v in MESSAGE_KIND_LABELS.items()},
+            "direction_labels": {k: _(v) for k, v in DIRECTION_LABELS.items()}, "priorities": priorities(),
+            "status_filters": {k: _(v[0]) for k, v in STATUS_FILTERS.items()},
+            "out_filters": {k: _(v[0]) for k, v in OUT_FILTERS.items()},
+            "merge_fields": {k: _(v) for k, v in MERGE_FIELDS.items()}}
 
 
 def referral_context(session: Session, actor: Actor, referral: Referral) -> dict[str, Any]:
@@ -75,8 +78,8 @@ def referral_context(session: Session, actor: Actor, referral: Referral) -> dict
     actions = access.actions_for(actor, referral, has_open_item=item is not None)
     return {"referral": referral, "patient": patient, "item": item,
             "names": staff.user_names(session, ids), "actions": actions,
-            "action_labels": {a.value: label for a, label in ACTION_LABELS.items()}
-            | {"handover": "Lämna över bedömningen"},
+            "action_labels": {a.value: _(label) for a, label in ACTION_LABELS.items()}
+            | {"handover": _("Lämna över bedömningen")},
             "assessors": referrals.assessors(session, unit_id=referral.unit_id), **labels()}
 
 

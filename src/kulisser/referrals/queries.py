@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import N_
 from kulisser.names import search_key
 from kulisser.patients.models import Patient
 from kulisser.referrals import items
@@ -26,25 +27,25 @@ from kulisser.worklist.states import Priority
 S = ReferralStatus
 # Filter value -> (label, statuses, outcome).
 STATUS_FILTERS: dict[str, tuple[str, tuple[str, ...], str | None]] = {
-    "open": ("Alla öppna", tuple(s.value for s in (S.REGISTERED, S.RECEIVED, S.UNDER_ASSESSMENT,
+    "open": (N_("Alla öppna"), tuple(s.value for s in (S.REGISTERED, S.RECEIVED, S.UNDER_ASSESSMENT,
                                                     S.WAITING_FOR_INFO)), None),
-    "to_assess": ("Att bedöma", (S.REGISTERED.value, S.RECEIVED.value, S.UNDER_ASSESSMENT.value),
+    "to_assess": (N_("Att bedöma"), (S.REGISTERED.value, S.RECEIVED.value, S.UNDER_ASSESSMENT.value),
                   None),
-    "waiting_for_info": ("Väntar på komplettering", (S.WAITING_FOR_INFO.value,), None),
-    "accepted": ("Antagna", (S.REPLIED.value, S.ACCEPTED.value), "accepted"),
-    "rejected": ("Avvisade", (S.REPLIED.value, S.REJECTED.value), "rejected"),
-    "forwarded": ("Vidarebefordrade", (S.REPLIED.value, S.FORWARDED.value), "forwarded"),
-    "cancelled": ("Makulerade", (S.CANCELLED.value,), None),
-    "all": ("Alla", (), None),
+    "waiting_for_info": (N_("Väntar på komplettering"), (S.WAITING_FOR_INFO.value,), None),
+    "accepted": (N_("Antagna"), (S.REPLIED.value, S.ACCEPTED.value), "accepted"),
+    "rejected": (N_("Avvisade"), (S.REPLIED.value, S.REJECTED.value), "rejected"),
+    "forwarded": (N_("Vidarebefordrade"), (S.REPLIED.value, S.FORWARDED.value), "forwarded"),
+    "cancelled": (N_("Makulerade"), (S.CANCELLED.value,), None),
+    "all": (N_("Alla"), (), None),
 }
 OUT_FILTERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "open": ("Utkast och väntar på svar", (OutgoingStatus.DRAFT.value, OutgoingStatus.SENT.value)),
-    "draft": ("Utkast", (OutgoingStatus.DRAFT.value,)),
-    "sent": ("Väntar på svar", (OutgoingStatus.SENT.value,)),
-    "overdue": ("Svar försenat", (OutgoingStatus.SENT.value,)),
-    "replied": ("Besvarade", (OutgoingStatus.REPLIED.value,)),
-    "cancelled": ("Makulerade", (OutgoingStatus.CANCELLED.value,)),
-    "all": ("Alla", ()),
+    "open": (N_("Utkast och väntar på svar"), (OutgoingStatus.DRAFT.value, OutgoingStatus.SENT.value)),
+    "draft": (N_("Utkast"), (OutgoingStatus.DRAFT.value,)),
+    "sent": (N_("Väntar på svar"), (OutgoingStatus.SENT.value,)),
+    "overdue": (N_("Svar försenat"), (OutgoingStatus.SENT.value,)),
+    "replied": (N_("Besvarade"), (OutgoingStatus.REPLIED.value,)),
+    "cancelled": (N_("Makulerade"), (OutgoingStatus.CANCELLED.value,)),
+    "all": (N_("Alla"), ()),
 }
 _PRIO = case({p.value: n for n, p in enumerate(Priority)}, value=Referral.priority, else_=9)
 

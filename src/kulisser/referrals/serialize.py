@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals.models import (
@@ -55,7 +56,7 @@ def _patient(patient: Patient) -> PatientRef:
 
 def _events(events: list[ReferralEvent] | list[OutgoingReferralEvent],
             names: dict[int, str]) -> list[EventOut]:
-    return [EventOut(at=e.at, type=e.type, label=EVENT_LABELS.get(e.type, e.type),
+    return [EventOut(at=e.at, type=e.type, label=_(EVENT_LABELS.get(e.type, e.type)),
                      actor=_user(names, e.actor_id), from_status=e.from_status,
                      to_status=e.to_status, reason=e.reason) for e in events]
 
@@ -70,7 +71,7 @@ def referral_summary(row: Row, names: dict[int, str]) -> dict[str, Any]:
     r: Referral = row.record
     item: WorkItem | None = row.item
     return dict(
-        id=r.id, status=r.status, status_label=STATUS_LABELS[ReferralStatus(r.status)],
+        id=r.id, status=r.status, status_label=_(STATUS_LABELS[ReferralStatus(r.status)]),
         outcome=r.outcome, patient=_patient(row.patient),
         sender=Party(name=r.sender_name, hsa_id=r.sender_hsa_id), issued_on=r.issued_on,
         received_on=r.received_on, priority=Priority(r.priority),
@@ -107,7 +108,7 @@ def referral_detail(session: Session, actor: Actor, r: Referral) -> ReferralDeta
         registered_by=_user(names, r.registered_by_id),
         attachments=_files(r.attachments, f"/api/v1/referrals/{r.id}"),
         messages=[MessageOut(id=m.id, direction=m.direction, kind=m.kind,
-                             kind_label=MESSAGE_KIND_LABELS.get(m.kind, m.kind), text=m.text,
+                             kind_label=_(MESSAGE_KIND_LABELS.get(m.kind, m.kind)), text=m.text,
                              received_on=m.received_on, created_at=m.created_at,
                              created_by=_user(names, m.created_by_id)) for m in r.messages],
         events=_events(r.events, names), allowed_actions=actions)
@@ -117,7 +118,7 @@ def outgoing_summary(row: Row) -> dict[str, Any]:
     """The fields of the list line of an outgoing referral."""
     o: OutgoingReferral = row.record
     return dict(
-        id=o.id, status=o.status, status_label=OUT_STATUS_LABELS[OutgoingStatus(o.status)],
+        id=o.id, status=o.status, status_label=_(OUT_STATUS_LABELS[OutgoingStatus(o.status)]),
         patient=_patient(row.patient), receiver=Party(name=o.receiver_name, hsa_id=o.receiver_hsa_id),
         priority=Priority(o.priority), created_at=o.created_at, sent_at=o.sent_at,
         reply_overdue=row.overdue, chase_item_id=row.item.id if row.item else None)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from kulisser import events
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.referrals import access, intake, items, messages
 from kulisser.referrals.events import ReferralAccepted
 from kulisser.referrals.intake import (
@@ -128,7 +129,8 @@ def _reply(session: Session, *, actor: Actor, referral: Referral, now: datetime,
     referral.move(Action.REPLY, actor_id=actor.user_id, now=now, message_id=message.id)
     worklist.close_items(session, items=items.assessment_items(session, referral_id=referral.id),
                          actor_id=actor.user_id, now=now,
-                         reason=f"Remissen {STATUS_LABELS[S(referral.outcome)].lower()}")
+                         reason=_("Remissen {status_labels}",
+                                  status_labels=_(STATUS_LABELS[S(referral.outcome)]).lower()))
 
 
 def accept(session: Session, *, actor: Actor, referral_id: int, note: str = "",
@@ -172,9 +174,9 @@ def forward(session: Session, *, actor: Actor, referral_id: int, to_name: str, t
     errors: dict[str, str] = {}
     to_name = to_name.strip()
     if not to_name:
-        errors["to_name"] = "Ange vilken enhet remissen ska till."
+        errors["to_name"] = _("Ange vilken enhet remissen ska till.")
     elif len(to_name) > 200:
-        errors["to_name"] = "Högst 200 tecken."
+        errors["to_name"] = _("Högst 200 tecken.")
     hsa = check_hsa_id(to_hsa_id, field="to_hsa_id", errors=errors)
     try:
         reason = check_text(reason, field="reason", required=True, limit=4000)
@@ -201,7 +203,7 @@ def request_information(session: Session, *, actor: Actor, referral_id: int, que
     referral.move(Action.ASK, actor_id=actor.user_id, now=now, reason=question)
     messages.add(session, actor=actor, referral=referral, kind="question", now=now, reason=question)
     worklist.hold_items(session, items=items.assessment_items(session, referral_id=referral.id),
-                        actor_id=actor.user_id, reason="Väntar på komplettering från remittenten",
+                        actor_id=actor.user_id, reason=_("Väntar på komplettering från remittenten"),
                         now=now)
     session.flush()
     return referral
@@ -224,7 +226,7 @@ def register_answer(session: Session, *, actor: Actor, referral_id: int, text: s
     with intake.staged(store, uploads or []) as files:
         referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
         if day is not None and day < referral.received_on:
-            raise ValidationFailed({"received_on": "Kompletteringen kan inte ha kommit före remissen."})
+            raise ValidationFailed({"received_on": _("Kompletteringen kan inte ha kommit före remissen.")})
         referral.move(Action.ANSWER, actor_id=actor.user_id, now=now, reason=text[:200])
         message = messages.add(session, actor=actor, referral=referral, kind="answer", now=now,
                                direction="in", text=text)
@@ -245,16 +247,16 @@ def hand_over(session: Session, *, actor: Actor, referral_id: int, to_user_id: i
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
     found = items.assessment_items(session, referral_id=referral.id)
     if not found:
-        raise ValidationFailed({"to_user_id": "Remissen har ingen öppen bedömning att lämna över."})
+        raise ValidationFailed({"to_user_id": _("Remissen har ingen öppen bedömning att lämna över.")})
     if to_user_id is not None and not intake.is_assessor(session, unit_id=referral.unit_id,
                                                          user_id=to_user_id):
-        raise ValidationFailed({"to_user_id": "Välj en läkare/vårdpersonal på enheten."})
+        raise ValidationFailed({"to_user_id": _("Välj en läkare/vårdpersonal på enheten.")})
     for item in found:
         if item.status == Status.REQUESTED:
             # A new item cannot be handed over (the worklist's rules): it is assigned instead,
             # or, to the queue, left unowned; the reason is kept on the item and the referral.
             if not reason.strip():
-                raise ValidationFailed({"reason": "Ange en orsak."})
+                raise ValidationFailed({"reason": _("Ange en orsak.")})
             worklist.set_owner(session, item=item, actor_id=actor.user_id, to_user_id=to_user_id,
                                reason=reason, now=now)
         else:
@@ -275,7 +277,7 @@ def cancel(session: Session, *, actor: Actor, referral_id: int, reason: str,
     referral.move(Action.CANCEL, actor_id=actor.user_id, now=now, reason=reason)
     worklist.close_items(session, items=items.assessment_items(session, referral_id=referral.id),
                          actor_id=actor.user_id, now=now,
-                         reason=f"Remissen makulerad: {reason.strip()}", cancel=True)
+                         reason=_("Remissen makulerad: {reason}", reason=reason.strip()), cancel=True)
     session.flush()
     return referral
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import TransitionError
 
 
@@ -66,32 +67,32 @@ TRANSITIONS: dict[Action, dict[ReferralStatus, ReferralStatus]] = {
 NEEDS_REASON = {Action.REJECT, Action.FORWARD, Action.ASK, Action.ANSWER, Action.CANCEL}
 
 STATUS_LABELS = {
-    S.REGISTERED: "Registrerad",
-    S.RECEIVED: "Mottagen (kvitterad)",
-    S.UNDER_ASSESSMENT: "Under bedömning",
-    S.WAITING_FOR_INFO: "Väntar på komplettering",
-    S.ACCEPTED: "Antagen",
-    S.REJECTED: "Avvisad",
-    S.FORWARDED: "Vidarebefordrad",
-    S.REPLIED: "Besvarad",
-    S.CANCELLED: "Makulerad",
+    S.REGISTERED: N_("Registrerad"),
+    S.RECEIVED: N_("Mottagen (kvitterad)"),
+    S.UNDER_ASSESSMENT: N_("Under bedömning"),
+    S.WAITING_FOR_INFO: N_("Väntar på komplettering"),
+    S.ACCEPTED: N_("Antagen"),
+    S.REJECTED: N_("Avvisad"),
+    S.FORWARDED: N_("Vidarebefordrad"),
+    S.REPLIED: N_("Besvarad"),
+    S.CANCELLED: N_("Makulerad"),
 }
 ACTION_LABELS = {
-    Action.CONFIRM: "Kvittera mottagandet",
-    Action.START: "Påbörja bedömning",
-    Action.ACCEPT: "Anta",
-    Action.REJECT: "Avvisa",
-    Action.FORWARD: "Vidarebefordra",
-    Action.ASK: "Begär komplettering",
-    Action.ANSWER: "Registrera komplettering",
-    Action.REPLY: "Svara remittenten",
-    Action.CANCEL: "Makulera",
+    Action.CONFIRM: N_("Kvittera mottagandet"),
+    Action.START: N_("Påbörja bedömning"),
+    Action.ACCEPT: N_("Anta"),
+    Action.REJECT: N_("Avvisa"),
+    Action.FORWARD: N_("Vidarebefordra"),
+    Action.ASK: N_("Begär komplettering"),
+    Action.ANSWER: N_("Registrera komplettering"),
+    Action.REPLY: N_("Svara remittenten"),
+    Action.CANCEL: N_("Makulera"),
 }
 _VERBS = {
-    Action.CONFIRM: "kvittera", Action.START: "påbörja bedömningen av",
-    Action.ACCEPT: "anta", Action.REJECT: "avvisa", Action.FORWARD: "vidarebefordra",
-    Action.ASK: "begära komplettering av", Action.ANSWER: "registrera komplettering till",
-    Action.REPLY: "besvara", Action.CANCEL: "makulera",
+    Action.CONFIRM: N_("kvittera"), Action.START: N_("påbörja bedömningen av"),
+    Action.ACCEPT: N_("anta"), Action.REJECT: N_("avvisa"), Action.FORWARD: N_("vidarebefordra"),
+    Action.ASK: N_("begära komplettering av"), Action.ANSWER: N_("registrera komplettering till"),
+    Action.REPLY: N_("besvara"), Action.CANCEL: N_("makulera"),
 }
 
 
@@ -102,10 +103,10 @@ def check_transition(status: ReferralStatus | str, action: Action | str, *,
     current = S(status)
     target = TRANSITIONS[act].get(current)
     if target is None:
-        raise TransitionError(f"Det går inte att {_VERBS[act]} en remiss med status "
-                              f"”{STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {verbs} en remiss med status ”{status_labels}”.",
+                                verbs=_(_VERBS[act]), status_labels=_(STATUS_LABELS[current])))
     if act in NEEDS_REASON and not reason.strip():
-        raise TransitionError("Ange en motivering.", code="reason_required")
+        raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target
 
 
@@ -146,13 +147,13 @@ OUT_TRANSITIONS: dict[OutAction, dict[OutgoingStatus, OutgoingStatus]] = {
     OutAction.CANCEL: {O.DRAFT: O.CANCELLED, O.SENT: O.CANCELLED},
 }
 OUT_STATUS_LABELS = {
-    O.DRAFT: "Utkast",
-    O.SENT: "Skickad, väntar på svar",
-    O.REPLIED: "Besvarad",
-    O.CANCELLED: "Makulerad",
+    O.DRAFT: N_("Utkast"),
+    O.SENT: N_("Skickad, väntar på svar"),
+    O.REPLIED: N_("Besvarad"),
+    O.CANCELLED: N_("Makulerad"),
 }
-_OUT_VERBS = {OutAction.EDIT: "ändra", OutAction.SEND: "skicka",
-              OutAction.REPLY: "registrera svar på", OutAction.CANCEL: "makulera"}
+_OUT_VERBS = {OutAction.EDIT: N_("ändra"), OutAction.SEND: N_("skicka"),
+              OutAction.REPLY: N_("registrera svar på"), OutAction.CANCEL: N_("makulera")}
 
 
 def check_out_transition(status: OutgoingStatus | str, action: OutAction | str, *,
@@ -162,10 +163,11 @@ def check_out_transition(status: OutgoingStatus | str, action: OutAction | str, 
     current = O(status)
     target = OUT_TRANSITIONS[act].get(current)
     if target is None:
-        raise TransitionError(f"Det går inte att {_OUT_VERBS[act]} en utgående remiss med "
-                              f"status ”{OUT_STATUS_LABELS[current]}”.")
+        raise TransitionError(_("Det går inte att {out_verbs} en utgående remiss med status "
+                                "”{out_status_labels}”.", out_verbs=_(_OUT_VERBS[act]),
+                                out_status_labels=_(OUT_STATUS_LABELS[current])))
     if act is OutAction.CANCEL and not reason.strip():
-        raise TransitionError("Ange en motivering.", code="reason_required")
+        raise TransitionError(_("Ange en motivering."), code="reason_required")
     return target
 
 

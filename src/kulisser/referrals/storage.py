@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 from kulisser.errors import ValidationFailed
 from kulisser.files import content_path, display_filename, place
+from kulisser.i18n import _
 
 if TYPE_CHECKING:
     from kulisser.config import Settings
@@ -74,7 +75,7 @@ class PdfStore:
         or too large file, or one that is not a complete PDF; nothing is kept then.
         """
         if len(uploads) > MAX_FILES:
-            raise ValidationFailed({FIELD: f"Högst {MAX_FILES} bilagor åt gången."})
+            raise ValidationFailed({FIELD: _("Högst {max_files} bilagor åt gången.", max_files=MAX_FILES)})
         staging = self.root / "tmp"
         temps: list[Path] = []
         staged: list[StagedPdf] = []
@@ -125,17 +126,17 @@ def _copy_checked(source: BinaryIO, target: IO[bytes], *, name: str, max_bytes: 
             # The header decides before anything large is written: a renamed Word file or an
             # image is refused at once.
             if not chunk.startswith(PDF_MAGIC):
-                raise ValidationFailed({FIELD: f"Filen ”{name}” är inte en PDF. "
-                                              "Endast PDF-filer kan bifogas."})
+                raise ValidationFailed({FIELD: _("Filen ”{name}” är inte en PDF. Endast PDF-filer kan "
+                                                 "bifogas.", name=name)})
             first = False
         size += len(chunk)
         if size > max_bytes:
-            raise ValidationFailed({FIELD: f"Filen ”{name}” är för stor; högst "
-                                          f"{max_bytes // _MB} MB per fil."})
+            raise ValidationFailed({FIELD: _("Filen ”{name}” är för stor; högst {value} MB per fil.",
+                                             name=name, value=max_bytes // _MB)})
         digest.update(chunk)
         target.write(chunk)
     if size == 0:
-        raise ValidationFailed({FIELD: f"Filen ”{name}” är tom."})
+        raise ValidationFailed({FIELD: _("Filen ”{name}” är tom.", name=name)})
     return digest.hexdigest(), size
 
 
@@ -144,5 +145,5 @@ def _check_tail(path: Path, *, name: str) -> None:
         handle.seek(max(0, path.stat().st_size - _TAIL))
         tail = handle.read()
     if b"%%EOF" not in tail:
-        raise ValidationFailed({FIELD: f"Filen ”{name}” är ingen fullständig PDF "
-                                      "(slutet saknas). Spara eller skanna den igen."})
+        raise ValidationFailed({FIELD: _("Filen ”{name}” är ingen fullständig PDF (slutet saknas). Spara "
+                                         "eller skanna den igen.", name=name)})

@@ -107,7 +107,7 @@ def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str
 @router.get("/remisser/{referral_id}")
 def referral_page(request: Request, referral_id: Id, ctx: CurrentCtx) -> Response:
     """One referral: facts, attachments, the decision forms, messages and the timeline."""
-    warning = NAME_WARNING if request.query_params.get("namn") == "avviker" else ""
+    warning = _(NAME_WARNING) if request.query_params.get("namn") == "avviker" else ""
     return _page(request, ctx, referral_id, name_warning=warning)
 
 

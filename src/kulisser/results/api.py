@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import BigId, Id, Offset
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results import service as results
@@ -159,7 +160,7 @@ def import_bulk(response: Response, body: Annotated[bytes, Depends(_body)],
     except UnicodeDecodeError:
         raise ValidationFailed({"body": "Skicka UTF-8."}) from None
     if len(lines) > results.MAX_LINES:
-        raise ValidationFailed({"body": f"Högst {results.MAX_LINES} rader per anrop."})
+        raise ValidationFailed({"body": _("Högst {max_lines} rader per anrop.", max_lines=results.MAX_LINES)})
     return _report(results.import_lines(ctx.db, actor=ctx.actor, lines=lines), response)
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import relation_starts as audit_starts
 from kulisser.audit import service as audit
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
@@ -55,8 +56,8 @@ from kulisser.worklist import service as worklist
 BATCH = 1000
 
 IMPORTED, UNMATCHED, DUPLICATE, ERROR = "imported", "unmatched", "duplicate", "error"
-OUTCOME_LABELS = {IMPORTED: "Importerat", UNMATCHED: "Importerat, att matcha",
-                  DUPLICATE: "Redan importerat", ERROR: "Ej importerat"}
+OUTCOME_LABELS = {IMPORTED: N_("Importerat"), UNMATCHED: N_("Importerat, att matcha"),
+                  DUPLICATE: N_("Redan importerat"), ERROR: N_("Ej importerat")}
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Outcome:
     @property
     def label(self) -> str:
         """The status in Swedish."""
-        return OUTCOME_LABELS[self.status]
+        return _(OUTCOME_LABELS[self.status])
 
 
 @dataclass
@@ -92,9 +93,10 @@ class ImportReport:
 
     def summary(self) -> str:
         """The report in Swedish, for a command's output."""
-        lines = [f"Importerade provsvar: {self.created} (varav {self.count(UNMATCHED)} att matcha "
-                 f"i enhetens kö)", f"Redan importerade, inget nytt: {self.count(DUPLICATE)}",
-                 f"Kunde inte importeras: {self.count(ERROR)}"]
+        lines = [_("Importerade provsvar: {created} (varav {count} att matcha i enhetens kö)",
+                   created=self.created, count=self.count(UNMATCHED)),
+                 _("Redan importerade, inget nytt: {count}", count=self.count(DUPLICATE)),
+                 _("Kunde inte importeras: {count}", count=self.count(ERROR))]
         lines += [f"  Rad {o.row}: {o.message}" for o in self.outcomes
                   if o.status in (ERROR, UNMATCHED) and o.row is not None]
         return "\n".join(lines)
@@ -147,12 +149,12 @@ def _match_patients(session: Session, routed: list[_Routed]) -> None:
     wanted: dict[int, tuple[str, str]] = {}
     for r in routed:
         if not r.inc.identifier:
-            r.notes.append("Patientens identitetsnummer saknas.")
+            r.notes.append(_("Patientens identitetsnummer saknas."))
             continue
         try:
             ident = parse_identifier(r.inc.identifier, kind=r.inc.identifier_kind)
         except InvalidIdentifier as exc:
-            r.notes.append(f"Ogiltigt identitetsnummer: {exc.message}")
+            r.notes.append(_("Ogiltigt identitetsnummer: {message}", message=exc.message))
             continue
         wanted[r.index] = (ident.kind.value, ident.value)
     if not wanted:
@@ -166,7 +168,7 @@ def _match_patients(session: Session, routed: list[_Routed]) -> None:
             continue
         r.patient_id = found.get(key)
         if r.patient_id is None:
-            r.notes.append("Ingen patient med identitetsnumret finns registrerad.")
+            r.notes.append(_("Ingen patient med identitetsnumret finns registrerad."))
 
 
 def unit_clinicians(session: Session, *, unit_id: int) -> dict[str, int]:
@@ -234,7 +236,7 @@ def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | 
             rid, uid = known.get(key, (None, None))
             done.append((n, Outcome(inc.row, inc.source_id, DUPLICATE,
                                     result_id=rid if uid == actor.unit_id else None,
-                                    message="Svaret är redan importerat; inget nytt skapades.")))
+                                    message=_("Svaret är redan importerat; inget nytt skapades."))))
             continue
         seen.add(key)
         fresh.append(_Routed(inc=inc, index=n, notes=list(inc.notes)))
@@ -245,9 +247,9 @@ def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | 
     for r in fresh:
         r.clinician_id = find_clinician(clinicians, r.inc.clinician)
         if r.patient_id is not None and r.clinician_id is None:
-            r.notes.append(f"Beställaren ”{r.inc.clinician}” är inte läkare/vårdpersonal på "
-                           "enheten; svaret ligger i enhetens kö." if r.inc.clinician else
-                           "Beställare saknas; svaret ligger i enhetens kö.")
+            r.notes.append(_("Beställaren ”{clinician}” är inte läkare/vårdpersonal på enheten; svaret "
+                             "ligger i enhetens kö.", clinician=r.inc.clinician) if r.inc.clinician else
+                           _("Beställare saknas; svaret ligger i enhetens kö."))
     # The order implies care: the unit that ordered the test takes part in the patient's care
     # (PDL), so it gets a care relation if it has none; otherwise nobody could read the result.
     ensure_care_relations(session, actor=actor, now=now,
@@ -258,7 +260,7 @@ def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | 
         rid = ids.get((r.inc.source_system, r.inc.source_id))
         if rid is None:  # another import stored it between our check and our insert
             done.append((r.index, Outcome(r.inc.row, r.inc.source_id, DUPLICATE,
-                                          message="Svaret är redan importerat; inget nytt skapades.")))
+                                          message=_("Svaret är redan importerat; inget nytt skapades."))))
             continue
         status = IMPORTED if r.patient_id is not None else UNMATCHED
         done.append((r.index, Outcome(r.inc.row, r.inc.source_id, status, result_id=rid,

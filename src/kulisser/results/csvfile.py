@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from kulisser.i18n import N_, _
+
 CHUNK = 64 * 1024
 # One record, every field together. The csv module refuses a field over 128 KiB with an
 # error that says neither row nor field; a record bounded below that never reaches it.
@@ -24,14 +26,15 @@ MAX_ROWS = 10_000  # per upload; larger drops go through `kulisser import-result
 
 # What a file that is not text usually is, by its first bytes.
 _MAGIC = [
-    (b"%PDF", "en PDF"), (b"PK\x03\x04", "en zip-fil (t.ex. en Excel- eller Word-fil)"),
-    (b"\xd0\xcf\x11\xe0", "ett Office-dokument (t.ex. en äldre Excel-fil)"),
-    (b"\x1f\x8b", "en gzip-komprimerad fil"), (b"\x89PNG", "en bild"), (b"\xff\xd8\xff", "en bild"),
-    (b"GIF8", "en bild"), (b"RIFF", "en ljudfil"), (b"ID3", "en ljudfil"), (b"OggS", "en ljudfil"),
-    (b"fLaC", "en ljudfil"), (b"7z\xbc\xaf", "en komprimerad fil"), (b"Rar!", "en komprimerad fil"),
+    (b"%PDF", N_("en PDF")), (b"PK\x03\x04", N_("en zip-fil (t.ex. en Excel- eller Word-fil)")),
+    (b"\xd0\xcf\x11\xe0", N_("ett Office-dokument (t.ex. en äldre Excel-fil)")),
+    (b"\x1f\x8b", N_("en gzip-komprimerad fil")), (b"\x89PNG", N_("en bild")),
+    (b"\xff\xd8\xff", N_("en bild")), (b"GIF8", N_("en bild")), (b"RIFF", N_("en ljudfil")),
+    (b"ID3", N_("en ljudfil")), (b"OggS", N_("en ljudfil")), (b"fLaC", N_("en ljudfil")),
+    (b"7z\xbc\xaf", N_("en komprimerad fil")), (b"Rar!", N_("en komprimerad fil")),
     # Excel's "Unicode text": every other byte is NUL.
-    (b"\xff\xfe", "UTF-16-kodad text (spara den som UTF-8)"),
-    (b"\xfe\xff", "UTF-16-kodad text (spara den som UTF-8)"),
+    (b"\xff\xfe", N_("UTF-16-kodad text (spara den som UTF-8)")),
+    (b"\xfe\xff", N_("UTF-16-kodad text (spara den som UTF-8)")),
 ]
 
 
@@ -49,15 +52,15 @@ def binary_kind(head: bytes) -> str | None:
         if head.startswith(magic):
             return kind
     if b"\0" in head:
-        return "en binär fil"
+        return _("en binär fil")
     # Text has few control characters besides tab and line ends; random bytes have many.
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-    return "en binär fil" if controls > max(8, len(head) // 100) else None
+    return _("en binär fil") if controls > max(8, len(head) // 100) else None
 
 
 def _not_text(kind: str) -> CsvFormatError:
-    return CsvFormatError(f"Filen är inte en textfil (CSV) utan verkar vara {kind}. "
-                          "Spara den som CSV (semikolon- eller kommaseparerad) och försök igen.")
+    return CsvFormatError(_("Filen är inte en textfil (CSV) utan verkar vara {kind}. Spara den som CSV "
+                            "(semikolon- eller kommaseparerad) och försök igen.", kind=kind))
 
 
 class _CheckedRaw(io.RawIOBase):
@@ -78,7 +81,7 @@ class _CheckedRaw(io.RawIOBase):
         else:
             data = self.source.read(size)
         if b"\0" in data:
-            raise _not_text("en binär fil")
+            raise _not_text(_("en binär fil"))
         memoryview(buffer).cast("B")[:len(data)] = data
         return len(data)
 
@@ -134,8 +137,8 @@ def _readline(handle: io.TextIOWrapper, at: Position) -> str:
     # A byte that is not UTF-8 decodes to a lone surrogate (see open_text): found per line, so
     # the message names the row that has it.
     if _UNDECODED.search(line):
-        raise CsvFormatError(f"Rad {at.line} är inte giltig UTF-8 (filen börjar som UTF-8). "
-                             "Spara filen som UTF-8 och försök igen.")
+        raise CsvFormatError(_("Rad {line} är inte giltig UTF-8 (filen börjar som UTF-8). Spara filen som "
+                               "UTF-8 och försök igen.", line=at.line))
     return line
 
 
@@ -145,9 +148,10 @@ def header(handle: io.TextIOWrapper, at: Position) -> tuple[str, list[str]]:
     while not first.strip():
         first = _readline(handle, at)
         if not first:
-            raise CsvFormatError("Filen är tom.")
+            raise CsvFormatError(_("Filen är tom."))
         if len(first) > MAX_RECORD_CHARS:
-            raise CsvFormatError(f"Rubrikraden är längre än {MAX_RECORD_CHARS} tecken.")
+            raise CsvFormatError(_("Rubrikraden är längre än {max_record_chars} tecken.",
+                                   max_record_chars=MAX_RECORD_CHARS))
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     return delimiter, next(csv.reader([first], delimiter=delimiter), [])
 
@@ -172,7 +176,8 @@ def records(handle: io.TextIOWrapper, *, delimiter: str, names: list[str] | None
         except StopIteration:
             return
         except csv.Error as exc:
-            raise CsvFormatError(f"Rad {at.line} kunde inte läsas som CSV ({exc}).") from None
+            raise CsvFormatError(_("Rad {line} kunde inte läsas som CSV ({exc}).", line=at.line,
+                                   exc=exc)) from None
         at.record, at.chars = [], 0
         yield at.line, cells
 
@@ -181,11 +186,12 @@ def _too_long(at: Position, delimiter: str, names: list[str] | None) -> CsvForma
     column, chars = _field_at_end("".join(at.record), delimiter)
     if chars > MAX_FIELD_CHARS:
         name = names[column] if names and column < len(names) and names[column] else None
-        which = f"fältet {name}" if name else f"fält {column + 1}"
-        return CsvFormatError(f"Rad {at.line}: {which} är längre än {MAX_FIELD_CHARS} tecken; "
-                              "filen importerades inte.")
-    return CsvFormatError(f"Rad {at.line} är längre än {MAX_RECORD_CHARS} tecken; "
-                          "filen importerades inte.")
+        which = _("fältet {name}", name=name) if name else _("fält {value}", value=column + 1)
+        return CsvFormatError(_("Rad {line}: {which} är längre än {max_field_chars} tecken; filen "
+                                "importerades inte.", line=at.line, which=which,
+                                max_field_chars=MAX_FIELD_CHARS))
+    return CsvFormatError(_("Rad {line} är längre än {max_record_chars} tecken; filen importerades inte.",
+                            line=at.line, max_record_chars=MAX_RECORD_CHARS))
 
 
 def too_long_field(cells: list[str], names: list[str]) -> str | None:

@@ -29,6 +29,7 @@ from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.identity import (
     PERSONNUMMER_OID,
     PERSONNUMMER_SYSTEM,
@@ -47,8 +48,8 @@ _KINDS = {PERSONNUMMER_SYSTEM: "personnummer", f"urn:oid:{PERSONNUMMER_OID}": "p
           RESERVNUMMER_SYSTEM: "reservnummer"}
 _MODELS: dict[str, Any] = {"DiagnosticReport": DiagnosticReport, "Observation": Observation,
                            "Bundle": Bundle}
-_MESSAGES = {"missing": "Fältet saknas.", "extra_forbidden": "Okänt fält.",
-             "fhir-validation-wrong-resource-type": "Fel resurstyp."}
+_MESSAGES = {"missing": N_("Fältet saknas."), "extra_forbidden": N_("Okänt fält."),
+             "fhir-validation-wrong-resource-type": N_("Fel resurstyp.")}
 
 
 def _errors(resource_type: str, exc: ValidationError) -> dict[str, str]:
@@ -56,21 +57,21 @@ def _errors(resource_type: str, exc: ValidationError) -> dict[str, str]:
     found: dict[str, str] = {}
     for err in exc.errors()[:20]:
         path = ".".join(str(p) for p in (resource_type, *err["loc"]))
-        found[path] = _MESSAGES.get(str(err["type"]), "Ogiltigt värde.")
+        found[path] = _(_MESSAGES.get(str(err["type"]), N_("Ogiltigt värde.")))
     return found
 
 
 def validate(payload: Any) -> Any:
     """The payload as a validated fhir.resources model, or ValidationFailed."""
     if not isinstance(payload, dict):
-        raise ValidationFailed({"resourceType": "Skicka ett FHIR-objekt (JSON)."})
+        raise ValidationFailed({"resourceType": _("Skicka ett FHIR-objekt (JSON).")})
     if (problem := json_problem(payload)) is not None:
         raise ValidationFailed({"body": problem})
     kind = payload.get("resourceType")
     model = _MODELS.get(str(kind))
     if model is None:
-        raise ValidationFailed({"resourceType": "Endast DiagnosticReport, Observation eller "
-                                                "Bundle med sådana kan importeras."})
+        raise ValidationFailed({"resourceType": _("Endast DiagnosticReport, Observation eller "
+                                                  "Bundle med sådana kan importeras.")})
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
@@ -105,10 +106,11 @@ def _bundle(bundle: Bundle, payload: dict[str, Any]) -> list[Incoming]:
             reports.append((n, res))
         else:
             name = type(res).__name__ if res is not None else "tom"
-            raise ValidationFailed({f"Bundle.entry.{n}.resource": f"Resurstypen {name} kan inte "
-                                    "importeras (DiagnosticReport eller Observation)."})
+            raise ValidationFailed({f"Bundle.entry.{n}.resource": _("Resurstypen {name} kan inte importeras "
+                                                                    "(DiagnosticReport eller Observation).",
+                                                                    name=name)})
     if not reports and not singles:
-        raise ValidationFailed({"Bundle.entry": "Bundle innehåller inga provsvar."})
+        raise ValidationFailed({"Bundle.entry": _("Bundle innehåller inga provsvar.")})
     used: set[int] = set()
     found = [_report(r, f"Bundle.entry.{n}.resource", observations, used, raw=raw)
              for n, r in reports]
@@ -124,14 +126,14 @@ def _source(resource: Any, path: str) -> tuple[str, str]:
                 ident.value[:200]
     if resource.id:
         return f"{FHIR_SYSTEM}:{resource.get_resource_type()}", resource.id[:200]
-    raise ValidationFailed({f"{path}.identifier": "Avsändarens id saknas: ange identifier "
-                                                  "(system och value) eller id."})
+    raise ValidationFailed({f"{path}.identifier": _("Avsändarens id saknas: ange identifier "
+                                                    "(system och value) eller id.")})
 
 
 def _status(resource: Any, path: str) -> None:
     if resource.status not in ACCEPTED_STATUSES:
-        raise ValidationFailed({f"{path}.status": f"Svar med status ”{resource.status}” "
-                                                  "importeras inte."})
+        raise ValidationFailed({f"{path}.status": _("Svar med status ”{status}” importeras inte.",
+                                                    status=resource.status)})
 
 
 def _contained(resource: Any, ref: str | None) -> Any:
@@ -198,11 +200,11 @@ def _value(obs: Any, into: IncomingValue) -> None:
     elif obs.valueInteger is not None:
         into.value, into.value_num = str(obs.valueInteger), float(obs.valueInteger)
     elif obs.valueBoolean is not None:
-        into.value = "Ja" if obs.valueBoolean else "Nej"
+        into.value = _("Ja") if obs.valueBoolean else _("Nej")
     elif obs.valueCodeableConcept is not None:
         into.value = _concept(obs.valueCodeableConcept)[2]
     elif getattr(obs, "dataAbsentReason", None) is not None:
-        into.value = "Värde saknas: " + _concept(obs.dataAbsentReason)[2]
+        into.value = _("Värde saknas: {reason}", reason=_concept(obs.dataAbsentReason)[2])
     ranges = obs.referenceRange or []
     if ranges:
         r = ranges[0]
@@ -239,7 +241,7 @@ def _report(report: DiagnosticReport, path: str, bundled: dict[str, Observation]
     code, _system, title = _concept(report.code)
     inc = Incoming(source_format="fhir", source_system=system, source_id=source_id,
                    raw="", identifier=identifier, identifier_kind=kind,
-                   clinician=_clinician(report), title=(title or code or "Provsvar")[:200],
+                   clinician=_clinician(report), title=(title or code or _("Provsvar"))[:200],
                    conclusion=(report.conclusion or "")[:4000],
                    issued_at=_when(report.issued) or _when(report.effectiveDateTime))
     parts = [raw[id(report)]]
@@ -247,8 +249,8 @@ def _report(report: DiagnosticReport, path: str, bundled: dict[str, Observation]
         contained = _contained(report, ref.reference)
         obs = contained or bundled.get(ref.reference or "")
         if not isinstance(obs, Observation):
-            raise ValidationFailed({f"{path}.result.{n}": "Referensen pekar inte på en Observation "
-                                    "i svaret (contained eller Bundle)."})
+            raise ValidationFailed({f"{path}.result.{n}": _("Referensen pekar inte på en Observation "
+                                    "i svaret (contained eller Bundle).")})
         if contained is None and used is not None:
             used.add(id(obs))
             parts.append(raw[id(obs)])
@@ -271,5 +273,5 @@ def _single(obs: Observation, path: str, *, raw: Any) -> Incoming:
     return Incoming(source_format="fhir", source_system=system, source_id=source_id,
                     raw=json.dumps(raw, ensure_ascii=False), identifier=identifier,
                     identifier_kind=kind, clinician=_clinician(obs),
-                    title=(title or code or "Provsvar")[:200], values=values, notes=notes,
+                    title=(title or code or _("Provsvar"))[:200], values=values, notes=notes,
                     issued_at=_when(obs.issued) or _when(obs.effectiveDateTime))

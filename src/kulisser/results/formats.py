@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kulisser.i18n import _
 from kulisser.results import csvfile
 from kulisser.results.csvfile import CsvFormatError
 
@@ -142,7 +143,7 @@ def interpret(value: IncomingValue) -> list[str]:
         value.abnormal = True
     elif flag not in NORMAL_FLAGS:
         value.abnormal = True
-        notes.append(f"Okänd avvikelsemarkering ”{flag[:10]}” har tolkats som avvikande.")
+        notes.append(_("Okänd avvikelsemarkering ”{flag}” har tolkats som avvikande.", flag=flag[:10]))
     num = value.value_num
     if num is not None and ((value.ref_low is not None and num < value.ref_low)
                             or (value.ref_high is not None and num > value.ref_high)):
@@ -174,10 +175,11 @@ def json_problem(value: Any) -> str | None:
     while stack:
         item, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            return f"JSON-strukturen är nästlad i mer än {MAX_JSON_DEPTH} nivåer."
+            return _("JSON-strukturen är nästlad i mer än {max_json_depth} nivåer.",
+                     max_json_depth=MAX_JSON_DEPTH)
         if isinstance(item, str):
             if "\0" in item:
-                return "Texten innehåller ett NUL-tecken (\\u0000), som inte kan lagras."
+                return _("Texten innehåller ett NUL-tecken (\\u0000), som inte kan lagras.")
         elif isinstance(item, dict):
             stack += [(k, depth + 1) for k in item] + [(v, depth + 1) for v in item.values()]
         elif isinstance(item, list):
@@ -190,11 +192,11 @@ def from_fields(fields: dict[str, Any], *, source_format: str, default_system: s
     """One result from the flat fields of a CSV row or a JSON line."""
     for name, value in fields.items():
         if isinstance(value, str) and "\0" in value:
-            return RowError(row, f"Fältet {name} innehåller ett NUL-tecken, som inte kan lagras; "
-                                 "raden importerades inte.")
+            return RowError(row, _("Fältet {name} innehåller ett NUL-tecken, som inte kan lagras; raden "
+                                   "importerades inte.", name=name))
     sender_id = _clip(fields.get("sender_id"), 200)
     if not sender_id:
-        return RowError(row, "Avsändarens id (sender_id) saknas; raden importerades inte.")
+        return RowError(row, _("Avsändarens id (sender_id) saknas; raden importerades inte."))
     value_text = _clip(fields.get("value"), 200)
     val = IncomingValue(code=_clip(fields.get("test_code"), 64),
                         name=_clip(fields.get("test_name"), 200), value=value_text,
@@ -207,15 +209,15 @@ def from_fields(fields: dict[str, Any], *, source_format: str, default_system: s
                    source_id=sender_id, raw=raw, row=row,
                    identifier=_clip(fields.get("identity_number"), 40) or None,
                    clinician=_clip(fields.get("ordering_clinician"), 100) or None,
-                   title=(val.name or val.code or "Provsvar")[:200], values=[val])
+                   title=(val.name or val.code or _("Provsvar"))[:200], values=[val])
     inc.notes += interpret(val)
     issued = _clip(fields.get("issued"), 40)
     if issued:
         try:
             inc.issued_at = parse_time(issued)
         except ValueError:
-            inc.notes.append("Svarstiden kunde inte läsas (ange t.ex. 2026-11-23 14:05); "
-                             "den har lämnats tom.")
+            inc.notes.append(_("Svarstiden kunde inte läsas (ange t.ex. 2026-11-23 14:05); "
+                               "den har lämnats tom."))
     return inc
 
 
@@ -232,23 +234,23 @@ def iter_csv(source: bytes | BinaryIO, *, max_rows: int | None = csvfile.MAX_ROW
     written = [h.strip().lstrip("\ufeff") for h in written]
     header = [_ALIASES.get(h.lower()) for h in written]
     if "sender_id" not in header:
-        raise CsvFormatError("Rubrikraden saknar kolumnen sender_id (avsändar-id). "
-                             "Kolumnerna beskrivs i README.")
+        raise CsvFormatError(_("Rubrikraden saknar kolumnen sender_id (avsändar-id). "
+                               "Kolumnerna beskrivs i README."))
     rows = 0
     for line, cells in csvfile.records(handle, delimiter=delimiter, names=written, position=at):
         if not any(c.strip() for c in cells):
             continue
         rows += 1
         if max_rows is not None and rows > max_rows:
-            raise CsvFormatError(f"Filen har fler än {max_rows} rader. Dela upp den (eller "
-                                 "importera mappen med kulisser import-results).")
+            raise CsvFormatError(_("Filen har fler än {max_rows} rader. Dela upp den (eller importera "
+                                   "mappen med kulisser import-results).", max_rows=max_rows))
         if len(cells) > len(header):
-            yield RowError(line, f"Raden har {len(cells)} fält men rubrikraden "
-                                 f"{len(header)}; raden importerades inte.")
+            yield RowError(line, _("Raden har {cells} fält men rubrikraden {header}; raden importerades "
+                                   "inte.", cells=len(cells), header=len(header)))
             continue
         if (name := csvfile.too_long_field(cells, written)) is not None:
-            yield RowError(line, f"Fältet {name} är längre än {csvfile.MAX_FIELD_CHARS} tecken; "
-                                 "raden importerades inte.")
+            yield RowError(line, _("Fältet {name} är längre än {max_field_chars} tecken; raden importerades "
+                                   "inte.", name=name, max_field_chars=csvfile.MAX_FIELD_CHARS))
             continue
         fields = {name: cell for name, cell in zip(header, cells, strict=False) if name}
         raw = json.dumps(fields, ensure_ascii=False)
@@ -291,6 +293,7 @@ def read_flat_line(line: str, *, row: int) -> Incoming | RowError:
         flat = FlatResult.model_validate_json(line)
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) or "rad" for e in exc.errors()[:5])
-        return RowError(row, f"Raden är inte ett giltigt provsvar ({fields}); den importerades inte.")
+        return RowError(row, _("Raden är inte ett giltigt provsvar ({fields}); den importerades inte.",
+                               fields=fields))
     return from_fields(flat.model_dump(), source_format="jsonl", default_system=JSONL_SYSTEM,
                        raw=line.strip(), row=row)

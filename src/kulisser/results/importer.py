@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.results import service as results
 from kulisser.results.bulk import ImportReport
 from kulisser.staff import service as staff
@@ -57,23 +58,25 @@ class FolderReport:
         lines = []
         for name, report in self.files:
             lines += [f"{name}:", *("  " + line for line in report.summary().splitlines())]
-        lines += [f"{name}: kunde inte importeras: {reason}" for name, reason in self.failed]
-        return "\n".join(lines) or "Mappen innehöll inga provsvar (.csv, .jsonl, .ndjson, .json)."
+        lines += [_("{name}: kunde inte importeras: {reason}", name=name, reason=reason)
+                  for name, reason in self.failed]
+        return "\n".join(lines) or _("Mappen innehöll inga provsvar (.csv, .jsonl, .ndjson, .json).")
 
 
 def import_actor(session: Session, *, username: str, unit_hsa: str | None) -> Actor:
     """The active user the import acts as, in the unit the results are for."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        raise ImportSetupError(f"Okänd eller inaktiv användare: {username}")
+        raise ImportSetupError(_("Okänd eller inaktiv användare: {username}", username=username))
     unit_ids = sorted(m.unit_id for m in user.memberships)
     if unit_hsa:
         unit = session.scalar(select(CareUnit).where(CareUnit.hsa_id == unit_hsa.strip()))
         if unit is None or unit.id not in unit_ids:
-            raise ImportSetupError(f"{user.username} arbetar inte på vårdenheten {unit_hsa}.")
+            raise ImportSetupError(_("{username} arbetar inte på vårdenheten {unit_hsa}.",
+                                     username=user.username, unit_hsa=unit_hsa))
         return staff.make_actor(user, unit_id=unit.id)
     if len(unit_ids) != 1:
-        raise ImportSetupError("Användaren hör till flera vårdenheter; ange --unit HSA-ID.")
+        raise ImportSetupError(_("Användaren hör till flera vårdenheter; ange --unit HSA-ID."))
     return staff.make_actor(user, unit_id=unit_ids[0])
 
 
@@ -102,7 +105,7 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
                   progress: bool = True, echo: Callable[[str], None] | None = None) -> FolderReport:
     """Import every result file of a folder, in name order."""
     if not folder.is_dir():
-        raise ImportSetupError(f"Mappen finns inte: {folder}")
+        raise ImportSetupError(_("Mappen finns inte: {folder}", folder=folder))
     with db.session() as session:
         actor = import_actor(session, username=username, unit_hsa=unit_hsa)
     report = FolderReport()
@@ -126,7 +129,7 @@ def import_folder(db: Database, *, folder: Path, username: str, unit_hsa: str | 
         except ValidationFailed as exc:
             report.failed.append((path.name, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())))
         except (OSError, ValueError, RecursionError) as exc:
-            report.failed.append((path.name, f"Filen kunde inte läsas ({type(exc).__name__})."))
+            report.failed.append((path.name, _("Filen kunde inte läsas ({exc}).", exc=type(exc).__name__)))
         if echo is not None and report.failed and report.failed[-1][0] == path.name:
             echo(f"{path.name}: {report.failed[-1][1]}")
     return report

@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kulisser.i18n import N_, _
 from kulisser.results.models import Result, ResultStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
@@ -23,7 +24,7 @@ from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 REF_TYPE = "result"
-worklist_kinds.register_record_page(REF_TYPE, label="Provsvaret", path="/provsvar/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Provsvaret"), path="/provsvar/{id}")
 
 
 def load(session: Session, ref_ids: list[int]) -> dict[int, Result]:
@@ -40,7 +41,7 @@ def _check_review(session: Session) -> list[Finding]:
     to_sign = ResultStatus.TO_SIGN.value
     return compare(session, kind=REVIEW.code, ref_type=REF_TYPE, model=Result,
                    needs=Result.status == to_sign, allows=lambda r: r.status == to_sign,
-                   label="Provsvaret")
+                   label=_("Provsvaret"))
 
 
 def _check_unmatched(session: Session) -> list[Finding]:
@@ -48,21 +49,21 @@ def _check_unmatched(session: Session) -> list[Finding]:
     unmatched = ResultStatus.UNMATCHED.value
     return compare(session, kind=UNMATCHED.code, ref_type=REF_TYPE, model=Result,
                    needs=Result.status == unmatched, allows=lambda r: r.status == unmatched,
-                   label="Provsvaret")
+                   label=_("Provsvaret"))
 
 
 REVIEW = register(KindSpec(
-    code="result-review", label="Provsvar att vidimera", label_plural="Provsvar att vidimera",
+    code="result-review", label=N_("Provsvar att vidimera"), label_plural=N_("Provsvar att vidimera"),
     # A critical value within hours; the rest within days (units set their own in the rules).
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 168},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att vidimera det.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna provsvaret för att vidimera det."),
     check=_check_review))
 UNMATCHED = register(KindSpec(
-    code="result-unmatched", label="Provsvar att matcha", label_plural="Provsvar att matcha",
+    code="result-unmatched", label=N_("Provsvar att matcha"), label_plural=N_("Provsvar att matcha"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type=REF_TYPE, detail_template=_DETAIL, load_refs=load, escalates=True,
-    operations=GENERIC_OPERATIONS, record_hint="Öppna provsvaret för att matcha det mot en patient.",
+    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna provsvaret för att matcha det mot en patient."),
     check=_check_unmatched))
 KIND_CODES = (REVIEW.code, UNMATCHED.code)
 
@@ -76,14 +77,14 @@ def priority_for(*, abnormal: bool, critical: bool) -> str:
 
 def review_title(result_title: str, *, abnormal: bool, critical: bool) -> str:
     """The review item's title: the flag first, so that the worklist shows it."""
-    prefix = ("Kritiskt provsvar" if critical else "Avvikande provsvar" if abnormal
-              else "Provsvar")
+    prefix = (_("Kritiskt provsvar") if critical else _("Avvikande provsvar") if abnormal
+              else _("Provsvar"))
     return f"{prefix}: {result_title}"[:200]
 
 
 def unmatched_title(result_title: str) -> str:
     """The unmatched item's title."""
-    return f"Provsvar att matcha: {result_title}"[:200]
+    return _("Provsvar att matcha: {result_title}", result_title=result_title)[:200]
 
 
 def open_items(session: Session, *, result_id: int, kind: str | None = None) -> list[WorkItem]:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import Priority, TransitionError
 
 
@@ -39,9 +40,9 @@ class ResultStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    ResultStatus.UNMATCHED: "Att matcha",
-    ResultStatus.TO_SIGN: "Att vidimera",
-    ResultStatus.SIGNED: "Vidimerat",
+    ResultStatus.UNMATCHED: N_("Att matcha"),
+    ResultStatus.TO_SIGN: N_("Att vidimera"),
+    ResultStatus.SIGNED: N_("Vidimerat"),
 }
 
 
@@ -55,10 +56,10 @@ class FollowUp(StrEnum):
 
 
 FOLLOW_UP_LABELS = {
-    FollowUp.NONE: "Ingen åtgärd",
-    FollowUp.CALL: "Ring patienten",
-    FollowUp.VISIT: "Boka besök",
-    FollowUp.LETTER: "Skicka brev",
+    FollowUp.NONE: N_("Ingen åtgärd"),
+    FollowUp.CALL: N_("Ring patienten"),
+    FollowUp.VISIT: N_("Boka besök"),
+    FollowUp.LETTER: N_("Skicka brev"),
 }
 
 
@@ -111,12 +112,12 @@ class Result(Base):
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return STATUS_LABELS.get(ResultStatus(self.status), self.status)
+        return _(STATUS_LABELS.get(ResultStatus(self.status), self.status))
 
     @property
     def follow_up_label(self) -> str:
         """The chosen follow-up in Swedish ("" before signing)."""
-        return FOLLOW_UP_LABELS[FollowUp(self.follow_up)] if self.follow_up else ""
+        return _(FOLLOW_UP_LABELS[FollowUp(self.follow_up)]) if self.follow_up else ""
 
     # -- domain methods: each checks the status and records an event -------------------
 
@@ -131,7 +132,7 @@ class Result(Base):
               now: datetime) -> None:
         """Attach the patient (and orderer) that the import could not find."""
         if self.status != ResultStatus.UNMATCHED:
-            raise TransitionError("Provsvaret är redan matchat mot en patient.")
+            raise TransitionError(_("Provsvaret är redan matchat mot en patient."))
         self.patient_id = patient_id
         if clinician_id is not None:
             self.ordering_clinician_id = clinician_id
@@ -143,9 +144,9 @@ class Result(Base):
              follow_up_item_id: int | None = None) -> None:
         """Vidimera: the clinician has seen the result; who and when are kept, it is locked."""
         if self.status == ResultStatus.SIGNED:
-            raise TransitionError("Provsvaret är redan vidimerat.", code="already_signed")
+            raise TransitionError(_("Provsvaret är redan vidimerat."), code="already_signed")
         if self.status != ResultStatus.TO_SIGN:
-            raise TransitionError("Matcha provsvaret mot en patient innan det vidimeras.",
+            raise TransitionError(_("Matcha provsvaret mot en patient innan det vidimeras."),
                                   code="unmatched")
         self.status = ResultStatus.SIGNED.value
         self.signed_at, self.signed_by_id = now, actor_id
@@ -219,7 +220,7 @@ def _values_never_change(_mapper: Any, _connection: Any, target: ResultObservati
     # The values are what the laboratory reported; nobody edits them here.
     session = inspect(target).session
     if session is not None and session.is_modified(target, include_collections=False):
-        raise TransitionError("Provsvarets värden kan inte ändras.", code="result_locked")
+        raise TransitionError(_("Provsvarets värden kan inte ändras."), code="result_locked")
 
 
 @event.listens_for(Result, "before_update")
@@ -232,4 +233,4 @@ def _signed_result_is_locked(_mapper: Any, _connection: Any, target: Result) -> 
     history = inspect(target).attrs.status.history
     before = [*history.deleted, *history.unchanged]
     if ResultStatus.SIGNED.value in before:
-        raise TransitionError("Ett vidimerat provsvar kan inte ändras.", code="result_locked")
+        raise TransitionError(_("Ett vidimerat provsvar kan inte ändras."), code="result_locked")

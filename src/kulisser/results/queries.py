@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.results import items
@@ -23,12 +24,12 @@ from kulisser.worklist import service as worklist
 from kulisser.worklist.service import WorkItem
 
 SCOPES: dict[str, str] = {
-    "mine": "Mina att vidimera",
-    "queue": "Enhetens kö (utan ansvarig)",
-    "unsigned": "Alla ej vidimerade",
-    "unmatched": "Att matcha",
-    "signed": "Vidimerade",
-    "all": "Alla",
+    "mine": N_("Mina att vidimera"),
+    "queue": N_("Enhetens kö (utan ansvarig)"),
+    "unsigned": N_("Alla ej vidimerade"),
+    "unmatched": N_("Att matcha"),
+    "signed": N_("Vidimerade"),
+    "all": N_("Alla"),
 }
 
 
@@ -48,7 +49,7 @@ _REVIEW = worklist.open_items_subquery(ref_type=items.REF_TYPE, kind=items.REVIE
 def _scoped(stmt: Select[Any], *, actor: Actor, scope: str, patient_id: int | None,
             abnormal: bool) -> Select[Any]:
     if scope not in SCOPES:
-        raise ValidationFailed({"scope": "Okänt urval."})
+        raise ValidationFailed({"scope": _("Okänt urval.")})
     stmt = stmt.where(Result.unit_id == actor.unit_id)
     if scope in ("mine", "queue"):
         owner = _REVIEW.c.owner_id == actor.user_id if scope == "mine" else _REVIEW.c.owner_id.is_(None)

@@ -89,8 +89,9 @@ def read_lines(lines: Iterable[str], *, first_row: int = 1) -> list[Incoming | R
             resources = fhir.read(json.loads(line))
         except (ValueError, RecursionError) as exc:  # ValidationFailed, or JSON that does not parse
             detail = ("; ".join(f"{k}: {v}" for k, v in exc.errors.items())
-                      if isinstance(exc, ValidationFailed) else "ogiltig JSON")
-            found.append(RowError(row, f"Ogiltigt FHIR-svar ({detail}); raden importerades inte."))
+                      if isinstance(exc, ValidationFailed) else _("ogiltig JSON"))
+            found.append(RowError(row, _("Ogiltigt FHIR-svar ({detail}); raden importerades inte.",
+                                         detail=detail)))
             continue
         for inc in resources:
             inc.row = row
@@ -127,7 +128,7 @@ def _check(session: Session, *, actor: Actor, result: Result, action: str, now: 
 def _load(session: Session, result_id: int, *, lock: bool = False) -> Result:
     result = session.get(Result, result_id, with_for_update=lock or None, populate_existing=lock)
     if result is None:
-        raise NotFound("Provsvaret finns inte.")
+        raise NotFound(_("Provsvaret finns inte."))
     return result
 
 
@@ -164,15 +165,17 @@ def _follow_up_item(session: Session, *, actor: Actor, result: Result, follow_up
     if follow_up is FollowUp.NONE:
         return None
     patient = session.get(Patient, result.patient_id) if result.patient_id else None
-    lines = [f"Provsvar: {result.title}, vidimerat av {actor.full_name} "
-             f"{now.astimezone(TZ):%Y-%m-%d %H:%M}."]
+    lines = [_("Provsvar: {title}, vidimerat av {full_name} {when:%Y-%m-%d %H:%M}.", title=result.title,
+               full_name=actor.full_name, when=now.astimezone(TZ))]
     if note.strip():
-        lines.append(f"Läkarens anteckning: {note.strip()}")
+        lines.append(_("Läkarens anteckning: {note}", note=note.strip()))
     if follow_up is FollowUp.CALL and patient is not None:
-        lines.append(f"Telefon: {patient.phone}" if patient.phone else "Telefonnummer saknas.")
+        lines.append(_("Telefon: {phone}", phone=patient.phone) if patient.phone
+                     else _("Telefonnummer saknas."))
     item = worklist.create_item(
         session, actor=actor, kind="task", priority=result.priority, patient_id=result.patient_id,
-        title=f"{FOLLOW_UP_LABELS[follow_up]} (provsvar: {result.title})"[:200],
+        title=_("{follow_up} (provsvar: {title})", follow_up=_(FOLLOW_UP_LABELS[follow_up]),
+                title=result.title)[:200],
         description="\n".join(lines), ref_type=items.REF_TYPE, ref_id=result.id, now=now)
     return item.id
 
@@ -188,20 +191,21 @@ def sign_result(session: Session, *, actor: Actor, result_id: int, follow_up: st
     try:
         choice = FollowUp(follow_up)
     except ValueError:
-        raise ValidationFailed({"follow_up": "Välj uppföljning."}) from None
+        raise ValidationFailed({"follow_up": _("Välj uppföljning.")}) from None
     if len(note) > NOTE_MAX:
-        raise ValidationFailed({"note": f"Anteckningen får vara högst {NOTE_MAX} tecken."})
+        raise ValidationFailed({"note": _("Anteckningen får vara högst {note_max} tecken.",
+                                          note_max=NOTE_MAX)})
     result = _load(session, result_id, lock=True)
     _check(session, actor=actor, result=result, action="sign", now=now)
     if actor.role is not Role.CLINICIAN:
-        raise Forbidden("Endast läkare/vårdpersonal kan vidimera provsvar.")
+        raise Forbidden(_("Endast läkare/vårdpersonal kan vidimera provsvar."))
     if result.status != ResultStatus.TO_SIGN:
         result.sign(actor_id=actor.user_id, follow_up=choice, note=note, now=now)  # raises why
     follow_item = _follow_up_item(session, actor=actor, result=result, follow_up=choice, note=note,
                                   now=now)
     worklist.close_items(session, items=items.open_items(session, result_id=result.id,
                                                          kind=items.REVIEW.code),
-                         actor_id=actor.user_id, now=now, reason="Provsvaret är vidimerat.")
+                         actor_id=actor.user_id, now=now, reason=_("Provsvaret är vidimerat."))
     result.sign(actor_id=actor.user_id, follow_up=choice, note=note, now=now,
                 follow_up_item_id=follow_item)
     session.flush()
@@ -213,19 +217,19 @@ def hand_over(session: Session, *, actor: Actor, result_id: int, to_user_id: int
     """Move responsibility for signing to another clinician (or the unit's queue), with a reason."""
     now = now or utcnow()
     if not reason.strip():
-        raise ValidationFailed({"reason": "Ange varför provsvaret lämnas över."})
+        raise ValidationFailed({"reason": _("Ange varför provsvaret lämnas över.")})
     result = _load(session, result_id, lock=True)
     _check(session, actor=actor, result=result, action="update", now=now)
     if to_user_id is not None and to_user_id not in bulk.unit_clinicians(
             session, unit_id=result.unit_id).values():
-        raise ValidationFailed({"to_user_id": "Välj en läkare/vårdpersonal på enheten."})
+        raise ValidationFailed({"to_user_id": _("Välj en läkare/vårdpersonal på enheten.")})
     review = items.open_items(session, result_id=result.id, kind=items.REVIEW.code)
     if result.status != ResultStatus.TO_SIGN or not review:
-        raise TransitionError("Provsvaret har inget öppet vidimeringsärende att lämna över.")
+        raise TransitionError(_("Provsvaret har inget öppet vidimeringsärende att lämna över."))
     item = review[0]
     before = item.owner_id
     if item.owner_id == to_user_id:
-        raise ValidationFailed({"to_user_id": "Välj någon annan än nuvarande ansvarig."})
+        raise ValidationFailed({"to_user_id": _("Välj någon annan än nuvarande ansvarig.")})
     if item.status == Status.REQUESTED:
         # A hand-over moves an item someone has; a routed item not yet opened is taken first,
         # so the history shows who handed it over.
@@ -252,17 +256,17 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
         _check(session, actor=actor, result=result, action="update", now=now,
                patient_id=patient.id if patient else None)
     if patient is None:
-        raise ValidationFailed({"identifier": "Ingen patient med det numret. Registrera "
-                                              "patienten först."})
+        raise ValidationFailed({"identifier": _("Ingen patient med det numret. Registrera "
+                                                "patienten först.")})
     clinician_id = None
     if clinician.strip():
         clinician_id = bulk.find_clinician(bulk.unit_clinicians(session, unit_id=result.unit_id),
                                            clinician)
         if clinician_id is None:
-            raise ValidationFailed({"clinician": "Ingen läkare/vårdpersonal på enheten med det "
-                                                 "användarnamnet eller HSA-id:t."})
+            raise ValidationFailed({"clinician": _("Ingen läkare/vårdpersonal på enheten med det "
+                                                   "användarnamnet eller HSA-id:t.")})
     if result.status != ResultStatus.UNMATCHED:
-        raise TransitionError("Provsvaret är redan matchat mot en patient.")
+        raise TransitionError(_("Provsvaret är redan matchat mot en patient."))
     # The order implies care (as at import): the unit gets a care relation with the patient,
     # for that reason, flagged for the log review like the import's.
     if not audit.has_care_relation(session, unit_id=result.unit_id, patient_id=patient.id):
@@ -276,7 +280,7 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
         worklist.update_details(session, item=item, actor_id=actor.user_id, now=now,
                                 patient_id=patient.id)
     worklist.close_items(session, items=unmatched, actor_id=actor.user_id, now=now,
-                         reason="Matchat mot patient.")
+                         reason=_("Matchat mot patient."))
     worklist.open_item(
         session, actor=actor, kind=items.REVIEW.code, priority=result.priority,
         title=items.review_title(result.title, abnormal=result.abnormal, critical=result.critical),

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import BigId, Id, Page, parse_int
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.results import items
 from kulisser.results import service as results
@@ -44,22 +44,23 @@ def list_page(request: Request, *, scope: str = "", patient_id: Id | None = None
               for s in SCOPES}
     owners = {r.item.owner_id for r in rows if r.item and r.item.owner_id}
     return render(request, "results/list.html", {
-        "nav": "results", "rows": rows, "scope": scope, "scopes": SCOPES, "counts": counts,
+        "nav": "results", "rows": rows, "scope": scope, "scopes": {k: _(v) for k, v in SCOPES.items()},
+        "counts": counts,
         "patient": patient, "abnormal": bool(abnormal), "page": page, "page_size": PAGE,
         "names": staff.user_names(ctx.db, owners)})
 
 
 COLUMN_HELP = {
-    "sender_id": _("Avsändarens id för svaret (krävs); samma id importeras aldrig två gånger."),
-    "sender_system": _("Avsändarens system (valfritt)."),
-    "identity_number": _("Patientens personnummer eller samordningsnummer, 10 eller 12 siffror."),
-    "ordering_clinician": _("Beställande läkare: HSA-id eller användarnamn."),
-    "test_code": _("Analyskod, t.ex. 718-7."), "test_name": _("Analysens namn, t.ex. Hemoglobin."),
-    "value": _("Värdet som labbet anger (4,1, <0.5, Positiv)."), "unit": _("Enhet, t.ex. g/L."),
-    "reference_range": _("Referensintervall, t.ex. 3,5-4,4, <5 eller >60."),
-    "abnormal_flag": _("Avvikelse: tomt eller N; H, L, A; kritiskt HH, LL, AA."),
-    "issued": _("Svarstid (ÅÅÅÅ-MM-DD TT:MM; utan tidszon svensk tid)."),
-    "text": _("Labbets kommentar."),
+    "sender_id": N_("Avsändarens id för svaret (krävs); samma id importeras aldrig två gånger."),
+    "sender_system": N_("Avsändarens system (valfritt)."),
+    "identity_number": N_("Patientens personnummer eller samordningsnummer, 10 eller 12 siffror."),
+    "ordering_clinician": N_("Beställande läkare: HSA-id eller användarnamn."),
+    "test_code": N_("Analyskod, t.ex. 718-7."), "test_name": N_("Analysens namn, t.ex. Hemoglobin."),
+    "value": N_("Värdet som labbet anger (4,1, <0.5, Positiv)."), "unit": N_("Enhet, t.ex. g/L."),
+    "reference_range": N_("Referensintervall, t.ex. 3,5-4,4, <5 eller >60."),
+    "abnormal_flag": N_("Avvikelse: tomt eller N; H, L, A; kritiskt HH, LL, AA."),
+    "issued": N_("Svarstid (ÅÅÅÅ-MM-DD TT:MM; utan tidszon svensk tid)."),
+    "text": N_("Labbets kommentar."),
 }
 
 
@@ -69,7 +70,7 @@ def column_rows() -> list[tuple[str, list[str], str]]:
     for name, aliases in COLUMNS.items():
         # Each other name once, never the header itself ("text" is both name and alias).
         others = [a for a in dict.fromkeys((name, *aliases[1:])) if a != aliases[0]]
-        rows.append((aliases[0], others, COLUMN_HELP.get(name, "")))
+        rows.append((aliases[0], others, _(COLUMN_HELP[name]) if name in COLUMN_HELP else ""))
     return rows
 
 
@@ -93,7 +94,7 @@ def upload(request: Request, *, file: Annotated[UploadFile | None, File()] = Non
     try:
         # A browser sends an empty part without a name when no file was chosen.
         if file is None or not (file.filename or file.size):
-            raise ValidationFailed({"file": "Välj en CSV-fil."})
+            raise ValidationFailed({"file": _("Välj en CSV-fil.")})
         report = results.import_csv(ctx.db, actor=ctx.actor, data=file.file)
     except ValidationFailed as exc:
         ctx.db.rollback()
@@ -116,7 +117,7 @@ def _page(request: Request, ctx: Ctx, result: Result, *, errors: dict[str, str] 
         "names": staff.user_names(ctx.db, ids), "clinicians": clinicians,
         "actions": results.actions_for(ctx.actor, result, has_review_item=item is not None
                                        and item.kind == items.REVIEW.code),
-        "follow_ups": [(f.value, FOLLOW_UP_LABELS[f]) for f in FollowUp],
+        "follow_ups": [(f.value, _(FOLLOW_UP_LABELS[f])) for f in FollowUp],
         "raw": _pretty(result.raw), "errors": errors or {}, "values": values or {},
         "signed_now": request.query_params.get("vidimerat") == "1"}
     return render(request, "results/result.html", context, status_code=status)

@@ -12,6 +12,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from kulisser.i18n import N_, _
 from kulisser.speech.settings import DEFAULT_MAX_DURATION_S
 
 SAMPLE_RATE = 16_000
@@ -28,7 +29,7 @@ _FORMATS = frozenset({"wav", "w64", "mp3", "mov", "mp4", "m4a", "ogg", "matroska
 # Plus any pcm_* codec, and the ADPCM that simple voice recorders write into WAV.
 _CODECS = frozenset({"mp3", "mp3float", "aac", "opus", "vorbis", "flac", "adpcm_ima_wav",
                      "adpcm_ms"})
-_SUPPORTED_SV = "WAV, MP3, M4A (AAC), OGG/Opus, WebM eller FLAC"
+_SUPPORTED_SV = N_("WAV, MP3, M4A (AAC), OGG/Opus, WebM eller FLAC")
 
 
 class AudioErrorCode(StrEnum):
@@ -89,13 +90,13 @@ def _unsupported(kind: str | None) -> AudioError:
     if kind == "dss":
         return AudioError(
             AudioErrorCode.UNSUPPORTED_FORMAT,
-            "DSS-filer från diktafon stöds inte. Exportera inspelningen som WAV eller MP3 "
-            "i diktafonens program och ladda upp den igen.",
+            _("DSS-filer från diktafon stöds inte. Exportera inspelningen som WAV eller MP3 "
+              "i diktafonens program och ladda upp den igen."),
         )
     return AudioError(
         AudioErrorCode.UNSUPPORTED_FORMAT,
-        "Filformatet stöds inte. Ladda upp ljud i formatet {formats}.",
-        formats=_SUPPORTED_SV,
+        _("Filformatet stöds inte. Ladda upp ljud i formatet {formats}."),
+        formats=_(_SUPPORTED_SV),
     )
 
 
@@ -104,15 +105,15 @@ def _unreadable(kind: str | None) -> AudioError:
     # do not recognise at all are more likely the wrong kind of file.
     if kind is None or kind == "dss":
         return _unsupported(kind)
-    return AudioError(AudioErrorCode.CORRUPT, "Ljudfilen är skadad och kan inte läsas.")
+    return AudioError(AudioErrorCode.CORRUPT, _("Ljudfilen är skadad och kan inte läsas."))
 
 
 def _check_file(path: Path) -> str | None:
     """Raise for a missing or empty file; return the format its first bytes announce."""
     if not path.is_file():
-        raise AudioError(AudioErrorCode.MISSING, "Ljudfilen saknas.")
+        raise AudioError(AudioErrorCode.MISSING, _("Ljudfilen saknas."))
     if path.stat().st_size == 0:
-        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen är tom.")
+        raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen är tom."))
     with path.open("rb") as handle:
         return _sniff(handle.read(16))
 
@@ -130,7 +131,7 @@ def _audio_stream(container: Any, kind: str | None) -> Any:
     if "dss" in formats or not formats & _FORMATS:
         raise _unsupported("dss" if "dss" in formats else kind)
     if not container.streams.audio:
-        raise AudioError(AudioErrorCode.NO_AUDIO_STREAM, "Filen innehåller inget ljudspår.")
+        raise AudioError(AudioErrorCode.NO_AUDIO_STREAM, _("Filen innehåller inget ljudspår."))
     stream = container.streams.audio[0]
     codec = stream.codec_context.name
     if not (codec in _CODECS or codec.startswith("pcm_")):
@@ -179,12 +180,12 @@ def probe_audio(path: Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -
             raise _unreadable(kind) from exc
         if not decodes:
             if duration <= 0:
-                raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+                raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
             raise _unreadable(kind)
         if duration > max_duration_s:
             raise AudioError(
                 AudioErrorCode.TOO_LONG,
-                "Inspelningen är {minutes} minuter lång; högst {limit} minuter tillåts.",
+                _("Inspelningen är {minutes} minuter lång; högst {limit} minuter tillåts."),
                 minutes=round(duration / 60, 1),
                 limit=round(max_duration_s / 60, 1),
             )
@@ -225,7 +226,7 @@ def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[n
     if bad > good:
         raise _unreadable(kind)
     if not chunks:
-        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+        raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
     return np.concatenate(chunks).astype(np.float32, copy=False)
 
 
@@ -296,6 +297,6 @@ def is_silent(path: Path, *, threshold_dbfs: float = SILENCE_THRESHOLD_DBFS) -> 
     if bad > good:
         raise _unreadable(kind)
     if seen == 0:
-        raise AudioError(AudioErrorCode.EMPTY, "Ljudfilen innehåller inget ljud.")
+        raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
     # A file shorter than one window is judged as a whole (as peak_rms_dbfs does).
     return not (seen < window and float(np.mean(np.square(pending))) >= limit)

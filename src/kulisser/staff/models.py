@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -22,10 +22,10 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.SECRETARY: "Medicinsk sekreterare",
-    Role.CLINICIAN: "Läkare/vårdpersonal",
-    Role.MANAGER: "Enhetschef",
-    Role.ADMIN: "Administratör",
+    Role.SECRETARY: N_("Medicinsk sekreterare"),
+    Role.CLINICIAN: N_("Läkare/vårdpersonal"),
+    Role.MANAGER: N_("Enhetschef"),
+    Role.ADMIN: N_("Administratör"),
 }
 
 
@@ -63,7 +63,7 @@ class User(Base):
     @property
     def role_label(self) -> str:
         """The role in Swedish."""
-        return ROLE_LABELS.get(Role(self.role), self.role)
+        return _(ROLE_LABELS.get(Role(self.role), self.role))
 
     @property
     def name_and_role(self) -> str:

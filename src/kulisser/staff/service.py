@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from kulisser.db import utcnow
-from kulisser.i18n import ngettext
+from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import (
@@ -73,7 +73,8 @@ def token_hash(token: str) -> str:
 def check_password_rules(password: str) -> None:
     """Refuse passwords that are too short."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise StaffError(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.",
+        raise StaffError(_("Lösenordet måste ha minst {min_password_length} tecken.",
+                           min_password_length=MIN_PASSWORD_LENGTH),
                          code="password_too_short")
 
 
@@ -103,11 +104,11 @@ def create_user(
     """Create a user with a hashed password and unit memberships."""
     username = username.strip().lower()
     if not username or not username.replace(".", "").replace("-", "").isalnum():
-        raise StaffError("Användarnamnet får bara innehålla bokstäver, siffror, punkt och bindestreck.")
+        raise StaffError(_("Användarnamnet får bara innehålla bokstäver, siffror, punkt och bindestreck."))
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise StaffError("Användarnamnet finns redan.", code="duplicate")
+        raise StaffError(_("Användarnamnet finns redan."), code="duplicate")
     if not unit_ids:
-        raise StaffError("Användaren måste höra till minst en vårdenhet.")
+        raise StaffError(_("Användaren måste höra till minst en vårdenhet."))
     check_password_rules(password)
     user = User(username=username, full_name=full_name.strip(), role=Role(role).value,
                 password_hash=hash_password(password), hsa_id=hsa_id)
@@ -169,7 +170,7 @@ def authenticate(
     session.add(LoginAttempt(username=username[:64], ip=ip[:64], at=now, success=ok,
                              device=device))
     if not ok or user is None:
-        raise StaffError("Fel användarnamn eller lösenord.", code="bad_credentials")
+        raise StaffError(_("Fel användarnamn eller lösenord."), code="bad_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -180,9 +181,9 @@ def change_password(session: Session, *, user: User, current: str, new: str, rep
     try:
         _hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        raise StaffError("Nuvarande lösenord stämmer inte.", code="bad_credentials") from None
+        raise StaffError(_("Nuvarande lösenord stämmer inte."), code="bad_credentials") from None
     if new != repeat:
-        raise StaffError("De nya lösenorden är inte lika.", code="mismatch")
+        raise StaffError(_("De nya lösenorden är inte lika."), code="mismatch")
     check_password_rules(new)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
@@ -239,7 +240,7 @@ def create_api_token(session: Session, *, user: User, unit_id: int | None = None
     if unit_id is None:
         unit_id = units[0]
     if unit_id not in units:
-        raise StaffError("Användaren hör inte till den vårdenheten.")
+        raise StaffError(_("Användaren hör inte till den vårdenheten."))
     token = "kul_" + secrets.token_urlsafe(32)
     session.add(ApiToken(token_hash=token_hash(token), user_id=user.id, unit_id=unit_id, label=label))
     return token
@@ -269,9 +270,9 @@ def revoke_api_token(session: Session, *, token_id: int, now: datetime | None = 
     """Revoke one token by its id (kept, marked revoked); refuse an unknown or revoked one."""
     row = session.get(ApiToken, token_id)
     if row is None:
-        raise StaffError("Det finns ingen API-nyckel med det id:t.", code="not_found")
+        raise StaffError(_("Det finns ingen API-nyckel med det id:t."), code="not_found")
     if row.revoked_at is not None:
-        raise StaffError("API-nyckeln är redan återkallad.", code="already_revoked")
+        raise StaffError(_("API-nyckeln är redan återkallad."), code="already_revoked")
     row.revoked_at = now or utcnow()
     session.flush()
     return row
@@ -317,7 +318,7 @@ def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:
 def switch_unit(session: Session, *, row: UserSession, user: User, unit_id: int) -> None:
     """Move a login session to another of the user's units."""
     if unit_id not in {m.unit_id for m in user.memberships}:
-        raise StaffError("Du hör inte till den vårdenheten.")
+        raise StaffError(_("Du hör inte till den vårdenheten."))
     row.unit_id = unit_id
 
 

@@ -14,6 +14,7 @@ from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden
+from kulisser.i18n import _
 from kulisser.staff import devices
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
@@ -81,7 +82,7 @@ def login(
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, settings, username=username, status=403,
-                           error="Inloggningsformuläret har gått ut. Försök igen.")
+                           error=_("Inloggningsformuläret har gått ut. Försök igen."))
     now = utcnow()
     device_cookie = request.cookies.get(devices.DEVICE_COOKIE)
     try:
@@ -159,7 +160,7 @@ def password_change(
 def switch_unit(unit_id: Annotated[Id, Form()], ctx: CurrentCtx) -> Response:
     """Work in another of the user's care units."""
     if ctx.session_row is None:
-        raise Forbidden("Byt vårdenhet i webbläsaren; en API-nyckel hör till en enhet.")
+        raise Forbidden(_("Byt vårdenhet i webbläsaren; en API-nyckel hör till en enhet."))
     try:
         staff.switch_unit(ctx.db, row=ctx.session_row, user=ctx.user, unit_id=unit_id)
     except staff.StaffError as exc:  # a unit the user does not work in: refuse, don't crash

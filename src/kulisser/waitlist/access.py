@@ -33,7 +33,7 @@ def load(session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntr
     entry = session.get(WaitlistEntry, entry_id, with_for_update={"of": WaitlistEntry} if lock
                         else None, populate_existing=lock)
     if entry is None:
-        raise NotFound("Posten på väntelistan finns inte.")
+        raise NotFound(_("Posten på väntelistan finns inte."))
     return entry
 
 

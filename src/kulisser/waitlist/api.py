@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id
 from kulisser.errors import Forbidden, NotFound
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.waitlist import guarantee as g
@@ -147,7 +148,7 @@ def get_limits(ctx: CurrentCtx) -> LimitsOut:
 def put_limits(body: LimitsIn, ctx: CurrentCtx) -> LimitsOut:
     """Managers: the region, the margin, and the unit's own limits (null: the region's)."""
     if not ctx.actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra vårdgarantins gränser.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra vårdgarantins gränser."))
     current_setting = waitlist.setting(ctx.db, unit_id=ctx.actor.unit_id)
     if body.region is not None or body.at_risk_days is not None:
         waitlist.set_setting(ctx.db, actor=ctx.actor,
@@ -246,6 +247,6 @@ def remove(entry_id: Id, body: ReasonIn, ctx: CurrentCtx) -> EntryDetail:
 def patient_waits(patient_id: Id, ctx: CurrentCtx) -> EntryList:
     """Active ones first; the access is logged."""
     if ctx.db.get(Patient, patient_id) is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     rows = waitlist.patient_entries(ctx.db, actor=ctx.actor, patient_id=patient_id)
     return EntryList(items=[_out(r) for r in rows], total=len(rows))

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
 from kulisser.waitlist import forms, items
@@ -27,11 +27,11 @@ from kulisser.worklist.states import TransitionError
 
 router = APIRouter(include_in_schema=False)
 EVENT_LABELS = {
-    "created": _("Uppsatt på väntelistan"), "offer_recorded": _("Tid erbjuden"),
-    "offer_answered": _("Svar på erbjudande"), "period_added": _("Period registrerad"),
-    "period_ended": _("Period avslutad"), "period_removed": _("Period borttagen"),
-    "booked": _("Bokad"), "done": _("Genomförd"), "reopened": _("Väntar igen"),
-    "removed": _("Borttagen från väntelistan"),
+    "created": N_("Uppsatt på väntelistan"), "offer_recorded": N_("Tid erbjuden"),
+    "offer_answered": N_("Svar på erbjudande"), "period_added": N_("Period registrerad"),
+    "period_ended": N_("Period avslutad"), "period_removed": N_("Period borttagen"),
+    "booked": N_("Bokad"), "done": N_("Genomförd"), "reopened": N_("Väntar igen"),
+    "removed": N_("Borttagen från väntelistan"),
 }
 
 
@@ -71,7 +71,7 @@ def _context(ctx: Ctx, entry_id: int, *, errors: dict[str, str] | None = None,
         "answers": forms.response_choices(pending=False), "reasons": forms.reason_choices(),
         "end_statuses": [(EntryStatus.BOOKED.value, _("Bokad")),
                          (EntryStatus.DONE.value, _("Genomförd"))],
-        "today": today, "event_labels": EVENT_LABELS}
+        "today": today, "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()}}
 
 
 @router.get("/vantelista/{entry_id:int}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from kulisser import bounds
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.waitlist import guarantee as g
 from kulisser.worklist.states import PRIORITY_LABELS, Priority
 
-DATE_HINT = "ÅÅÅÅ-MM-DD"
+DATE_HINT = N_("ÅÅÅÅ-MM-DD")
 
 
 def parse_date(value: str, field: str, errors: dict[str, str], *, required: bool = True
@@ -18,7 +18,7 @@ def parse_date(value: str, field: str, errors: dict[str, str], *, required: bool
     text = value.strip()
     if not text:
         if required:
-            errors[field] = _("Ange ett datum ({hint}).", hint=DATE_HINT)
+            errors[field] = _("Ange ett datum ({hint}).", hint=_(DATE_HINT))
         return None
     try:
         return bounds.parse_day(text)
@@ -43,24 +43,24 @@ def parse_int(value: str, field: str, errors: dict[str, str], *, required: bool 
 
 def kind_choices(*, with_follow_up: bool = True) -> list[tuple[str, str]]:
     """The kinds of wait for a select."""
-    return [(k.value, g.WAIT_KIND_LABELS[k]) for k in g.WaitKind
+    return [(k.value, _(g.WAIT_KIND_LABELS[k])) for k in g.WaitKind
             if with_follow_up or k is not g.WaitKind.FOLLOW_UP]
 
 
 def priority_choices() -> list[tuple[str, str]]:
     """The priorities for a select."""
-    return [(p.value, PRIORITY_LABELS[p]) for p in Priority]
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in Priority]
 
 
 def response_choices(*, pending: bool = True) -> list[tuple[str, str]]:
     """The answers to an offer for a select."""
-    return [(r.value, g.RESPONSE_LABELS[r]) for r in g.OfferResponse
+    return [(r.value, _(g.RESPONSE_LABELS[r])) for r in g.OfferResponse
             if pending or r is not g.OfferResponse.PENDING]
 
 
 def reason_choices() -> list[tuple[str, str]]:
     """The reasons for excluded days for a select."""
-    return [(r.value, g.REASON_LABELS[r]) for r in g.Reason]
+    return [(r.value, _(g.REASON_LABELS[r])) for r in g.Reason]
 
 
 def rename(errors: dict[str, str], names: dict[str, str]) -> dict[str, str]:

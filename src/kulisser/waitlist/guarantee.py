@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from kulisser.i18n import N_, _
+
 ONE_DAY = timedelta(days=1)
 DEFAULT_AT_RISK_DAYS = 14
 
@@ -47,9 +49,9 @@ class WaitKind(StrEnum):
 
 
 WAIT_KIND_LABELS = {
-    WaitKind.FIRST_VISIT: "Nybesök",
-    WaitKind.TREATMENT: "Behandling",
-    WaitKind.FOLLOW_UP: "Återbesök",
+    WaitKind.FIRST_VISIT: N_("Nybesök"),
+    WaitKind.TREATMENT: N_("Behandling"),
+    WaitKind.FOLLOW_UP: N_("Återbesök"),
 }
 GUARANTEE_KINDS = (WaitKind.FIRST_VISIT, WaitKind.TREATMENT)
 # The national guarantee: 90 days to a first visit in specialist care and 90 to treatment.
@@ -67,7 +69,7 @@ class Region:
 
 # Built-in regions; a region's own rows in the database override these.
 REGIONS: dict[str, Region] = {
-    "": Region("", "Nationell vårdgaranti", dict(NATIONAL_LIMITS)),
+    "": Region("", N_("Nationell vårdgaranti"), dict(NATIONAL_LIMITS)),
     "stockholm": Region("stockholm", "Region Stockholm",
                         {WaitKind.FIRST_VISIT: 30, WaitKind.TREATMENT: 90}),
 }
@@ -82,9 +84,9 @@ class OfferResponse(StrEnum):
 
 
 RESPONSE_LABELS = {
-    OfferResponse.PENDING: "Obesvarat",
-    OfferResponse.ACCEPTED: "Accepterat",
-    OfferResponse.DECLINED: "Avböjt",
+    OfferResponse.PENDING: N_("Obesvarat"),
+    OfferResponse.ACCEPTED: N_("Accepterat"),
+    OfferResponse.DECLINED: N_("Avböjt"),
 }
 
 
@@ -96,8 +98,8 @@ class Reason(StrEnum):
 
 
 REASON_LABELS = {
-    Reason.MEDICAL: "Medicinskt orsakad väntan",
-    Reason.PATIENT: "Patientvald väntan",
+    Reason.MEDICAL: N_("Medicinskt orsakad väntan"),
+    Reason.PATIENT: N_("Patientvald väntan"),
 }
 
 
@@ -241,7 +243,7 @@ def qualify_offers(*, wait_kind: str, clock_start: date, limit_days: int | None,
     for offer in sorted(offers, key=lambda o: (o.offered_on, o.key or 0)):
         if not is_guarantee_kind(wait_kind) or limit_days is None:
             found[offer.key] = Qualification(offer.key, False, None,
-                                             "Återbesök omfattas inte av vårdgarantin.")
+                                             _("Återbesök omfattas inte av vårdgarantin."))
             continue
         earlier = [p for p in periods if p.start < offer.offered_on and (
             p.reason == Reason.MEDICAL or (p.offer_key in found and found[p.offer_key].qualifies))]
@@ -249,13 +251,14 @@ def qualify_offers(*, wait_kind: str, clock_start: date, limit_days: int | None,
             _intervals(earlier, as_of=offer.offered_on, clock_start=clock_start)))
         problems = []
         if offer.response != OfferResponse.DECLINED:
-            problems.append("Erbjudandet är inte avböjt.")
+            problems.append(_("Erbjudandet är inte avböjt."))
         if not offer.informed:
-            problems.append("Patienten hade inte fått information om vårdgarantin när tiden "
-                            "erbjöds.")
+            problems.append(_("Patienten hade inte fått information om vårdgarantin när tiden "
+                              "erbjöds."))
         if offer.visit_date > at_offer:
-            problems.append(f"Den erbjudna tiden {offer.visit_date.isoformat()} låg efter "
-                            f"garantidatumet {at_offer.isoformat()}, alltså inte inom vårdgarantin.")
+            problems.append(_("Den erbjudna tiden {visit_date} låg efter garantidatumet {at_offer}, alltså "
+                              "inte inom vårdgarantin.", visit_date=offer.visit_date.isoformat(),
+                              at_offer=at_offer.isoformat()))
         found[offer.key] = Qualification(offer.key, not problems, at_offer, " ".join(problems))
     return found
 
@@ -330,8 +333,8 @@ def backing_offer(*, wait_kind: str, clock_start: date, limit_days: int | None,
     offer_key the latest qualifying decline on or before `start` is taken.
     """
     if not is_guarantee_kind(wait_kind):
-        return None, ("Återbesök omfattas inte av vårdgarantin, så ingen väntan räknas bort; "
-                      "ändra det medicinska måldatumet i stället.")
+        return None, (_("Återbesök omfattas inte av vårdgarantin, så ingen väntan räknas bort; "
+                        "ändra det medicinska måldatumet i stället."))
     quals = qualify_offers(wait_kind=wait_kind, clock_start=clock_start, limit_days=limit_days,
                            offers=offers, periods=periods)
     used = {p.offer_key for p in periods if p.reason == Reason.PATIENT}
@@ -339,32 +342,32 @@ def backing_offer(*, wait_kind: str, clock_start: date, limit_days: int | None,
     if offer_key is not None:
         offer = next((o for o in offers if o.key == offer_key), None)
         if offer is None:
-            return None, "Erbjudandet finns inte för den här väntan."
+            return None, _("Erbjudandet finns inte för den här väntan.")
         if not quals[offer.key].qualifies:
-            return None, ("Erbjudandet grundar inte patientvald väntan: "
-                          + quals[offer.key].message)
+            return None, _("Erbjudandet grundar inte patientvald väntan: {reason}",
+                           reason=quals[offer.key].message)
         if offer.key in used:
-            return None, "Erbjudandet grundar redan en annan period av patientvald väntan."
+            return None, _("Erbjudandet grundar redan en annan period av patientvald väntan.")
         if start < offer.declined_on:
-            return None, ("Patientvald väntan kan börja tidigast den dag patienten tackade nej "
-                          f"({offer.declined_on.isoformat()}).")
+            return None, (_("Patientvald väntan kan börja tidigast den dag patienten tackade nej "
+                            "({declined_on}).", declined_on=offer.declined_on.isoformat()))
         return offer.key, ""
     usable = sorted((o for o in declined if quals[o.key].qualifies and o.key not in used
                      and o.declined_on <= start), key=lambda o: (o.declined_on, o.key or 0))
     if usable:
         return usable[-1].key, ""
-    rule = ("Patientvald väntan räknas bara när patienten har informerats om vårdgarantin, "
-            "erbjudits en tid inom garantin och själv tackat nej.")
+    rule = (_("Patientvald väntan räknas bara när patienten har informerats om vårdgarantin, "
+              "erbjudits en tid inom garantin och själv tackat nej."))
     if not declined:
-        return None, rule + " Inget avböjt erbjudande är registrerat."
+        return None, rule + _(" Inget avböjt erbjudande är registrerat.")
     reasons = []
     for o in sorted(declined, key=lambda o: o.offered_on):
         when = o.offered_on.isoformat()
         if not quals[o.key].qualifies:
             reasons.append(f"Erbjudandet {when}: {quals[o.key].message}")
         elif o.key in used:
-            reasons.append(f"Erbjudandet {when} grundar redan en annan period.")
+            reasons.append(_("Erbjudandet {when} grundar redan en annan period.", when=when))
         else:
-            reasons.append(f"Erbjudandet {when} avböjdes först {o.declined_on.isoformat()}, "
-                           "efter periodens början.")
+            reasons.append(_("Erbjudandet {when} avböjdes först {declined_on}, efter periodens början.",
+                             when=when, declined_on=o.declined_on.isoformat()))
     return None, rule + " " + " ".join(reasons)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -26,7 +27,7 @@ from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 REF_TYPE = "waitlist_entry"
-worklist_kinds.register_record_page(REF_TYPE, label="Väntan på väntelistan", path="/vantelista/{id}")
+worklist_kinds.register_record_page(REF_TYPE, label=N_("Väntan på väntelistan"), path="/vantelista/{id}")
 DUE_HOUR = time(8, 0)  # due in the morning of the day, Swedish time
 
 
@@ -49,17 +50,17 @@ def _check(session: Session) -> list[Finding]:
     has none."""
     return compare(session, kind=WAITLIST.code, ref_type=REF_TYPE, model=WaitlistEntry,
                    needs=WaitlistEntry.status == EntryStatus.WAITING.value, allows=_allows_item,
-                   label="Väntan på väntelistan")
+                   label=_("Väntan på väntelistan"))
 
 
 WAITLIST = register(KindSpec(
-    code="waitlist", label="Väntelista", label_plural="Väntelista",
+    code="waitlist", label=N_("Väntelista"), label_plural=N_("Väntelista"),
     # Not used for the due time (it follows the guarantee date); kept for the rule table.
     default_hours={Priority.ACUTE: 24, Priority.HIGH: 24 * 7, Priority.NORMAL: 24 * 30,
                    Priority.LOW: 24 * 60},
     ref_type=REF_TYPE, detail_template="waitlist/_item_detail.html", load_refs=load_entries,
     operations=GENERIC_OPERATIONS,
-    record_hint="Öppna väntan för att boka besöket eller ta bort patienten från väntelistan.",
+    record_hint=N_("Öppna väntan för att boka besöket eller ta bort patienten från väntelistan."),
     check=_check))
 
 
@@ -74,7 +75,7 @@ def due_at(figures: g.Figures, *, at_risk_days: int) -> datetime | None:
 def title(entry: WaitlistEntry, patient: Patient | None) -> str:
     """The item's title: what the patient waits for, and who."""
     who = patient.full_name if patient is not None else "patient"
-    return f"Väntar på {entry.kind_label.lower()}: {who}"[:200]
+    return _("Väntar på {kind_label}: {who}", kind_label=entry.kind_label.lower(), who=who)[:200]
 
 
 def open_items(session: Session, *, entry_id: int) -> list[WorkItem]:
@@ -93,7 +94,7 @@ def move_due(session: Session, *, item: WorkItem, when: datetime, actor_id: int 
              now: datetime, system_reason: str = "") -> bool:
     """Move an item's due time when it changed; return whether it did."""
     return worklist.move_item(session, item=item, actor_id=actor_id, now=now, due_at=when,
-                              reason="Garantidatumet eller måldatumet har ändrats",
+                              reason=_("Garantidatumet eller måldatumet har ändrats"),
                               system_reason=system_reason)
 
 
@@ -106,7 +107,8 @@ def sync(session: Session, *, actor: Actor, entry: WaitlistEntry, at_risk_days: 
         if entry.status == EntryStatus.REMOVED:
             worklist.close_items(
                 session, items=items, actor_id=actor.user_id, now=now, cancel=True,
-                reason=f"Borttagen från väntelistan: {entry.removed_reason or ''}".strip())
+                reason=_("Borttagen från väntelistan: {reason}",
+                         reason=entry.removed_reason or '').strip())
         else:
             worklist.close_items(session, items=items, actor_id=actor.user_id, now=now,
                                  reason=f"{entry.status_label}: {entry.end_date}")

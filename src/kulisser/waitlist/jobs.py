@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from kulisser.db import utcnow
+from kulisser.i18n import _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.waitlist import items, limits
@@ -43,7 +44,7 @@ def refresh_paused(session: Session, *, now: datetime | None = None) -> int:
         for item in items.open_items(session, entry_id=entry.id):
             # A system change to a patient's work item is logged like any other.
             if items.move_due(session, item=item, when=when, actor_id=None, now=now,
-                              system_reason="Garantidatumet flyttat under pågående uppehåll"):
+                              system_reason=_("Garantidatumet flyttat under pågående uppehåll")):
                 moved += 1
     return moved
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role
 from kulisser.waitlist import guarantee as g
@@ -59,7 +60,7 @@ def regions(session: Session) -> list[tuple[str, str]]:
     """Known regions (built-in and those with rows of their own) for a select."""
     codes = set(g.REGIONS) | {r for r in session.scalars(
         select(GuaranteeLimit.region).where(GuaranteeLimit.region.is_not(None)).distinct()) if r}
-    return [(code, g.REGIONS[code].label if code in g.REGIONS else code.capitalize())
+    return [(code, _(g.REGIONS[code].label) if code in g.REGIONS else code.capitalize())
             for code in sorted(codes, key=lambda c: (c != "", c))]
 
 
@@ -71,7 +72,7 @@ def limit_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind in g.GUARANTEE_KINDS:
         region_days = region_limit(session, region=region, wait_kind=kind)
-        rows.append({"kind": kind.value, "label": g.WAIT_KIND_LABELS[kind],
+        rows.append({"kind": kind.value, "label": _(g.WAIT_KIND_LABELS[kind]),
                      "region_days": region_days, "unit_days": own.get(kind.value),
                      "days": own.get(kind.value, region_days)})
     return rows
@@ -79,7 +80,8 @@ def limit_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
 
 def _check_days(days: int | None, field: str, errors: dict[str, str]) -> None:
     if days is not None and not 1 <= days <= MAX_LIMIT_DAYS:
-        errors[field] = f"Ange ett antal dagar mellan 1 och {MAX_LIMIT_DAYS}."
+        errors[field] = _("Ange ett antal dagar mellan 1 och {max_limit_days}.",
+                          max_limit_days=MAX_LIMIT_DAYS)
 
 
 def set_limit(session: Session, *, actor: Actor, wait_kind: str, days: int | None,
@@ -87,15 +89,15 @@ def set_limit(session: Session, *, actor: Actor, wait_kind: str, days: int | Non
     """Set (None: remove) the unit's own limit, or with region an administrator's region limit."""
     now = now or utcnow()
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra vårdgarantins gränser.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra vårdgarantins gränser."))
     if region is not None and actor.role != Role.ADMIN:
-        raise Forbidden("Endast administratör kan ändra en regions gränser.")
+        raise Forbidden(_("Endast administratör kan ändra en regions gränser."))
     errors: dict[str, str] = {}
     if not g.is_guarantee_kind(wait_kind):
-        errors["wait_kind"] = "Välj nybesök eller behandling (återbesök har ingen vårdgaranti)."
+        errors["wait_kind"] = _("Välj nybesök eller behandling (återbesök har ingen vårdgaranti).")
     _check_days(days, f"days_{wait_kind}", errors)
     if region is not None and (not region.strip() or len(region) > 40):
-        errors["region"] = "Ange regionens kod (högst 40 tecken)."
+        errors["region"] = _("Ange regionens kod (högst 40 tecken).")
     if errors:
         raise ValidationFailed(errors)
     scope = (GuaranteeLimit.region == region) if region is not None else (
@@ -118,12 +120,13 @@ def set_setting(session: Session, *, actor: Actor, region: str, at_risk_days: in
     """Choose the unit's region and its risk margin (managers)."""
     now = now or utcnow()
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra väntelistans inställningar.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra väntelistans inställningar."))
     errors: dict[str, str] = {}
     if region not in {code for code, _label in regions(session)}:
-        errors["region"] = "Välj en region i listan."
+        errors["region"] = _("Välj en region i listan.")
     if not 0 <= at_risk_days <= MAX_AT_RISK_DAYS:
-        errors["at_risk_days"] = f"Ange ett antal dagar mellan 0 och {MAX_AT_RISK_DAYS}."
+        errors["at_risk_days"] = _("Ange ett antal dagar mellan 0 och {max_at_risk_days}.",
+                                   max_at_risk_days=MAX_AT_RISK_DAYS)
     if errors:
         raise ValidationFailed(errors)
     row = session.get(WaitlistSetting, actor.unit_id)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
+from kulisser.i18n import N_, _
 from kulisser.waitlist import guarantee as g
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -42,10 +43,10 @@ class EntryStatus(StrEnum):
 
 
 STATUS_LABELS = {
-    EntryStatus.WAITING: "Väntar",
-    EntryStatus.BOOKED: "Bokad",
-    EntryStatus.DONE: "Genomförd",
-    EntryStatus.REMOVED: "Borttagen",
+    EntryStatus.WAITING: N_("Väntar"),
+    EntryStatus.BOOKED: N_("Bokad"),
+    EntryStatus.DONE: N_("Genomförd"),
+    EntryStatus.REMOVED: N_("Borttagen"),
 }
 ACTIVE_STATUSES = (EntryStatus.WAITING.value, EntryStatus.BOOKED.value)
 
@@ -95,12 +96,12 @@ class WaitlistEntry(Base):
     @property
     def kind_label(self) -> str:
         """The kind of wait in Swedish."""
-        return g.WAIT_KIND_LABELS.get(g.WaitKind(self.wait_kind), self.wait_kind)
+        return _(g.WAIT_KIND_LABELS.get(g.WaitKind(self.wait_kind), self.wait_kind))
 
     @property
     def status_label(self) -> str:
         """The status in Swedish."""
-        return STATUS_LABELS.get(EntryStatus(self.status), self.status)
+        return _(STATUS_LABELS.get(EntryStatus(self.status), self.status))
 
     @property
     def is_active(self) -> bool:
@@ -205,7 +206,7 @@ class Offer(Base):
     @property
     def response_label(self) -> str:
         """The answer in Swedish."""
-        return g.RESPONSE_LABELS.get(g.OfferResponse(self.response), self.response)
+        return _(g.RESPONSE_LABELS.get(g.OfferResponse(self.response), self.response))
 
 
 class ExcludedPeriod(Base):
@@ -232,7 +233,7 @@ class ExcludedPeriod(Base):
     @property
     def reason_label(self) -> str:
         """The reason in Swedish."""
-        return g.REASON_LABELS.get(g.Reason(self.reason), self.reason)
+        return _(g.REASON_LABELS.get(g.Reason(self.reason), self.reason))
 
 
 class WaitlistEvent(HistoryRow, Base):

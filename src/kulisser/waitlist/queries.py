@@ -19,6 +19,7 @@ from kulisser.audit import service as audit
 from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -26,11 +27,11 @@ from kulisser.waitlist import limits
 from kulisser.waitlist.models import ACTIVE_STATUSES, EntryStatus, WaitlistEntry, local_today
 
 STATUS_FILTERS = {
-    "active": "Väntar eller bokad",
-    "waiting": "Väntar",
-    "booked": "Bokad",
-    "closed": "Avslutade",
-    "all": "Alla",
+    "active": N_("Väntar eller bokad"),
+    "waiting": N_("Väntar"),
+    "booked": N_("Bokad"),
+    "closed": N_("Avslutade"),
+    "all": N_("Alla"),
 }
 _STATUSES = {
     "active": ACTIVE_STATUSES,
@@ -57,16 +58,17 @@ class WaitlistFilter:
             return None
         days = parse_int(text, maximum=MAX_RISK_DAYS)
         if days is None:
-            raise ValidationFailed({"risk_days": f"Ange ett antal dagar mellan 0 och {MAX_RISK_DAYS}."})
+            raise ValidationFailed({"risk_days": _("Ange ett antal dagar mellan 0 och {max_risk_days}.",
+                                                   max_risk_days=MAX_RISK_DAYS)})
         return days
 
     def validate(self) -> None:
         """Raise ValidationFailed (Swedish) for values the list does not know."""
         errors: dict[str, str] = {}
         if self.kind and self.kind not in {k.value for k in g.WaitKind}:
-            errors["kind"] = "Okänd typ av väntan."
+            errors["kind"] = _("Okänd typ av väntan.")
         if self.status not in STATUS_FILTERS:
-            errors["status"] = "Okänt urval."
+            errors["status"] = _("Okänt urval.")
         try:
             self.risk()
         except ValidationFailed as exc:
@@ -204,7 +206,7 @@ def by_kind(rows: list[EntryRow]) -> list[KindFigures]:
         mine = [r for r in rows if r.entry.wait_kind == kind.value]
         figs = [r.figures for r in mine]
         out.append(KindFigures(
-            wait_kind=kind.value, label=g.WAIT_KIND_LABELS[kind], entries=len(mine),
+            wait_kind=kind.value, label=_(g.WAIT_KIND_LABELS[kind]), entries=len(mine),
             waiting=sum(r.entry.status == EntryStatus.WAITING for r in mine),
             within=sum(not f.breached for f in figs),
             median_counted=median([f.days_counted for f in figs]) if figs else 0,

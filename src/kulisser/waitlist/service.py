@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
@@ -61,13 +62,14 @@ def _sync(session: Session, actor: Actor, entry: WaitlistEntry, now: datetime) -
 
 def _require_waiting(entry: WaitlistEntry) -> None:
     if entry.status != EntryStatus.WAITING:
-        raise TransitionError(f"Patienten väntar inte längre (status ”{entry.status_label}”).")
+        raise TransitionError(_("Patienten väntar inte längre (status ”{status_label}”).",
+                                status_label=entry.status_label))
 
 
 def _check_text(value: str, field: str, limit: int, errors: dict[str, str]) -> str:
     text = value.strip()
     if len(text) > limit:
-        errors[field] = f"Högst {limit} tecken."
+        errors[field] = _("Högst {limit} tecken.", limit=limit)
     return text
 
 
@@ -86,28 +88,29 @@ def add_entry(session: Session, *, actor: Actor, patient_id: int, wait_kind: str
     today = local_today(now)
     errors: dict[str, str] = {}
     if wait_kind not in {k.value for k in g.WaitKind}:
-        errors["wait_kind"] = "Välj nybesök, behandling eller återbesök."
+        errors["wait_kind"] = _("Välj nybesök, behandling eller återbesök.")
     if clock_start > today:
-        errors["clock_start"] = "Väntetiden kan inte börja i framtiden."
+        errors["clock_start"] = _("Väntetiden kan inte börja i framtiden.")
     elif clock_start < today - timedelta(days=365 * MAX_PAST_YEARS):
-        errors["clock_start"] = f"Datumet ligger mer än {MAX_PAST_YEARS} år bakåt; kontrollera det."
+        errors["clock_start"] = _("Datumet ligger mer än {max_past_years} år bakåt; kontrollera det.",
+                                  max_past_years=MAX_PAST_YEARS)
     if priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     if wait_kind == g.WaitKind.FOLLOW_UP:
         if medical_target_date is None:
-            errors["medical_target_date"] = "Ange det medicinska måldatumet för återbesöket."
+            errors["medical_target_date"] = _("Ange det medicinska måldatumet för återbesöket.")
         elif medical_target_date < clock_start:
-            errors["medical_target_date"] = "Måldatumet kan inte ligga före väntetidens start."
+            errors["medical_target_date"] = _("Måldatumet kan inte ligga före väntetidens start.")
     elif medical_target_date is not None and not errors.get("wait_kind"):
-        errors["medical_target_date"] = ("Medicinskt måldatum anges bara för återbesök; nybesök och "
-                                         "behandling följs mot vårdgarantin.")
+        errors["medical_target_date"] = (_("Medicinskt måldatum anges bara för återbesök; nybesök och "
+                                           "behandling följs mot vårdgarantin."))
     note = _check_text(note, "note", NOTE_MAX, errors)
     if source_type is not None and not 0 < len(source_type) <= 40:
-        errors["source_type"] = "Ogiltig källa."
+        errors["source_type"] = _("Ogiltig källa.")
     if errors:
         raise ValidationFailed(errors)
     if session.get(Patient, patient_id) is None:
-        raise NotFound("Patienten finns inte.")
+        raise NotFound(_("Patienten finns inte."))
     if source_type is not None and source_id is not None:
         existing = session.scalar(select(WaitlistEntry).where(
             WaitlistEntry.unit_id == actor.unit_id, WaitlistEntry.source_type == source_type,
@@ -150,19 +153,19 @@ def record_offer(session: Session, *, actor: Actor, entry_id: int, offered_on: d
     _require_waiting(entry)
     errors: dict[str, str] = {}
     if offered_on > today:
-        errors["offered_on"] = "Ett erbjudande kan inte registreras i förväg."
+        errors["offered_on"] = _("Ett erbjudande kan inte registreras i förväg.")
     elif offered_on < entry.clock_start:
-        errors["offered_on"] = "Erbjudandet kan inte ligga före väntetidens start."
+        errors["offered_on"] = _("Erbjudandet kan inte ligga före väntetidens start.")
     if visit_date < offered_on:
-        errors["visit_date"] = "Den erbjudna tiden kan inte ligga före dagen då den erbjöds."
+        errors["visit_date"] = _("Den erbjudna tiden kan inte ligga före dagen då den erbjöds.")
     if response not in {r.value for r in g.OfferResponse}:
-        errors["response"] = "Välj obesvarat, accepterat eller avböjt."
+        errors["response"] = _("Välj obesvarat, accepterat eller avböjt.")
     elif response == g.OfferResponse.PENDING:
         responded_on = None
     else:
         responded_on = responded_on or offered_on
         if responded_on < offered_on or responded_on > today:
-            errors["responded_on"] = "Svarsdagen ska ligga mellan erbjudandet och i dag."
+            errors["responded_on"] = _("Svarsdagen ska ligga mellan erbjudandet och i dag.")
     note = _check_text(note, "note", 500, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -187,16 +190,16 @@ def respond_offer(session: Session, *, actor: Actor, entry_id: int, offer_id: in
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
     offer = next((o for o in entry.offers if o.id == offer_id), None)
     if offer is None:
-        raise NotFound("Erbjudandet finns inte.")
+        raise NotFound(_("Erbjudandet finns inte."))
     if offer.response != g.OfferResponse.PENDING:
-        raise TransitionError("Erbjudandet är redan besvarat.")
+        raise TransitionError(_("Erbjudandet är redan besvarat."))
     _require_waiting(entry)
     responded_on = responded_on or local_today(now)
     errors: dict[str, str] = {}
     if response not in (g.OfferResponse.ACCEPTED, g.OfferResponse.DECLINED):
-        errors["response"] = "Välj accepterat eller avböjt."
+        errors["response"] = _("Välj accepterat eller avböjt.")
     if responded_on < offer.offered_on or responded_on > local_today(now):
-        errors["responded_on"] = "Svarsdagen ska ligga mellan erbjudandet och i dag."
+        errors["responded_on"] = _("Svarsdagen ska ligga mellan erbjudandet och i dag.")
     if errors:
         raise ValidationFailed(errors)
     offer.response, offer.responded_on = response, responded_on
@@ -223,19 +226,20 @@ def add_excluded_period(session: Session, *, actor: Actor, entry_id: int, reason
     _require_waiting(entry)
     errors: dict[str, str] = {}
     if reason not in {r.value for r in g.Reason}:
-        errors["reason"] = "Välj medicinskt orsakad eller patientvald väntan."
+        errors["reason"] = _("Välj medicinskt orsakad eller patientvald väntan.")
     elif not g.is_guarantee_kind(entry.wait_kind):
-        errors["reason"] = ("Återbesök omfattas inte av vårdgarantin, så ingen väntan räknas bort; "
-                            "ändra det medicinska måldatumet i stället.")
+        errors["reason"] = (_("Återbesök omfattas inte av vårdgarantin, så ingen väntan räknas bort; "
+                              "ändra det medicinska måldatumet i stället."))
     if start < entry.clock_start:
-        errors["start"] = f"Perioden kan inte börja före väntetidens start ({entry.clock_start})."
+        errors["start"] = _("Perioden kan inte börja före väntetidens start ({clock_start}).",
+                            clock_start=entry.clock_start)
     elif start > today + timedelta(days=365):
-        errors["start"] = "Perioden kan börja högst ett år fram i tiden."
+        errors["start"] = _("Perioden kan börja högst ett år fram i tiden.")
     if end is not None and end < start:
-        errors["end"] = "Slutdatumet kan inte ligga före startdatumet."
+        errors["end"] = _("Slutdatumet kan inte ligga före startdatumet.")
     note = _check_text(note, "note", NOTE_MAX, errors)
     if reason == g.Reason.MEDICAL and not note and "reason" not in errors:
-        errors["note"] = "Ange den medicinska orsaken."
+        errors["note"] = _("Ange den medicinska orsaken.")
     if reason == g.Reason.PATIENT and not errors:
         others = entry.period_facts()
         key, problem = g.backing_offer(
@@ -261,7 +265,7 @@ def add_excluded_period(session: Session, *, actor: Actor, entry_id: int, reason
 def _period(entry: WaitlistEntry, period_id: int) -> ExcludedPeriod:
     period = next((p for p in entry.periods if p.id == period_id and p.removed_at is None), None)
     if period is None:
-        raise NotFound("Perioden finns inte.")
+        raise NotFound(_("Perioden finns inte."))
     return period
 
 
@@ -273,7 +277,7 @@ def end_excluded_period(session: Session, *, actor: Actor, entry_id: int, period
     _require_waiting(entry)
     period = _period(entry, period_id)
     if end < period.start_date:
-        raise ValidationFailed({"end": "Slutdatumet kan inte ligga före startdatumet."})
+        raise ValidationFailed({"end": _("Slutdatumet kan inte ligga före startdatumet.")})
     before = period.end_date
     period.end_date = end
     entry.record("period_ended", actor_id=actor.user_id, now=now, period_id=period.id,
@@ -290,7 +294,7 @@ def remove_excluded_period(session: Session, *, actor: Actor, entry_id: int, per
     _require_waiting(entry)
     period = _period(entry, period_id)
     if not reason.strip():
-        raise ValidationFailed({"reason": "Ange varför perioden tas bort."})
+        raise ValidationFailed({"reason": _("Ange varför perioden tas bort.")})
     period.removed_at, period.removed_reason = now, reason.strip()[:500]
     entry.record("period_removed", actor_id=actor.user_id, now=now, period_id=period.id,
                  reason=reason.strip()[:500])
@@ -305,7 +309,7 @@ def _close_open_periods(entry: WaitlistEntry, *, last_day: date, actor: Actor, n
             if period.start_date <= last_day:
                 period.end_date = last_day
             else:
-                period.removed_at, period.removed_reason = now, "Avslutad innan den började"
+                period.removed_at, period.removed_reason = now, _("Avslutad innan den började")
             entry.record("period_ended", actor_id=actor.user_id, now=now, period_id=period.id,
                          end=last_day.isoformat())
 
@@ -335,16 +339,17 @@ def end_entry(session: Session, *, actor: Actor, entry_id: int, status: str, vis
     now = now or utcnow()
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
     if still_waiting and entry.status != EntryStatus.WAITING:
-        raise ValidationFailed({"waitlist_entry_id": "Patienten bokades nyss från den här posten "
-                                "av någon annan."})
+        raise ValidationFailed({"waitlist_entry_id": _("Patienten bokades nyss från den här posten "
+                                                          "av någon annan.")})
     if status not in (EntryStatus.BOOKED, EntryStatus.DONE):
-        raise ValidationFailed({"status": "Välj bokad eller genomförd."})
+        raise ValidationFailed({"status": _("Välj bokad eller genomförd.")})
     if not entry.is_active:
-        raise TransitionError(f"Väntan är redan avslutad (status ”{entry.status_label}”).")
+        raise TransitionError(_("Väntan är redan avslutad (status ”{status_label}”).",
+                                status_label=entry.status_label))
     if visit_date < entry.clock_start:
-        raise ValidationFailed({"visit_date": "Besöksdagen kan inte ligga före väntetidens start."})
+        raise ValidationFailed({"visit_date": _("Besöksdagen kan inte ligga före väntetidens start.")})
     if status == EntryStatus.DONE and visit_date > local_today(now):
-        raise ValidationFailed({"visit_date": "Ett genomfört besök kan inte ligga i framtiden."})
+        raise ValidationFailed({"visit_date": _("Ett genomfört besök kan inte ligga i framtiden.")})
     if status == EntryStatus.BOOKED:
         if entry.status != EntryStatus.BOOKED or entry.end_date != visit_date:
             _book(session, entry, actor=actor, visit_date=visit_date, now=now)
@@ -368,9 +373,9 @@ def reopen_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
     now = now or utcnow()
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
     if entry.status != EntryStatus.BOOKED:
-        raise TransitionError("Bara en bokad väntan kan öppnas igen.")
+        raise TransitionError(_("Bara en bokad väntan kan öppnas igen."))
     if not reason.strip():
-        raise ValidationFailed({"reason": "Ange varför besöket inte blir av."})
+        raise ValidationFailed({"reason": _("Ange varför besöket inte blir av.")})
     entry.reopen(actor_id=actor.user_id, reason=reason.strip()[:500], now=now)
     _sync(session, actor, entry, now)
     return entry
@@ -382,9 +387,10 @@ def remove_entry(session: Session, *, actor: Actor, entry_id: int, reason: str,
     now = now or utcnow()
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
     if not entry.is_active:
-        raise TransitionError(f"Väntan är redan avslutad (status ”{entry.status_label}”).")
+        raise TransitionError(_("Väntan är redan avslutad (status ”{status_label}”).",
+                                status_label=entry.status_label))
     if not reason.strip():
-        raise ValidationFailed({"reason": "Ange varför patienten tas bort från väntelistan."})
+        raise ValidationFailed({"reason": _("Ange varför patienten tas bort från väntelistan.")})
     today = local_today(now)
     _close_open_periods(entry, last_day=today - timedelta(days=1), actor=actor, now=now)
     entry.remove(actor_id=actor.user_id, reason=reason.strip()[:500],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking.events import AppointmentBooked, AppointmentCancelled, AppointmentMoved
 from kulisser.events import Subscription
+from kulisser.i18n import _
 from kulisser.referrals.events import ReferralAccepted
 from kulisser.waitlist import service
 from kulisser.waitlist.models import EntryStatus
@@ -48,7 +49,7 @@ def reopen_wait(session: Session, event: AppointmentCancelled) -> None:
     if entry.status != EntryStatus.BOOKED or entry.end_date != event.visit_date:
         return
     service.reopen_entry(session, actor=event.actor, entry_id=entry.id,
-                         reason=f"Besöket avbokades: {event.reason}", now=event.at)
+                         reason=_("Besöket avbokades: {reason}", reason=event.reason), now=event.at)
 
 
 SUBSCRIPTIONS: list[Subscription] = [

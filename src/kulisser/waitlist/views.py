@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import relations
 from kulisser.patients import service as patients
@@ -51,16 +51,16 @@ def list_page(request: Request, *, kind: str = "", status: str = "active", risk_
     return render(request, "waitlist/list.html", {
         "nav": "waitlist", "f": f, "rows": rows, "more": more, "errors": errors,
         "summary": queries.summarize(rows), "kinds": forms.kind_choices(),
-        "statuses": STATUS_FILTERS, "at_risk_days": setting.at_risk_days,
+        "statuses": {k: _(v) for k, v in STATUS_FILTERS.items()}, "at_risk_days": setting.at_risk_days,
         "csv_params": f.as_params() if not errors else {}, "today": local_today(),
     }, partial="waitlist/_list.html", status_code=422 if errors else 200)
 
 
 CSV_HEADER = [
-    _("Vårdenhet"), _("HSA-id"), _("Post"), _("Identitetsnummer"), _("Väntetyp"), _("Prioritet"),
-    _("Status"), _("Källa"), _("Klockstart"), _("Gräns (dagar)"), _("Slutdatum"), _("Väntat (dagar)"),
-    _("Medicinskt orsakad väntan (dagar)"), _("Patientvald väntan (dagar)"), _("Räknade dagar"),
-    _("Garantidatum"), _("Medicinskt måldatum"), _("Dagar kvar"), _("Inom vårdgarantin"),
+    N_("Vårdenhet"), N_("HSA-id"), N_("Post"), N_("Identitetsnummer"), N_("Väntetyp"), N_("Prioritet"),
+    N_("Status"), N_("Källa"), N_("Klockstart"), N_("Gräns (dagar)"), N_("Slutdatum"), N_("Väntat (dagar)"),
+    N_("Medicinskt orsakad väntan (dagar)"), N_("Patientvald väntan (dagar)"), N_("Räknade dagar"),
+    N_("Garantidatum"), N_("Medicinskt måldatum"), N_("Dagar kvar"), N_("Inom vårdgarantin"),
 ]
 
 
@@ -93,14 +93,14 @@ def list_csv(request: Request, *, kind: str = "", status: str = "active", risk_d
             fg.target_date.isoformat() if fg.target_date else "",
             "" if fg.days_left is None else fg.days_left, _yes_no(fg.within_guarantee)])
     name = f"kulisser-vantelista-{datetime.now(TZ).date().isoformat()}.csv"
-    return csvout.attachment(csvout.document(CSV_HEADER, body), name)
+    return csvout.attachment(csvout.document([_(h) for h in CSV_HEADER], body), name)
 
 
 SUMMARY_HEADER = [
-    _("Vårdenhet"), _("HSA-id"), _("Väntetyp"), _("Poster"), _("Väntande"),
-    _("Inom vårdgarantin"), _("Andel inom vårdgarantin (%)"), _("Median räknade dagar"),
-    _("Medicinskt orsakad väntan (dagar)"), _("Patientvald väntan (dagar)"),
-    _("Poster med medicinskt orsakad väntan"), _("Poster med patientvald väntan"),
+    N_("Vårdenhet"), N_("HSA-id"), N_("Väntetyp"), N_("Poster"), N_("Väntande"),
+    N_("Inom vårdgarantin"), N_("Andel inom vårdgarantin (%)"), N_("Median räknade dagar"),
+    N_("Medicinskt orsakad väntan (dagar)"), N_("Patientvald väntan (dagar)"),
+    N_("Poster med medicinskt orsakad väntan"), N_("Poster med patientvald väntan"),
 ]
 
 
@@ -119,7 +119,7 @@ def summary_csv(request: Request, *, kind: str = "", status: str = "active", ris
              k.days_patient, k.with_medical, k.with_patient]
             for k in queries.by_kind(rows) if not f.kind or k.wait_kind == f.kind]
     name = f"kulisser-vantetider-{datetime.now(TZ).date().isoformat()}.csv"
-    return csvout.attachment(csvout.document(SUMMARY_HEADER, body), name)
+    return csvout.attachment(csvout.document([_(h) for h in SUMMARY_HEADER], body), name)
 
 
 def _new_form(request: Request, values: dict[str, str], errors: dict[str, str],
@@ -153,7 +153,7 @@ def new_entry(request: Request, *, identifier: FormStr = "", wait_kind: FormStr 
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = relations.NOT_AT_UNIT
+                errors["identifier"] = _(relations.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:

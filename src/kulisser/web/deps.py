@@ -21,6 +21,7 @@ from kulisser.audit.service import (
 )
 from kulisser.config import Settings
 from kulisser.db import Database
+from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import User, UserSession
@@ -196,7 +197,7 @@ def manager(ctx: CurrentCtx) -> Ctx:
     from kulisser.errors import Forbidden
 
     if not ctx.actor.is_manager:
-        raise Forbidden("Sidan är till för enhetschefer.")
+        raise Forbidden(_("Sidan är till för enhetschefer."))
     return ctx
 
 

@@ -19,14 +19,15 @@ import anyio
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.web.headers import SECURITY_HEADERS
 
-BUSY_MESSAGE = "Kulisser har många förfrågningar just nu. Ingen ändring sparades; försök igen om en stund."
+BUSY_MESSAGE = N_("Kulisser har många förfrågningar just nu. Ingen ändring sparades; "
+                  "försök igen om en stund.")
 
 
-CONFLICT_MESSAGE = ("Någon annan ändrade samma sak samtidigt. Ingen ändring sparades; "
-                    "ladda om sidan och försök igen.")
+CONFLICT_MESSAGE = (N_("Någon annan ändrade samma sak samtidigt. Ingen ändring sparades; "
+                       "ladda om sidan och försök igen."))
 
 
 def plain_response(path: str, status: int, code: str, message: str,

@@ -28,14 +28,14 @@ def _local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def _status(value: str) -> str:
     try:
-        return STATUS_LABELS[Status(value)]
+        return _(STATUS_LABELS[Status(value)])
     except ValueError:
         return value
 
 
 def _priority(value: str) -> str:
     try:
-        return PRIORITY_LABELS[Priority(value)]
+        return _(PRIORITY_LABELS[Priority(value)])
     except ValueError:
         return value
 

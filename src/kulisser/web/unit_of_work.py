@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kulisser.audit.service import rollback_keeping_denied
 from kulisser.db import is_transient
+from kulisser.i18n import _
 from kulisser.web.headers import SECURITY_HEADERS
 from kulisser.web.overload import busy_response, conflict_response
 
@@ -39,11 +40,12 @@ def _crash_start(scope: Scope) -> Message:
 
 
 def _crash_body(scope: Scope) -> bytes:
+    message = _("Något gick fel. Ingen ändring sparades.")
     if _is_api(scope):
-        return json.dumps({"error": "internal", "detail": "Något gick fel. Ingen ändring sparades."}).encode()
-    return ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>Fel – Kulisser</title>'
-            "<h1>Något gick fel. Ingen ändring sparades.</h1><p><a href=\"/arbetslista\">"
-            "Till arbetslistan</a></p></html>").encode()
+        return json.dumps({"error": "internal", "detail": message}).encode()
+    return ('<!doctype html><html lang="sv"><meta charset="utf-8"><title>' + _("Fel") + " – Kulisser</title>"
+            "<h1>" + message + '</h1><p><a href="/arbetslista">' + _("Till arbetslistan")
+            + "</a></p></html>").encode()
 
 
 async def _send(response: Any, scope: Scope, send: Send) -> None:

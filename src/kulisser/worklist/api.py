@@ -15,6 +15,7 @@ from kulisser.bounds import Id
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.staff import service as staff
@@ -103,8 +104,8 @@ def _outs(session: Session, items: list[WorkItem], *, due_soon_hours: int,
         out.append(WorkItemOut(
             id=item.id, kind=item.kind, kind_label=kind_label(item.kind), title=item.title,
             description=item.description, priority=Priority(item.priority),
-            priority_label=PRIORITY_LABELS[Priority(item.priority)], status=Status(item.status),
-            status_label=STATUS_LABELS[Status(item.status)], due_at=item.due_at, overdue=overdue,
+            priority_label=_(PRIORITY_LABELS[Priority(item.priority)]), status=Status(item.status),
+            status_label=_(STATUS_LABELS[Status(item.status)]), due_at=item.due_at, overdue=overdue,
             due_soon=soon,
             owner=(UserRef(id=item.owner_id, name=names.get(item.owner_id, ""))
                    if item.owner_id is not None else None),
@@ -149,7 +150,7 @@ def _precondition(response: Response, if_match: Annotated[str | None, Header(
     try:
         version = parse_if_match(if_match)
     except ValueError:
-        raise ValidationFailed({"If-Match": "Ange ärendets ETag, t.ex. \"3\"."}) from None
+        raise ValidationFailed({"If-Match": _("Ange ärendets ETag, t.ex. \"3\".")}) from None
     return Precondition(version=version if isinstance(version, int) else None, response=response)
 
 
@@ -201,7 +202,7 @@ def _filter(
 @router.get("/kinds", response_model=list[KindOut], summary="Kinds of work items")
 def list_kinds(ctx: CurrentCtx) -> list[KindOut]:
     """Every registered kind; only manual ones can be created with POST /api/v1/work-items."""
-    return [KindOut(code=k.code, label=k.label, label_plural=k.label_plural, manual=k.manual)
+    return [KindOut(code=k.code, label=_(k.label), label_plural=_(k.label_plural), manual=k.manual)
             for k in all_kinds()]
 
 
@@ -243,11 +244,12 @@ def create_work_item(body: WorkItemCreate, ctx: CurrentCtx,
     try:
         spec = get_kind(body.kind)
     except KeyError:
-        raise ValidationFailed({"kind": "Okänd ärendetyp."}) from None
+        raise ValidationFailed({"kind": _("Okänd ärendetyp.")}) from None
     if not spec.manual:
-        raise ValidationFailed({"kind": f"”{spec.label}” skapas i sin egen funktion, inte här."})
+        raise ValidationFailed({"kind": _("”{label}” skapas i sin egen funktion, inte här.",
+                                          label=spec.label)})
     if body.patient_id is not None and ctx.db.get(Patient, body.patient_id) is None:
-        raise ValidationFailed({"patient_id": "Patienten finns inte."})
+        raise ValidationFailed({"patient_id": _("Patienten finns inte.")})
     with _fields(to_user_id="owner_id"):
         item = worklist.create_item(
             ctx.db, actor=ctx.actor, kind=body.kind, title=body.title, priority=body.priority.value,

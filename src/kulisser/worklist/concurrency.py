@@ -90,7 +90,7 @@ def describe_last_change(session: Session, item: WorkItem, *, now: datetime | No
             return _("Ärendet lämnades över till {target} av {who} {when}.", target=target, who=who,
                      when=when)
         case "status_changed" if e.to_status:
-            label = STATUS_LABELS.get(Status(e.to_status), e.to_status)
+            label = _(STATUS_LABELS.get(Status(e.to_status), e.to_status))
             return _("Ärendet fick status ”{label}” av {who} {when}.", label=label, who=who, when=when)
         case "commented":
             return _("Ärendet fick en kommentar av {who} {when}.", who=who, when=when)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
+from kulisser.i18n import N_, _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.staff.models import Role, UnitMembership, User
@@ -29,7 +30,7 @@ def _load_items(session: Session, ids: list[int]) -> dict[int, Any]:
 
 
 ESCALATION = register(KindSpec(
-    code="escalation", label="Eskalering", label_plural="Eskaleringar",
+    code="escalation", label=N_("Eskalering"), label_plural=N_("Eskaleringar"),
     default_hours={Priority.ACUTE: 1, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
     ref_type="work_item", detail_template="worklist/_escalation_detail.html", load_refs=_load_items,
 ))
@@ -58,10 +59,10 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
     for item in items:
         manager = unit_manager(session, unit_id=item.unit_id)
         item.record("escalated", actor_id=None, now=now, to_owner=manager,
-                    reason="Förfallotiden har passerats")
+                    reason=_("Förfallotiden har passerats"))
         esc = WorkItem(kind=ESCALATION.code, unit_id=item.unit_id, owner_id=manager,
                        priority=Priority.HIGH.value, status=Status.REQUESTED.value,
-                       title=f"Försenat: {item.title}"[:200], patient_id=item.patient_id,
+                       title=_("Försenat: {title}", title=item.title)[:200], patient_id=item.patient_id,
                        ref_type="work_item", ref_id=item.id, created_at=now, updated_at=now,
                        due_at=now + timedelta(hours=ESCALATION.default_hours[Priority.HIGH]))
         esc.record("created", actor_id=None, now=now, to_status=esc.status)
@@ -71,7 +72,7 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, batch: in
             # A system act on patient data is logged like any other, under the system's name.
             audit.log_system(session, unit_id=item.unit_id, patient_id=item.patient_id,
                              action="create", object_type="work_item", object_id=esc.id,
-                             reason="Automatisk eskalering", now=now)
+                             reason=_("Automatisk eskalering"), now=now)
     return len(items)
 
 

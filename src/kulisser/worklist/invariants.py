@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.worklist.kinds import Finding, KindSpec, all_kinds, kind_label, register
@@ -27,7 +27,7 @@ from kulisser.worklist.queries import is_open_clause
 from kulisser.worklist.states import Priority, Status
 
 UNOWNED = register(KindSpec(
-    code="unowned", label="Ärende utan ägare", label_plural="Ärenden utan ägare",
+    code="unowned", label=N_("Ärende utan ägare"), label_plural=N_("Ärenden utan ägare"),
     # Something already slipped: it is looked at the same day.
     default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
 ))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kulisser.i18n import N_, _
 from kulisser.worklist.states import Operation, Priority, allowed_operations
 
 DEFAULT_HOURS = {Priority.ACUTE: 2, Priority.HIGH: 24, Priority.NORMAL: 72, Priority.LOW: 240}
@@ -131,9 +132,9 @@ def record_link(ref_type: str | None, ref_id: int | None) -> tuple[str, str] | N
 def kind_label(code: str) -> str:
     """The Swedish label of a kind, or the code for an unknown one."""
     spec = _REGISTRY.get(code)
-    return spec.label if spec else code
+    return _(spec.label) if spec else code
 
 
 TASK = register(
-    KindSpec(code="task", label="Uppgift", label_plural="Uppgifter", manual=True)
+    KindSpec(code="task", label=N_("Uppgift"), label_plural=N_("Uppgifter"), manual=True)
 )

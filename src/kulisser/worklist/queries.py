@@ -15,6 +15,7 @@ from kulisser import bounds
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
 from kulisser.patients.models import Patient
@@ -25,19 +26,19 @@ from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 
 Scope = Literal["mine_queue", "mine", "queue", "unit"]
 SCOPES: dict[str, str] = {
-    "mine_queue": "Mina och enhetens kö",
-    "mine": "Mina ärenden",
-    "queue": "Enhetens kö (ej tilldelade)",
-    "unit": "Hela enheten",
+    "mine_queue": N_("Mina och enhetens kö"),
+    "mine": N_("Mina ärenden"),
+    "queue": N_("Enhetens kö (ej tilldelade)"),
+    "unit": N_("Hela enheten"),
 }
 STATUS_FILTERS: dict[str, str] = {
-    "open": "Öppna",
-    "closed": "Avslutade",
-    "all": "Alla",
+    "open": N_("Öppna"),
+    "closed": N_("Avslutade"),
+    "all": N_("Alla"),
     **{s.value: label for s, label in (
-        (Status.REQUESTED, "Ny"), (Status.ACCEPTED, "Mottagen"), (Status.IN_PROGRESS, "Pågår"),
-        (Status.ON_HOLD, "Vilande"), (Status.COMPLETED, "Klar"), (Status.CANCELLED, "Makulerad"),
-        (Status.ENTERED_IN_ERROR, "Felregistrerad"))},
+        (Status.REQUESTED, N_("Ny")), (Status.ACCEPTED, N_("Mottagen")), (Status.IN_PROGRESS, N_("Pågår")),
+        (Status.ON_HOLD, N_("Vilande")), (Status.COMPLETED, N_("Klar")), (Status.CANCELLED, N_("Makulerad")),
+        (Status.ENTERED_IN_ERROR, N_("Felregistrerad")))},
 }
 
 
@@ -92,7 +93,7 @@ def encode_cursor(due_at: datetime, item_id: int) -> str:
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
     """Read a cursor; ValidationFailed for one that was not made by encode_cursor."""
     try:
-        due, _, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        due, _sep, item_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         number = bounds.parse_id(item_id)
         if number is None:
             raise ValueError(item_id)
@@ -101,7 +102,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
             raise ValueError(due)
         return when, number
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed({"cursor": "Ogiltig sidmarkör."}) from None
+        raise ValidationFailed({"cursor": _("Ogiltig sidmarkör.")}) from None
 
 
 def deadline_flags(item: WorkItem, *, now: datetime, due_soon_hours: int) -> tuple[bool, bool]:
@@ -116,7 +117,7 @@ def _unit(actor: Actor, f: WorklistFilter) -> int:
     if f.unit_id is None:
         return actor.unit_id
     if f.unit_id not in actor.unit_ids:
-        raise ValidationFailed({"unit_id": "Du arbetar inte på den vårdenheten."})
+        raise ValidationFailed({"unit_id": _("Du arbetar inte på den vårdenheten.")})
     return f.unit_id
 
 
@@ -131,7 +132,7 @@ def _filtered(stmt: Select[Any], actor: Actor, f: WorklistFilter, now: datetime,
         try:
             stmt = stmt.where(wi.status == Status(f.status).value)
         except ValueError:
-            raise ValidationFailed({"status": "Okänd status."}) from None
+            raise ValidationFailed({"status": _("Okänd status.")}) from None
     if f.kind:
         stmt = stmt.where(wi.kind == f.kind)
     if f.owner_id is not None:
@@ -197,7 +198,7 @@ def _scoped(actor: Actor, f: WorklistFilter, unit_id: int, wi: Any) -> list[Any]
             return [wi.unit_id == unit_id]
         case "mine_queue":
             return [mine, queue]
-    raise ValidationFailed({"scope": "Okänt urval."})
+    raise ValidationFailed({"scope": _("Okänt urval.")})
 
 
 def list_items(session: Session, *, actor: Actor, f: WorklistFilter,

@@ -54,7 +54,7 @@ def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
     for spec in all_kinds():
         for prio in Priority:
             default = spec.default_hours[prio]
-            rows.append({"kind": spec.code, "kind_label": spec.label, "priority": prio.value,
+            rows.append({"kind": spec.code, "kind_label": _(spec.label), "priority": prio.value,
                          "default": default, "hours": overrides.get((spec.code, prio.value), default),
                          "overridden": (spec.code, prio.value) in overrides})
     return rows
@@ -63,15 +63,15 @@ def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:
 def set_rule(session: Session, *, actor: Actor, kind: str, priority: str, hours: int | None) -> None:
     """Set (or with None, remove) the unit's own due-time rule for a kind and priority."""
     if not actor.is_manager:
-        raise Forbidden("Endast enhetschef eller administratör kan ändra tidsregler.")
+        raise Forbidden(_("Endast enhetschef eller administratör kan ändra tidsregler."))
     # A form posts these as text: an unknown value is the user's error, not a server error.
     errors: dict[str, str] = {}
     if kind not in {spec.code for spec in all_kinds()}:
-        errors["kind"] = "Okänd ärendetyp."
+        errors["kind"] = _("Okänd ärendetyp.")
     if priority not in {p.value for p in Priority}:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     if hours is not None and not 0 < hours <= 24 * 365:
-        errors["hours"] = "Ange ett antal timmar mellan 1 och 8760."
+        errors["hours"] = _("Ange ett antal timmar mellan 1 och 8760.")
     if errors:
         raise ValidationFailed(errors)
     row = session.scalar(select(DeadlineRule).where(
@@ -91,7 +91,7 @@ def _check_member(session: Session, *, user_id: int, unit_id: int) -> None:
     member = session.scalar(select(UnitMembership.user_id).where(
         UnitMembership.user_id == user_id, UnitMembership.unit_id == unit_id))
     if member is None:
-        raise ValidationFailed({"to_user_id": "Mottagaren arbetar inte på ärendets vårdenhet."})
+        raise ValidationFailed({"to_user_id": _("Mottagaren arbetar inte på ärendets vårdenhet.")})
 
 
 def create_item(
@@ -115,18 +115,18 @@ def create_item(
     try:
         get_kind(kind)
     except KeyError:
-        errors["kind"] = "Okänd ärendetyp."
+        errors["kind"] = _("Okänd ärendetyp.")
     try:
         Priority(priority)
     except ValueError:
-        errors["priority"] = "Okänd prioritet."
+        errors["priority"] = _("Okänd prioritet.")
     title = title.strip()
     if not title:
-        errors["title"] = "Ange en rubrik."
+        errors["title"] = _("Ange en rubrik.")
     elif len(title) > 200:
-        errors["title"] = "Rubriken får vara högst 200 tecken."
+        errors["title"] = _("Rubriken får vara högst 200 tecken.")
     if due_at is not None and due_at.tzinfo is None:
-        errors["due_at"] = "Ogiltig tidpunkt."
+        errors["due_at"] = _("Ogiltig tidpunkt.")
     if errors:
         raise ValidationFailed(errors)
     if owner_id is not None:
@@ -153,11 +153,11 @@ def get_item(session: Session, *, actor: Actor, item_id: int, action: str = "rea
     """Load a work item after the access check; items of other units are not found (and logged)."""
     item = session.get(WorkItem, item_id)
     if item is None:
-        raise NotFound("Ärendet finns inte.")
+        raise NotFound(_("Ärendet finns inte."))
     if item.patient_id is not None or item.unit_id not in actor.unit_ids:
         # Another unit's item stays "not found", but the refusal is logged.
         audit.check(session, actor=actor, record=item, object_type="work_item", action=action,
-                    hidden="Ärendet finns inte.", now=now)
+                    hidden=_("Ärendet finns inte."), now=now)
     return item
 
 
@@ -182,7 +182,7 @@ def perform(
     try:
         op = Operation(operation)
     except ValueError:
-        raise TransitionError("Okänd åtgärd.", code="unknown_operation") from None
+        raise TransitionError(_("Okänd åtgärd."), code="unknown_operation") from None
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
     if not as_record:
         check_generic(item, op)
@@ -191,9 +191,9 @@ def perform(
     if op in (Operation.ASSIGN, Operation.HANDOVER) and to_user_id is not None:
         _check_member(session, user_id=to_user_id, unit_id=item.unit_id)
     if op is Operation.ASSIGN and to_user_id is None:
-        raise TransitionError("Välj vem ärendet ska tilldelas.", code="target_required")
+        raise TransitionError(_("Välj vem ärendet ska tilldelas."), code="target_required")
     if op is Operation.HANDOVER and to_user_id == item.owner_id:
-        raise TransitionError("Välj någon annan än nuvarande ansvarig.", code="same_owner")
+        raise TransitionError(_("Välj någon annan än nuvarande ansvarig."), code="same_owner")
     match op:
         case Operation.CLAIM:
             item.claim(actor_id=actor.user_id, now=now)
@@ -249,9 +249,9 @@ def add_comment(session: Session, *, actor: Actor, item_id: int, text: str,
     """Add a comment to an item's history."""
     now = now or utcnow()
     if not text.strip():
-        raise ValidationFailed({"comment": "Skriv en kommentar."})
+        raise ValidationFailed({"comment": _("Skriv en kommentar.")})
     if len(text) > 4000:
-        raise ValidationFailed({"comment": "Kommentaren får vara högst 4000 tecken."})
+        raise ValidationFailed({"comment": _("Kommentaren får vara högst 4000 tecken.")})
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
     check_version(session, item, expected_version=expected_version, actor_id=actor.user_id, now=now)
     item.comment(actor_id=actor.user_id, text_=text, now=now)
@@ -265,13 +265,13 @@ def change_due(session: Session, *, actor: Actor, item_id: int, due_at: datetime
     """Move an open item's due time, with a reason."""
     now = now or utcnow()
     if not reason.strip():
-        raise ValidationFailed({"reason": "Ange varför tiden ändras."})
+        raise ValidationFailed({"reason": _("Ange varför tiden ändras.")})
     if due_at.tzinfo is None:  # the column refuses naive times; say so instead of failing late
-        raise ValidationFailed({"due_at": "Ogiltig tidpunkt."})
+        raise ValidationFailed({"due_at": _("Ogiltig tidpunkt.")})
     item = get_item(session, actor=actor, item_id=item_id, action="update", now=now)
     check_version(session, item, expected_version=expected_version, actor_id=actor.user_id, now=now)
     if item.closed_at is not None:
-        raise TransitionError("Ett avslutat ärende kan inte få ny tid.")
+        raise TransitionError(_("Ett avslutat ärende kan inte få ny tid."))
     item.change_due(actor_id=actor.user_id, due_at=due_at, reason=reason, now=now)
     with compare_and_set():
         session.flush()

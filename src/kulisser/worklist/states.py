@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kulisser.i18n import N_, _
+
 
 class Status(StrEnum):
     """FHIR Task statuses used for work items."""
@@ -58,43 +60,43 @@ CLOSED_STATUSES: tuple[Status, ...] = (
 PRIORITY_ORDER = {Priority.ACUTE: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 STATUS_LABELS = {
-    Status.REQUESTED: "Ny",
-    Status.ACCEPTED: "Mottagen",
-    Status.IN_PROGRESS: "Pågår",
-    Status.ON_HOLD: "Vilande",
-    Status.COMPLETED: "Klar",
-    Status.CANCELLED: "Makulerad",
-    Status.ENTERED_IN_ERROR: "Felregistrerad",
+    Status.REQUESTED: N_("Ny"),
+    Status.ACCEPTED: N_("Mottagen"),
+    Status.IN_PROGRESS: N_("Pågår"),
+    Status.ON_HOLD: N_("Vilande"),
+    Status.COMPLETED: N_("Klar"),
+    Status.CANCELLED: N_("Makulerad"),
+    Status.ENTERED_IN_ERROR: N_("Felregistrerad"),
 }
 PRIORITY_LABELS = {
-    Priority.ACUTE: "Akut",
-    Priority.HIGH: "Hög",
-    Priority.NORMAL: "Normal",
-    Priority.LOW: "Låg",
+    Priority.ACUTE: N_("Akut"),
+    Priority.HIGH: N_("Hög"),
+    Priority.NORMAL: N_("Normal"),
+    Priority.LOW: N_("Låg"),
 }
 OPERATION_LABELS = {
-    Operation.CLAIM: "Ta ärendet",
-    Operation.ASSIGN: "Tilldela",
-    Operation.HANDOVER: "Lämna över",
-    Operation.START: "Påbörja",
-    Operation.HOLD: "Vila",
-    Operation.RESUME: "Återuppta",
-    Operation.COMPLETE: "Klarmarkera",
-    Operation.CANCEL: "Makulera",
-    Operation.ENTERED_IN_ERROR: "Felregistrerad",
+    Operation.CLAIM: N_("Ta ärendet"),
+    Operation.ASSIGN: N_("Tilldela"),
+    Operation.HANDOVER: N_("Lämna över"),
+    Operation.START: N_("Påbörja"),
+    Operation.HOLD: N_("Vila"),
+    Operation.RESUME: N_("Återuppta"),
+    Operation.COMPLETE: N_("Klarmarkera"),
+    Operation.CANCEL: N_("Makulera"),
+    Operation.ENTERED_IN_ERROR: N_("Felregistrerad"),
 }
 # The operation as a Swedish infinitive, for "Det går inte att ... ett ärende" (the button
 # labels above are not verbs that fit that sentence: "Ta ärendet", "Felregistrerad").
 _OPERATION_VERBS = {
-    Operation.CLAIM: "ta",
-    Operation.ASSIGN: "tilldela",
-    Operation.HANDOVER: "lämna över",
-    Operation.START: "påbörja",
-    Operation.HOLD: "pausa",
-    Operation.RESUME: "återuppta",
-    Operation.COMPLETE: "klarmarkera",
-    Operation.CANCEL: "makulera",
-    Operation.ENTERED_IN_ERROR: "felregistrera",
+    Operation.CLAIM: N_("ta"),
+    Operation.ASSIGN: N_("tilldela"),
+    Operation.HANDOVER: N_("lämna över"),
+    Operation.START: N_("påbörja"),
+    Operation.HOLD: N_("pausa"),
+    Operation.RESUME: N_("återuppta"),
+    Operation.COMPLETE: N_("klarmarkera"),
+    Operation.CANCEL: N_("makulera"),
+    Operation.ENTERED_IN_ERROR: N_("felregistrera"),
 }
 
 
@@ -166,7 +168,7 @@ CONFLICT_CODES = ("illegal_transition", "owned_by_record")
 
 def operation_verb(operation: Operation) -> str:
     """The operation as a Swedish infinitive ("klarmarkera")."""
-    return _OPERATION_VERBS[operation]
+    return _(_OPERATION_VERBS[operation])
 
 
 def check_transition(status: Status | str, operation: Operation | str, *, reason: str = "") -> Rule:
@@ -176,11 +178,11 @@ def check_transition(status: Status | str, operation: Operation | str, *, reason
     rule = RULES[op]
     if current not in rule.allowed_from:
         raise TransitionError(
-            f"Det går inte att {_OPERATION_VERBS[op]} ett ärende med status "
-            f"”{STATUS_LABELS[current]}”."
+            _("Det går inte att {operation_verbs} ett ärende med status ”{status_labels}”.",
+              operation_verbs=_(_OPERATION_VERBS[op]), status_labels=_(STATUS_LABELS[current]))
         )
     if rule.needs_reason and not reason.strip():
-        raise TransitionError("Ange en orsak.", code="reason_required")
+        raise TransitionError(_("Ange en orsak."), code="reason_required")
     return rule
 
 

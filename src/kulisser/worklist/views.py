@@ -89,7 +89,8 @@ def worklist_page(
     names.update(staff.user_names(ctx.db, owners))  # former members still owning items
     context = {
         "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
-        "kinds": all_kinds(), "scopes": queries.SCOPES, "statuses": queries.STATUS_FILTERS,
+        "kinds": all_kinds(), "scopes": {k: _(v) for k, v in queries.SCOPES.items()},
+        "statuses": {k: _(v) for k, v in queries.STATUS_FILTERS.items()},
         "members": members, "owner_names": names,
         "errors": errors, "overdue_total": overdue_total,
     }
@@ -115,7 +116,7 @@ def _item_context(ctx: Ctx, item_id: int, settings: Settings, *, access: str = "
             "patient": patient,
             "names": names, "overdue": overdue, "due_soon": soon,
             "operations": [op for op in allowed_operations(item.status) if spec.allows(op)],
-            "owned": _owned_note(item, spec), "op_labels": OPERATION_LABELS,
+            "owned": _owned_note(item, spec), "op_labels": {k: _(v) for k, v in OPERATION_LABELS.items()},
             "members": staff.unit_members(ctx.db, unit_id=item.unit_id), "errors": {},
             "values": {}}
 
@@ -251,7 +252,7 @@ def item_due(request: Request, item_id: Id, *, due_at: FormStr = "", due_reason:
         when = parse_local_datetime(due_at)
     except ValueError:
         return _item_error(request, ctx, item_id, settings,
-                           {"due_at": "Ange datum och tid, t.ex. 2026-12-01 14:00."}, values, 422)
+                           {"due_at": _("Ange datum och tid, t.ex. 2026-12-01 14:00.")}, values, 422)
     try:
         worklist.change_due(ctx.db, actor=ctx.actor, item_id=item_id, due_at=when, reason=due_reason,
                             expected_version=_int_or_none(version))
@@ -274,7 +275,7 @@ def _new_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dict[s
     kinds = [(k.code, k.label) for k in all_kinds() if k.manual]
     return render(request, "worklist/new.html", {
         "nav": "worklist", "values": values, "errors": errors, "patient": patient,
-        "kinds": kinds, "priorities": [(p.value, PRIORITY_LABELS[p]) for p in Priority],
+        "kinds": kinds, "priorities": [(p.value, _(PRIORITY_LABELS[p])) for p in Priority],
         "members": [(str(u.id), u.name_and_role)
                     for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
     }, status_code=status)
@@ -313,19 +314,19 @@ def new_item(
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = relations.NOT_AT_UNIT
+                errors["identifier"] = _(relations.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:
             pid = found.id
     if kind not in {k.code for k in all_kinds() if k.manual}:
-        errors["kind"] = "Den här ärendetypen skapas inte för hand."
+        errors["kind"] = _("Den här ärendetypen skapas inte för hand.")
     when = None
     if due_at.strip():
         try:
             when = parse_local_datetime(due_at)
         except ValueError:
-            errors["due_at"] = "Ange datum och tid, t.ex. 2026-12-01 14:00."
+            errors["due_at"] = _("Ange datum och tid, t.ex. 2026-12-01 14:00.")
     if not errors:
         try:
             item = worklist.create_item(ctx.db, actor=ctx.actor, kind=kind, title=title,
@@ -361,7 +362,7 @@ def rules_save(request: Request, ctx: ManagerCtx,
         elif (typed := parse_int(raw)) is not None:
             hours = typed
         else:
-            errors[key] = "Ange ett helt antal timmar."
+            errors[key] = _("Ange ett helt antal timmar.")
             continue
         try:
             worklist.set_rule(ctx.db, actor=ctx.actor, kind=str(row["kind"]),
