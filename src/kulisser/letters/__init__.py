@@ -5,6 +5,6 @@ from kulisser.packages import Package
 PACKAGE = Package(
     name=__name__,
     # The print and template pages first: /brev/{letter_id} would catch /brev/utskrift, /brev/mallar.
-    routers=("print_views", "views", "api"), models="models", kinds=("service",), jobs=("jobs",),
+    routers=("print_views", "views", "api"), models="models", kinds=("items",), jobs=("jobs",),
     subscribers="subscribers", demo="demo:seed",
 )

@@ -23,6 +23,7 @@ from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.letters import texts
+from kulisser.letters.items import LETTER_KIND
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
 from kulisser.letters.states import (
@@ -38,48 +39,13 @@ from kulisser.letters.states import (
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import (
-    GENERIC_OPERATIONS,
-    TASK,
-    Finding,
-    KindSpec,
-    register,
-    register_record_page,
-)
+from kulisser.worklist.kinds import TASK
 from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Operation, Priority, TransitionError, is_open
+from kulisser.worklist.states import Operation, TransitionError, is_open
 
 FIELD_MAX = 4000
 
 
-register_record_page("letter", label=N_("Brevet"), path="/brev/{id}")
-
-
-def _load(session: Session, ref_ids: list[int]) -> dict[int, Letter]:
-    return {x.id: x for x in session.scalars(select(Letter).where(Letter.id.in_(ref_ids)))}
-
-
-# A letter not yet out has an open item (a returned letter's item is a plain task).
-_UNSENT = [s.value for s in UNSENT]
-
-
-def _check(session: Session) -> list[Finding]:
-    """A letter not yet out has an open item; a sent or void one has none."""
-    return compare(session, kind=LETTER_KIND.code, ref_type="letter", model=Letter,
-                   needs=Letter.status.in_(_UNSENT),
-                   # Items made before returned letters got tasks may still be open.
-                   allows=lambda x: x.status in (*_UNSENT, LetterStatus.RETURNED.value),
-                   label=_("Brevet"))
-
-
-LETTER_KIND = register(KindSpec(
-    code="letter", label=N_("Brev"), label_plural=N_("Brev"),
-    default_hours={Priority.ACUTE: 2, Priority.HIGH: 8, Priority.NORMAL: 24, Priority.LOW: 72},
-    ref_type="letter", detail_template="letters/_letter_detail.html", load_refs=_load,
-    operations=GENERIC_OPERATIONS, record_hint=N_("Öppna brevet för att skicka eller makulera det."),
-    check=_check,
-))
 _ITEM_TITLES = {
     LetterKind.CALLING: N_("Skicka kallelse"),
     LetterKind.REBOOKING: N_("Skicka brev om ombokad tid"),

@@ -5,33 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.phone import phone_error
+from kulisser.reception.items import CALLBACK
 from kulisser.reception.models import PhoneMessage
 from kulisser.staff.actor import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import KindSpec, register
 from kulisser.worklist.service import WorkItem
 from kulisser.worklist.states import Priority
 
 RELATIONS = {"patient": N_("Patienten själv"), "relative": N_("Anhörig"),
              "colleague": N_("Kollega/vårdgivare"), "other": N_("Annan")}
-
-
-def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:
-    return {m.id: m for m in session.scalars(select(PhoneMessage).where(PhoneMessage.id.in_(ref_ids)))}
-
-
-CALLBACK = register(KindSpec(
-    code="callback", label=N_("Återuppringning"), label_plural=N_("Återuppringningar"),
-    default_hours={Priority.ACUTE: 1, Priority.HIGH: 4, Priority.NORMAL: 24, Priority.LOW: 72},
-    ref_type="phone_message", detail_template="reception/_callback_detail.html", load_refs=_load,
-))
 
 
 @dataclass
