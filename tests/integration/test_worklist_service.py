@@ -396,3 +396,35 @@ def test_patient_items_splits_open_and_closed(db: Session) -> None:
     assert [i.id for i in closed] == [done_late.id, done_early.id]  # newest closed first
     assert queries.patient_items(db, patient_id=pid, unit_ids=(w.other_unit_id,)) == ([], [])
     assert db.get(Patient, pid) is not None
+
+
+def test_a_statement_reused_for_its_shape_takes_each_callers_values(db: Session, world: World) -> None:
+    # The worklist's statements are built once per shape of filter and reused with the caller's
+    # values bound by name: nothing of the first caller (user, unit, time, kind, cursor) may stick.
+    sec, sec2, _manager = actors(db, world)
+    mine = new(db, sec, title="Min", due_at=NOW + H)
+    theirs = new(db, sec2, title="Kollegans", due_at=NOW + 2 * H)
+    for item, who in ((mine, sec), (theirs, sec2)):
+        wl.perform(db, actor=who, item_id=item.id, operation=Operation.CLAIM, now=NOW)
+    queued = [new(db, sec, title=f"Kö {n}", due_at=NOW + (3 + n) * H) for n in range(3)]
+    late = new(db, sec, title="Sen", kind="task", due_at=NOW - H)
+    f = WorklistFilter(limit=2)
+    for who, own in ((sec, mine), (sec2, theirs), (sec, mine)):
+        titles = [r.item.title for r in queries.list_items(db, actor=who, f=f, now=NOW).rows]
+        assert titles == ["Sen", own.title], (who.username, titles)
+    # The same shapes again with a cursor: each caller pages through her own list.
+    first = queries.list_items(db, actor=sec2, f=f, now=NOW)
+    rest = queries.list_items(db, actor=sec2, f=replace(f, cursor=first.next_cursor or ""), now=NOW)
+    assert [r.item.title for r in rest.rows] == ["Kö 0", "Kö 1"]
+    first = queries.list_items(db, actor=sec, f=f, now=NOW)
+    rest = queries.list_items(db, actor=sec, f=replace(f, cursor=first.next_cursor or ""), now=NOW)
+    assert [r.item.title for r in rest.rows] == ["Kö 0", "Kö 1"]
+    # "Now" is bound too: an hour later the first queued item is overdue as well.
+    overdue = WorklistFilter(overdue=True)
+    assert [r.item.id for r in queries.list_items(db, actor=sec, f=overdue, now=NOW).rows] == [late.id]
+    later = [r.item.id for r in queries.list_items(db, actor=sec, f=overdue, now=NOW + 4 * H).rows]
+    assert later == [late.id, mine.id, queued[0].id]
+    counts, n_late = queries.kind_counts(db, actor=sec, f=WorklistFilter(), now=NOW)
+    assert (counts, n_late) == ({"task": 5}, 1)
+    counts, n_late = queries.kind_counts(db, actor=sec2, f=WorklistFilter(), now=NOW + 4 * H)
+    assert (counts, n_late) == ({"task": 5}, 3)
