@@ -40,8 +40,8 @@ class CsrfFailed(Exception):
     """A form or API call without the session's CSRF token."""
 
 
-def get_settings(request: Request) -> Settings:
-    """The app's settings."""
+async def get_settings(request: Request) -> Settings:
+    """The app's settings (no I/O: on the event loop, saving each request a thread hop)."""
     settings: Settings = request.app.state.settings
     return settings
 

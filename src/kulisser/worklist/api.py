@@ -142,7 +142,7 @@ class Precondition:
     response: Response
 
 
-def _precondition(response: Response, if_match: Annotated[str | None, Header(
+async def _precondition(response: Response, if_match: Annotated[str | None, Header(
         alias="If-Match",
         description="The item's ETag from GET (or an earlier action). If the item has changed "
                     "since, the action is refused with 412 and who did what. Optional for older "
@@ -183,7 +183,7 @@ def _act(ctx: Ctx, settings: Settings, pre: Precondition, item_id: int, operatio
 
 # -- the worklist ------------------------------------------------------------------------------
 
-def _filter(
+async def _filter(
     scope: Annotated[queries.Scope, Query(description="mine_queue: mine and the unit's queue; "
                                  "mine; queue: unassigned; unit: the whole unit.")] = "mine_queue",
     kind: Annotated[str, Query(description="A kind code (GET /api/v1/kinds); empty for all.")] = "",
