@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -198,32 +199,42 @@ def probe_audio(path: Path, *, max_duration_s: float = DEFAULT_MAX_DURATION_S) -
         )
 
 
+@dataclass
+class _Tally:
+    good: int = 0
+    bad: int = 0
+
+
+def _frames(container: Any, stream: Any, tally: _Tally) -> Iterator[Any]:
+    """The stream's decoded frames; a packet that fails to decode is counted and skipped."""
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            # A damaged frame in a long dictation should cost a moment, not the draft.
+            tally.bad += 1
+            continue
+        tally.good += 1
+        yield from frames
+
+
 def decode_audio(path: Path, *, sample_rate: int = SAMPLE_RATE) -> npt.NDArray[np.float32]:
     """Decode a file to mono float32 samples at sample_rate; raise AudioError if unreadable."""
     kind = _check_file(path)
     resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
     chunks: list[npt.NDArray[np.float32]] = []
-    good = bad = 0
+    tally = _Tally()
     with _open(path, kind) as container:
-        stream = _audio_stream(container, kind)
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                # A damaged frame in a long dictation should cost a moment, not the draft.
-                bad += 1
-                continue
-            good += 1
-            for frame in frames:
-                for out in resampler.resample(frame):
-                    chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
+        for frame in _frames(container, _audio_stream(container, kind), tally):
+            for out in resampler.resample(frame):
+                chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
         for out in resampler.resample(None):
             chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
     # PyAV's resampler graph is only freed by the cycle collector (faster-whisper #390);
     # a worker that decodes all day would otherwise grow.
     del resampler
     gc.collect()
-    if bad > good:
+    if tally.bad > tally.good:
         raise _unreadable(kind)
     if not chunks:
         raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
@@ -274,27 +285,20 @@ def is_silent(path: Path, *, threshold_dbfs: float = SILENCE_THRESHOLD_DBFS) -> 
     kind = _check_file(path)
     limit = (10 ** (threshold_dbfs / 20)) ** 2  # the threshold as a mean square
     pending = np.zeros(0, np.float64)
-    window = seen = good = bad = 0
+    window = seen = 0
+    tally = _Tally()
     with _open(path, kind) as container:
-        stream = _audio_stream(container, kind)
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                bad += 1
-                continue
-            good += 1
-            for frame in frames:
-                window = window or max(1, int(frame.sample_rate * _WINDOW_S))
-                samples = _mono(frame)
-                seen += len(samples)
-                pending = np.concatenate((pending, samples))
-                usable = len(pending) - len(pending) % window
-                if usable and np.mean(np.square(pending[:usable].reshape(-1, window)),
-                                      axis=1).max() >= limit:
-                    return False
-                pending = pending[usable:]
-    if bad > good:
+        for frame in _frames(container, _audio_stream(container, kind), tally):
+            window = window or max(1, int(frame.sample_rate * _WINDOW_S))
+            samples = _mono(frame)
+            seen += len(samples)
+            pending = np.concatenate((pending, samples))
+            usable = len(pending) - len(pending) % window
+            if usable and np.mean(np.square(pending[:usable].reshape(-1, window)),
+                                  axis=1).max() >= limit:
+                return False
+            pending = pending[usable:]
+    if tally.bad > tally.good:
         raise _unreadable(kind)
     if seen == 0:
         raise AudioError(AudioErrorCode.EMPTY, _("Ljudfilen innehåller inget ljud."))
