@@ -17,7 +17,6 @@ table's id.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ import psycopg
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from benchmarks._common import fork_and_gather
 from kulisser.booking import service as booking
 from kulisser.db import Database
 from kulisser.staff.actor import Actor
@@ -177,27 +177,9 @@ def _replay_all(url: str, work: list[Transaction], threads: int, start: Any, res
 
 def replay(url: str, txns: list[Transaction], *, processes: int, threads: int) -> dict[str, Any]:
     """Replay every captured booking once, committed, from processes x threads connections."""
-    ctx = multiprocessing.get_context("fork")
-    start, results = ctx.Barrier(processes + 1), ctx.Queue()
-    procs = [ctx.Process(target=_replay_all, args=(url, txns[k::processes], threads, start, results))
-             for k in range(processes)]
-    for proc in procs:
-        proc.start()
-    start.wait()
-    started = time.perf_counter()
-    gathered = [results.get() for _ in procs]
-    elapsed = time.perf_counter() - started
-    for proc in procs:
-        proc.join()
-    outcomes: Counter[str] = Counter()
-    latencies: list[float] = []
-    errors: list[str] = []
-    for counts, lat, errs in gathered:
-        outcomes.update(counts)
-        latencies += lat
-        errors += errs
-    return {"attempts": len(txns), "outcomes": outcomes, "elapsed": elapsed, "latencies": latencies,
-            "errors": errors}
+    found = fork_and_gather(_replay_all, [(url, txns[k::processes], threads)
+                                          for k in range(processes)])
+    return {"attempts": len(txns), **found}
 
 
 def describe(txn: Transaction) -> list[str]:

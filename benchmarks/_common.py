@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import multiprocessing
 import os
 import platform
 import shutil
@@ -13,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,3 +266,31 @@ class Probes:
             setattr(owner, name, original)
         event.remove(self._engine, "before_cursor_execute", self._before)
         event.remove(self._engine, "after_cursor_execute", self._after)
+
+
+def fork_and_gather(target: Callable[..., None], arg_sets: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Fork one process per argument set, start them together, gather what each one reports.
+
+    ``target(*args, start, results)`` waits on the barrier ``start`` and puts one
+    ``(Counter of outcomes, latencies, errors)`` on ``results``. Returns the summed outcomes,
+    latencies, errors and the wall time from the common start to the last report.
+    """
+    ctx = multiprocessing.get_context("fork")
+    start, results = ctx.Barrier(len(arg_sets) + 1), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, start, results)) for args in arg_sets]
+    for proc in procs:
+        proc.start()
+    start.wait()
+    started = time.perf_counter()
+    gathered = [results.get() for _ in procs]
+    elapsed = time.perf_counter() - started
+    for proc in procs:
+        proc.join()
+    outcomes: Counter[str] = Counter()
+    latencies: list[float] = []
+    errors: list[str] = []
+    for counts, lat, errs in gathered:
+        outcomes.update(counts)
+        latencies += lat
+        errors += errs
+    return {"outcomes": outcomes, "elapsed": elapsed, "latencies": latencies, "errors": errors}

@@ -25,7 +25,6 @@ bookings/s with the calling letter, and within 3x of the bare replay's rate.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import random
 import shlex
 import sys
@@ -45,7 +44,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from benchmarks import _booking_replay as bare
-from benchmarks._common import load_average, machine, now_utc, percentile, table, throwaway_postgres
+from benchmarks._common import (
+    fork_and_gather,
+    load_average,
+    machine,
+    now_utc,
+    percentile,
+    table,
+    throwaway_postgres,
+)
 from kulisser import events
 from kulisser.booking import service as booking
 from kulisser.booking.models import OCCUPYING, Appointment, Slot, SlotStatus
@@ -165,27 +172,9 @@ def run(url: str, actor: Actor, slot_ids: list[int], patient_ids: list[int], *, 
     rng.shuffle(attempts)
     # Each attempt books its own patient: a patient is never asked to be in two places at once.
     work = list(zip(attempts, patient_ids, strict=False))
-    ctx = multiprocessing.get_context("fork")
-    start, results = ctx.Barrier(processes + 1), ctx.Queue()
-    procs = [ctx.Process(target=_book_all, args=(url, threads + 2, actor, work[k::processes], threads,
-                                                 start, results)) for k in range(processes)]
-    for proc in procs:
-        proc.start()
-    start.wait()
-    started = time.perf_counter()
-    gathered = [results.get() for _ in procs]
-    elapsed = time.perf_counter() - started
-    for proc in procs:
-        proc.join()
-    outcomes: Counter[str] = Counter()
-    latencies: list[float] = []
-    errors: list[str] = []
-    for counts, lat, errs in gathered:
-        outcomes.update(counts)
-        latencies += lat
-        errors += errs
-    return {"attempts": len(work), "outcomes": outcomes, "elapsed": elapsed, "latencies": latencies,
-            "errors": errors}
+    found = fork_and_gather(_book_all, [(url, threads + 2, actor, work[k::processes], threads)
+                                        for k in range(processes)])
+    return {"attempts": len(work), **found}
 
 
 def verify(db: Database, slot_ids: list[int], won: int) -> tuple[int, list[str]]:
