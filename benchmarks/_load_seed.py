@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from kulisser import demo
 from kulisser.booking import service as booking
-from kulisser.booking.models import OCCUPYING, Appointment, Slot, SlotStatus
+from kulisser.booking.models import Appointment, Slot
+from kulisser.booking.states import OCCUPYING, SlotStatus
 from kulisser.db import Database, utcnow
 from kulisser.migrate import upgrade
 from kulisser.packages import setup

@@ -55,7 +55,8 @@ from benchmarks._common import (
 )
 from kulisser import events
 from kulisser.booking import service as booking
-from kulisser.booking.models import OCCUPYING, Appointment, Slot, SlotStatus
+from kulisser.booking.models import Appointment, Slot
+from kulisser.booking.states import OCCUPYING, SlotStatus
 from kulisser.db import Database
 from kulisser.identity import generate_personnummer
 from kulisser.migrate import upgrade

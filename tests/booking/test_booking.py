@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from kulisser.audit.models import AuditEvent
 from kulisser.audit.service import AccessDenied
 from kulisser.booking import service as booking
-from kulisser.booking.models import AppointmentEvent, Slot, SlotStatus
+from kulisser.booking.models import AppointmentEvent, Slot
+from kulisser.booking.states import SlotStatus
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.patients.models import Patient
 from kulisser.worklist.states import TransitionError

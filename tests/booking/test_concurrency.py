@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kulisser.booking import service as booking
-from kulisser.booking.models import Appointment, AppointmentStatus
+from kulisser.booking.models import Appointment
+from kulisser.booking.states import AppointmentStatus
 from kulisser.db import Database
 from tests import factories
 from tests.booking.helpers import NOW, future_schedule, generate, make_schedule, slots

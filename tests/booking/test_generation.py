@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import local
-from kulisser.booking.models import Slot, SlotStatus
+from kulisser.booking.models import Slot
+from kulisser.booking.states import SlotStatus
 from kulisser.db import Database
 from kulisser.errors import Forbidden, ValidationFailed
 from tests import factories

@@ -17,15 +17,8 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.schedule import Schedule as FhirSchedule
 from fhir.resources.R4B.slot import Slot as FhirSlot
 
-from kulisser.booking.models import (
-    Appointment,
-    AppointmentStatus,
-    Resource,
-    ResourceKind,
-    Slot,
-    SlotStatus,
-    VisitType,
-)
+from kulisser.booking.models import Appointment, Resource, Slot, VisitType
+from kulisser.booking.states import AppointmentStatus, ResourceKind, SlotStatus
 from kulisser.identity import Identifier, IdKind, InvalidIdentifier
 from kulisser.patients.models import Patient
 

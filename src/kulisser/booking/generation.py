@@ -16,8 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import Blocked, day_slots, holidays_between, local_day_bounds
-from kulisser.booking.models import Resource, ScheduleException, ScheduleTemplate, Slot, SlotStatus
+from kulisser.booking.models import Resource, ScheduleException, ScheduleTemplate, Slot
 from kulisser.booking.schedules import exception_span, get_resource, require_planner
+from kulisser.booking.states import SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _

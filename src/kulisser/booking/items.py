@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.booking.calendar import local
-from kulisser.booking.models import Appointment, AppointmentStatus, ScheduleException
+from kulisser.booking.models import Appointment, ScheduleException
 from kulisser.booking.schedules import exception_span
+from kulisser.booking.states import AppointmentStatus
 from kulisser.db import utcnow
 from kulisser.i18n import N_, _
 from kulisser.staff.actor import Actor

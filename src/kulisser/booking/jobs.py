@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from kulisser.booking.models import Appointment, AppointmentStatus, Resource, VisitType
+from kulisser.booking.models import Appointment, Resource, VisitType
+from kulisser.booking.states import AppointmentStatus
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.letters import service as letters

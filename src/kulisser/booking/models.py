@@ -10,7 +10,6 @@ concurrent bookers of one slot wait for the first and then find it taken.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -28,68 +27,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from kulisser.booking.states import (
+    APPOINTMENT_STATUS_LABELS,
+    CANCELLED_BY_LABELS,
+    EXCEPTION_KIND_LABELS,
+    OCCUPYING,
+    RESOURCE_KIND_LABELS,
+    AppointmentStatus,
+    CancelledBy,
+    ExceptionKind,
+    ResourceKind,
+    SlotStatus,
+)
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.i18n import N_, _
+from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.models import CareUnit, User
 
-
-class ResourceKind(StrEnum):
-    """What a schedule belongs to."""
-
-    CLINICIAN = "clinician"
-    ROOM = "room"
-    EQUIPMENT = "equipment"
-
-
-RESOURCE_KIND_LABELS = {ResourceKind.CLINICIAN: N_("Läkare/vårdpersonal"), ResourceKind.ROOM: N_("Rum"),
-                        ResourceKind.EQUIPMENT: N_("Utrustning")}
-
-class ExceptionKind(StrEnum):
-    """Why a schedule has no slots for a while."""
-
-    LEAVE = "leave"
-    MEETING = "meeting"
-    HOLIDAY = "holiday"
-    OTHER = "other"
-
-
-EXCEPTION_KIND_LABELS = {ExceptionKind.LEAVE: N_("Ledighet"), ExceptionKind.MEETING: N_("Möte"),
-                         ExceptionKind.HOLIDAY: N_("Helgdag/stängt"), ExceptionKind.OTHER: N_("Annat")}
-
-
-class SlotStatus(StrEnum):
-    """A slot is free, booked, or blocked (an exception or a clinic cancellation took it)."""
-
-    FREE = "free"
-    BOOKED = "booked"
-    BLOCKED = "blocked"
-
-
-class AppointmentStatus(StrEnum):
-    """FHIR Appointment.status codes; rebooking moves an appointment and keeps it booked."""
-
-    BOOKED = "booked"
-    CANCELLED = "cancelled"
-    NOSHOW = "noshow"
-
-
-APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: N_("Bokad"),
-                             AppointmentStatus.CANCELLED: N_("Avbokad"),
-                             AppointmentStatus.NOSHOW: N_("Uteblev")}
-# Statuses in which an appointment holds its slot (at most one per slot, by the index below).
-OCCUPYING = (AppointmentStatus.BOOKED.value, AppointmentStatus.NOSHOW.value)
 _OCCUPYING_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OCCUPYING) + ")"
-
-
-class CancelledBy(StrEnum):
-    """Who called the visit off."""
-
-    PATIENT = "patient"
-    CLINIC = "clinic"
-
-
-CANCELLED_BY_LABELS = {CancelledBy.PATIENT: N_("Patienten"), CancelledBy.CLINIC: N_("Mottagningen")}
 
 
 class Resource(Base):
@@ -326,7 +281,3 @@ class AppointmentEvent(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     appointment: Mapped[Appointment] = relationship(back_populates="events")
-
-
-EVENT_LABELS = {"booked": N_("Bokad"), "rebooked": N_("Ombokad"), "cancelled": N_("Avbokad"),
-                "no_show": N_("Uteblev")}

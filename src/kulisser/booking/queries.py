@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from kulisser.audit import service as audit
 from kulisser.booking.calendar import local, local_day_bounds
-from kulisser.booking.models import OCCUPYING, Appointment, Resource, Slot, SlotStatus
+from kulisser.booking.models import Appointment, Resource, Slot
 from kulisser.booking.schedules import get_resource
+from kulisser.booking.states import OCCUPYING, SlotStatus
 from kulisser.staff.actor import Actor
 
 

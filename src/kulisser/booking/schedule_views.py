@@ -16,8 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import holidays_between, today_local, weekdays_label
 from kulisser.booking.forms import FormErrors, opt_date, opt_int, opt_time, renamed
-from kulisser.booking.models import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS, Resource
+from kulisser.booking.models import Resource
 from kulisser.booking.schedules import PLANNERS
+from kulisser.booking.states import EXCEPTION_KIND_LABELS, RESOURCE_KIND_LABELS
 from kulisser.bounds import Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed

@@ -16,16 +16,13 @@ from kulisser.audit import service as audit
 from kulisser.booking.calendar import local_day_bounds, parse_weekdays, to_utc
 from kulisser.booking.models import (
     Appointment,
-    AppointmentStatus,
-    ExceptionKind,
     Resource,
-    ResourceKind,
     ScheduleException,
     ScheduleTemplate,
     Slot,
-    SlotStatus,
     VisitType,
 )
+from kulisser.booking.states import AppointmentStatus, ExceptionKind, ResourceKind, SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _

@@ -34,16 +34,7 @@ from kulisser.booking.events import (
     AppointmentMoved,
 )
 from kulisser.booking.generation import Generated, generate_slots
-from kulisser.booking.models import (
-    Appointment,
-    AppointmentStatus,
-    CancelledBy,
-    Resource,
-    ScheduleException,
-    Slot,
-    SlotStatus,
-    VisitType,
-)
+from kulisser.booking.models import Appointment, Resource, ScheduleException, Slot, VisitType
 from kulisser.booking.schedules import (
     add_template,
     create_resource,
@@ -58,6 +49,7 @@ from kulisser.booking.schedules import (
     templates_for,
     visit_types,
 )
+from kulisser.booking.states import AppointmentStatus, CancelledBy, SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import N_, _

@@ -16,7 +16,8 @@ from kulisser.booking import queries
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import WEEKDAY_NAMES, holidays_between, local, today_local, week_start
 from kulisser.booking.forms import FormErrors, opt_date, opt_int
-from kulisser.booking.models import EVENT_LABELS, Appointment, AppointmentStatus
+from kulisser.booking.models import Appointment
+from kulisser.booking.states import EVENT_LABELS, AppointmentStatus
 from kulisser.bounds import BigId, Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
