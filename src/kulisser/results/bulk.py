@@ -41,7 +41,7 @@ from kulisser.patients import relations
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.results import items
 from kulisser.results.formats import Incoming, RowError
-from kulisser.results.models import Result, ResultObservation, ResultStatus
+from kulisser.results.models import Result, ResultObservation
 from kulisser.results.rows import (
     allocate_ids,
     copy_rows,
@@ -49,6 +49,7 @@ from kulisser.results.rows import (
     table_of,
     write,
 )
+from kulisser.results.states import ResultStatus
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.worklist import service as worklist

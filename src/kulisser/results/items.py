@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kulisser.i18n import N_, _
-from kulisser.results.models import Result, ResultStatus
+from kulisser.results.models import Result
+from kulisser.results.states import ResultStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare

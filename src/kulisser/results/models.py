@@ -8,7 +8,6 @@ What happens to it later (matched to a patient, handed over, signed) is its hist
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,40 +26,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.i18n import N_, _
+from kulisser.i18n import _
+from kulisser.results.states import (
+    FOLLOW_UP_LABELS,
+    STATUS_LABELS,
+    FollowUp,
+    ResultStatus,
+)
 from kulisser.worklist.states import Priority, TransitionError
-
-
-class ResultStatus(StrEnum):
-    """Where a result is on its way from arrival to signature."""
-
-    UNMATCHED = "unmatched"  # the patient could not be matched: a secretary matches it
-    TO_SIGN = "to_sign"  # routed to the ordering clinician or the unit's queue
-    SIGNED = "signed"  # vidimerat: seen and signed by a clinician, locked
-
-
-STATUS_LABELS = {
-    ResultStatus.UNMATCHED: N_("Att matcha"),
-    ResultStatus.TO_SIGN: N_("Att vidimera"),
-    ResultStatus.SIGNED: N_("Vidimerat"),
-}
-
-
-class FollowUp(StrEnum):
-    """What the signing clinician decides should happen next."""
-
-    NONE = "none"
-    CALL = "call"
-    VISIT = "visit"
-    LETTER = "letter"
-
-
-FOLLOW_UP_LABELS = {
-    FollowUp.NONE: N_("Ingen åtgärd"),
-    FollowUp.CALL: N_("Ring patienten"),
-    FollowUp.VISIT: N_("Boka besök"),
-    FollowUp.LETTER: N_("Skicka brev"),
-}
 
 
 class Result(Base):

@@ -34,8 +34,9 @@ from kulisser.results.formats import (
     iter_csv,
     read_flat_line,
 )
-from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result, ResultStatus
+from kulisser.results.models import Result
 from kulisser.results.queries import ResultRow, count_results, list_results
+from kulisser.results.states import FOLLOW_UP_LABELS, FollowUp, ResultStatus
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role
 from kulisser.worklist import service as worklist

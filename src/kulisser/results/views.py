@@ -16,8 +16,9 @@ from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED
 from kulisser.results.formats import COLUMNS
-from kulisser.results.models import FOLLOW_UP_LABELS, FollowUp, Result
+from kulisser.results.models import Result
 from kulisser.results.queries import SCOPES
+from kulisser.results.states import FOLLOW_UP_LABELS, FollowUp
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr

@@ -20,7 +20,8 @@ from kulisser.staff import service as staff
 from kulisser.waitlist import forms, items
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import service as waitlist
-from kulisser.waitlist.models import EntryStatus, WaitlistEntry, local_today
+from kulisser.waitlist.models import WaitlistEntry, local_today
+from kulisser.waitlist.states import EntryStatus
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
 from kulisser.worklist.states import TransitionError

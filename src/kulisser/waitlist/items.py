@@ -18,7 +18,8 @@ from kulisser.i18n import N_, _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
-from kulisser.waitlist.models import TZ, EntryStatus, WaitlistEntry, local_today
+from kulisser.waitlist.models import TZ, WaitlistEntry, local_today
+from kulisser.waitlist.states import EntryStatus
 from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
 from kulisser.worklist.invariants import compare

@@ -18,7 +18,8 @@ from kulisser.i18n import _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
 from kulisser.waitlist import items, limits
-from kulisser.waitlist.models import EntryStatus, ExcludedPeriod, WaitlistEntry, local_today
+from kulisser.waitlist.models import ExcludedPeriod, WaitlistEntry, local_today
+from kulisser.waitlist.states import EntryStatus
 
 
 def refresh_paused(session: Session, *, now: datetime | None = None) -> int:

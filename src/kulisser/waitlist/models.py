@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,8 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
-from kulisser.i18n import N_, _
+from kulisser.i18n import _
 from kulisser.waitlist import guarantee as g
+from kulisser.waitlist.states import (
+    ACTIVE_STATUSES,
+    STATUS_LABELS,
+    EntryStatus,
+)
 
 TZ = ZoneInfo("Europe/Stockholm")
 
@@ -31,24 +35,6 @@ TZ = ZoneInfo("Europe/Stockholm")
 def local_today(now: datetime | None = None) -> date:
     """Today's date in Sweden (the guarantee counts Swedish calendar days)."""
     return (now or utcnow()).astimezone(TZ).date()
-
-
-class EntryStatus(StrEnum):
-    """Where a wait stands."""
-
-    WAITING = "waiting"
-    BOOKED = "booked"
-    DONE = "done"
-    REMOVED = "removed"
-
-
-STATUS_LABELS = {
-    EntryStatus.WAITING: N_("Väntar"),
-    EntryStatus.BOOKED: N_("Bokad"),
-    EntryStatus.DONE: N_("Genomförd"),
-    EntryStatus.REMOVED: N_("Borttagen"),
-}
-ACTIVE_STATUSES = (EntryStatus.WAITING.value, EntryStatus.BOOKED.value)
 
 
 class WaitlistEntry(Base):

@@ -24,7 +24,8 @@ from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import limits
-from kulisser.waitlist.models import ACTIVE_STATUSES, EntryStatus, WaitlistEntry, local_today
+from kulisser.waitlist.models import WaitlistEntry, local_today
+from kulisser.waitlist.states import ACTIVE_STATUSES, EntryStatus
 
 STATUS_FILTERS = {
     "active": N_("Väntar eller bokad"),

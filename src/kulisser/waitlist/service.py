@@ -27,14 +27,9 @@ from kulisser.waitlist import items, limits
 from kulisser.waitlist import jobs as _jobs  # noqa: F401 - registers the periodic job
 from kulisser.waitlist.access import for_change, get_entry
 from kulisser.waitlist.limits import limit_for, limit_table, set_limit, set_setting, setting
-from kulisser.waitlist.models import (
-    EntryStatus,
-    ExcludedPeriod,
-    Offer,
-    WaitlistEntry,
-    local_today,
-)
+from kulisser.waitlist.models import ExcludedPeriod, Offer, WaitlistEntry, local_today
 from kulisser.waitlist.queries import EntryRow, WaitlistFilter, list_entries, patient_entries
+from kulisser.waitlist.states import EntryStatus
 from kulisser.worklist.states import Priority, TransitionError
 
 __all__ = [

@@ -15,7 +15,7 @@ from kulisser.events import Subscription
 from kulisser.i18n import _
 from kulisser.referrals.events import ReferralAccepted
 from kulisser.waitlist import service
-from kulisser.waitlist.models import EntryStatus
+from kulisser.waitlist.states import EntryStatus
 
 
 def wait_from_referral(session: Session, event: ReferralAccepted) -> None:
