@@ -36,6 +36,7 @@ INSTALLED: tuple[str, ...] = (
     "kulisser.referrals",
     "kulisser.letters",
     "kulisser.booking",
+    "kulisser.records",
     "kulisser.web",
 )
 

@@ -38,10 +38,10 @@ from kulisser.worklist.records import update_details as update_details
 from kulisser.worklist.states import (
     Operation,
     OwnedByRecord,
-    Priority,
-    TransitionError,
     operation_verb,
 )
+from kulisser.worklist.states import Priority as Priority  # the types domains use, re-exported
+from kulisser.worklist.states import TransitionError as TransitionError
 
 
 def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:

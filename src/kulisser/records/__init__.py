@@ -1,0 +1,5 @@
+"""Record requests: copies of the record (journalkopior) and log extracts (loggutdrag)."""
+
+from kulisser.packages import Package
+
+PACKAGE = Package(name=__name__, models="models")
