@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
-from kulisser.records.states import RequestStatus
+from kulisser.records.states import Action, RequestStatus, next_status
 
 
 class RecordRequest(Base):
@@ -100,6 +100,23 @@ class RecordRequest(Base):
         kwargs.setdefault("status", RequestStatus.RECEIVED.value)
         kwargs.setdefault("version", 1)
         super().__init__(**kwargs)
+
+    def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
+        """Append an event to the history (and count the change in the version)."""
+        self.updated_at = now
+        self.version = (self.version or 0) + 1
+        self.events.append(RecordRequestEvent(
+            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
+            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
+            data={k: v for k, v in data.items() if v is not None}))
+
+    def move(self, action: Action, *, actor_id: int | None, now: datetime, reason: str = "",
+             **data: Any) -> None:
+        """Carry out one step of the request's state machine and record it."""
+        before = self.status
+        self.status = next_status(before, action).value
+        self.record(action.value, actor_id=actor_id, now=now, from_status=before,
+                    to_status=self.status, reason=reason.strip() or None, **data)
 
 
 class RecordRequestEvent(HistoryRow, Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
-from kulisser.staff.actor import Actor
+from kulisser.staff.actor import Actor as Actor  # the type other packages name the actor by
 from kulisser.staff.models import (
     ApiToken,
     CareUnit,
