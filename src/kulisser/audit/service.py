@@ -3,9 +3,10 @@ public names are re-exported here), emergency access, and the log review's own w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kulisser.audit.access import SYSTEM_USER as SYSTEM_USER
@@ -26,12 +27,14 @@ from kulisser.audit.access import require_unit as require_unit
 from kulisser.audit.access import rollback_keeping_denied as rollback_keeping_denied
 from kulisser.audit.access import write_denied as write_denied
 from kulisser.audit.access import write_kept_denied as write_kept_denied
+from kulisser.audit.labels import action_label, object_label
 from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients.models import Patient
 from kulisser.staff.actor import Actor
+from kulisser.staff.models import ROLE_LABELS, CareUnit, Role, User
 
 AUDIT_LOG = "audit_log"  # the object type of a read of the log itself
 
@@ -160,3 +163,45 @@ def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comme
         raise ValidationFailed({"comment": _("Nödåtkomsten är redan uppföljd.")})
     session.refresh(grant)
     return grant
+
+
+# --- The patient's log extract (loggutdrag, PDL 8 kap. 1 §). ---
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One access to a patient's data as a log extract shows it."""
+
+    at: datetime
+    unit: str
+    role: str
+    staff: str
+    action: str
+    emergency: bool
+
+
+def patient_access_log(session: Session, *, actor: Actor, patient_id: int,
+                       since: datetime | None, until: datetime | None,
+                       now: datetime | None = None) -> list[AccessLine]:
+    """Who accessed the patient's data in [since, until), in every unit, oldest first: the
+    allowed and emergency accesses (refused attempts read nothing). The read is logged."""
+    stmt = (select(AuditEvent, CareUnit.name, User.full_name)
+            .outerjoin(CareUnit, CareUnit.id == AuditEvent.unit_id)
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .where(AuditEvent.patient_id == patient_id,
+                   AuditEvent.outcome.in_(("allowed", "emergency", "relation"))))
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.at < until)
+    lines = []
+    for event, unit, name in session.execute(stmt.order_by(AuditEvent.at, AuditEvent.id)).tuples():
+        role = _(ROLE_LABELS[Role(event.role)]) if event.role in set(Role) else _("Systemet")
+        lines.append(AccessLine(
+            at=event.at, unit=unit or "", role=role,
+            staff=name or (_("Kulisser (systemet)") if event.username == SYSTEM_USER
+                           else event.username),
+            action=f"{action_label(event.action)}: {object_label(event.object_type)}",
+            emergency=event.outcome == "emergency"))
+    log_review_read(session, actor=actor, what=_("Loggutdrag för patient {id}", id=patient_id),
+                    rows=len(lines), patient_id=patient_id, now=now)
+    return lines

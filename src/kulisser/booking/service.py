@@ -35,6 +35,7 @@ from kulisser.booking.events import (
 )
 from kulisser.booking.generation import Generated, generate_slots
 from kulisser.booking.models import Appointment, Resource, ScheduleException, Slot, VisitType
+from kulisser.booking.record_texts import booking_texts as booking_texts
 from kulisser.booking.schedules import (
     add_template,
     create_resource,

@@ -37,6 +37,7 @@ from kulisser.dictation.queries import (
     list_dictations,
     list_for_author,
 )
+from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
 from kulisser.dictation.states import Action, DictationStatus, is_open
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, ValidationFailed

@@ -26,6 +26,7 @@ from kulisser.letters import texts
 from kulisser.letters.items import LETTER_KIND
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter
+from kulisser.letters.record_texts import sent_letter_texts as sent_letter_texts
 from kulisser.letters.states import (
     KIND_LABELS,
     MANUAL_KINDS,

@@ -53,6 +53,7 @@ from kulisser.referrals.queries import (
     list_outgoing,
     list_referrals,
 )
+from kulisser.referrals.record_texts import referral_texts as referral_texts
 from kulisser.referrals.states import STATUS_LABELS, Action, ReferralStatus
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.staff.actor import Actor

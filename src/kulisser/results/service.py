@@ -36,6 +36,7 @@ from kulisser.results.formats import (
 )
 from kulisser.results.models import Result
 from kulisser.results.queries import ResultRow, count_results, list_results
+from kulisser.results.record_texts import result_texts as result_texts
 from kulisser.results.states import FOLLOW_UP_LABELS, FollowUp, ResultStatus
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import Role

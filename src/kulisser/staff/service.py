@@ -20,13 +20,13 @@ from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor as Actor  # the type other packages name the actor by
 from kulisser.staff.models import (
     ApiToken,
-    CareUnit,
     LoginAttempt,
     Role,
     UnitMembership,
     User,
     UserSession,
 )
+from kulisser.staff.models import CareUnit as CareUnit  # a unit's letterhead, for printed copies
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.
