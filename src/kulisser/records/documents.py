@@ -43,7 +43,7 @@ SOURCE_LABELS: dict[str, str] = {
     "booking": N_("Besök")}
 PICKABLE = (RequestStatus.RECEIVED.value, RequestStatus.COMPILING.value)
 MASKABLE = (RequestStatus.COMPILING.value, RequestStatus.IN_REVIEW.value)
-MASK_TEXT = "[Maskerat – OSL 25 kap.]"  # noqa: RUF001 - the en dash is the printed text
+MASK_TEXT = "[Maskerat – OSL 25 kap.]"
 
 
 def normalized(text: str) -> str:
@@ -171,7 +171,7 @@ def mask(session: Session, *, actor: Actor, request_id: int, document_id: int,
     if start is not None or end is not None:
         if start is None or end is None or not 0 <= start < end <= len(doc.text):
             raise ValidationFailed({"mask": _(
-                "Markeringen ligger utanför handlingens text (0–{n} tecken).",  # noqa: RUF001
+                "Markeringen ligger utanför handlingens text (0–{n} tecken).",
                 n=len(doc.text))})
         ranges = [(start, end)]
     else:

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kulisser.audit import service as audit
 from kulisser.i18n import N_, _
 from kulisser.patients import service as patients
 from kulisser.records import documents, fees, log_extract, service
-from kulisser.records.models import RecordRelease, RecordRequest, UnitRules
+from kulisser.records.models import RecordRelease, RecordRequest, RequestDocument, UnitRules
 from kulisser.records.states import (
     DELIVERY_LABELS,
     KIND_LABELS,
@@ -121,7 +121,7 @@ def _requester(request: RecordRequest, *, protected: bool) -> tuple[str, ...]:
 def _scope(request: RecordRequest) -> tuple[str, ...]:
     lines = [_(SCOPE_LABELS[request.scope])]
     if request.period_from or request.period_to:
-        lines.append(_("Period: {start}–{end}",  # noqa: RUF001 - the en dash is Swedish usage
+        lines.append(_("Period: {start}–{end}",
                        start=request.period_from.isoformat() if request.period_from else "",
                        end=request.period_to.isoformat() if request.period_to else ""))
     if request.document_kinds:
@@ -152,7 +152,10 @@ def build_copy(session: Session, *, actor: Actor, request: RecordRequest, now: d
     if extract:
         copy.accesses = log_extract.access_lines(session, actor=actor, request=request, now=now)
         return copy
-    for doc in request.documents:
+    picked = session.scalars(select(RequestDocument).where(RequestDocument.request_id == request.id)
+                             .options(selectinload(RequestDocument.masks))
+                             .order_by(RequestDocument.position, RequestDocument.id))
+    for doc in picked:
         label = _(documents.SOURCE_LABELS.get(doc.source, doc.source))
         if doc.verdict == Verdict.WITHHOLD.value:
             copy.withheld.append((label, doc.document_date))

@@ -12,12 +12,12 @@ from kulisser.staff import service as staff
 
 
 def _value_line(obs: object) -> str:
-    name, value, unit = getattr(obs, "name"), getattr(obs, "value"), getattr(obs, "unit")
+    name, value, unit = obs.name, obs.value, obs.unit
     line = f"{name}: {value} {unit}".rstrip()
-    if getattr(obs, "ref_text"):
-        line += f" ({getattr(obs, 'ref_text')})"
-    if getattr(obs, "flag"):
-        line += f" [{getattr(obs, 'flag')}]"
+    if obs.ref_text:
+        line += f" ({obs.ref_text})"
+    if obs.flag:
+        line += f" [{obs.flag}]"
     return line
 
 
