@@ -37,6 +37,7 @@ OBJECT_TYPES: dict[str, str] = {
     "waitlist_export": N_("Export av väntelistan"), "work_item": N_("Ärende"),
     "worklist": N_("Arbetslista"), "audit_event": N_("Loggrad"), "audit_sample": N_("Stickprov"),
     "emergency_access": N_("Nödåtkomst"),
+    "record_copy": N_("Journalkopia (sammanställning)"),
 }
 
 

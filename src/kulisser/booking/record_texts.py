@@ -33,7 +33,7 @@ def booking_texts(session: Session, *, patient_id: int, unit_id: int) -> list[Re
             lines.append(_("Avbokad av: {who}",
                            who=_(CANCELLED_BY_LABELS[CancelledBy(visit.cancelled_by)])))
         if visit.patient_message:
-            lines.append(_("Meddelande till patienten: {text}", text=visit.patient_message))
+            lines.append(_("Meddelande till patienten: {message}", message=visit.patient_message))
         found.append(RecordText(source="booking", source_id=visit.id, source_version=0,
                                 title=_("Besök: {kind}", kind=visit.visit_type.name),
                                 date=local_day(visit.start_at), text="\n".join(lines)))

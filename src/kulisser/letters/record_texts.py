@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +14,8 @@ from kulisser.record_texts import RecordText, local_day
 
 
 def _plain(text: Markup) -> str:
-    return Markup(str(text).replace("<br>\n", "\n").replace("<br>", "\n")).unescape()
+    # The rendered text is escaped and its only markup is <br> (letters.merge.paragraphs).
+    return html.unescape(str(text).replace("<br>\n", "\n").replace("<br>", "\n"))
 
 
 def sent_letter_texts(session: Session, *, patient_id: int, unit_id: int) -> list[RecordText]:

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from kulisser.i18n import _
 from kulisser.record_texts import RecordText, local_day, local_time
-from kulisser.results.models import Result
+from kulisser.results.models import Result, ResultObservation
 from kulisser.staff import service as staff
 
 
-def _value_line(obs: object) -> str:
+def _value_line(obs: ResultObservation) -> str:
     name, value, unit = obs.name, obs.value, obs.unit
     line = f"{name}: {value} {unit}".rstrip()
     if obs.ref_text:
