@@ -2,4 +2,4 @@
 
 from kulisser.packages import Package
 
-PACKAGE = Package(name=__name__, models="models")
+PACKAGE = Package(name=__name__, models="models", routers=("compile_views", "compile_api"))

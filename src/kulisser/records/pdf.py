@@ -251,6 +251,13 @@ def render_copy(session: Session, *, actor: Actor, request_id: int,
     return pdf, copy.pages
 
 
+def copy_file(session: Session, *, actor: Actor, request_id: int,
+              now: datetime) -> tuple[str, bytes]:
+    """The copy of a request as it stands, as (file name, PDF)."""
+    request = service.get_request(session, actor=actor, request_id=request_id, now=now)
+    return filename(request), _load_copy(session, actor=actor, request=request, now=now)[1]
+
+
 def latest_release(session: Session, *, request_id: int) -> RecordRelease | None:
     """The request's newest stored release, if any (no access check: the caller checks)."""
     return session.scalar(select(RecordRelease).where(RecordRelease.request_id == request_id)
