@@ -10,7 +10,7 @@ from annotated_types import Ge, Le
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, model_validator
 
-from kulisser.bounds import Id
+from kulisser.bounds import BigId, Id
 from kulisser.db import utcnow
 from kulisser.i18n import _
 from kulisser.records import documents, pdf, service
@@ -71,7 +71,7 @@ class PickIn(BaseModel):
     """Which document to pick."""
 
     source: Source
-    source_id: Id
+    source_id: BigId
     source_version: Annotated[int, Ge(0), Le(10**6)] = 0
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kulisser.bounds import Id, parse_int
+from kulisser.bounds import MAX_BIG_ID, Id, parse_int
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
@@ -91,7 +91,8 @@ def pick_document(request: Request, request_id: Id, *, source: FormStr = "",
                   source_id: FormStr = "", source_version: FormStr = "0",
                   ctx: CurrentCtx) -> Response:
     """Pick a document into the copy (the first pick starts the compiling)."""
-    doc_id, version = parse_int(source_id), parse_int(source_version or "0")
+    doc_id = parse_int(source_id, maximum=MAX_BIG_ID)
+    version = parse_int(source_version or "0")
     try:
         if doc_id is None or version is None:
             raise NotFound(_("Handlingen finns inte i patientens journal inom begärans omfattning."))

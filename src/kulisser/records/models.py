@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kulisser.db import Base, UTCDateTime, utcnow
+from kulisser.db import Base, BigId, UTCDateTime, utcnow
 from kulisser.history import HistoryRow
 from kulisser.records.states import Action, RequestStatus, next_status
 
@@ -140,7 +140,7 @@ class RequestDocument(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("record_request.id"), index=True)
     # Where it comes from: note (each version), result, referral, referral_reply, letter, booking.
     source: Mapped[str] = mapped_column(String(20))
-    source_id: Mapped[int] = mapped_column(Integer)
+    source_id: Mapped[int] = mapped_column(BigId)  # results' and visits' ids are 64-bit
     source_version: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(300))
     document_date: Mapped[date | None] = mapped_column(Date)
