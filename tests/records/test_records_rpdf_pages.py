@@ -114,3 +114,16 @@ def test_another_units_staff_cannot_see_the_compile_page(
     assert c.get(f"/journalkopior/{request_id}/sammanstall").status_code in (403, 404)
     assert c.get(f"/api/v1/record-requests/{request_id}/candidates").status_code in (403, 404)
     assert c.get(f"/journalkopior/{request_id}/kopia.pdf").status_code in (403, 404)
+
+
+def test_the_documents_section_renders_for_the_request_page(
+        app: object, database: Database, world: factories.World) -> None:
+    request_id, _note = _request(database, world)
+    with database.session() as s:
+        rr = s.get(RecordRequest, request_id)
+        env = app.state.templates.env  # type: ignore[attr-defined]
+        for context in ({"request": rr}, {"rr": rr, "request": object()},
+                        {"record_request": rr, "request": object()}):
+            html = env.get_template("records/_documents.html").render(**context)
+            assert f"/journalkopior/{request_id}/sammanstall" in html
+            assert "Inga handlingar är valda ännu." in html
