@@ -127,3 +127,26 @@ def test_the_documents_section_renders_for_the_request_page(
             html = env.get_template("records/_documents.html").render(**context)
             assert f"/journalkopior/{request_id}/sammanstall" in html
             assert "Inga handlingar är valda ännu." in html
+
+
+def test_the_log_extract_page_and_its_csv(client_as: Client, database: Database,
+                                          world: factories.World) -> None:
+    from kulisser.audit import service as audit
+
+    with database.session() as s:
+        pid = world.patient_ids[1]
+        audit.check_access(s, actor=factories.actor(s, world.clinician_id), patient_id=pid,
+                           action="read", object_type="patient")
+        request_id = make_request(s, unit_id=world.unit_id, patient_id=pid,
+                                  kind="log_extract").id
+        clinician = s.get(factories.User, world.clinician_id)
+        assert clinician is not None
+        name = clinician.full_name
+    c = client_as(world.secretary_id)
+    page = c.get(f"/journalkopior/{request_id}/sammanstall")
+    assert page.status_code == 200 and name in page.text and "loggutdrag.csv" in page.text
+    got = c.get(f"/journalkopior/{request_id}/loggutdrag.csv")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert "Tid;Vårdenhet;Roll;Personal;Åtgärd;Nödåtkomst" in got.text and name in got.text
+    copy_id, _note = _request(database, world)
+    assert c.get(f"/journalkopior/{copy_id}/loggutdrag.csv").status_code == 404
