@@ -176,3 +176,16 @@ def test_another_units_secretary_cannot_compile(db: Session, world: factories.Wo
         documents.candidates(db, actor=factories.actor_for(outsider), request_id=request.id,
                              now=NOW)
     assert type(refused.value).__name__ in ("AccessDenied", "DeniedNotFound")
+
+
+def test_pick_all_adds_every_document_in_scope_once_by_date(
+        db: Session, world: factories.World) -> None:
+    request, _pid = _setup(db, world)
+    secretary = factories.actor(db, world.secretary_id)
+    assert documents.pick_all(db, actor=secretary, request_id=request.id, now=NOW) == 3
+    assert request.status == "compiling"
+    assert [d.position for d in request.documents] == [1, 2, 3]
+    days = [d.document_date for d in request.documents]
+    assert days == sorted(days)
+    assert documents.pick_all(db, actor=secretary, request_id=request.id, now=NOW) == 0
+    assert len(request.documents) == 3

@@ -101,6 +101,9 @@ def test_the_compile_api_picks_masks_a_range_and_answers_errors_as_json(
     missing = c.post(f"{base}/documents", json={"source": "note", "source_id": note_id,
                                                 "source_version": 7})
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    everything = c.post(f"{base}/documents/all")
+    assert everything.status_code == 200 and everything.json()["added"] == 0
+    assert len(everything.json()["documents"]) == 1
     pdf = c.get(f"{base}/copy.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
 

@@ -133,6 +133,21 @@ def pick_document(request_id: Id, body: PickIn, ctx: CurrentCtx) -> DocumentOut:
     return _doc_out(doc)
 
 
+class PickedAllOut(BaseModel):
+    """How many documents were added, and the copy's documents now."""
+
+    added: int
+    documents: list[DocumentOut]
+
+
+@router.post("/{request_id}/documents/all", responses=_ACT)
+def pick_all_documents(request_id: Id, ctx: CurrentCtx) -> PickedAllOut:
+    """Pick every document within the scope that is not picked yet, by date."""
+    added = documents.pick_all(ctx.db, actor=ctx.actor, request_id=request_id, now=utcnow())
+    request = service.get_request(ctx.db, actor=ctx.actor, request_id=request_id)
+    return PickedAllOut(added=added, documents=[_doc_out(d) for d in request.documents])
+
+
 @router.delete("/{request_id}/documents/{document_id}", status_code=204, responses=_ACT)
 def unpick_document(request_id: Id, document_id: Id, ctx: CurrentCtx) -> Response:
     """Take a picked document out of the copy."""

@@ -104,6 +104,16 @@ def pick_document(request: Request, request_id: Id, *, source: FormStr = "",
     return RedirectResponse(_url(request_id, "#valda"), status_code=303)
 
 
+@router.post("/journalkopior/{request_id}/sammanstall/valj-alla")
+def pick_all_documents(request: Request, request_id: Id, ctx: CurrentCtx) -> Response:
+    """Pick every document within the scope not picked yet."""
+    try:
+        documents.pick_all(ctx.db, actor=ctx.actor, request_id=request_id, now=utcnow())
+    except TransitionError as exc:
+        return _refused(request, ctx, request_id, exc, key="pick")
+    return RedirectResponse(_url(request_id, "#valda"), status_code=303)
+
+
 @router.post("/journalkopior/{request_id}/sammanstall/{document_id}/ta-bort")
 def unpick_document(request: Request, request_id: Id, document_id: Id,
                     ctx: CurrentCtx) -> Response:

@@ -106,18 +106,39 @@ def pick(session: Session, *, actor: Actor, request_id: int, source: str, source
     if any(d.source == source and d.source_id == source_id and d.source_version == source_version
            for d in request.documents):
         raise ValidationFailed({"document": _("Handlingen är redan vald.")})
+    picked = _add(session, request, doc, actor=actor, now=now)
+    session.flush()
+    return picked
+
+
+def _add(session: Session, request: RecordRequest, doc: RecordText, *, actor: Actor,
+         now: datetime) -> RequestDocument:
     if request.status == RequestStatus.RECEIVED.value:
         request.move(Action.COMPILE, actor_id=actor.user_id, now=now)
         request.prepared_by_id = actor.user_id
     last = session.scalar(select(func.max(RequestDocument.position))
                           .where(RequestDocument.request_id == request.id))
-    picked = RequestDocument(source=source, source_id=source_id, source_version=source_version,
-                             title=doc.title[:300], document_date=doc.date,
-                             text=normalized(doc.text), position=(last or 0) + 1)
+    picked = RequestDocument(source=doc.source, source_id=doc.source_id,
+                             source_version=doc.source_version, title=doc.title[:300],
+                             document_date=doc.date, text=normalized(doc.text),
+                             position=(last or 0) + 1)
     request.documents.append(picked)
     request.record("document_picked", actor_id=actor.user_id, now=now, document=doc.title[:300])
     session.flush()
     return picked
+
+
+def pick_all(session: Session, *, actor: Actor, request_id: int, now: datetime) -> int:
+    """Add every document within the scope not picked yet, by date; return how many."""
+    request = service.for_change(session, actor=actor, request_id=request_id, now=now)
+    _changeable(request, PICKABLE, _("Handlingar väljs bara medan kopian sammanställs."))
+    have = {(d.source, d.source_id, d.source_version) for d in request.documents}
+    docs = sorted((d for d in _texts(session, patient_id=request.patient_id,
+                                     unit_id=request.unit_id)
+                   if in_scope(request, d) and d.key not in have), key=_sort_key)
+    for doc in docs:
+        _add(session, request, doc, actor=actor, now=now)
+    return len(docs)
 
 
 def _document(request: RecordRequest, document_id: int) -> RequestDocument:
