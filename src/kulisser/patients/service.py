@@ -17,6 +17,8 @@ from kulisser.names import search_key
 from kulisser.patients import relations
 from kulisser.patients.models import CareRelation
 from kulisser.patients.models import Patient as Patient  # the type other packages name
+from kulisser.patients.relations import NOT_AT_UNIT as NOT_AT_UNIT
+from kulisser.patients.relations import find_for_actor as find_for_actor
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor
 

@@ -2,4 +2,8 @@
 
 from kulisser.packages import Package
 
-PACKAGE = Package(name=__name__, models="models")
+PACKAGE = Package(
+    name=__name__,
+    # views.py defines its fixed paths (/journalkopior/ny ...) before /journalkopior/{id}.
+    routers=("views", "api"), models="models", kinds=("items",), demo="demo:seed",
+)
