@@ -235,3 +235,15 @@ def test_a_scanned_consent_of_some_megabytes(secretary_client: TestClient, world
     refused = secretary_client.post("/journalkopior/ny", data=form,
                                     files={"consent_document": ("s.pdf", big, "application/pdf")})
     assert refused.status_code == 422 and "högst 10 MB" in refused.text
+
+
+def test_the_work_item_links_to_the_request(secretary_client: TestClient, world: World) -> None:
+    body = _create(secretary_client, world)
+    [item_id] = body["work_item_ids"]  # type: ignore[misc]
+    page = secretary_client.get(f"/arenden/{item_id}")
+    assert page.status_code == 200
+    assert f'href="/journalkopior/{body["id"]}"' in page.text
+    assert "Öppna begäran" in page.text
+    # The worklist may not complete it: the request's own steps do.
+    item = secretary_client.get(f"/api/v1/work-items/{item_id}").json()
+    assert "complete" not in item["allowed_operations"]
