@@ -247,3 +247,28 @@ def test_the_work_item_links_to_the_request(secretary_client: TestClient, world:
     # The worklist may not complete it: the request's own steps do.
     item = secretary_client.get(f"/api/v1/work-items/{item_id}").json()
     assert "complete" not in item["allowed_operations"]
+
+
+def test_the_patient_found_by_name(secretary_client: TestClient, world: World,
+                                   database: Database) -> None:
+    family = factories.unique("Journalsok")
+    with database.session() as s:
+        one = factories.make_patient(s, world.unit_id, given="Ada", family=family)
+        factories.make_patient(s, world.unit_id, given="Bo", family=family)
+        ident = one.display_id
+    token = csrf_from(secretary_client.get("/journalkopior/ny").text)
+    form = {"csrf_token": token, "identifier": f"ada {family}", "kind": "copy",
+            "received_on": _day(0), "channel": "phone", "requester_kind": "patient",
+            "scope": "whole", "delivery": "post"}
+    ok = secretary_client.post("/journalkopior/ny", data=form, follow_redirects=False)
+    assert ok.status_code == 303, ok.text[:500]
+    form["identifier"] = family
+    several = secretary_client.post("/journalkopior/ny", data=form)
+    assert several.status_code == 422 and "Flera patienter matchar" in several.text
+    assert ident in several.text and 'name="patient_pick"' in several.text
+    picked = secretary_client.post("/journalkopior/ny", data={**form, "patient_pick": ident},
+                                   follow_redirects=False)
+    assert picked.status_code == 303
+    form["identifier"] = "Ingen Sådan Person"
+    none = secretary_client.post("/journalkopior/ny", data=form)
+    assert none.status_code == 422 and "Ingen patient med det namnet" in none.text

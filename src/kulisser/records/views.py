@@ -18,7 +18,7 @@ from kulisser.bounds import Id
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.identity import InvalidIdentifier, parse_identifier
+from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.patients import service as patients
 from kulisser.records import figures, intake, items
 from kulisser.records import service as records
@@ -138,9 +138,29 @@ def new_form(request: Request, *, identifier: str = "", ctx: CurrentCtx) -> Resp
                                "received_on": records.local_today().isoformat()}, {})
 
 
-def _patient_id(ctx: Ctx, identifier: str, errors: dict[str, str]) -> int | None:
+def _typed_number(text: str) -> bool:
+    """Whether the patient field holds an identity number (any kind) rather than a name."""
+    try:
+        parse_identifier(text)
+        return True
+    except InvalidIdentifier:
+        text = text.strip()
+        return looks_like_identity_number(text) or not any(c.isalpha() for c in text)
+
+
+def _patient_id(ctx: Ctx, identifier: str, errors: dict[str, str],
+                matches: list[patients.Patient]) -> int | None:
     if not identifier.strip():
-        errors["identifier"] = _("Ange patientens personnummer.")
+        errors["identifier"] = _("Ange patientens personnummer eller namn.")
+        return None
+    if not _typed_number(identifier):
+        # A name: search the unit's patients (each one shown is logged); one match is the one.
+        found_by_name = patients.find_patients(ctx.db, actor=ctx.actor, query=identifier, limit=10)
+        if len(found_by_name) == 1:
+            return found_by_name[0].id
+        matches.extend(found_by_name)
+        errors["identifier"] = (_("Flera patienter matchar; välj en nedan.") if found_by_name
+                                else _("Ingen patient med det namnet hos din enhet."))
         return None
     found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
     if found is not None:
@@ -182,7 +202,9 @@ def new_request(
         "period_to": period_to, "scope_text": scope_text, "delivery": delivery,
         "first_copy": first_copy, "note": note, "document_kinds": kinds_picked}
     errors: dict[str, str] = {}
-    patient_id = _patient_id(ctx, identifier, errors)
+    matches: list[patients.Patient] = []
+    picked = str(form.get("patient_pick", "")).strip()
+    patient_id = _patient_id(ctx, picked or identifier, errors, matches)
     received = _date(received_on, "received_on", errors)
     signed = _date(consent_signed_on, "consent_signed_on", errors, required=False)
     start = _date(period_from, "period_from", errors, required=False)
@@ -203,6 +225,8 @@ def new_request(
             return RedirectResponse(f"/journalkopior/{created.id}", status_code=303)
         except ValidationFailed as exc:
             errors = exc.errors
+    if matches:
+        values["matches"] = [(p.display_id, p.full_name) for p in matches]
     ctx.db.rollback()
     return _new_form(request, values, errors, status=422)
 
