@@ -155,3 +155,25 @@ def test_a_refusal_is_closed_only_once_its_decision_has_gone_out(
     assert not db.scalars(select(WorkItem).where(
         WorkItem.ref_id == request.id, WorkItem.ref_type == "record_request",
         WorkItem.status.in_(("requested", "accepted", "in-progress")))).all()
+
+
+def test_the_written_decision_prints_the_appeal_and_never_a_protected_address(
+        db: Session, world: factories.World, tmp_path: Path) -> None:
+    from kulisser.letters import printing
+    from tests.letters.conftest import pdf_text
+
+    clinician = factories.actor(db, world.clinician_id)
+    insurer = _decided(db, world, verdicts=("release", "withhold"), requester_kind="insurer",
+                       requester_organisation="Trygg AB", requester_address="Box 9, 111 99 Stad")
+    _name, pdf = printing.letter_pdf(db, actor=clinician, letter_id=insurer.decision_letter_id)
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "Beslut om utlämnande av journalhandlingar" in text
+    assert "Box 9, 111 99 Stad" in text and "kammarrätten" in text
+    assert "inom tre veckor från den dag du fick del av beslutet" in text
+    assert "OSL 25 kap. 1 §" in text
+    protected = factories.make_patient(db, world.unit_id, protected=True,
+                                       address="Hemliga gatan 7")
+    own = _decided(db, world, verdicts=("withhold", "withhold"), patient_id=protected.id)
+    _name, pdf = printing.letter_pdf(db, actor=clinician, letter_id=own.decision_letter_id)
+    text = pdf_text(pdf, tmp_path)
+    assert "Hemliga gatan" not in text and "kammarrätten" in text

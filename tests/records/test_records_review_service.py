@@ -65,7 +65,7 @@ def test_only_managers_edit_the_table_and_ended_lines_stay(db: Session,
 
 def test_submit_names_a_decider_with_delegation_and_opens_the_review_item(
         db: Session, world: factories.World) -> None:
-    secretary, clinician = _actors(db, world)
+    secretary, _clinician = _actors(db, world)
     request = compiled_request(db, world)
     with pytest.raises(ValidationFailed):
         review.submit(db, actor=secretary, request_id=request.id,

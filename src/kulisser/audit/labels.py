@@ -39,6 +39,7 @@ OBJECT_TYPES: dict[str, str] = {
     "worklist": N_("Arbetslista"), "audit_event": N_("Loggrad"), "audit_sample": N_("Stickprov"),
     "emergency_access": N_("Nödåtkomst"),
     "record_delegation": N_("Delegation om utlämnande"),
+    "record_request": N_("Begäran om journalkopia"),
 }
 
 
