@@ -102,6 +102,13 @@ def test_review_decide_and_deliver_through_the_api(
     again = secretary.post(f"{API}/{request_id}/deliver", json={"how": "collect",
                                                                 "id_check": "Pass"})
     assert again.status_code == 409
+    patient_page = secretary.get(f"/patienter/{patient_id}")
+    assert "/journalkopior/patient/" in patient_page.text  # the section loads the entries
+    shown = secretary.get(f"/journalkopior/patient/{patient_id}/utlamnanden",
+                          headers={"HX-Request": "true"})
+    assert shown.status_code == 200
+    assert "Journalkopia lämnad ut till Eva Ek den " in shown.text
+    assert "omfattning hela journalen" in shown.text
 
 
 def test_delegation_table_api_and_page(database: Database, world: factories.World,

@@ -18,6 +18,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.letters import service as letters
+from kulisser.patients import service as patients
 from kulisser.records import delegation, delivery, review
 from kulisser.records import service as records
 from kulisser.records.models import RecordRequest
@@ -182,6 +183,16 @@ def close(http: Request, request_id: Id, ctx: CurrentCtx) -> Response:
     return _acted(http, ctx, request_id, "close", {},
                   lambda: delivery.close_refused(ctx.db, actor=ctx.actor, request_id=request_id,
                                                  now=utcnow()))
+
+
+@router.get("/journalkopior/patient/{patient_id}/utlamnanden")
+def patient_releases(http: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
+    """The copies handed out about a patient: the entries on the patient's record."""
+    patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    entries = delivery.releases_for_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
+    return render(http, "records/patient_releases.html", {
+        "nav": "patients", "patient": patient, "entries": entries},
+        partial="records/_patient_releases.html")
 
 
 # -- the delegation table -------------------------------------------------------------------
