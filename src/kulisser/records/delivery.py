@@ -201,14 +201,13 @@ class ReleaseEntry:
 def releases_for_patient(session: Session, *, actor: Actor, patient_id: int,
                          now: datetime | None = None) -> list[ReleaseEntry]:
     """The copies and extracts the actor's units handed out about a patient, newest first."""
+    # Checked first, found or not: whether anything went out is the patient's data too.
+    audit.check_access(session, actor=actor, patient_id=patient_id, action="read",
+                       object_type=records.OBJECT_TYPE, now=now)
     rows = list(session.scalars(select(RecordRequest).where(
         RecordRequest.patient_id == patient_id, RecordRequest.unit_id.in_(actor.unit_ids),
         RecordRequest.status == RequestStatus.DELIVERED.value)
         .order_by(RecordRequest.delivered_at.desc(), RecordRequest.id.desc())))
-    if not rows:
-        return []
-    audit.check_access(session, actor=actor, patient_id=patient_id, action="read",
-                       object_type=records.OBJECT_TYPE, now=now)
     entries = []
     for r in rows:
         day = r.handled_on or delegation.local_today(r.delivered_at)
