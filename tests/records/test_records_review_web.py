@@ -8,6 +8,7 @@ from sqlalchemy import select
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database
 from kulisser.records.models import RecordRequest
+from kulisser.worklist.models import WorkItem
 from tests import factories
 from tests.conftest import Client
 from tests.records.review_helpers import compiled_request, delegate
@@ -51,6 +52,23 @@ def test_a_decision_without_delegation_is_refused_and_changes_nothing(
             AuditEvent.object_type == "record_request")).all()
         assert [(r.outcome, r.reason) for r in denied] == [
             ("denied", "Du har inte delegation att besluta om utlämnande")] * 2
+
+
+def test_the_review_item_is_the_deciders_and_links_to_the_request(
+        database: Database, world: factories.World, client_as: Client) -> None:
+    request_id, _docs = _in_review(database, world)
+    _submit(client_as(world.secretary_id), request_id, world)
+    with database.session() as db:
+        item = db.scalar(select(WorkItem).where(WorkItem.kind == "record-review",
+                                                WorkItem.ref_id == request_id))
+        assert item is not None and item.owner_id == world.clinician_id
+        item_id = item.id
+    clinician = client_as(world.clinician_id)
+    page = clinician.get(f"/arenden/{item_id}")
+    assert page.status_code == 200 and f"/journalkopior/{request_id}/provning" in page.text
+    # The worklist may not complete it: only the decision does.
+    refused = clinician.post(f"/api/v1/work-items/{item_id}/complete", json={})
+    assert refused.status_code == 409 and refused.json()["error"] == "owned_by_record"
 
 
 def test_the_preparer_cannot_decide_her_own_preparation_unless_the_table_says_so(
