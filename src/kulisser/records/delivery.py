@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser import events
-from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import service as letters
+from kulisser.patients import service as patients
 from kulisser.records import delegation, review, review_items
 from kulisser.records import service as records
 from kulisser.records.events import RecordReleased
@@ -198,12 +198,12 @@ class ReleaseEntry:
     text: str
 
 
-def releases_for_patient(session: Session, *, actor: Actor, patient_id: int,
-                         now: datetime | None = None) -> list[ReleaseEntry]:
+def releases_for_patient(session: Session, *, actor: Actor, patient_id: int
+                         ) -> list[ReleaseEntry]:
     """The copies and extracts the actor's units handed out about a patient, newest first."""
     # Checked first, found or not: whether anything went out is the patient's data too.
-    audit.check_access(session, actor=actor, patient_id=patient_id, action="read",
-                       object_type=records.OBJECT_TYPE, now=now)
+    patients.get_patient(session, actor=actor, patient_id=patient_id,
+                         object_type=records.OBJECT_TYPE)
     rows = list(session.scalars(select(RecordRequest).where(
         RecordRequest.patient_id == patient_id, RecordRequest.unit_id.in_(actor.unit_ids),
         RecordRequest.status == RequestStatus.DELIVERED.value)
