@@ -178,3 +178,21 @@ def test_decision_received_on_is_checked(db: Session, world: factories.World) ->
                             received_on=(today - timedelta(days=1)).isoformat(), now=now())
     review.set_received(db, actor=clinician, request_id=request.id, received_on=today, now=now())
     assert request.decision_received_on == today
+
+
+def test_the_demo_table_lets_clinicians_and_the_manager_decide(db: Session,
+                                                               world: factories.World) -> None:
+    import random
+
+    from kulisser.records import review_demo
+    from kulisser.staff.models import User
+
+    users = [db.get(User, i) for i in (world.secretary_id, world.clinician_id, world.manager_id)]
+    assert review_demo.seed(db, rng=random.Random(1), now=now(), unit_id=world.unit_id,
+                            users=users, patients=[]) == 3
+    request = compiled_request(db, world)
+    request.prepared_by_id = world.manager_id
+    deciders = dict(delegation.deciders(db, unit_id=world.unit_id, on=delegation.local_today(),
+                                        preparer_id=world.manager_id))
+    assert set(deciders) == {world.clinician_id, world.manager_id}
+    assert len(delegation.table(db, actor=factories.actor(db, world.manager_id))) == 3
