@@ -16,7 +16,8 @@ from tests.records.helpers import NOW, TODAY, work_items
 
 def test_demo_record_requests(db: Session) -> None:
     unit = factories.make_unit(db)
-    users = [factories.make_user(db, unit, Role.SECRETARY), factories.make_user(db, unit, Role.CLINICIAN)]
+    users = [factories.make_user(db, unit, Role.SECRETARY), factories.make_user(db, unit, Role.CLINICIAN),
+             factories.make_user(db, unit, Role.MANAGER)]
     patients = [factories.make_patient(db, unit) for _ in range(12)]
     made = demo.seed(db, rng=random.Random(7), now=NOW, unit_id=unit.id, users=users,
                      patients=patients)

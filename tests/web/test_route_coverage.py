@@ -33,6 +33,7 @@ from tests.dictation.audio import unique_tone
 from tests.factories import login_client
 from tests.letters import helpers as lh
 from tests.records import helpers as rch
+from tests.records import review_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
@@ -612,6 +613,10 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/slots/fhir"): "free slots: times, schedules and visit types, no patient",
     ("GET", "/api/v1/slots/{slot_id}/fhir"): "one slot: time, schedule and status, no patient",
 }
+# rreview (issue 12): the secrecy review, decision, delivery and the delegation table.
+PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(review_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(review_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -3,7 +3,9 @@
 from kulisser.packages import Package
 
 PACKAGE = Package(
-    name=__name__,
-    # views.py defines its fixed paths (/journalkopior/ny ...) before /journalkopior/{id}.
-    routers=("views", "api"), models="models", kinds=("items",), demo="demo:seed",
+    name=__name__, models="models",
+    # The fixed paths (/journalkopior/ny, /journalkopior/delegering, the API's /delegations,
+    # /releases, /fee-quote) come before the /journalkopior/{id} routes.
+    routers=("review_views", "review_api", "views", "api"),
+    kinds=("items", "review_items"), demo="demo:seed",
 )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kulisser import workdays
 from kulisser.patients import service as patient_service
+from kulisser.records import review_demo
 from kulisser.records import service as records
 from kulisser.records.models import RecordRequest
 from kulisser.records.states import Action, Outcome
@@ -37,7 +38,8 @@ def _working_days_back(today: date, n: int) -> date:
 
 def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, users: list[Any],
          patients: list[patient_service.Patient]) -> int:
-    """Make the demo unit's record requests; return how many."""
+    """Make the demo unit's delegation table and record requests; return how many requests."""
+    review_demo.seed(session, rng=rng, now=now, unit_id=unit_id, users=users, patients=patients)
     by_role = {u.role: u for u in users}
     secretary = staff.make_actor(by_role["secretary"], unit_id=unit_id)
     clinician = by_role["clinician"]

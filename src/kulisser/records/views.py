@@ -20,7 +20,7 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.patients import service as patients
-from kulisser.records import figures, intake, items
+from kulisser.records import figures, intake, items, review_views
 from kulisser.records import service as records
 from kulisser.records.intake import CONSENT_MAX_BYTES, RULE_LIMITS
 from kulisser.records.states import (
@@ -282,7 +282,9 @@ def _page(request: Request, ctx: Ctx, request_id: int, *, values: dict[str, str]
         "work_items": items.open_request_items(ctx.db, request_id=r.id),
         "last_day": records.appeal_last_day(r.decision_received_on)
         if r.decision_received_on else None,
-        "values": values or {}, "errors": errors or {}, "form": form}, status_code=status)
+        "values": values or {}, "errors": errors or {}, "form": form,
+        # The review, decision and delivery sections (review_views) on the same page.
+        "rv": review_views.section_context(ctx, r)}, status_code=status)
 
 
 @router.get("/journalkopior/{request_id}")
