@@ -172,6 +172,7 @@ CASES: dict[str, tuple[Make, Break]] = {
     "waitlist": _demo_item_case("waitlist"),
     "letter": _demo_item_case("letter"),
     "booking-rebook": (_rebook_make, _rebook_break),
+    "record-request": _demo_item_case("record-request"),
 }
 
 

@@ -87,7 +87,8 @@ def test_texts_need_a_manager_and_bad_ones_are_refused(database: Database, clini
                                                        manager_client: TestClient) -> None:
     w = clinic.world
     texts = secretary_client.get("/api/v1/letters/templates").json()
-    assert {t["kind"] for t in texts} == {"calling", "rebooking", "cancellation", "result", "referral_reply"}
+    assert {t["kind"] for t in texts} == {"calling", "rebooking", "cancellation", "result", "referral_reply",
+                                              "record_decision", "record_copy"}
     assert any(f["name"] == "besok_datum" for f in texts[0]["fields"])
     forbidden = secretary_client.put("/api/v1/letters/templates/result", json={"subject": "S", "body": "B"})
     assert forbidden.status_code == 403

@@ -38,6 +38,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "referrals/demo.py": "sample referrals written to the demo database: data",
     "results/demo.py": "sample results written to the demo database: data",
     "waitlist/demo.py": "sample waiting-list entries written to the demo database: data",
+    "records/demo.py": "sample record requests written to the demo database: data",
 }
 
 _SEEDED = "a default note type or heading, seeded into the database by the migration: data"

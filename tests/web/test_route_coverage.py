@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
 from tests.letters import helpers as lh
+from tests.records import helpers as rch
+from tests.records import review_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
@@ -346,6 +348,32 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/vantelista/{entry_id}/ta-bort"): lambda e: (
         f"/vantelista/{wh.env_entry(e)}/ta-bort", {"data": {"remove_reason": "Vård annanstans"}}),
     ("GET", "/patienter/{patient_id}/vantelista"): lambda e: (f"/patienter/{e.patient_id}/vantelista", {}),
+    # Record requests (issue 12): the Env's patient's request, received today.
+    ("GET", "/journalkopior"): lambda e: (rch.env_request(e) and "/journalkopior", {}),
+    ("GET", "/journalkopior.csv"): lambda e: (rch.env_request(e) and "/journalkopior.csv", {}),
+    ("POST", "/journalkopior/ny"): lambda e: ("/journalkopior/ny", {"data": {
+        "identifier": rch.env_identifier(e), "received_on": date.today().isoformat(),
+        "channel": "phone", "kind": "copy", "requester_kind": "patient", "scope": "whole",
+        "delivery": "post"}}),
+    ("GET", "/journalkopior/{request_id}"): lambda e: (f"/journalkopior/{rch.env_request(e)}", {}),
+    ("GET", "/journalkopior/{request_id}/samtycke"): lambda e: (
+        f"/journalkopior/{rch.env_request(e, consent=True)}/samtycke", {}),
+    ("POST", "/journalkopior/{request_id}/aterkalla"): lambda e: (
+        f"/journalkopior/{rch.env_request(e)}/aterkalla", {"data": {"reason": "Ångrat"}}),
+    ("POST", "/journalkopior/{request_id}/overklagande"): lambda e: (
+        f"/journalkopior/{rch.env_request(e, decided=True)}/overklagande",
+        {"data": {"appeal_received_on": date.today().isoformat()}}),
+    ("GET", "/api/v1/record-requests"): lambda e: (
+        rch.env_request(e) and "/api/v1/record-requests", {}),
+    ("POST", "/api/v1/record-requests"): lambda e: ("/api/v1/record-requests", {"json": {
+        "patient_id": e.patient_id, "received_on": date.today().isoformat(), "channel": "email"}}),
+    ("GET", "/api/v1/record-requests/{request_id}"): lambda e: (
+        f"/api/v1/record-requests/{rch.env_request(e)}", {}),
+    ("POST", "/api/v1/record-requests/{request_id}/withdraw"): lambda e: (
+        f"/api/v1/record-requests/{rch.env_request(e)}/withdraw", {"json": {"reason": "Ångrat"}}),
+    ("POST", "/api/v1/record-requests/{request_id}/appeals"): lambda e: (
+        f"/api/v1/record-requests/{rch.env_request(e, decided=True)}/appeals",
+        {"json": {"received_on": date.today().isoformat()}}),
     ("GET", "/api/v1/waitlist"): lambda e: (wh.env_entry(e) and "/api/v1/waitlist", {}),
     ("POST", "/api/v1/waitlist"): lambda e: ("/api/v1/waitlist", {"json": {
         "patient_id": e.patient_id, "wait_kind": "treatment",
@@ -542,6 +570,12 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/vantelista/sammanstallning.csv"): "waiting-time figures per kind: counts, no patient",
     ("GET", "/vantelista/installningar"): "the unit's care-guarantee limits and region",
     ("POST", "/vantelista/installningar"): "the unit's care-guarantee limits and region",
+    ("GET", "/journalkopior/ny"): "empty record-request form (an identifier in the query is only echoed)",
+    ("GET", "/journalkopior/installningar"): "the unit's record-request clock and fee table",
+    ("POST", "/journalkopior/installningar"): "the unit's record-request clock and fee table",
+    ("GET", "/journalkopior/statistik"): "record-request figures per month and unit: counts, no patient",
+    ("GET", "/journalkopior/statistik.csv"): "record-request figures per month and unit: counts, no patient",
+    ("GET", "/api/v1/record-requests/fee-quote"): "a fee from the unit's table: no patient",
     ("GET", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",
     ("PUT", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",
     ("GET", "/provsvar/importera"): "the empty CSV upload form for results",
@@ -579,6 +613,10 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/slots/fhir"): "free slots: times, schedules and visit types, no patient",
     ("GET", "/api/v1/slots/{slot_id}/fhir"): "one slot: time, schedule and status, no patient",
 }
+# rreview (issue 12): the secrecy review, decision, delivery and the delegation table.
+PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(review_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(review_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

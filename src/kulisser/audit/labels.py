@@ -15,7 +15,8 @@ OUTCOMES: dict[str, str] = {"allowed": N_("Tillåten"), "emergency": N_("Nödåt
 ACTIONS: dict[str, str] = {"read": N_("Läsning"), "list": N_("Visad i lista"),
                            "create": N_("Registrering"), "update": N_("Ändring"),
                            "sign": N_("Signering"), "emergency": N_("Nödåtkomst begärd"),
-                           "export": N_("Export")}
+                           "export": N_("Export"),
+                           "release": N_("Utlämnande")}
 OBJECT_TYPES: dict[str, str] = {
     "audit_log": N_("Åtkomstloggen"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
     "booking_waitlist": N_("Väntelista (vid bokning)"),
@@ -37,6 +38,9 @@ OBJECT_TYPES: dict[str, str] = {
     "waitlist_export": N_("Export av väntelistan"), "work_item": N_("Ärende"),
     "worklist": N_("Arbetslista"), "audit_event": N_("Loggrad"), "audit_sample": N_("Stickprov"),
     "emergency_access": N_("Nödåtkomst"),
+    "record_delegation": N_("Delegation om utlämnande"),
+    "record_request": N_("Begäran om journalkopia"),
+    "record_request_export": N_("Export av begäranden om journalkopior"),
     "record_copy": N_("Journalkopia (sammanställning)"),
 }
 

@@ -165,6 +165,16 @@ def follow_up_emergency(session: Session, *, actor: Actor, access_id: int, comme
     return grant
 
 
+def refuse(session: Session, *, actor: Actor, patient_id: int | None, action: str,
+           object_type: str, object_id: object, reason: str, now: datetime | None = None) -> None:
+    """Keep a denied row for an attempt refused by a domain's own rule (a decision without
+    delegation): stored even though the attempt's work is rolled back, like a refused access."""
+    add_denied(session, _row(actor, at=now or utcnow(), patient_id=patient_id, action=action,
+                             object_type=object_type,
+                             object_id=None if object_id is None else str(object_id),
+                             outcome="denied", reason=reason))
+
+
 # --- The patient's log extract (loggutdrag, PDL 8 kap. 1 §). ---
 
 @dataclass(frozen=True)

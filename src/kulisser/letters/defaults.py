@@ -82,6 +82,43 @@ Angående {{{{ patient_namn }}}}, {{{{ personnummer }}}}, remiss daterad {{{{ re
 Med vänliga hälsningar
 {{{{ avsandare }}}}
 {{{{ enhet_namn }}}}, telefon {{{{ enhet_telefon }}}}""")),
+    LetterKind.RECORD_DECISION: (N_("Beslut om utlämnande av journalhandlingar"), N_("""Beslut
+
+Till {{{{ mottagare }}}}
+
+Gäller {{{{ patient_namn }}}}, {{{{ personnummer }}}}: begäran om kopia av journalhandlingar som \
+kom in {{{{ mottagen_datum }}}} ({{{{ omfattning }}}}).
+
+{{{{ beslut }}}}
+
+Skäl
+{{{{ skal }}}}
+
+Hur man överklagar
+Beslutet kan överklagas till kammarrätten. Skriv till {{{{ enhet_namn }}}}, \
+{{{{ enhet_adress }}}}. Skrivelsen ska ha kommit in inom tre veckor från den dag du fick del \
+av beslutet. Skriv vilket beslut du överklagar och vilken ändring du vill ha. Vi prövar först \
+om beslutet ska ändras och skickar annars överklagandet vidare till kammarrätten.
+
+Beslutet har fattats av {{{{ beslutsfattare }}}}.
+
+{greeting}""")),
+    LetterKind.RECORD_COPY: (N_("Kopia av journalhandlingar"), N_("""Hej {{{{ mottagare }}}}!
+
+Här är kopian av journalhandlingar som du begärde {{{{ mottagen_datum }}}}, för \
+{{{{ patient_namn }}}}, {{{{ personnummer }}}}.
+
+Omfattning: {{{{ omfattning }}}}
+Antal sidor: {{{{ sidor }}}}
+Avgift: {{{{ avgift }}}}
+{{% if delbeslut %}}
+
+{{{{ delbeslut }}}}
+{{% endif %}}
+
+Har du frågor är du välkommen att ringa oss på {{{{ enhet_telefon }}}}.
+
+{greeting}""")),
 }
 
 

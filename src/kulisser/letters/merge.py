@@ -78,6 +78,23 @@ REFERRAL = (
     Field("remiss_datum", N_("Remissens datum"), N_("2 november 2026")),
     Field("meddelande", N_("Svaret på remissen"), N_("Patienten kallas till nybesök.")),
 )
+RECORD = (
+    Field("mottagare", N_("Den som begärde kopian"), N_("Försäkringsbolaget Trygg")),
+    Field("mottagare_adress", N_("Adress till den som begärde kopian"), "Box 2, 123 45 Kulisserstad"),
+    Field("mottagen_datum", N_("Dagen begäran kom in"), N_("30 november 2026")),
+    Field("omfattning", N_("Vad begäran gäller"), N_("Hela journalen")),
+)
+RECORD_DECISION = (
+    Field("beslut", N_("Beslutet"), N_("Begäran bifalls delvis.")),
+    Field("skal", N_("Skälen och lagrummen"), N_("Anteckning 3 december 2026: OSL 25 kap. 1 §.")),
+    Field("beslutsfattare", N_("Den som beslutade"), "Karl Berg"),
+)
+RECORD_COPY = (
+    Field("sidor", N_("Kopians antal sidor"), "12"),
+    Field("avgift", N_("Avgiften"), "54 kr"),
+    Field("delbeslut", N_("Text om att en del inte lämnas ut (tom annars)"),
+          N_("Vissa uppgifter lämnas inte ut.")),
+)
 
 FIELDS: dict[LetterKind, tuple[Field, ...]] = {
     LetterKind.CALLING: COMMON + VISIT,
@@ -85,6 +102,8 @@ FIELDS: dict[LetterKind, tuple[Field, ...]] = {
     LetterKind.CANCELLATION: COMMON + VISIT + REASON,
     LetterKind.RESULT: COMMON + RESULT,
     LetterKind.REFERRAL_REPLY: COMMON + REFERRAL,
+    LetterKind.RECORD_DECISION: COMMON + RECORD + RECORD_DECISION,
+    LetterKind.RECORD_COPY: COMMON + RECORD + RECORD_COPY,
 }
 # The fields a person types for a letter written by hand (the rest are filled in).
 TYPED: dict[LetterKind, tuple[Field, ...]] = {

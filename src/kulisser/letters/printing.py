@@ -76,8 +76,9 @@ def paper_for(session: Session, letter: Letter, *, now: datetime | None = None) 
     kind = LetterKind(letter.kind)
     values = merge_values(session, letter, patient, unit, today=today)
     forwarding = service.route_of(letter, patient) is Route.FORWARDING
-    if kind is LetterKind.REFERRAL_REPLY:
-        # The reply goes to the referring unit; the patient is only named in the text.
+    if kind is LetterKind.REFERRAL_REPLY or service.to_requester(kind, values):
+        # The reply goes to the referring unit (a record letter to a third party to it): the
+        # patient is only named in the text.
         lines = [values.get("mottagare", ""), *values.get("mottagare_adress", "").splitlines()]
     elif forwarding:
         lines = []  # skyddad identitet: no address, ever
@@ -107,12 +108,14 @@ def _fetcher() -> Any:
     return URLFetcher(allowed_protocols=(), fail_on_errors=False)
 
 
-def render_pdf(papers: list[Paper], *, title: str) -> bytes:
-    """One PDF with each letter starting on a new page."""
-    from weasyprint import HTML
+def render_pdf(papers: list[Paper], *, title: str,
+               attachments: tuple[tuple[str, bytes], ...] = ()) -> bytes:
+    """One PDF with each letter starting on a new page; ``attachments`` (name, PDF) embedded."""
+    from weasyprint import HTML, Attachment
 
     html = _env().get_template("letters/print.html").render(papers=papers, title=title)
-    pdf: bytes = HTML(string=html, url_fetcher=_fetcher()).write_pdf()
+    files = [Attachment(string=data, name=name, url_fetcher=_fetcher()) for name, data in attachments]
+    pdf: bytes = HTML(string=html, url_fetcher=_fetcher()).write_pdf(attachments=files or None)
     return pdf
 
 
@@ -244,8 +247,12 @@ def batches_for_day(session: Session, *, actor: Actor, day: date) -> list[PrintB
 # -- the digital mailbox ----------------------------------------------------------------------
 
 def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, sender: MailboxSender,
-                    now: datetime | None = None) -> Letter:
-    """Send a ready letter to the patient's digital mailbox and mark it sent (idempotent)."""
+                    now: datetime | None = None,
+                    attachments: tuple[tuple[str, bytes], ...] = ()) -> Letter:
+    """Send a ready letter to the patient's digital mailbox and mark it sent (idempotent).
+
+    ``attachments`` (name, PDF) travel embedded in the letter's PDF (a record copy's cover letter).
+    """
     now = now or utcnow()
     letter = service.get_letter(session, actor=actor, letter_id=letter_id, action="update", now=now)
     if letter.status == LetterStatus.SENT.value and letter.route == Route.MAILBOX.value:
@@ -253,7 +260,8 @@ def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, sender: M
     patient = session.get(Patient, letter.patient_id)
     unit = session.get(CareUnit, letter.unit_id)
     assert patient is not None and unit is not None
-    if letter.kind == LetterKind.REFERRAL_REPLY.value:
+    if letter.kind == LetterKind.REFERRAL_REPLY.value or service.to_requester(letter.kind,
+                                                                               letter.fields):
         raise TransitionError(_("Ett remissvar går till remittenten, inte till patientens brevlåda."),
                               code="not_for_mailbox")
     if service.route_of(letter, patient) is Route.FORWARDING:
@@ -262,7 +270,7 @@ def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, sender: M
     if letter.status != LetterStatus.READY.value:
         raise TransitionError(_("Bara ett brev som är klart att skicka kan skickas."))
     paper = paper_for(session, letter, now=now)
-    pdf = render_pdf([paper], title=f"{paper.kind_label} {letter.id}")
+    pdf = render_pdf([paper], title=f"{paper.kind_label} {letter.id}", attachments=attachments)
     envelope = {"letter_id": letter.id, "kind": letter.kind, "subject": paper.subject.unescape(),
                 "recipient": {"id_kind": patient.id_kind, "id_value": patient.id_value},
                 "sender": {"hsa_id": unit.hsa_id, "name": unit.name},

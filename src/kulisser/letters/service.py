@@ -30,6 +30,7 @@ from kulisser.letters.record_texts import sent_letter_texts as sent_letter_texts
 from kulisser.letters.states import (
     KIND_LABELS,
     MANUAL_KINDS,
+    RECORD_KINDS,
     STATUS_LABELS,
     UNSENT,
     LetterKind,
@@ -53,6 +54,8 @@ _ITEM_TITLES = {
     LetterKind.CANCELLATION: N_("Skicka brev om avbokad tid"),
     LetterKind.RESULT: N_("Skicka provsvarsbrev"),
     LetterKind.REFERRAL_REPLY: N_("Skicka remissvar"),
+    LetterKind.RECORD_DECISION: N_("Skicka beslut om journalkopia"),
+    LetterKind.RECORD_COPY: N_("Skicka journalkopia"),
 }
 
 
@@ -102,7 +105,8 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
         raise NotFound(_("Patienten finns inte."))
     subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=letter_kind)
     route = Route.FORWARDING if (patient.protected_identity and
-                                 letter_kind is not LetterKind.REFERRAL_REPLY) else Route.POST
+                                 letter_kind is not LetterKind.REFERRAL_REPLY
+                                 and not to_requester(letter_kind, values)) else Route.POST
     letter = Letter(unit_id=actor.unit_id, patient_id=patient.id, kind=letter_kind.value,
                     route=route.value, subject_template=subject, body_template=body,
                     fields={k: str(v) for k, v in values.items()}, visit_start=visit_start,
@@ -125,9 +129,16 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
     return letter
 
 
+def to_requester(kind: LetterKind | str, fields: dict[str, str]) -> bool:
+    """Whether a record letter goes to the requester's own address rather than the patient's."""
+    return kind in RECORD_KINDS and bool(fields.get("mottagare_adress", "").strip())
+
+
 def missing_address(letter: Letter, patient: Patient) -> str | None:
     """Why a letter cannot go out by post yet (no address), or None."""
     if letter.kind == LetterKind.REFERRAL_REPLY.value or letter.route == Route.MAILBOX.value:
+        return None
+    if to_requester(letter.kind, letter.fields):
         return None
     if patient.protected_identity or letter.route == Route.FORWARDING.value:
         return None  # Skatteverket forwards it: no address is ever needed or printed
@@ -138,7 +149,8 @@ def missing_address(letter: Letter, patient: Patient) -> str | None:
 
 def route_of(letter: Letter, patient: Patient) -> Route:
     """Where the letter goes now: a patient protected since it was written forces forwarding."""
-    if patient.protected_identity and letter.kind != LetterKind.REFERRAL_REPLY.value:
+    if (patient.protected_identity and letter.kind != LetterKind.REFERRAL_REPLY.value
+            and not to_requester(letter.kind, letter.fields)):
         return Route.FORWARDING
     return Route(letter.route)
 
@@ -379,6 +391,16 @@ def send_sms_reminders(session: Session, *, settings: Settings,
     from kulisser.letters import jobs  # jobs imports sms, which imports this module
 
     jobs.send_sms_reminders(session=session, settings=settings, visits=visits)
+
+
+def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, settings: Settings,
+                    now: datetime | None = None,
+                    attachments: tuple[tuple[str, bytes], ...] = ()) -> Letter:
+    """Send a ready letter through the configured digital mailbox (printing.send_to_mailbox)."""
+    from kulisser.letters import jobs, printing  # both import this module
+
+    return printing.send_to_mailbox(session, actor=actor, letter_id=letter_id,
+                                    sender=jobs.mailbox(settings), now=now, attachments=attachments)
 
 
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:

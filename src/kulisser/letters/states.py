@@ -16,6 +16,9 @@ class LetterKind(StrEnum):
     CANCELLATION = "cancellation"
     RESULT = "result"
     REFERRAL_REPLY = "referral_reply"
+    # Record copies (records/): the written decision on a release, and the copy's cover letter.
+    RECORD_DECISION = "record_decision"
+    RECORD_COPY = "record_copy"
 
 
 class LetterStatus(StrEnum):
@@ -54,6 +57,8 @@ KIND_LABELS = {
     LetterKind.CANCELLATION: N_("Avbokning"),
     LetterKind.RESULT: N_("Provsvar"),
     LetterKind.REFERRAL_REPLY: N_("Remissvar"),
+    LetterKind.RECORD_DECISION: N_("Beslut om journalkopia"),
+    LetterKind.RECORD_COPY: N_("Följebrev till journalkopia"),
 }
 STATUS_LABELS = {
     LetterStatus.DRAFT: N_("Utkast"),
@@ -78,6 +83,8 @@ OP_LABELS = {
 BOOKING_KINDS = (LetterKind.CALLING, LetterKind.REBOOKING, LetterKind.CANCELLATION)
 MANUAL_KINDS = (LetterKind.RESULT, LetterKind.REFERRAL_REPLY)
 UNSENT = (LetterStatus.DRAFT, LetterStatus.READY)
+# The letters records/ makes; with a `mottagare_adress` field they go to the requester.
+RECORD_KINDS = (LetterKind.RECORD_DECISION, LetterKind.RECORD_COPY)
 
 _RULES: dict[LetterOp, tuple[tuple[LetterStatus, ...], LetterStatus, bool]] = {
     # operation: (allowed from, to, needs a reason)

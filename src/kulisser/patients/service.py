@@ -15,7 +15,10 @@ from kulisser.i18n import _
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
 from kulisser.patients import relations
-from kulisser.patients.models import CareRelation, Patient
+from kulisser.patients.models import CareRelation
+from kulisser.patients.models import Patient as Patient  # the type other packages name
+from kulisser.patients.relations import NOT_AT_UNIT as NOT_AT_UNIT
+from kulisser.patients.relations import find_for_actor as find_for_actor
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor
 

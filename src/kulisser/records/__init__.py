@@ -2,4 +2,10 @@
 
 from kulisser.packages import Package
 
-PACKAGE = Package(name=__name__, models="models", routers=("compile_views", "compile_api"))
+PACKAGE = Package(
+    name=__name__, models="models",
+    # The fixed paths (/journalkopior/ny, /journalkopior/delegering, the API's /delegations,
+    # /releases, /fee-quote) come before the /journalkopior/{id} routes.
+    routers=("review_views", "review_api", "compile_views", "compile_api", "views", "api"),
+    kinds=("items", "review_items"), demo="demo:seed",
+)

@@ -18,15 +18,16 @@ from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor as Actor  # the type other packages name the actor by
+from kulisser.staff.models import ROLE_LABELS as ROLE_LABELS  # for other packages' pages
 from kulisser.staff.models import (
     ApiToken,
     LoginAttempt,
-    Role,
     UnitMembership,
     User,
     UserSession,
 )
 from kulisser.staff.models import CareUnit as CareUnit  # a unit's letterhead, for printed copies
+from kulisser.staff.models import Role as Role
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.

@@ -38,6 +38,10 @@ _LARGE: list[tuple[frozenset[str], re.Pattern[str], Callable[[Settings], int]]] 
      lambda s: 10 * s.referral_attachment_max_megabytes * MB + MULTIPART_SLACK),
     (frozenset({"POST"}), re.compile(r"^/(api/v1/results(/csv|/bulk)?|provsvar/importera)/?$"),
      lambda s: s.results_import_max_megabytes * MB + MULTIPART_SLACK),
+    # A record request with its scanned consent (records.intake.CONSENT_MAX_BYTES, 10 MB; the
+    # API takes it in base64, a third more).
+    (frozenset({"POST"}), re.compile(r"^/(api/v1/record-requests|journalkopior/ny)/?$"),
+     lambda s: 14 * MB + MULTIPART_SLACK),
 ]
 
 

@@ -14,7 +14,14 @@ from kulisser.i18n import _
 from kulisser.staff.actor import Actor
 from kulisser.staff.models import UnitMembership
 from kulisser.worklist.concurrency import check_version, compare_and_set
-from kulisser.worklist.kinds import KindSpec, all_kinds, get_kind, record_link
+from kulisser.worklist.invariants import compare as compare  # what domains' items.py use
+from kulisser.worklist.kinds import ALL_OPERATIONS as ALL_OPERATIONS
+from kulisser.worklist.kinds import GENERIC_OPERATIONS as GENERIC_OPERATIONS
+from kulisser.worklist.kinds import Finding as Finding
+from kulisser.worklist.kinds import KindSpec as KindSpec
+from kulisser.worklist.kinds import all_kinds, get_kind, record_link
+from kulisser.worklist.kinds import register as register
+from kulisser.worklist.kinds import register_record_page as register_record_page
 from kulisser.worklist.models import DeadlineRule
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
 from kulisser.worklist.records import NewItem as NewItem
