@@ -9,11 +9,9 @@ whoever listens. The patient's page lists the releases through ``releases_for_pa
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,11 +21,10 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import service as letters
 from kulisser.patients import service as patients
-from kulisser.records import delegation, review, review_items
+from kulisser.records import delegation, pdf, review, review_items
 from kulisser.records import service as records
 from kulisser.records.events import RecordReleased
-from kulisser.records.fees import FeeTable, fee_sek
-from kulisser.records.models import RecordRelease, RecordRequest, UnitRules
+from kulisser.records.models import RecordRelease, RecordRequest
 from kulisser.records.states import (
     DELIVERY_LABELS,
     KIND_LABELS,
@@ -36,9 +33,7 @@ from kulisser.records.states import (
     Delivery,
     Outcome,
     RequesterKind,
-    RequestKind,
     RequestStatus,
-    Verdict,
 )
 from kulisser.staff.service import Actor
 from kulisser.worklist.service import TransitionError
@@ -62,44 +57,10 @@ def consent_problem(request: RecordRequest, *, on: date) -> str | None:
     return None
 
 
-def _placeholder_pdf(request: RecordRequest) -> tuple[bytes, int]:
-    """A stand-in copy listing the released documents' titles (never their text).
-
-    JOIN: rpdf's records/pdf.py makes the real copy (bytes, pages); call it here instead.
-    """
-    from weasyprint import HTML
-
-    titles = "".join(f"<li>{escape(d.title)}</li>" for d in request.documents
-                     if d.verdict != Verdict.WITHHOLD.value)
-    html = (f"<html><body><h1>{escape(_('Kopia av journalhandling'))}</h1>"
-            f"<p>{escape(_(KIND_LABELS[request.kind]))} nr {request.id}</p><ul>{titles}</ul>"
-            "</body></html>")
-    document = HTML(string=html).render()
-    pdf: bytes = document.write_pdf()
-    return pdf, len(document.pages)
-
-
 def release_for(session: Session, *, actor: Actor, request: RecordRequest,
                 now: datetime) -> RecordRelease:
-    """The copy that goes out: the newest compiled release of the request, else one made now."""
-    found = session.scalar(select(RecordRelease).where(RecordRelease.request_id == request.id)
-                           .order_by(RecordRelease.id.desc()).limit(1))
-    if found is not None:
-        return found
-    pdf, pages = _placeholder_pdf(request)
-    rules = session.get(UnitRules, request.unit_id)
-    table = FeeTable() if rules is None else FeeTable(
-        free_pages=rules.free_pages, first_charged_page_sek=rules.first_charged_page_sek,
-        further_page_sek=rules.further_page_sek)
-    fee = 0 if request.kind == RequestKind.LOG_EXTRACT.value else fee_sek(
-        pages=pages, requester_kind=request.requester_kind, first_copy=request.first_copy,
-        table=table)
-    release = RecordRelease(request_id=request.id, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(),
-                            page_count=pages, fee_sek=fee, created_by_id=actor.user_id,
-                            created_at=now)
-    session.add(release)
-    session.flush()
-    return release
+    """The copy that goes out: the request's compiled release (records/pdf.py), made once."""
+    return pdf.compile_release(session, actor=actor, request_id=request.id, now=now)
 
 
 def _cover_letter(session: Session, *, actor: Actor, request: RecordRequest,

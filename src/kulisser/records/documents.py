@@ -21,7 +21,7 @@ from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import N_, _, ngettext
 from kulisser.letters import service as letters
 from kulisser.record_texts import RecordText
-from kulisser.records import service
+from kulisser.records import intake, service
 from kulisser.records.models import DocumentMask, RecordRequest, RequestDocument
 from kulisser.records.states import Action, RequestKind, RequestStatus, Scope
 from kulisser.referrals import service as referrals
@@ -29,13 +29,11 @@ from kulisser.results import service as results
 from kulisser.staff.service import Actor
 from kulisser.worklist.service import TransitionError
 
-# The kinds of documents a request's scope may name (RecordRequest.document_kinds), and the
-# sources of each.
-DOCUMENT_KINDS: dict[str, str] = {
-    "note": N_("Journalanteckningar"), "result": N_("Provsvar"),
-    "referral": N_("Remisser och remissvar"), "letter": N_("Brev"), "booking": N_("Besök")}
+# The kinds of documents a request's scope may name (RecordRequest.document_kinds, the
+# new-request form's choices in intake.py), and the sources of each.
+DOCUMENT_KINDS = intake.DOCUMENT_KINDS
 KIND_OF_SOURCE = {"note": "note", "result": "result", "referral": "referral",
-                  "outgoing_referral": "referral", "referral_reply": "referral",
+                  "outgoing_referral": "referral", "referral_reply": "referral_reply",
                   "letter": "letter", "booking": "booking"}
 SOURCE_LABELS: dict[str, str] = {
     "note": N_("Anteckning"), "result": N_("Provsvar"), "referral": N_("Remiss"),

@@ -225,8 +225,10 @@ def render(copy: Copy, *, table: fees.FeeTable = fees.DEFAULT) -> bytes:
         start = _body_start(whole)
         assert start is not None, "the copy's body anchor is missing"
         copy.total_pages, copy.pages = len(whole.pages), len(whole.pages) - start
-        copy.fee_sek = fees.fee_sek(pages=copy.pages, requester_kind=request.requester_kind,
-                                    first_copy=request.first_copy, table=table)
+        # A log extract is free (as delivery.py has it); a copy pays the unit's table.
+        copy.fee_sek = 0 if request.kind == RequestKind.LOG_EXTRACT.value else fees.fee_sek(
+            pages=copy.pages, requester_kind=request.requester_kind,
+            first_copy=request.first_copy, table=table)
         cover = HTML(string=html_of(copy, cover_only=True), url_fetcher=_fetcher()).render()
         if len(cover.pages) == start:
             pdf: bytes = whole.copy([*cover.pages, *whole.pages[start:]]).write_pdf()
