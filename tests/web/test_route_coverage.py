@@ -33,7 +33,7 @@ from tests.dictation.audio import unique_tone
 from tests.factories import login_client
 from tests.letters import helpers as lh
 from tests.records import helpers as rch
-from tests.records import review_routes
+from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
@@ -615,6 +615,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
 }
 # rreview (issue 12): the secrecy review, decision, delivery and the delegation table.
 PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)
+PATIENT_ROUTES.update(rpdf_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(review_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(review_routes.UNIT_ROUTES)
 
