@@ -131,7 +131,7 @@ class RecordRequestEvent(HistoryRow, Base):
 class RequestDocument(Base):
     """One document picked for a copy, as it read when picked, with the decider's verdict."""
 
-    __tablename__ = "record_request_document"
+    __tablename__ = "record_document"
     __table_args__ = (
         UniqueConstraint("request_id", "source", "source_id", "source_version"),
     )
@@ -167,7 +167,7 @@ class DocumentMask(Base):
                                       name="range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("record_request_document.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("record_document.id"), index=True)
     start_at: Mapped[int] = mapped_column(Integer)
     end_at: Mapped[int] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

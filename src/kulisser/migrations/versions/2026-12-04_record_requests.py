@@ -140,11 +140,11 @@ def upgrade() -> None:
     with op.batch_alter_table('record_release', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_record_release_request_id'), ['request_id'], unique=False)
 
-    op.create_table('record_request_document',
+    op.create_table('record_document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
-    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('source_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('source_version', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('document_date', sa.Date(), nullable=True),
@@ -156,13 +156,13 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', kulisser.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['request_id'], ['record_request.id'], name=op.f('fk_record_request_document_request_id_record_request')),
-    sa.ForeignKeyConstraint(['reviewed_by_id'], ['app_user.id'], name=op.f('fk_record_request_document_reviewed_by_id_app_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_request_document')),
-    sa.UniqueConstraint('request_id', 'source', 'source_id', 'source_version', name=op.f('uq_record_request_document_request_id_source_source_id_source_version'))
+    sa.ForeignKeyConstraint(['request_id'], ['record_request.id'], name=op.f('fk_record_document_request_id_record_request')),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['app_user.id'], name=op.f('fk_record_document_reviewed_by_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_document')),
+    sa.UniqueConstraint('request_id', 'source', 'source_id', 'source_version', name=op.f('uq_record_document_request_id_source_source_id_source_version'))
     )
-    with op.batch_alter_table('record_request_document', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_record_request_document_request_id'), ['request_id'], unique=False)
+    with op.batch_alter_table('record_document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_record_document_request_id'), ['request_id'], unique=False)
 
     op.create_table('record_request_event',
     sa.Column('request_id', sa.Integer(), nullable=False),
@@ -190,7 +190,7 @@ def upgrade() -> None:
     sa.Column('created_at', kulisser.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('start_at >= 0 AND end_at > start_at', name=op.f('ck_record_document_mask_range')),
     sa.ForeignKeyConstraint(['created_by_id'], ['app_user.id'], name=op.f('fk_record_document_mask_created_by_id_app_user')),
-    sa.ForeignKeyConstraint(['document_id'], ['record_request_document.id'], name=op.f('fk_record_document_mask_document_id_record_request_document')),
+    sa.ForeignKeyConstraint(['document_id'], ['record_document.id'], name=op.f('fk_record_document_mask_document_id_record_document')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_document_mask'))
     )
     with op.batch_alter_table('record_document_mask', schema=None) as batch_op:
@@ -209,10 +209,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_record_request_event_request_id'))
 
     op.drop_table('record_request_event')
-    with op.batch_alter_table('record_request_document', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_record_request_document_request_id'))
+    with op.batch_alter_table('record_document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_record_document_request_id'))
 
-    op.drop_table('record_request_document')
+    op.drop_table('record_document')
     with op.batch_alter_table('record_release', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_record_release_request_id'))
 
