@@ -27,8 +27,7 @@ from kulisser.dictation.states import Action, allowed_actions
 from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role
+from kulisser.staff.service import Actor, Role
 
 WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
 

@@ -31,10 +31,9 @@ from kulisser.dictation.states import (
 from kulisser.errors import NotFound
 from kulisser.i18n import _
 from kulisser.identity import Identifier, IdKind
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, User
-from kulisser.worklist.states import TransitionError
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, CareUnit, User
+from kulisser.worklist.service import TransitionError
 
 HSA_SYSTEM = "urn:oid:1.2.752.29.4.19"  # HSA-id (Inera's catalogue of health-care staff and units)
 LOINC_SYSTEM = "http://loinc.org"

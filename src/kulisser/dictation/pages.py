@@ -19,11 +19,11 @@ from kulisser.dictation.models import Dictation
 from kulisser.dictation.sections import place_draft
 from kulisser.dictation.states import STATUS_LABELS, Action, DictationStatus
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role
+from kulisser.staff.service import Role
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import PRIORITY_LABELS, PRIORITY_ORDER, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, PRIORITY_ORDER, Priority
 
 # The transcription states that change by themselves (the page polls while one is shown).
 PENDING = ("queued", "retrying", "running")

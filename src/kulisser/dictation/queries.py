@@ -15,8 +15,8 @@ from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.states import CLOSED_STATUSES, OPEN_STATUSES, DictationStatus
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.worklist.states import PRIORITY_ORDER, Priority
+from kulisser.staff.service import Actor
+from kulisser.worklist.service import PRIORITY_ORDER, Priority
 
 # Status filters of the lists: groups, or any single status.
 STATUS_GROUPS: dict[str, tuple[DictationStatus, ...]] = {

@@ -42,9 +42,9 @@ from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.worklist.states import TransitionError
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
+from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "AudioFile", "DictationFilter", "TranscriptionState", "actions_for", "add_term",

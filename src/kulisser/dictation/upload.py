@@ -18,10 +18,9 @@ from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.files import display_filename
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
-from kulisser.worklist.states import Priority
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, Role, UnitMembership, User
+from kulisser.worklist.service import Priority
 
 
 def clinician(session: Session, *, unit_id: int, user_id: int) -> User | None:

@@ -23,12 +23,11 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.staff.models import Role
+from kulisser.staff.service import Role
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import TZ, render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 S = DictationStatus
@@ -107,13 +106,13 @@ def upload(
         if not identifier.strip():
             errors["identifier"] = _("Ange patientens personnummer.")
         else:
-            found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+            found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
             if found is not None:
                 pid = found.id
             else:
                 try:
                     parse_identifier(identifier)
-                    errors["identifier"] = _(relations.NOT_AT_UNIT)
+                    errors["identifier"] = _(patients.NOT_AT_UNIT)
                 except InvalidIdentifier as exc:
                     errors["identifier"] = exc.message
     if file is None or not file.filename:
@@ -295,10 +294,10 @@ def details(request: Request, dictation_id: Id, *, identifier: FormStr = "",
               "priority": priority}
     pid = None
     if identifier.strip():
-        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             return _editor(request, ctx, dictation_id, values=values, status=422,
-                           errors={"identifier": _(relations.NOT_AT_UNIT)})
+                           errors={"identifier": _(patients.NOT_AT_UNIT)})
         pid = found.id
     try:
         dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id, patient_id=pid,

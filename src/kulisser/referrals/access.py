@@ -23,8 +23,7 @@ from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import DECISIONS, Action, ReferralStatus, allowed_actions
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role
+from kulisser.staff.service import Actor, Role
 
 DECIDER_ROLES = (Role.CLINICIAN, Role.MANAGER, Role.ADMIN)
 R = TypeVar("R", Referral, OutgoingReferral)

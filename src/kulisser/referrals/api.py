@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, Response
 from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
 from kulisser.i18n import _
-from kulisser.patients.relations import NAME_WARNING
+from kulisser.patients.service import NAME_WARNING
 from kulisser.referrals import pages, serialize
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import Referral
@@ -33,7 +33,7 @@ from kulisser.referrals.schemas import (
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME, MERGE_FIELDS
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"], responses=error_responses(401),
                    dependencies=auth_dependencies())

@@ -18,17 +18,15 @@ from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import access, items, messages
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.models import OutgoingReferral, Referral, ReferralAttachment
 from kulisser.referrals.storage import PdfStore, StagedPdf, Upload
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.staff.service import Actor, Role, UnitMembership, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 __all__ = ["ReferralData", "today_in_sweden"]
 # SE + the organisation number (10 digits) + "-" + the unit's own part: SE2321000016-15B4.
@@ -198,13 +196,13 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
     with staged(store, uploads or []) as files:
         # A referral to the unit makes it take part in the patient's care (PDL): the relation
         # starts with that reason, flagged for the log review when the patient was on file.
-        reason = relations.reason_label(relations.RelationReason.REFERRAL_REGISTERED)
+        reason = patients.reason_label(patients.RelationReason.REFERRAL_REGISTERED)
         if patient is None:
             patient = patients.register_patient(session, actor=actor, data=patients.PatientData(
                 identifier=data.identifier, given_name=data.given_name,
                 family_name=data.family_name), path_reason=reason)
         elif not audit.has_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id):
-            relations.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
+            patients.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
                                      flagged=True)
         referral = Referral(unit_id=actor.unit_id, patient_id=patient.id,
                             priority=data.priority, assessor_id=data.assessor_id,
@@ -233,7 +231,7 @@ def typed_name_differs(session: Session, *, referral: Referral, given_name: str,
                        family_name: str) -> bool:
     """Whether the name typed with a registered referral differs from the patient's on file."""
     patient = session.get(Patient, referral.patient_id)
-    return patient is not None and relations.name_differs(patient, given_name=given_name,
+    return patient is not None and patients.name_differs(patient, given_name=given_name,
                                                            family_name=family_name)
 
 

@@ -19,17 +19,16 @@ from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import access, intake, items, jobs
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.models import OutgoingReferral, ReferralTemplate
 from kulisser.referrals.states import OutAction, OutgoingStatus
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, check_template, merge
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, Role, User
+from kulisser.staff.service import Actor, CareUnit, Role, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 BODY_MAX = 50_000
 

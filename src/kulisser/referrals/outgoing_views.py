@@ -13,17 +13,16 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
 from kulisser.referrals import pages
 from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.states import OutAction
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME
-from kulisser.staff.models import Role
+from kulisser.staff.service import Role
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 int_or_none = pages.int_or_none
@@ -80,14 +79,14 @@ def write(
     pid = int_or_none(patient_id)
     errors: dict[str, str] = {}
     if pid is None:
-        found = (relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = (patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
                  if identifier.strip() else None)
         if found is not None:
             pid = found.id
         else:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _(relations.NOT_AT_UNIT)
+                errors["identifier"] = _(patients.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
     if not errors:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import parse_int
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import OutgoingReferral, Referral
@@ -23,8 +23,8 @@ from kulisser.referrals.states import (
 from kulisser.referrals.storage import Upload
 from kulisser.referrals.texts import DIRECTION_LABELS, MERGE_FIELDS, MESSAGE_KIND_LABELS
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.staff.service import Actor
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 EVENT_LABELS = {
     "registered": N_("Registrerad"), "confirm": N_("Mottagandet kvitterat"),

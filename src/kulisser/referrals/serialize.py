@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import access, items
 from kulisser.referrals.models import (
     OutgoingReferral,
@@ -40,10 +40,8 @@ from kulisser.referrals.states import (
 )
 from kulisser.referrals.texts import MESSAGE_KIND_LABELS
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
-from kulisser.worklist.schemas import PatientRef, UserRef
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.staff.service import Actor
+from kulisser.worklist.service import PatientRef, Priority, UserRef, WorkItem
 
 
 def _user(names: dict[int, str], user_id: int | None) -> UserRef | None:

@@ -55,10 +55,10 @@ from kulisser.referrals.queries import (
 )
 from kulisser.referrals.states import STATUS_LABELS, Action, ReferralStatus
 from kulisser.referrals.storage import PdfStore, Upload
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.waitlist import service as waitlist
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Operation, Status
+from kulisser.worklist.service import Operation, Status
 
 __all__ = [
     "OutgoingData", "OutgoingFilter", "PdfFile", "PdfStore", "ReferralData", "ReferralFilter",

@@ -12,7 +12,7 @@ from kulisser.bounds import Id, Offset
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.relations import NAME_WARNING
+from kulisser.patients.service import NAME_WARNING
 from kulisser.referrals import pages
 from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
@@ -20,7 +20,7 @@ from kulisser.referrals.states import Action
 from kulisser.staff import service as staff
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 int_or_none = pages.int_or_none

@@ -15,7 +15,7 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.waitlist.models import WaitlistEntry
 
 OBJECT_TYPE = "waitlist_entry"

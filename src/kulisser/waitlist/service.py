@@ -20,8 +20,8 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import items, limits
 from kulisser.waitlist import jobs as _jobs  # noqa: F401 - registers the periodic job
@@ -30,7 +30,7 @@ from kulisser.waitlist.limits import limit_for, limit_table, set_limit, set_sett
 from kulisser.waitlist.models import ExcludedPeriod, Offer, WaitlistEntry, local_today
 from kulisser.waitlist.queries import EntryRow, WaitlistFilter, list_entries, patient_entries
 from kulisser.waitlist.states import EntryStatus
-from kulisser.worklist.states import Priority, TransitionError
+from kulisser.worklist.service import Priority, TransitionError
 
 __all__ = [
     "EntryRow", "WaitlistFilter", "add_entry", "add_excluded_period", "end_entry",
