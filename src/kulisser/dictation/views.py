@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from kulisser.bounds import Id, parse_int
 from kulisser.db import utcnow
-from kulisser.dictation import access, pages
+from kulisser.dictation import pages
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.queries import DictationFilter
@@ -40,7 +40,7 @@ def _int(value: str) -> int | None:
 
 def writer(ctx: CurrentCtx) -> Ctx:
     """The caller, who must do the secretaries' work (secretary or unit manager)."""
-    if not access.is_writer(ctx.actor):
+    if not dictations.is_writer(ctx.actor):
         raise Forbidden(_("Sidan är till för medicinska sekreterare."))
     return ctx
 
@@ -333,7 +333,7 @@ def sign_list(request: Request, ctx: Annotated[Ctx, Depends(clinician)]) -> Resp
 def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, str] | None = None,
                values: dict[str, str] | None = None, status: int = 200) -> Response:
     d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-    if not access.is_author(ctx.actor, d):
+    if not dictations.is_author(ctx.actor, d):
         raise Forbidden(_("Endast diktatören kan öppna diktatet här."))
     context = pages.editor_context(ctx.db, actor=ctx.actor, d=d)
     # The author edits only while the note waits for their signature; before, it is the

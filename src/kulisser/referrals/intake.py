@@ -20,7 +20,7 @@ from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import service as patients
 from kulisser.patients.service import Patient
-from kulisser.referrals import access, items, messages
+from kulisser.referrals import items, messages
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.models import OutgoingReferral, Referral, ReferralAttachment
 from kulisser.referrals.storage import PdfStore, StagedPdf, Upload
@@ -191,6 +191,9 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
     Bad input raises ValidationFailed with a Swedish message per field; a file that is not a
     complete PDF refuses the whole registration, and nothing is stored.
     """
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
     now = now or utcnow()
     clean, patient = _validate(session, actor=actor, data=data, today=today_in_sweden(now))
     with staged(store, uploads or []) as files:
@@ -212,8 +215,8 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
         referral.record("registered", actor_id=actor.user_id, now=now,
                         to_status=referral.status, files=len(files) or None)
         session.flush()
-        access.check(session, actor=actor, record=referral, action="create",
-                     object_type="referral", now=now)
+        referrals.check(session, actor=actor, record=referral, action="create",
+                        object_type="referral", now=now)
         attach(session, actor=actor, files=files, now=now, referral=referral)
         if data.confirm_receipt:
             messages.confirm(session, actor=actor, referral=referral, now=now)
@@ -247,13 +250,16 @@ class PdfFile:
 def open_attachment(session: Session, *, actor: Actor, store: PdfStore, attachment_id: int,
                     referral_id: int | None, outgoing_id: int | None, now: datetime) -> PdfFile:
     """A referral's stored PDF after the access check (logged as a read of the attachment)."""
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
     row = session.get(ReferralAttachment, attachment_id)
     if row is None or (row.referral_id, row.outgoing_id) != (referral_id, outgoing_id):
         raise NotFound(_("Bilagan finns inte."))
-    record = (access.load(session, Referral, referral_id) if referral_id is not None
-              else access.load(session, OutgoingReferral, outgoing_id or 0))
-    access.check(session, actor=actor, record=record, action="read",
-                 object_type="referral_attachment", now=now)
+    record = (referrals.load(session, Referral, referral_id) if referral_id is not None
+              else referrals.load(session, OutgoingReferral, outgoing_id or 0))
+    referrals.check(session, actor=actor, record=record, action="read",
+                    object_type="referral_attachment", now=now)
     path = store.path_for(row.sha256)
     if not path.is_file():
         raise NotFound(_("Filen saknas i lagringen."))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import parse_int
 from kulisser.i18n import N_, _
 from kulisser.patients.service import Patient
-from kulisser.referrals import access, items
+from kulisser.referrals import items
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.queries import OUT_FILTERS, STATUS_FILTERS
@@ -75,7 +75,7 @@ def referral_context(session: Session, actor: Actor, referral: Referral) -> dict
     ids |= {m.created_by_id for m in referral.messages if m.created_by_id}
     ids |= {i for i in (referral.assessor_id, referral.decided_by_id, referral.registered_by_id,
                         item.owner_id if item else None) if i}
-    actions = access.actions_for(actor, referral, has_open_item=item is not None)
+    actions = referrals.actions_for(actor, referral, has_open_item=item is not None)
     return {"referral": referral, "patient": patient, "item": item,
             "names": staff.user_names(session, ids), "actions": actions,
             "action_labels": {a.value: _(label) for a, label in ACTION_LABELS.items()}

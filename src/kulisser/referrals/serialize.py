@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.i18n import _
 from kulisser.patients.service import Patient
-from kulisser.referrals import access, items
+from kulisser.referrals import items
+from kulisser.referrals import service as referrals
 from kulisser.referrals.models import (
     OutgoingReferral,
     OutgoingReferralEvent,
@@ -96,7 +97,7 @@ def referral_detail(session: Session, actor: Actor, r: Referral) -> ReferralDeta
     names = staff.user_names(session, ids)
     row = Row(record=r, patient=patient, item=item,
               overdue=item is not None and item.due_at < utcnow())
-    actions = access.actions_for(actor, r, has_open_item=item is not None)
+    actions = referrals.actions_for(actor, r, has_open_item=item is not None)
     return ReferralDetail(
         **referral_summary(row, names), question=r.question, decision_reason=r.decision_reason,
         forwarded_to=(Party(name=r.forward_to_name, hsa_id=r.forward_to_hsa_id or "")
