@@ -13,13 +13,12 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.identity import generate_personnummer
 from kulisser.packages import INSTALLED, demo_seeders, setup
-from kulisser.patients.models import CareRelation, Patient
+from kulisser.patients import service as patient_service
 from kulisser.reception import service as reception
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, Role, User
+from kulisser.staff.service import Actor, CareUnit, Role, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 DEMO_PASSWORD = "demo-losenord"  # noqa: S105 - demo mode only
 UNIT_HSA = "SE2321000016-DEMO1"
@@ -76,26 +75,28 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
                                unit_ids=[unit.id]) for u, n, r in STAFF]
     secretaries = [u for u in users if u.role == Role.SECRETARY]
     seen: set[str] = set()
-    people: list[Patient] = []
-    while len(people) < patients + 10:
+    rows: list[dict[str, object]] = []
+    while len(rows) < patients + 10:
         ident = generate_personnummer(rng, samordningsnummer=rng.random() < 0.03)
         if ident.value in seen:
             continue
         seen.add(ident.value)
-        p = Patient(id_kind=ident.kind.value, id_value=ident.value,
-                    phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} "
-                          f"{rng.randint(10, 99)}",
-                    address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
-                    postal_code=f"{rng.randint(100, 989)} {rng.randint(10, 99)}", city="Kulisserstad",
-                    protected_identity=rng.random() < 0.02)
-        p.set_name(given_name=rng.choice(GIVEN), family_name=rng.choice(FAMILY))
-        people.append(p)
-    session.add_all(people)
-    session.flush()
+        # In the order the values were always drawn, so that the same seed gives the same clinic.
+        row: dict[str, object] = dict(
+            id_kind=ident.kind.value, id_value=ident.value,
+            phone=f"07{rng.randint(0, 9)}-{rng.randint(100, 999)} {rng.randint(10, 99)} "
+                  f"{rng.randint(10, 99)}",
+            address=f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
+            postal_code=f"{rng.randint(100, 989)} {rng.randint(10, 99)}", city="Kulisserstad",
+            protected_identity=rng.random() < 0.02)
+        row["given_name"] = rng.choice(GIVEN)
+        row["family_name"] = rng.choice(FAMILY)
+        rows.append(row)
+    people = patient_service.add_demo_patients(session, rows=rows)
     ours, theirs = people[:patients], people[patients:]
-    session.add_all([CareRelation(unit_id=unit.id, patient_id=p.id) for p in ours])
+    patient_service.add_demo_relations(session, unit_id=unit.id, patient_ids=[p.id for p in ours])
     # Patients only the other unit cares for: opening them needs emergency access.
-    session.add_all([CareRelation(unit_id=other.id, patient_id=p.id) for p in theirs])
+    patient_service.add_demo_relations(session, unit_id=other.id, patient_ids=[p.id for p in theirs])
     session.flush()
     for n in range(items):
         creator = rng.choice(users)

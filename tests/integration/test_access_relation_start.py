@@ -148,3 +148,23 @@ def test_a_referral_for_the_units_own_patient_flags_nothing(database: Database,
         with pytest.raises(ValidationFailed) as caught:
             patients.register_patient(s, actor=them, data=_data(_number(s, world.patient_ids[0])))
         assert set(caught.value.errors) == {"care_reason"}
+
+
+def test_a_bulk_start_reopens_ended_relations_adds_missing_ones_and_flags_each(
+        database: Database, world: World) -> None:
+    """patients.start_relations (a results import's path): the same rows as one start each."""
+    with database.session() as s:
+        me = factories.actor(s, world.secretary_id)
+        ended, new = world.stranger_patient_id, factories.make_patient(s, None).id
+        s.execute(update(CareRelation).where(CareRelation.patient_id == ended)
+                  .values(unit_id=world.unit_id, ended_at=utcnow()))
+        assert not audit.has_care_relation(s, unit_id=world.unit_id, patient_id=ended)
+        patients.start_relations(s, actor=me, patient_ids={ended, new}, reason="Provsvar",
+                                 now=utcnow())
+        patients.start_relations(s, actor=me, patient_ids={new}, reason="Provsvar", now=utcnow())
+        for pid in (ended, new):
+            assert audit.has_care_relation(s, unit_id=world.unit_id, patient_id=pid)
+            assert s.scalar(select(func.count()).select_from(CareRelation).where(
+                CareRelation.unit_id == world.unit_id, CareRelation.patient_id == pid)) == 1
+        assert [e.reason for e in _flagged(s, ended)] == ["Provsvar"]
+        assert [e.reason for e in _flagged(s, new)] == ["Provsvar"]  # the second call: nothing

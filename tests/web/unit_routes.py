@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kulisser.audit import relation_starts
 from kulisser.audit import service as audit
 from kulisser.audit.models import AuditEvent
 from kulisser.booking import service as booking
@@ -59,7 +58,7 @@ def _event(e: Any) -> int:
 def _relation_start(e: Any) -> int:
     """A flagged care-relation start of the Env's unit, awaiting its follow-up."""
     with e.database.session() as s:
-        relation_starts.log_relation_start(
+        audit.log_relation_start(
             s, actor=factories.actor(s, e.world.secretary_id), patient_id=e.patient_id,
             relation_id=None, reason="Remiss mottagen", flagged=True)
         s.flush()

@@ -1,6 +1,7 @@
 """The one access check for unit-scoped records and patient data, and the audit rows it writes
 (PDL). Other packages reach it through kulisser.audit.service; nothing outside audit/ builds an
-audit row or a refusal (tests/unit/test_one_access_check.py)."""
+audit row or a refusal (tests/unit/test_one_access_check.py). The rows of a care relation's
+start are written here too; their follow-up is in relation_starts.py."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Integer, Table, bindparam, event, func, insert, literal, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from kulisser.audit.dedupe import first_time
 from kulisser.audit.models import AuditEvent, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound
 from kulisser.i18n import _
-from kulisser.patients.models import CareRelation
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 
 class PatientRecord(Protocol):
@@ -86,60 +86,13 @@ def _row(actor: Actor, **fields: object) -> dict[str, object]:
     }
 
 
-# Care relations found open in the session's current transaction: one booking checks the
-# same patient three or four times (the visit, its calling letter, the letter's work item),
-# and each check still writes its own audit row. Only what was found is kept, and it is
-# forgotten when the transaction ends or a care relation is changed or deleted in it.
-_FOUND = "kulisser.audit.care_relations"
-
-
 def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
-    """Whether the unit has an open care relation with the patient."""
-    found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
-    if (unit_id, patient_id) in found:
-        return True
-    exists = session.scalar(
-        select(CareRelation.id).where(
-            CareRelation.unit_id == unit_id,
-            CareRelation.patient_id == patient_id,
-            CareRelation.ended_at.is_(None),
-        )
-    ) is not None
-    if exists:
-        found.add((unit_id, patient_id))
-    return exists
+    """Whether the unit has an open care relation with the patient (patients owns the relations
+    and keeps what it found for the rest of the transaction)."""
+    # Imported at first use: patients imports audit.service, which imports this module.
+    from kulisser.patients import service as patients
 
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_found(session: Session, transaction: Any) -> None:
-    # A flush runs in a subtransaction of its own; only the real one, or a savepoint, counts.
-    if transaction.parent is None or transaction.nested:
-        session.info.pop(_FOUND, None)
-
-
-def _forget(target: CareRelation, *_args: Any) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info.pop(_FOUND, None)
-
-
-# A relation ended, moved or deleted in the transaction must be asked about again at once.
-for _attribute in (CareRelation.ended_at, CareRelation.unit_id, CareRelation.patient_id):
-    event.listen(_attribute, "set", _forget)
-
-
-@event.listens_for(Session, "before_flush")
-def _forget_if_deleted(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get(_FOUND) and any(isinstance(obj, CareRelation) for obj in session.deleted):
-        session.info.pop(_FOUND, None)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_on_bulk_change(state: Any) -> None:
-    # An UPDATE or DELETE statement on care relations bypasses the attribute events above.
-    if (state.is_update or state.is_delete) and state.session.info.get(_FOUND) and any(
-            m.class_ is CareRelation for m in state.all_mappers):
-        state.session.info.pop(_FOUND, None)
+    return patients.has_care_relation(session, unit_id=unit_id, patient_id=patient_id)
 
 
 def _add_once(session: Session, row: dict[str, object]) -> None:
@@ -382,3 +335,42 @@ def log_many(
         for object_id, patient_id in records]
     if rows:
         write(session, cast(Table, AuditEvent.__table__), rows)
+
+
+RELATION = "relation"  # the outcome of a flagged care-relation start
+RELATION_OBJECT = "care_relation"
+
+
+def log_relation_start(session: Session, *, actor: Actor, patient_id: int, relation_id: int | None,
+                       reason: str, flagged: bool, now: datetime | None = None) -> None:
+    """Log that the actor's unit started a care relation, with its reason.
+
+    A flagged start (the patient was on file before) has outcome ``relation`` and waits for
+    the manager's follow-up; an unflagged one (a patient registered here) is an allowed row.
+    """
+    session.add(AuditEvent(**_row(actor, at=now or utcnow(), patient_id=patient_id,
+                                  action="create", object_type=RELATION_OBJECT,
+                                  object_id=None if relation_id is None else str(relation_id),
+                                  outcome=RELATION if flagged else "allowed", reason=reason)))
+
+
+def log_relation_starts(session: Session, *, actor: Actor, patient_ids: Iterable[int], reason: str,
+                        now: datetime) -> None:
+    """Log flagged starts for many patients at once (an import): one statement."""
+    rows = [_row(actor, at=now, patient_id=pid, action="create", object_type=RELATION_OBJECT,
+                 object_id=None, outcome=RELATION, reason=reason, emergency_access_id=None)
+            for pid in sorted(set(patient_ids))]
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+
+
+def may_open(session: Session, *, actor: Actor, patient_id: int) -> bool:
+    """Whether the actor may open the patient now (care relation or emergency access); no row."""
+    return (has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id)
+            or active_emergency_access(session, actor=actor, patient_id=patient_id) is not None)
+
+
+def log_denied_lookup(session: Session, *, actor: Actor, patient_id: int) -> None:
+    """Log a refused lookup by identity number (answered as if the number were unknown)."""
+    add_denied(session, _row(actor, at=utcnow(), patient_id=patient_id, action="read",
+                             object_type="identity_lookup", object_id=None, outcome="denied"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.audit.models import AuditEvent
 from kulisser.audit.queries import TZ, AuditFilter, conditions
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 92

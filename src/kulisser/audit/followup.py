@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session, aliased
 
 from kulisser.audit.models import AuditEvent, EmergencyAccess
 from kulisser.audit.queries import PATIENT_COLUMNS, decode_cursor, encode_cursor
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import User
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, User
 
 
 @dataclass

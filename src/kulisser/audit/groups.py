@@ -18,9 +18,8 @@ from sqlalchemy.orm import Session
 from kulisser.audit.labels import action_label, object_label, outcome_label
 from kulisser.audit.models import AuditEvent
 from kulisser.audit.queries import PATIENT_COLUMNS, TZ, AuditFilter, conditions
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import User
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, User
 
 GROUP_PAGE_SIZE = 50
 

@@ -23,9 +23,8 @@ from kulisser.audit.service import require_unit
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, UnitMembership, User
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, CareUnit, UnitMembership, User
 
 TZ = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 50

@@ -4,70 +4,25 @@ Registering a known identity number, registering a referral or importing a resul
 patient the unit had no relation with starts a care relation with a reason. That start is
 written as an audit row with outcome ``relation`` and its reason, and it waits on the log
 review's follow-up page (like emergency access) until a manager has documented a review of
-it (an AuditReview row: the audit row itself never changes).
+it (an AuditReview row: the audit row itself never changes). The rows themselves are written
+by kulisser.audit.access (log_relation_start, log_relation_starts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, func, insert, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
-from kulisser.audit.access import _row
+from kulisser.audit.access import RELATION, require_unit
 from kulisser.audit.models import AuditEvent, AuditReview
 from kulisser.audit.queries import LogRow, log_rows, row_select
-from kulisser.audit.service import (
-    active_emergency_access,
-    add_denied,
-    has_care_relation,
-    require_unit,
-    review_event,
-)
-from kulisser.db import utcnow
+from kulisser.audit.service import review_event
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-
-RELATION = "relation"  # the outcome of a flagged start
-OBJECT_TYPE = "care_relation"
-
-
-def log_relation_start(session: Session, *, actor: Actor, patient_id: int, relation_id: int | None,
-                       reason: str, flagged: bool, now: datetime | None = None) -> None:
-    """Log that the actor's unit started a care relation, with its reason.
-
-    A flagged start (the patient was on file before) has outcome ``relation`` and waits for
-    the manager's follow-up; an unflagged one (a patient registered here) is an allowed row.
-    """
-    session.add(AuditEvent(**_row(actor, at=now or utcnow(), patient_id=patient_id,
-                                  action="create", object_type=OBJECT_TYPE,
-                                  object_id=None if relation_id is None else str(relation_id),
-                                  outcome=RELATION if flagged else "allowed", reason=reason)))
-
-
-def log_relation_starts(session: Session, *, actor: Actor, patient_ids: Iterable[int], reason: str,
-                        now: datetime) -> None:
-    """Log flagged starts for many patients at once (an import): one statement."""
-    rows = [_row(actor, at=now, patient_id=pid, action="create", object_type=OBJECT_TYPE,
-                 object_id=None, outcome=RELATION, reason=reason, emergency_access_id=None)
-            for pid in sorted(set(patient_ids))]
-    if rows:
-        session.execute(insert(AuditEvent), rows)
-
-
-def may_open(session: Session, *, actor: Actor, patient_id: int) -> bool:
-    """Whether the actor may open the patient now (care relation or emergency access); no row."""
-    return (has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id)
-            or active_emergency_access(session, actor=actor, patient_id=patient_id) is not None)
-
-
-def log_denied_lookup(session: Session, *, actor: Actor, patient_id: int) -> None:
-    """Log a refused lookup by identity number (answered as if the number were unknown)."""
-    add_denied(session, _row(actor, at=utcnow(), patient_id=patient_id, action="read",
-                             object_type="identity_lookup", object_id=None, outcome="denied"))
+from kulisser.staff.service import Actor
 
 
 def _unreviewed() -> ColumnElement[bool]:

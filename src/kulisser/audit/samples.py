@@ -20,8 +20,7 @@ from kulisser.audit.queries import (
 from kulisser.audit.service import require_unit, sample_event_ids
 from kulisser.errors import NotFound
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, User
+from kulisser.staff.service import Actor, CareUnit, User
 
 SAMPLE_DEFAULT = 20
 SAMPLE_MAX = 200

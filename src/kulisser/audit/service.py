@@ -20,9 +20,13 @@ from kulisser.audit.access import add_denied as add_denied
 from kulisser.audit.access import check as check
 from kulisser.audit.access import check_access as check_access
 from kulisser.audit.access import has_care_relation as has_care_relation
+from kulisser.audit.access import log_denied_lookup as log_denied_lookup
 from kulisser.audit.access import log_listing as log_listing
 from kulisser.audit.access import log_many as log_many
+from kulisser.audit.access import log_relation_start as log_relation_start
+from kulisser.audit.access import log_relation_starts as log_relation_starts
 from kulisser.audit.access import log_system as log_system
+from kulisser.audit.access import may_open as may_open
 from kulisser.audit.access import require_unit as require_unit
 from kulisser.audit.access import rollback_keeping_denied as rollback_keeping_denied
 from kulisser.audit.access import write_denied as write_denied
@@ -32,9 +36,7 @@ from kulisser.audit.models import AuditEvent, AuditReview, AuditSample, Emergenc
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import ROLE_LABELS, CareUnit, Role, User
+from kulisser.staff.service import ROLE_LABELS, Actor, CareUnit, Role, User
 
 AUDIT_LOG = "audit_log"  # the object type of a read of the log itself
 
@@ -52,7 +54,10 @@ def log_review_read(
 ) -> None:
     """Log a read of the access log itself: who, which filter (in words, no identity number),
     how many rows; the patient the filter names, if on file, so their extract shows it."""
-    if patient_id is not None and session.get(Patient, patient_id) is None:
+    # Imported here: patients imports this module (the access check), so not at import time.
+    from kulisser.patients import service as patients
+
+    if patient_id is not None and session.get(patients.Patient, patient_id) is None:
         patient_id = None  # an id typed into the API that names no patient
     session.add(AuditEvent(**_row(
         actor, at=now or utcnow(), patient_id=patient_id, action=action,

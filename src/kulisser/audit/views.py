@@ -32,8 +32,7 @@ from kulisser.bounds import BigId, Id, parse_id, parse_int
 from kulisser.db import Database
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import ROLE_LABELS
+from kulisser.staff.service import ROLE_LABELS, Actor
 from kulisser.web.csv import cell as _cell  # formula-safe cells, shared by every CSV export
 from kulisser.web.deps import Ctx, FormStr, ManagerCtx
 from kulisser.web.templating import is_htmx, render

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import local, today_local
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 from kulisser.waitlist import service as waitlist
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 # (code, name, minutes, the kind of wait it ends)
 VISIT_TYPES = [("nybesok", "Nybesök", 30, "first_visit"), ("aterbesok", "Återbesök", 20, "follow_up"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kulisser.events import Event
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,7 +20,7 @@ from fhir.resources.R4B.slot import Slot as FhirSlot
 from kulisser.booking.models import Appointment, Resource, Slot, VisitType
 from kulisser.booking.states import AppointmentStatus, ResourceKind, SlotStatus
 from kulisser.identity import Identifier, IdKind, InvalidIdentifier
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 
 FHIR_JSON = "application/fhir+json"
 HSA_SYSTEM = "urn:oid:1.2.752.29.4.19"  # HSA-id of staff and care units

@@ -22,7 +22,7 @@ from kulisser.booking.states import SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 MAX_DAYS = 400
 _CHUNK = 500

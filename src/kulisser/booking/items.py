@@ -17,16 +17,20 @@ from kulisser.booking.schedules import exception_span
 from kulisser.booking.states import AppointmentStatus
 from kulisser.db import utcnow
 from kulisser.i18n import N_, _
-from kulisser.staff.actor import Actor
-from kulisser.worklist import kinds as worklist_kinds
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import (
+    GENERIC_OPERATIONS,
+    Finding,
+    KindSpec,
+    Priority,
+    WorkItem,
+    compare,
+    register,
+)
 
 REF_TYPE = "appointment"
-worklist_kinds.register_record_page(REF_TYPE, label=N_("Besöket"), path="/tidbok/besok/{id}")
+worklist.register_record_page(REF_TYPE, label=N_("Besöket"), path="/tidbok/besok/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Appointment]:

@@ -41,8 +41,8 @@ from kulisser.booking.states import (
 )
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
-from kulisser.staff.models import CareUnit, User
+from kulisser.patients.service import Patient
+from kulisser.staff.service import CareUnit, User
 
 _OCCUPYING_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OCCUPYING) + ")"
 

@@ -13,7 +13,7 @@ from kulisser.booking.calendar import local, local_day_bounds
 from kulisser.booking.models import Appointment, Resource, Slot
 from kulisser.booking.schedules import get_resource
 from kulisser.booking.states import OCCUPYING, SlotStatus
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 
 @dataclass

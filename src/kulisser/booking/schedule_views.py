@@ -24,7 +24,7 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role
+from kulisser.staff.service import Role
 from kulisser.waitlist import service as waitlist
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render

@@ -26,8 +26,7 @@ from kulisser.booking.states import AppointmentStatus, ExceptionKind, ResourceKi
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.staff.service import Actor, Role, UnitMembership, User
 from kulisser.waitlist import service as waitlist
 
 PLANNERS = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)

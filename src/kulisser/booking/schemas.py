@@ -18,7 +18,7 @@ from kulisser.booking.models import (
 )
 from kulisser.bounds import BigId, Count, Day, Id, WallTime
 from kulisser.web.api import Timestamp
-from kulisser.worklist.schemas import PatientRef
+from kulisser.worklist.service import PatientRef
 
 PATIENT_MESSAGE = ("Message to the patient, printed in the calling (and rebooking) letter as the "
                    "merge field besok_meddelande. Form label: \"Meddelande till patienten – står i "

@@ -54,12 +54,11 @@ from kulisser.booking.states import AppointmentStatus, CancelledBy, SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.waitlist import service as waitlist
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "Generated", "SlotTaken", "add_exception", "add_template", "appointments_between", "book", "cancel",
@@ -243,9 +242,9 @@ def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, 
     if not text:
         raise ValidationFailed({"identifier": _("Ange patientens personnummer.")})
     # A number on file without a care relation answers as an unknown one (nothing disclosed).
-    found = relations.find_for_actor(session, actor=actor, text=text)
+    found = patients.find_for_actor(session, actor=actor, text=text)
     if found is None:
-        raise ValidationFailed({"identifier": _(relations.NOT_AT_UNIT)})
+        raise ValidationFailed({"identifier": _(patients.NOT_AT_UNIT)})
     return found.id
 
 

@@ -24,13 +24,13 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import service as letters
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.waitlist import service as waitlist
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 

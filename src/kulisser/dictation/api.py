@@ -40,13 +40,12 @@ from kulisser.dictation.schemas import (
 from kulisser.dictation.states import HL7_COMPLETION, STATUS_LABELS, DictationStatus
 from kulisser.dictation.storage import AudioStore
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import AppSettings, CurrentCtx
-from kulisser.worklist.schemas import PatientRef, UserRef
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, PatientRef, Priority, UserRef
 
 router = APIRouter(prefix="/api/v1", tags=["dictations"], responses=error_responses(401),
                    dependencies=auth_dependencies())

@@ -16,7 +16,7 @@ from kulisser.db import utcnow
 from kulisser.dictation.models import GlossaryTerm, NoteType
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 # The default set, seeded by the migration with unit_id NULL; code, name, headings, LOINC.
 DEFAULT_NOTE_TYPES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (

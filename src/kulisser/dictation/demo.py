@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from kulisser.dictation import service as dictations
 from kulisser.dictation.storage import AudioStore
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.speech.synth import SynthError, dictation, espeak_available, write_wav
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 
 # (note type, priority, sentences): what a clinic's day of dictation sounds like.
 SCRIPTS: list[tuple[str, str, list[str]]] = [

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from fhir.resources.R4B.documentreference import DocumentReference
 from sqlalchemy.orm import Session
 
-from kulisser.dictation import access
+from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation, NoteVersion
 from kulisser.dictation.states import (
     FHIR_DOC_STATUS,
@@ -31,10 +31,9 @@ from kulisser.dictation.states import (
 from kulisser.errors import NotFound
 from kulisser.i18n import _
 from kulisser.identity import Identifier, IdKind
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, User
-from kulisser.worklist.states import TransitionError
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, CareUnit, User
+from kulisser.worklist.service import TransitionError
 
 HSA_SYSTEM = "urn:oid:1.2.752.29.4.19"  # HSA-id (Inera's catalogue of health-care staff and units)
 LOINC_SYSTEM = "http://loinc.org"
@@ -73,8 +72,8 @@ class SignedNote:
 def signed_note(session: Session, *, actor: Actor, dictation_id: int, version: int | None = None,
                 object_type: str = "signed_note", now: datetime | None = None) -> SignedNote:
     """A signed version (the current one unless given) after the access check and audit row."""
-    dictation = access.get_dictation(session, actor=actor, dictation_id=dictation_id,
-                                     object_type=object_type, now=now)
+    dictation = dictations.get_dictation(session, actor=actor, dictation_id=dictation_id,
+                                         object_type=object_type, now=now)
     if dictation.status != DictationStatus.SIGNED or not dictation.versions:
         raise TransitionError(_("Anteckningen är inte signerad; bara signerade anteckningar kan "
                                 "exporteras."), code="not_signed")

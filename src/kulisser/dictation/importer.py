@@ -34,9 +34,8 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, Role, User
-from kulisser.worklist.states import Priority
+from kulisser.staff.service import Actor, CareUnit, Role, User
+from kulisser.worklist.service import Priority
 
 PATTERN = "personnummer_diktatör_anteckningstyp[_prioritet]"
 _NAME = re.compile(r"^(?P<identifier>[^_]+)_(?P<author>[^_]+)_(?P<note_type>[^_]+)(?:_(?P<priority>[^_]+))?$")

@@ -18,17 +18,21 @@ from sqlalchemy.orm import Session, aliased
 from kulisser.dictation.models import Dictation
 from kulisser.dictation.states import DictationStatus as DS
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.worklist import kinds as worklist_kinds
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import (
+    GENERIC_OPERATIONS,
+    Finding,
+    KindSpec,
+    Priority,
+    WorkItem,
+    compare,
+    register,
+)
 
 REF_TYPE = "dictation"
-worklist_kinds.register_record_page(REF_TYPE, label=N_("Diktatet"), path="/diktat/{id}")
+worklist.register_record_page(REF_TYPE, label=N_("Diktatet"), path="/diktat/{id}")
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, Dictation]:

@@ -24,7 +24,7 @@ from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.dictation.states import Action, DictationStatus, check_transition
 from kulisser.history import HistoryRow
 from kulisser.i18n import _
-from kulisser.worklist.states import Priority, TransitionError
+from kulisser.worklist.service import Priority, TransitionError
 
 TEXT_MAX = 100_000  # characters of a note; far beyond any letter, small enough to autosave
 

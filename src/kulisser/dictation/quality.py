@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.dictation.models import Dictation, NoteVersion
 from kulisser.speech.wer import EditOp, align, normalize_text
-from kulisser.worklist.states import PRIORITY_ORDER
+from kulisser.worklist.service import PRIORITY_ORDER
 
 TZ = ZoneInfo("Europe/Stockholm")
 MONTHS = 12

@@ -21,7 +21,7 @@ from kulisser.i18n import _, ngettext
 from kulisser.web import csv as csv_export
 from kulisser.web.deps import ManagerCtx
 from kulisser.web.templating import render
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 router = APIRouter(include_in_schema=False)
 

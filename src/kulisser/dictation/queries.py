@@ -6,17 +6,22 @@ Every patient a list shows is logged (one "list" audit row each, as for the work
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
+from kulisser.dictation.jobs import TranscriptionState, transcription_state
 from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.states import CLOSED_STATUSES, OPEN_STATUSES, DictationStatus
 from kulisser.errors import ValidationFailed
-from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.worklist.states import PRIORITY_ORDER, Priority
+from kulisser.i18n import N_, _
+from kulisser.patients.service import Patient
+from kulisser.staff import service as staff
+from kulisser.staff.service import Actor
+from kulisser.worklist import service as worklist
+from kulisser.worklist.service import PRIORITY_ORDER, Priority
 
 # Status filters of the lists: groups, or any single status.
 STATUS_GROUPS: dict[str, tuple[DictationStatus, ...]] = {
@@ -94,3 +99,81 @@ def list_for_author(session: Session, *, actor: Actor, status: str = "awaiting_s
     """The actor's own dictations in the current unit (by default: waiting for their signature)."""
     return list_dictations(session, actor=actor, filter=DictationFilter(
         status=status, author_id=actor.user_id, limit=limit, offset=offset))
+
+
+# The transcription states that change by themselves (the page polls while one is shown).
+PENDING = ("queued", "retrying", "running")
+# Status filters of the queue page, in menu order.
+QUEUE_FILTERS: dict[str, str] = {
+    "to_write": N_("Att skriva"),
+    "returned": N_("Fråga till diktatören"),
+    "awaiting_signature": N_("Väntar på signering"),
+    "open": N_("Alla öppna"),
+    "closed": N_("Avslutade"),
+}
+QUEUE_SORTS: dict[str, str] = {"due": N_("Förfallotid"), "priority": N_("Prioritet"),
+                               "age": N_("Äldst först")}
+
+
+def age(since: datetime, now: datetime) -> str:
+    """How long ago, short and Swedish ("40 min", "5 tim", "3 d")."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return _("{n} min", n=minutes)
+    if minutes < 48 * 60:
+        return _("{n} tim", n=minutes // 60)
+    return _("{n} d", n=minutes // (24 * 60))
+
+
+@dataclass
+class QueueRow:
+    """One dictation in the queue with what the row shows."""
+
+    d: Dictation
+    patient: Patient | None
+    author: str
+    due_at: datetime | None
+    overdue: bool
+    state: TranscriptionState | None  # only where the draft is still awaited
+    age: str
+
+
+def _due_dates(session: Session, ids: list[int]) -> dict[int, datetime]:
+    """The earliest due time of each dictation's open work items, one query."""
+    if not ids:
+        return {}
+    item = worklist.open_items_subquery(ref_type="dictation")
+    rows = session.execute(select(item.c.ref_id, item.c.due_at).where(
+        item.c.ref_id.in_(ids))).tuples().all()
+    due: dict[int, datetime] = {}
+    for ref_id, when in rows:
+        if ref_id is not None and when is not None and (ref_id not in due or when < due[ref_id]):
+            due[ref_id] = when
+    return due
+
+
+def queue_rows(session: Session, found: list[Dictation], *, now: datetime, sort: str) -> list[QueueRow]:
+    """Rows for the listed dictations (patients, authors, due times and draft states)."""
+    ids = [d.id for d in found]
+    pids = {d.patient_id for d in found if d.patient_id is not None}
+    patients = ({p.id: p for p in session.scalars(select(Patient).where(Patient.id.in_(pids)))}
+                if pids else {})
+    names = staff.user_names(session, {d.author_id for d in found if d.author_id is not None})
+    due = _due_dates(session, ids)
+    rows = []
+    for d in found:
+        state = None
+        if d.status == DictationStatus.DICTATED and d.draft_text is None:
+            state = transcription_state(session, dictation_id=d.id)
+        when = due.get(d.id)
+        rows.append(QueueRow(d=d, patient=patients.get(d.patient_id) if d.patient_id else None,
+                             author=names.get(d.author_id, "") if d.author_id else "",
+                             due_at=when, overdue=when is not None and when < now, state=state,
+                             age=age(d.uploaded_at, now)))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    if sort == "due":
+        rows.sort(key=lambda r: (r.due_at or far, r.d.uploaded_at, r.d.id))
+    elif sort == "age":
+        rows.sort(key=lambda r: (r.d.uploaded_at, r.d.id))
+    # "priority": the query's own order (most urgent, then oldest).
+    return rows

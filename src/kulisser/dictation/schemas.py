@@ -7,8 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kulisser.bounds import Count, Id
 from kulisser.dictation.states import Action, DictationStatus
 from kulisser.web.api import Timestamp
-from kulisser.worklist.schemas import PatientRef, UserRef
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import PatientRef, Priority, UserRef
 
 
 class NoteTypeOut(BaseModel):

@@ -1,25 +1,27 @@
 """Dictation operations: the review's text and every status change (the public entry point).
 
-Other packages use this module only. Besides the operations defined here it re-exports the
-reads (get_dictation, open_audio, actions_for, transcription_state; access.py, jobs.py), the
+Other packages use this module only. Besides the operations and the reads defined here
+(get_dictation, open_audio, actions_for) it re-exports transcription_state (jobs.py), the
 uploads (upload_dictation, import_dictation; upload.py), the lists (list_dictations,
 count_dictations, list_for_author, DictationFilter; queries.py) and the unit's note types and
 glossary (catalog.py). Every function that touches a dictation checks access and writes its
-audit row (access.py), takes keyword arguments and never commits; status changes are
-Dictation methods that record events, and the work items follow (items.py).
+audit row (`check`, `get_dictation`, `for_change` below), takes keyword arguments and never
+commits; status changes are Dictation methods that record events, and the work items follow
+(items.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.dictation import access, catalog, items, upload
+from kulisser.dictation import catalog, items, upload
 from kulisser.dictation import jobs as dictation_jobs
-from kulisser.dictation.access import AudioFile, actions_for, get_dictation, open_audio
 from kulisser.dictation.catalog import (
     add_term,
     find_note_type,
@@ -38,14 +40,15 @@ from kulisser.dictation.queries import (
     list_for_author,
 )
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
-from kulisser.dictation.states import Action, DictationStatus, is_open
+from kulisser.dictation.states import Action, DictationStatus, allowed_actions, is_open
+from kulisser.dictation.storage import AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
-from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.worklist.states import TransitionError
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, Role
+from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "AudioFile", "DictationFilter", "TranscriptionState", "actions_for", "add_term",
@@ -58,6 +61,115 @@ __all__ = [
 S = DictationStatus
 
 
+WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
+
+
+def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, object_type: str,
+           now: datetime) -> None:
+    """The access check and audit row for one read or write of a dictation."""
+    # Another unit's dictation is refused (403, a denied row) even where that unit has a care
+    # relation of its own: an unsigned dictation is its own unit's work in progress. An
+    # unmatched import (no patient yet) is logged with the dictation's id and no patient.
+    audit.check(session, actor=actor, record=dictation, object_type=object_type, action=action,
+                current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
+                hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
+                now=now)
+
+
+def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:
+    """Load a dictation without any access check (callers check); lock: SELECT ... FOR UPDATE."""
+    # FOR UPDATE OF dictation: the row lock must not reach the joined note type.
+    dictation = session.get(Dictation, dictation_id,
+                            with_for_update={"of": Dictation} if lock else None,
+                            populate_existing=lock)
+    if dictation is None:
+        raise NotFound(_("Diktatet finns inte."))
+    return dictation
+
+
+def get_dictation(session: Session, *, actor: Actor, dictation_id: int, action: str = "read",
+                  object_type: str = "dictation", now: datetime | None = None) -> Dictation:
+    """Load a dictation after the access check (which writes the audit row)."""
+    dictation = load(session, dictation_id)
+    check(session, actor=actor, dictation=dictation, action=action, object_type=object_type,
+          now=now or utcnow())
+    return dictation
+
+
+def for_change(session: Session, *, actor: Actor, dictation_id: int, now: datetime,
+                object_type: str = "dictation") -> Dictation:
+    """Load a dictation for a change: row-locked, access-checked, logged as an update."""
+    dictation = load(session, dictation_id, lock=True)
+    check(session, actor=actor, dictation=dictation, action="update", object_type=object_type,
+          now=now)
+    return dictation
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """A stored recording to send: where it is, its media type and a neutral download name."""
+
+    path: Path
+    media_type: str
+    filename: str
+    size: int
+
+
+def open_audio(session: Session, *, actor: Actor, store: AudioStore, dictation_id: int,
+               now: datetime | None = None) -> AudioFile:
+    """The dictation's audio file after the access check (logged as a read of the audio)."""
+    dictation = get_dictation(session, actor=actor, dictation_id=dictation_id,
+                              object_type="dictation_audio", now=now)
+    path = store.path_for(dictation.audio_sha256)
+    if not path.is_file():
+        raise NotFound(_("Ljudfilen saknas i lagringen."))
+    # Never the user's own file name: it may hold a personnummer, and it is not ours to trust.
+    return AudioFile(path=path, media_type=dictation.audio_media_type,
+                     filename=f"diktat-{dictation.id}.{dictation.audio_format}",
+                     size=dictation.audio_size)
+
+
+# Roles: the author (the clinician who dictated) signs, corrects and answers questions;
+# secretaries (and unit managers, who in small units write too) review, return, send for
+# signature and mark audio unusable; the author and secretaries both save text and cancel.
+
+def is_writer(actor: Actor) -> bool:
+    """Whether the actor does the secretaries' work (secretaries, and managers who write too)."""
+    return actor.role in WRITER_ROLES
+
+
+def is_author(actor: Actor, dictation: Dictation) -> bool:
+    """Whether the actor is the clinician who dictated."""
+    return dictation.author_id is not None and actor.user_id == dictation.author_id
+
+
+_WRITER_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.RETURN,
+                   Action.MARK_UNUSABLE, Action.CANCEL}
+_AUTHOR_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.ANSWER, Action.SIGN,
+                   Action.CORRECT, Action.CANCEL}
+
+
+def actions_for(actor: Actor, dictation: Dictation) -> list[Action]:
+    """What the actor may do to the dictation now (its status and the actor's role)."""
+    mine: set[Action] = set()
+    if is_writer(actor):
+        mine |= _WRITER_ACTIONS
+    if is_author(actor, dictation):
+        mine |= _AUTHOR_ACTIONS
+    return [act for act in allowed_actions(dictation.status) if act in mine]
+
+
+def require(actor: Actor, dictation: Dictation, action: Action) -> None:
+    """Raise Forbidden unless the actor's role (or authorship) allows the action."""
+    if action in _WRITER_ACTIONS and is_writer(actor):
+        return
+    if action in _AUTHOR_ACTIONS and is_author(actor, dictation):
+        return
+    if action in (Action.SIGN, Action.CORRECT, Action.ANSWER):
+        raise Forbidden(_("Endast diktatören kan göra detta."))
+    raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
+
+
 def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
               base_revision: int | None = None, now: datetime | None = None) -> Dictation:
     """Autosave the working text; the first save starts the review (and the queue item).
@@ -66,12 +178,12 @@ def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
     is refused (TransitionError code edit_conflict) instead of overwriting their text.
     """
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now,
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now,
                                   object_type="dictation_text")
-    access.require(actor, dictation, Action.SAVE_TEXT)
+    require(actor, dictation, Action.SAVE_TEXT)
     before = dictation.status
     dictation.save_text(actor_id=actor.user_id, text=text, now=now, base_revision=base_revision)
-    if before in (S.DICTATED, S.DRAFT_READY) and access.is_writer(actor):
+    if before in (S.DICTATED, S.DRAFT_READY) and is_writer(actor):
         items.start_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
     session.flush()
     return dictation
@@ -81,8 +193,8 @@ def send_for_signature(session: Session, *, actor: Actor, dictation_id: int,
                        now: datetime | None = None) -> Dictation:
     """The text is verified: the queue item completes and the author gets a signature item."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.SEND_FOR_SIGNATURE)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.SEND_FOR_SIGNATURE)
     dictation.send_for_signature(actor_id=actor.user_id, now=now)
     patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.DICTATION.code, now=now)
@@ -99,8 +211,8 @@ def return_to_author(session: Session, *, actor: Actor, dictation_id: int, quest
     now = now or utcnow()
     if len(question) > 4000:
         raise ValidationFailed({"question": _("Frågan får vara högst 4000 tecken.")})
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.RETURN)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.RETURN)
     dictation.return_to_author(actor_id=actor.user_id, question=question, now=now)
     patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
     items.hold_queue_item(session, actor=actor, dictation_id=dictation.id,
@@ -119,8 +231,8 @@ def answer_question(session: Session, *, actor: Actor, dictation_id: int, answer
     now = now or utcnow()
     if len(answer) > 4000:
         raise ValidationFailed({"answer": _("Svaret får vara högst 4000 tecken.")})
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.ANSWER)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.ANSWER)
     dictation.answer_question(actor_id=actor.user_id, answer=answer, now=now)
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.QUESTION.code,
                    now=now, reason=_("Besvarad"))
@@ -133,8 +245,8 @@ def mark_audio_unusable(session: Session, *, actor: Actor, dictation_id: int, re
                         now: datetime | None = None) -> Dictation:
     """The audio cannot be used: the dictation closes and the author is asked to dictate again."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.MARK_UNUSABLE)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.MARK_UNUSABLE)
     dictation.mark_unusable(actor_id=actor.user_id, reason=reason, now=now)
     items.cancel_all(session, actor=actor, dictation_id=dictation.id,
                      reason=_("Ljudet går inte att använda: {reason}", reason=reason.strip()), now=now)
@@ -154,8 +266,8 @@ def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | N
          ) -> NoteVersion:
     """The author signs: who and when are recorded, version 1 is kept, the text is locked."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.SIGN)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.SIGN)
     version = dictation.sign(actor_id=actor.user_id, now=now)
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.SIGNATURE.code, now=now)
     session.flush()
@@ -166,8 +278,8 @@ def correct_signed(session: Session, *, actor: Actor, dictation_id: int, text: s
                    now: datetime | None = None) -> NoteVersion:
     """Correct a signed note: the author signs a new version; every earlier one is kept."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.CORRECT)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.CORRECT)
     version = dictation.correct(actor_id=actor.user_id, text=text, reason=reason, now=now)
     session.flush()
     return version
@@ -177,8 +289,8 @@ def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
            now: datetime | None = None) -> Dictation:
     """Cancel a dictation that will not become a note; its open work items are cancelled."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    access.require(actor, dictation, Action.CANCEL)
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    require(actor, dictation, Action.CANCEL)
     dictation.cancel(actor_id=actor.user_id, reason=reason, now=now)
     items.cancel_all(session, actor=actor, dictation_id=dictation.id,
                      reason=_("Diktatet makulerat: {reason}", reason=reason.strip()), now=now)
@@ -197,8 +309,8 @@ def set_details(session: Session, *, actor: Actor, dictation_id: int, patient_id
     cancelled and uploaded again, so no note ever moves between patients.
     """
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (access.is_writer(actor) or access.is_author(actor, dictation)):
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    if not (is_writer(actor) or is_author(actor, dictation)):
         raise Forbidden(_("Din roll kan inte ändra diktatet."))
     if not is_open(dictation.status):
         raise TransitionError(_("Ett avslutat diktat kan inte ändras."))
@@ -248,8 +360,8 @@ def retry_transcription(session: Session, *, actor: Actor, dictation_id: int,
                         now: datetime | None = None) -> TranscriptionState:
     """Ask for the draft again after the job gave up (or never ran)."""
     now = now or utcnow()
-    dictation = access.for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (access.is_writer(actor) or access.is_author(actor, dictation)):
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
+    if not (is_writer(actor) or is_author(actor, dictation)):
         raise Forbidden(_("Din roll kan inte starta taligenkänning."))
     if dictation.status != S.DICTATED or dictation.draft_text is not None:
         raise TransitionError(_("Diktatet väntar inte på något utkast."), code="draft_not_needed")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from kulisser.i18n import N_, _
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 
 class DictationStatus(StrEnum):
@@ -190,3 +190,29 @@ def is_open(status: DictationStatus | str) -> bool:
 def is_editable(status: DictationStatus | str) -> bool:
     """Whether the working text may be saved in this status."""
     return DictationStatus(status) in EDITABLE_STATUSES
+
+# The history's event types in Swedish, as the pages show them.
+EVENT_LABELS: dict[str, str] = {
+    "uploaded": N_("Inspelningen laddades upp"),
+    "draft_ready": N_("Utkast från taligenkänningen"),
+    "draft_stored": N_("Utkast från taligenkänningen (sparat för statistiken)"),
+    "transcription_requested": N_("Taligenkänning begärd igen"),
+    "review_started": N_("Granskningen påbörjades"),
+    "sent_for_signature": N_("Skickades för signering"),
+    "returned": N_("Fråga till diktatören"),
+    "answered": N_("Diktatören svarade"),
+    "marked_unusable": N_("Ljudet markerades som oanvändbart"),
+    "signed": N_("Signerad"),
+    "corrected": N_("Rättad (ny version)"),
+    "cancelled": N_("Makulerad"),
+    "details_changed": N_("Uppgifterna ändrades"),
+    "replaced": N_("Ersatt av en ny inspelning"),
+}
+
+
+def status_label(status: str) -> str:
+    """A dictation status in Swedish."""
+    try:
+        return _(STATUS_LABELS[DictationStatus(status)])
+    except ValueError:
+        return status

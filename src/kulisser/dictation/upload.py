@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
-from kulisser.dictation import access, catalog, items
+from kulisser.dictation import catalog, items
 from kulisser.dictation import jobs as dictation_jobs
 from kulisser.dictation.models import Dictation, NoteType
 from kulisser.dictation.states import DictationStatus
@@ -18,10 +18,9 @@ from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.files import display_filename
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
-from kulisser.worklist.states import Priority
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, Role, UnitMembership, User
+from kulisser.worklist.service import Priority
 
 
 def clinician(session: Session, *, unit_id: int, user_id: int) -> User | None:
@@ -62,9 +61,12 @@ def upload_dictation(session: Session, *, actor: Actor, store: AudioStore, audio
     before the caller commits); bad audio raises ValidationFailed({"audio": ...}) and
     nothing is stored. replaces_id names an unusable dictation this one records again.
     """
+    # Imported here: the service re-exports this module's uploads (an import cycle).
+    from kulisser.dictation import service as dictations
+
     now = now or utcnow()
     errors: dict[str, str] = {}
-    if actor.role not in (Role.CLINICIAN, *access.WRITER_ROLES, Role.ADMIN):
+    if actor.role not in (Role.CLINICIAN, *dictations.WRITER_ROLES, Role.ADMIN):
         raise Forbidden(_("Din roll kan inte ladda upp diktat."))
     author = _author_for_upload(session, actor=actor, author_id=author_id, errors=errors)
     kind = catalog.find_note_type(session, unit_id=actor.unit_id, value=note_type)
@@ -123,8 +125,11 @@ def _create(session: Session, *, actor: Actor, store: AudioStore, audio: BinaryI
         dictation.record("uploaded", actor_id=actor.user_id, now=now, to_status=dictation.status,
                          source=source, duration_s=dictation.audio_duration_s)
         session.flush()
-        access.check(session, actor=actor, dictation=dictation, action="create",
-                     object_type="dictation", now=now)
+        # Imported here: the service re-exports this module's uploads (an import cycle).
+        from kulisser.dictation import service as dictations
+
+        dictations.check(session, actor=actor, dictation=dictation, action="create",
+                         object_type="dictation", now=now)
         minutes, seconds = divmod(round(staged.duration_s), 60)
         description = f"Inspelning {minutes} min {seconds} s."
         if import_note:

@@ -1,4 +1,4 @@
-"""The dictation pages: upload and record, the secretaries' queue, the review editor, sign-off.
+"""The dictation pages: upload and record, the secretaries' queue, the review editor.
 
 The editor's behaviour (audio shortcuts, word highlighting, autosave) lives in
 /static/dictation.js; the pages pass it data in data-* attributes (CSP: no inline script).
@@ -6,29 +6,33 @@ The editor's behaviour (audio shortcuts, word highlighting, autosave) lives in
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id, parse_int
 from kulisser.db import utcnow
-from kulisser.dictation import access, pages
+from kulisser.dictation import attention
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation
-from kulisser.dictation.queries import DictationFilter
-from kulisser.dictation.states import Action, DictationStatus
+from kulisser.dictation.queries import PENDING, QUEUE_FILTERS, QUEUE_SORTS, DictationFilter, queue_rows
+from kulisser.dictation.sections import place_draft
+from kulisser.dictation.states import EVENT_LABELS, Action, DictationStatus, status_label
 from kulisser.dictation.storage import AudioStore
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.staff.models import Role
+from kulisser.patients.service import Patient
+from kulisser.staff import service as staff
+from kulisser.staff.service import Role
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import TZ, render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import PRIORITY_LABELS, PRIORITY_ORDER, Priority, TransitionError
 
 router = APIRouter(include_in_schema=False)
 S = DictationStatus
@@ -41,15 +45,8 @@ def _int(value: str) -> int | None:
 
 def writer(ctx: CurrentCtx) -> Ctx:
     """The caller, who must do the secretaries' work (secretary or unit manager)."""
-    if not access.is_writer(ctx.actor):
+    if not dictations.is_writer(ctx.actor):
         raise Forbidden(_("Sidan är till för medicinska sekreterare."))
-    return ctx
-
-
-def clinician(ctx: CurrentCtx) -> Ctx:
-    """The caller, who must be a clinician (the one who dictates and signs)."""
-    if ctx.actor.role != Role.CLINICIAN:
-        raise Forbidden(_("Sidan är till för läkare och annan vårdpersonal som dikterar."))
     return ctx
 
 
@@ -63,9 +60,9 @@ def _upload_form(request: Request, ctx: Ctx, values: dict[str, str], errors: dic
         patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
     return render(request, "dictation/upload.html", {
         "nav": "dictate", "values": values, "errors": errors, "patient": patient,
-        "note_types": pages.note_type_options(ctx.db, unit_id=ctx.actor.unit_id),
-        "priorities": pages.priorities(), "is_clinician": ctx.actor.role == Role.CLINICIAN,
-        "clinicians": pages.clinicians(ctx.db, unit_id=ctx.actor.unit_id),
+        "note_types": note_type_options(ctx.db, unit_id=ctx.actor.unit_id),
+        "priorities": priorities(), "is_clinician": ctx.actor.role == Role.CLINICIAN,
+        "clinicians": clinicians(ctx.db, unit_id=ctx.actor.unit_id),
     }, status_code=status)
 
 
@@ -107,13 +104,13 @@ def upload(
         if not identifier.strip():
             errors["identifier"] = _("Ange patientens personnummer.")
         else:
-            found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+            found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
             if found is not None:
                 pid = found.id
             else:
                 try:
                     parse_identifier(identifier)
-                    errors["identifier"] = _(relations.NOT_AT_UNIT)
+                    errors["identifier"] = _(patients.NOT_AT_UNIT)
                 except InvalidIdentifier as exc:
                     errors["identifier"] = exc.message
     if file is None or not file.filename:
@@ -141,20 +138,20 @@ def upload(
 def queue(request: Request, *, status: str = "to_write", sort: str = "due",
           ctx: Annotated[Ctx, Depends(writer)]) -> Response:
     """The unit's dictations to write (or another status filter), by due time or priority."""
-    if status not in pages.QUEUE_FILTERS:
+    if status not in QUEUE_FILTERS:
         status = "to_write"
-    if sort not in pages.QUEUE_SORTS:
+    if sort not in QUEUE_SORTS:
         sort = "due"
     f = DictationFilter(status=status, limit=200)
     found = dictations.list_dictations(ctx.db, actor=ctx.actor, filter=f)
-    rows = pages.queue_rows(ctx.db, found, now=utcnow(), sort=sort)
+    rows = queue_rows(ctx.db, found, now=utcnow(), sort=sort)
     return render(request, "dictation/queue.html", {
         "nav": "dictation", "rows": rows, "status": status, "sort": sort,
-        "filters": {k: _(v) for k, v in pages.QUEUE_FILTERS.items()},
-        "sorts": {k: _(v) for k, v in pages.QUEUE_SORTS.items()},
+        "filters": {k: _(v) for k, v in QUEUE_FILTERS.items()},
+        "sorts": {k: _(v) for k, v in QUEUE_SORTS.items()},
         "total": dictations.count_dictations(ctx.db, actor=ctx.actor, filter=f),
-        "pending_ids": [r.d.id for r in rows if r.state and r.state.status in pages.PENDING],
-        "status_label_of": pages.status_label, "notice": request.query_params.get("klart", ""),
+        "pending_ids": [r.d.id for r in rows if r.state and r.state.status in PENDING],
+        "status_label_of": status_label, "notice": request.query_params.get("klart", ""),
     }, partial="dictation/_queue_rows.html")
 
 
@@ -168,9 +165,9 @@ def transcription_states(request: Request, ids: Annotated[list[Id], Query(defaul
     found = list(ctx.db.scalars(select(Dictation).where(
         Dictation.id.in_(ids[:200]), Dictation.unit_id == ctx.actor.unit_id))) if ids else []
     states = [(d, dictations.transcription_state(ctx.db, dictation_id=d.id)) for d in found]
-    pending = any(s.status in pages.PENDING and d.draft_text is None for d, s in states)
+    pending = any(s.status in PENDING and d.draft_text is None for d, s in states)
     return render(request, "dictation/_states.html", {
-        "states": states, "status_label_of": pages.status_label,
+        "states": states, "status_label_of": status_label,
     }, status_code=200 if pending else 286)
 
 
@@ -179,11 +176,11 @@ def transcription_states(request: Request, ids: Annotated[list[Id], Query(defaul
 def _editor(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, str] | None = None,
             values: dict[str, str] | None = None, status: int = 200) -> Response:
     d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-    context = pages.editor_context(ctx.db, actor=ctx.actor, d=d)
+    context = editor_context(ctx.db, actor=ctx.actor, d=d)
     context.update(nav="dictation", errors=errors or {}, values=values or {},
-                   note_types=pages.note_type_options(ctx.db, unit_id=d.unit_id),
-                   priorities=pages.priorities(),
-                   clinicians=pages.clinicians(ctx.db, unit_id=d.unit_id))
+                   note_types=note_type_options(ctx.db, unit_id=d.unit_id),
+                   priorities=priorities(),
+                   clinicians=clinicians(ctx.db, unit_id=d.unit_id))
     return render(request, "dictation/editor.html", context, status_code=status)
 
 
@@ -214,26 +211,27 @@ def autosave(dictation_id: Id, *, text: FormStr = "", base_revision: FormStr = "
         return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=409)
     saved = d.text_saved_at.astimezone(TZ).strftime("%H:%M") if d.text_saved_at else ""
     return JSONResponse({"revision": d.text_revision, "status": d.status,
-                         "status_label": pages.status_label(d.status), "saved_at": saved,
+                         "status_label": status_label(d.status), "saved_at": saved,
                          "message": _("Sparat {t}", t=saved)})
 
 
-def _save_if_changed(ctx: Ctx, d: Dictation, text: str, base_revision: str) -> None:
+def save_if_changed(ctx: Ctx, d: Dictation, text: str, base_revision: str) -> None:
     """Save the editor's text before an action, where it differs or was never saved."""
     if text.strip() and (text != d.text or d.status in (S.DICTATED, S.DRAFT_READY)):
         dictations.save_text(ctx.db, actor=ctx.actor, dictation_id=d.id, text=text,
                              base_revision=_int(base_revision))
 
 
-def _action_failed(request: Request, ctx: Ctx, dictation_id: int, field: str,
-                   exc: TransitionError | ValidationFailed, values: dict[str, str],
-                   *, page: str = "editor") -> Response:
+def action_failed(request: Request, ctx: Ctx, dictation_id: int, field: str,
+                  exc: TransitionError | ValidationFailed, values: dict[str, str],
+                  *, page: str = "editor") -> Response:
+    """The editor (or the sign-off page) again, with the refused action's message (409/422)."""
     message = exc.message if isinstance(exc, TransitionError) else " ".join(exc.errors.values())
     ctx.db.rollback()  # the page shows the dictation as it still is
     status = 409 if isinstance(exc, TransitionError) and exc.code != "reason_required" else 422
     if page == "sign":
-        return _sign_page(request, ctx, dictation_id, errors={field: message}, values=values,
-                          status=status)
+        return sign_page_response(request, ctx, dictation_id, errors={field: message},
+                                  values=values, status=status)
     return _editor(request, ctx, dictation_id, errors={field: message}, values=values, status=status)
 
 
@@ -243,10 +241,10 @@ def send(request: Request, dictation_id: Id, *, text: FormStr = "", base_revisio
     """Send the verified text for signature (saved first) and go back to the queue."""
     try:
         d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-        _save_if_changed(ctx, d, text, base_revision)
+        save_if_changed(ctx, d, text, base_revision)
         dictations.send_for_signature(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "send", exc, {"text": text})
+        return action_failed(request, ctx, dictation_id, "send", exc, {"text": text})
     return RedirectResponse(f"/diktat?klart=skickat-{dictation_id}", status_code=303)
 
 
@@ -258,7 +256,7 @@ def ask(request: Request, dictation_id: Id, *, question: FormStr = "",
         dictations.return_to_author(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                     question=question)
     except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "question", exc, {"question": question})
+        return action_failed(request, ctx, dictation_id, "question", exc, {"question": question})
     return RedirectResponse(f"/diktat?klart=fraga-{dictation_id}", status_code=303)
 
 
@@ -270,7 +268,7 @@ def unusable(request: Request, dictation_id: Id, *, reason: FormStr = "",
         dictations.mark_audio_unusable(ctx.db, actor=ctx.actor, dictation_id=dictation_id,
                                        reason=reason)
     except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "reason", exc, {"reason": reason})
+        return action_failed(request, ctx, dictation_id, "reason", exc, {"reason": reason})
     return RedirectResponse(f"/diktat?klart=oanvandbart-{dictation_id}", status_code=303)
 
 
@@ -280,7 +278,7 @@ def retry(request: Request, dictation_id: Id, ctx: CurrentCtx) -> Response:
     try:
         dictations.retry_transcription(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
     except TransitionError as exc:
-        return _action_failed(request, ctx, dictation_id, "transcription", exc, {},
+        return action_failed(request, ctx, dictation_id, "transcription", exc, {},
                               page="sign" if ctx.actor.role == Role.CLINICIAN else "editor")
     back = "/signera" if ctx.actor.role == Role.CLINICIAN else "/diktat"
     return RedirectResponse(f"{back}/{dictation_id}", status_code=303)
@@ -295,10 +293,10 @@ def details(request: Request, dictation_id: Id, *, identifier: FormStr = "",
               "priority": priority}
     pid = None
     if identifier.strip():
-        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             return _editor(request, ctx, dictation_id, values=values, status=422,
-                           errors={"identifier": _(relations.NOT_AT_UNIT)})
+                           errors={"identifier": _(patients.NOT_AT_UNIT)})
         pid = found.id
     try:
         dictations.set_details(ctx.db, actor=ctx.actor, dictation_id=dictation_id, patient_id=pid,
@@ -310,33 +308,18 @@ def details(request: Request, dictation_id: Id, *, identifier: FormStr = "",
         return _editor(request, ctx, dictation_id, values=values, status=422,
                        errors={moved.get(k, k): v for k, v in exc.errors.items()})
     except TransitionError as exc:
-        return _action_failed(request, ctx, dictation_id, "details", exc, values)
+        return action_failed(request, ctx, dictation_id, "details", exc, values)
     return RedirectResponse(f"/diktat/{dictation_id}", status_code=303)
 
 
-# -- sign-off for the author ---------------------------------------------------------------
-# A dictation's pages check access first (a stranger's attempt is a logged denial) and the
-# authorship after; the service refuses signing, answering and correcting to anyone else.
-
-@router.get("/signera")
-def sign_list(request: Request, ctx: Annotated[Ctx, Depends(clinician)]) -> Response:
-    """The clinician's notes to sign, questions to answer and dictations in progress."""
-    mine = {key: dictations.list_for_author(ctx.db, actor=ctx.actor, status=key, limit=100)
-            for key in ("awaiting_signature", "returned", "to_write", "signed")}
-    now = utcnow()
-    groups = {key: pages.queue_rows(ctx.db, found, now=now, sort="due") for key, found in mine.items()}
-    return render(request, "dictation/sign_list.html", {
-        "nav": "sign", "groups": groups, "status_label_of": pages.status_label,
-        "notice": request.query_params.get("klart", ""),
-    })
-
-
-def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[str, str] | None = None,
-               values: dict[str, str] | None = None, status: int = 200) -> Response:
+def sign_page_response(request: Request, ctx: Ctx, dictation_id: int, *,
+                       errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                       status: int = 200) -> Response:
+    """The author's sign-off page of one dictation (signing_views.py; a refused action here)."""
     d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-    if not access.is_author(ctx.actor, d):
+    if not dictations.is_author(ctx.actor, d):
         raise Forbidden(_("Endast diktatören kan öppna diktatet här."))
-    context = pages.editor_context(ctx.db, actor=ctx.actor, d=d)
+    context = editor_context(ctx.db, actor=ctx.actor, d=d)
     # The author edits only while the note waits for their signature; before, it is the
     # secretaries' work in progress.
     context["can_edit"] = d.status == S.AWAITING_SIGNATURE and Action.SAVE_TEXT in context["actions"]
@@ -344,45 +327,79 @@ def _sign_page(request: Request, ctx: Ctx, dictation_id: int, *, errors: dict[st
     return render(request, "dictation/sign.html", context, status_code=status)
 
 
-@router.get("/signera/{dictation_id:int}")
-def sign_page(request: Request, dictation_id: Id, ctx: CurrentCtx) -> Response:
-    """Read, edit and sign a note; answer a question; correct a signed note."""
-    return _sign_page(request, ctx, dictation_id)
+# -- what the pages show of one dictation --------------------------------------------------
+
+def duration(seconds: float) -> str:
+    """Audio length as m:ss."""
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
-@router.post("/signera/{dictation_id:int}/signera")
-def sign(request: Request, dictation_id: Id, *, text: FormStr = "", base_revision: FormStr = "",
-         ctx: CurrentCtx) -> Response:
-    """Sign the note (the text as shown, saved first if edited); it is locked from now on."""
-    try:
-        d = dictations.get_dictation(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-        _save_if_changed(ctx, d, text, base_revision)
-        dictations.sign(ctx.db, actor=ctx.actor, dictation_id=dictation_id)
-    except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "sign", exc, {"text": text}, page="sign")
-    return RedirectResponse(f"/signera?klart=signerad-{dictation_id}", status_code=303)
+@dataclass(frozen=True)
+class DraftWord:
+    """A draft word for the editor: its text, place in the audio and whether to check it."""
+
+    text: str
+    start: float
+    end: float
+    probability: float | None
+    attention: bool
 
 
-@router.post("/signera/{dictation_id:int}/svar")
-def answer(request: Request, dictation_id: Id, *, answer: FormStr = "",
-           ctx: CurrentCtx) -> Response:
-    """Answer the secretary's question; the dictation goes back to review."""
-    try:
-        dictations.answer_question(ctx.db, actor=ctx.actor, dictation_id=dictation_id, answer=answer)
-    except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "answer", exc, {"answer": answer},
-                              page="sign")
-    return RedirectResponse(f"/signera?klart=besvarad-{dictation_id}", status_code=303)
+def draft_words(session: Session, d: Dictation) -> list[DraftWord]:
+    """The draft's words with their attention marks (the unit's glossary applied now)."""
+    words = d.draft_words or []
+    if not words:
+        return []
+    flags = attention.render_flags(words, glossary=dictations.glossary_keys(session, unit_id=d.unit_id))
+    return [DraftWord(text=str(w.get("text", "")).strip(), start=float(w.get("start", 0.0)),
+                      end=float(w.get("end", 0.0)),
+                      probability=float(w["probability"]) if w.get("probability") is not None else None,
+                      attention=flag) for w, flag in zip(words, flags, strict=True)]
 
 
-@router.post("/signera/{dictation_id:int}/ratta")
-def correct(request: Request, dictation_id: Id, *, text: FormStr = "", reason: FormStr = "",
-            ctx: CurrentCtx) -> Response:
-    """Correct a signed note: a new signed version; the earlier ones are kept."""
-    try:
-        dictations.correct_signed(ctx.db, actor=ctx.actor, dictation_id=dictation_id, text=text,
-                                  reason=reason)
-    except (TransitionError, ValidationFailed) as exc:
-        return _action_failed(request, ctx, dictation_id, "correct", exc,
-                              {"text": text, "reason": reason}, page="sign")
-    return RedirectResponse(f"/signera/{dictation_id}", status_code=303)
+def starting_text(d: Dictation) -> str:
+    """The text the editor opens with: the saved text, or the draft under the note's headings."""
+    if d.text_revision > 0:
+        return d.text
+    return place_draft(list(d.note_type.headings or []), d.draft_text or "")
+
+
+def people(session: Session, d: Dictation) -> dict[int, str]:
+    """Names of everyone in the dictation's facts, history and versions."""
+    ids = {i for i in (d.author_id, d.uploaded_by_id, d.text_saved_by_id, d.signed_by_id) if i}
+    ids |= {e.actor_id for e in d.events if e.actor_id is not None}
+    ids |= {v.signed_by_id for v in d.versions}
+    return staff.user_names(session, ids)
+
+
+def clinicians(session: Session, *, unit_id: int) -> list[tuple[str, str]]:
+    """(id, name) of the unit's clinicians, for author selects."""
+    return [(str(u.id), u.full_name) for u in staff.unit_members(session, unit_id=unit_id)
+            if u.role == Role.CLINICIAN]
+
+
+def priorities() -> list[tuple[str, str]]:
+    """(value, Swedish label) of the priorities, most urgent first."""
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in sorted(Priority, key=PRIORITY_ORDER.__getitem__)]
+
+
+def note_type_options(session: Session, *, unit_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the unit's note types."""
+    return [(t.code, t.name) for t in dictations.note_types(session, unit_id=unit_id)]
+
+
+def editor_context(session: Session, *, actor: Any, d: Dictation) -> dict[str, Any]:
+    """Everything the editor and the sign-off page show about one dictation."""
+    patient = session.get(Patient, d.patient_id) if d.patient_id is not None else None
+    actions = dictations.actions_for(actor, d)
+    state = dictations.transcription_state(session, dictation_id=d.id)
+    return {
+        "d": d, "patient": patient, "names": people(session, d), "actions": actions,
+        "can_edit": Action.SAVE_TEXT in actions, "state": state,
+        "pending": state.status in PENDING and d.draft_text is None,
+        "words": draft_words(session, d), "start_text": starting_text(d),
+        "status_text": status_label(d.status), "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
+        "status_label_of": status_label, "duration": duration(d.audio_duration_s),
+        "A": Action, "errors": {}, "values": {},
+    }

@@ -39,11 +39,11 @@ from kulisser.letters.states import (
     allowed_ops,
 )
 from kulisser.letters.views import pdf_response
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, CurrentCtx
-from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
+from kulisser.worklist.service import PatientRef, RecordRef, UserRef
 
 router = APIRouter(prefix="/api/v1/letters", tags=["letters"], responses=error_responses(401),
                    dependencies=auth_dependencies())

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from kulisser.letters import service
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 
 RESULTS = [
     ("dina blodprover", "Dina blodprover var normala. Du behöver inte göra något mer."),

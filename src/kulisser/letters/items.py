@@ -8,15 +8,15 @@ from sqlalchemy.orm import Session
 from kulisser.i18n import N_, _
 from kulisser.letters.models import Letter
 from kulisser.letters.states import UNSENT, LetterStatus
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import (
+from kulisser.worklist.service import (
     GENERIC_OPERATIONS,
     Finding,
     KindSpec,
+    Priority,
+    compare,
     register,
     register_record_page,
 )
-from kulisser.worklist.states import Priority
 
 register_record_page("letter", label=N_("Brevet"), path="/brev/{id}")
 

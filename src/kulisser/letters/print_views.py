@@ -17,7 +17,7 @@ from kulisser.letters.views import labels, pdf_response
 from kulisser.staff import service as staff
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr, ManagerCtx
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 

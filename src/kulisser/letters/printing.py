@@ -28,10 +28,9 @@ from kulisser.letters.mailbox import MailboxSender
 from kulisser.letters.merge import TZ, paragraphs, render_text, swedish_date
 from kulisser.letters.models import Letter, PrintBatch
 from kulisser.letters.states import KIND_LABELS, LetterKind, LetterStatus, Route
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, User
-from kulisser.worklist.states import TransitionError
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, CareUnit, User
+from kulisser.worklist.service import TransitionError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

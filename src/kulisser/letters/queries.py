@@ -16,8 +16,8 @@ from kulisser.i18n import N_, _
 from kulisser.letters.merge import TZ
 from kulisser.letters.models import Letter, LetterEvent
 from kulisser.letters.states import UNSENT, LetterKind, LetterStatus
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 
 STATUS_FILTERS = {"open": N_("Ej skickade (utkast och klara)"), "draft": N_("Utkast"),
                   "ready": N_("Klara att skicka"), "sent": N_("Skickade"), "returned": N_("I retur"),

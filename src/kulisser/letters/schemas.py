@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from kulisser.bounds import Day, Id
 from kulisser.letters.states import LetterKind, LetterOp, LetterStatus, Route
 from kulisser.web.api import Timestamp
-from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
+from kulisser.worklist.service import PatientRef, RecordRef, UserRef
 
 
 class LetterEventOut(BaseModel):

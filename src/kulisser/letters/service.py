@@ -38,12 +38,10 @@ from kulisser.letters.states import (
     LetterStatus,
     Route,
 )
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.kinds import TASK
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Operation, TransitionError, is_open
+from kulisser.worklist.service import TASK, Operation, TransitionError, WorkItem, is_open
 
 FIELD_MAX = 4000
 

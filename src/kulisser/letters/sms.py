@@ -27,9 +27,8 @@ from kulisser.i18n import _
 from kulisser.letters.merge import TZ, clock, swedish_date
 from kulisser.letters.models import SmsOptOut, SmsReminder
 from kulisser.letters.service import Visit
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, CareUnit
 
 log = logging.getLogger("kulisser.letters.sms")
 SEND_FROM = time(9, 0)  # the day's reminders start at nine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from kulisser.i18n import N_, _
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 
 class LetterKind(StrEnum):

@@ -15,7 +15,7 @@ from kulisser.letters import merge
 from kulisser.letters.defaults import default_text
 from kulisser.letters.models import LetterTemplate
 from kulisser.letters.states import KIND_LABELS, LetterKind
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 
 @dataclass(frozen=True)

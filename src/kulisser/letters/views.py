@@ -24,13 +24,12 @@ from kulisser.letters.states import (
     Route,
     allowed_ops,
 )
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr, RequestForm
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 def labels() -> dict[str, dict[str, str]]:
@@ -86,9 +85,9 @@ def _find_patient(ctx: Ctx, patient_id: str, identifier: str) -> Patient | None:
             raise NotFound(_("Patienten finns inte."))
         return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=pid)
     if identifier.strip():
-        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:  # unknown, or on file without a care relation: the same answer
-            raise ValidationFailed({"identifier": _(relations.NOT_AT_UNIT)})
+            raise ValidationFailed({"identifier": _(patients.NOT_AT_UNIT)})
         return patients.get_patient(ctx.db, actor=ctx.actor, patient_id=found.id)
     return None
 

@@ -10,17 +10,20 @@ manager follows up like emergency access (kulisser.audit.followup).
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, object_session
 
-from kulisser.audit import relation_starts as audit
+from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients.models import CareRelation, Patient
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 REASON_TEXT_MIN = 5
 REASON_TEXT_MAX = 500
@@ -38,6 +41,63 @@ class RelationReason(StrEnum):
 
 
 CHOSEN = (RelationReason.REFERRAL, RelationReason.SEEKS_CARE, RelationReason.OTHER)
+
+
+# Care relations found open in the session's current transaction, for the access check
+# (kulisser.audit.access): one booking checks the same patient three or four times (the
+# visit, its calling letter, the letter's work item), and each check still writes its own
+# audit row. Only what was found is kept, and it is forgotten when the transaction ends or a
+# care relation is changed or deleted in it.
+_FOUND = "kulisser.audit.care_relations"
+
+
+def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
+    """Whether the unit has an open care relation with the patient."""
+    found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
+    if (unit_id, patient_id) in found:
+        return True
+    exists = session.scalar(
+        select(CareRelation.id).where(
+            CareRelation.unit_id == unit_id,
+            CareRelation.patient_id == patient_id,
+            CareRelation.ended_at.is_(None),
+        )
+    ) is not None
+    if exists:
+        found.add((unit_id, patient_id))
+    return exists
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_found(session: Session, transaction: Any) -> None:
+    # A flush runs in a subtransaction of its own; only the real one, or a savepoint, counts.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_FOUND, None)
+
+
+def _forget(target: CareRelation, *_args: Any) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_FOUND, None)
+
+
+# A relation ended, moved or deleted in the transaction must be asked about again at once.
+for _attribute in (CareRelation.ended_at, CareRelation.unit_id, CareRelation.patient_id):
+    event.listen(_attribute, "set", _forget)
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_if_deleted(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_FOUND) and any(isinstance(obj, CareRelation) for obj in session.deleted):
+        session.info.pop(_FOUND, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_bulk_change(state: Any) -> None:
+    # An UPDATE or DELETE statement on care relations bypasses the attribute events above.
+    if (state.is_update or state.is_delete) and state.session.info.get(_FOUND) and any(
+            m.class_ is CareRelation for m in state.all_mappers):
+        state.session.info.pop(_FOUND, None)
 
 
 def reason_choices() -> list[tuple[str, str]]:
@@ -102,6 +162,44 @@ def start_relation(session: Session, *, actor: Actor, patient_id: int, reason: s
     audit.log_relation_start(session, actor=actor, patient_id=patient_id, relation_id=rel.id,
                              reason=reason, flagged=flagged)
     return rel
+
+
+def start_relations(session: Session, *, actor: Actor, patient_ids: set[int], reason: str,
+                    now: datetime) -> None:
+    """Give the actor's unit an open care relation with each patient (a few statements for all).
+
+    The bulk form of start_relation, for an import (one query a patient would not keep up);
+    the rows are the same. Each relation started is logged with its reason and flagged for
+    the log review.
+    """
+    if not patient_ids:
+        return
+    unit_id, by_user_id = actor.unit_id, actor.user_id
+    rows = dict(session.execute(select(CareRelation.patient_id, CareRelation.ended_at).where(
+        CareRelation.unit_id == unit_id, CareRelation.patient_id.in_(patient_ids))).tuples().all())
+    ended = [pid for pid, end in rows.items() if end is not None]
+    if ended:
+        session.execute(update(CareRelation).where(CareRelation.unit_id == unit_id,
+                                                   CareRelation.patient_id.in_(ended))
+                        .values(ended_at=None).execution_options(synchronize_session=False))
+    missing = sorted(patient_ids - rows.keys())
+    if missing:
+        session.execute(_insert_skipping_duplicates(session), [
+            {"unit_id": unit_id, "patient_id": pid, "started_at": now, "created_by_id": by_user_id}
+            for pid in missing])
+    audit.log_relation_starts(session, actor=actor, patient_ids=[*ended, *missing], now=now,
+                              reason=reason)
+
+
+def _insert_skipping_duplicates(session: Session) -> Any:
+    # Two imports may start the same relation at once: the unique key decides, no error.
+    table: Any = CareRelation.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 def name_differs(patient: Patient, *, given_name: str, family_name: str) -> bool:

@@ -1,26 +1,37 @@
-"""Patient operations: register, update, find, and care relations."""
+"""Patient operations: register, update, find, and care relations.
+
+The patients package's public face: other packages import what they need of it from here,
+the mapped classes included (to read and join them; only this package writes them).
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
 from kulisser.patients import relations
-from kulisser.patients.models import CareRelation
-from kulisser.patients.models import Patient as Patient  # the type other packages name
+from kulisser.patients.models import CareRelation as CareRelation
+from kulisser.patients.models import Patient as Patient
+from kulisser.patients.relations import NAME_WARNING as NAME_WARNING
 from kulisser.patients.relations import NOT_AT_UNIT as NOT_AT_UNIT
+from kulisser.patients.relations import RelationReason as RelationReason
 from kulisser.patients.relations import find_for_actor as find_for_actor
+from kulisser.patients.relations import has_care_relation as has_care_relation
+from kulisser.patients.relations import name_differs as name_differs
+from kulisser.patients.relations import reason_label as reason_label
+from kulisser.patients.relations import start_relation as start_relation
+from kulisser.patients.relations import start_relations as start_relations
 from kulisser.phone import phone_error
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 
 _POSTAL = re.compile(r"^\d{3} ?\d{2}$")
 
@@ -215,4 +226,20 @@ def id_kinds() -> list[tuple[str, str]]:
             (IdKind.RESERVNUMMER.value, _("Reservnummer"))]
 
 
-__all__ = ["PatientData", "utcnow"]
+
+def add_demo_patients(session: Session, *, rows: Sequence[Mapping[str, object]]) -> list[Patient]:
+    """Add synthetic patients for the demo as given (fields, ``given_name``, ``family_name``)."""
+    people = []
+    for row in rows:
+        fields = dict(row)
+        patient = Patient(**{k: v for k, v in fields.items() if k not in ("given_name", "family_name")})
+        patient.set_name(given_name=str(fields["given_name"]), family_name=str(fields["family_name"]))
+        people.append(patient)
+    session.add_all(people)
+    session.flush()
+    return people
+
+
+def add_demo_relations(session: Session, *, unit_id: int, patient_ids: Sequence[int]) -> None:
+    """Give a demo unit care relations with these synthetic patients (no reason, no audit row)."""
+    session.add_all([CareRelation(unit_id=unit_id, patient_id=pid) for pid in patient_ids])

@@ -19,7 +19,7 @@ from kulisser.patients.models import Patient
 from kulisser.patients.service import PatientData
 from kulisser.web.deps import AppSettings, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.queries import deadline_flags, patient_items
+from kulisser.worklist.service import deadline_flags, patient_items
 
 router = APIRouter(include_in_schema=False)
 

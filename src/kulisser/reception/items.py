@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.i18n import N_
 from kulisser.reception.models import PhoneMessage
-from kulisser.worklist.kinds import KindSpec, register
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import KindSpec, Priority, register
 
 
 def _load(session: Session, ref_ids: list[int]) -> dict[int, PhoneMessage]:

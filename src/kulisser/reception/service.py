@@ -13,10 +13,9 @@ from kulisser.i18n import N_, _
 from kulisser.phone import phone_error
 from kulisser.reception.items import CALLBACK
 from kulisser.reception.models import PhoneMessage
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority, WorkItem
 
 RELATIONS = {"patient": N_("Patienten själv"), "relative": N_("Anhörig"),
              "colleague": N_("Kollega/vårdgivare"), "other": N_("Annan")}

@@ -13,12 +13,12 @@ from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.reception import service as reception
 from kulisser.reception.service import MessageData
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 router = APIRouter(include_in_schema=False)
 

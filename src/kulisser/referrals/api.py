@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, Response
 from kulisser.bounds import Day, Id, Offset
 from kulisser.config import Settings
 from kulisser.i18n import _
-from kulisser.patients.relations import NAME_WARNING
-from kulisser.referrals import pages, serialize
+from kulisser.patients.service import NAME_WARNING
+from kulisser.referrals import schemas
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import Referral
 from kulisser.referrals.schemas import (
@@ -31,9 +31,10 @@ from kulisser.referrals.schemas import (
     TemplateOut,
 )
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME, MERGE_FIELDS
+from kulisser.referrals.views import uploads
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 router = APIRouter(prefix="/api/v1/referrals", tags=["referrals"], responses=error_responses(401),
                    dependencies=auth_dependencies())
@@ -65,7 +66,7 @@ def create_outgoing(body: OutgoingIn, ctx: CurrentCtx,
     """A draft: the template merged with patient, question and anamnesis. Send it with /send."""
     o = referrals.create_outgoing(ctx.db, actor=ctx.actor, data=referrals.OutgoingData(
         **body.model_dump(exclude={"priority"}), priority=body.priority.value))
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.get("/outgoing", response_model=OutgoingList, summary="The unit's outgoing referrals",
@@ -79,7 +80,7 @@ def list_outgoing(*, status: Annotated[str, Query(description="open, draft, sent
     page = referrals.list_outgoing(ctx.db, actor=ctx.actor, f=referrals.OutgoingFilter(
         status=status, patient_id=patient_id, q=q, overdue_days=settings.referral_chase_days,
         limit=limit, offset=offset))
-    return OutgoingList(items=serialize.outgoing_list(page.rows), more=page.more)
+    return OutgoingList(items=schemas.outgoing_list(page.rows), more=page.more)
 
 
 @router.get("/outgoing/{outgoing_id}", response_model=OutgoingDetail,
@@ -88,7 +89,7 @@ def read_outgoing(outgoing_id: Id, ctx: CurrentCtx,
                   settings: AppSettings) -> OutgoingDetail:
     """The referral with its text, delivery, reply and history (the read is logged)."""
     o = referrals.get_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id)
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.patch("/outgoing/{outgoing_id}", response_model=OutgoingDetail, responses=_ACT,
@@ -97,7 +98,7 @@ def edit_outgoing(outgoing_id: Id, body: BodyIn, ctx: CurrentCtx,
                   settings: AppSettings) -> OutgoingDetail:
     """Only a draft's text can change."""
     o = referrals.update_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id, body=body.body)
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.post("/outgoing/{outgoing_id}/send", response_model=OutgoingDetail, responses=_ACT,
@@ -106,7 +107,7 @@ def send_outgoing(outgoing_id: Id, ctx: CurrentCtx,
                   settings: AppSettings) -> OutgoingDetail:
     """Mark sent and queue the delivery; sending a sent referral again changes nothing."""
     o = referrals.send_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id)
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.post("/outgoing/{outgoing_id}/reply", response_model=OutgoingDetail, responses=_ACT,
@@ -118,8 +119,8 @@ def reply_outgoing(outgoing_id: Id, text: FormStr, *, received_on: Annotated[Day
     """The referral is answered; its chase item (if any) completes. A bad PDF stores nothing."""
     o = referrals.register_reply(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id, text=text,
                                  received_on=received_on, store=_store(settings),
-                                 uploads=pages.uploads(files))
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+                                 uploads=uploads(files))
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.post("/outgoing/{outgoing_id}/cancel", response_model=OutgoingDetail, responses=_ACT,
@@ -129,7 +130,7 @@ def cancel_outgoing(outgoing_id: Id, body: ReasonIn, ctx: CurrentCtx,
     """A draft or a sent referral that will not be answered; chasing stops."""
     o = referrals.cancel_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id,
                                   reason=body.reason)
-    return serialize.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
+    return schemas.outgoing_detail(ctx.db, o, overdue_days=settings.referral_chase_days)
 
 
 @router.get("/outgoing/{outgoing_id}/attachments/{attachment_id}", response_class=FileResponse,
@@ -173,8 +174,8 @@ def register(
         received_on=received_on.isoformat(), identifier=identifier, given_name=given_name,
         family_name=family_name, question=question, priority=priority.value,
         assessor_id=assessor_id, confirm_receipt=confirm_receipt),
-        store=_store(settings), uploads=pages.uploads(files))
-    detail = serialize.referral_detail(ctx.db, ctx.actor, r)
+        store=_store(settings), uploads=uploads(files))
+    detail = schemas.referral_detail(ctx.db, ctx.actor, r)
     if referrals.typed_name_differs(ctx.db, referral=r, given_name=given_name,
                                     family_name=family_name):
         detail.warnings.append(_(NAME_WARNING))
@@ -194,7 +195,7 @@ def list_referrals(*, status: Annotated[str, Query(description="open, to_assess,
     page = referrals.list_referrals(ctx.db, actor=ctx.actor, f=referrals.ReferralFilter(
         status=status, priority=priority.value if priority else "", assessor_id=assessor_id,
         patient_id=patient_id, q=q, limit=limit, offset=offset))
-    return ReferralList(items=serialize.referral_list(ctx.db, page.rows), more=page.more)
+    return ReferralList(items=schemas.referral_list(ctx.db, page.rows), more=page.more)
 
 
 @router.get("/{referral_id}", response_model=ReferralDetail, summary="Read a referral",
@@ -202,11 +203,11 @@ def list_referrals(*, status: Annotated[str, Query(description="open, to_assess,
 def read(referral_id: Id, ctx: CurrentCtx) -> ReferralDetail:
     """With its question, decision, files, messages and history (the read is logged)."""
     r = referrals.get_referral(ctx.db, actor=ctx.actor, referral_id=referral_id)
-    return serialize.referral_detail(ctx.db, ctx.actor, r)
+    return schemas.referral_detail(ctx.db, ctx.actor, r)
 
 
 def _detail(ctx: Ctx, r: Referral) -> ReferralDetail:
-    return serialize.referral_detail(ctx.db, ctx.actor, r)
+    return schemas.referral_detail(ctx.db, ctx.actor, r)
 
 
 @router.post("/{referral_id}/confirm", response_model=ReferralDetail, responses=_ACT,
@@ -267,7 +268,7 @@ def answer(referral_id: Id, text: FormStr, *, received_on: Annotated[Day | None,
     """The assessment resumes with a fresh due time."""
     return _detail(ctx, referrals.register_answer(
         ctx.db, actor=ctx.actor, referral_id=referral_id, text=text, received_on=received_on,
-        store=_store(settings), uploads=pages.uploads(files)))
+        store=_store(settings), uploads=uploads(files)))
 
 
 @router.post("/{referral_id}/handover", response_model=ReferralDetail, responses=_ACT,

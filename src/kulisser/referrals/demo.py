@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from kulisser.config import Settings
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import service as referrals
 from kulisser.referrals.jobs import chase_unanswered
 from kulisser.referrals.messages import SWEDEN, today_in_sweden
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 
 SENDERS = [("Vårdcentralen Norr, Kulisserstad", "SE2321000016-VCN1"),
            ("Vårdcentralen Söder, Kulisserstad", "SE2321000016-VCS2"),

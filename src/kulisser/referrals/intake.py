@@ -18,17 +18,15 @@ from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
-from kulisser.referrals import access, items, messages
+from kulisser.patients.service import Patient
+from kulisser.referrals import items, messages
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.models import OutgoingReferral, Referral, ReferralAttachment
 from kulisser.referrals.storage import PdfStore, StagedPdf, Upload
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.staff.service import Actor, Role, UnitMembership, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 __all__ = ["ReferralData", "today_in_sweden"]
 # SE + the organisation number (10 digits) + "-" + the unit's own part: SE2321000016-15B4.
@@ -193,18 +191,21 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
     Bad input raises ValidationFailed with a Swedish message per field; a file that is not a
     complete PDF refuses the whole registration, and nothing is stored.
     """
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
     now = now or utcnow()
     clean, patient = _validate(session, actor=actor, data=data, today=today_in_sweden(now))
     with staged(store, uploads or []) as files:
         # A referral to the unit makes it take part in the patient's care (PDL): the relation
         # starts with that reason, flagged for the log review when the patient was on file.
-        reason = relations.reason_label(relations.RelationReason.REFERRAL_REGISTERED)
+        reason = patients.reason_label(patients.RelationReason.REFERRAL_REGISTERED)
         if patient is None:
             patient = patients.register_patient(session, actor=actor, data=patients.PatientData(
                 identifier=data.identifier, given_name=data.given_name,
                 family_name=data.family_name), path_reason=reason)
         elif not audit.has_care_relation(session, unit_id=actor.unit_id, patient_id=patient.id):
-            relations.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
+            patients.start_relation(session, actor=actor, patient_id=patient.id, reason=reason,
                                      flagged=True)
         referral = Referral(unit_id=actor.unit_id, patient_id=patient.id,
                             priority=data.priority, assessor_id=data.assessor_id,
@@ -214,8 +215,8 @@ def register_referral(session: Session, *, actor: Actor, data: ReferralData,
         referral.record("registered", actor_id=actor.user_id, now=now,
                         to_status=referral.status, files=len(files) or None)
         session.flush()
-        access.check(session, actor=actor, record=referral, action="create",
-                     object_type="referral", now=now)
+        referrals.check(session, actor=actor, record=referral, action="create",
+                        object_type="referral", now=now)
         attach(session, actor=actor, files=files, now=now, referral=referral)
         if data.confirm_receipt:
             messages.confirm(session, actor=actor, referral=referral, now=now)
@@ -233,7 +234,7 @@ def typed_name_differs(session: Session, *, referral: Referral, given_name: str,
                        family_name: str) -> bool:
     """Whether the name typed with a registered referral differs from the patient's on file."""
     patient = session.get(Patient, referral.patient_id)
-    return patient is not None and relations.name_differs(patient, given_name=given_name,
+    return patient is not None and patients.name_differs(patient, given_name=given_name,
                                                            family_name=family_name)
 
 
@@ -249,13 +250,16 @@ class PdfFile:
 def open_attachment(session: Session, *, actor: Actor, store: PdfStore, attachment_id: int,
                     referral_id: int | None, outgoing_id: int | None, now: datetime) -> PdfFile:
     """A referral's stored PDF after the access check (logged as a read of the attachment)."""
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
     row = session.get(ReferralAttachment, attachment_id)
     if row is None or (row.referral_id, row.outgoing_id) != (referral_id, outgoing_id):
         raise NotFound(_("Bilagan finns inte."))
-    record = (access.load(session, Referral, referral_id) if referral_id is not None
-              else access.load(session, OutgoingReferral, outgoing_id or 0))
-    access.check(session, actor=actor, record=record, action="read",
-                 object_type="referral_attachment", now=now)
+    record = (referrals.load(session, Referral, referral_id) if referral_id is not None
+              else referrals.load(session, OutgoingReferral, outgoing_id or 0))
+    referrals.check(session, actor=actor, record=record, action="read",
+                    object_type="referral_attachment", now=now)
     path = store.path_for(row.sha256)
     if not path.is_file():
         raise NotFound(_("Filen saknas i lagringen."))

@@ -19,17 +19,21 @@ from kulisser.i18n import N_, _
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OPEN_STATUSES as REFERRAL_OPEN
 from kulisser.referrals.states import OutgoingStatus
-from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import (
+    GENERIC_OPERATIONS,
+    Finding,
+    KindSpec,
+    Priority,
+    WorkItem,
+    compare,
+    register,
+)
 
 REF_INCOMING = "referral"
 REF_OUTGOING = "outgoing_referral"
-worklist_kinds.register_record_page(REF_INCOMING, label=N_("Remissen"), path="/remisser/{id}")
-worklist_kinds.register_record_page(REF_OUTGOING, label=N_("Den utgående remissen"),
+worklist.register_record_page(REF_INCOMING, label=N_("Remissen"), path="/remisser/{id}")
+worklist.register_record_page(REF_OUTGOING, label=N_("Den utgående remissen"),
                                     path="/remisser/utgaende/{id}")
 
 

@@ -16,12 +16,12 @@ from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic, task
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import items
 from kulisser.referrals.models import OutgoingReferral
 from kulisser.referrals.sender import OutgoingPayload, ReferralSender, get_sender
 from kulisser.referrals.states import OutgoingStatus
-from kulisser.staff.models import CareUnit, User
+from kulisser.staff.service import CareUnit, User
 from kulisser.worklist import service as worklist
 
 DELIVER = "referrals.deliver"

@@ -7,12 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals.models import Referral, ReferralMessage
 from kulisser.referrals.states import Action
 from kulisser.referrals.texts import MessageFacts, message_text
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit
+from kulisser.staff.service import Actor, CareUnit
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
 

@@ -30,7 +30,7 @@ from kulisser.referrals.states import (
     check_out_transition,
     check_transition,
 )
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority
 
 
 class Referral(Base):

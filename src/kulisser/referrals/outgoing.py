@@ -19,17 +19,16 @@ from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.jobs import runner
-from kulisser.patients.models import Patient
-from kulisser.referrals import access, intake, items, jobs
+from kulisser.patients.service import Patient
+from kulisser.referrals import intake, items, jobs
 from kulisser.referrals.messages import today_in_sweden
 from kulisser.referrals.models import OutgoingReferral, ReferralTemplate
 from kulisser.referrals.states import OutAction, OutgoingStatus
 from kulisser.referrals.storage import PdfStore, Upload
 from kulisser.referrals.texts import DEFAULT_TEMPLATE, check_template, merge
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, Role, User
+from kulisser.staff.service import Actor, CareUnit, Role, User
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 BODY_MAX = 50_000
 
@@ -98,6 +97,9 @@ def _author(session: Session, *, actor: Actor, author_id: int | None,
 def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
                     now: datetime | None = None) -> OutgoingReferral:
     """Write an outgoing referral: the chosen template merged with patient, question, anamnesis."""
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
     now = now or utcnow()
     errors: dict[str, str] = {}
     patient = session.get(Patient, data.patient_id) if data.patient_id is not None else None
@@ -146,22 +148,28 @@ def create_outgoing(session: Session, *, actor: Actor, data: OutgoingData,
     session.add(outgoing)
     outgoing.record("created", actor_id=actor.user_id, now=now, to_status=outgoing.status)
     session.flush()
-    access.check(session, actor=actor, record=outgoing, action="create",
-                 object_type="outgoing_referral", now=now)
+    referrals.check(session, actor=actor, record=outgoing, action="create",
+                    object_type="outgoing_referral", now=now)
     return outgoing
 
 
 def get_outgoing(session: Session, *, actor: Actor, outgoing_id: int,
                  now: datetime | None = None) -> OutgoingReferral:
     """Load an outgoing referral after the access check (which writes the audit row)."""
-    return access.get(session, OutgoingReferral, actor=actor, record_id=outgoing_id,
-                      now=now or utcnow())
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
+    return referrals.get(session, OutgoingReferral, actor=actor, record_id=outgoing_id,
+                         now=now or utcnow())
 
 
 def _for_change(session: Session, *, actor: Actor, outgoing_id: int,
                 now: datetime) -> OutgoingReferral:
-    return access.get(session, OutgoingReferral, actor=actor, record_id=outgoing_id, now=now,
-                      action="update", lock=True)
+    # Imported here: the service re-exports this module (an import cycle).
+    from kulisser.referrals import service as referrals
+
+    return referrals.get(session, OutgoingReferral, actor=actor, record_id=outgoing_id, now=now,
+                         action="update", lock=True)
 
 
 def update_outgoing(session: Session, *, actor: Actor, outgoing_id: int, body: str,

@@ -7,26 +7,35 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id, Offset
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.referrals import pages
+from kulisser.patients.service import Patient
+from kulisser.referrals import items
 from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
-from kulisser.referrals.states import OutAction
-from kulisser.referrals.texts import DEFAULT_TEMPLATE, DEFAULT_TEMPLATE_NAME
-from kulisser.staff.models import Role
+from kulisser.referrals.models import OutgoingReferral
+from kulisser.referrals.states import (
+    OutAction,
+    out_allowed_actions,
+)
+from kulisser.referrals.texts import (
+    DEFAULT_TEMPLATE,
+    DEFAULT_TEMPLATE_NAME,
+)
+from kulisser.referrals.views import int_or_none, labels, uploads
+from kulisser.staff import service as staff
+from kulisser.staff.service import Role
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
-int_or_none = pages.int_or_none
 
 
 @router.get("/remisser/utgaende")
@@ -34,13 +43,13 @@ def outgoing_list(request: Request, *, status: str = "open", patient_id: str = "
                   offset: Annotated[Offset, Query()] = 0, ctx: CurrentCtx,
                   settings: AppSettings) -> Response:
     """The unit's outgoing referrals: drafts, waiting for a reply, answered (htmx gets the rows)."""
-    f = referrals.OutgoingFilter(status=status if status in pages.labels()["out_filters"]
+    f = referrals.OutgoingFilter(status=status if status in labels()["out_filters"]
                                  else "open", patient_id=int_or_none(patient_id), q=q,
                                  overdue_days=settings.referral_chase_days, offset=offset,
                                  limit=settings.page_size)
     page = referrals.list_outgoing(ctx.db, actor=ctx.actor, f=f)
     return render(request, "referrals/outgoing_list.html",
-                  {"nav": "referrals", "f": f, "page": page, **pages.labels()},
+                  {"nav": "referrals", "f": f, "page": page, **labels()},
                   partial="referrals/_outgoing_rows.html")
 
 
@@ -57,7 +66,7 @@ def _write_form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict
         "templates": templates, "is_clinician": ctx.actor.role == Role.CLINICIAN,
         "authors": [(str(u.id), u.full_name)
                     for u in referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id)],
-        **pages.labels()}, status_code=status)
+        **labels()}, status_code=status)
 
 
 @router.get("/remisser/utgaende/ny")
@@ -80,14 +89,14 @@ def write(
     pid = int_or_none(patient_id)
     errors: dict[str, str] = {}
     if pid is None:
-        found = (relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = (patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
                  if identifier.strip() else None)
         if found is not None:
             pid = found.id
         else:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _(relations.NOT_AT_UNIT)
+                errors["identifier"] = _(patients.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
     if not errors:
@@ -107,7 +116,7 @@ def write(
 def _page(request: Request, ctx: Ctx, outgoing_id: int, *, values: dict[str, str] | None = None,
           errors: dict[str, str] | None = None, status: int = 200) -> Response:
     outgoing = referrals.get_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id)
-    context = pages.outgoing_context(ctx.db, outgoing)
+    context = outgoing_context(ctx.db, outgoing)
     context.update(nav="referrals", values=values or {}, errors=errors or {},
                    today=today_in_sweden(utcnow()).isoformat())
     return render(request, "referrals/outgoing.html", context, status_code=status)
@@ -138,7 +147,7 @@ def outgoing_action(
             referrals.register_reply(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id, text=text,
                                      received_on=received_on or None,
                                      store=referrals.PdfStore.from_settings(settings),
-                                     uploads=pages.uploads(files))
+                                     uploads=uploads(files))
         elif action == OutAction.CANCEL:
             referrals.cancel_outgoing(ctx.db, actor=ctx.actor, outgoing_id=outgoing_id,
                                       reason=reason)
@@ -175,7 +184,7 @@ def _templates_page(request: Request, ctx: Ctx, values: dict[str, Any], errors: 
     return render(request, "referrals/templates.html", {
         "nav": "referrals", "values": values, "errors": errors, "default_body": _(DEFAULT_TEMPLATE),
         "templates": referrals.templates_for(ctx.db, unit_id=ctx.actor.unit_id,
-                                             include_inactive=True), **pages.labels()},
+                                             include_inactive=True), **labels()},
         status_code=status)
 
 
@@ -204,3 +213,17 @@ def save_template(request: Request, *, template_id: FormStr = "", name: FormStr 
                                               "body": body, "active": bool(active)},
                                exc.errors, status=422)
     return RedirectResponse("/remisser/mallar", status_code=303)
+
+
+def outgoing_context(session: Session, outgoing: OutgoingReferral) -> dict[str, Any]:
+    """The outgoing referral page: patient, names, the chase item, allowed actions."""
+    patient = session.get(Patient, outgoing.patient_id)
+    ids = {e.actor_id for e in outgoing.events if e.actor_id}
+    ids |= {i for i in (outgoing.author_id, outgoing.created_by_id, outgoing.sent_by_id,
+                        outgoing.reply_registered_by_id) if i}
+    chase = items.open_items(session, ref_type=items.REF_OUTGOING, ref_id=outgoing.id,
+                             kind=items.CHASE.code)
+    actions = [a.value for a in out_allowed_actions(outgoing.status)]
+    return {"outgoing": outgoing, "patient": patient, "names": staff.user_names(session, ids),
+            "chase": chase[0] if chase else None, "actions": actions,
+            **labels()}

@@ -15,14 +15,13 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.i18n import N_
 from kulisser.names import search_key
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.referrals import items
 from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.states import OutgoingStatus, ReferralStatus
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import Priority, WorkItem
 
 S = ReferralStatus
 # Filter value -> (label, statuses, outcome).

@@ -2,7 +2,8 @@
 
 Other packages use this module only. It re-exports the outgoing referrals (outgoing.py), the
 lists (queries.py) and the attachments' store. Every function that touches a referral checks
-access and writes its audit row (access.py), takes keyword arguments and never commits;
+access and writes its audit row (`check`, `get`, `load` below), takes keyword arguments and
+never commits;
 status changes are Referral methods that record events, and the work items follow (items.py).
 
 A decision (accept, reject, forward) makes the reply to the sender at once: a message from a
@@ -14,14 +15,16 @@ issued (DOMAIN.md: from the sender's date, not the arrival).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from kulisser import events
+from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.errors import ValidationFailed
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.referrals import access, intake, items, messages
+from kulisser.referrals import intake, items, messages
 from kulisser.referrals.events import ReferralAccepted
 from kulisser.referrals.intake import (
     PdfFile,
@@ -35,7 +38,7 @@ from kulisser.referrals.intake import (
 )
 from kulisser.referrals.jobs import chase_unanswered, deliver
 from kulisser.referrals.messages import today_in_sweden
-from kulisser.referrals.models import Referral
+from kulisser.referrals.models import OutgoingReferral, Referral
 from kulisser.referrals.outgoing import (
     OutgoingData,
     cancel_outgoing,
@@ -54,12 +57,12 @@ from kulisser.referrals.queries import (
     list_referrals,
 )
 from kulisser.referrals.record_texts import referral_texts as referral_texts
-from kulisser.referrals.states import STATUS_LABELS, Action, ReferralStatus
+from kulisser.referrals.states import DECISIONS, STATUS_LABELS, Action, ReferralStatus, allowed_actions
 from kulisser.referrals.storage import PdfStore, Upload
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor, Role
 from kulisser.waitlist import service as waitlist
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Operation, Status
+from kulisser.worklist.service import Operation, Status
 
 __all__ = [
     "OutgoingData", "OutgoingFilter", "PdfFile", "PdfStore", "ReferralData", "ReferralFilter",
@@ -72,14 +75,76 @@ __all__ = [
 S = ReferralStatus
 
 
+DECIDER_ROLES = (Role.CLINICIAN, Role.MANAGER, Role.ADMIN)
+R = TypeVar("R", Referral, OutgoingReferral)
+
+
+def check(session: Session, *, actor: Actor, record: Referral | OutgoingReferral, action: str,
+          object_type: str, now: datetime) -> None:
+    """The access check and audit row for one read or write of a referral."""
+    # Another unit's referral is refused (403, a denied row) even where that unit also cares
+    # for the patient: the referral is the receiving (or writing) unit's own business.
+    audit.check(session, actor=actor, record=record, object_type=object_type, action=action,
+                current_unit=True, reason=_("Remissen hör till en annan vårdenhet."), now=now)
+
+
+def load(session: Session, model: type[R], record_id: int, *, lock: bool = False) -> R:
+    """Load a referral without any access check (callers check); lock: SELECT ... FOR UPDATE."""
+    found = session.get(model, record_id, with_for_update=lock or None, populate_existing=lock)
+    if found is None:
+        raise NotFound(_("Remissen finns inte."))
+    return found
+
+
+def get(session: Session, model: type[R], *, actor: Actor, record_id: int, now: datetime,
+        action: str = "read", lock: bool = False) -> R:
+    """Load a referral after the access check (which writes the audit row)."""
+    record = load(session, model, record_id, lock=lock)
+    object_type = "referral" if model is Referral else "outgoing_referral"
+    check(session, actor=actor, record=record, action=action, object_type=object_type, now=now)
+    return record
+
+
+# Roles: anyone on the unit registers referrals, confirms receipt, registers the sender's
+# answers and writes, sends and follows outgoing referrals; the assessment's decisions
+# (accept, reject, forward, ask for more information) are a clinician's (or a manager's).
+
+def may_decide(actor: Actor) -> bool:
+    """Whether the actor's role may make the assessment's decisions."""
+    return actor.role in DECIDER_ROLES
+
+
+def require_decider(actor: Actor) -> None:
+    """Raise Forbidden unless the actor may make the assessment's decisions."""
+    if not may_decide(actor):
+        raise Forbidden(_("Endast läkare/vårdpersonal eller enhetschef kan bedöma remisser."))
+
+
+_ANYONE = (Action.CONFIRM, Action.ANSWER, Action.CANCEL)
+
+
+def actions_for(actor: Actor, referral: Referral, *, has_open_item: bool) -> list[str]:
+    """What the actor may do now: the status's actions for their role (decisions begin the
+    assessment themselves, so they are offered before it has started), and hand-over."""
+    found = list(allowed_actions(referral.status))
+    if referral.status in (ReferralStatus.REGISTERED, ReferralStatus.RECEIVED):
+        found[-1:-1] = [*DECISIONS, Action.ASK]  # before cancel
+    if not may_decide(actor):
+        found = [a for a in found if a in _ANYONE]
+    names = [a.value for a in found]
+    if has_open_item:
+        names.append("handover")
+    return names
+
+
 def get_referral(session: Session, *, actor: Actor, referral_id: int,
                  now: datetime | None = None) -> Referral:
     """Load a referral after the access check (which writes the audit row)."""
-    return access.get(session, Referral, actor=actor, record_id=referral_id, now=now or utcnow())
+    return get(session, Referral, actor=actor, record_id=referral_id, now=now or utcnow())
 
 
 def _for_change(session: Session, *, actor: Actor, referral_id: int, now: datetime) -> Referral:
-    return access.get(session, Referral, actor=actor, record_id=referral_id, now=now,
+    return get(session, Referral, actor=actor, record_id=referral_id, now=now,
                       action="update", lock=True)
 
 
@@ -98,7 +163,7 @@ def start_assessment(session: Session, *, actor: Actor, referral_id: int,
     """The clinician begins the assessment: the work item becomes theirs and in progress."""
     now = now or utcnow()
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
-    access.require_decider(actor)
+    require_decider(actor)
     _begin(session, actor=actor, referral=referral, now=now)
     session.flush()
     return referral
@@ -113,9 +178,9 @@ def _begin(session: Session, *, actor: Actor, referral: Referral, now: datetime)
 
 
 def _decision(session: Session, *, actor: Actor, referral_id: int, now: datetime) -> Referral:
-    # The access check first: another unit's user is refused as a logged, denied access.
+    # The access check first: another unit's user is refused as a logged, denied
     referral = _for_change(session, actor=actor, referral_id=referral_id, now=now)
-    access.require_decider(actor)
+    require_decider(actor)
     _begin(session, actor=actor, referral=referral, now=now)
     return referral
 

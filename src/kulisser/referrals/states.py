@@ -18,7 +18,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from kulisser.i18n import N_, _
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 
 class ReferralStatus(StrEnum):
@@ -175,3 +175,15 @@ def out_allowed_actions(status: OutgoingStatus | str) -> list[OutAction]:
     """The outgoing actions the status allows."""
     current = O(status)
     return [act for act, moves in OUT_TRANSITIONS.items() if current in moves]
+
+# The history's event types in Swedish, as the pages and the API name them.
+EVENT_LABELS = {
+    "registered": N_("Registrerad"), "confirm": N_("Mottagandet kvitterat"),
+    "start": N_("Bedömning påbörjad"),
+    "accept": N_("Antagen"), "reject": N_("Avvisad"), "forward": N_("Vidarebefordrad"),
+    "ask": N_("Komplettering begärd"), "answer": N_("Komplettering inkommen"),
+    "reply": N_("Besked skickat till remittenten"), "cancel": N_("Makulerad"),
+    "waitlisted": N_("Uppsatt på väntelistan"), "handed_over": N_("Bedömningen överlämnad"),
+    "created": N_("Skriven"), "edit": N_("Texten ändrad"), "send": N_("Remissen skickad"),
+    "delivered": N_("Levererad till mottagaren"), "chase_created": N_("Bevakning skapad (inget svar)"),
+}

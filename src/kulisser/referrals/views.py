@@ -7,23 +7,34 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
-from kulisser.bounds import Id, Offset
+from kulisser.bounds import Id, Offset, parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.relations import NAME_WARNING
-from kulisser.referrals import pages
+from kulisser.patients.service import NAME_WARNING, Patient
+from kulisser.referrals import items
 from kulisser.referrals import service as referrals
 from kulisser.referrals.messages import today_in_sweden
-from kulisser.referrals.states import Action
+from kulisser.referrals.models import Referral
+from kulisser.referrals.queries import OUT_FILTERS, STATUS_FILTERS
+from kulisser.referrals.states import (
+    ACTION_LABELS,
+    EVENT_LABELS,
+    OUT_STATUS_LABELS,
+    STATUS_LABELS,
+    Action,
+)
+from kulisser.referrals.storage import Upload
+from kulisser.referrals.texts import DIRECTION_LABELS, MERGE_FIELDS, MESSAGE_KIND_LABELS
 from kulisser.staff import service as staff
+from kulisser.staff.service import Actor
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import PRIORITY_LABELS, Priority, TransitionError
 
 router = APIRouter(include_in_schema=False)
-int_or_none = pages.int_or_none
 
 
 @router.get("/remisser")
@@ -31,7 +42,7 @@ def inbox(request: Request, *, status: str = "open", priority: str = "", assesso
           patient_id: str = "", q: str = "", offset: Annotated[Offset, Query()] = 0,
           ctx: CurrentCtx, settings: AppSettings) -> Response:
     """The unit's incoming referrals by status, most urgent first (htmx gets the rows)."""
-    f = referrals.ReferralFilter(status=status if status in pages.labels()["status_filters"]
+    f = referrals.ReferralFilter(status=status if status in labels()["status_filters"]
                                  else "open", priority=priority,
                                  assessor_id=int_or_none(assessor_id),
                                  patient_id=int_or_none(patient_id), q=q, offset=offset,
@@ -40,7 +51,7 @@ def inbox(request: Request, *, status: str = "open", priority: str = "", assesso
     owners = {r.item.owner_id for r in page.rows if r.item and r.item.owner_id}
     return render(request, "referrals/inbox.html", {
         "nav": "referrals", "f": f, "page": page, "owner_names": staff.user_names(ctx.db, owners),
-        "assessors": referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id), **pages.labels(),
+        "assessors": referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id), **labels(),
     }, partial="referrals/_inbox_rows.html")
 
 
@@ -50,7 +61,7 @@ def _form(request: Request, ctx: Ctx, values: dict[str, Any], errors: dict[str, 
         "nav": "referrals", "values": values, "errors": errors,
         "assessors": [(str(u.id), u.full_name)
                       for u in referrals.assessors(ctx.db, unit_id=ctx.actor.unit_id)],
-        **pages.labels()}, status_code=status)
+        **labels()}, status_code=status)
 
 
 @router.get("/remisser/ny")
@@ -80,7 +91,7 @@ def register(
     try:
         referral = referrals.register_referral(
             ctx.db, actor=ctx.actor, data=data, store=referrals.PdfStore.from_settings(settings),
-            uploads=pages.uploads(files))
+            uploads=uploads(files))
     except ValidationFailed as exc:
         ctx.db.rollback()
         values = asdict(data) | {"assessor_id": assessor_id}
@@ -96,7 +107,7 @@ def _page(request: Request, ctx: Ctx, referral_id: int, *, values: dict[str, str
           errors: dict[str, str] | None = None, status: int = 200,
           name_warning: str = "") -> Response:
     referral = referrals.get_referral(ctx.db, actor=ctx.actor, referral_id=referral_id)
-    context = pages.referral_context(ctx.db, ctx.actor, referral)
+    context = referral_context(ctx.db, ctx.actor, referral)
     context.update(nav="referrals", values=values or {}, errors=errors or {},
                    name_warning=name_warning,
                    today=today_in_sweden(utcnow()).isoformat())
@@ -145,7 +156,7 @@ def referral_action(
             referrals.register_answer(db, actor=actor, referral_id=referral_id, text=text,
                                       received_on=received_on or None,
                                       store=referrals.PdfStore.from_settings(settings),
-                                      uploads=pages.uploads(files))
+                                      uploads=uploads(files))
         elif action == "handover":
             referrals.hand_over(db, actor=actor, referral_id=referral_id,
                                 to_user_id=int_or_none(to_user_id), reason=reason)
@@ -176,3 +187,49 @@ def attachment(referral_id: Id, attachment_id: Id, ctx: CurrentCtx,
                                       attachment_id=attachment_id, referral_id=referral_id)
     return FileResponse(found.path, media_type="application/pdf", filename=found.filename,
                         content_disposition_type="inline")
+
+
+
+def int_or_none(value: str | None) -> int | None:
+    """A form's number, or None for an empty or non-numeric value."""
+    return parse_int(value)
+
+
+def uploads(files: list[UploadFile] | None) -> list[Upload]:
+    """The files a form or API call really sent (a browser sends an empty part for none)."""
+    return [Upload(filename=f.filename or "", content=f.file) for f in files or []
+            if f.filename or (f.size or 0) > 0]
+
+
+def priorities() -> list[tuple[str, str]]:
+    """(value, label) of the priorities, most urgent first."""
+    return [(p.value, _(PRIORITY_LABELS[p])) for p in Priority]
+
+
+def labels() -> dict[str, Any]:
+    """The label tables every referral template uses."""
+    return {"status_labels": {s.value: _(label) for s, label in STATUS_LABELS.items()},
+            "out_status_labels": {s.value: _(label) for s, label in OUT_STATUS_LABELS.items()},
+            "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
+            "kind_labels": {k: _(v) for k, v in MESSAGE_KIND_LABELS.items()},
+            "direction_labels": {k: _(v) for k, v in DIRECTION_LABELS.items()}, "priorities": priorities(),
+            "status_filters": {k: _(v[0]) for k, v in STATUS_FILTERS.items()},
+            "out_filters": {k: _(v[0]) for k, v in OUT_FILTERS.items()},
+            "merge_fields": {k: _(v) for k, v in MERGE_FIELDS.items()}}
+
+
+def referral_context(session: Session, actor: Actor, referral: Referral) -> dict[str, Any]:
+    """The referral page: patient, history names, open item, what the actor may do."""
+    patient = session.get(Patient, referral.patient_id)
+    open_items = items.assessment_items(session, referral_id=referral.id)
+    item = open_items[0] if open_items else None
+    ids = {e.actor_id for e in referral.events if e.actor_id}
+    ids |= {m.created_by_id for m in referral.messages if m.created_by_id}
+    ids |= {i for i in (referral.assessor_id, referral.decided_by_id, referral.registered_by_id,
+                        item.owner_id if item else None) if i}
+    actions = referrals.actions_for(actor, referral, has_open_item=item is not None)
+    return {"referral": referral, "patient": patient, "item": item,
+            "names": staff.user_names(session, ids), "actions": actions,
+            "action_labels": {a.value: _(label) for a, label in ACTION_LABELS.items()}
+            | {"handover": _("Lämna över bedömningen")},
+            "assessors": referrals.assessors(session, unit_id=referral.unit_id), **labels()}

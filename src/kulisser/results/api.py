@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import BigId, Id, Offset
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED, ImportReport
@@ -31,8 +31,7 @@ from kulisser.results.schemas import (
 from kulisser.staff import service as staff
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, CurrentCtx
-from kulisser.worklist.schemas import PatientRef, UserRef
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import PatientRef, Priority, UserRef
 
 router = APIRouter(prefix="/api/v1/results", tags=["results"], responses=error_responses(401),
                    dependencies=auth_dependencies())

@@ -20,7 +20,7 @@ Rules (README, "Results"):
   HSA-id) as a `result-review` item, or to the unit's queue when the orderer is unknown;
 - abnormal values make the items high priority, critical ones acute;
 - the unit gets a care relation with a matched patient if it has none, for the reason "result
-  received", flagged for the log review (audit.relation_starts).
+  received", flagged for the log review (patients.start_relations, in bulk).
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import ARRAY, String, cast, func, select, update
+from sqlalchemy import ARRAY, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from kulisser.audit import relation_starts as audit_starts
 from kulisser.audit import service as audit
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
-from kulisser.patients.models import CareRelation, Patient
+from kulisser.patients import service as patients
+from kulisser.patients.service import Patient
 from kulisser.results import items
 from kulisser.results.formats import Incoming, RowError
 from kulisser.results.models import Result, ResultObservation
@@ -50,8 +49,7 @@ from kulisser.results.rows import (
     write,
 )
 from kulisser.results.states import ResultStatus
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.staff.service import Actor, Role, UnitMembership, User
 from kulisser.worklist import service as worklist
 
 BATCH = 1000
@@ -193,34 +191,6 @@ def find_clinician(clinicians: dict[str, int], text: str | None) -> int | None:
     return clinicians.get(text.strip().lower()) or clinicians.get(text.strip().upper())
 
 
-def ensure_care_relations(session: Session, *, actor: Actor, patient_ids: set[int],
-                          now: datetime) -> None:
-    """Give the actor's unit an open care relation with each patient (a few statements for all).
-
-    Written here in bulk rather than through patients.relations.start_relation (one query a
-    patient) for the import's speed; the rows are the same. Each relation started here is
-    logged with its reason (a result received) and flagged for the log review.
-    """
-    if not patient_ids:
-        return
-    unit_id, by_user_id = actor.unit_id, actor.user_id
-    rows = dict(session.execute(select(CareRelation.patient_id, CareRelation.ended_at).where(
-        CareRelation.unit_id == unit_id, CareRelation.patient_id.in_(patient_ids))).tuples().all())
-    ended = [pid for pid, end in rows.items() if end is not None]
-    if ended:
-        session.execute(update(CareRelation).where(CareRelation.unit_id == unit_id,
-                                                   CareRelation.patient_id.in_(ended))
-                        .values(ended_at=None).execution_options(synchronize_session=False))
-    missing = sorted(patient_ids - rows.keys())
-    if missing:
-        session.execute(insert_skipping_duplicates(session, table_of(CareRelation)), [
-            {"unit_id": unit_id, "patient_id": pid, "started_at": now, "created_by_id": by_user_id}
-            for pid in missing])
-    audit_starts.log_relation_starts(
-        session, actor=actor, patient_ids=[*ended, *missing], now=now,
-        reason=relations.reason_label(relations.RelationReason.RESULT_RECEIVED))
-
-
 def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | RowError],
                   now: datetime) -> list[tuple[int, Outcome]]:
     done: list[tuple[int, Outcome]] = []
@@ -253,8 +223,10 @@ def _import_chunk(session: Session, *, actor: Actor, chunk: Sequence[Incoming | 
                            _("Beställare saknas; svaret ligger i enhetens kö."))
     # The order implies care: the unit that ordered the test takes part in the patient's care
     # (PDL), so it gets a care relation if it has none; otherwise nobody could read the result.
-    ensure_care_relations(session, actor=actor, now=now,
-                          patient_ids={r.patient_id for r in fresh if r.patient_id is not None})
+    patients.start_relations(
+        session, actor=actor, now=now,
+        patient_ids={r.patient_id for r in fresh if r.patient_id is not None},
+        reason=patients.reason_label(patients.RelationReason.RESULT_RECEIVED))
     ids = _insert_results(session, actor=actor, routed=fresh, now=now)
     stored = [r for r in fresh if (r.inc.source_system, r.inc.source_id) in ids]
     for r in fresh:

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kulisser.identity import PERSONNUMMER_SYSTEM, generate_personnummer
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.results import service as results
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 
 LAB_SYSTEM = "urn:oid:1.2.752.99.9.1"  # the demo laboratory's id system (made up)
 # (name, code, unit, low, high, normal low, normal high): values drawn mostly within range.

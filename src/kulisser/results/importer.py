@@ -28,8 +28,7 @@ from kulisser.i18n import _
 from kulisser.results import service as results
 from kulisser.results.bulk import ImportReport
 from kulisser.staff import service as staff
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import CareUnit, User
+from kulisser.staff.service import Actor, CareUnit, User
 
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "fhir"}
 

@@ -17,15 +17,19 @@ from sqlalchemy.orm import Session, selectinload
 from kulisser.i18n import N_, _
 from kulisser.results.models import Result
 from kulisser.results.states import ResultStatus
-from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import (
+    GENERIC_OPERATIONS,
+    Finding,
+    KindSpec,
+    Priority,
+    WorkItem,
+    compare,
+    register,
+)
 
 REF_TYPE = "result"
-worklist_kinds.register_record_page(REF_TYPE, label=N_("Provsvaret"), path="/provsvar/{id}")
+worklist.register_record_page(REF_TYPE, label=N_("Provsvaret"), path="/provsvar/{id}")
 
 
 def load(session: Session, ref_ids: list[int]) -> dict[int, Result]:

@@ -33,7 +33,7 @@ from kulisser.results.states import (
     FollowUp,
     ResultStatus,
 )
-from kulisser.worklist.states import Priority, TransitionError
+from kulisser.worklist.service import Priority, TransitionError
 
 
 class Result(Base):

@@ -16,11 +16,11 @@ from kulisser.audit import service as audit
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.results import items
 from kulisser.results.models import Result
 from kulisser.results.states import ResultStatus
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
 from kulisser.worklist.service import WorkItem
 

@@ -8,8 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kulisser.bounds import Id
 from kulisser.web.api import Timestamp
-from kulisser.worklist.schemas import PatientRef, UserRef
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import PatientRef, Priority, UserRef
 
 FollowUpChoice = Literal["none", "call", "visit", "letter"]
 

@@ -21,9 +21,8 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.results import bulk, fhir, items
 from kulisser.results.bulk import ImportReport, Outcome
 from kulisser.results.csvfile import MAX_ROWS, CsvFormatError
@@ -38,10 +37,9 @@ from kulisser.results.models import Result
 from kulisser.results.queries import ResultRow, count_results, list_results
 from kulisser.results.record_texts import result_texts as result_texts
 from kulisser.results.states import FOLLOW_UP_LABELS, FollowUp, ResultStatus
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role
+from kulisser.staff.service import Actor, Role
 from kulisser.worklist import service as worklist
-from kulisser.worklist.states import Operation, Status, TransitionError
+from kulisser.worklist.service import Operation, Status, TransitionError
 
 __all__ = ["ImportReport", "Outcome", "ResultRow", "actions_for", "count_results", "get_result",
            "hand_over", "import_csv", "import_fhir", "import_lines", "list_results",
@@ -272,9 +270,9 @@ def match_result(session: Session, *, actor: Actor, result_id: int, identifier: 
     # The order implies care (as at import): the unit gets a care relation with the patient,
     # for that reason, flagged for the log review like the import's.
     if not audit.has_care_relation(session, unit_id=result.unit_id, patient_id=patient.id):
-        relations.start_relation(session, actor=actor, patient_id=patient.id, flagged=True,
-                                 reason=relations.reason_label(
-                                     relations.RelationReason.RESULT_RECEIVED))
+        patients.start_relation(session, actor=actor, patient_id=patient.id, flagged=True,
+                                 reason=patients.reason_label(
+                                     patients.RelationReason.RESULT_RECEIVED))
     result.match(actor_id=actor.user_id, patient_id=patient.id, clinician_id=clinician_id, now=now)
     _check(session, actor=actor, result=result, action="update", now=now)
     unmatched = items.open_items(session, result_id=result.id, kind=items.UNMATCHED.code)

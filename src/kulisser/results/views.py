@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.bounds import BigId, Id, Page, parse_int
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.results import items
 from kulisser.results import service as results
 from kulisser.results.bulk import DUPLICATE, ERROR, IMPORTED, UNMATCHED
@@ -20,10 +20,10 @@ from kulisser.results.models import Result
 from kulisser.results.queries import SCOPES
 from kulisser.results.states import FOLLOW_UP_LABELS, FollowUp
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role
+from kulisser.staff.service import Role
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

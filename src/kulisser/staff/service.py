@@ -1,4 +1,8 @@
-"""Staff operations: users, units, login with throttling, sessions and API tokens."""
+"""Staff operations: users, units, login with throttling, sessions and API tokens.
+
+The staff package's public face: other packages import the acting user (Actor), the roles and
+the mapped classes from here (to read and join them; only this package writes them).
+"""
 
 from __future__ import annotations
 
@@ -17,17 +21,13 @@ from sqlalchemy.orm import Session, joinedload
 from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
-from kulisser.staff.actor import Actor as Actor  # the type other packages name the actor by
-from kulisser.staff.models import ROLE_LABELS as ROLE_LABELS  # for other packages' pages
-from kulisser.staff.models import (
-    ApiToken,
-    LoginAttempt,
-    UnitMembership,
-    User,
-    UserSession,
-)
-from kulisser.staff.models import CareUnit as CareUnit  # a unit's letterhead, for printed copies
+from kulisser.staff.actor import Actor as Actor
+from kulisser.staff.models import ROLE_LABELS as ROLE_LABELS
+from kulisser.staff.models import ApiToken, LoginAttempt, UserSession
+from kulisser.staff.models import CareUnit as CareUnit
 from kulisser.staff.models import Role as Role
+from kulisser.staff.models import UnitMembership as UnitMembership
+from kulisser.staff.models import User as User
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.

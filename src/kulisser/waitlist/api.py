@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from kulisser.bounds import Id
 from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import items, limits
@@ -38,8 +38,7 @@ from kulisser.waitlist.schemas import (
 )
 from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import Ctx, CurrentCtx
-from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import PatientRef, Priority, RecordRef, UserRef
 
 router = APIRouter(prefix="/api/v1", tags=["waiting list"], responses=error_responses(401),
                    dependencies=auth_dependencies())

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
-from kulisser.staff.models import Role, User
+from kulisser.staff.service import Role, User
 from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import local_today
 

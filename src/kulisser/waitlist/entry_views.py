@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.waitlist import forms, items
 from kulisser.waitlist import guarantee as g
@@ -24,7 +24,7 @@ from kulisser.waitlist.models import WaitlistEntry, local_today
 from kulisser.waitlist.states import EntryStatus
 from kulisser.web.deps import Ctx, CurrentCtx, FormStr
 from kulisser.web.templating import render
-from kulisser.worklist.states import TransitionError
+from kulisser.worklist.service import TransitionError
 
 router = APIRouter(include_in_schema=False)
 EVENT_LABELS = {

@@ -7,7 +7,7 @@ from datetime import date
 from kulisser import bounds
 from kulisser.i18n import N_, _
 from kulisser.waitlist import guarantee as g
-from kulisser.worklist.states import PRIORITY_LABELS, Priority
+from kulisser.worklist.service import PRIORITY_LABELS, Priority
 
 DATE_HINT = N_("ÅÅÅÅ-MM-DD")
 

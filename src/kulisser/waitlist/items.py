@@ -15,20 +15,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist.models import TZ, WaitlistEntry, local_today
 from kulisser.waitlist.states import EntryStatus
-from kulisser.worklist import kinds as worklist_kinds
 from kulisser.worklist import service as worklist
-from kulisser.worklist.invariants import compare
-from kulisser.worklist.kinds import GENERIC_OPERATIONS, Finding, KindSpec, register
-from kulisser.worklist.service import WorkItem
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import (
+    GENERIC_OPERATIONS,
+    Finding,
+    KindSpec,
+    Priority,
+    WorkItem,
+    compare,
+    register,
+)
 
 REF_TYPE = "waitlist_entry"
-worklist_kinds.register_record_page(REF_TYPE, label=N_("Väntan på väntelistan"), path="/vantelista/{id}")
+worklist.register_record_page(REF_TYPE, label=N_("Väntan på väntelistan"), path="/vantelista/{id}")
 DUE_HOUR = time(8, 0)  # due in the morning of the day, Swedish time
 
 

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role
+from kulisser.staff.service import Actor, Role
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist.models import GuaranteeLimit, WaitlistSetting
 

@@ -20,8 +20,8 @@ from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import limits
 from kulisser.waitlist.models import WaitlistEntry, local_today

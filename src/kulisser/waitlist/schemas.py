@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 from kulisser.bounds import Count, Day, Id
 from kulisser.waitlist.guarantee import OfferResponse, Reason, WaitKind
 from kulisser.web.api import Timestamp
-from kulisser.worklist.schemas import PatientRef, RecordRef, UserRef
-from kulisser.worklist.states import Priority
+from kulisser.worklist.service import PatientRef, Priority, RecordRef, UserRef
 
 
 class EntryCreate(BaseModel):

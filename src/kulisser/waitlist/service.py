@@ -2,11 +2,13 @@
 
 Other packages use this module only: `add_entry` (referrals call it when a referral is
 accepted, with clock_start = the day the referral was ISSUED) and `end_wait` (booking calls it
-when a visit is booked). It also re-exports the reads (get_entry; access.py), the lists
-(list_entries, patient_entries; queries.py) and the limits (limits.py). Every function that
+when a visit is booked). It also holds the access check that every read or write of an entry
+goes through (`check`, `get_entry`, `for_change`) and re-exports the lists (list_entries,
+patient_entries; queries.py) and the limits (limits.py). Every function that
 touches an entry checks access and writes its audit row, takes keyword arguments and never
 commits; status changes are WaitlistEntry methods that record events, and the entry's work
-item follows (items.py). The guarantee arithmetic itself is pure: guarantee.py.
+item follows (items.py). The guarantee arithmetic itself is pure: guarantee.py; so are the
+checks of what a user typed: validation.py.
 """
 
 from __future__ import annotations
@@ -20,17 +22,16 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor
 from kulisser.waitlist import guarantee as g
-from kulisser.waitlist import items, limits
+from kulisser.waitlist import items, limits, validation
 from kulisser.waitlist import jobs as _jobs  # noqa: F401 - registers the periodic job
-from kulisser.waitlist.access import for_change, get_entry
 from kulisser.waitlist.limits import limit_for, limit_table, set_limit, set_setting, setting
 from kulisser.waitlist.models import ExcludedPeriod, Offer, WaitlistEntry, local_today
 from kulisser.waitlist.queries import EntryRow, WaitlistFilter, list_entries, patient_entries
 from kulisser.waitlist.states import EntryStatus
-from kulisser.worklist.states import Priority, TransitionError
+from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "EntryRow", "WaitlistFilter", "add_entry", "add_excluded_period", "end_entry",
@@ -39,8 +40,40 @@ __all__ = [
     "patient_entries", "record_offer", "remove_entry", "remove_excluded_period", "reopen_entry",
     "respond_offer", "set_limit", "set_setting", "setting", "wait_kinds",
 ]
-MAX_PAST_YEARS = 5
-NOTE_MAX = 2000
+OBJECT_TYPE = "waitlist_entry"
+
+
+def check(session: Session, *, actor: Actor, entry: WaitlistEntry, action: str, now: datetime,
+          object_type: str = OBJECT_TYPE) -> None:
+    """The access check and audit row for one read or write of an entry."""
+    # Another unit's entry is refused (403, a denied row) even where that unit has a care
+    # relation of its own with the patient: a unit's waiting list is its own.
+    audit.check(session, actor=actor, record=entry, object_type=object_type, action=action,
+                current_unit=True, reason=_("Väntelistan hör till en annan vårdenhet."), now=now)
+
+
+def load(session: Session, entry_id: int, *, lock: bool = False) -> WaitlistEntry:
+    """Load an entry without any access check (callers check); lock: SELECT ... FOR UPDATE."""
+    entry = session.get(WaitlistEntry, entry_id, with_for_update={"of": WaitlistEntry} if lock
+                        else None, populate_existing=lock)
+    if entry is None:
+        raise NotFound(_("Posten på väntelistan finns inte."))
+    return entry
+
+
+def get_entry(session: Session, *, actor: Actor, entry_id: int, action: str = "read",
+              now: datetime | None = None) -> WaitlistEntry:
+    """Load an entry after the access check (which writes the audit row)."""
+    entry = load(session, entry_id)
+    check(session, actor=actor, entry=entry, action=action, now=now or utcnow())
+    return entry
+
+
+def for_change(session: Session, *, actor: Actor, entry_id: int, now: datetime) -> WaitlistEntry:
+    """Load an entry for a change: row-locked, access-checked, logged as an update."""
+    entry = load(session, entry_id, lock=True)
+    check(session, actor=actor, entry=entry, action="update", now=now)
+    return entry
 
 
 def wait_kinds() -> dict[str, str]:
@@ -61,13 +94,6 @@ def _require_waiting(entry: WaitlistEntry) -> None:
                                 status_label=entry.status_label))
 
 
-def _check_text(value: str, field: str, limit: int, errors: dict[str, str]) -> str:
-    text = value.strip()
-    if len(text) > limit:
-        errors[field] = _("Högst {limit} tecken.", limit=limit)
-    return text
-
-
 def add_entry(session: Session, *, actor: Actor, patient_id: int, wait_kind: str, clock_start: date,
               source_type: str | None = None, source_id: int | None = None,
               priority: str = "normal", note: str = "", medical_target_date: date | None = None,
@@ -81,29 +107,9 @@ def add_entry(session: Session, *, actor: Actor, patient_id: int, wait_kind: str
     """
     now = now or utcnow()
     today = local_today(now)
-    errors: dict[str, str] = {}
-    if wait_kind not in {k.value for k in g.WaitKind}:
-        errors["wait_kind"] = _("Välj nybesök, behandling eller återbesök.")
-    if clock_start > today:
-        errors["clock_start"] = _("Väntetiden kan inte börja i framtiden.")
-    elif clock_start < today - timedelta(days=365 * MAX_PAST_YEARS):
-        errors["clock_start"] = _("Datumet ligger mer än {max_past_years} år bakåt; kontrollera det.",
-                                  max_past_years=MAX_PAST_YEARS)
-    if priority not in {p.value for p in Priority}:
-        errors["priority"] = _("Okänd prioritet.")
-    if wait_kind == g.WaitKind.FOLLOW_UP:
-        if medical_target_date is None:
-            errors["medical_target_date"] = _("Ange det medicinska måldatumet för återbesöket.")
-        elif medical_target_date < clock_start:
-            errors["medical_target_date"] = _("Måldatumet kan inte ligga före väntetidens start.")
-    elif medical_target_date is not None and not errors.get("wait_kind"):
-        errors["medical_target_date"] = (_("Medicinskt måldatum anges bara för återbesök; nybesök och "
-                                           "behandling följs mot vårdgarantin."))
-    note = _check_text(note, "note", NOTE_MAX, errors)
-    if source_type is not None and not 0 < len(source_type) <= 40:
-        errors["source_type"] = _("Ogiltig källa.")
-    if errors:
-        raise ValidationFailed(errors)
+    note = validation.check_new_entry(
+        wait_kind=wait_kind, clock_start=clock_start, priority=priority, note=note,
+        medical_target_date=medical_target_date, source_type=source_type, today=today)
     if session.get(Patient, patient_id) is None:
         raise NotFound(_("Patienten finns inte."))
     if source_type is not None and source_id is not None:
@@ -146,24 +152,9 @@ def record_offer(session: Session, *, actor: Actor, entry_id: int, offered_on: d
     today = local_today(now)
     entry = for_change(session, actor=actor, entry_id=entry_id, now=now)
     _require_waiting(entry)
-    errors: dict[str, str] = {}
-    if offered_on > today:
-        errors["offered_on"] = _("Ett erbjudande kan inte registreras i förväg.")
-    elif offered_on < entry.clock_start:
-        errors["offered_on"] = _("Erbjudandet kan inte ligga före väntetidens start.")
-    if visit_date < offered_on:
-        errors["visit_date"] = _("Den erbjudna tiden kan inte ligga före dagen då den erbjöds.")
-    if response not in {r.value for r in g.OfferResponse}:
-        errors["response"] = _("Välj obesvarat, accepterat eller avböjt.")
-    elif response == g.OfferResponse.PENDING:
-        responded_on = None
-    else:
-        responded_on = responded_on or offered_on
-        if responded_on < offered_on or responded_on > today:
-            errors["responded_on"] = _("Svarsdagen ska ligga mellan erbjudandet och i dag.")
-    note = _check_text(note, "note", 500, errors)
-    if errors:
-        raise ValidationFailed(errors)
+    responded_on, note = validation.check_offer(
+        clock_start=entry.clock_start, offered_on=offered_on, visit_date=visit_date,
+        response=response, responded_on=responded_on, note=note, today=today)
     offer = Offer(offered_on=offered_on, visit_date=visit_date, informed=bool(informed),
                   response=response, responded_on=responded_on, note=note, recorded_at=now,
                   recorded_by_id=actor.user_id)
@@ -232,7 +223,7 @@ def add_excluded_period(session: Session, *, actor: Actor, entry_id: int, reason
         errors["start"] = _("Perioden kan börja högst ett år fram i tiden.")
     if end is not None and end < start:
         errors["end"] = _("Slutdatumet kan inte ligga före startdatumet.")
-    note = _check_text(note, "note", NOTE_MAX, errors)
+    note = validation.check_text(note, "note", validation.NOTE_MAX, errors)
     if reason == g.Reason.MEDICAL and not note and "reason" not in errors:
         errors["note"] = _("Ange den medicinska orsaken.")
     if reason == g.Reason.PATIENT and not errors:

@@ -14,9 +14,8 @@ from kulisser.bounds import Id
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.staff.models import CareUnit
+from kulisser.staff.service import CareUnit
 from kulisser.waitlist import forms, limits, queries
 from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import TZ, local_today
@@ -149,11 +148,11 @@ def new_entry(request: Request, *, identifier: FormStr = "", wait_kind: FormStr 
     if not identifier.strip():
         errors["identifier"] = _("Ange patientens personnummer.")
     else:
-        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _(relations.NOT_AT_UNIT)
+                errors["identifier"] = _(patients.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:

@@ -17,7 +17,7 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.web.api import ApiError, auth_dependencies, error_responses
 from kulisser.web.deps import AppSettings, Ctx, CurrentCtx

@@ -18,7 +18,7 @@ from kulisser.db import utcnow
 from kulisser.i18n import N_, _
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.runner import periodic
-from kulisser.staff.models import Role, UnitMembership, User
+from kulisser.staff.service import Role, UnitMembership, User
 from kulisser.worklist.kinds import KindSpec, all_kinds, register
 from kulisser.worklist.models import WorkItem, WorkItemEvent
 from kulisser.worklist.queries import is_open_clause

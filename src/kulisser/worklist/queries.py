@@ -18,9 +18,8 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
-from kulisser.patients.models import Patient
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import Role
+from kulisser.patients.service import Patient
+from kulisser.staff.service import Actor, Role
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Status
 

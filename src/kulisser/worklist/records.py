@@ -22,7 +22,7 @@ from sqlalchemy import Subquery, Table, insert, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.worklist.kinds import get_kind
 from kulisser.worklist.models import DeadlineRule, WorkItem, WorkItemEvent
 from kulisser.worklist.states import OPEN_STATUSES, Priority, Status

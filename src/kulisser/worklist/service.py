@@ -11,19 +11,21 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
-from kulisser.staff.models import UnitMembership
+from kulisser.staff.service import Actor, UnitMembership
 from kulisser.worklist.concurrency import check_version, compare_and_set
-from kulisser.worklist.invariants import compare as compare  # what domains' items.py use
+from kulisser.worklist.invariants import compare as compare  # the usual check of a kind
 from kulisser.worklist.kinds import ALL_OPERATIONS as ALL_OPERATIONS
 from kulisser.worklist.kinds import GENERIC_OPERATIONS as GENERIC_OPERATIONS
+from kulisser.worklist.kinds import TASK as TASK
 from kulisser.worklist.kinds import Finding as Finding
-from kulisser.worklist.kinds import KindSpec as KindSpec
+from kulisser.worklist.kinds import KindSpec as KindSpec  # what a domain registers its kinds with
 from kulisser.worklist.kinds import all_kinds, get_kind, record_link
 from kulisser.worklist.kinds import register as register
 from kulisser.worklist.kinds import register_record_page as register_record_page
 from kulisser.worklist.models import DeadlineRule
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
+from kulisser.worklist.queries import deadline_flags as deadline_flags
+from kulisser.worklist.queries import patient_items as patient_items
 from kulisser.worklist.records import NewItem as NewItem
 from kulisser.worklist.records import (  # what domains do to their records' items, re-exported
     close_items as close_items,
@@ -42,13 +44,18 @@ from kulisser.worklist.records import rule_due as rule_due
 from kulisser.worklist.records import set_owner as set_owner
 from kulisser.worklist.records import start_items as start_items
 from kulisser.worklist.records import update_details as update_details
-from kulisser.worklist.states import (
-    Operation,
-    OwnedByRecord,
-    operation_verb,
-)
-from kulisser.worklist.states import Priority as Priority  # the types domains use, re-exported
+from kulisser.worklist.schemas import PatientRef as PatientRef  # for domains' API bodies
+from kulisser.worklist.schemas import RecordRef as RecordRef
+from kulisser.worklist.schemas import UserRef as UserRef
+from kulisser.worklist.states import PRIORITY_LABELS as PRIORITY_LABELS  # statuses, priorities
+from kulisser.worklist.states import PRIORITY_ORDER as PRIORITY_ORDER
+from kulisser.worklist.states import Operation as Operation
+from kulisser.worklist.states import OwnedByRecord as OwnedByRecord
+from kulisser.worklist.states import Priority as Priority
+from kulisser.worklist.states import Status as Status
 from kulisser.worklist.states import TransitionError as TransitionError
+from kulisser.worklist.states import is_open as is_open
+from kulisser.worklist.states import operation_verb
 
 
 def rule_table(session: Session, *, unit_id: int) -> list[dict[str, object]]:

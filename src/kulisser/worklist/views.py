@@ -15,9 +15,8 @@ from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import InvalidIdentifier, parse_identifier
-from kulisser.patients import relations
 from kulisser.patients import service as patients
-from kulisser.patients.models import Patient
+from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     AppSettings,
@@ -310,11 +309,11 @@ def new_item(
     errors: dict[str, str] = {}
     pid = _int_or_none(patient_id)
     if pid is None and identifier.strip():
-        found = relations.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
+        found = patients.find_for_actor(ctx.db, actor=ctx.actor, text=identifier)
         if found is None:
             try:
                 parse_identifier(identifier)
-                errors["identifier"] = _(relations.NOT_AT_UNIT)
+                errors["identifier"] = _(patients.NOT_AT_UNIT)
             except InvalidIdentifier as exc:
                 errors["identifier"] = exc.message
         else:
