@@ -93,18 +93,20 @@ def _row(actor: Actor, **fields: object) -> dict[str, object]:
 _FOUND = "kulisser.audit.care_relations"
 
 
+# Built once (its values bound by name): every booking and most pages ask it.
+_OPEN_RELATION = select(CareRelation.id).where(
+    CareRelation.unit_id == bindparam("unit_id"),
+    CareRelation.patient_id == bindparam("patient_id"),
+    CareRelation.ended_at.is_(None),
+).limit(1)
+
+
 def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
     """Whether the unit has an open care relation with the patient."""
     found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
     if (unit_id, patient_id) in found:
         return True
-    exists = session.scalar(
-        select(CareRelation.id).where(
-            CareRelation.unit_id == unit_id,
-            CareRelation.patient_id == patient_id,
-            CareRelation.ended_at.is_(None),
-        )
-    ) is not None
+    exists = session.scalar(_OPEN_RELATION, {"unit_id": unit_id, "patient_id": patient_id}) is not None
     if exists:
         found.add((unit_id, patient_id))
     return exists
@@ -142,9 +144,14 @@ def _forget_on_bulk_change(state: Any) -> None:
         state.session.info.pop(_FOUND, None)
 
 
+# One INSERT, built once: an allowed row goes straight to the transaction's connection, with
+# no ORM object and no flush of its own (a booking with its letter writes three).
+_INSERT_ROW = insert(cast(Table, AuditEvent.__table__))
+
+
 def _add_once(session: Session, row: dict[str, object]) -> None:
     if first_time(session, row):
-        session.add(AuditEvent(**row))
+        session.connection().execute(_INSERT_ROW, row)
 
 
 def active_emergency_access(
