@@ -12,9 +12,9 @@ that loses the race gets SlotTaken (409, with its Swedish message).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser import events
@@ -55,6 +55,7 @@ from kulisser.booking.slots import SlotTaken
 from kulisser.booking.states import AppointmentStatus, CancelledBy, SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.history import insert_history
 from kulisser.i18n import N_, _
 from kulisser.patients import relations
 from kulisser.patients import service as patients
@@ -70,7 +71,6 @@ __all__ = [
     "patient_appointments", "rebook", "remove_exception", "remove_template", "require_planner",
     "templates_for", "visit_types",
 ]
-_NEW_HISTORY = insert(cast(Table, AppointmentEvent.__table__))
 NOTE_MAX = 2000
 # Form and API field names of a visit's two texts, with what each is in Swedish.
 NOTE_FIELDS = {"patient_message": N_("Meddelandet till patienten"),
@@ -247,8 +247,8 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     slots.flush(session)
     # The first history row goes in as one INSERT, not through the ORM: a new visit's history
     # is not loaded, and reading appt.events later finds the row.
-    session.connection().execute(_NEW_HISTORY, {"appointment_id": appt.id, **appt.history_row(
-        "booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)})
+    insert_history(session, AppointmentEvent.__table__, [{"appointment_id": appt.id, **appt.history_row(
+        "booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)}])
     # The waiting list ends the entry's wait (refusing one booked meanwhile); the letters make
     # the calling letter. Both in this transaction: a failure there undoes the booking too.
     events.publish(session, _event(session, AppointmentBooked, appt, actor=actor, now=now))
