@@ -55,10 +55,17 @@ def history_values(type_: str, *, actor_id: int | None, now: datetime, **data: A
             "data": {k: v for k, v in data.items() if v is not None}}
 
 
+_INSERTS: dict[Any, Any] = {}  # an INSERT per history table, built once
+
+
 def insert_history(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert a new record's first history rows in one statement, without ORM objects.
 
     For a record flushed in this transaction whose history has not been loaded: reading its
     relationship later finds the rows. Its creation costs one INSERT and no unit of work.
     """
-    session.connection().execute(insert(table), rows)
+    stmt = _INSERTS.get(table)
+    if stmt is None:
+        stmt = _INSERTS[table] = insert(table)
+    # One row as a plain execute: the driver's batch path costs more than it saves for one.
+    session.connection().execute(stmt, rows[0] if len(rows) == 1 else rows)
