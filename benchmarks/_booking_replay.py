@@ -89,6 +89,7 @@ def capture(db: Database, actor: Actor, work: list[tuple[int, int]], *, now: Any
             current.clear()
             with db.sessions() as session:
                 booking.book(session, actor=actor, slot_id=slot_id, patient_id=patient_id, now=now)
+                session.flush()  # what the commit would still send (before 2026-12-05 it was left out)
                 session.rollback()
             captured.append(Transaction([s for s in current if s.sql.strip().upper() not in
                                          ("BEGIN", "COMMIT", "ROLLBACK")]))

@@ -235,10 +235,15 @@ class Appointment(Base):
                **data: Any) -> None:
         """Append an event to the appointment's (and so the patient's) history."""
         self.updated_at = now
-        self.events.append(AppointmentEvent(
-            type=type_, actor_id=actor_id, at=now, patient_id=self.patient_id, slot_id=self.slot_id,
-            start_at=self.start_at, end_at=self.end_at, reason=reason,
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(AppointmentEvent(**self.history_row(type_, actor_id=actor_id, now=now,
+                                                               reason=reason, **data)))
+
+    def history_row(self, type_: str, *, actor_id: int | None, now: datetime, reason: str | None = None,
+                    **data: Any) -> dict[str, Any]:
+        """The values of a history row about the visit as it is now (without the appointment's id)."""
+        return {"type": type_, "actor_id": actor_id, "at": now, "patient_id": self.patient_id,
+                "slot_id": self.slot_id, "start_at": self.start_at, "end_at": self.end_at,
+                "reason": reason, "data": {k: v for k, v in data.items() if v is not None}}
 
     def move_to(self, slot: Slot, *, actor_id: int, now: datetime, reason: str | None) -> None:
         """Rebook into another slot; the history keeps where it was."""

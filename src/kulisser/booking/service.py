@@ -5,11 +5,8 @@ slot generation (generation.py). Every function that touches a patient checks ac
 writes the audit row; every booking change is an AppointmentEvent (the patient's booking
 history) in the same transaction; nothing here commits.
 
-A slot is never booked twice. The slot is taken with a conditional UPDATE (status free ->
-booked); of concurrent attempts exactly one changes the row and the others get SlotTaken,
-whose Swedish message pages and the API show (409). Behind it, the partial unique index
-ix_appointment_slot_occupied refuses a second occupying appointment even if some code path
-forgot the UPDATE; that IntegrityError becomes SlotTaken as well.
+A slot is never booked twice: slots.py takes it with a conditional UPDATE, and a visit
+that loses the race gets SlotTaken (409, with its Swedish message).
 """
 
 from __future__ import annotations
@@ -17,14 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from kulisser import events
 from kulisser.audit import service as audit
-from kulisser.booking import items, schedules
+from kulisser.booking import items, schedules, slots
 from kulisser.booking import jobs as _jobs  # noqa: F401 - registers the SMS reminder job
 from kulisser.booking.calendar import local_day_bounds, today_local
 from kulisser.booking.events import (
@@ -34,7 +29,14 @@ from kulisser.booking.events import (
     AppointmentMoved,
 )
 from kulisser.booking.generation import Generated, generate_slots
-from kulisser.booking.models import Appointment, Resource, ScheduleException, Slot, VisitType
+from kulisser.booking.models import (
+    Appointment,
+    AppointmentEvent,
+    Resource,
+    ScheduleException,
+    Slot,
+    VisitType,
+)
 from kulisser.booking.record_texts import booking_texts as booking_texts
 from kulisser.booking.schedules import (
     add_template,
@@ -50,9 +52,11 @@ from kulisser.booking.schedules import (
     templates_for,
     visit_types,
 )
+from kulisser.booking.slots import SlotTaken
 from kulisser.booking.states import AppointmentStatus, CancelledBy, SlotStatus
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.history import insert_history
 from kulisser.i18n import N_, _
 from kulisser.patients import service as patients
 from kulisser.patients.service import Patient
@@ -73,14 +77,6 @@ NOTE_FIELDS = {"patient_message": N_("Meddelandet till patienten"),
                "internal_note": N_("Den interna anteckningen")}
 REASON_MAX = 2000
 SEARCH_MAX_DAYS = 366
-
-
-class SlotTaken(TransitionError):
-    """Someone else booked the slot first (or it was blocked): nothing was stored."""
-
-    def __init__(self, message: str = N_("Tiden hann bokas av någon annan. Välj en annan tid."),
-                 *, code: str = "slot_taken") -> None:
-        super().__init__(message, code=code)
 
 
 def add_exception(session: Session, *, actor: Actor, resource_id: int | None, kind: str,
@@ -173,55 +169,6 @@ def appointments_between(session: Session, *, start: datetime, end: datetime,
 
 # -- changing ----------------------------------------------------------------------------------
 
-def _set_slot(session: Session, slot_id: int, *, expect: SlotStatus, to: SlotStatus) -> bool:
-    """Move a slot from one status to another if, and only if, it is still in the first."""
-    done: CursorResult[tuple[()]] = session.execute(  # type: ignore[assignment]
-        update(Slot).where(Slot.id == slot_id, Slot.status == expect.value)
-        .values(status=to.value, exception_id=None).execution_options(synchronize_session=False))
-    return done.rowcount == 1
-
-
-def _take(session: Session, slot: Slot, *, now: datetime) -> None:
-    """Take a free future slot for a booking, or raise SlotTaken (nothing stored)."""
-    if slot.start_at <= now:
-        raise SlotTaken(_("Tiden har redan passerat. Välj en senare tid."), code="slot_past")
-    if not _set_slot(session, slot.id, expect=SlotStatus.FREE, to=SlotStatus.BOOKED):
-        session.refresh(slot, ["status"])
-        if slot.status == SlotStatus.BLOCKED.value:
-            raise SlotTaken(_("Tiden är spärrad i schemat. Välj en annan tid."), code="slot_blocked")
-        raise SlotTaken()
-    # The UPDATE above did it; told as already stored, the flush sends no second UPDATE.
-    set_committed_value(slot, "status", SlotStatus.BOOKED.value)
-
-
-def _release(session: Session, slot_id: int, *, block: bool = False) -> None:
-    """Give a booked slot back (free, or blocked when the clinic closes it)."""
-    _set_slot(session, slot_id, expect=SlotStatus.BOOKED,
-              to=SlotStatus.BLOCKED if block else SlotStatus.FREE)
-
-
-def _flush(session: Session) -> None:
-    """Flush; a second occupying appointment for a slot (the unique index) is SlotTaken."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        if "ix_appointment_slot_occupied" in str(exc.orig) or "appointment.slot_id" in str(exc.orig):
-            raise SlotTaken() from None
-        raise
-
-
-def _check_patient_free(session: Session, *, patient_id: int, slot: Slot, ignore_id: int | None = None
-                        ) -> None:
-    clash = select(Appointment.id).where(
-        Appointment.patient_id == patient_id, Appointment.status == AppointmentStatus.BOOKED.value,
-        Appointment.start_at < slot.end_at, Appointment.end_at > slot.start_at)
-    if ignore_id is not None:
-        clash = clash.where(Appointment.id != ignore_id)
-    if session.scalar(clash.limit(1)) is not None:
-        raise TransitionError(_("Patienten har redan en bokad tid som krockar med den här."),
-                              code="patient_double_booked")
-
-
 def _resolve_patient(session: Session, *, actor: Actor, patient_id: int | None, identifier: str,
                      waitlist_entry_id: int | None) -> int:
     """The patient to book (from the waiting-list entry, the id, or the identity number)."""
@@ -289,16 +236,19 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
         if session.get(Patient, pid) is None:
             raise NotFound(_("Patienten finns inte.")) from None
         raise
-    _check_patient_free(session, patient_id=pid, slot=slot)
-    _take(session, slot, now=now)
+    slots.check_patient_free(session, patient_id=pid, slot=slot)
+    slots.take(session, slot, now=now)
     appt = Appointment(slot_id=slot.id, patient_id=pid, unit_id=slot.unit_id,
                        resource_id=slot.resource_id, visit_type_id=slot.visit_type_id,
                        start_at=slot.start_at, end_at=slot.end_at, **notes,
                        waitlist_entry_id=waitlist_entry_id, booked_at=now, booked_by_id=actor.user_id,
                        updated_at=now)
     session.add(appt)
-    appt.record("booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)
-    _flush(session)
+    slots.flush(session)
+    # The first history row goes in as one INSERT, not through the ORM: a new visit's history
+    # is not loaded, and reading appt.events later finds the row.
+    insert_history(session, AppointmentEvent.__table__, [{"appointment_id": appt.id, **appt.history_row(
+        "booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)}])
     # The waiting list ends the entry's wait (refusing one booked meanwhile); the letters make
     # the calling letter. Both in this transaction: a failure there undoes the booking too.
     events.publish(session, _event(session, AppointmentBooked, appt, actor=actor, now=now))
@@ -357,14 +307,14 @@ def rebook(session: Session, *, actor: Actor, appointment_id: int, slot_id: int,
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
                        action="update", current_unit=True,
                        hidden=_("Tiden finns inte på din vårdenhet."), now=now)
-    _check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
-    _take(session, slot, now=now)
+    slots.check_patient_free(session, patient_id=appt.patient_id, slot=slot, ignore_id=appt.id)
+    slots.take(session, slot, now=now)
     old_slot, old_start = appt.slot_id, appt.start_at
     for name, text in notes.items():
         setattr(appt, name, text)
     appt.move_to(slot, actor_id=actor.user_id, now=now, reason=reason or None)
-    _flush(session)
-    _release(session, old_slot)
+    slots.flush(session)
+    slots.release(session, old_slot)
     # The wait now ends on the new visit date; the letters tell the patient the new time.
     events.publish(session, _event(session, AppointmentMoved, appt, actor=actor, now=now,
                                    previous_start=old_start, reason=reason))
@@ -396,8 +346,8 @@ def cancel(session: Session, *, actor: Actor, appointment_id: int, by: str, reas
         raise TransitionError(_("Besöket har redan börjat och kan inte avbokas. Registrera utebliven "
                                 "i stället."), code="already_started")
     appt.cancel(actor_id=actor.user_id, now=now, by=party, reason=reason)
-    _flush(session)
-    _release(session, appt.slot_id, block=block_slot and party is CancelledBy.CLINIC)
+    slots.flush(session)
+    slots.release(session, appt.slot_id, block=block_slot and party is CancelledBy.CLINIC)
     # The patient waits again (if this visit ended the wait); the letters void or tell.
     events.publish(session, _event(session, AppointmentCancelled, appt, actor=actor, now=now, reason=reason,
                                    cancelled_by=party.value))
@@ -417,7 +367,7 @@ def no_show(session: Session, *, actor: Actor, appointment_id: int, reason: str 
     if appt.start_at > now:
         raise TransitionError(_("Besöket har inte börjat än."), code="not_started")
     appt.mark_no_show(actor_id=actor.user_id, now=now, reason=reason or None)
-    _flush(session)
+    slots.flush(session)
     return appt
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.letters.states import LetterOp, LetterStatus, Route, check
 
 
@@ -57,14 +57,17 @@ class Letter(Base):
 
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the letter's history."""
-        self.events.append(LetterEvent(
-            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
-            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(LetterEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def move(self, op: LetterOp, *, actor_id: int | None, now: datetime, reason: str = "",
              **data: Any) -> None:
         """Carry out a status operation (checked) and record it."""
+        self.events.append(LetterEvent(**self.step(op, actor_id=actor_id, now=now, reason=reason,
+                                                   **data)))
+
+    def step(self, op: LetterOp, *, actor_id: int | None, now: datetime, reason: str = "",
+             **data: Any) -> dict[str, Any]:
+        """Carry out a status operation (checked); return its history row's values, not yet recorded."""
         to = check(self.status, op, reason=reason)
         before = self.status
         self.status = to.value
@@ -74,8 +77,8 @@ class Letter(Base):
             self.ready_at = None
         elif to is LetterStatus.SENT:
             self.sent_at = now
-        self.record(op.value, actor_id=actor_id, now=now, from_status=before, to_status=to.value,
-                    reason=reason.strip() or None, **data)
+        return history_values(op.value, actor_id=actor_id, now=now, from_status=before,
+                              to_status=to.value, reason=reason.strip() or None, **data)
 
 
 class LetterEvent(HistoryRow, Base):

@@ -21,11 +21,12 @@ from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
+from kulisser.history import history_values, insert_history
 from kulisser.i18n import N_, _
 from kulisser.letters import texts
 from kulisser.letters.items import LETTER_KIND
 from kulisser.letters.merge import TYPED, clock, swedish_date
-from kulisser.letters.models import Letter
+from kulisser.letters.models import Letter, LetterEvent
 from kulisser.letters.record_texts import sent_letter_texts as sent_letter_texts
 from kulisser.letters.states import (
     KIND_LABELS,
@@ -111,13 +112,14 @@ def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
                     source_type=source_type, source_id=source_id, created_at=now,
                     created_by_id=actor.user_id)
     session.add(letter)
-    letter.record("created", actor_id=actor.user_id, now=now, to_status=letter.status,
-                  route=route.value)
+    history = [history_values("created", actor_id=actor.user_id, now=now, to_status=letter.status,
+                              route=route.value)]
     problem = missing_address(letter, patient)
     if ready and problem is None:
         # Made ready before its first flush: one INSERT of the letter, not an INSERT and an UPDATE.
-        letter.move(LetterOp.READY, actor_id=actor.user_id, now=now)
+        history.append(letter.step(LetterOp.READY, actor_id=actor.user_id, now=now))
     session.flush()
+    insert_history(session, LetterEvent.__table__, [{"letter_id": letter.id, **row} for row in history])
     audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
                        object_type="letter", object_id=letter.id, now=now)
     worklist.create_item(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
@@ -36,9 +36,14 @@ def _row(session: Session, *, unit_id: int, kind: LetterKind) -> LetterTemplate 
                                                        LetterTemplate.kind == kind.value))
 
 
+# Built once (values bound by name): every booking's calling letter asks it.
+_UNIT_TEXT = select(LetterTemplate.subject, LetterTemplate.body).where(
+    LetterTemplate.unit_id == bindparam("unit_id"), LetterTemplate.kind == bindparam("kind"))
+
+
 def unit_text(session: Session, *, unit_id: int, kind: LetterKind) -> tuple[str, str]:
     """The (subject, body) a unit's new letters of a kind start from."""
-    row = _row(session, unit_id=unit_id, kind=kind)
+    row = session.execute(_UNIT_TEXT, {"unit_id": unit_id, "kind": kind.value}).first()
     return (row.subject, row.body) if row is not None else default_text(kind)
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
@@ -51,18 +51,20 @@ CHOSEN = (RelationReason.REFERRAL, RelationReason.SEEKS_CARE, RelationReason.OTH
 _FOUND = "kulisser.audit.care_relations"
 
 
+# Built once (its values bound by name): every booking and most pages ask it.
+_OPEN_RELATION = select(CareRelation.id).where(
+    CareRelation.unit_id == bindparam("unit_id"),
+    CareRelation.patient_id == bindparam("patient_id"),
+    CareRelation.ended_at.is_(None),
+).limit(1)
+
+
 def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> bool:
     """Whether the unit has an open care relation with the patient."""
     found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
     if (unit_id, patient_id) in found:
         return True
-    exists = session.scalar(
-        select(CareRelation.id).where(
-            CareRelation.unit_id == unit_id,
-            CareRelation.patient_id == patient_id,
-            CareRelation.ended_at.is_(None),
-        )
-    ) is not None
+    exists = session.scalar(_OPEN_RELATION, {"unit_id": unit_id, "patient_id": patient_id}) is not None
     if exists:
         found.add((unit_id, patient_id))
     return exists

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import flag_modified
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.worklist.states import (
     OPEN_STATUSES,
     Operation,
@@ -105,17 +105,7 @@ class WorkItem(Base):
         # Every event is a change of the item: the row is written (and its version bumped)
         # even when the time is the same as the last change's.
         flag_modified(self, "updated_at")
-        self.events.append(
-            WorkItemEvent(
-                type=type_,
-                actor_id=actor_id,
-                at=now,
-                from_status=data.pop("from_status", None),
-                to_status=data.pop("to_status", None),
-                reason=data.pop("reason", None),
-                data={k: v for k, v in data.items() if v is not None},
-            )
-        )
+        self.events.append(WorkItemEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def _move(self, to: Status, *, actor_id: int | None, now: datetime, type_: str, **data: Any) -> None:
         before = self.status

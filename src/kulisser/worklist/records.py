@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Subquery, Table, insert, select
+from sqlalchemy import Subquery, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from kulisser.audit import service as audit
@@ -30,18 +30,20 @@ from kulisser.worklist.states import OPEN_STATUSES, Priority, Status
 _OPEN = frozenset(s.value for s in OPEN_STATUSES)
 
 
+# Built once (values bound by name): every new item asks it.
+_RULE_HOURS = select(DeadlineRule.hours).where(
+    DeadlineRule.unit_id == bindparam("unit_id"),
+    DeadlineRule.kind == bindparam("kind"),
+    DeadlineRule.priority == bindparam("priority"),
+)
+
+
 def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
     """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
     # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
     # row, say) go out with the item's in one flush.
     with session.no_autoflush:
-        hours = session.scalar(
-            select(DeadlineRule.hours).where(
-                DeadlineRule.unit_id == unit_id,
-                DeadlineRule.kind == kind,
-                DeadlineRule.priority == priority,
-            )
-        )
+        hours = session.scalar(_RULE_HOURS, {"unit_id": unit_id, "kind": kind, "priority": priority})
     if hours is not None:
         return hours
     return get_kind(kind).default_hours[Priority(priority)]

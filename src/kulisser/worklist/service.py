@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.history import history_values, insert_history
 from kulisser.i18n import _
 from kulisser.staff.service import Actor, UnitMembership
 from kulisser.worklist.concurrency import check_version, compare_and_set
@@ -22,7 +23,7 @@ from kulisser.worklist.kinds import KindSpec as KindSpec  # what a domain regist
 from kulisser.worklist.kinds import all_kinds, get_kind, record_link
 from kulisser.worklist.kinds import register as register
 from kulisser.worklist.kinds import register_record_page as register_record_page
-from kulisser.worklist.models import DeadlineRule
+from kulisser.worklist.models import DeadlineRule, WorkItemEvent
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
 from kulisser.worklist.queries import deadline_flags as deadline_flags
 from kulisser.worklist.queries import patient_items as patient_items
@@ -152,10 +153,15 @@ def create_item(
                         hours=deadline_hours(session, unit_id=actor.unit_id, kind=kind,
                                              priority=priority)))
     session.add(item)
-    item.record("created", actor_id=actor.user_id, now=now, to_status=item.status)
-    if owner_id is not None:
+    created = history_values("created", actor_id=actor.user_id, now=now, to_status=item.status)
+    if owner_id is None:
+        # The usual case (every domain's new item): its history row as one INSERT, no ORM object.
+        session.flush()
+        insert_history(session, WorkItemEvent.__table__, [{"work_item_id": item.id, **created}])
+    else:
+        item.events.append(WorkItemEvent(**created))
         item.assign(actor_id=actor.user_id, to_user_id=owner_id, now=now)
-    session.flush()
+        session.flush()
     if patient_id is not None:
         audit.check_access(session, actor=actor, patient_id=patient_id, action="create",
                            object_type="work_item", object_id=item.id, now=now)
