@@ -101,10 +101,11 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
                     consent_filename="samtycke.pdf")
     _compile_and_submit(session, in_review, secretary, clinician, now)
 
-    # Decided two weeks ago, partly refused: its written decision went out by post, arrived
-    # two days later, and the guardian appealed it two working days ago (in time).
-    then = now - timedelta(days=14)
-    decided = new(rich[2], 2, at=then, requester_kind="guardian", requester_name="Karin Lund",
+    # Decided two days ago, on its target day, partly refused: its written decision went out by
+    # post that day and arrived today, and the guardian appealed it at once (in time). The
+    # released part is still to be sent, so it is open but not past its breach date.
+    then = now - timedelta(days=2)
+    decided = new(rich[2], 1, at=then, requester_kind="guardian", requester_name="Karin Lund",
                   requester_address="Storgatan 3, 111 22 Småstad")
     _compile_and_submit(session, decided, secretary, clinician, then)
     _review_all(session, decided, clinician, then, withhold_last=True)
@@ -114,10 +115,10 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     letters.act(session, actor=secretary, letter_id=decided.decision_letter_id, op="sent",
                 now=then + timedelta(hours=1))
     review.set_received(session, actor=secretary, request_id=decided.id,
-                        received_on=records.local_today(then) + timedelta(days=review.POST_DAYS),
-                        now=now)
-    records.add_appeal(session, actor=secretary, request_id=decided.id,
-                       received_on=_working_days_back(today, 2), now=now)
+                        received_on=min(today, records.local_today(then)
+                                        + timedelta(days=review.POST_DAYS)), now=now)
+    records.add_appeal(session, actor=secretary, request_id=decided.id, received_on=today,
+                       now=now)
 
     # Received yesterday, compiled, released in full and posted today: within target.
     delivered = new(rich[3], 1, first_copy=True)
