@@ -65,6 +65,8 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("new-record-request", "chef", "/journalkopior/ny", None),
     ("records-figures", "chef", "/journalkopior/statistik", None),
     ("records-settings", "chef", "/journalkopior/installningar", None),
+    ("record-compile", "sekreterare", "/journalkopior?status=compiling", r"^/journalkopior/\d+$"),
+    ("record-preview", "sekreterare", "/journalkopior?status=compiling", r"^/journalkopior/\d+$"),
     ("booking-week", "chef", "/tidbok", None),
     ("booking-day", "chef", "/tidbok", r"^/tidbok/resurs/\d+"),
     ("booking-search", "chef", "/tidbok/sok", None),
@@ -202,6 +204,9 @@ def _ensure_a_dictation(browser: Browser, base: str, state: Any) -> None:
         assert re.search(r"/signera/\d+$", page.url), page.locator("main").inner_text()
     context.close()
 
+# Pages reached from a record's page rather than linked from the list: the record's path plus.
+SUFFIXES = {"record-compile": "/sammanstall", "record-preview": "/forhandsgranska"}
+
 
 @pytest.fixture(scope="module")
 def urls(browser: Browser, live_server: str, sessions: dict[str, Any]) -> dict[str, tuple[str, str]]:
@@ -227,7 +232,7 @@ def urls(browser: Browser, live_server: str, sessions: dict[str, Any]) -> dict[s
             if target is None:
                 missing.append(f"{name}: no link matching {link} on {path}")
             else:
-                found[name] = (user, target)
+                found[name] = (user, target + SUFFIXES.get(name, ""))
         context.close()
     assert not missing, "\n".join(missing)
     return found

@@ -1,6 +1,9 @@
-"""Issue 12's proof in Chromium: a request taken by phone, three documents compiled, a passage
-masked (typed: the keyboard way), decided by the clinician with delegation, delivered by post;
-the item closes, the release is on the patient's record and its PDF lacks the masked text."""
+"""Issue 12's proof in Chromium, and its "Done when" in the demo: a request taken by phone, three
+documents compiled, a passage masked (typed: the keyboard way), reviewed by the clinician with
+delegation who withholds one document (a partial refusal with its written decision), the
+decision letter sent and the copy delivered by post; the items close, the release is on the
+patient's record, its PDF lacks the masked text and the withheld document, and the figures
+page counts the request as handled within target."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from kulisser.db import Database
+from kulisser.letters.models import Letter
 from kulisser.patients.models import CareRelation, Patient
 from kulisser.records.models import RecordRelease, RecordRequest
 from kulisser.staff.models import UnitMembership, User
@@ -86,11 +90,13 @@ def test_phone_request_compiled_masked_decided_and_delivered(page: Page, live: L
     page.goto(f"{live.url}/journalkopior/{request_id}/provning")
     rows = page.locator("tr[data-document]")
     expect(rows).to_have_count(3)
+    masks = [rows.nth(i).locator("td").nth(1).inner_text().strip() == "1" for i in range(3)]
+    withheld = max(i for i in range(3) if not masks[i])  # one unmasked document withheld
     for i in range(3):
         row = page.locator("tr[data-document]").nth(i)
-        masked = row.locator("td").nth(1).inner_text().strip() == "1"  # its masks
-        row.locator("select[name=verdict]").select_option("release_masked" if masked else "release")
-        if masked:
+        verdict = ("release_masked" if masks[i] else "withhold" if i == withheld else "release")
+        row.locator("select[name=verdict]").select_option(verdict)
+        if verdict != "release":
             row.locator("select[name=legal_ground]").select_option("osl_25_1")
             row.locator("textarea[name=reason]").fill("Uppgift om anhörig")
         with page.expect_navigation():
@@ -103,7 +109,18 @@ def test_phone_request_compiled_masked_decided_and_delivered(page: Page, live: L
 
     page.context.clear_cookies()
     login(page, live.url, "sekreterare")
+    page.goto(f"{live.url}/journalkopior/statistik")
+    within_before = _within_target(page)
+    # The written decision goes out: the secretary opens the letter and marks it sent.
     page.goto(f"{live.url}/journalkopior/{request_id}")
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text("inte skickat än")
+    with page.expect_navigation():
+        decision.locator("a[href^='/brev/']").click()
+    with page.expect_navigation():
+        page.click("button[data-op=sent]")
+    page.goto(f"{live.url}/journalkopior/{request_id}")
+    expect(page.locator("#decision")).to_contain_text("(skickat)")
     page.select_option("#delivery select[name=how]", "post")
     with page.expect_navigation():
         page.click("#delivery button:has-text('Lämna ut')")
@@ -120,9 +137,22 @@ def test_phone_request_compiled_masked_decided_and_delivered(page: Page, live: L
         assert items and all(item.status in ("completed", "cancelled") for item in items)
         body = release.pdf
         patient_id = request.patient_id
+        assert request.outcome == "partial" and request.handled_on is not None
+        assert request.handled_on <= request.target_date
+        letter = s.get(Letter, request.decision_letter_id)
+        assert letter is not None and letter.kind == "record_decision" and letter.status == "sent"
+        kept = next(d.text for d in request.documents if d.verdict == "withhold")
     db.engine.dispose()
     text = pdf_text(body, tmp_path)
     assert "Gunhild" not in text and "Maskerat – OSL 25 kap." in text
-    assert "Nybesök" in text and "Återbesök. Fortsatt bra." in text
+    assert kept.split(".")[0] not in text  # the withheld document stays out of the copy
     page.goto(f"{live.url}/patienter/{patient_id}")
     expect(page.locator("body")).to_contain_text("Journalkopia lämnad ut")
+    page.goto(f"{live.url}/journalkopior/statistik")
+    assert _within_target(page) == within_before + 1
+
+
+def _within_target(page: Page) -> int:
+    """The figures page's count of requests handled within target, all months together."""
+    cells = page.locator("#months tbody tr td:nth-child(7)").all_inner_texts()
+    return sum(int(c.split()[0]) for c in cells if c.strip())

@@ -184,12 +184,12 @@ def test_the_demo_table_lets_clinicians_and_the_manager_decide(db: Session,
                                                                world: factories.World) -> None:
     import random
 
-    from kulisser.records import review_demo
+    from kulisser.records import demo
     from kulisser.staff.models import User
 
     users = [db.get(User, i) for i in (world.secretary_id, world.clinician_id, world.manager_id)]
-    assert review_demo.seed(db, rng=random.Random(1), now=now(), unit_id=world.unit_id,
-                            users=users, patients=[]) == 3
+    assert demo.seed_delegation(db, rng=random.Random(1), now=now(), unit_id=world.unit_id,
+                                users=users) == 3
     request = compiled_request(db, world)
     request.prepared_by_id = world.manager_id
     deciders = dict(delegation.deciders(db, unit_id=world.unit_id, on=delegation.local_today(),
@@ -199,14 +199,14 @@ def test_the_demo_table_lets_clinicians_and_the_manager_decide(db: Session,
 
 
 def test_the_check_finds_a_review_without_its_item(db: Session, world: factories.World) -> None:
-    from kulisser.records import review_items
+    from kulisser.records import items
 
     request = _in_review(db, world)
-    assert request.id not in {f.ref_id for f in review_items.REVIEW.check(db)}  # type: ignore[misc]
+    assert request.id not in {f.ref_id for f in items.REVIEW.check(db)}  # type: ignore[misc]
     item = db.scalar(select(WorkItem).where(WorkItem.kind == "record-review",
                                             WorkItem.ref_id == request.id))
     assert item is not None
     item.cancel(actor_id=None, reason="test", now=now())
     db.flush()
-    found = [f for f in review_items.REVIEW.check(db) if f.ref_id == request.id]  # type: ignore[misc]
+    found = [f for f in items.REVIEW.check(db) if f.ref_id == request.id]  # type: ignore[misc]
     assert len(found) == 1 and found[0].unit_id == world.unit_id

@@ -575,6 +575,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("POST", "/journalkopior/installningar"): "the unit's record-request clock and fee table",
     ("GET", "/journalkopior/statistik"): "record-request figures per month and unit: counts, no patient",
     ("GET", "/journalkopior/statistik.csv"): "record-request figures per month and unit: counts, no patient",
+    ("GET", "/api/v1/record-requests/figures"): "record-request figures as JSON: counts, no patient",
     ("GET", "/api/v1/record-requests/fee-quote"): "a fee from the unit's table: no patient",
     ("GET", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",
     ("PUT", "/api/v1/waitlist/limits"): "the unit's care-guarantee limits and region",

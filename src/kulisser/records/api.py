@@ -9,16 +9,20 @@ from sqlalchemy.orm import Session
 
 from kulisser.bounds import Id
 from kulisser.db import utcnow
+from kulisser.errors import NotFound
 from kulisser.i18n import _
 from kulisser.patients import service as patients
-from kulisser.records import items
+from kulisser.records import figures, items
 from kulisser.records import service as records
 from kulisser.records.models import Appeal, RecordRequest
 from kulisser.records.schemas import (
+    AgeBandOut,
     AppealIn,
     AppealOut,
     EventOut,
     FeeQuote,
+    FiguresOut,
+    MonthFiguresOut,
     PatientRef,
     RequestCreate,
     RequestDetail,
@@ -107,6 +111,32 @@ def fee_quote(*, pages: Annotated[int, Query(ge=0, le=100_000)], requester_kind:
     return FeeQuote(fee_sek=records.fee_quote(ctx.db, actor=ctx.actor, pages=pages,
                                               requester_kind=requester_kind.value,
                                               first_copy=first_copy))
+
+
+@router.get("/record-requests/figures", response_model=FiguresOut,
+            responses=error_responses(404, 422),
+            summary="Figures per month and unit (the figures page and its CSV as JSON)")
+def figures_json(*, unit_id: Annotated[Id | None, Query(
+                     description="One of the actor's units; all of them when left out")] = None,
+                 ctx: CurrentCtx) -> FiguresOut:
+    """Received, open, handled, median handling time in working days, shares within target and
+    breached per month of receipt, and open requests by age; no patient in them."""
+    if unit_id is not None and unit_id not in ctx.actor.unit_ids:
+        raise NotFound(_("Vårdenheten finns inte."))
+    unit_ids = (unit_id,) if unit_id is not None else ctx.actor.unit_ids
+    today = records.local_today()
+    months, ages = figures.compute(ctx.db, unit_ids=unit_ids, today=today)
+    names = dict(staff.unit_choices(ctx.db, unit_ids=unit_ids))
+    return FiguresOut(
+        today=today,
+        months=[MonthFiguresOut(
+            unit_id=m.unit_id, unit_name=names.get(m.unit_id, ""), month=m.month,
+            received=m.received, open=m.open, handled=m.handled, median_days=m.median_days,
+            within_target=m.within_target, share_within=m.share_within, breached=m.breached,
+            share_breached=m.share_breached) for m in months],
+        open_by_age=[AgeBandOut(unit_id=unit, band=_(label), count=counts[i])
+                     for unit, counts in sorted(ages.items())
+                     for i, (_top, label) in enumerate(figures.AGE_BANDS)])
 
 
 @router.post("/record-requests", response_model=RequestDetail, status_code=201,

@@ -21,7 +21,7 @@ from kulisser.errors import ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import service as letters
 from kulisser.patients import service as patients
-from kulisser.records import delegation, pdf, review, review_items
+from kulisser.records import delegation, items, pdf, review
 from kulisser.records import service as records
 from kulisser.records.events import RecordReleased
 from kulisser.records.models import RecordRelease, RecordRequest
@@ -123,7 +123,7 @@ def deliver(session: Session, *, actor: Actor, request_id: int, how: str, id_che
     request.id_check = checked if method is Delivery.COLLECT else ""
     request.page_count, request.fee_sek = release.page_count, release.fee_sek
     records.check(session, actor=actor, request=request, action="release", now=now)
-    review_items.close_all(session, actor=actor, request=request, now=now)
+    items.close_all(session, actor=actor, request=request, now=now)
     events.publish(session, RecordReleased(
         request_id=request.id, release_id=release.id, unit_id=request.unit_id,
         patient_id=request.patient_id, delivered_on=today, how=method.value,
@@ -145,7 +145,7 @@ def close_refused(session: Session, *, actor: Actor, request_id: int,
                               code="decision_not_sent")
     request.move(Action.CLOSE, actor_id=actor.user_id, now=now, letter_id=letter.id)
     request.handled_on = delegation.local_today(now)
-    review_items.close_all(session, actor=actor, request=request, now=now)
+    items.close_all(session, actor=actor, request=request, now=now)
     session.flush()
     return request
 

@@ -49,6 +49,11 @@ def normalized(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def record_of(session: Session, *, patient_id: int, unit_id: int) -> list[RecordText]:
+    """Every document of the patient's record in the unit (the caller checked access)."""
+    return _texts(session, patient_id=patient_id, unit_id=unit_id)
+
+
 def _texts(session: Session, *, patient_id: int, unit_id: int) -> list[RecordText]:
     found: list[RecordText] = []
     for read in (dictation.signed_note_versions, results.result_texts, referrals.referral_texts,

@@ -17,7 +17,7 @@ from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import service as letters
 from kulisser.patients import service as patients
-from kulisser.records import delegation, review_items
+from kulisser.records import delegation, items
 from kulisser.records import service as records
 from kulisser.records.models import RecordRequest, RequestDocument
 from kulisser.records.states import (
@@ -89,7 +89,7 @@ def submit(session: Session, *, actor: Actor, request_id: int, decider_id: int |
     for document in request.documents:  # a returned request is reviewed afresh
         document.verdict = document.legal_ground = None
         document.reviewed_by_id, document.reviewed_at = None, None
-    review_items.open_review(session, actor=actor, request=request, decider_id=decider_id,
+    items.open_review(session, actor=actor, request=request, decider_id=decider_id,
                              now=now)
     session.flush()
     return request
@@ -157,7 +157,7 @@ def return_request(session: Session, *, actor: Actor, request_id: int, reason: s
     if errors:
         raise ValidationFailed(errors)
     request.move(Action.RETURN, actor_id=actor.user_id, now=now, reason=why)
-    review_items.close_reviews(session, actor=actor, request=request, now=now, reason=why,
+    items.close_reviews(session, actor=actor, request=request, now=now, reason=why,
                                cancel=True)
     session.flush()
     return request
@@ -194,7 +194,7 @@ def decide(session: Session, *, actor: Actor, request_id: int, reason: str = "",
     request.move(Action.DECIDE, actor_id=actor.user_id, now=now, outcome=outcome.value)
     request.outcome, request.decision_reason = outcome.value, why
     request.decided_by_id, request.decided_at = actor.user_id, now
-    review_items.close_reviews(session, actor=actor, request=request, now=now)
+    items.close_reviews(session, actor=actor, request=request, now=now)
     if outcome is not Outcome.FULL:
         _write_decision(session, actor=actor, request=request, now=now)
     session.flush()

@@ -200,7 +200,7 @@ def patient_releases(http: Request, patient_id: Id, ctx: CurrentCtx) -> Response
 def _table_page(http: Request, ctx: Ctx, *, values: dict[str, str] | None = None,
                 errors: dict[str, str] | None = None, status: int = 200) -> Response:
     return render(http, "records/delegation.html", {
-        "nav": "records", "rows": delegation.table(ctx.db, actor=ctx.actor),
+        "nav": "records_delegation", "rows": delegation.table(ctx.db, actor=ctx.actor),
         "members": [(str(u.id), u.full_name)
                     for u in staff.unit_members(ctx.db, unit_id=ctx.actor.unit_id)],
         "roles": [(r.value, _(label)) for r, label in staff.ROLE_LABELS.items()],

@@ -146,3 +146,35 @@ class FeeQuote(BaseModel):
     """The fee for a copy of so many pages."""
 
     fee_sek: int
+
+
+class MonthFiguresOut(BaseModel):
+    """One unit's requests received in one month (counts and working days, no patient)."""
+
+    unit_id: int
+    unit_name: str
+    month: str = Field(description="YYYY-MM, the month the requests were received")
+    received: int
+    open: int
+    handled: int
+    median_days: float | None = Field(description="Median handling time in working days")
+    within_target: int
+    share_within: float | None = Field(description="Per cent of the handled, within target")
+    breached: int
+    share_breached: float | None = Field(description="Per cent of the handled, breached")
+
+
+class AgeBandOut(BaseModel):
+    """How many of a unit's open requests are of an age in working days."""
+
+    unit_id: int
+    band: str
+    count: int
+
+
+class FiguresOut(BaseModel):
+    """The record-request figures: per month and unit, and open requests by age."""
+
+    today: date
+    months: list[MonthFiguresOut]
+    open_by_age: list[AgeBandOut]
