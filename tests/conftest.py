@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from kulisser import migrate
+from kulisser import migrate, packages
 from kulisser.app import create_app
 from kulisser.config import Settings
 from kulisser.db import Database
@@ -64,7 +64,9 @@ def fresh_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """The run's migrated database."""
+    """The run's migrated database, with every installed package set up as the app and the
+    worker set them up (kinds, jobs and event subscribers registered), whatever test runs first."""
+    packages.setup()
     url, drop = fresh_database_url(tmp_path_factory.mktemp("db"), "suite")
     db = Database(url)
     migrate.upgrade(db.engine)

@@ -149,12 +149,25 @@ def test_a_refusal_is_closed_only_once_its_decision_has_gone_out(
     assert letter is not None
     from kulisser.letters import service as letters
 
-    letters.act(db, actor=secretary, letter_id=letter.id, op="sent")
-    delivery.close_refused(db, actor=secretary, request_id=request.id, now=now())
+    # Sending the decision letter closes the refusal by itself (records' LetterSent subscriber).
+    letters.act(db, actor=secretary, letter_id=letter.id, op="sent", now=now())
     assert request.status == "closed" and request.handled_on == delegation.local_today()
+    assert [e.type for e in request.events][-1] == "close"
     assert not db.scalars(select(WorkItem).where(
         WorkItem.ref_id == request.id, WorkItem.ref_type == "record_request",
         WorkItem.status.in_(("requested", "accepted", "in-progress")))).all()
+    with pytest.raises(TransitionError):  # and only once
+        delivery.close_refused(db, actor=secretary, request_id=request.id, now=now())
+
+
+def test_a_partial_decision_sent_waits_for_the_delivery(db: Session, world: factories.World) -> None:
+    from kulisser.letters import service as letters
+
+    secretary = factories.actor(db, world.secretary_id)
+    request = _decided(db, world, verdicts=("release", "withhold"))
+    assert request.outcome == "partial" and request.decision_letter_id is not None
+    letters.act(db, actor=secretary, letter_id=request.decision_letter_id, op="sent", now=now())
+    assert request.status == "decided" and request.handled_on is None
 
 
 def test_the_written_decision_prints_the_appeal_and_never_a_protected_address(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser import events
 from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.db import utcnow
@@ -24,6 +25,7 @@ from kulisser.errors import NotFound, ValidationFailed
 from kulisser.history import history_values, insert_history
 from kulisser.i18n import N_, _
 from kulisser.letters import texts
+from kulisser.letters.events import LetterSent
 from kulisser.letters.items import LETTER_KIND
 from kulisser.letters.merge import TYPED, clock, swedish_date
 from kulisser.letters.models import Letter, LetterEvent
@@ -227,6 +229,9 @@ def _apply(session: Session, *, actor: Actor, letter: Letter, op: LetterOp, reas
     if op is LetterOp.SENT:
         _close_items(session, actor=actor, letter=letter, operation=Operation.COMPLETE,
                      reason="", now=now)
+        events.publish(session, LetterSent(letter_id=letter.id, kind=letter.kind,
+                                           patient_id=letter.patient_id, unit_id=letter.unit_id,
+                                           actor=actor, at=now))
     elif op is LetterOp.CANCEL:
         _close_items(session, actor=actor, letter=letter, operation=Operation.CANCEL,
                      reason=reason or _("Brevet makulerades"), now=now)

@@ -7,5 +7,5 @@ PACKAGE = Package(
     # The fixed paths (/journalkopior/ny, /journalkopior/delegering, the API's /delegations,
     # /releases, /fee-quote) come before the /journalkopior/{id} routes.
     routers=("review_views", "review_api", "compile_views", "compile_api", "views", "api"),
-    kinds=("items",), demo="demo:seed",
+    kinds=("items",), subscribers="subscribers", demo="demo:seed",
 )

@@ -150,6 +150,18 @@ def close_refused(session: Session, *, actor: Actor, request_id: int,
     return request
 
 
+def close_refused_by_letter(session: Session, *, actor: Actor, letter_id: int, unit_id: int,
+                            now: datetime) -> RecordRequest | None:
+    """Close the full refusal whose decision letter just went out (the letters' LetterSent)."""
+    request_id = session.scalar(select(RecordRequest.id).where(
+        RecordRequest.decision_letter_id == letter_id, RecordRequest.unit_id == unit_id,
+        RecordRequest.status == RequestStatus.DECIDED.value,
+        RecordRequest.outcome == Outcome.REFUSED.value))
+    if request_id is None:
+        return None  # not a refusal's decision (a partial release is delivered, then handled)
+    return close_refused(session, actor=actor, request_id=request_id, now=now)
+
+
 @dataclass(frozen=True)
 class ReleaseEntry:
     """One release on the patient's record, as the patient's page shows it."""
