@@ -95,7 +95,8 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # "password", or "oidc" with the provider's acr and amr (staff.oidc.login_method).
-    login_method: Mapped[str] = mapped_column(String(200), default="password")
+    login_method: Mapped[str] = mapped_column(String(200), default="password",
+                                              server_default="password")
     # The provider's ID token of an OpenID login: the id_token_hint of RP-initiated logout.
     id_token: Mapped[str | None] = mapped_column(Text)
 
