@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 DATA: dict[str, Any] = json.loads((HERE / "accounts.json").read_text(encoding="utf-8"))
 ACCOUNTS: dict[str, dict[str, Any]] = DATA["accounts"]
 CLIENT_ID = "kulisser-test"
-CLIENT_SECRET = "kulisser-test-secret-0123456789"  # noqa: S105 - the test provider's client
+CLIENT_SECRET = "kulisser-test-secret-0123456789"  # the test provider's client
 UNIT_1 = ("SE2321000016-OIDC1", "Hjärtmottagningen")
 UNIT_2 = ("SE2321000016-OIDC2", "Lungmottagningen")
 # A task in each unit, so that a test can tell whose worklist it sees.
