@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from kulisser.audit import service as audit
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
 from kulisser.web.deps import SESSION_COOKIE
+from tests import factories
 from tests.factories import World
 
 SITHS = "oidc acr=http://id.sambi.se/loa/loa3 amr=tls-client-cert"
@@ -49,3 +54,14 @@ def test_password_and_token_callers_are_told_apart(
                       headers={"Authorization": "Bearer " + bearer}).status_code == 200
     assert set(_rows(database, first)) == {"password"}
     assert set(_rows(database, second)) == {"token"}
+
+
+def test_listing_rows_written_in_one_statement_carry_it_too(db: Session, world: World) -> None:
+    # On PostgreSQL a list's rows go in one INSERT ... SELECT unnest(...): the method rides along.
+    actor = replace(factories.actor(db, world.secretary_id), login_method=SITHS)
+    audit.log_listing(db, actor=actor, patient_ids=world.patient_ids, object_type="patient")
+    db.flush()
+    methods = db.scalars(select(AuditEvent.login_method).where(
+        AuditEvent.action == "list", AuditEvent.user_id == world.secretary_id,
+        AuditEvent.patient_id.in_(world.patient_ids))).all()
+    assert len(methods) == len(world.patient_ids) and set(methods) == {SITHS}
