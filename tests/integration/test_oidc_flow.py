@@ -79,6 +79,9 @@ def test_two_assignments_choose_one_after_login(live: OidcLive) -> None:
         assert UNIT_1[1] in page.text and UNIT_2[1] in page.text
         assert not _sessions(live, live.ids["tove"])  # no session before the choice
         _action, hidden = _form(page.text)
+        forged = client.post(live.app + "/login/enhet",
+                             data={"csrf_token": "x", "unit_id": str(live.ids[UNIT_2[0]])})
+        assert forged.status_code == 400 and not _sessions(live, live.ids["tove"])
         refused = client.post(live.app + "/login/enhet",
                               data={**hidden, "unit_id": str(live.ids["tove"] + 10_000)})
         assert refused.status_code == 422 and "Välj en av vårdenheterna" in refused.text

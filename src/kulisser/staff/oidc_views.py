@@ -66,11 +66,12 @@ def _safe_next(target: str) -> str:
     return target
 
 
-def _refused(request: Request, message: str, *, status: int) -> Response:
+def _refused(request: Request, message: str, *, status: int, clear: bool = True) -> Response:
     response = render(request, "staff/oidc_refused.html", {"message": message},
                       status_code=status)
-    response.delete_cookie(FLOW_COOKIE, path=COOKIE_PATH)
-    response.delete_cookie(CHOICE_COOKIE, path=COOKIE_PATH)
+    if clear:  # not on a forged post: it must not end the user's own pending login
+        response.delete_cookie(FLOW_COOKIE, path=COOKIE_PATH)
+        response.delete_cookie(CHOICE_COOKIE, path=COOKIE_PATH)
     return response
 
 
@@ -167,7 +168,8 @@ def choose_unit(request: Request, *, unit_id: FormStr = "", csrf_token: FormStr 
     """Start the session in the chosen unit, one of the login's candidates."""
     choice = _read(request, settings, CHOICE_COOKIE)
     if choice is None or not hmac.compare_digest(str(choice["csrf"]).encode(), csrf_token.encode()):
-        return _refused(request, _("Inloggningen har gått ut. Logga in igen."), status=400)
+        return _refused(request, _("Inloggningen har gått ut. Logga in igen."), status=400,
+                        clear=choice is None)
     allowed = [int(u) for u in choice["unit_ids"]]
     if not unit_id.isdigit() or int(unit_id) not in allowed:
         units = staff.unit_choices(db, unit_ids=tuple(allowed))
