@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint install dev-install system-deps serve worker migrate bench clean
+.PHONY: demo test lint install dev-install system-deps oidc-provider serve worker migrate bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -45,8 +45,15 @@ lint: $(DEV_STAMP)
 system-deps:
 	scripts/system-deps.sh
 
+## the tests' OpenID provider (npm `oidc-provider`, pinned by tests/oidc/package-lock.json)
+OIDC_STAMP := tests/oidc/node_modules/.package-lock.json
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund
+
+oidc-provider: $(OIDC_STAMP)
+
 ## make test: everything a fresh machine needs, lint, then the suite on SQLite and PostgreSQL
-test: system-deps $(DEV_STAMP) lint
+test: system-deps $(DEV_STAMP) oidc-provider lint
 	scripts/test.sh
 
 bench: $(DEV_STAMP)

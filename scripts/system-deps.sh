@@ -7,6 +7,9 @@ command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 id postgres >/dev/null 2>&1 || need+=(postgresql)
+# The tests' OpenID provider (tests/oidc, npm `oidc-provider`) needs Node.js 20.19 or later.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 fc-list 2>/dev/null | grep -qi "dejavu" || need+=(fonts-dejavu-core)
 # WeasyPrint (letters as PDF) draws text with Pango.
 ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need+=(libpango-1.0-0)

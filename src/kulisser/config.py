@@ -93,6 +93,18 @@ class Settings(BaseSettings):
     sms_adapter: str | None = None
     mailbox_adapter: str | None = None
     referral_adapter: str | None = None
+    # Login through the region's OpenID provider (README "Login through the identity
+    # provider"); no issuer: OpenID login is off. The claim names are the region's.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid profile"
+    oidc_redirect_uri: str | None = None  # unset: this server's /login/oidc/callback
+    oidc_claim_person: str = "employeeHsaId"
+    oidc_claim_assignment: str = "commissionHsaId"
+    oidc_claim_provider: str = "healthCareProviderHsaId"
+    # Local passwords; off (0) only with an OpenID provider. Demo mode keeps them.
+    local_login: bool = True
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -102,7 +114,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("sms_adapter", "mailbox_adapter", "referral_adapter", "speech_model_path",
-                     mode="before")
+                     "oidc_issuer", "oidc_redirect_uri", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -127,6 +139,10 @@ class Settings(BaseSettings):
             )
         if self.jobs == "procrastinate" and not self.database_url.startswith("postgresql"):
             raise ConfigError("KULISSER_JOBS=procrastinate needs a PostgreSQL KULISSER_DATABASE_URL.")
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ConfigError("KULISSER_OIDC_ISSUER needs KULISSER_OIDC_CLIENT_ID.")
+        if not self.local_login and not self.oidc_issuer:
+            raise ConfigError("KULISSER_LOCAL_LOGIN=0 needs KULISSER_OIDC_ISSUER (or no one logs in).")
         return self
 
     @property
@@ -140,6 +156,11 @@ class Settings(BaseSettings):
     def outbox(self) -> Path:
         """The folder of the default sending adapters."""
         return self.outbox_dir if self.outbox_dir is not None else Path(self.data_dir) / "outbox"
+
+    @property
+    def password_login(self) -> bool:
+        """Whether local passwords are accepted (always in demo mode)."""
+        return self.local_login or self.mode == "demo"
 
     @property
     def secure_cookies(self) -> bool:

@@ -82,6 +82,7 @@ def _row(actor: Actor, **fields: object) -> dict[str, object]:
         "role": actor.role.value,
         "unit_id": actor.unit_id,
         "ip": actor.ip[:64] or None,
+        "login_method": actor.login_method[:200] or None,
         **fields,
     }
 

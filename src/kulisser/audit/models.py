@@ -38,6 +38,9 @@ class AuditEvent(Base):
     )
     # The caller's address (web.deps.client_ip: X-Forwarded-For only from trusted proxies).
     ip: Mapped[str | None] = mapped_column(String(64))
+    # How the actor logged in: "password", "token", or "oidc" with the provider's acr and amr
+    # (staff.oidc.login_method); None for system acts and rows from before migration 0023.
+    login_method: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditReview(Base):

@@ -4,5 +4,5 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__,
-    routers=("views",), models="models",
+    routers=("views", "oidc_views"), models="models",
 )

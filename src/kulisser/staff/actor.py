@@ -18,6 +18,8 @@ class Actor:
     unit_id: int
     unit_ids: tuple[int, ...]
     ip: str = ""
+    # How this user logged in ("password", "token", "oidc acr=... amr=..."): in every audit row.
+    login_method: str = "password"
 
     @property
     def is_manager(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
@@ -94,6 +94,11 @@ class UserSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # "password", or "oidc" with the provider's acr and amr (staff.oidc.login_method).
+    login_method: Mapped[str] = mapped_column(String(200), default="password",
+                                              server_default="password")
+    # The provider's ID token of an OpenID login: the id_token_hint of RP-initiated logout.
+    id_token: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiToken(Base):

@@ -193,13 +193,19 @@ def change_password(session: Session, *, user: User, current: str, new: str, rep
     revoke_user_tokens(session, user_id=user.id, now=user.password_changed_at)
 
 
-def start_session(session: Session, *, user: User, now: datetime | None = None) -> tuple[str, UserSession]:
-    """Open a login session in the user's first unit; return the cookie token and the row."""
+def start_session(session: Session, *, user: User, now: datetime | None = None,
+                  unit_id: int | None = None, login_method: str = "password",
+                  id_token: str | None = None) -> tuple[str, UserSession]:
+    """Open a login session (in the given unit, else the user's first); return token and row."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     unit_ids = sorted(m.unit_id for m in user.memberships)
-    row = UserSession(token_hash=token_hash(token), user_id=user.id, unit_id=unit_ids[0],
-                      csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+    if unit_id is not None and unit_id not in unit_ids:
+        raise StaffError(_("Du hör inte till den vårdenheten."))
+    row = UserSession(token_hash=token_hash(token), user_id=user.id,
+                      unit_id=unit_ids[0] if unit_id is None else unit_id,
+                      csrf_token=secrets.token_urlsafe(32), created_at=now, last_seen_at=now,
+                      login_method=login_method[:200], id_token=id_token)
     session.add(row)
     return token, row
 
@@ -303,7 +309,7 @@ def list_api_tokens(session: Session, *, username: str | None = None) -> list[To
             for row, name, hsa in session.execute(query).tuples()]
 
 
-def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:
+def make_actor(user: User, *, unit_id: int, ip: str = "", login_method: str = "password") -> Actor:
     """Build the Actor of a request."""
     return Actor(
         user_id=user.id,
@@ -313,6 +319,7 @@ def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:
         unit_id=unit_id,
         unit_ids=tuple(sorted(m.unit_id for m in user.memberships)),
         ip=ip,
+        login_method=login_method,
     )
 
 

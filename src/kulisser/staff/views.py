@@ -15,7 +15,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
-from kulisser.staff import devices
+from kulisser.staff import devices, oidc_views
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
@@ -44,7 +44,8 @@ def _login_page(request: Request, settings: Settings, *, username: str = "", err
     token = secrets.token_urlsafe(24)
     response = render(request, "staff/login.html",
                       {"login_csrf": token, "username": username, "error": error, "next": next_,
-                       "demo": settings.mode == "demo"}, status_code=status)
+                       "demo": settings.mode == "demo", "oidc": bool(settings.oidc_issuer),
+                       "password_login": settings.password_login}, status_code=status)
     response.set_cookie(PRELOGIN_COOKIE, token, httponly=True, samesite="strict",
                         secure=settings.secure_cookies, max_age=3600)
     return response
@@ -79,6 +80,9 @@ def login(
     settings: AppSettings,
 ) -> Response:
     """Check the password (throttled), start a session and set its cookie."""
+    if not settings.password_login:  # KULISSER_LOCAL_LOGIN=0: only the identity provider
+        return _login_page(request, settings, status=403,
+                           error=_("Inloggning med lösenord är avstängd. Logga in med e-tjänstekort."))
     expected = request.cookies.get(PRELOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _login_page(request, settings, username=username, status=403,
@@ -114,10 +118,11 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, ctx: CurrentCtx) -> Response:
-    """End the session."""
+def logout(request: Request, ctx: CurrentCtx, settings: AppSettings) -> Response:
+    """End the session; after an OpenID login, at the provider too (RP-initiated logout)."""
+    target = oidc_views.logout_target(request, settings, ctx.session_row)
     staff.end_session(ctx.db, token=request.cookies.get(SESSION_COOKIE, ""))
-    response = RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
 

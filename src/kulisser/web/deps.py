@@ -137,7 +137,8 @@ def _load(request: Request, db: Session, settings: Settings) -> Ctx:
         if found_token is None:
             raise LoginRequired()
         token_row, user = found_token
-        actor = staff.make_actor(user, unit_id=token_row.unit_id, ip=client_ip(request))
+        actor = staff.make_actor(user, unit_id=token_row.unit_id, ip=client_ip(request),
+                                 login_method="token")
         return Ctx(actor=actor, user=user, db=db, session_row=None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
@@ -147,7 +148,8 @@ def _load(request: Request, db: Session, settings: Settings) -> Ctx:
     if found is None:
         raise LoginRequired()
     row, user = found
-    actor = staff.make_actor(user, unit_id=row.unit_id, ip=client_ip(request))
+    actor = staff.make_actor(user, unit_id=row.unit_id, ip=client_ip(request),
+                             login_method=row.login_method)
     return Ctx(actor=actor, user=user, db=db, session_row=row, csrf_token=row.csrf_token,
                role_label=user.role_label, units=staff.unit_choices(db, unit_ids=actor.unit_ids))
 
