@@ -121,6 +121,10 @@ IDENTITY_ROUTES: dict[tuple[str, str], Call] = {
         "slot_id": str(_slot(k)), "identifier": n}}),
     ("POST", "/api/v1/appointments"): lambda k, n: ("/api/v1/appointments", {"json": {
         "slot_id": _slot(k), "identifier": n}}),
+    ("GET", "/journalkopior/ny"): lambda k, n: (f"/journalkopior/ny?identifier={n}", {}),
+    ("POST", "/journalkopior/ny"): lambda k, n: ("/journalkopior/ny", {"data": {
+        "identifier": n, "kind": "copy", "received_on": wh.local_today().isoformat(),
+        "channel": "phone", "requester_kind": "patient", "scope": "whole", "delivery": "post"}}),
     # searches: only the unit's own patients are ever found
     ("GET", "/patienter"): lambda k, n: (f"/patienter?q={n}", {}),
     ("GET", "/api/v1/patients"): lambda k, n: (f"/api/v1/patients?q={n}", {}),
