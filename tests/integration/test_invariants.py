@@ -173,6 +173,7 @@ CASES: dict[str, tuple[Make, Break]] = {
     "letter": _demo_item_case("letter"),
     "booking-rebook": (_rebook_make, _rebook_break),
     "record-request": _demo_item_case("record-request"),
+    "record-review": _demo_item_case("record-review"),
 }
 
 
