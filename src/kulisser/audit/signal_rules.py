@@ -170,10 +170,11 @@ def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[b
     pick = select(literal(rule), found.c.unit_id, found.c.user_id, found.c.window_start,
                   found.c.window_end, found.c.rows, found.c.patients, found.c.threshold,
                   literal(c.now, UTCDateTime())).where(~known)
-    result = session.execute(insert(AuditSignal).from_select(
+    # RETURNING counts the new rows on both databases (psycopg's rowcount may say -1 here).
+    new = session.scalars(insert(AuditSignal).from_select(
         ["rule", "unit_id", "user_id", "window_start", "window_end", "rows", "patients",
-         "threshold", "found_at"], pick))
-    return int(getattr(result, "rowcount", 0) or 0)
+         "threshold", "found_at"], pick).returning(AuditSignal.id)).all()
+    return len(new)
 
 
 def _not_denied() -> ColumnElement[bool]:
