@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
@@ -19,6 +19,9 @@ class AuditEvent(Base):
         Index("ix_audit_event_user_at", "user_id", "at"),
         # The log review filters a unit's rows by time (counts, chart, samples).
         Index("ix_audit_event_unit_at", "unit_id", "at"),
+        # The risk signals' refusal and emergency rules read only these rare rows of a day.
+        Index("ix_audit_event_flagged_at", "at", postgresql_where=text("outcome <> 'allowed'"),
+              sqlite_where=text("outcome <> 'allowed'")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

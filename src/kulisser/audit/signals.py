@@ -10,7 +10,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kulisser.audit.models import AuditSignal, AuditSignalSetting, AuditWatch
-from kulisser.audit.service import REVIEW_COMMENT_MAX, check_access, require_unit
+from kulisser.audit.service import (
+    REVIEW_COMMENT_MAX,
+    check_access,
+    has_care_relation,
+    refuse,
+    require_unit,
+)
 from kulisser.audit.signal_rules import DEFAULTS, RULES, TZ, Thresholds
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
@@ -169,8 +175,15 @@ def add_watch(session: Session, *, actor: Actor, patient_id: int, reason: str,
         raise ValidationFailed({"reason": _("Skriv varför patienten bevakas.")})
     if len(text) > WATCH_REASON_MAX:
         raise ValidationFailed({"reason": _("Högst {n} tecken.", n=WATCH_REASON_MAX)})
+    unknown = _("Patienten finns inte.")
     if session.get(Patient, patient_id) is None:
-        raise ValidationFailed({"patient_id": _("Patienten finns inte.")})
+        raise ValidationFailed({"patient_id": unknown})
+    if not has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id):
+        # Another unit's patient is answered as an unknown one (the answer must not tell which
+        # numbers are on file); the attempt is kept as a denied row.
+        refuse(session, actor=actor, patient_id=patient_id, action="update",
+               object_type="audit_watch", object_id=None, reason=unknown, now=now)
+        raise ValidationFailed({"patient_id": unknown})
     # Naming a patient is an access to their data: the one access check, with its audit row.
     check_access(session, actor=actor, patient_id=patient_id, action="update",
                  object_type="audit_watch", now=now)

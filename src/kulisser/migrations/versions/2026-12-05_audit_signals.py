@@ -20,6 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this migration."""
+    op.create_index('ix_audit_event_flagged_at', 'audit_event', ['at'],
+                    postgresql_where=sa.text("outcome <> 'allowed'"),
+                    sqlite_where=sa.text("outcome <> 'allowed'"))
     op.create_table('audit_signal',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rule', sa.String(length=20), nullable=False),
@@ -80,3 +83,4 @@ def downgrade() -> None:
     op.drop_table('audit_watch')
     op.drop_index('ix_audit_signal_unit_open', table_name='audit_signal')
     op.drop_table('audit_signal')
+    op.drop_index('ix_audit_event_flagged_at', table_name='audit_event')
