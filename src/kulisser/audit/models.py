@@ -95,7 +95,9 @@ class AuditSignal(Base):
 
     __tablename__ = "audit_signal"
     __table_args__ = (
-        UniqueConstraint("rule", "unit_id", "user_id", "window_start", name="uq_audit_signal_window"),
+        # One signal per rule, unit, user and window: a second run inserts nothing new.
+        UniqueConstraint("rule", "unit_id", "user_id", "window_start",
+                         name="uq_audit_signal_rule_unit_id_user_id_window_start"),
         Index("ix_audit_signal_unit_open", "unit_id", "reviewed_at"),
     )
 

@@ -42,7 +42,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_audit_signal_user_id_app_user')),
     sa.ForeignKeyConstraint(['reviewer_id'], ['app_user.id'], name=op.f('fk_audit_signal_reviewer_id_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_signal')),
-    sa.UniqueConstraint('rule', 'unit_id', 'user_id', 'window_start', name='uq_audit_signal_window')
+    sa.UniqueConstraint('rule', 'unit_id', 'user_id', 'window_start', name='uq_audit_signal_rule_unit_id_user_id_window_start')
     )
     op.create_index('ix_audit_signal_unit_open', 'audit_signal', ['unit_id', 'reviewed_at'])
     op.create_table('audit_watch',
