@@ -150,3 +150,24 @@ def test_the_job_opens_the_managers_item_and_the_last_review_completes_it(
         item = db.scalar(select(WorkItem).where(WorkItem.unit_id == world.unit_id,
                                                 WorkItem.kind == "audit-signals"))
         assert item is not None and item.status == "completed"
+
+
+def test_the_units_hours_and_limits_are_checked_and_stored(
+        manager_client: TestClient, database: Database, world: World) -> None:
+    form = {"open_from": "18:00", "open_until": "07:00", "rate_patients": "50",
+            "rate_minutes": "60", "refusals": "5", "refusal_minutes": "10"}
+    bad = manager_client.post("/logg/bevakning/installningar", data=form)
+    assert bad.status_code == 422 and "Öppettiden måste sluta efter att den börjar." in bad.text
+    zero = manager_client.post("/logg/bevakning/installningar",
+                               data={**form, "open_from": "06:00", "open_until": "22:00",
+                                     "refusals": "0"})
+    assert zero.status_code == 422 and "Ett heltal från 1 till 10000." in zero.text
+    ok = manager_client.post("/logg/bevakning/installningar",
+                             data={**form, "open_from": "06:00", "open_until": "22:00",
+                                   "weekends_open": "1"}, follow_redirects=False)
+    assert ok.status_code == 303
+    from kulisser.audit.models import AuditSignalSetting
+    with database.session() as db:
+        row = db.get(AuditSignalSetting, world.unit_id)
+        assert row is not None and (row.open_from, row.open_until, row.weekends_open) == (
+            360, 1320, True)
