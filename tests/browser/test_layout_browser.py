@@ -79,6 +79,8 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("log-samples", "chef", "/logg/stickprov", None),
     ("log-relations", "chef", "/logg/vardrelationer", None),
     ("log-emergency", "chef", "/logg/nodatkomst", None),
+    ("log-signals", "chef", "/logg/signaler", None),
+    ("log-watch", "chef", "/logg/bevakning", None),
     ("rules", "chef", "/enhet/regler", None),
     ("password", "chef", "/konto/losenord", None),
 )

@@ -37,6 +37,7 @@ from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
+from tests.web import signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
 
 PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
@@ -623,6 +624,11 @@ PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)
 PATIENT_ROUTES.update(rpdf_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(review_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(review_routes.UNIT_ROUTES)
+# signals (issue 13 item 6): the risk signals, their review and the unit's watch list.
+PATIENT_ROUTES.update(signal_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
+AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -4,5 +4,6 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__,
-    routers=("views", "api"), models="models",
+    routers=("views", "signal_views", "api", "signal_api"), models="models",
+    kinds=("items",), jobs=("jobs",),
 )

@@ -18,7 +18,8 @@ ACTIONS: dict[str, str] = {"read": N_("Läsning"), "list": N_("Visad i lista"),
                            "export": N_("Export"),
                            "release": N_("Utlämnande")}
 OBJECT_TYPES: dict[str, str] = {
-    "audit_log": N_("Åtkomstloggen"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
+    "audit_log": N_("Åtkomstloggen"), "audit_signal": N_("Loggsignal"),
+    "audit_watch": N_("Bevakningslista"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
     "booking_waitlist": N_("Väntelista (vid bokning)"),
     "care_relation": N_("Vårdrelation"), "dictation": N_("Diktat"),
     "dictation_audio": N_("Diktat (ljud)"), "dictation_list": N_("Diktatlista"),
