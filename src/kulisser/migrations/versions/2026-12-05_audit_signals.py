@@ -1,7 +1,7 @@
 """Risk signals over the access log, the units' watch lists and signal settings (issue 13 item 6)
 
 Revision ID: 0024
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kulisser.db
 
 revision: str = '0024'
-down_revision: str | None = '0018'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
