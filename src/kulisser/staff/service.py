@@ -28,6 +28,12 @@ from kulisser.staff.models import CareUnit as CareUnit
 from kulisser.staff.models import Role as Role
 from kulisser.staff.models import UnitMembership as UnitMembership
 from kulisser.staff.models import User as User
+from kulisser.staff.register import AssignmentAccess as AssignmentAccess
+from kulisser.staff.register import AssignmentEnded as AssignmentEnded
+from kulisser.staff.register import LoginAssignment as LoginAssignment
+from kulisser.staff.register import assignments_for_login as assignments_for_login
+from kulisser.staff.register import request_access as request_access
+from kulisser.staff.register import sync_user as sync_user
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.
@@ -303,15 +309,18 @@ def list_api_tokens(session: Session, *, username: str | None = None) -> list[To
             for row, name, hsa in session.execute(query).tuples()]
 
 
-def make_actor(user: User, *, unit_id: int, ip: str = "") -> Actor:
-    """Build the Actor of a request."""
+def make_actor(user: User, *, unit_id: int, ip: str = "",
+               access: AssignmentAccess | None = None) -> Actor:
+    """Build the Actor of a request; `access` (from request_access) gives the role and units
+    of the login's valid assignments instead of the user's own."""
     return Actor(
         user_id=user.id,
         username=user.username,
         full_name=user.full_name,
-        role=Role(user.role),
+        role=access.role if access is not None else Role(user.role),
         unit_id=unit_id,
-        unit_ids=tuple(sorted(m.unit_id for m in user.memberships)),
+        unit_ids=(access.unit_ids if access is not None
+                  else tuple(sorted(m.unit_id for m in user.memberships))),
         ip=ip,
     )
 
