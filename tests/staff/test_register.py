@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.staff import register
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, UnitMembership, User
@@ -67,7 +67,7 @@ def test_assignment_dates_role_and_unit_are_checked(db: Session, world: factorie
                                 purpose="care", role="secretary", commission_hsa_id=hsa("U"),
                                 valid_from="2026-05-02", valid_to="2026-05-01")
     assert backwards.value.errors == {"valid_to": "Slutdagen kan inte vara före startdagen."}
-    assert register.get_person(db, person_id=p.id).assignments == []
+    assert register.get_person(db, actor=manager, person_id=p.id).assignments == []
 
 
 def test_only_managers_and_administrators_edit(db: Session, world: factories.World) -> None:
@@ -77,12 +77,13 @@ def test_only_managers_and_administrators_edit(db: Session, world: factories.Wor
     p = person(db, _manager(db, world))
     with pytest.raises(Forbidden):
         register.update_person(db, actor=secretary, person_id=p.id, values={"profession": "x"})
-    # A manager of another unit may not touch someone who works at this one.
+    # A manager of another unit does not even see someone who works at this one.
     other_manager = factories.actor_for(
         factories.make_user(db, world.other_unit_id, Role.MANAGER))
     assignment(db, _manager(db, world), p.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         register.update_person(db, actor=other_manager, person_id=p.id, values={"phone": ""})
+    assert p.id not in {r.person.id for r in register.register_rows(db, actor=other_manager)}
     admin = factories.actor_for(factories.make_user(db, world.other_unit_id, Role.ADMIN))
     assert register.update_person(db, actor=admin, person_id=p.id,
                                    values={"profession": "Kurator"}).profession == "Kurator"
@@ -95,7 +96,7 @@ def test_every_change_is_in_the_persons_history(db: Session, world: factories.Wo
     register.update_person(db, actor=manager, person_id=p.id,
                            values={"full_name": "Vera Öst-Lund", "phone": ""})
     register.end_assignment(db, actor=manager, assignment_id=line.id, last_day="2026-06-30")
-    events = register.get_person(db, person_id=p.id).events
+    events = register.get_person(db, actor=manager, person_id=p.id).events
     assert [e.type for e in events] == ["created", "assignment_added", "updated",
                                         "assignment_ended"]
     assert all(e.actor_id == manager.user_id for e in events)

@@ -19,8 +19,7 @@ from kulisser.staff import jobs as staff_jobs
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, UnitMembership, User
 from kulisser.web.deps import SESSION_COOKIE
-from tests import factories
-from tests import conftest
+from tests import conftest, factories
 from tests.conftest import Client
 from tests.staff.helpers import assignment, person
 

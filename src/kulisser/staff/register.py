@@ -39,6 +39,7 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ASSIGNMENT_ENDED = N_("Ditt medarbetaruppdrag för vårdenheten gäller inte längre. "
                       "Logga in igen med ett giltigt uppdrag.")
 EDIT_REFUSED = N_("Endast enhetschef eller administratör kan ändra personalregistret.")
+NO_PERSON = N_("Personen finns inte i personalregistret.")
 PERSON_FIELDS = ("full_name", "hsa_id", "profession", "email", "phone")
 
 
@@ -171,19 +172,35 @@ def create_person(session: Session, *, actor: Actor, values: dict[str, str],
     return person
 
 
-def get_person(session: Session, *, person_id: int) -> StaffPerson:
-    """One person with assignments and history; NotFound if there is none."""
+def visible(actor: Actor, person: StaffPerson) -> bool:
+    """Administrators see everyone; others people with an assignment (now or once) in one of
+    their units, and people without any assignment yet."""
+    return (actor.role == Role.ADMIN or not person.assignments
+            or any(a.unit_id in actor.unit_ids for a in person.assignments))
+
+
+def get_person(session: Session, *, actor: Actor, person_id: int,
+               action: str = "read") -> StaffPerson:
+    """One person with assignments and history; another unit's person is refused as not
+    found, with a denied audit row (like any unit-scoped record)."""
     person = session.scalar(select(StaffPerson).where(StaffPerson.id == person_id).options(
         selectinload(StaffPerson.assignments), selectinload(StaffPerson.events)))
     if person is None:
-        raise NotFound(N_("Personen finns inte i personalregistret."))
+        raise NotFound(NO_PERSON)
+    if not visible(actor, person):
+        # Imported here: the audit service imports this package's service at its own import.
+        from kulisser.audit import service as audit
+
+        audit.require_unit(actor=actor, object_type="staff_person", object_id=person.id,
+                           unit_id=person.assignments[0].unit_id, hidden=_(NO_PERSON),
+                           action=action)
     return person
 
 
 def update_person(session: Session, *, actor: Actor, person_id: int, values: dict[str, str],
                   username: str | None = None, now: datetime | None = None) -> StaffPerson:
     """Change a person's details; each changed field goes into the history (old, new)."""
-    person = get_person(session, person_id=person_id)
+    person = get_person(session, actor=actor, person_id=person_id, action="update")
     if not may_edit(actor, person):
         raise Forbidden(EDIT_REFUSED)
     now = now or utcnow()
@@ -226,7 +243,7 @@ def add_assignment(session: Session, *, actor: Actor, person_id: int, unit_id: i
                    valid_from: str | date | None, valid_to: str | date | None = None,
                    now: datetime | None = None) -> StaffAssignment:
     """Give a person an assignment at a unit (a manager: at her own units only)."""
-    person = get_person(session, person_id=person_id)
+    person = get_person(session, actor=actor, person_id=person_id, action="update")
     if not may_edit(actor, person):
         raise Forbidden(EDIT_REFUSED)
     now = now or utcnow()
@@ -276,7 +293,7 @@ def end_assignment(session: Session, *, actor: Actor, assignment_id: int,
     line = session.get(StaffAssignment, assignment_id)
     if line is None or person_id not in (None, line.person_id):
         raise NotFound(N_("Uppdraget finns inte."))
-    person = get_person(session, person_id=line.person_id)
+    person = get_person(session, actor=actor, person_id=line.person_id, action="update")
     if not may_edit(actor, person) or (actor.role != Role.ADMIN
                                        and line.unit_id not in actor.unit_ids):
         raise Forbidden(EDIT_REFUSED)
@@ -374,13 +391,13 @@ class RegisterRow:
     ends_soon: date | None
 
 
-def register_rows(session: Session, *, query: str = "", now: datetime | None = None
-                  ) -> list[RegisterRow]:
-    """Everyone in the register (or those whose name or HSA-id holds `query`), by name."""
+def register_rows(session: Session, *, actor: Actor, query: str = "",
+                  now: datetime | None = None) -> list[RegisterRow]:
+    """The people the actor sees (`visible`), or those whose name or HSA-id holds `query`."""
     today = local_today(now)
     stmt = select(StaffPerson).options(selectinload(StaffPerson.assignments)) \
         .order_by(StaffPerson.full_name, StaffPerson.id)
-    people = list(session.scalars(stmt))
+    people = [p for p in session.scalars(stmt) if visible(actor, p)]
     needle = query.strip().lower()
     if needle:
         people = [p for p in people if needle in p.full_name.lower() or needle in p.hsa_id.lower()]

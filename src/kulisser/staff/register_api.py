@@ -115,9 +115,9 @@ def _person(p: StaffPerson, *, history: bool = False) -> PersonOut:
 
 
 @router.get("", response_model=list[PersonOut], summary="The staff register (by name)")
-def people(ctx: CurrentCtx, q: str = "") -> list[PersonOut]:
-    """Everyone in the register, or those whose name or HSA-id holds q."""
-    return [_person(r.person) for r in register.register_rows(ctx.db, query=q[:200])]
+def people(ctx: CurrentCtx, search: str = "") -> list[PersonOut]:
+    """Everyone in the register, or those whose name or HSA-id holds `search`."""
+    return [_person(r.person) for r in register.register_rows(ctx.db, actor=ctx.actor, query=search[:200])]
 
 
 @router.post("", response_model=PersonOut, status_code=201, responses=_ACT,
@@ -127,14 +127,14 @@ def add_person(body: PersonIn, ctx: CurrentCtx) -> PersonOut:
     person = register.create_person(ctx.db, actor=ctx.actor,
                                     values=body.model_dump(exclude={"username"}),
                                     username=body.username)
-    return _person(register.get_person(ctx.db, person_id=person.id), history=True)
+    return _person(register.get_person(ctx.db, actor=ctx.actor, person_id=person.id), history=True)
 
 
 @router.get("/{person_id}", response_model=PersonOut, responses=error_responses(404),
             summary="One person with assignments and history")
 def person(person_id: Id, ctx: CurrentCtx) -> PersonOut:
     """The person's entry, assignments and every change."""
-    return _person(register.get_person(ctx.db, person_id=person_id), history=True)
+    return _person(register.get_person(ctx.db, actor=ctx.actor, person_id=person_id), history=True)
 
 
 @router.patch("/{person_id}", response_model=PersonOut, responses=_ACT,
@@ -145,7 +145,7 @@ def change_person(person_id: Id, body: PersonPatch, ctx: CurrentCtx) -> PersonOu
     register.update_person(ctx.db, actor=ctx.actor, person_id=person_id, values=values,
                            username=body.username)
     ctx.db.expire_all()
-    return _person(register.get_person(ctx.db, person_id=person_id), history=True)
+    return _person(register.get_person(ctx.db, actor=ctx.actor, person_id=person_id), history=True)
 
 
 @router.post("/{person_id}/assignments", response_model=PersonOut, status_code=201,
@@ -154,7 +154,7 @@ def add_assignment(person_id: Id, body: AssignmentIn, ctx: CurrentCtx) -> Person
     """The login's units and role follow its assignments valid today."""
     register.add_assignment(ctx.db, actor=ctx.actor, person_id=person_id, **body.model_dump())
     ctx.db.expire_all()
-    return _person(register.get_person(ctx.db, person_id=person_id), history=True)
+    return _person(register.get_person(ctx.db, actor=ctx.actor, person_id=person_id), history=True)
 
 
 @router.post("/{person_id}/assignments/{assignment_id}/end", response_model=PersonOut,
@@ -164,4 +164,4 @@ def end_assignment(person_id: Id, assignment_id: Id, body: EndIn, ctx: CurrentCt
     register.end_assignment(ctx.db, actor=ctx.actor, assignment_id=assignment_id,
                             person_id=person_id, last_day=body.last_day)
     ctx.db.expire_all()
-    return _person(register.get_person(ctx.db, person_id=person_id), history=True)
+    return _person(register.get_person(ctx.db, actor=ctx.actor, person_id=person_id), history=True)

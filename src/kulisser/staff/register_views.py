@@ -32,20 +32,20 @@ def _roles() -> list[tuple[str, str]]:
 
 
 @router.get("/personal")
-def register_page(http: Request, ctx: CurrentCtx, q: str = "") -> Response:
+def register_page(http: Request, ctx: CurrentCtx, search: str = "") -> Response:
     """The staff register: everyone, with the assignments valid today."""
-    rows = register.register_rows(ctx.db, query=q[:200])
+    rows = register.register_rows(ctx.db, actor=ctx.actor, query=search[:200])
     units = dict(staff.unit_choices(ctx.db, unit_ids=tuple(
         {a.unit_id for r in rows for a in r.current})))
     return render(http, "staff/register.html", {
-        "nav": "staff", "rows": rows, "q": q, "units": units,
+        "nav": "staff", "rows": rows, "search": search, "units": units,
         "can_add": register.may_edit(ctx.actor), "roles": dict(_roles())})
 
 
 @router.get("/personal.csv")
-def register_csv(ctx: CurrentCtx, q: str = "") -> Response:
+def register_csv(ctx: CurrentCtx, search: str = "") -> Response:
     """The register as CSV (no patient data)."""
-    rows = register.register_rows(ctx.db, query=q[:200])
+    rows = register.register_rows(ctx.db, actor=ctx.actor, query=search[:200])
     units = dict(staff.unit_choices(ctx.db, unit_ids=tuple(
         {a.unit_id for r in rows for a in r.current})))
     lines = [[r.person.full_name, r.person.hsa_id, r.person.profession, r.person.email,
@@ -89,7 +89,7 @@ def new_person(http: Request, *, full_name: FormStr = "", hsa_id: FormStr = "",
 def _person_page(http: Request, ctx: Ctx, person_id: int, *, values: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, form: str = "",
                  status: int = 200) -> Response:
-    person = register.get_person(ctx.db, person_id=person_id)
+    person = register.get_person(ctx.db, actor=ctx.actor, person_id=person_id)
     today = register.local_today()
     unit_ids = tuple({a.unit_id for a in person.assignments} | set(ctx.actor.unit_ids))
     units = dict(staff.unit_choices(ctx.db, unit_ids=unit_ids))
