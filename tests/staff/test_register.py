@@ -111,7 +111,7 @@ def test_memberships_follow_the_valid_assignments(db: Session, world: factories.
     p = person(db, manager, username=user.username)
     # Linked but without assignments: the login keeps what it has.
     assert _units(db, user.id) == {world.unit_id}
-    today = register.local_today()
+    today = staff.local_today()
     assignment(db, manager, p.id, start=date(today.year + 1, 1, 1))  # only in the future
     assert _units(db, user.id) == set()
     assignment(db, manager, p.id, start=today)

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from kulisser.bounds import Day, Id
 from kulisser.staff import register
+from kulisser.staff.assignment_access import local_today
 from kulisser.staff.register_models import Purpose, StaffAssignment, StaffPerson
 from kulisser.web.api import Timestamp, auth_dependencies, error_responses
 from kulisser.web.deps import CurrentCtx
@@ -105,7 +106,7 @@ def _assignment(a: StaffAssignment, today: date) -> AssignmentOut:
 
 
 def _person(p: StaffPerson, *, history: bool = False) -> PersonOut:
-    today = register.local_today()
+    today = local_today()
     return PersonOut(
         id=p.id, full_name=p.full_name, hsa_id=p.hsa_id, profession=p.profession, email=p.email,
         phone=p.phone, user_id=p.user_id,

@@ -90,7 +90,7 @@ def _person_page(http: Request, ctx: Ctx, person_id: int, *, values: dict[str, s
                  errors: dict[str, str] | None = None, form: str = "",
                  status: int = 200) -> Response:
     person = register.get_person(ctx.db, actor=ctx.actor, person_id=person_id)
-    today = register.local_today()
+    today = staff.local_today()
     unit_ids = tuple({a.unit_id for a in person.assignments} | set(ctx.actor.unit_ids))
     units = dict(staff.unit_choices(ctx.db, unit_ids=unit_ids))
     names = staff.user_names(ctx.db, {e.actor_id for e in person.events if e.actor_id})

@@ -22,18 +22,19 @@ from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor as Actor
+from kulisser.staff.assignment_access import AssignmentAccess as AssignmentAccess
+from kulisser.staff.assignment_access import AssignmentEnded as AssignmentEnded
+from kulisser.staff.assignment_access import LoginAssignment as LoginAssignment
+from kulisser.staff.assignment_access import assignments_for_login as assignments_for_login
+from kulisser.staff.assignment_access import local_today as local_today
+from kulisser.staff.assignment_access import request_access as request_access
+from kulisser.staff.assignment_access import sync_user as sync_user
 from kulisser.staff.models import ROLE_LABELS as ROLE_LABELS
 from kulisser.staff.models import ApiToken, LoginAttempt, UserSession
 from kulisser.staff.models import CareUnit as CareUnit
 from kulisser.staff.models import Role as Role
 from kulisser.staff.models import UnitMembership as UnitMembership
 from kulisser.staff.models import User as User
-from kulisser.staff.register import AssignmentAccess as AssignmentAccess
-from kulisser.staff.register import AssignmentEnded as AssignmentEnded
-from kulisser.staff.register import LoginAssignment as LoginAssignment
-from kulisser.staff.register import assignments_for_login as assignments_for_login
-from kulisser.staff.register import request_access as request_access
-from kulisser.staff.register import sync_user as sync_user
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.

@@ -15,7 +15,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
-from kulisser.staff import devices, register
+from kulisser.staff import assignment_access, devices
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
@@ -64,7 +64,7 @@ async def login_form(request: Request, *, next: str = "/arbetslista", uppdrag: s
     On the event loop on purpose: it touches no database, and its template is compiled at
     start (app.py), so under load it answers without waiting for a thread.
     """
-    error = _(register.ASSIGNMENT_ENDED) if uppdrag == "slut" else ""
+    error = _(assignment_access.ASSIGNMENT_ENDED) if uppdrag == "slut" else ""
     return _login_page(request, settings, next_=_safe_next(next), error=error)
 
 
