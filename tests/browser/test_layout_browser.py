@@ -78,6 +78,9 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("log-relations", "chef", "/logg/vardrelationer", None),
     ("log-emergency", "chef", "/logg/nodatkomst", None),
     ("rules", "chef", "/enhet/regler", None),
+    ("staff-register", "chef", "/personal", None),
+    ("staff-person", "chef", "/personal", r"^/personal/\d+$"),
+    ("new-staff-person", "chef", "/personal/ny", None),
     ("password", "chef", "/konto/losenord", None),
 )
 
