@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database
-from kulisser.staff import register, register_demo
+from kulisser.staff import demo as staff_demo
+from kulisser.staff import register
 from kulisser.staff import service as staff
 from kulisser.staff.models import Role, User
 from tests import factories
@@ -30,7 +31,7 @@ def test_the_demo_staff_are_people_with_assignments(database: Database,
 
 def _check(db: Session, world: factories.World) -> None:
     users = [db.get(User, i) for i in (world.secretary_id, world.clinician_id, world.manager_id)]
-    made = register_demo.seed(db, rng=random.Random(1), now=NOW, unit_id=world.unit_id,
+    made = staff_demo.seed(db, rng=random.Random(1), now=NOW, unit_id=world.unit_id,
                               users=users, patients=[])
     assert made == 4
     manager = factories.actor(db, world.manager_id)

@@ -6,5 +6,5 @@ PACKAGE = Package(
     name=__name__,
     # The register's fixed paths (/personal/ny, /personal.csv) come before /personal/{id}.
     routers=("views", "register_views", "register_api"), models="models", jobs=("jobs",),
-    demo="register_demo:seed",
+    demo="demo:seed",
 )
