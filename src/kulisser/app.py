@@ -85,11 +85,14 @@ def _swedish(error: Any) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
         if _is_api(request):
+            if exc.message:  # the login's assignment in its unit has ended (staff register)
+                return JSONResponse({"error": "assignment_ended", "detail": exc.message},
+                                    status_code=401)
             return JSONResponse({"error": "unauthenticated", "detail": "Log in or send a bearer token."},
                                 status_code=401)
-        target = "/login?next=" + quote(request.url.path)
+        target = "/login?next=" + quote(request.url.path) + ("&uppdrag=slut" if exc.message else "")
         if is_htmx(request):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

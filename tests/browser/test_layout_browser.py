@@ -82,6 +82,9 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("log-signals", "chef", "/logg/signaler", None),
     ("log-watch", "chef", "/logg/bevakning", None),
     ("rules", "chef", "/enhet/regler", None),
+    ("staff-register", "chef", "/personal", None),
+    ("staff-person", "chef", "/personal", r"^/personal/\d+$"),
+    ("new-staff-person", "chef", "/personal/ny", None),
     ("password", "chef", "/konto/losenord", None),
 )
 

@@ -116,10 +116,6 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
     ("POST", "/journalkopior/{request_id}/lamna-ut"): lambda e: (
         f"/journalkopior/{_rid(e, 'full')}/lamna-ut",
         {"data": {"how": "collect", "id_check": "Pass"}}),
-    ("POST", f"{API}/{{request_id}}/close"): lambda e: (
-        f"{API}/{_rid(e, 'refused_sent')}/close", {}),
-    ("POST", "/journalkopior/{request_id}/avsluta-avslag"): lambda e: (
-        f"/journalkopior/{_rid(e, 'refused_sent')}/avsluta-avslag", {"data": {}}),
 }
 
 TABLE = "the unit's delegation table for record copies (staff and dates, no patient)"

@@ -39,6 +39,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "results/demo.py": "sample results written to the demo database: data",
     "waitlist/demo.py": "sample waiting-list entries written to the demo database: data",
     "records/demo.py": "sample record requests written to the demo database: data",
+    "staff/demo.py": "sample staff register entries written to the demo database: data",
 }
 
 _SEEDED = "a default note type or heading, seeded into the database by the migration: data"

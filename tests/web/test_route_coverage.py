@@ -36,6 +36,7 @@ from tests.records import helpers as rch
 from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
+from tests.staff import register_routes
 from tests.waitlist import helpers as wh
 from tests.web import signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
@@ -623,12 +624,14 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
 PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)
 PATIENT_ROUTES.update(rpdf_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(review_routes.NO_PATIENT_DATA)
+NO_PATIENT_DATA.update(register_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(review_routes.UNIT_ROUTES)
 # signals (issue 13 item 6): the risk signals, their review and the unit's watch list.
 PATIENT_ROUTES.update(signal_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
 AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
+UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -16,7 +16,9 @@ ACTIONS: dict[str, str] = {"read": N_("Läsning"), "list": N_("Visad i lista"),
                            "create": N_("Registrering"), "update": N_("Ändring"),
                            "sign": N_("Signering"), "emergency": N_("Nödåtkomst begärd"),
                            "export": N_("Export"),
-                           "release": N_("Utlämnande")}
+                           "release": N_("Utlämnande"),
+                           # A request under a login whose assignment has ended (staff register).
+                           "login": N_("Inloggning")}
 OBJECT_TYPES: dict[str, str] = {
     "audit_log": N_("Åtkomstloggen"), "audit_signal": N_("Loggsignal"),
     "audit_watch": N_("Bevakningslista"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
@@ -43,6 +45,7 @@ OBJECT_TYPES: dict[str, str] = {
     "record_request": N_("Begäran om journalkopia"),
     "record_request_export": N_("Export av begäranden om journalkopior"),
     "record_copy": N_("Journalkopia (sammanställning)"),
+    "staff_assignment": N_("Medarbetaruppdrag"), "staff_person": N_("Person i personalregistret"),
 }
 
 

@@ -278,11 +278,3 @@ def deliver(request_id: Id, body: DeliverIn, ctx: CurrentCtx,
     return _out(delivery.deliver(ctx.db, actor=ctx.actor, request_id=request_id,
                                  how=body.how.value, id_check=body.id_check,
                                  settings=settings, now=_now()))
-
-
-@router.post("/{request_id}/close", response_model=ReviewOut, responses=_ACT,
-             summary="Close a refusal whose decision has gone out")
-def close(request_id: Id, ctx: CurrentCtx) -> ReviewOut:
-    """decided (refused) -> closed."""
-    return _out(delivery.close_refused(ctx.db, actor=ctx.actor, request_id=request_id,
-                                       now=_now()))

@@ -177,14 +177,6 @@ def deliver(http: Request, request_id: Id, *, how: FormStr = "", id_check: FormS
                                            now=utcnow()))
 
 
-@router.post("/journalkopior/{request_id}/avsluta-avslag")
-def close(http: Request, request_id: Id, ctx: CurrentCtx) -> Response:
-    """Close a refusal whose written decision has gone out."""
-    return _acted(http, ctx, request_id, "close", {},
-                  lambda: delivery.close_refused(ctx.db, actor=ctx.actor, request_id=request_id,
-                                                 now=utcnow()))
-
-
 @router.get("/journalkopior/patient/{patient_id}/utlamnanden")
 def patient_releases(http: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     """The copies handed out about a patient: the entries on the patient's record."""

@@ -146,3 +146,6 @@ __all__ = [
     "User",
     "UserSession",
 ]
+
+# The staff register's tables register with Base.metadata through this module too.
+from kulisser.staff import register_models as register_models  # noqa: E402

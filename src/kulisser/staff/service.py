@@ -22,6 +22,13 @@ from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
 from kulisser.staff.actor import Actor as Actor
+from kulisser.staff.assignment_access import AssignmentAccess as AssignmentAccess
+from kulisser.staff.assignment_access import AssignmentEnded as AssignmentEnded
+from kulisser.staff.assignment_access import LoginAssignment as LoginAssignment
+from kulisser.staff.assignment_access import assignments_for_login as assignments_for_login
+from kulisser.staff.assignment_access import local_today as local_today
+from kulisser.staff.assignment_access import request_access as request_access
+from kulisser.staff.assignment_access import sync_user as sync_user
 from kulisser.staff.models import ROLE_LABELS as ROLE_LABELS
 from kulisser.staff.models import ApiToken, LoginAttempt, UserSession
 from kulisser.staff.models import CareUnit as CareUnit
@@ -309,15 +316,18 @@ def list_api_tokens(session: Session, *, username: str | None = None) -> list[To
             for row, name, hsa in session.execute(query).tuples()]
 
 
-def make_actor(user: User, *, unit_id: int, ip: str = "", login_method: str = "password") -> Actor:
-    """Build the Actor of a request."""
+def make_actor(user: User, *, unit_id: int, ip: str = "", login_method: str = "password",
+               access: AssignmentAccess | None = None) -> Actor:
+    """Build the Actor of a request; `access` (from request_access) gives the role and units
+    of the login's valid assignments instead of the user's own."""
     return Actor(
         user_id=user.id,
         username=user.username,
         full_name=user.full_name,
-        role=Role(user.role),
+        role=access.role if access is not None else Role(user.role),
         unit_id=unit_id,
-        unit_ids=tuple(sorted(m.unit_id for m in user.memberships)),
+        unit_ids=(access.unit_ids if access is not None
+                  else tuple(sorted(m.unit_id for m in user.memberships))),
         ip=ip,
         login_method=login_method,
     )

@@ -15,7 +15,7 @@ from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
-from kulisser.staff import devices, oidc_views
+from kulisser.staff import assignment_access, devices, oidc_views
 from kulisser.staff import service as staff
 from kulisser.web.deps import (
     PRELOGIN_COOKIE,
@@ -58,14 +58,15 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login")
-async def login_form(request: Request, *, next: str = "/arbetslista",
+async def login_form(request: Request, *, next: str = "/arbetslista", uppdrag: str = "",
                      settings: AppSettings) -> Response:
-    """Show the login form.
+    """Show the login form (with why, when a session's assignment has ended).
 
     On the event loop on purpose: it touches no database, and its template is compiled at
     start (app.py), so under load it answers without waiting for a thread.
     """
-    return _login_page(request, settings, next_=_safe_next(next))
+    error = _(assignment_access.ASSIGNMENT_ENDED) if uppdrag == "slut" else ""
+    return _login_page(request, settings, next_=_safe_next(next), error=error)
 
 
 @router.post("/login")
@@ -103,6 +104,11 @@ def login(
     except staff.StaffError as exc:
         db.commit()  # keep the failed attempt: it is what throttling counts
         return _login_page(request, settings, username=username, error=exc.message, status=401)
+    staff.sync_user(db, user_id=user.id, now=now)  # memberships follow the assignments
+    db.refresh(user)
+    if not user.memberships:
+        return _login_page(request, settings, username=username, status=403,
+                           error=_("Du har inget giltigt medarbetaruppdrag i Kulisser."))
     token, _row = staff.start_session(db, user=user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",

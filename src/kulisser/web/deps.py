@@ -15,12 +15,13 @@ from starlette.datastructures import FormData
 from kulisser.audit.service import (
     AccessDenied,
     DeniedNotFound,
+    refuse,
     rollback_keeping_denied,
     write_denied,
     write_kept_denied,
 )
 from kulisser.config import Settings
-from kulisser.db import Database
+from kulisser.db import Database, utcnow
 from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
@@ -33,7 +34,13 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class LoginRequired(Exception):
-    """No valid session or token: pages redirect to the login page, the API answers 401."""
+    """No valid session or token: pages redirect to the login page, the API answers 401.
+
+    `message` (Swedish) says why when there was a login: its assignment has ended."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or "login required")
+        self.message = message
 
 
 class CsrfFailed(Exception):
@@ -130,6 +137,21 @@ class Ctx:
     units: tuple[tuple[int, str], ...] = ()
 
 
+def _on_assignment(request: Request, db: Session, user: User, unit_id: int, *,
+                   login_method: str) -> Actor:
+    """The caller's Actor; refused (logged, 401) when the unit has no valid assignment now."""
+    try:
+        access = staff.request_access(db, user_id=user.id, unit_id=unit_id, now=utcnow())
+    except staff.AssignmentEnded as ended:
+        actor = staff.make_actor(user, unit_id=unit_id, ip=client_ip(request),
+                                 login_method=login_method)
+        refuse(db, actor=actor, patient_id=None, action="login", object_type="staff_assignment",
+               object_id=None, reason=ended.message)
+        raise LoginRequired(ended.message) from None
+    return staff.make_actor(user, unit_id=unit_id, ip=client_ip(request), access=access,
+                            login_method=login_method)
+
+
 def _load(request: Request, db: Session, settings: Settings) -> Ctx:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
@@ -137,21 +159,20 @@ def _load(request: Request, db: Session, settings: Settings) -> Ctx:
         if found_token is None:
             raise LoginRequired()
         token_row, user = found_token
-        actor = staff.make_actor(user, unit_id=token_row.unit_id, ip=client_ip(request),
-                                 login_method="token")
+        actor = _on_assignment(request, db, user, token_row.unit_id, login_method="token")
         return Ctx(actor=actor, user=user, db=db, session_row=None)
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise LoginRequired()
     found = staff.load_session(db, token=cookie, idle_minutes=settings.session_idle_minutes,
-                               max_hours=settings.session_max_hours)
+                               max_hours=settings.session_max_hours, now=utcnow())
     if found is None:
         raise LoginRequired()
     row, user = found
-    actor = staff.make_actor(user, unit_id=row.unit_id, ip=client_ip(request),
-                             login_method=row.login_method)
+    actor = _on_assignment(request, db, user, row.unit_id, login_method=row.login_method)
     return Ctx(actor=actor, user=user, db=db, session_row=row, csrf_token=row.csrf_token,
-               role_label=user.role_label, units=staff.unit_choices(db, unit_ids=actor.unit_ids))
+               role_label=_(staff.ROLE_LABELS[actor.role]),
+               units=staff.unit_choices(db, unit_ids=actor.unit_ids))
 
 
 async def read_form(request: Request) -> FormData:
