@@ -8,10 +8,14 @@ on a Saturday, Sunday, public holiday or one of those eves to the next day that 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from kulisser.i18n import N_
+from kulisser.db import utcnow
+from kulisser.i18n import N_, _
+
+TZ = ZoneInfo("Europe/Stockholm")
 
 _SATURDAY = 5
 
@@ -103,3 +107,21 @@ def deadline_day(d: date) -> date:
     while not is_working_day(day):
         day += timedelta(days=1)
     return day
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in Sweden (deadlines, assignments and clocks count Swedish calendar days)."""
+    return (now or utcnow()).astimezone(TZ).date()
+
+
+def parse_day(value: str | date | None, field: str, errors: dict[str, str]) -> date | None:
+    """A form's or API's date (YYYY-MM-DD); None when empty; a Swedish error under ``field``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = _("Ange ett datum som ÅÅÅÅ-MM-DD.")
+        return None

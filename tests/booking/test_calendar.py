@@ -9,11 +9,11 @@ import pytest
 from kulisser.booking.calendar import (
     Blocked,
     day_slots,
-    easter_sunday,
     parse_weekdays,
     swedish_holidays,
     to_utc,
 )
+from kulisser.workdays import easter_sunday
 
 
 @pytest.mark.parametrize(

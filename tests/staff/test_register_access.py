@@ -95,10 +95,10 @@ def test_the_job_ends_the_membership_and_a_new_login_is_refused(
     user_id = _leaver(database, world)
     with database.session() as db:
         # The evening of the last day the job leaves her membership; the next morning it goes.
-        monkeypatch.setattr("kulisser.staff.assignment_access.utcnow", lambda: EVENING)
+        monkeypatch.setattr("kulisser.workdays.utcnow", lambda: EVENING)
         staff_jobs.sync_memberships(JobContext(session=db, settings=conftest.test_settings(database.url)))
         assert db.get(UnitMembership, (user_id, world.unit_id)) is not None
-        monkeypatch.setattr("kulisser.staff.assignment_access.utcnow", lambda: MORNING)
+        monkeypatch.setattr("kulisser.workdays.utcnow", lambda: MORNING)
         staff_jobs.sync_memberships(JobContext(session=db, settings=conftest.test_settings(database.url)))
         assert db.get(UnitMembership, (user_id, world.unit_id)) is None
         user = db.get(User, user_id)

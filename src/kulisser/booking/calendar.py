@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from kulisser import workdays
 from kulisser.i18n import N_, _
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -22,54 +23,14 @@ WEEKDAY_NAMES = (N_("måndag"), N_("tisdag"), N_("onsdag"), N_("torsdag"), N_("f
 WEEKDAY_SHORT = (N_("mån"), N_("tis"), N_("ons"), N_("tor"), N_("fre"), N_("lör"), N_("sön"))
 
 
-def easter_sunday(year: int) -> date:
-    """Easter Sunday of a year in the Gregorian calendar (the anonymous Gregorian algorithm)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def _saturday_between(start: date) -> date:
-    """The Saturday in the seven days from start (midsommardagen, alla helgons dag)."""
-    return start + timedelta(days=(5 - start.weekday()) % 7)
-
-
 def swedish_holidays(year: int) -> dict[date, str]:
-    """Sweden's public holidays (lag 1989:253) plus the eves clinics close on, by date.
+    """Sweden's public holidays plus the eves clinics close on, by date, named in Swedish.
 
-    Includes the Easter-based days (långfredagen, påskdagen, annandag påsk, Kristi
-    himmelsfärdsdag, pingstdagen) and midsommarafton, julafton and nyårsafton, which are not
-    holidays by law but on which outpatient clinics are closed.
+    The days are `kulisser.workdays`' non-working days (the law's holidays, midsommarafton,
+    julafton, nyårsafton) and påskafton, a Saturday on which outpatient clinics are closed too.
     """
-    easter = easter_sunday(year)
-    midsummer = _saturday_between(date(year, 6, 20))
-    days = {
-        date(year, 1, 1): _("Nyårsdagen"),
-        date(year, 1, 6): _("Trettondedag jul"),
-        easter - timedelta(days=2): _("Långfredagen"),
-        easter - timedelta(days=1): _("Påskafton"),
-        easter: _("Påskdagen"),
-        easter + timedelta(days=1): _("Annandag påsk"),
-        date(year, 5, 1): _("Första maj"),
-        easter + timedelta(days=39): _("Kristi himmelsfärdsdag"),
-        easter + timedelta(days=49): _("Pingstdagen"),
-        date(year, 6, 6): _("Sveriges nationaldag"),
-        midsummer - timedelta(days=1): _("Midsommarafton"),
-        midsummer: _("Midsommardagen"),
-        _saturday_between(date(year, 10, 31)): _("Alla helgons dag"),
-        date(year, 12, 24): _("Julafton"),
-        date(year, 12, 25): _("Juldagen"),
-        date(year, 12, 26): _("Annandag jul"),
-        date(year, 12, 31): _("Nyårsafton"),
-    }
+    days = {day: _(name) for day, name in workdays.non_working_days(year).items()}
+    days[workdays.easter_sunday(year) - timedelta(days=1)] = _("Påskafton")
     return dict(sorted(days.items()))
 
 

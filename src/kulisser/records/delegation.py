@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -21,14 +20,10 @@ from kulisser.i18n import N_, _
 from kulisser.records.models import Delegation, RecordRequest
 from kulisser.staff import service as staff
 from kulisser.staff.service import Actor, Role
+from kulisser.workdays import local_today as local_today
+from kulisser.workdays import parse_day
 
-TZ = ZoneInfo("Europe/Stockholm")
 NO_DELEGATION = N_("Du har inte delegation att besluta om utlämnande")
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Today in Sweden."""
-    return (now or utcnow()).astimezone(TZ).date()
 
 
 @dataclass(frozen=True)
@@ -63,18 +58,6 @@ def _who(line: Delegation, names: dict[int, str]) -> str:
     return _("Alla med rollen {role}", role=_(staff.ROLE_LABELS[Role(line.role or "")]).lower())
 
 
-def _day(value: str | date | None, field: str, errors: dict[str, str]) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        errors[field] = _("Ange ett datum som ÅÅÅÅ-MM-DD.")
-        return None
-
-
 def add(session: Session, *, actor: Actor, role: str | None = None, user_id: int | None = None,
         valid_from: str | date | None = None, valid_to: str | date | None = None,
         may_decide_own: bool = False, now: datetime | None = None) -> Delegation:
@@ -91,8 +74,8 @@ def add(session: Session, *, actor: Actor, role: str | None = None, user_id: int
     elif user_id is not None and user_id not in {
             u.id for u in staff.unit_members(session, unit_id=actor.unit_id)}:
         errors["who"] = _("Personen arbetar inte på enheten.")
-    start = _day(valid_from, "valid_from", errors) or local_today(now)
-    end = _day(valid_to, "valid_to", errors)
+    start = parse_day(valid_from, "valid_from", errors) or local_today(now)
+    end = parse_day(valid_to, "valid_to", errors)
     if end is not None and "valid_from" not in errors and end < start:
         errors["valid_to"] = _("Slutdagen kan inte vara före startdagen.")
     if errors:
@@ -117,7 +100,7 @@ def end(session: Session, *, actor: Actor, delegation_id: int, on: str | date | 
                        unit_id=line.unit_id, hidden=_("Raden finns inte."), action="update",
                        current_unit=True, now=now)
     errors: dict[str, str] = {}
-    day = _day(on, "valid_to", errors) or local_today(now)
+    day = parse_day(on, "valid_to", errors) or local_today(now)
     if not errors and day < line.valid_from:
         errors["valid_to"] = _("Slutdagen kan inte vara före startdagen.")
     if errors:

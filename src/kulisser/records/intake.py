@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -30,8 +29,8 @@ from kulisser.records.states import (
     Scope,
 )
 from kulisser.staff.service import Actor
+from kulisser.workdays import local_today as local_today
 
-TZ = ZoneInfo("Europe/Stockholm")
 MAX_PAST_YEARS = 5
 NAME_MAX = 200
 TEXT_MAX = 4000
@@ -45,10 +44,6 @@ _CONSENT_MAGIC = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 RULE_LIMITS = {"target_days": (0, 30), "breach_days": (1, 60), "free_pages": (0, 1000),
                "first_charged_page_sek": (0, 10000), "further_page_sek": (0, 1000)}
 
-
-def local_today(now: datetime | None = None) -> date:
-    """Today in Sweden (the request's dates are Swedish calendar days)."""
-    return (now or datetime.now(TZ)).astimezone(TZ).date()
 
 
 @dataclass(frozen=True, kw_only=True)

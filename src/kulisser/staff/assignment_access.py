@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.db import utcnow
 from kulisser.i18n import N_, _
 from kulisser.staff.models import CareUnit, Role, UnitMembership
 from kulisser.staff.register_models import StaffAssignment, StaffPerson
+from kulisser.workdays import local_today as local_today
 
-TZ = ZoneInfo("Europe/Stockholm")
 ASSIGNMENT_ENDED = N_("Ditt medarbetaruppdrag för vårdenheten gäller inte längre. "
                       "Logga in igen med ett giltigt uppdrag.")
 
@@ -59,10 +57,6 @@ class LoginAssignment:
     valid_from: date
     valid_to: date | None
 
-
-def local_today(now: datetime | None = None) -> date:
-    """Today in Sweden (an assignment ends at midnight Swedish time after its last day)."""
-    return (now or utcnow()).astimezone(TZ).date()
 
 
 def sync_user(session: Session, *, user_id: int, now: datetime | None = None) -> bool:

@@ -26,6 +26,7 @@ from kulisser.staff.register_models import (
     StaffPerson,
     StaffPersonEvent,
 )
+from kulisser.workdays import parse_day
 
 # SE, then the organisation's digits and letters, optionally a dash and a serial (HSA-id).
 HSA_ID = re.compile(r"^SE[0-9A-Z]+(-[0-9A-Z]+)?$")
@@ -180,18 +181,6 @@ def update_person(session: Session, *, actor: Actor, person_id: int, values: dic
     return person
 
 
-def _day(value: str | date | None, field: str, errors: dict[str, str]) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        errors[field] = _("Ange ett datum som ÅÅÅÅ-MM-DD.")
-        return None
-
-
 def add_assignment(session: Session, *, actor: Actor, person_id: int, unit_id: int | None,
                    purpose: str, role: str, commission_hsa_id: str,
                    valid_from: str | date | None, valid_to: str | date | None = None,
@@ -217,10 +206,10 @@ def add_assignment(session: Session, *, actor: Actor, person_id: int, unit_id: i
     elif session.scalar(select(StaffAssignment.id)
                         .where(StaffAssignment.commission_hsa_id == commission)):
         errors["commission_hsa_id"] = _("Det finns redan ett uppdrag med det HSA-id:t.")
-    start = _day(valid_from, "valid_from", errors)
+    start = parse_day(valid_from, "valid_from", errors)
     if start is None and "valid_from" not in errors:
         errors["valid_from"] = _("Ange startdag.")
-    end = _day(valid_to, "valid_to", errors)
+    end = parse_day(valid_to, "valid_to", errors)
     if start is not None and end is not None and end < start:
         errors["valid_to"] = _("Slutdagen kan inte vara före startdagen.")
     if errors:
@@ -253,7 +242,7 @@ def end_assignment(session: Session, *, actor: Actor, assignment_id: int,
         raise Forbidden(EDIT_REFUSED)
     now = now or utcnow()
     errors: dict[str, str] = {}
-    day = _day(last_day, "valid_to", errors) or local_today(now)
+    day = parse_day(last_day, "valid_to", errors) or local_today(now)
     if not errors and day < line.valid_from:
         errors["valid_to"] = _("Slutdagen kan inte vara före startdagen.")
     if errors:
