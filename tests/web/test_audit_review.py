@@ -345,7 +345,16 @@ def test_log_review_routes_only_read_and_add_reviews(app: FastAPI) -> None:
         ("GET", "/logg/nodatkomst"), ("POST", "/logg/nodatkomst/{access_id:int}/granska"),
         ("GET", "/logg/vardrelationer"), ("POST", "/logg/vardrelationer/{event_id:int}/granska"),
         ("GET", "/logg/{event_id:int}"), ("POST", "/logg/{event_id:int}/granska"),
-        ("GET", "/api/v1/audit-events"), ("GET", "/api/v1/emergency-accesses")}
+        ("GET", "/api/v1/audit-events"), ("GET", "/api/v1/emergency-accesses"),
+        # The risk signals: read, and a review added to a signal (never to or of a log row).
+        ("GET", "/logg/signaler"), ("GET", "/logg/signaler.csv"),
+        ("POST", "/logg/signaler/{signal_id:int}/granska"), ("GET", "/api/v1/audit/signals"),
+        ("POST", "/api/v1/audit/signals/{signal_id}/review"),
+        # The unit's watch list and its settings: a removal ends a watch and keeps its row.
+        ("GET", "/logg/bevakning"), ("POST", "/logg/bevakning"),
+        ("POST", "/logg/bevakning/installningar"), ("POST", "/logg/bevakning/{watch_id:int}/ta-bort"),
+        ("GET", "/api/v1/audit/watch-list"), ("POST", "/api/v1/audit/watch-list"),
+        ("DELETE", "/api/v1/audit/watch-list/{watch_id}")}
 
 
 def test_first_visit_shows_the_last_30_days_and_empty_dates_show_all(
