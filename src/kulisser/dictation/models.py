@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
 from kulisser.dictation.states import Action, DictationStatus, check_transition
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.i18n import _
 from kulisser.worklist.service import Priority, TransitionError
 
@@ -155,10 +155,7 @@ class Dictation(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the history."""
         self.updated_at = now
-        self.events.append(DictationEvent(
-            type=type_, actor_id=actor_id, at=now,
-            from_status=data.pop("from_status", None), to_status=data.pop("to_status", None),
-            reason=data.pop("reason", None), data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(DictationEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def _move(self, action: Action, *, actor_id: int | None, now: datetime, type_: str,
               reason: str = "", **data: Any) -> None:

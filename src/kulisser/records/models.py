@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.records.states import Action, RequestStatus, next_status
 
 
@@ -105,10 +105,7 @@ class RecordRequest(Base):
         """Append an event to the history (and count the change in the version)."""
         self.updated_at = now
         self.version = (self.version or 0) + 1
-        self.events.append(RecordRequestEvent(
-            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
-            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(RecordRequestEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def move(self, action: Action, *, actor_id: int | None, now: datetime, reason: str = "",
              **data: Any) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.referrals.states import (
     Action,
     OutAction,
@@ -85,10 +85,7 @@ class Referral(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the history."""
         self.updated_at = now
-        self.events.append(ReferralEvent(
-            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
-            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(ReferralEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def move(self, action: Action, *, actor_id: int | None, now: datetime, reason: str = "",
              **data: Any) -> None:
@@ -226,10 +223,7 @@ class OutgoingReferral(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the history."""
         self.updated_at = now
-        self.events.append(OutgoingReferralEvent(
-            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
-            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(OutgoingReferralEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def move(self, action: OutAction, *, actor_id: int | None, now: datetime, reason: str = "",
              **data: Any) -> None:

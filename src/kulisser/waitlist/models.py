@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kulisser.db import Base, UTCDateTime, utcnow
-from kulisser.history import HistoryRow
+from kulisser.history import HistoryRow, history_values
 from kulisser.i18n import _
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist.states import (
@@ -126,10 +126,7 @@ class WaitlistEntry(Base):
     def record(self, type_: str, *, actor_id: int | None, now: datetime, **data: Any) -> None:
         """Append an event to the entry's history."""
         self.updated_at = now
-        self.events.append(WaitlistEvent(
-            type=type_, actor_id=actor_id, at=now, from_status=data.pop("from_status", None),
-            to_status=data.pop("to_status", None), reason=data.pop("reason", None),
-            data={k: v for k, v in data.items() if v is not None}))
+        self.events.append(WaitlistEvent(**history_values(type_, actor_id=actor_id, now=now, **data)))
 
     def _move(self, to: EntryStatus, *, actor_id: int | None, now: datetime, type_: str,
               **data: Any) -> None:
