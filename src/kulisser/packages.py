@@ -37,6 +37,8 @@ INSTALLED: tuple[str, ...] = (
     "kulisser.letters",
     "kulisser.booking",
     "kulisser.records",
+    "kulisser.access_rights",
+    "kulisser.coding",
     "kulisser.web",
 )
 

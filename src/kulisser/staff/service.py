@@ -35,6 +35,14 @@ from kulisser.staff.models import CareUnit as CareUnit
 from kulisser.staff.models import Role as Role
 from kulisser.staff.models import UnitMembership as UnitMembership
 from kulisser.staff.models import User as User
+from kulisser.staff.register import add_assignment as add_assignment
+from kulisser.staff.register import end_assignment as end_assignment
+from kulisser.staff.register import get_person as get_person
+from kulisser.staff.register import may_edit as may_edit_person
+from kulisser.staff.register_models import PURPOSE_LABELS as PURPOSE_LABELS
+from kulisser.staff.register_models import Purpose as Purpose
+from kulisser.staff.register_models import StaffAssignment as StaffAssignment
+from kulisser.staff.register_models import StaffPerson as StaffPerson
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verifying against this keeps the time of an unknown username like a known one.

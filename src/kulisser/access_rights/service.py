@@ -1,0 +1,78 @@
+"""Access rights' public face: who may do what, the unit's systems, what a person has.
+
+Other packages (and the access-rights modules) use these; the catalogue (`catalogue.py`),
+orders (`orders.py`), introductions (`introduction.py`) and reviews (`reviews.py`) build on
+them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.access_rights.models import AccessSystem, PersonSystemAccess
+from kulisser.errors import Forbidden
+from kulisser.i18n import N_
+from kulisser.staff.service import Actor, Role
+
+MANAGERS_ONLY = N_("Endast enhetschef eller administratör får göra detta.")
+MEMBERS_ONLY = N_("Du arbetar inte på den vårdenheten.")
+
+# The systems a unit's catalogue starts with: (code, name, carried by, the grant task's title).
+DEFAULT_SYSTEMS: tuple[tuple[str, str, str, str], ...] = (
+    ("hsa", N_("HSA-katalogen"), N_("HSA-administratör"), N_("Lägg upp i HSA")),
+    ("siths", N_("SITHS-kort"), N_("Korthandläggare"), N_("Beställ SITHS-kort")),
+    ("kulisser", N_("Kulisser"), N_("Enhetschef"), N_("Lägg upp medarbetaruppdrag i Kulisser")),
+    ("record", N_("Journalsystemet"), N_("Behörighetsadministratör"),
+     N_("Behörighet i journalsystemet")),
+    ("speech", N_("Taligenkänning"), N_("IT-avdelningen"), N_("Behörighet i taligenkänningen")),
+    ("phone", N_("Telefoni"), N_("Telefonist/IT"), N_("Koppla anknytning och mobil")),
+    ("printer", N_("Utskrifter"), N_("IT-avdelningen"), N_("Lägg upp utskriftskonto")),
+    ("portal", N_("Regionens portal"), N_("IT-avdelningen"), N_("Behörighet i regionens portal")),
+)
+
+
+def is_manager_of(actor: Actor, unit_id: int) -> bool:
+    """Administrators manage every unit; a manager her own units."""
+    return actor.role == Role.ADMIN or (actor.role == Role.MANAGER and unit_id in actor.unit_ids)
+
+
+def require_manager(actor: Actor, unit_id: int) -> None:
+    """Forbidden unless the actor manages the unit."""
+    if not is_manager_of(actor, unit_id):
+        raise Forbidden(MANAGERS_ONLY)
+
+
+def require_member(actor: Actor, unit_id: int) -> None:
+    """Forbidden unless the actor works at the unit (or is an administrator)."""
+    if actor.role != Role.ADMIN and unit_id not in actor.unit_ids:
+        raise Forbidden(MEMBERS_ONLY)
+
+
+def ensure_systems(session: Session, *, unit_id: int) -> list[AccessSystem]:
+    """The unit's systems; a unit without any gets the default catalogue first."""
+    systems = list(session.scalars(select(AccessSystem).where(AccessSystem.unit_id == unit_id)
+                                   .order_by(AccessSystem.position, AccessSystem.id)))
+    if systems:
+        return systems
+    for position, (code, name, carried_by, task) in enumerate(DEFAULT_SYSTEMS):
+        session.add(AccessSystem(unit_id=unit_id, code=code, name=name, carried_by=carried_by,
+                                 task_label=task, position=position))
+    session.flush()
+    return ensure_systems(session, unit_id=unit_id)
+
+
+def current_access(session: Session, *, person_id: int, unit_id: int | None = None,
+                   on: date | None = None) -> list[PersonSystemAccess]:
+    """What a person has now (not ended by `on`), in one unit or every unit."""
+    stmt = select(PersonSystemAccess).where(PersonSystemAccess.person_id == person_id)
+    if unit_id is not None:
+        stmt = stmt.where(PersonSystemAccess.unit_id == unit_id)
+    if on is None:
+        stmt = stmt.where(PersonSystemAccess.ended_on.is_(None))
+    else:
+        stmt = stmt.where((PersonSystemAccess.ended_on.is_(None))
+                          | (PersonSystemAccess.ended_on > on))
+    return list(session.scalars(stmt.order_by(PersonSystemAccess.system_id)))

@@ -1,0 +1,7 @@
+"""Coding: diagnoses (ICD-10-SE) and procedures (KVÅ) on care contacts, checked and reported."""
+
+from kulisser.packages import Package
+
+PACKAGE = Package(
+    name=__name__, models="models",
+)
