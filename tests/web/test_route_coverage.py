@@ -619,6 +619,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/slots"): "free slots: times, schedules and visit types, no patient",
     ("GET", "/api/v1/slots/fhir"): "free slots: times, schedules and visit types, no patient",
     ("GET", "/api/v1/slots/{slot_id}/fhir"): "one slot: time, schedule and status, no patient",
+    ("GET", "/behorigheter"): "counts of the unit's access orders, introductions and reviews",
 }
 # rreview (issue 12): the secrecy review, decision, delivery and the delegation table.
 PATIENT_ROUTES.update(review_routes.PATIENT_ROUTES)

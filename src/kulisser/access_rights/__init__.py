@@ -4,5 +4,5 @@ analyses, access orders, introduction checklists and the periodic access review.
 from kulisser.packages import Package
 
 PACKAGE = Package(
-    name=__name__, models="models",
+    name=__name__, models="models", routers=("views",),
 )

@@ -7,12 +7,24 @@ them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from kulisser.access_rights.models import AccessSystem, PersonSystemAccess
+from kulisser.access_rights.models import (
+    AccessOrder,
+    AccessOrderLine,
+    AccessReview,
+    AccessSystem,
+    Introduction,
+    PersonSystemAccess,
+    RiskAnalysis,
+    RoleProfile,
+)
+from kulisser.access_rights.states import LineStatus, OrderStatus, ReviewStatus
 from kulisser.errors import Forbidden
 from kulisser.i18n import N_
 from kulisser.staff.service import Actor, Role
@@ -76,3 +88,44 @@ def current_access(session: Session, *, person_id: int, unit_id: int | None = No
         stmt = stmt.where((PersonSystemAccess.ended_on.is_(None))
                           | (PersonSystemAccess.ended_on > on))
     return list(session.scalars(stmt.order_by(PersonSystemAccess.system_id)))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The unit's access work at a glance (the landing page's figures)."""
+
+    awaiting_approval: int
+    lines_to_do: int
+    introductions_running: int
+    reviews_open: int
+    reviews_overdue: int
+    profiles_without_analysis: int
+
+
+def overview(session: Session, *, actor: Actor, today: date) -> Overview:
+    """Counts of the actor's unit's orders, introductions, reviews and profiles."""
+    unit = actor.unit_id
+    require_member(actor, unit)
+
+    def count(stmt: Select[Any]) -> int:
+        return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+    current = select(RiskAnalysis.profile_id).where(
+        RiskAnalysis.made_on <= today, RiskAnalysis.next_review >= today)
+    return Overview(
+        awaiting_approval=count(select(AccessOrder.id).where(
+            AccessOrder.unit_id == unit,
+            AccessOrder.status == OrderStatus.AWAITING_APPROVAL.value)),
+        lines_to_do=count(select(AccessOrderLine.id).join(AccessOrder).where(
+            AccessOrder.unit_id == unit, AccessOrderLine.status == LineStatus.OPEN.value)),
+        introductions_running=count(select(Introduction.id).where(
+            Introduction.unit_id == unit, Introduction.done_at.is_(None))),
+        reviews_open=count(select(AccessReview.id).where(
+            AccessReview.unit_id == unit, AccessReview.status == ReviewStatus.OPEN.value)),
+        reviews_overdue=count(select(AccessReview.id).where(
+            AccessReview.unit_id == unit, AccessReview.status == ReviewStatus.OPEN.value,
+            AccessReview.due_on < today)),
+        profiles_without_analysis=count(select(RoleProfile.id).where(
+            RoleProfile.unit_id == unit, RoleProfile.active.is_(True),
+            RoleProfile.id.not_in(current))),
+    )

@@ -38,7 +38,7 @@ from kulisser.staff.models import User as User
 from kulisser.staff.register import add_assignment as add_assignment
 from kulisser.staff.register import end_assignment as end_assignment
 from kulisser.staff.register import get_person as get_person
-from kulisser.staff.register import may_edit as may_edit_person
+from kulisser.staff.register import may_edit as may_edit_person  # noqa: F401 (re-exported)
 from kulisser.staff.register_models import PURPOSE_LABELS as PURPOSE_LABELS
 from kulisser.staff.register_models import Purpose as Purpose
 from kulisser.staff.register_models import StaffAssignment as StaffAssignment
