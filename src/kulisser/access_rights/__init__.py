@@ -5,4 +5,6 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    routers=("intro_checklist_views", "intro_views", "intro_api"),
+    kinds=("intro_items",),
 )
