@@ -7,4 +7,5 @@ PACKAGE = Package(
     name=__name__, models="models",
     routers=("intro_checklist_views", "intro_views", "intro_api"),
     kinds=("intro_items",),
+    demo="demo_intro:seed",
 )
