@@ -222,3 +222,18 @@ def test_no_patient_audit_rows(db: Session, world: factories.World) -> None:
     after = db.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.unit_id == world.unit_id, AuditEvent.patient_id.is_not(None))) or 0
     assert after == before
+
+
+def test_whoever_the_worklist_hands_the_item_to_may_mark_the_task_done(
+        db: Session, world: factories.World) -> None:
+    intro = fx.start(db, world, start_on=START)
+    [task] = [t for t in intro.tasks if t.title == "Förbered arbetsplats"]  # the unit's queue
+    clinician = factories.actor(db, world.clinician_id)
+    with pytest.raises(Forbidden):
+        introduction.complete_task(db, actor=clinician, task_id=task.id, note="Fixat")
+    item = _items(db, intro)[task.id]
+    worklist.perform(db, actor=factories.actor(db, world.secretary_id), item_id=item.id,
+                     operation=Operation.ASSIGN, to_user_id=world.clinician_id)
+    assert introduction.item_owners(db, [task]) == {task.id: world.clinician_id}
+    introduction.complete_task(db, actor=clinician, task_id=task.id, note="Fixat")
+    assert (task.done_by, item.status) == (world.clinician_id, Status.COMPLETED.value)

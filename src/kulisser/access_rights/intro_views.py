@@ -102,7 +102,9 @@ def _intro_page(http: Request, ctx: Ctx, introduction_id: int, *,
                 status: int = 200) -> Response:
     intro = intros.get_introduction(ctx.db, actor=ctx.actor, introduction_id=introduction_id)
     [progress] = intros.describe(ctx.db, [intro], today=local_today())
-    names = staff.user_names(ctx.db, {t.owner_id for t in intro.tasks if t.owner_id}
+    # Who has an undone task now is its work item's owner (the worklist may have handed it on).
+    owners = {t.id: t.owner_id for t in intro.tasks} | intros.item_owners(ctx.db, intro.tasks)
+    names = staff.user_names(ctx.db, {o for o in owners.values() if o}
                              | {t.done_by for t in intro.tasks if t.done_by}
                              | ({intro.started_by} if intro.started_by else set()))
     by_phase: dict[str, list[Any]] = {p.value: [] for p in Phase}
@@ -111,7 +113,9 @@ def _intro_page(http: Request, ctx: Ctx, introduction_id: int, *,
     return render(http, "access_rights/intro_page.html", {
         "nav": "staff", "intro": intro, "p": progress, "names": names, "phases": _phases(),
         "by_phase": by_phase, "today": local_today(), "errors": errors or {},
-        "typed": typed or {}, "may": {t.id: intros.may_complete(ctx.actor, t) for t in intro.tasks},
+        "typed": typed or {}, "owners": owners,
+        "may": {t.id: intros.may_complete(ctx.actor, t, item_owner=owners.get(t.id))
+                for t in intro.tasks},
         "owner_labels": {k.value: _(v) for k, v in OWNER_LABELS.items()}}, status_code=status)
 
 

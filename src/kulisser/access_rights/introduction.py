@@ -32,6 +32,7 @@ from kulisser.i18n import N_, _
 from kulisser.staff import service as staff
 from kulisser.staff.service import Actor, Role, StaffPerson
 from kulisser.workdays import local_today, parse_day
+from kulisser.worklist import service as worklist
 from kulisser.worklist.service import TransitionError
 
 NO_INTRODUCTION = N_("Introduktionen finns inte.")
@@ -157,10 +158,20 @@ def get_task(session: Session, *, actor: Actor, task_id: int,
     return task
 
 
-def may_complete(actor: Actor, task: IntroductionTask) -> bool:
-    """Whether the actor may mark the task done (staff of the unit, its owner, the mentor)."""
+def may_complete(actor: Actor, task: IntroductionTask, *, item_owner: int | None = None) -> bool:
+    """Whether the actor may mark the task done: staff of the unit, the task's owner, the
+    mentor, or whoever its work item has been handed to (`item_owner`)."""
     return (actor.role in _STAFF_ROLES
-            or actor.user_id in (task.owner_id, task.introduction.mentor_id))
+            or actor.user_id in (task.owner_id, task.introduction.mentor_id)
+            or (item_owner is not None and actor.user_id == item_owner))
+
+
+def item_owners(session: Session, tasks: list[IntroductionTask]) -> dict[int, int | None]:
+    """The owner of each undone task's open work item now (the worklist may have moved it)."""
+    found = worklist.open_items_for(session, ref_type=intro_items.REF_TYPE,
+                                    ref_ids=[t.id for t in tasks if t.done_at is None],
+                                    kind=intro_items.TASK.code)
+    return {task_id: items[0].owner_id for task_id, items in found.items() if items}
 
 
 def complete_task(session: Session, *, actor: Actor, task_id: int, note: str,
@@ -169,7 +180,7 @@ def complete_task(session: Session, *, actor: Actor, task_id: int, note: str,
     introduction is done."""
     now = now or utcnow()
     task = get_task(session, actor=actor, task_id=task_id, action="update")
-    if not may_complete(actor, task):
+    if not may_complete(actor, task, item_owner=item_owners(session, [task]).get(task.id)):
         raise Forbidden(NOT_YOURS)
     if task.done_at is not None:
         raise TransitionError(_("Uppgiften är redan klarmarkerad."), code="already_done")
