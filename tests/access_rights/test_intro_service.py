@@ -170,6 +170,11 @@ def test_bad_starts_are_refused_with_a_message_per_field(db: Session,
         introduction.start_introduction(db, actor=secretary, person_id=None, profile_id=None,
                                         start_on="")
     assert set(missing.value.errors) == {"person_id", "profile_id", "start_on"}
+    for far in ("0001-01-01", "9999-12-31"):  # the due dates would leave the calendar
+        with pytest.raises(ValidationFailed) as out_of_range:
+            introduction.start_introduction(db, actor=secretary, person_id=who.id,
+                                            profile_id=fx.profile(db, world).id, start_on=far)
+        assert set(out_of_range.value.errors) == {"start_on"}
     intro = fx.start(db, world, start_on=START)
     with pytest.raises(ValidationFailed) as twice:
         introduction.start_introduction(db, actor=secretary, person_id=intro.person_id,

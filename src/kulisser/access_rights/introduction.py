@@ -26,6 +26,7 @@ from kulisser.access_rights.models import Introduction, IntroductionTask, RolePr
 from kulisser.access_rights.service import require_member
 from kulisser.access_rights.states import Phase
 from kulisser.audit import service as audit
+from kulisser.bounds import FIRST_DAY, LAST_DAY, in_range
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import N_, _
@@ -77,6 +78,11 @@ def _start_errors(session: Session, *, actor: Actor, person_id: int | None,
     start = parse_day(start_on, "start_on", errors)
     if start is None and "start_on" not in errors:
         errors["start_on"] = _("Ange första arbetsdagen.")
+    elif start is not None and not in_range(start):
+        # Due dates are counted from it: a day near year 1 or 9999 would overflow the calendar.
+        errors["start_on"] = _("Ange ett datum mellan {first} och {last}.",
+                               first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+        start = None
     if person_id is None:
         errors["person_id"] = _("Välj den nyanställda i personalregistret.")
     if profile_id is None:
