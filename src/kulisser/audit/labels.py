@@ -46,6 +46,10 @@ OBJECT_TYPES: dict[str, str] = {
     "record_request_export": N_("Export av begäranden om journalkopior"),
     "record_copy": N_("Journalkopia (sammanställning)"),
     "staff_assignment": N_("Medarbetaruppdrag"), "staff_person": N_("Person i personalregistret"),
+    # Access rights (issue 13 items 2-5): refusals of another unit's records are logged.
+    "introduction": N_("Introduktion av nyanställd"), "role_profile": N_("Rollprofil"),
+    "access_order": N_("Behörighetsbeställning"), "access_review": N_("Behörighetsuppföljning"),
+    "risk_analysis": N_("Behovs- och riskanalys"),
 }
 
 

@@ -36,6 +36,7 @@ from kulisser.staff.models import Role as Role
 from kulisser.staff.models import UnitMembership as UnitMembership
 from kulisser.staff.models import User as User
 from kulisser.staff.register import add_assignment as add_assignment
+from kulisser.staff.register import create_person as create_person
 from kulisser.staff.register import end_assignment as end_assignment
 from kulisser.staff.register import get_person as get_person
 from kulisser.staff.register import may_edit as may_edit_person  # noqa: F401 (re-exported)
