@@ -5,4 +5,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    routers=("review_views", "review_api"),
+    kinds=("review_items",),
+    jobs=("review_jobs",),
 )
