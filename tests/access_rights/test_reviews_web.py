@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from kulisser.access_rights import reviews
-from kulisser.access_rights.models import AccessOrder, AccessReview
+from kulisser.access_rights.models import AccessOrder, AccessReview, PersonSystemAccess
 from kulisser.db import Database, utcnow
 from kulisser.staff.service import Role
 from tests import factories
@@ -154,3 +154,20 @@ def test_unused_accounts_page_csv_and_removal_order(
     with database.session() as s:
         order = s.get(AccessOrder, row["removal_order_id"])
         assert order is not None and {line.action for line in order.lines} == {"remove"}
+
+
+def test_the_review_page_marks_a_person_whose_account_is_unused(
+        manager_client: TestClient, database: Database, world: factories.World) -> None:
+    with database.session() as s:
+        idle, _user = login_person(s, world, since=date(2025, 1, 1))
+        unit = staffed(s, world, people=1, systems=1)
+        s.add(PersonSystemAccess(person_id=idle, unit_id=world.unit_id,
+                                 system_id=unit.system_ids[0], since=date(2025, 1, 1)))
+        s.flush()
+        [review] = reviews.start_due_reviews(s, now=utcnow(), unit_ids=[world.unit_id])
+        rid = review.id
+    page = manager_client.get(f"/behorigheter/uppfoljning/{rid}")
+    marked = re.search(rf'<tbody id="p{idle}">.*?</tbody>', page.text, re.S)
+    assert marked and "Ej inloggad på" in marked.group(0)
+    others = re.search(rf'<tbody id="p{unit.person_ids[0]}">.*?</tbody>', page.text, re.S)
+    assert others and "Ej inloggad" not in others.group(0)

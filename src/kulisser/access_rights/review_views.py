@@ -125,8 +125,12 @@ def _review_page(request: Request, ctx: CurrentCtx, review_id: int, *,
     may_attest = (is_manager_of(ctx.actor, review.unit_id)
                   and review.status == ReviewStatus.OPEN.value)
     first_open = next((r.line.id for r in rows if not r.line.decision), None)
+    # An account unused for the policy's days is worth knowing while attesting its access.
+    unused = {a.person_id: a.days for a in review_inactive.inactive_accounts(
+        ctx.db, actor=ctx.actor, unit_id=review.unit_id)} if may_attest else {}
     return render(request, "access_rights/review_detail.html", {
         "nav": "access", "review": review, "people": people, "may_attest": may_attest,
+        "unused": unused,
         "row_errors": errors or {}, "typed": typed or {}, "message": message,
         "focus_line": None if errors or message else first_open,
         "overdue": reviews.is_overdue(review, local_today()),
@@ -158,14 +162,15 @@ def attest(request: Request, review_id: Id, line_id: Id, *, decision: FormStr = 
            note: FormStr = "", ctx: CurrentCtx) -> Response:
     """Attest one line: keep, change or remove (a note for the last two)."""
     try:
-        line = reviews.attest(ctx.db, actor=ctx.actor, review_id=review_id, line_id=line_id,
-                              decision=decision, note=note)
+        reviews.attest(ctx.db, actor=ctx.actor, review_id=review_id, line_id=line_id,
+                       decision=decision, note=note)
     except ValidationFailed as exc:
         return _review_page(request, ctx, review_id, errors={line_id: exc.errors},
                             typed={line_id: {"decision": decision, "note": note}}, status=422)
     except TransitionError as exc:
         return _review_page(request, ctx, review_id, message=exc.message, status=409)
-    return RedirectResponse(f"{BASE}/{review_id}#p{line.person_id}", status_code=303)
+    # No fragment: the page focuses the next row to attest (a target would cancel autofocus).
+    return RedirectResponse(f"{BASE}/{review_id}", status_code=303)
 
 
 @router.post(f"{BASE}/{{review_id:int}}/personer/{{person_id:int}}/behall")
@@ -175,4 +180,4 @@ def keep_remaining(request: Request, review_id: Id, person_id: Id, ctx: CurrentC
         reviews.keep_remaining(ctx.db, actor=ctx.actor, review_id=review_id, person_id=person_id)
     except TransitionError as exc:
         return _review_page(request, ctx, review_id, message=exc.message, status=409)
-    return RedirectResponse(f"{BASE}/{review_id}#p{person_id}", status_code=303)
+    return RedirectResponse(f"{BASE}/{review_id}", status_code=303)
