@@ -246,3 +246,10 @@ def test_add_months_keeps_the_day_or_takes_the_months_last() -> None:
     assert reviews.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert reviews.add_months(date(2026, 8, 15), 6) == date(2027, 2, 15)
     assert reviews.add_months(date(2024, 8, 31), 6) == date(2025, 2, 28)
+
+
+def test_the_hourly_job_is_registered_for_the_worker(db: Session) -> None:
+    from kulisser.access_rights import review_jobs
+    from kulisser.jobs.runner import registered
+
+    assert registered()[review_jobs.REVIEWS] is review_jobs.reviews_task

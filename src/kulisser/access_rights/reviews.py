@@ -199,12 +199,17 @@ class ReviewSummary:
     overdue: bool
 
 
-def get_review(session: Session, *, actor: Actor, review_id: int,
-               action: str = "read") -> AccessReview:
+def get_review(session: Session, *, actor: Actor, review_id: int, action: str = "read",
+               lock: bool = False) -> AccessReview:
     """One review of the actor's units with its lines; another unit's is refused as not
-    found, with a denied audit row."""
-    review = session.scalar(select(AccessReview).where(AccessReview.id == review_id)
-                            .options(selectinload(AccessReview.lines)))
+    found, with a denied audit row. `lock`: hold the review's row until the transaction ends."""
+    stmt = select(AccessReview).where(AccessReview.id == review_id).options(
+        selectinload(AccessReview.lines))
+    if lock:
+        # Two managers attesting a person's last lines at once would each see the other's
+        # line open and order nothing: attestations of one review take turns.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    review = session.scalar(stmt)
     if review is None:
         raise NotFound(NO_REVIEW)
     audit.require_unit(actor=actor, object_type="access_review", object_id=review.id,
@@ -254,7 +259,7 @@ def line_rows(session: Session, *, review: AccessReview) -> list[ReviewLineRow]:
 # -- attesting ---------------------------------------------------------------------------------
 
 def _open_for_attest(session: Session, *, actor: Actor, review_id: int) -> AccessReview:
-    review = get_review(session, actor=actor, review_id=review_id, action="update")
+    review = get_review(session, actor=actor, review_id=review_id, action="update", lock=True)
     require_manager(actor, review.unit_id)
     if review.status != ReviewStatus.OPEN.value:
         raise TransitionError(_("Uppföljningen är redan klar."), code="review_done")
