@@ -171,3 +171,15 @@ def test_the_review_page_marks_a_person_whose_account_is_unused(
     assert marked and "Ej inloggad på" in marked.group(0)
     others = re.search(rf'<tbody id="p{unit.person_ids[0]}">.*?</tbody>', page.text, re.S)
     assert others and "Ej inloggad" not in others.group(0)
+
+
+def test_a_clinician_is_refused_in_swedish(client_as: Client, database: Database,
+                                           world: factories.World) -> None:
+    rid = _review(database, world)
+    clinician = client_as(world.clinician_id)
+    for path in ("/behorigheter/uppfoljning", f"/behorigheter/uppfoljning/{rid}",
+                 "/behorigheter/uppfoljning/inaktiva"):
+        page = clinician.get(path)
+        assert page.status_code == 403 and "till för enhetschefer och sekreterare" in page.text
+    api = clinician.get("/api/v1/access-reviews")
+    assert api.status_code == 403 and api.json()["error"] == "forbidden"

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from kulisser.access_rights import review_inactive, reviews
 from kulisser.access_rights.models import AccessReview
-from kulisser.access_rights.service import require_member
 from kulisser.bounds import Id
 from kulisser.web.deps import CurrentCtx
 from kulisser.workdays import local_today
@@ -117,7 +116,7 @@ def list_reviews(*, status: Annotated[Literal["open", "done"] | None, Query()] =
 @router.get("/policy", response_model=PolicyOut)
 def get_policy(ctx: CurrentCtx) -> PolicyOut:
     """The policy of the caller's current unit."""
-    require_member(ctx.actor, ctx.actor.unit_id)
+    reviews.require_reader(ctx.actor, ctx.actor.unit_id)
     return _policy(ctx)
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from kulisser.access_rights import orders
 from kulisser.access_rights.models import AccessOrder, AccessOrderLine
-from kulisser.access_rights.reviews import ORDER_WORKING_DAYS, get_policy
-from kulisser.access_rights.service import current_access, ensure_systems, require_member
+from kulisser.access_rights.reviews import ORDER_WORKING_DAYS, get_policy, require_reader
+from kulisser.access_rights.service import current_access, ensure_systems
 from kulisser.access_rights.states import OPEN_ORDER_STATUSES, LineAction, OrderKind
 from kulisser.db import utcnow
 from kulisser.i18n import _
@@ -61,7 +61,7 @@ def _open_removals(session: Session, *, unit_id: int, person_ids: set[int]) -> d
 def inactive_accounts(session: Session, *, actor: Actor, unit_id: int,
                       now: datetime | None = None) -> list[InactiveAccount]:
     """The unit's unused accounts, longest unused first."""
-    require_member(actor, unit_id)
+    require_reader(actor, unit_id)
     return _inactive(session, unit_id=unit_id, now=now or utcnow())
 
 
@@ -102,7 +102,7 @@ def order_removal(session: Session, *, actor: Actor, unit_id: int, person_id: in
     unit's Kulisser account), like a leaver's lines but without ending the assignment."""
     now = now or utcnow()
     get_person(session, actor=actor, person_id=person_id, action="update")  # another unit: 404
-    require_member(actor, unit_id)
+    require_reader(actor, unit_id)
     account = next((a for a in _inactive(session, unit_id=unit_id, now=now)
                     if a.person_id == person_id), None)
     if account is None:

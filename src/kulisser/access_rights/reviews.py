@@ -27,7 +27,7 @@ from kulisser.access_rights.models import (
     AccessSystem,
     PersonSystemAccess,
 )
-from kulisser.access_rights.service import require_manager, require_member
+from kulisser.access_rights.service import is_manager_of, require_manager, require_member
 from kulisser.access_rights.states import (
     DECISION_LABELS,
     Decision,
@@ -37,9 +37,9 @@ from kulisser.access_rights.states import (
 )
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.errors import NotFound, ValidationFailed
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.staff.service import Actor, StaffPerson, user_names
+from kulisser.staff.service import Actor, Role, StaffPerson, user_names
 from kulisser.workdays import TZ, add_working_days, local_today
 from kulisser.worklist.service import TransitionError
 
@@ -49,6 +49,14 @@ NOTE_MAX = 2000
 MONTHS_RANGE = (1, 36)
 INACTIVE_RANGE = (14, 730)
 NO_REVIEW = N_("Uppföljningen finns inte.")
+STAFF_WORK_ONLY = N_("Behörighetsuppföljningen är till för enhetschefer och sekreterare.")
+
+
+def require_reader(actor: Actor, unit_id: int) -> None:
+    """Forbidden unless the actor manages the unit or is one of its secretaries (who order)."""
+    require_member(actor, unit_id)
+    if not (is_manager_of(actor, unit_id) or actor.role == Role.SECRETARY):
+        raise Forbidden(STAFF_WORK_ONLY)
 
 
 def add_months(day: date, months: int) -> date:
@@ -214,7 +222,7 @@ def get_review(session: Session, *, actor: Actor, review_id: int, action: str = 
         raise NotFound(NO_REVIEW)
     audit.require_unit(actor=actor, object_type="access_review", object_id=review.id,
                        unit_id=review.unit_id, hidden=_(NO_REVIEW), action=action)
-    require_member(actor, review.unit_id)
+    require_reader(actor, review.unit_id)
     return review
 
 
@@ -226,7 +234,7 @@ def is_overdue(review: AccessReview, today: date) -> bool:
 def list_reviews(session: Session, *, actor: Actor, unit_id: int, status: str = "",
                  now: datetime | None = None) -> list[ReviewSummary]:
     """The unit's reviews, newest first, with their progress."""
-    require_member(actor, unit_id)
+    require_reader(actor, unit_id)
     today = local_today(now)
     stmt = select(AccessReview).where(AccessReview.unit_id == unit_id)
     if status:
