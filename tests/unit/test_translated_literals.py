@@ -41,6 +41,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "records/demo.py": "sample record requests written to the demo database: data",
     "staff/demo.py": "sample staff register entries written to the demo database: data",
     "access_rights/demo_intro.py": "sample access-rights records written to the demo database: data",
+    "access_rights/demo_reviews.py": "sample access-rights records written to the demo database: data",
 }
 
 _SEEDED = "a default note type or heading, seeded into the database by the migration: data"

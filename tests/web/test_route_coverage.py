@@ -28,6 +28,7 @@ from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
 from tests.access_rights import intro_routes
+from tests.access_rights import review_routes as access_review_routes
 from tests.booking import helpers as bh
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
@@ -637,6 +638,9 @@ UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
 # intro (issue 13 item 4): introductions and their checklists, staff data.
 NO_PATIENT_DATA.update(intro_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(intro_routes.UNIT_ROUTES)
+# reviews (issue 13 item 5): the periodic access review and the accounts without a login.
+NO_PATIENT_DATA.update(access_review_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(access_review_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

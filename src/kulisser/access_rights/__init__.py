@@ -5,7 +5,9 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    # The fixed paths (/behorigheter/introduktion/ny, .../checklistor) before the {id} ones.
-    routers=("views", "intro_checklist_views", "intro_views", "intro_api"),
-    kinds=("intro_items",), demo="demo:seed",
+    # Fixed paths (/behorigheter/introduktion/ny, .../checklistor, .../bestallningar/ny)
+    # come before the {id} ones of the same part.
+    routers=("views", "intro_checklist_views", "intro_views", "intro_api",
+             "review_views", "review_api"),
+    kinds=("intro_items", "review_items"), jobs=("review_jobs",), demo="demo:seed",
 )

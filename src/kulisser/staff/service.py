@@ -384,3 +384,22 @@ def unit_choices(session: Session, *, unit_ids: tuple[int, ...]) -> tuple[tuple[
     rows = session.execute(select(CareUnit.id, CareUnit.name).where(CareUnit.id.in_(unit_ids))
                            .order_by(CareUnit.name)).tuples().all()
     return tuple((uid, name) for uid, name in rows)
+
+
+def last_logins(session: Session, *, user_ids: set[int]) -> dict[int, datetime]:
+    """Each user's latest login: a successful login attempt (password or OpenID) or a live
+    session's last activity, whichever is later; users never seen are left out."""
+    if not user_ids:
+        return {}
+    found: dict[int, datetime] = {}
+    attempts = session.execute(
+        select(User.id, func.max(LoginAttempt.at))
+        .join(LoginAttempt, LoginAttempt.username == User.username)
+        .where(User.id.in_(user_ids), LoginAttempt.success.is_(True)).group_by(User.id)).tuples()
+    sessions = session.execute(
+        select(UserSession.user_id, func.max(UserSession.last_seen_at))
+        .where(UserSession.user_id.in_(user_ids)).group_by(UserSession.user_id)).tuples()
+    for user_id, at in [*attempts, *sessions]:
+        if at is not None and (user_id not in found or at > found[user_id]):
+            found[user_id] = at
+    return found
