@@ -5,4 +5,5 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    kinds=("order_items",),
 )
