@@ -134,28 +134,30 @@ def create_order(session: Session, *, actor: Actor, unit_id: int, person_id: int
     if day is None and "effective_on" not in errors:
         errors["effective_on"] = _("Ange från vilken dag beställningen gäller.")
     note = _note(note, "note", errors)
-    if errors:
-        raise ValidationFailed(errors)
-    assert person is not None and day is not None
     analysis_id = None
+    asked: list[LineRequest] = []
     if kind == OrderKind.LEAVER:
-        day = last_working_day(day)
         profile_id = None
-        asked = leaver_lines(session, unit_id=unit_id, person_id=person.id)
-        at_unit = [a for a in person.assignments if a.unit_id == unit_id]
-        if not asked and not at_unit:
-            errors["person_id"] = _("Personen har inget uppdrag och ingen behörighet på enheten.")
-        elif _open_leaver_order(session, unit_id=unit_id, person_id=person.id):
-            errors["person_id"] = _("Det finns redan en öppen avslutsbeställning för personen.")
+        if person is not None:
+            asked = leaver_lines(session, unit_id=unit_id, person_id=person.id)
+            if not asked and not any(a.unit_id == unit_id for a in person.assignments):
+                errors["person_id"] = _("Personen har inget uppdrag och ingen behörighet på "
+                                        "enheten.")
+            elif _open_leaver_order(session, unit_id=unit_id, person_id=person.id):
+                errors["person_id"] = _("Det finns redan en öppen avslutsbeställning för "
+                                        "personen.")
     elif profile_id is not None:
         asked, analysis_id = profile_lines(session, unit_id=unit_id, profile_id=profile_id,
-                                           kind=kind, person_id=person.id, on=today,
-                                           errors=errors)
+                                           kind=kind, person_id=person.id if person else 0,
+                                           on=today, errors=errors)
     else:
         asked = system_lines(session, unit_id=unit_id, kind=kind, requested=lines or [],
                              errors=errors)
     if errors:
         raise ValidationFailed(errors)
+    assert person is not None and day is not None
+    if kind == OrderKind.LEAVER:
+        day = last_working_day(day)
     order = AccessOrder(unit_id=unit_id, person_id=person.id, kind=kind,
                         status=OrderStatus.AWAITING_APPROVAL.value, profile_id=profile_id,
                         analysis_id=analysis_id, effective_on=day,
@@ -337,3 +339,11 @@ def person_names(session: Session, ids: set[int]) -> dict[int, str]:
     rows = session.execute(select(staff.StaffPerson.id, staff.StaffPerson.full_name)
                            .where(staff.StaffPerson.id.in_(ids))).tuples()
     return dict(rows.all())
+
+
+def order_of_line(session: Session, *, line_id: int) -> int:
+    """The id of the order a line belongs to; NotFound for an unknown line."""
+    order_id = session.scalar(select(AccessOrderLine.order_id).where(AccessOrderLine.id == line_id))
+    if order_id is None:
+        raise NotFound(NO_ORDER)
+    return order_id
