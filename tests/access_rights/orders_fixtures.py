@@ -3,8 +3,10 @@ a current needs-and-risk analysis, a person in the register, what a person has."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -87,3 +89,61 @@ def by_profile(s: Session, who: Actor, person_id: int, profile_id: int,
     return orders.create_order(s, actor=who, unit_id=who.unit_id, person_id=person_id, kind=kind,
                                effective_on=local_today() + timedelta(days=21),
                                profile_id=profile_id, note="Börjar på mottagningen.")
+
+
+# -- routes for tests/web/test_route_coverage.py ---------------------------------------------
+
+Call = Callable[[Any], tuple[str, dict[str, Any]]]
+API = "/api/v1/access-orders"
+PAGES = "/behorigheter/bestallningar"
+
+
+def _order(e: Any, *, approved: bool = False) -> tuple[int, int]:
+    """An order of the Env's unit by its secretary (approved by its manager): (order, line)."""
+    with e.database.session() as s:
+        secretary = factories.actor(s, e.world.secretary_id)
+        manager = factories.actor(s, e.world.manager_id)
+        order = by_profile(s, secretary, newcomer(s, manager).id, profile(s, e.world.unit_id).id)
+        if approved:
+            orders.approve_order(s, actor=manager, order_id=order.id)
+        return order.id, order.lines[0].id
+
+
+def _done(path: str, body: str) -> Call:
+    def call(e: Any) -> tuple[str, dict[str, Any]]:
+        order_id, line_id = _order(e, approved=True)
+        return path.format(o=order_id, line=line_id), {body: {"note": "Utfört"}}
+    return call
+
+
+ORDERS = "access orders: staff and their systems, no patient (another unit's order: 404, logged)"
+NO_PATIENT_DATA: dict[tuple[str, str], str] = {
+    (method, path): ORDERS for method, path in [
+        ("GET", PAGES), ("GET", PAGES + ".csv"), ("GET", PAGES + "/ny"), ("POST", PAGES + "/ny"),
+        ("GET", PAGES + "/rader/{line_id}"), ("GET", PAGES + "/{order_id}"),
+        ("POST", PAGES + "/{order_id}/godkann"), ("POST", PAGES + "/{order_id}/avsla"),
+        ("POST", PAGES + "/{order_id}/rader/{line_id}/klar"),
+        ("GET", API), ("POST", API), ("GET", API + "/{order_id}"),
+        ("POST", API + "/{order_id}/approve"), ("POST", API + "/{order_id}/reject"),
+        ("POST", API + "/{order_id}/lines/{line_id}/done"),
+    ]
+}
+UNIT_ROUTES: dict[tuple[str, str], Call] = {
+    ("GET", PAGES + "/rader/{line_id}"): lambda e: (f"{PAGES}/rader/{_order(e)[1]}", {}),
+    ("GET", PAGES + "/{order_id}"): lambda e: (f"{PAGES}/{_order(e)[0]}", {}),
+    ("POST", PAGES + "/{order_id}/godkann"): lambda e: (
+        f"{PAGES}/{_order(e)[0]}/godkann", {"data": {"note": ""}, "as_user": e.world.manager_id}),
+    ("POST", PAGES + "/{order_id}/avsla"): lambda e: (
+        f"{PAGES}/{_order(e)[0]}/avsla", {"data": {"note": "Fel profil"},
+                                          "as_user": e.world.manager_id}),
+    ("POST", PAGES + "/{order_id}/rader/{line_id}/klar"): _done(
+        PAGES + "/{o}/rader/{line}/klar", "data"),
+    ("GET", API + "/{order_id}"): lambda e: (f"{API}/{_order(e)[0]}", {}),
+    ("POST", API + "/{order_id}/approve"): lambda e: (
+        f"{API}/{_order(e)[0]}/approve", {"json": {}, "as_user": e.world.manager_id}),
+    ("POST", API + "/{order_id}/reject"): lambda e: (
+        f"{API}/{_order(e)[0]}/reject", {"json": {"note": "Fel profil"},
+                                         "as_user": e.world.manager_id}),
+    ("POST", API + "/{order_id}/lines/{line_id}/done"): _done(
+        API + "/{o}/lines/{line}/done", "json"),
+}
