@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.access_rights import orders
+from kulisser.access_rights import order_items, orders
 from kulisser.access_rights.models import (
     AccessSystem,
     PersonSystemAccess,
@@ -20,6 +20,8 @@ from kulisser.access_rights.models import (
 )
 from kulisser.access_rights.service import ensure_systems
 from kulisser.staff.service import Actor, StaffPerson, local_today
+from kulisser.worklist import service as worklist
+from kulisser.worklist.service import WorkItem
 from tests import factories
 from tests.staff.helpers import assignment, person
 
@@ -147,3 +149,11 @@ UNIT_ROUTES: dict[tuple[str, str], Call] = {
     ("POST", API + "/{order_id}/lines/{line_id}/done"): _done(
         API + "/{o}/lines/{line}/done", "json"),
 }
+
+
+def line_item(s: Session, secretary: Actor, manager: Actor) -> WorkItem:
+    """An approved order's first line's open work item (tests/integration/test_invariants.py)."""
+    order = by_profile(s, secretary, newcomer(s, manager).id, profile(s, manager.unit_id).id)
+    orders.approve_order(s, actor=manager, order_id=order.id)
+    [item] = worklist.open_items(s, ref_type=order_items.REF_TYPE, ref_id=order.lines[0].id)
+    return item

@@ -215,3 +215,24 @@ def test_the_worklist_cannot_close_a_line_item_behind_the_orders_back(
             worklist.perform(db, actor=a.secretary, item_id=item.id, operation=op, reason="x")
     worklist.perform(db, actor=a.secretary, item_id=item.id, operation=Operation.CLAIM)
     assert item.owner_id == a.secretary.user_id
+
+
+def test_the_check_finds_an_item_whose_line_moved_on_and_a_line_without_its_item(
+        db: Session, world: factories.World) -> None:
+    a = fx.actors(db, world)
+    order = fx.by_profile(db, a.secretary, fx.newcomer(db, a.manager).id,
+                          fx.profile(db, world.unit_id).id)
+    orders.approve_order(db, actor=a.manager, order_id=order.id)
+    first, second = order.lines[0], order.lines[1]
+
+    def about(line_id: int) -> list[str]:
+        found = order_items.LINE.check(db) if order_items.LINE.check else []
+        return [f.problem for f in found if f.ref_id == line_id]
+
+    assert about(first.id) == [] and about(second.id) == []
+    first.status = "done"  # behind the order's back: its item stays open
+    [item] = worklist.open_items(db, ref_type=order_items.REF_TYPE, ref_id=second.id)
+    item.complete(actor_id=a.secretary.user_id, now=item.updated_at)  # the item closed alone
+    db.flush()
+    assert len(about(first.id)) == 1 and "inte väntar" in about(first.id)[0]
+    assert len(about(second.id)) == 1 and "inget öppet ärende" in about(second.id)[0]
