@@ -71,7 +71,7 @@ def test_a_secretary_orders_by_profile_a_manager_approves_and_the_lines_are_work
     rows = list(csv.reader(io.StringIO(secretary.get(PAGES + ".csv").text.lstrip("\ufeff")),
                           delimiter=";"))
     assert rows[0][:4] == ["Nr", "Person", "Typ", "Status"]
-    assert [r for r in rows[1:] if r[0] == str(order["id"])][0][3] == "Klar"
+    assert next(r for r in rows[1:] if r[0] == str(order["id"]))[3] == "Klar"
 
 
 def test_a_refused_order_keeps_what_was_typed(database: Database, world: factories.World,
