@@ -125,6 +125,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
         ("GET", PAGES + "/rader/{line_id}"), ("GET", PAGES + "/{order_id}"),
         ("POST", PAGES + "/{order_id}/godkann"), ("POST", PAGES + "/{order_id}/avsla"),
         ("POST", PAGES + "/{order_id}/rader/{line_id}/klar"),
+        ("POST", PAGES + "/{order_id}/aterkalla"), ("POST", API + "/{order_id}/cancel"),
         ("GET", API), ("POST", API), ("GET", API + "/{order_id}"),
         ("POST", API + "/{order_id}/approve"), ("POST", API + "/{order_id}/reject"),
         ("POST", API + "/{order_id}/lines/{line_id}/done"),
@@ -140,6 +141,10 @@ UNIT_ROUTES: dict[tuple[str, str], Call] = {
                                           "as_user": e.world.manager_id}),
     ("POST", PAGES + "/{order_id}/rader/{line_id}/klar"): _done(
         PAGES + "/{o}/rader/{line}/klar", "data"),
+    ("POST", PAGES + "/{order_id}/aterkalla"): lambda e: (
+        f"{PAGES}/{_order(e, approved=True)[0]}/aterkalla", {"data": {"reason": "Började aldrig"}}),
+    ("POST", API + "/{order_id}/cancel"): lambda e: (
+        f"{API}/{_order(e)[0]}/cancel", {"json": {"reason": "Fel person"}}),
     ("GET", API + "/{order_id}"): lambda e: (f"{API}/{_order(e)[0]}", {}),
     ("POST", API + "/{order_id}/approve"): lambda e: (
         f"{API}/{_order(e)[0]}/approve", {"json": {}, "as_user": e.world.manager_id}),

@@ -236,3 +236,26 @@ def test_the_check_finds_an_item_whose_line_moved_on_and_a_line_without_its_item
     db.flush()
     assert len(about(first.id)) == 1 and "inte väntar" in about(first.id)[0]
     assert len(about(second.id)) == 1 and "inget öppet ärende" in about(second.id)[0]
+
+
+def test_a_withdrawn_order_cancels_its_open_lines_and_their_items(
+        db: Session, world: factories.World) -> None:
+    a = fx.actors(db, world)
+    order = fx.by_profile(db, a.secretary, fx.newcomer(db, a.manager).id,
+                          fx.profile(db, world.unit_id).id)
+    orders.approve_order(db, actor=a.manager, order_id=order.id)
+    orders.complete_line(db, actor=a.secretary, order_id=order.id, line_id=order.lines[0].id,
+                         note="Upplagd")
+    other = factories.actor(db, world.secretary2_id)
+    with pytest.raises(Forbidden):  # neither the one who ordered nor a manager
+        orders.cancel_order(db, actor=other, order_id=order.id, reason="Nej")
+    with pytest.raises(ValidationFailed):
+        orders.cancel_order(db, actor=a.secretary, order_id=order.id, reason="")
+    orders.cancel_order(db, actor=a.secretary, order_id=order.id, reason="Började aldrig")
+    assert order.status == "cancelled"
+    assert [x.status for x in order.lines] == ["done", "cancelled", "cancelled"]
+    assert sorted(i.status for i in _items(db, order)) == ["cancelled", "cancelled", "completed"]
+    assert order_items.LINE.check is not None
+    assert [f for f in order_items.LINE.check(db) if f.ref_id in {x.id for x in order.lines}] == []
+    with pytest.raises(TransitionError):
+        orders.cancel_order(db, actor=a.manager, order_id=order.id, reason="Igen")

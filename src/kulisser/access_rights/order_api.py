@@ -180,6 +180,20 @@ def reject(order_id: Id, body: NoteIn, ctx: CurrentCtx) -> OrderOut:
     return _one(ctx, order_id)
 
 
+class ReasonIn(BaseModel):
+    """Why the order is withdrawn (required)."""
+
+    reason: str = Field("", max_length=4000)
+
+
+@router.post("/{order_id}/cancel", response_model=OrderOut, responses=_ACT,
+             summary="Withdraw an order not yet done (who ordered it, or a manager)")
+def cancel(order_id: Id, body: ReasonIn, ctx: CurrentCtx) -> OrderOut:
+    """Lines not carried out and their work items are cancelled; what was done stays."""
+    orders.cancel_order(ctx.db, actor=ctx.actor, order_id=order_id, reason=body.reason)
+    return _one(ctx, order_id)
+
+
 @router.post("/{order_id}/lines/{line_id}/done", response_model=OrderOut, responses=_ACT,
              summary="Mark a line carried out, with a note")
 def line_done(order_id: Id, line_id: Id, body: NoteIn, ctx: CurrentCtx) -> OrderOut:

@@ -171,6 +171,7 @@ def views(session: Session, found: list[AccessOrder], *, with_items: bool = Fals
 
 EVENT_LABELS = {"ordered": N_("Beställd"), "approved": N_("Godkänd"), "rejected": N_("Avslagen"),
                 "line_done": N_("Rad utförd"), "done": N_("Klar"),
+                "cancelled": N_("Återkallad"),
                 "assignments_ended": N_("Uppdragen på enheten avslutas")}
 
 

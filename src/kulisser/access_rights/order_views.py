@@ -119,7 +119,9 @@ def _order_page(http: Request, ctx: Ctx, order_id: int, *, form: str = "",
         "own_order": awaiting and order.ordered_by == ctx.actor.user_id
         and is_manager_of(ctx.actor, order.unit_id),
         "awaiting": awaiting,
-        "may_carry_out": order.status == OrderStatus.APPROVED}
+        "may_carry_out": order.status == OrderStatus.APPROVED,
+        "may_cancel": order.status in (OrderStatus.AWAITING_APPROVAL, OrderStatus.APPROVED)
+        and (order.ordered_by == ctx.actor.user_id or is_manager_of(ctx.actor, order.unit_id))}
     return render(http, "access_rights/order_detail.html", data, status_code=status)
 
 
@@ -156,6 +158,13 @@ def reject(http: Request, order_id: Id, ctx: CurrentCtx, note: FormStr = "") -> 
     """Reject the order with the reason (a manager of the unit)."""
     return _act(http, ctx, order_id, "decide", {"note": note}, lambda: orders.reject_order(
         ctx.db, actor=ctx.actor, order_id=order_id, note=note))
+
+
+@router.post(BASE + "/{order_id}/aterkalla")
+def cancel(http: Request, order_id: Id, ctx: CurrentCtx, reason: FormStr = "") -> Response:
+    """Withdraw the order with the reason; open lines and their items are cancelled."""
+    return _act(http, ctx, order_id, "cancel", {"reason": reason}, lambda: orders.cancel_order(
+        ctx.db, actor=ctx.actor, order_id=order_id, reason=reason))
 
 
 @router.post(BASE + "/{order_id}/rader/{line_id}/klar")

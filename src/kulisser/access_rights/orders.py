@@ -30,7 +30,12 @@ from kulisser.access_rights.order_lines import (
     profile_lines,
     system_lines,
 )
-from kulisser.access_rights.service import current_access, require_manager, require_member
+from kulisser.access_rights.service import (
+    current_access,
+    is_manager_of,
+    require_manager,
+    require_member,
+)
 from kulisser.access_rights.states import (
     OPEN_ORDER_STATUSES,
     LineAction,
@@ -260,6 +265,32 @@ def reject_order(session: Session, *, actor: Actor, order_id: int, note: str,
         line.status = LineStatus.CANCELLED.value
     _event(order, actor_id=actor.user_id, type_="rejected", now=now, from_status=before,
            reason=note)
+    session.flush()
+    return order
+
+
+def cancel_order(session: Session, *, actor: Actor, order_id: int, reason: str,
+                 now: datetime | None = None) -> AccessOrder:
+    """Withdraw an order not yet done, with the reason (whoever ordered it, or a manager of the
+    unit): lines not carried out are cancelled, and so are their open work items."""
+    now = now or utcnow()
+    errors: dict[str, str] = {}
+    reason = _note(reason, "reason", errors, required=_("Skriv varför beställningen återkallas."))
+    order = get_order(session, actor=actor, order_id=order_id, action="update")
+    if order.ordered_by != actor.user_id and not is_manager_of(actor, order.unit_id):
+        raise Forbidden(N_("Bara den som beställde eller en chef på enheten kan återkalla "
+                           "beställningen."))
+    if errors:
+        raise ValidationFailed(errors)
+    before = order.status
+    order.status = next_order_status(order.status, "cancel").value
+    for line in order.lines:
+        if line.status in (LineStatus.PENDING, LineStatus.OPEN):
+            line.status = LineStatus.CANCELLED.value
+            order_items.close_line_items(session, actor_id=actor.user_id, line_id=line.id,
+                                         now=now, reason=reason, cancel=True)
+    _event(order, actor_id=actor.user_id, type_="cancelled", now=now, from_status=before,
+           reason=reason)
     session.flush()
     return order
 
