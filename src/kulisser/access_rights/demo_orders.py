@@ -23,12 +23,13 @@ from kulisser.access_rights.order_lines import (
     orderable_profiles,
     unit_systems,
 )
+from kulisser.i18n import N_, _
 from kulisser.staff import service as staff
 from kulisser.staff.service import Actor, Role
 
 DEMO_UNIT_HSA = "SE2321000016-DEMO1"
 LOCUM_HSA = "SE2321000016-P100"  # the staff register's demo locum (staff/demo.py)
-PROFILE = "Medicinsk sekreterare, mottagningen"
+PROFILE = N_("Medicinsk sekreterare, mottagningen")
 
 
 def _profile(session: Session, *, unit_id: int, manager: Actor, now: datetime) -> int:
@@ -38,8 +39,8 @@ def _profile(session: Session, *, unit_id: int, manager: Actor, now: datetime) -
         if current_analysis(session, profile_id=found.id, on=today) is not None:
             return found.id
     by_code = {s.code: s for s in unit_systems(session, unit_id=unit_id).values()}
-    profile = RoleProfile(unit_id=unit_id, name=PROFILE, kulisser_role=Role.SECRETARY.value,
-                          description="Journalskrivning, diktat och reception.", created_at=now)
+    profile = RoleProfile(unit_id=unit_id, name=_(PROFILE), kulisser_role=Role.SECRETARY.value,
+                          description=_("Journalskrivning, diktat och reception."), created_at=now)
     profile.systems = [RoleProfileSystem(system_id=by_code[code].id, access_profile=access)
                        for code, access in (("hsa", ""), ("siths", ""), ("kulisser", "Sekreterare"),
                                             ("record", "Sekreterare"), ("speech", "Utskrift"))
@@ -48,16 +49,16 @@ def _profile(session: Session, *, unit_id: int, manager: Actor, now: datetime) -
     session.flush()
     session.add(RiskAnalysis(profile_id=profile.id, made_on=today - timedelta(days=60),
                              author="Eva Nord", next_review=today + timedelta(days=300),
-                             text="Sekreteraren skriver journal och hanterar diktat för enhetens "
-                                  "patienter: läs- och skrivbehörighet i journalsystemet, "
-                                  "utskrift i taligenkänningen. Risk: åtkomst utan vårdrelation; "
-                                  "loggarna följs upp månadsvis.",
+                             text=_("Sekreteraren skriver journal och hanterar diktat för "
+                                    "enhetens patienter: läs- och skrivbehörighet i "
+                                    "journalsystemet, utskrift i taligenkänningen. Risk: åtkomst "
+                                    "utan vårdrelation; loggarna följs upp månadsvis."),
                              created_by=manager.user_id, created_at=now))
     session.flush()
     return profile.id
 
 
-def seed(session: Session, *, now: datetime, unit_id: int | None = None, **_: Any) -> int:
+def seed(session: Session, *, now: datetime, unit_id: int | None = None, **_more: Any) -> int:
     """Seed the demo unit's access orders; return how many (0 without the staff register)."""
     if unit_id is None:
         unit_id = session.scalar(select(staff.CareUnit.id)
@@ -77,22 +78,22 @@ def seed(session: Session, *, now: datetime, unit_id: int | None = None, **_: An
     wanted = [("hsa", ""), ("siths", ""), ("kulisser", "Sekreterare"), ("record", "Sekreterare")]
     first = orders.create_order(
         session, actor=secretary, unit_id=unit_id, person_id=locum.id, kind="new",
-        effective_on=stint.valid_from, now=started, note="Vikarie under sommaren.",
+        effective_on=stint.valid_from, now=started, note=_("Vikarie under sommaren."),
         lines=[LineRequest(systems[c].id, "grant", access) for c, access in wanted if c in systems])
     orders.approve_order(session, actor=manager, order_id=first.id, now=started + timedelta(hours=2))
     for n, line in enumerate(first.lines):
         orders.complete_line(session, actor=secretary, order_id=first.id, line_id=line.id,
-                             note="Upplagt enligt beställningen.",
+                             note=_("Upplagt enligt beställningen."),
                              now=started + timedelta(days=1, minutes=10 * n))
     assert stint.valid_to is not None
     leaving = orders.create_order(
         session, actor=secretary, unit_id=unit_id, person_id=locum.id, kind="leaver",
         effective_on=stint.valid_to, now=now - timedelta(days=2),
-        note="Vikariatet slutar; kortet lämnas till receptionen.")
+        note=_("Vikariatet slutar; kortet lämnas till receptionen."))
     orders.approve_order(session, actor=manager, order_id=leaving.id,
                          now=now - timedelta(days=1))
     orders.complete_line(session, actor=secretary, order_id=leaving.id,
-                         line_id=leaving.lines[0].id, note="Utfört, kvitterat av IT.",
+                         line_id=leaving.lines[0].id, note=_("Utfört, kvitterat av IT."),
                          now=now - timedelta(hours=3))
     # A colleague moving to the profile with speech recognition: ordered, awaiting approval.
     colleague = session.scalar(select(staff.StaffPerson).where(
@@ -103,5 +104,5 @@ def seed(session: Session, *, now: datetime, unit_id: int | None = None, **_: An
         session, actor=secretary, unit_id=unit_id, person_id=colleague.id, kind="change",
         effective_on=today + timedelta(days=14), now=now - timedelta(hours=5),
         profile_id=_profile(session, unit_id=unit_id, manager=manager, now=now),
-        note="Tar över diktatkön efter sommaren.")
+        note=_("Tar över diktatkön efter sommaren."))
     return 3
