@@ -30,6 +30,7 @@ from kulisser.worklist import service as worklist
 from kulisser.worklist.kinds import all_kinds, get_kind
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Operation, Priority, Status, TransitionError
+from tests.access_rights import orders_fixtures as access_orders
 from tests.conftest import fresh_database_url
 from tests.dictation.audio import unique_tone
 
@@ -175,6 +176,9 @@ CASES: dict[str, tuple[Make, Break]] = {
     "record-request": _demo_item_case("record-request"),
     "record-review": _demo_item_case("record-review"),
     "intro-task": _demo_item_case("intro-task"),
+    "access-order-line": (lambda s, _t: access_orders.line_item(s, _actor(s, "sekreterare"),
+                                                                _actor(s, "chef")),
+                          lambda _s, item: _close_behind_its_back(item)),
 }
 
 

@@ -28,6 +28,7 @@ from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
 from tests.access_rights import intro_routes
+from tests.access_rights import orders_fixtures as access_orders
 from tests.access_rights import review_routes as access_review_routes
 from tests.booking import helpers as bh
 from tests.dictation import helpers as dictation_helpers
@@ -641,6 +642,9 @@ UNIT_ROUTES.update(intro_routes.UNIT_ROUTES)
 # reviews (issue 13 item 5): the periodic access review and the accounts without a login.
 NO_PATIENT_DATA.update(access_review_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(access_review_routes.UNIT_ROUTES)
+# orders (issue 13 item 3): access orders, staff data.
+NO_PATIENT_DATA.update(access_orders.NO_PATIENT_DATA)
+UNIT_ROUTES.update(access_orders.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -5,9 +5,10 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    # Fixed paths (/behorigheter/introduktion/ny, .../checklistor, .../bestallningar/ny)
-    # come before the {id} ones of the same part.
-    routers=("views", "intro_checklist_views", "intro_views", "intro_api",
-             "review_views", "review_api"),
-    kinds=("intro_items", "review_items"), jobs=("review_jobs",), demo="demo:seed",
+    # Within each part the fixed paths (/ny, .csv, /checklistor, /rader/{id}) come before
+    # the {id} ones.
+    routers=("views", "order_views", "order_api", "intro_checklist_views", "intro_views",
+             "intro_api", "review_views", "review_api"),
+    kinds=("order_items", "intro_items", "review_items"), jobs=("review_jobs",),
+    demo="demo:seed",
 )

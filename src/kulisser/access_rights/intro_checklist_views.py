@@ -28,7 +28,7 @@ def profiles_page(http: Request, ctx: CurrentCtx) -> Response:
     profiles = checklists.unit_profiles(ctx.db, unit_id=ctx.actor.unit_id, active_only=False)
     counts = checklists.counts_by_profile(ctx.db, profile_ids=[p.id for p in profiles])
     return render(http, "access_rights/intro_profiles.html", {
-        "nav": "staff", "profiles": profiles, "counts": counts})
+        "nav": "access_rights", "profiles": profiles, "counts": counts})
 
 
 def _page(http: Request, ctx: Ctx, profile_id: int, *, errors: dict[str, str] | None = None,
@@ -37,7 +37,7 @@ def _page(http: Request, ctx: Ctx, profile_id: int, *, errors: dict[str, str] | 
     require_manager(ctx.actor, profile.unit_id)
     tasks = checklists.checklist(ctx.db, profile_id=profile.id)
     return render(http, "access_rights/intro_checklist.html", {
-        "nav": "staff", "profile": profile, "tasks": tasks, "errors": errors or {},
+        "nav": "access_rights", "profile": profile, "tasks": tasks, "errors": errors or {},
         "values": values or {}, "form": form,
         "phases": [(p.value, _(PHASE_LABELS[p])) for p in Phase],
         "phase_labels": {p.value: _(PHASE_LABELS[p]) for p in Phase},

@@ -41,7 +41,7 @@ def overview_page(http: Request, ctx: CurrentCtx, alla: str = "") -> Response:
     """Each newcomer's progress: done and total per phase, overdue tasks (ongoing, or all)."""
     rows = intros.overview(ctx.db, actor=ctx.actor, include_done=bool(alla))
     return render(http, "access_rights/intro_overview.html", {
-        "nav": "staff", "rows": rows, "all": bool(alla), "phases": _phases()})
+        "nav": "access_rights", "rows": rows, "all": bool(alla), "phases": _phases()})
 
 
 @router.get(f"{BASE}.csv")
@@ -69,7 +69,7 @@ def _new_page(http: Request, ctx: Ctx, *, values: dict[str, str] | None = None,
     mentors = [(str(u.id), u.full_name)
                for u in staff.unit_member_names(ctx.db, unit_id=ctx.actor.unit_id)]
     return render(http, "access_rights/intro_new.html", {
-        "nav": "staff", "values": values or {"start_on": local_today().isoformat()},
+        "nav": "access_rights", "values": values or {"start_on": local_today().isoformat()},
         "errors": errors or {}, "profiles": profiles, "people": people, "mentors": mentors},
         status_code=status)
 
@@ -111,7 +111,7 @@ def _intro_page(http: Request, ctx: Ctx, introduction_id: int, *,
     for task in intro.tasks:
         by_phase.setdefault(task.phase, []).append(task)
     return render(http, "access_rights/intro_page.html", {
-        "nav": "staff", "intro": intro, "p": progress, "names": names, "phases": _phases(),
+        "nav": "access_rights", "intro": intro, "p": progress, "names": names, "phases": _phases(),
         "by_phase": by_phase, "today": local_today(), "errors": errors or {},
         "typed": typed or {}, "owners": owners,
         "may": {t.id: intros.may_complete(ctx.actor, t, item_owner=owners.get(t.id))

@@ -46,7 +46,7 @@ def _overview(request: Request, ctx: CurrentCtx, *, errors: dict[str, str] | Non
     has_open = any(r.review.status == ReviewStatus.OPEN.value for r in rows)
     inactive = review_inactive.inactive_accounts(ctx.db, actor=ctx.actor, unit_id=unit_id)
     return render(request, "access_rights/review_overview.html", {
-        "nav": "access", "rows": rows, "policy": policy, "errors": errors or {},
+        "nav": "access_rights", "rows": rows, "policy": policy, "errors": errors or {},
         "form": form or {"review_months": str(policy.review_months),
                          "inactive_days": str(policy.inactive_days)},
         "may_edit": is_manager_of(ctx.actor, unit_id), "has_open": has_open,
@@ -79,7 +79,7 @@ def _inactive_page(request: Request, ctx: CurrentCtx, *, message: str = "",
     unit_id = ctx.actor.unit_id
     rows = review_inactive.inactive_accounts(ctx.db, actor=ctx.actor, unit_id=unit_id)
     return render(request, "access_rights/review_inactive.html", {
-        "nav": "access", "rows": rows, "message": message,
+        "nav": "access_rights", "rows": rows, "message": message,
         "policy": reviews.get_policy(ctx.db, unit_id=unit_id)}, status_code=status)
 
 
@@ -128,7 +128,7 @@ def _review_page(request: Request, ctx: CurrentCtx, review_id: int, *,
     unused = {a.person_id: a.days for a in review_inactive.inactive_accounts(
         ctx.db, actor=ctx.actor, unit_id=review.unit_id)} if may_attest else {}
     return render(request, "access_rights/review_detail.html", {
-        "nav": "access", "review": review, "people": people, "may_attest": may_attest,
+        "nav": "access_rights", "review": review, "people": people, "may_attest": may_attest,
         "unused": unused,
         "row_errors": errors or {}, "typed": typed or {}, "message": message,
         "focus_line": None if errors or message else first_open,
