@@ -5,4 +5,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    routers=(
+        "catalogue_views", "catalogue_api",  # profiles (item 2)
+    ),
 )

@@ -46,6 +46,7 @@ OBJECT_TYPES: dict[str, str] = {
     "record_request_export": N_("Export av begäranden om journalkopior"),
     "record_copy": N_("Journalkopia (sammanställning)"),
     "staff_assignment": N_("Medarbetaruppdrag"), "staff_person": N_("Person i personalregistret"),
+    "access_system": N_("System i behörighetskatalogen"), "role_profile": N_("Rollprofil"),
 }
 
 
