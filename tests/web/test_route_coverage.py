@@ -27,6 +27,7 @@ from kulisser.patients.models import CareRelation
 from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
+from tests.access_rights import profiles_routes
 from tests.booking import helpers as bh
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
@@ -632,6 +633,9 @@ NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
 AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
 UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
+# profiles (issue 13 item 2): the access-rights catalogue, its profiles and analyses.
+NO_PATIENT_DATA.update(profiles_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(profiles_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -377,8 +377,6 @@ def profile_orderable(session: Session, *, profile_id: int, on: date,
     name = profile.name
     if not profile.active:
         return _("Rollprofilen ”{name}” är inaktiverad och kan inte beställas.", name=name)
-    if not profile.systems:
-        return _("Rollprofilen ”{name}” har inga system att beställa.", name=name)
     found = standing(profile, on=on)
     if found.state == State.MISSING:
         return _("Rollprofilen ”{name}” saknar behovs- och riskanalys och kan inte beställas.",
@@ -391,6 +389,8 @@ def profile_orderable(session: Session, *, profile_id: int, on: date,
         return _("Behovs- och riskanalysen för ”{name}” gäller först från {day}; profilen kan "
                  "inte beställas före dess.", name=name,
                  day=found.newest.made_on.isoformat() if found.newest else "")
+    if not profile.systems:
+        return _("Rollprofilen ”{name}” har inga system att beställa.", name=name)
     return None
 
 
