@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from kulisser.access_rights import catalogue
+from kulisser.access_rights import catalogue, catalogue_systems
 from kulisser.access_rights import service as access
 from kulisser.audit.models import AuditEvent
 from kulisser.errors import Forbidden, ValidationFailed
@@ -24,41 +24,41 @@ def test_a_unit_starts_with_the_default_catalogue_and_adds_its_own(
         db: Session, world: factories.World) -> None:
     manager = factories.actor(db, world.manager_id)
     secretary = factories.actor(db, world.secretary_id)
-    found = catalogue.systems(db, actor=secretary, unit_id=world.unit_id)
+    found = catalogue_systems.systems(db, actor=secretary, unit_id=world.unit_id)
     assert [s.code for s in found] == [code for code, *_rest in access.DEFAULT_SYSTEMS]
-    added = catalogue.add_system(db, actor=manager, unit_id=world.unit_id, name=" Röntgen  RIS ",
+    added = catalogue_systems.add_system(db, actor=manager, unit_id=world.unit_id, name=" Röntgen  RIS ",
                                  carried_by="IT-avdelningen")
     assert (added.name, added.code, added.position) == ("Röntgen RIS", "", len(found))
     with pytest.raises(ValidationFailed) as twice:
-        catalogue.add_system(db, actor=manager, unit_id=world.unit_id, name="röntgen ris")
+        catalogue_systems.add_system(db, actor=manager, unit_id=world.unit_id, name="röntgen ris")
     assert twice.value.errors == {"name": "Enheten har redan ett system med det namnet."}
     with pytest.raises(ValidationFailed) as empty:
-        catalogue.add_system(db, actor=manager, unit_id=world.unit_id, name="  ")
+        catalogue_systems.add_system(db, actor=manager, unit_id=world.unit_id, name="  ")
     assert empty.value.errors == {"name": "Ange systemets namn."}
     with pytest.raises(Forbidden):
-        catalogue.add_system(db, actor=secretary, unit_id=world.unit_id, name="Annat")
+        catalogue_systems.add_system(db, actor=secretary, unit_id=world.unit_id, name="Annat")
 
 
 def test_rename_deactivate_and_reorder(db: Session, world: factories.World) -> None:
     manager = factories.actor(db, world.manager_id)
-    first, second, *rest = catalogue.systems(db, actor=manager, unit_id=world.unit_id)
-    catalogue.update_system(db, actor=manager, system_id=second.id, name="SITHS-kort (eID)",
+    first, second, *rest = catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id)
+    catalogue_systems.update_system(db, actor=manager, system_id=second.id, name="SITHS-kort (eID)",
                             carried_by="Servicedesk", task_label="Beställ kort")
     assert (second.name, second.carried_by, second.task_label) == (
         "SITHS-kort (eID)", "Servicedesk", "Beställ kort")
     with pytest.raises(ValidationFailed):
-        catalogue.update_system(db, actor=manager, system_id=second.id, name=first.name)
-    catalogue.move_system(db, actor=manager, system_id=second.id, up=True)
-    assert [s.id for s in catalogue.systems(db, actor=manager, unit_id=world.unit_id)][:2] == [
+        catalogue_systems.update_system(db, actor=manager, system_id=second.id, name=first.name)
+    catalogue_systems.move_system(db, actor=manager, system_id=second.id, up=True)
+    assert [s.id for s in catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id)][:2] == [
         second.id, first.id]
-    catalogue.move_system(db, actor=manager, system_id=second.id, up=True)  # first already
-    assert catalogue.systems(db, actor=manager, unit_id=world.unit_id)[0].id == second.id
-    wanted = [s.id for s in reversed(catalogue.systems(db, actor=manager, unit_id=world.unit_id))]
-    catalogue.reorder_systems(db, actor=manager, unit_id=world.unit_id, system_ids=wanted)
-    assert [s.id for s in catalogue.systems(db, actor=manager, unit_id=world.unit_id)] == wanted
+    catalogue_systems.move_system(db, actor=manager, system_id=second.id, up=True)  # first already
+    assert catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id)[0].id == second.id
+    wanted = [s.id for s in reversed(catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id))]
+    catalogue_systems.reorder_systems(db, actor=manager, unit_id=world.unit_id, system_ids=wanted)
+    assert [s.id for s in catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id)] == wanted
     with pytest.raises(ValidationFailed):
-        catalogue.reorder_systems(db, actor=manager, unit_id=world.unit_id, system_ids=wanted[1:])
-    catalogue.set_system_active(db, actor=manager, system_id=rest[0].id, active=False)
+        catalogue_systems.reorder_systems(db, actor=manager, unit_id=world.unit_id, system_ids=wanted[1:])
+    catalogue_systems.set_system_active(db, actor=manager, system_id=rest[0].id, active=False)
     assert not rest[0].active
 
 
@@ -72,7 +72,7 @@ def test_another_units_system_or_profile_is_not_found_and_the_refusal_logged(
     with pytest.raises(DeniedNotFound):
         catalogue.get_profile(db, actor=stranger, profile_id=p.id)
     with pytest.raises(DeniedNotFound):
-        catalogue.update_system(db, actor=stranger, system_id=system.id, name="Mitt")
+        catalogue_systems.update_system(db, actor=stranger, system_id=system.id, name="Mitt")
     with pytest.raises(Forbidden):
         catalogue.profiles(db, actor=stranger, unit_id=world.unit_id)
 
@@ -80,7 +80,7 @@ def test_another_units_system_or_profile_is_not_found_and_the_refusal_logged(
 def test_profile_systems_come_from_the_units_catalogue(db: Session, world: factories.World) -> None:
     manager = factories.actor(db, world.manager_id)
     p = pf.profile(db, world, systems=0)
-    systems = catalogue.systems(db, actor=manager, unit_id=world.unit_id)
+    systems = catalogue_systems.systems(db, actor=manager, unit_id=world.unit_id)
     catalogue.set_profile_systems(db, actor=manager, profile_id=p.id,
                                   systems={systems[3].id: "Sjuksköterska", systems[0].id: ""})
     assert [(line.system_id, line.access_profile) for line in p.systems] == [
@@ -90,12 +90,12 @@ def test_profile_systems_come_from_the_units_catalogue(db: Session, world: facto
         catalogue.set_profile_systems(db, actor=manager, profile_id=p.id,
                                       systems={other.id: "x"})
     assert foreign.value.errors == {"systems": "Välj system ur enhetens katalog."}
-    catalogue.set_system_active(db, actor=manager, system_id=systems[5].id, active=False)
+    catalogue_systems.set_system_active(db, actor=manager, system_id=systems[5].id, active=False)
     with pytest.raises(ValidationFailed):
         catalogue.set_profile_systems(db, actor=manager, profile_id=p.id,
                                       systems={systems[5].id: ""})
     # A system deactivated after it was chosen may stay in the profile.
-    catalogue.set_system_active(db, actor=manager, system_id=systems[3].id, active=False)
+    catalogue_systems.set_system_active(db, actor=manager, system_id=systems[3].id, active=False)
     catalogue.set_profile_systems(db, actor=manager, profile_id=p.id,
                                   systems={systems[3].id: "Undersköterska"})
     assert [(line.system_id, line.access_profile) for line in p.systems] == [

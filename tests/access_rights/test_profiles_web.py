@@ -232,3 +232,16 @@ def test_the_api_makes_and_changes_profiles_and_systems(
     dup = api.post("/api/v1/access-systems", json={"name": systems[0]["name"]})
     assert dup.status_code == 422 and dup.json()["errors"]["name"].startswith("Enheten har redan")
     assert api.get("/api/v1/access-profiles/2147483647").status_code == 404
+
+
+def test_a_refused_file_and_a_missing_field_are_both_told_at_once(
+        database: Database, world: factories.World, client_as: Client) -> None:
+    profile_id = _profile(database, world)
+    answer = client_as(world.manager_id).post(
+        f"/behorigheter/profiler/{profile_id}/analyser", data=_analysis_form(author=""),
+        files={"file": ("tom.pdf", b"", "application/pdf")})
+    assert answer.status_code == 422
+    assert "Filen ”tom.pdf” är tom." in answer.text
+    assert "Ange vem som gjorde analysen." in answer.text
+    # A file was given, so the missing text is no fault.
+    assert "Skriv analysen eller bifoga den som fil." not in answer.text

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kulisser.access_rights import service as access
 from kulisser.access_rights.analysis_files import AnalysisStore, StagedFile
-from kulisser.access_rights.models import AccessSystem, RiskAnalysis, RoleProfile, RoleProfileSystem
+from kulisser.access_rights.models import RiskAnalysis, RoleProfile, RoleProfileSystem
 from kulisser.audit import service as audit
 from kulisser.bounds import in_range
 from kulisser.db import utcnow
@@ -29,7 +29,6 @@ from kulisser.staff.service import Actor, Role
 from kulisser.workdays import parse_day
 
 NO_PROFILE = N_("Rollprofilen finns inte.")
-NO_SYSTEM = N_("Systemet finns inte i enhetens katalog.")
 NO_ANALYSIS = N_("Analysen finns inte.")
 NO_FILE = N_("Analysen har ingen bifogad fil.")
 # The profile page warns this many days before an analysis is due for review.
@@ -77,114 +76,13 @@ def _clean(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
-def _own_unit(actor: Actor, *, unit_id: int, object_type: str, object_id: int, hidden: str,
-              action: str) -> None:
+def own_unit(actor: Actor, *, unit_id: int, object_type: str, object_id: int, hidden: str,
+             action: str) -> None:
+    """Pass for the unit's own people and administrators; else not found, with a denied row."""
     # Administrators see every unit; anyone else another unit's record as not found (logged).
     if actor.role != Role.ADMIN:
         audit.require_unit(actor=actor, object_type=object_type, object_id=object_id,
                            unit_id=unit_id, hidden=_(hidden), action=action)
-
-
-# -- systems --------------------------------------------------------------------------------
-
-def systems(session: Session, *, actor: Actor, unit_id: int) -> list[AccessSystem]:
-    """The unit's systems in order (a unit without any gets the default catalogue first)."""
-    access.require_member(actor, unit_id)
-    return access.ensure_systems(session, unit_id=unit_id)
-
-
-def get_system(session: Session, *, actor: Actor, system_id: int,
-               action: str = "read") -> AccessSystem:
-    """One system of the catalogue; another unit's is not found (logged)."""
-    system = session.get(AccessSystem, system_id)
-    if system is None:
-        raise NotFound(NO_SYSTEM)
-    _own_unit(actor, unit_id=system.unit_id, object_type="access_system", object_id=system.id,
-              hidden=NO_SYSTEM, action=action)
-    return system
-
-
-def _system_values(session: Session, *, unit_id: int, name: str, carried_by: str,
-                   task_label: str, system_id: int | None) -> dict[str, str]:
-    values = {"name": _clean(name), "carried_by": _clean(carried_by),
-              "task_label": _clean(task_label)}
-    errors: dict[str, str] = {}
-    if not values["name"]:
-        errors["name"] = _("Ange systemets namn.")
-    elif len(values["name"]) > 120:
-        errors["name"] = _("Namnet är för långt (högst 120 tecken).")
-    elif any(s.name.casefold() == values["name"].casefold() and s.id != system_id
-             for s in access.ensure_systems(session, unit_id=unit_id)):
-        errors["name"] = _("Enheten har redan ett system med det namnet.")
-    if len(values["carried_by"]) > 120:
-        errors["carried_by"] = _("Texten är för lång (högst 120 tecken).")
-    if len(values["task_label"]) > 200:
-        errors["task_label"] = _("Uppgiftens rubrik är för lång (högst 200 tecken).")
-    if errors:
-        raise ValidationFailed(errors)
-    return values
-
-
-def add_system(session: Session, *, actor: Actor, unit_id: int, name: str,
-               carried_by: str = "", task_label: str = "") -> AccessSystem:
-    """Add a system last in the unit's catalogue (managers)."""
-    access.require_manager(actor, unit_id)
-    existing = access.ensure_systems(session, unit_id=unit_id)
-    values = _system_values(session, unit_id=unit_id, name=name, carried_by=carried_by,
-                            task_label=task_label, system_id=None)
-    system = AccessSystem(unit_id=unit_id, position=max((s.position for s in existing), default=-1) + 1,
-                          active=True, code="", **values)
-    session.add(system)
-    session.flush()
-    return system
-
-
-def update_system(session: Session, *, actor: Actor, system_id: int, name: str,
-                  carried_by: str = "", task_label: str = "") -> AccessSystem:
-    """Rename a system, or change who carries out its tasks and the task's title (managers)."""
-    system = get_system(session, actor=actor, system_id=system_id, action="update")
-    access.require_manager(actor, system.unit_id)
-    values = _system_values(session, unit_id=system.unit_id, name=name, carried_by=carried_by,
-                            task_label=task_label, system_id=system.id)
-    for key, value in values.items():
-        setattr(system, key, value)
-    session.flush()
-    return system
-
-
-def set_system_active(session: Session, *, actor: Actor, system_id: int,
-                      active: bool) -> AccessSystem:
-    """Deactivate a system (no new profile takes it; what people have stays) or take it back."""
-    system = get_system(session, actor=actor, system_id=system_id, action="update")
-    access.require_manager(actor, system.unit_id)
-    system.active = active
-    session.flush()
-    return system
-
-
-def reorder_systems(session: Session, *, actor: Actor, unit_id: int,
-                    system_ids: list[int]) -> list[AccessSystem]:
-    """Put the unit's systems in the given order; every system of the unit, each once."""
-    access.require_manager(actor, unit_id)
-    found = {s.id: s for s in access.ensure_systems(session, unit_id=unit_id)}
-    if sorted(system_ids) != sorted(found):
-        raise ValidationFailed({"system_ids": _("Ange varje system i enhetens katalog en gång.")})
-    for position, system_id in enumerate(system_ids):
-        found[system_id].position = position
-    session.flush()
-    return [found[i] for i in system_ids]
-
-
-def move_system(session: Session, *, actor: Actor, system_id: int, up: bool) -> AccessSystem:
-    """Move a system one place up or down in its unit's catalogue."""
-    system = get_system(session, actor=actor, system_id=system_id, action="update")
-    order = [s.id for s in access.ensure_systems(session, unit_id=system.unit_id)]
-    at = order.index(system.id)
-    other = at - 1 if up else at + 1
-    if 0 <= other < len(order):
-        order[at], order[other] = order[other], order[at]
-    reorder_systems(session, actor=actor, unit_id=system.unit_id, system_ids=order)
-    return system
 
 
 # -- profiles -------------------------------------------------------------------------------
@@ -209,7 +107,7 @@ def get_profile(session: Session, *, actor: Actor, profile_id: int,
                              .options(*_loaded()))
     if profile is None:
         raise NotFound(NO_PROFILE)
-    _own_unit(actor, unit_id=profile.unit_id, object_type="role_profile", object_id=profile.id,
+    own_unit(actor, unit_id=profile.unit_id, object_type="role_profile", object_id=profile.id,
               hidden=NO_PROFILE, action=action)
     return profile
 
@@ -302,13 +200,15 @@ def set_profile_systems(session: Session, *, actor: Actor, profile_id: int,
 
 # -- needs-and-risk analyses ----------------------------------------------------------------
 
-def add_analysis(session: Session, *, actor: Actor, profile_id: int,
-                 made_on: str | date | None, author: str, next_review: str | date | None,
-                 text: str = "", file: StagedFile | None = None,
-                 now: datetime | None = None) -> RiskAnalysis:
-    """Document a needs-and-risk analysis of a profile (managers): text, a file, or both."""
-    profile = get_profile(session, actor=actor, profile_id=profile_id, action="update")
-    access.require_manager(actor, profile.unit_id)
+def analysis_errors(*, made_on: str | date | None, author: str,
+                    next_review: str | date | None, text: str, has_file: bool) -> dict[str, str]:
+    """The Swedish message per field of an analysis form; empty when the fields are right."""
+    return _checked(made_on=made_on, author=author, next_review=next_review, text=text,
+                    has_file=has_file)[0]
+
+
+def _checked(*, made_on: str | date | None, author: str, next_review: str | date | None,
+             text: str, has_file: bool) -> tuple[dict[str, str], date | None, date | None, str, str]:
     errors: dict[str, str] = {}
     made = parse_day(made_on, "made_on", errors)
     review = parse_day(next_review, "next_review", errors)
@@ -327,10 +227,23 @@ def add_analysis(session: Session, *, actor: Actor, profile_id: int,
         errors["author"] = _("Ange vem som gjorde analysen.")
     elif len(author) > 200:
         errors["author"] = _("Namnet är för långt (högst 200 tecken).")
-    if not text and file is None:
+    if not text and not has_file:
         errors["text"] = _("Skriv analysen eller bifoga den som fil.")
     elif len(text) > TEXT_MAX:
         errors["text"] = _("Texten är för lång (högst 50 000 tecken); bifoga den som fil.")
+    return errors, made, review, author, text
+
+
+def add_analysis(session: Session, *, actor: Actor, profile_id: int,
+                 made_on: str | date | None, author: str, next_review: str | date | None,
+                 text: str = "", file: StagedFile | None = None,
+                 now: datetime | None = None) -> RiskAnalysis:
+    """Document a needs-and-risk analysis of a profile (managers): text, a file, or both."""
+    profile = get_profile(session, actor=actor, profile_id=profile_id, action="update")
+    access.require_manager(actor, profile.unit_id)
+    errors, made, review, author, text = _checked(made_on=made_on, author=author,
+                                                  next_review=next_review, text=text,
+                                                  has_file=file is not None)
     if errors:
         raise ValidationFailed(errors)
     assert made is not None and review is not None

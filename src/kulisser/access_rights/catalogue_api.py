@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from kulisser.access_rights import catalogue
+from kulisser.access_rights import catalogue, catalogue_systems
 from kulisser.access_rights.analysis_files import AnalysisStore, media_type
 from kulisser.access_rights.catalogue_views import store_analysis
 from kulisser.access_rights.models import AccessSystem, RoleProfile
@@ -172,7 +172,7 @@ def _reload(ctx: CurrentCtx, profile_id: int) -> ProfileOut:
 @systems_router.get("", response_model=list[SystemOut], summary="The unit's systems, in order")
 def list_systems(ctx: CurrentCtx) -> list[SystemOut]:
     """The caller's unit's catalogue (the default systems for a unit without any)."""
-    return [_system(s) for s in catalogue.systems(ctx.db, actor=ctx.actor,
+    return [_system(s) for s in catalogue_systems.systems(ctx.db, actor=ctx.actor,
                                                   unit_id=ctx.actor.unit_id)]
 
 
@@ -180,7 +180,7 @@ def list_systems(ctx: CurrentCtx) -> list[SystemOut]:
                      summary="Add a system (managers)")
 def add_system(body: SystemIn, ctx: CurrentCtx) -> SystemOut:
     """A new system, last in the catalogue."""
-    return _system(catalogue.add_system(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id,
+    return _system(catalogue_systems.add_system(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id,
                                         **body.model_dump()))
 
 
@@ -188,7 +188,7 @@ def add_system(body: SystemIn, ctx: CurrentCtx) -> SystemOut:
                      summary="Reorder the catalogue (managers)")
 def reorder(body: OrderIn, ctx: CurrentCtx) -> list[SystemOut]:
     """Every system of the unit, each once, in the new order."""
-    return [_system(s) for s in catalogue.reorder_systems(
+    return [_system(s) for s in catalogue_systems.reorder_systems(
         ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id, system_ids=body.system_ids)]
 
 
@@ -196,15 +196,15 @@ def reorder(body: OrderIn, ctx: CurrentCtx) -> list[SystemOut]:
                       summary="Rename, change or (de)activate a system (managers)")
 def change_system(system_id: Id, body: SystemPatch, ctx: CurrentCtx) -> SystemOut:
     """Only the fields sent change."""
-    system = catalogue.get_system(ctx.db, actor=ctx.actor, system_id=system_id, action="update")
+    system = catalogue_systems.get_system(ctx.db, actor=ctx.actor, system_id=system_id, action="update")
     fields = body.model_dump(exclude_none=True)
     if {"name", "carried_by", "task_label"} & set(fields):
-        catalogue.update_system(ctx.db, actor=ctx.actor, system_id=system_id,
+        catalogue_systems.update_system(ctx.db, actor=ctx.actor, system_id=system_id,
                                 name=fields.get("name", system.name),
                                 carried_by=fields.get("carried_by", system.carried_by),
                                 task_label=fields.get("task_label", system.task_label))
     if body.active is not None:
-        catalogue.set_system_active(ctx.db, actor=ctx.actor, system_id=system_id,
+        catalogue_systems.set_system_active(ctx.db, actor=ctx.actor, system_id=system_id,
                                     active=body.active)
     return _system(system)
 

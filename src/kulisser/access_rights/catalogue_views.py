@@ -7,14 +7,16 @@ again with its message and what was typed kept.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from kulisser.access_rights import catalogue
+from kulisser.access_rights import catalogue, catalogue_systems
 from kulisser.access_rights import service as access
+from kulisser.access_rights.analysis_files import FIELD as FILE_FIELD
 from kulisser.access_rights.analysis_files import MAX_BYTES, MB, AnalysisStore, StagedFile, media_type
 from kulisser.bounds import Id, parse_id
 from kulisser.config import Settings
@@ -47,7 +49,7 @@ def _systems_page(http: Request, ctx: Ctx, *, values: dict[str, str] | None = No
                   status: int = 200) -> Response:
     unit_id = ctx.actor.unit_id
     return render(http, "access_rights/catalogue_systems.html", {
-        "nav": NAV, "systems": catalogue.systems(ctx.db, actor=ctx.actor, unit_id=unit_id),
+        "nav": NAV, "systems": catalogue_systems.systems(ctx.db, actor=ctx.actor, unit_id=unit_id),
         "can_edit": access.is_manager_of(ctx.actor, unit_id), "values": values or {},
         "errors": errors or {}, "form": form}, status_code=status)
 
@@ -62,7 +64,7 @@ def systems_page(http: Request, ctx: CurrentCtx) -> Response:
 def systems_csv(ctx: CurrentCtx) -> Response:
     """The unit's systems as CSV."""
     rows = [[i + 1, s.name, s.carried_by, s.task_label, _("Ja") if s.active else _("Nej")]
-            for i, s in enumerate(catalogue.systems(ctx.db, actor=ctx.actor,
+            for i, s in enumerate(catalogue_systems.systems(ctx.db, actor=ctx.actor,
                                                     unit_id=ctx.actor.unit_id))]
     return csvout.attachment(csvout.document([_(h) for h in SYSTEMS_CSV], rows),
                              "kulisser-system.csv")
@@ -74,7 +76,7 @@ def add_system(http: Request, *, name: FormStr = "", carried_by: FormStr = "",
     """Add a system last in the catalogue."""
     values = {"name": name, "carried_by": carried_by, "task_label": task_label}
     try:
-        catalogue.add_system(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id, **values)
+        catalogue_systems.add_system(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id, **values)
     except ValidationFailed as exc:
         ctx.db.rollback()
         return _systems_page(http, ctx, values=values, errors=exc.errors, form="new", status=422)
@@ -87,7 +89,7 @@ def update_system(http: Request, system_id: Id, *, name: FormStr = "", carried_b
     """Rename a system or change who carries out its tasks."""
     values = {"name": name, "carried_by": carried_by, "task_label": task_label}
     try:
-        catalogue.update_system(ctx.db, actor=ctx.actor, system_id=system_id, **values)
+        catalogue_systems.update_system(ctx.db, actor=ctx.actor, system_id=system_id, **values)
     except ValidationFailed as exc:
         ctx.db.rollback()
         return _systems_page(http, ctx, values=values, errors=exc.errors,
@@ -98,14 +100,14 @@ def update_system(http: Request, system_id: Id, *, name: FormStr = "", carried_b
 @router.post("/behorigheter/system/{system_id}/aktiv")
 def system_active(system_id: Id, *, active: FormStr = "", ctx: CurrentCtx) -> Response:
     """Deactivate a system ("0") or take it back into use ("1")."""
-    catalogue.set_system_active(ctx.db, actor=ctx.actor, system_id=system_id, active=active == "1")
+    catalogue_systems.set_system_active(ctx.db, actor=ctx.actor, system_id=system_id, active=active == "1")
     return RedirectResponse(f"/behorigheter/system#s{system_id}", status_code=303)
 
 
 @router.post("/behorigheter/system/{system_id}/flytta")
 def move_system(system_id: Id, *, direction: FormStr = "", ctx: CurrentCtx) -> Response:
     """Move a system one place up ("up") or down (anything else)."""
-    catalogue.move_system(ctx.db, actor=ctx.actor, system_id=system_id, up=direction == "up")
+    catalogue_systems.move_system(ctx.db, actor=ctx.actor, system_id=system_id, up=direction == "up")
     return RedirectResponse(f"/behorigheter/system#s{system_id}", status_code=303)
 
 
@@ -203,7 +205,9 @@ def _profile_page(http: Request, ctx: Ctx, profile_id: int, *,
         "chosen": chosen, "can_edit": access.is_manager_of(ctx.actor, profile.unit_id),
         "orderable": catalogue.profile_orderable(ctx.db, profile_id=profile.id, on=today),
         "days": catalogue.REVIEW_WARNING_DAYS, "form": form, "errors": errors or {},
-        "max_mb": MAX_BYTES // MB,
+        "max_mb": MAX_BYTES // MB, "me": ctx.actor.full_name,
+        # A year is the usual interval between a profile's analyses; the manager may change it.
+        "next_year": (today + timedelta(days=365)).isoformat(),
         "values": values or {"name": profile.name, "kulisser_role": profile.kulisser_role,
                              "description": profile.description}}
     return render(http, "access_rights/catalogue_profile.html", data, status_code=status)
@@ -288,8 +292,17 @@ def store_analysis(ctx: Ctx, *, settings: Settings, profile_id: int, values: dic
     if file is None or not file.filename:
         add(None)
         return
-    with AnalysisStore.from_settings(settings).receive(file.filename, file.file) as staged:
-        add(staged)
+    try:
+        with AnalysisStore.from_settings(settings).receive(file.filename, file.file) as staged:
+            add(staged)
+    except ValidationFailed as exc:
+        if FILE_FIELD not in exc.errors:
+            raise
+        # The file was refused before the fields were looked at: tell about both at once.
+        raise ValidationFailed({**catalogue.analysis_errors(
+            made_on=values["made_on"], author=values["author"],
+            next_review=values["next_review"], text=values["text"], has_file=True),
+            **exc.errors}) from None
 
 
 @router.get("/behorigheter/profiler/{profile_id}/analyser/{analysis_id}/fil")

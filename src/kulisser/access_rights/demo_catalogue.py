@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.access_rights import catalogue
+from kulisser.access_rights import catalogue, catalogue_systems
 from kulisser.access_rights import service as access
 from kulisser.access_rights.models import RoleProfile
 from kulisser.staff import service as staff
@@ -67,7 +67,7 @@ def seed(session: Session, *, now: datetime, unit_id: int | None = None) -> dict
     manager = staff.make_actor(manager_user, unit_id=unit_id)
     today = staff.local_today(now)
     systems = {s.code: s.id for s in access.ensure_systems(session, unit_id=unit_id)}
-    catalogue.add_system(session, actor=manager, unit_id=unit_id, name="Röntgen (RIS)",
+    catalogue_systems.add_system(session, actor=manager, unit_id=unit_id, name="Röntgen (RIS)",
                          carried_by="Röntgenavdelningen", task_label="Behörighet i RIS")
     made: dict[str, int] = {}
     for name, role, wanted, made_days, due_days in PROFILES:
