@@ -15,28 +15,30 @@ from sqlalchemy.orm import Session
 from kulisser.access_rights import catalogue, catalogue_systems
 from kulisser.access_rights import service as access
 from kulisser.access_rights.models import RoleProfile
+from kulisser.i18n import N_
 from kulisser.staff import service as staff
 
-SECRETARY_PROFILE = "Medicinsk sekreterare, medicinmottagningen"
-PHYSICIAN_PROFILE = "Läkare, medicinmottagningen"
-NURSE_PROFILE = "Sjuksköterska, medicinmottagningen"
-ASSISTANT_PROFILE = "Undersköterska, medicinmottagningen"
+# The demo's names and texts are marked like any Swedish text (written as data, in Swedish).
+SECRETARY_PROFILE = N_("Medicinsk sekreterare, medicinmottagningen")
+PHYSICIAN_PROFILE = N_("Läkare, medicinmottagningen")
+NURSE_PROFILE = N_("Sjuksköterska, medicinmottagningen")
+ASSISTANT_PROFILE = N_("Undersköterska, medicinmottagningen")
 
 # (name, role in Kulisser, {system code: access profile}, analysis made and due, days from today)
 PROFILES: tuple[tuple[str, str, dict[str, str], int, int], ...] = (
     (SECRETARY_PROFILE, "secretary",
-     {"hsa": "", "siths": "", "kulisser": "Sekreterare", "record": "Medicinsk sekreterare",
-      "speech": "Utskrift", "phone": "Anknytning", "printer": "", "portal": ""}, -200, 165),
+     {"hsa": "", "siths": "", "kulisser": N_("Sekreterare"), "record": N_("Medicinsk sekreterare"),
+      "speech": N_("Utskrift"), "phone": N_("Anknytning"), "printer": "", "portal": ""}, -200, 165),
     (PHYSICIAN_PROFILE, "clinician",
-     {"hsa": "", "siths": "", "kulisser": "Kliniker", "record": "Läkare", "speech": "Diktat",
-      "phone": "Mobil", "portal": ""}, -120, 245),
+     {"hsa": "", "siths": "", "kulisser": N_("Kliniker"), "record": N_("Läkare"), "speech": N_("Diktat"),
+      "phone": N_("Mobil"), "portal": ""}, -120, 245),
     (NURSE_PROFILE, "clinician",
-     {"hsa": "", "siths": "", "kulisser": "Kliniker", "record": "Sjuksköterska",
-      "phone": "Mobil", "printer": ""}, -345, 20),
+     {"hsa": "", "siths": "", "kulisser": N_("Kliniker"), "record": N_("Sjuksköterska"),
+      "phone": N_("Mobil"), "printer": ""}, -345, 20),
     (ASSISTANT_PROFILE, "",
-     {"hsa": "", "siths": "", "record": "Undersköterska", "phone": ""}, -400, -35),
+     {"hsa": "", "siths": "", "record": N_("Undersköterska"), "phone": ""}, -400, -35),
 )
-ANALYSIS_TEXT = (
+ANALYSIS_TEXT = N_(
     "Behov: {name} behöver läsa och skriva i journalen för enhetens patienter, ta emot och "
     "ringa samtal och skriva ut.\n"
     "Risker: åtkomst till patienter utan vårdrelation; åtkomst som ligger kvar efter avslutad "
@@ -67,8 +69,8 @@ def seed(session: Session, *, now: datetime, unit_id: int | None = None) -> dict
     manager = staff.make_actor(manager_user, unit_id=unit_id)
     today = staff.local_today(now)
     systems = {s.code: s.id for s in access.ensure_systems(session, unit_id=unit_id)}
-    catalogue_systems.add_system(session, actor=manager, unit_id=unit_id, name="Röntgen (RIS)",
-                         carried_by="Röntgenavdelningen", task_label="Behörighet i RIS")
+    catalogue_systems.add_system(session, actor=manager, unit_id=unit_id, name=N_("Röntgen (RIS)"),
+                         carried_by=N_("Röntgenavdelningen"), task_label=N_("Behörighet i RIS"))
     made: dict[str, int] = {}
     for name, role, wanted, made_days, due_days in PROFILES:
         profile = catalogue.create_profile(
