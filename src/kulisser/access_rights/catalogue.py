@@ -287,6 +287,11 @@ def profile_orderable(session: Session, *, profile_id: int, on: date,
                              .options(*_loaded()))
     if profile is None or (unit_id is not None and profile.unit_id != unit_id):
         return _(NO_PROFILE)
+    return orderable_reason(profile, on=on)
+
+
+def orderable_reason(profile: RoleProfile, *, on: date) -> str | None:
+    """`profile_orderable` for a profile already loaded with its systems and analyses."""
     name = profile.name
     if not profile.active:
         return _("Rollprofilen ”{name}” är inaktiverad och kan inte beställas.", name=name)

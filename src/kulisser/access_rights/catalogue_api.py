@@ -143,7 +143,7 @@ def _system(s: AccessSystem) -> SystemOut:
 def _profile(ctx: CurrentCtx, p: RoleProfile) -> ProfileOut:
     today = staff.local_today()
     found = catalogue.standing(p, on=today)
-    reason = catalogue.profile_orderable(ctx.db, profile_id=p.id, on=today)
+    reason = catalogue.orderable_reason(p, on=today)
     current_id = found.current.id if found.current else None
     base = f"/api/v1/access-profiles/{p.id}/analyses"
     analyses = sorted(p.analyses, key=lambda a: (a.made_on, a.id), reverse=True)

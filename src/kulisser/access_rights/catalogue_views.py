@@ -203,7 +203,7 @@ def _profile_page(http: Request, ctx: Ctx, profile_id: int, *,
         "today": today, "states": _state_labels(), "role_labels": dict(_roles()),
         "roles": _roles(), "catalogue": access.ensure_systems(ctx.db, unit_id=profile.unit_id),
         "chosen": chosen, "can_edit": access.is_manager_of(ctx.actor, profile.unit_id),
-        "orderable": catalogue.profile_orderable(ctx.db, profile_id=profile.id, on=today),
+        "orderable": catalogue.orderable_reason(profile, on=today),
         "days": catalogue.REVIEW_WARNING_DAYS, "form": form, "errors": errors or {},
         "max_mb": MAX_BYTES // MB, "me": ctx.actor.full_name,
         # A year is the usual interval between a profile's analyses; the manager may change it.
