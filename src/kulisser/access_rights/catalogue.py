@@ -1,7 +1,7 @@
-"""A unit's catalogue (issue 13 item 2): the systems its staff need, its role profiles (which
-systems, which access profile in each) and each profile's documented needs-and-risk analyses
-(behovs- och riskanalys). A profile without a current analysis cannot be ordered
-(`profile_orderable`, which the orders use).
+"""A unit's catalogue (issue 13 item 2): its role profiles (which systems, which access profile
+in each) and each profile's documented needs-and-risk analyses (behovs- och riskanalys); the
+systems themselves are in `catalogue_systems.py`. A profile without a current analysis cannot
+be ordered (`profile_orderable`, which the orders use).
 
 Every member of the unit reads the catalogue (secretaries order from it); managers of the
 unit and administrators change it. Another unit's profile or system is refused as not found,
@@ -108,7 +108,7 @@ def get_profile(session: Session, *, actor: Actor, profile_id: int,
     if profile is None:
         raise NotFound(NO_PROFILE)
     own_unit(actor, unit_id=profile.unit_id, object_type="role_profile", object_id=profile.id,
-              hidden=NO_PROFILE, action=action)
+             hidden=NO_PROFILE, action=action)
     return profile
 
 
