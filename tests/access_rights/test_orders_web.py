@@ -86,7 +86,7 @@ def test_a_refused_order_keeps_what_was_typed(database: Database, world: factori
         "mode": "profile", "profile_id": str(bare_id), "effective_on": "2027-02-01",
         "note": "Behöver journalen från dag ett"})
     assert answer.status_code == 422
-    assert "saknar en aktuell behovs- och riskanalys" in answer.text
+    assert "saknar behovs- och riskanalys och kan inte beställas" in answer.text
     assert "Behöver journalen från dag ett" in answer.text and 'value="2027-02-01"' in answer.text
     with database.session() as s:
         assert s.scalar(select(AccessOrder.id).order_by(AccessOrder.id.desc()).limit(1)) == before

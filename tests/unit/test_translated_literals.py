@@ -41,6 +41,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "records/demo.py": "sample record requests written to the demo database: data",
     "staff/demo.py": "sample staff register entries written to the demo database: data",
     "access_rights/demo_intro.py": "sample access-rights records written to the demo database: data",
+    "access_rights/demo_catalogue.py": "sample access-rights records written to the demo database: data",
     "access_rights/demo_orders.py": "sample access-rights records written to the demo database: data",
     "access_rights/demo_reviews.py": "sample access-rights records written to the demo database: data",
 }

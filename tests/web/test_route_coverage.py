@@ -27,7 +27,7 @@ from kulisser.patients.models import CareRelation
 from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
-from tests.access_rights import intro_routes
+from tests.access_rights import intro_routes, profiles_routes
 from tests.access_rights import orders_fixtures as access_orders
 from tests.access_rights import review_routes as access_review_routes
 from tests.booking import helpers as bh
@@ -645,6 +645,9 @@ UNIT_ROUTES.update(access_review_routes.UNIT_ROUTES)
 # orders (issue 13 item 3): access orders, staff data.
 NO_PATIENT_DATA.update(access_orders.NO_PATIENT_DATA)
 UNIT_ROUTES.update(access_orders.UNIT_ROUTES)
+# profiles (issue 13 item 2): the access-rights catalogue, its profiles and analyses.
+NO_PATIENT_DATA.update(profiles_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(profiles_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -10,7 +10,9 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from kulisser.access_rights.models import AccessSystem, RiskAnalysis, RoleProfile
+from kulisser.access_rights.catalogue import current_analysis as current_analysis
+from kulisser.access_rights.catalogue import orderable_reason
+from kulisser.access_rights.models import AccessSystem, RoleProfile
 from kulisser.access_rights.service import current_access, ensure_systems
 from kulisser.access_rights.states import LineAction, OrderKind
 from kulisser.i18n import _
@@ -27,16 +29,6 @@ class LineRequest(NamedTuple):
     action: str  # states.LineAction
     access_profile: str = ""
     title: str = ""
-
-
-def current_analysis(session: Session, *, profile_id: int, on: date) -> RiskAnalysis | None:
-    """The profile's analysis in force on a day (made on or before it, next review on or after),
-    the newest if several."""
-    # Private stand-in for catalogue.current_analysis until the profiles branch lands.
-    return session.scalar(select(RiskAnalysis).where(
-        RiskAnalysis.profile_id == profile_id, RiskAnalysis.made_on <= on,
-        RiskAnalysis.next_review >= on).order_by(RiskAnalysis.made_on.desc(),
-                                                 RiskAnalysis.id.desc()).limit(1))
 
 
 def last_working_day(day: date) -> date:
@@ -82,11 +74,13 @@ def profile_lines(session: Session, *, unit_id: int, profile_id: int | None, kin
     if profile is None or profile.unit_id != unit_id or not profile.active:
         errors["profile_id"] = _("Välj en rollprofil från enhetens katalog.")
         return [], None
+    # The catalogue's one rule for what may be ordered (a current analysis, systems to order).
+    reason = orderable_reason(profile, on=on)
     analysis = current_analysis(session, profile_id=profile.id, on=on)
-    if analysis is None:
-        errors["profile_id"] = _(
-            "Profilen ”{name}” saknar en aktuell behovs- och riskanalys och kan inte beställas. "
-            "Enhetschefen dokumenterar en ny analys först.", name=profile.name)
+    if reason is not None or analysis is None:
+        errors["profile_id"] = reason or _(
+            "Rollprofilen ”{name}” saknar behovs- och riskanalys och kan inte beställas.",
+            name=profile.name)
         return [], None
     systems = unit_systems(session, unit_id=unit_id)
     has = {a.system_id for a in current_access(session, person_id=person_id, unit_id=unit_id)}

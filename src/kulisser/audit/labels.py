@@ -50,6 +50,7 @@ OBJECT_TYPES: dict[str, str] = {
     "introduction": N_("Introduktion av nyanställd"), "role_profile": N_("Rollprofil"),
     "access_order": N_("Behörighetsbeställning"), "access_review": N_("Behörighetsuppföljning"),
     "risk_analysis": N_("Behovs- och riskanalys"),
+    "access_system": N_("System i behörighetskatalogen"),
 }
 
 

@@ -42,6 +42,10 @@ _LARGE: list[tuple[frozenset[str], re.Pattern[str], Callable[[Settings], int]]] 
     # API takes it in base64, a third more).
     (frozenset({"POST"}), re.compile(r"^/(api/v1/record-requests|journalkopior/ny)/?$"),
      lambda s: 14 * MB + MULTIPART_SLACK),
+    # A needs-and-risk analysis with its attached file (access_rights.analysis_files.MAX_BYTES).
+    (frozenset({"POST"}), re.compile(
+        r"^/(api/v1/access-profiles/\d+/analyses|behorigheter/profiler/\d+/analyser)/?$"),
+     lambda s: 10 * MB + MULTIPART_SLACK),
 ]
 
 
