@@ -19,6 +19,7 @@ from kulisser.i18n import _
 if TYPE_CHECKING:
     from kulisser.config import Settings
     from kulisser.db import Database
+    from kulisser.demo_oidc import DemoProvider
 
 
 def _settings() -> Settings:
@@ -115,8 +116,37 @@ def cmd_demo(args: argparse.Namespace) -> None:
     for username, password, role in result.logins:
         print(f"    {username:<14} {password:<16} ({role})")
     print()
-    if not args.no_serve:
+    if args.no_serve:
+        return
+    provider = None if args.no_oidc else _demo_provider(settings, args.port or settings.port)
+    try:
         cmd_serve(args)
+    finally:
+        if provider is not None:
+            provider.stop()
+
+
+def _demo_provider(settings: Settings, port: int) -> DemoProvider | None:
+    """Start the demo's OpenID provider and point the settings at it; None (and why) if not."""
+    from pathlib import Path
+
+    from kulisser import demo_oidc
+    from kulisser.config import get_settings
+
+    if settings.oidc_issuer:  # the operator's own provider wins
+        return None
+    provider, why = demo_oidc.start(app_hosts=demo_oidc.hosts(settings.host), app_port=port,
+                                    log_dir=Path(settings.data_dir))
+    if provider is None:
+        print(_("  OpenID-inloggning i demon är av: {why} Lösenorden ovan fungerar.", why=why))
+        return None
+    provider.configure(os.environ)
+    get_settings.cache_clear()  # the server reads the provider's settings
+    print(_("  OpenID (demo): \"Logga in med SITHS-kort (demo)\" på inloggningssidan; "
+            "testleverantören på {issuer} tar konton som sekreterare3 (två uppdrag) eller "
+            "vikarie (ingen inloggning), valfritt lösenord.", issuer=provider.issuer))
+    print()
+    return provider
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
@@ -313,6 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--workers", type=int, default=1)
         if name == "demo":
             s.add_argument("--no-serve", action="store_true", help="seed and exit")
+            s.add_argument("--no-oidc", action="store_true",
+                           help="do not start the demo's OpenID provider")
         s.set_defaults(fn=fn)
     sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(fn=cmd_migrate)
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_cmd", required=True)
