@@ -1,9 +1,11 @@
 """The risk signals over the access log (issue 13 item 6), as set-based SQL over one day.
 
 Each rule is one INSERT ... SELECT over the day's audit rows, grouped per unit and user (and,
-for the rate rules, per fixed window from local midnight), that inserts only signals not yet
-found: the unique constraint (rule, unit, user, window start) and the NOT EXISTS make a second
-run over the same day find nothing new, so the job is safe to run twice or after a crash.
+for the rate rules, per window on two grids: from local midnight, and half a window later, so
+that any burst within half a window is inside one window whatever the clock says), that inserts
+only signals not yet found: the unique constraint (rule, unit, user, window start) and the NOT
+EXISTS (no signal of the rule for the user that overlaps the window) make a second run over the
+same day find nothing new, so the job is safe to run twice or after a crash.
 Nothing here reads rows one by one into Python.
 """
 
@@ -30,6 +32,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
@@ -131,6 +134,11 @@ def _base(c: _Ctx) -> list[ColumnElement[bool]]:
             AuditEvent.object_type != "audit_log"]
 
 
+def _grid() -> Any:
+    # The two grids of a rate rule's windows: from local midnight (0) and half a window later (1).
+    return select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid")
+
+
 def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[bool]],
             joins: Callable[[Select[Any]], Select[Any]] | None = None,
             window: tuple[str, str] | None = None,
@@ -138,36 +146,54 @@ def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[b
     # The rows first, with their window number and the unit's limits, then the groups: the
     # groups refer to plain columns, which PostgreSQL's GROUP BY needs (no repeated parameters).
     cols: list[Any] = [AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id]
-    if window is not None:
-        length = _setting(window[0]) * 60
-        cols += [(c.sql.seconds(AuditEvent.at) // length).label("bucket"),
-                 length.label("length"), _setting(window[1]).label("lim")]
+    grid = _grid() if window is not None else None
+    if window is not None and grid is not None:
+        length, half = _setting(window[0]) * 60, _setting(window[0]) * 30
+        # Each row in a window of each grid: a burst that straddles one grid's boundary lies
+        # within a window of the other whenever it spans at most half a window.
+        cols += [grid.c.shift, ((c.sql.seconds(AuditEvent.at) + grid.c.shift * half) // length)
+                 .label("bucket"), length.label("length"), half.label("half"),
+                 _setting(window[1]).label("lim")]
     rows = select(*cols).select_from(AuditEvent).outerjoin(
         _SETTING, _SETTING.unit_id == AuditEvent.unit_id)
+    if grid is not None:
+        rows = rows.join(grid, true())
     if joins is not None:
         rows = joins(rows)
     r = rows.where(*_base(c), *where).subquery("r")
     keys: list[Any] = [r.c.unit_id, r.c.user_id]
     if window is not None:
-        keys += [r.c.bucket, r.c.length, r.c.lim]
+        keys += [r.c.shift, r.c.bucket, r.c.length, r.c.half, r.c.lim]
     counts = [func.count().label("rows"), func.count(r.c.patient_id.distinct()).label("patients")]
     grouped = select(*keys, *counts).group_by(*keys)
     if having is not None:
         grouped = grouped.having(having(r))
-    g = grouped.subquery("g")
+    conditions: list[ColumnElement[bool]] = []
     if window is not None:
-        start: Any = c.sql.plus(g.c.bucket * g.c.length)
-        end: Any = c.sql.plus((g.c.bucket + 1) * g.c.length)
+        g: Any = grouped.cte("g")
+        start: Any = c.sql.plus(g.c.bucket * g.c.length - g.c.shift * g.c.half)
+        end: Any = c.sql.plus((g.c.bucket + 1) * g.c.length - g.c.shift * g.c.half)
         threshold: Any = g.c.lim
+        # One signal per burst in a run: a half-shifted window that overlaps a window from
+        # midnight found by the same run (the one before or the one starting at its middle)
+        # is left out.
+        g2 = g.alias("g2")
+        conditions.append(or_(g.c.shift == 0, ~exists().where(
+            g2.c.shift == 0, g2.c.unit_id == g.c.unit_id, g2.c.user_id == g.c.user_id,
+            g2.c.bucket.in_([g.c.bucket - 1, g.c.bucket]))))
     else:
+        g = grouped.subquery("g")
         start, end = literal(c.start, UTCDateTime()), literal(c.end, UTCDateTime())
         threshold = literal(None, Integer)
     found = select(g.c.unit_id, g.c.user_id, start.label("window_start"),
                    end.label("window_end"), g.c.rows, g.c.patients,
-                   threshold.label("threshold")).subquery("found")
+                   threshold.label("threshold")).where(*conditions).subquery("found")
+    # ... and across runs: nothing that overlaps a signal of the rule for the user (the same
+    # day or window, which the unique constraint also keeps once).
     known = exists().where(AuditSignal.rule == rule, AuditSignal.unit_id == found.c.unit_id,
                            AuditSignal.user_id == found.c.user_id,
-                           AuditSignal.window_start == found.c.window_start)
+                           AuditSignal.window_start < found.c.window_end,
+                           AuditSignal.window_end > found.c.window_start)
     pick = select(literal(rule), found.c.unit_id, found.c.user_id, found.c.window_start,
                   found.c.window_end, found.c.rows, found.c.patients, found.c.threshold,
                   literal(c.now, UTCDateTime())).where(~known)
@@ -241,7 +267,8 @@ def _emergency(session: Session, c: _Ctx) -> int:
 def _windowed(session: Session, c: _Ctx, *, rule: str, minutes: str, limit: str,
               where: list[ColumnElement[bool]],
               having: Callable[[Any], ColumnElement[bool]]) -> int:
-    # Fixed windows from local midnight (00:00-01:00, 01:00-02:00 ... for 60 minutes).
+    # Windows from local midnight (00:00-01:00, 01:00-02:00 ... for 60 minutes) and half a
+    # window later (23:30-00:30, 00:30-01:30 ...), so a burst across the hour is not missed.
     return _insert(session, c, rule=rule, where=where, window=(minutes, limit), having=having)
 
 
