@@ -134,62 +134,9 @@ def _base(c: _Ctx) -> list[ColumnElement[bool]]:
             AuditEvent.object_type != "audit_log"]
 
 
-def _grid() -> Any:
-    # The two grids of a rate rule's windows: from local midnight (0) and half a window later (1).
-    return select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid")
-
-
-def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[bool]],
-            joins: Callable[[Select[Any]], Select[Any]] | None = None,
-            window: tuple[str, str] | None = None,
-            having: Callable[[Any], ColumnElement[bool]] | None = None) -> int:
-    # The rows first, with their window number and the unit's limits, then the groups: the
-    # groups refer to plain columns, which PostgreSQL's GROUP BY needs (no repeated parameters).
-    cols: list[Any] = [AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id]
-    grid = _grid() if window is not None else None
-    if window is not None and grid is not None:
-        length, half = _setting(window[0]) * 60, _setting(window[0]) * 30
-        # Each row in a window of each grid: a burst that straddles one grid's boundary lies
-        # within a window of the other whenever it spans at most half a window.
-        cols += [grid.c.shift, ((c.sql.seconds(AuditEvent.at) + grid.c.shift * half) // length)
-                 .label("bucket"), length.label("length"), half.label("half"),
-                 _setting(window[1]).label("lim")]
-    rows = select(*cols).select_from(AuditEvent).outerjoin(
-        _SETTING, _SETTING.unit_id == AuditEvent.unit_id)
-    if grid is not None:
-        rows = rows.join(grid, true())
-    if joins is not None:
-        rows = joins(rows)
-    r = rows.where(*_base(c), *where).subquery("r")
-    keys: list[Any] = [r.c.unit_id, r.c.user_id]
-    if window is not None:
-        keys += [r.c.shift, r.c.bucket, r.c.length, r.c.half, r.c.lim]
-    counts = [func.count().label("rows"), func.count(r.c.patient_id.distinct()).label("patients")]
-    grouped = select(*keys, *counts).group_by(*keys)
-    if having is not None:
-        grouped = grouped.having(having(r))
-    conditions: list[ColumnElement[bool]] = []
-    if window is not None:
-        g: Any = grouped.cte("g")
-        start: Any = c.sql.plus(g.c.bucket * g.c.length - g.c.shift * g.c.half)
-        end: Any = c.sql.plus((g.c.bucket + 1) * g.c.length - g.c.shift * g.c.half)
-        threshold: Any = g.c.lim
-        # One signal per burst in a run: a half-shifted window that overlaps a window from
-        # midnight found by the same run (the one before or the one starting at its middle)
-        # is left out.
-        g2 = g.alias("g2")
-        conditions.append(or_(g.c.shift == 0, ~exists().where(
-            g2.c.shift == 0, g2.c.unit_id == g.c.unit_id, g2.c.user_id == g.c.user_id,
-            g2.c.bucket.in_([g.c.bucket - 1, g.c.bucket]))))
-    else:
-        g = grouped.subquery("g")
-        start, end = literal(c.start, UTCDateTime()), literal(c.end, UTCDateTime())
-        threshold = literal(None, Integer)
-    found = select(g.c.unit_id, g.c.user_id, start.label("window_start"),
-                   end.label("window_end"), g.c.rows, g.c.patients,
-                   threshold.label("threshold")).where(*conditions).subquery("found")
-    # ... and across runs: nothing that overlaps a signal of the rule for the user (the same
-    # day or window, which the unique constraint also keeps once).
+def _store(session: Session, c: _Ctx, *, rule: str, found: Any) -> int:
+    """Insert the found windows as signals, except any that overlaps a signal of the rule for
+    the user (the same day or window, which the unique constraint also keeps once)."""
     known = exists().where(AuditSignal.rule == rule, AuditSignal.unit_id == found.c.unit_id,
                            AuditSignal.user_id == found.c.user_id,
                            AuditSignal.window_start < found.c.window_end,
@@ -202,6 +149,24 @@ def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[b
         ["rule", "unit_id", "user_id", "window_start", "window_end", "rows", "patients",
          "threshold", "found_at"], pick).returning(AuditSignal.id)).all()
     return len(new)
+
+
+def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[bool]],
+            joins: Callable[[Select[Any]], Select[Any]] | None = None) -> int:
+    # The rows first, then the groups per unit and user over the whole day.
+    rows = select(AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id).select_from(
+        AuditEvent).outerjoin(_SETTING, _SETTING.unit_id == AuditEvent.unit_id)
+    if joins is not None:
+        rows = joins(rows)
+    r = rows.where(*_base(c), *where).subquery("r")
+    g = (select(r.c.unit_id, r.c.user_id, func.count().label("rows"),
+                func.count(r.c.patient_id.distinct()).label("patients"))
+         .group_by(r.c.unit_id, r.c.user_id).subquery("g"))
+    found = select(g.c.unit_id, g.c.user_id,
+                   literal(c.start, UTCDateTime()).label("window_start"),
+                   literal(c.end, UTCDateTime()).label("window_end"), g.c.rows, g.c.patients,
+                   literal(None, Integer).label("threshold")).subquery("found")
+    return _store(session, c, rule=rule, found=found)
 
 
 def _flagged() -> ColumnElement[bool]:
@@ -267,9 +232,58 @@ def _emergency(session: Session, c: _Ctx) -> int:
 def _windowed(session: Session, c: _Ctx, *, rule: str, minutes: str, limit: str,
               where: list[ColumnElement[bool]],
               having: Callable[[Any], ColumnElement[bool]]) -> int:
-    # Windows from local midnight (00:00-01:00, 01:00-02:00 ... for 60 minutes) and half a
-    # window later (23:30-00:30, 00:30-01:30 ...), so a burst across the hour is not missed.
-    return _insert(session, c, rule=rule, where=where, window=(minutes, limit), having=having)
+    """A rate rule: the windows of `minutes` with too many rows or patients for a user.
+
+    The windows start at every half window from local midnight: those from midnight
+    (00:00-01:00, 01:00-02:00 ... for 60 minutes) and those half a window later (23:30-00:30,
+    00:30-01:30 ...), so a burst within half a window lies wholly inside one of them wherever
+    the clock is. Window f covers the half windows f and f + 1 (even f: from midnight).
+    """
+    half = _setting(minutes) * 30
+    # The rule's rows with their half window (h), read once (a CTE, used twice below).
+    r = (select(AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id,
+                (c.sql.seconds(AuditEvent.at) // half).label("h"), half.label("half"),
+                _setting(limit).label("lim"))
+         .select_from(AuditEvent).outerjoin(_SETTING, _SETTING.unit_id == AuditEvent.unit_id)
+         .where(*_base(c), *where)).cte("r")
+    # Rows per user and half window, then per window: no window with fewer than the limit's
+    # rows can fire, so only the few that have as many are counted patient by patient.
+    per_half = (select(r.c.unit_id, r.c.user_id, r.c.h, r.c.lim, func.count().label("n"))
+                .group_by(r.c.unit_id, r.c.user_id, r.c.h, r.c.lim).subquery("per_half"))
+    grid = select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid")
+    spread = select(per_half.c.unit_id, per_half.c.user_id, per_half.c.lim, per_half.c.n,
+                    (per_half.c.h - grid.c.shift).label("f")).select_from(per_half).join(
+                        grid, true()).subquery("spread")
+    busy = (select(spread.c.unit_id, spread.c.user_id, spread.c.f)
+            .group_by(spread.c.unit_id, spread.c.user_id, spread.c.f, spread.c.lim)
+            .having(func.sum(spread.c.n) >= spread.c.lim).subquery("busy"))
+    # Each busy window's two halves, joined to the rows by equality (a hash join on few keys).
+    grid2 = select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid2")
+    halves = select(busy.c.unit_id, busy.c.user_id, busy.c.f,
+                    (busy.c.f + grid2.c.shift).label("h")).select_from(busy).join(
+                        grid2, true()).subquery("halves")
+    w = (select(r.c.unit_id, r.c.user_id, r.c.patient_id, halves.c.f, r.c.half, r.c.lim)
+         .select_from(r).join(halves, and_(halves.c.unit_id == r.c.unit_id,
+                                           halves.c.user_id == r.c.user_id,
+                                           halves.c.h == r.c.h))
+         .subquery("w"))
+    keys = [w.c.unit_id, w.c.user_id, w.c.f, w.c.half, w.c.lim]
+    g = (select(*keys, func.count().label("rows"),
+                func.count(w.c.patient_id.distinct()).label("patients"))
+         .group_by(*keys).having(having(w)).cte("g"))
+    # One signal per burst in a run: a window from half past (odd f) that overlaps one from
+    # midnight found by the same run (f - 1 or f + 1) is left out (equality anti-joins).
+    source: Any = g
+    others = g.alias("g_before"), g.alias("g_after")
+    for other, f in zip(others, (g.c.f - 1, g.c.f + 1), strict=True):
+        source = source.outerjoin(other, and_(g.c.f % 2 != 0, other.c.unit_id == g.c.unit_id,
+                                              other.c.user_id == g.c.user_id, other.c.f == f))
+    found = (select(g.c.unit_id, g.c.user_id, c.sql.plus(g.c.f * g.c.half).label("window_start"),
+                    c.sql.plus((g.c.f + 2) * g.c.half).label("window_end"), g.c.rows,
+                    g.c.patients, g.c.lim.label("threshold"))
+             .select_from(source).where(*(o.c.unit_id.is_(None) for o in others))
+             .subquery("found"))
+    return _store(session, c, rule=rule, found=found)
 
 
 def _many_patients(session: Session, c: _Ctx) -> int:
