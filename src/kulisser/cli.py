@@ -19,7 +19,6 @@ from kulisser.i18n import _
 if TYPE_CHECKING:
     from kulisser.config import Settings
     from kulisser.db import Database
-    from kulisser.demo_oidc import DemoProvider
 
 
 def _settings() -> Settings:
@@ -118,35 +117,14 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print()
     if args.no_serve:
         return
-    provider = None if args.no_oidc else _demo_provider(settings, args.port or settings.port)
+    from kulisser import demo_oidc
+
+    provider = None if args.no_oidc else demo_oidc.for_demo(settings, port=args.port or settings.port)
     try:
         cmd_serve(args)
     finally:
         if provider is not None:
             provider.stop()
-
-
-def _demo_provider(settings: Settings, port: int) -> DemoProvider | None:
-    """Start the demo's OpenID provider and point the settings at it; None (and why) if not."""
-    from pathlib import Path
-
-    from kulisser import demo_oidc
-    from kulisser.config import get_settings
-
-    if settings.oidc_issuer:  # the operator's own provider wins
-        return None
-    provider, why = demo_oidc.start(app_hosts=demo_oidc.hosts(settings.host), app_port=port,
-                                    log_dir=Path(settings.data_dir))
-    if provider is None:
-        print(_("  OpenID-inloggning i demon är av: {why} Lösenorden ovan fungerar.", why=why))
-        return None
-    provider.configure(os.environ)
-    get_settings.cache_clear()  # the server reads the provider's settings
-    print(_("  OpenID (demo): \"Logga in med SITHS-kort (demo)\" på inloggningssidan; "
-            "testleverantören på {issuer} tar konton som sekreterare3 (två uppdrag) eller "
-            "vikarie (ingen inloggning), valfritt lösenord.", issuer=provider.issuer))
-    print()
-    return provider
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from kulisser.config import Settings, get_settings
 from kulisser.i18n import _
 from kulisser.staff.demo import ACCOUNTS_FILE
 
@@ -134,3 +135,21 @@ def hosts(configured: str) -> tuple[str, ...]:
     if configured in ("0.0.0.0", "::", ""):  # noqa: S104 - only compared, never bound here
         return ("127.0.0.1", "localhost")
     return (configured, "127.0.0.1", "localhost")
+
+
+def for_demo(settings: Settings, *, port: int) -> DemoProvider | None:
+    """`kulisser demo`'s provider, the settings pointed at it; None (having said why) if not."""
+    if settings.oidc_issuer:  # the operator's own provider wins
+        return None
+    provider, why = start(app_hosts=hosts(settings.host), app_port=port,
+                          log_dir=Path(settings.data_dir))
+    if provider is None:
+        print(_("  OpenID-inloggning i demon är av: {why} Lösenorden ovan fungerar.", why=why))
+        return None
+    provider.configure(os.environ)
+    get_settings.cache_clear()  # the server reads the provider's settings
+    print(_("  OpenID (demo): \"Logga in med SITHS-kort (demo)\" på inloggningssidan; "
+            "testleverantören på {issuer} tar konton som sekreterare3 (två uppdrag) eller "
+            "vikarie (ingen inloggning), valfritt lösenord.", issuer=provider.issuer))
+    print()
+    return provider
