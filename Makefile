@@ -23,8 +23,15 @@ install: $(STAMP)
 
 dev-install: $(DEV_STAMP)
 
-## make demo: set up, migrate an SQLite file under var/, seed demo data, serve on :8000
+## make demo: set up, migrate an SQLite file under var/, seed demo data, serve on :8000.
+## The demo's OpenID login needs the test provider (npm); it is tried, never required: without
+## npm or network the demo runs on passwords and says why.
 demo: $(STAMP)
+	-@if [ -d tests/oidc/node_modules/oidc-provider ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory oidc-provider NPM_CI_FLAGS="--fetch-retries=1 --fetch-timeout=20000" \
+	  || echo "make demo: npm ci in tests/oidc failed; the demo runs without OpenID login"; \
+	else echo "make demo: no npm; the demo runs without OpenID login (Node.js 20.19+ and npm add it)"; fi
 	KULISSER_MODE=demo $(BIN)/kulisser demo
 
 serve: $(STAMP)
@@ -48,7 +55,7 @@ system-deps:
 ## the tests' OpenID provider (npm `oidc-provider`, pinned by tests/oidc/package-lock.json)
 OIDC_STAMP := tests/oidc/node_modules/.package-lock.json
 $(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
-	cd tests/oidc && npm ci --no-audit --no-fund
+	cd tests/oidc && npm ci --no-audit --no-fund $(NPM_CI_FLAGS)
 
 oidc-provider: $(OIDC_STAMP)
 

@@ -115,8 +115,16 @@ def cmd_demo(args: argparse.Namespace) -> None:
     for username, password, role in result.logins:
         print(f"    {username:<14} {password:<16} ({role})")
     print()
-    if not args.no_serve:
+    if args.no_serve:
+        return
+    from kulisser import demo_oidc
+
+    provider = None if args.no_oidc else demo_oidc.for_demo(settings, port=args.port or settings.port)
+    try:
         cmd_serve(args)
+    finally:
+        if provider is not None:
+            provider.stop()
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
@@ -313,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--workers", type=int, default=1)
         if name == "demo":
             s.add_argument("--no-serve", action="store_true", help="seed and exit")
+            s.add_argument("--no-oidc", action="store_true",
+                           help="do not start the demo's OpenID provider")
         s.set_defaults(fn=fn)
     sub.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(fn=cmd_migrate)
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_cmd", required=True)

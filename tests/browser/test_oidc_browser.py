@@ -1,5 +1,5 @@
 """In Chromium: login through the test OpenID provider (tests/oidc), the care unit chosen after
-login, and an unknown person refused."""
+login among the register's assignments, an unknown person and an ended assignment refused."""
 
 from __future__ import annotations
 
@@ -67,3 +67,13 @@ def test_unknown_person_is_refused_on_a_phone(browser: Browser, oidc_live: OidcL
         assert urlparse(page.url).path == "/login"  # no session was started
     finally:
         context.close()
+
+
+def test_an_ended_assignment_is_refused_with_its_last_day(browser: Browser, page: Page,
+                                                         oidc_live: OidcLive) -> None:
+    _provider_login(page, oidc_live, "avslutat-uppdrag")
+    page.wait_for_url(oidc_live.app + "/login/oidc/callback**")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Medarbetaruppdraget SE2321000016-UA01 gäller inte längre")
+    page.goto(oidc_live.app + "/arbetslista")
+    assert urlparse(page.url).path == "/login"

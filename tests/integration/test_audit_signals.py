@@ -136,6 +136,48 @@ def test_many_patients_in_an_hour_fires_above_the_threshold(db: Session) -> None
     assert (s.window_start, s.window_end) == (at(TUESDAY, 10), at(TUESDAY, 11))
 
 
+def test_a_burst_straddling_the_hour_fires_in_the_half_shifted_window(db: Session) -> None:
+    unit, user, _p = setup(db)
+    patients = [factories.make_patient(db, unit).id for _ in range(52)]
+    # 51 distinct patients from 10:35 to 11:25: 25 in 10:00-11:00, 26 in 11:00-12:00, all in
+    # 10:30-11:30.
+    for i, pid in enumerate(patients[:51]):
+        log(db, unit_id=unit, user_id=user, patient_id=pid,
+            when=at(TUESDAY, 10, 35) + timedelta(seconds=60 * i))
+    found = find_signals(db, day=TUESDAY)
+    [s] = signals(db, unit, "many_patients")
+    assert found["many_patients"] == 1
+    assert (s.patients, s.threshold) == (51, 50)
+    assert (s.window_start, s.window_end) == (at(TUESDAY, 10, 30), at(TUESDAY, 11, 30))
+    # One more patient at 11:10 makes 11:00-12:00 too, but that window overlaps the burst
+    # already found: no second signal for it, now or on the next run.
+    log(db, unit_id=unit, user_id=user, patient_id=patients[51], when=at(TUESDAY, 11, 10))
+    assert find_signals(db, day=TUESDAY)["many_patients"] == 0
+    assert len(signals(db, unit, "many_patients")) == 1
+
+
+def test_refusals_across_a_window_boundary_fire_once(db: Session) -> None:
+    unit, user, patient = setup(db)
+    # 14:07-14:13: three before 14:10 and three after; all in 14:05-14:15.
+    for minute in (7, 8, 9, 10, 11, 12):
+        log(db, unit_id=unit, user_id=user, patient_id=patient, when=at(TUESDAY, 14, minute),
+            outcome="denied")
+    find_signals(db, day=TUESDAY)
+    [s] = signals(db, unit, "refusals")
+    assert (s.rows, s.window_start, s.window_end) == (6, at(TUESDAY, 14, 5), at(TUESDAY, 14, 15))
+
+
+def test_a_burst_found_on_both_grids_in_one_run_is_one_signal(db: Session) -> None:
+    unit, user, patient = setup(db)
+    # 14:00-14:05: five in 14:00-14:10 and five in 13:55-14:05: the window from midnight wins.
+    for second in (0, 60, 120, 180, 240):
+        log(db, unit_id=unit, user_id=user, patient_id=patient,
+            when=at(TUESDAY, 14) + timedelta(seconds=second), outcome="denied")
+    assert find_signals(db, day=TUESDAY)["refusals"] == 1
+    [s] = signals(db, unit, "refusals")
+    assert (s.window_start, s.window_end) == (at(TUESDAY, 14), at(TUESDAY, 14, 10))
+
+
 def test_emergency_access_fires_and_an_allowed_read_does_not(db: Session) -> None:
     unit, user, patient = setup(db)
     log(db, unit_id=unit, user_id=user, patient_id=patient, when=at(TUESDAY, 10))

@@ -64,7 +64,7 @@ def test_one_assignment_logs_straight_into_that_unit(live: OidcLive) -> None:
     with httpx.Client(follow_redirects=True, timeout=20) as client:
         page = login_at_provider(client, live, "ett-uppdrag")
         assert page.status_code == 200 and urlparse(str(page.url)).path == "/arbetslista"
-        # Elsa is a member of both units; her claim names the first: she works there.
+        # Elsa has assignments in both units; her claim names the first: she works there.
         assert TASKS[UNIT_1[0]] in page.text and TASKS[UNIT_2[0]] not in page.text
     [row] = _sessions(live, live.ids["elsa"])
     assert row.unit_id == live.ids[UNIT_1[0]]
@@ -105,6 +105,40 @@ def test_unknown_person_is_refused_and_logged(live: OidcLive) -> None:
         attempts = list(session.scalars(select(LoginAttempt).where(LoginAttempt.username == name)))
     db.engine.dispose()
     assert [a.success for a in attempts] == [False]
+
+
+def _refused_with(live: OidcLive, account: str, text: str, username: str) -> None:
+    """The account's login is refused with the text; the attempt is kept under the username."""
+    with httpx.Client(follow_redirects=True, timeout=20) as client:
+        page = login_at_provider(client, live, account)
+        assert page.status_code == 403 and text in page.text, page.text[-800:]
+        assert "kulisser_session" not in client.cookies
+    db = _db(live)
+    with db.session() as session:
+        attempts = list(session.scalars(select(LoginAttempt).where(
+            LoginAttempt.username == username)))
+    db.engine.dispose()
+    assert [a.success for a in attempts] == [False]
+
+
+def test_an_ended_assignment_named_by_the_claim_is_refused(live: OidcLive) -> None:
+    # Alva's other assignment is valid, but the provider named the ended one.
+    _refused_with(live, "avslutat-uppdrag",
+                  "Medarbetaruppdraget SE2321000016-UA01 gäller inte längre", "alva")
+    assert not _sessions(live, live.ids["alva"])
+
+
+def test_an_assignment_of_someone_else_is_refused(live: OidcLive) -> None:
+    _refused_with(live, "annans-uppdrag",
+                  "Medarbetaruppdraget SE2321000016-UT01 hör inte till dig", "axel")
+    assert not _sessions(live, live.ids["axel"])
+
+
+def test_a_login_outside_the_register_is_told_to_ask_for_it(live: OidcLive) -> None:
+    # Ulla has a login with her HSA-id (the old mapping) but no entry in the staff register.
+    _refused_with(live, "utan-register", "Be din enhetschef att lägga in dig i personalregistret",
+                  "ulla")
+    assert not _sessions(live, live.ids["ulla"])
 
 
 def test_local_passwords_are_off(live: OidcLive) -> None:

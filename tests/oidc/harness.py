@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import httpx
 
 from kulisser import migrate
 from kulisser.db import Database
+from kulisser.staff import register
 from kulisser.staff import service as staff
 from kulisser.staff.service import Role
 from kulisser.worklist import service as worklist
@@ -61,26 +63,59 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"{url} did not answer; see {log}")
 
 
+# Each login's register entry: the provider account and its assignments (commission HSA-id,
+# index into UNITS, whether it ended yesterday). Built through the register's own functions.
+PEOPLE: dict[str, tuple[str, tuple[tuple[str, int, bool], ...]]] = {
+    # Two valid assignments, both named by the claim: she chooses after login.
+    "tove": ("tva-uppdrag", (("SE2321000016-UT01", 0, False), ("SE2321000016-UT02", 1, False))),
+    # Valid assignments in both units; the claim names the first.
+    "elsa": ("ett-uppdrag", (("SE2321000016-UE01", 0, False), ("SE2321000016-UE02", 1, False))),
+    # The claim names an assignment that ended yesterday; her other one is valid but not named.
+    "alva": ("avslutat-uppdrag", (("SE2321000016-UA01", 0, True), ("SE2321000016-UA02", 1, False))),
+    # A valid assignment of his own, but the claim names Tove's.
+    "axel": ("annans-uppdrag", (("SE2321000016-UX01", 0, False),)),
+}
+UNITS = (UNIT_1, UNIT_2)
+PASSWORD = "oanvant-losenord-123"  # local passwords are off in the harness
+
+
 def seed(database_url: str) -> dict[str, int]:
-    """Two units; Tove (two assignments) and Elsa (member of both, the claim names one), each
-    with the HSA-id of accounts.json; a task in each unit. The unknown account has no user."""
+    """Two units; the register's people of PEOPLE with their assignments, linked to logins;
+    Ulla a login with an HSA-id but no register entry; a task in each unit. The unknown
+    account has neither."""
     db = Database(database_url)
     migrate.upgrade(db.engine)
     ids: dict[str, int] = {}
     with db.session() as session:
-        units = [staff.create_unit(session, hsa_id=hsa, name=name) for hsa, name in (UNIT_1, UNIT_2)]
+        units = [staff.create_unit(session, hsa_id=hsa, name=name) for hsa, name in UNITS]
         unit_ids = [u.id for u in units]
-        for username, account in (("tove", ACCOUNTS["tva-uppdrag"]),
-                                  ("elsa", ACCOUNTS["ett-uppdrag"])):
+        keeper = staff.create_user(session, username="registrator", full_name="Rut Registrator",
+                                   role=Role.ADMIN, password=PASSWORD, unit_ids=unit_ids)
+        actor = staff.make_actor(keeper, unit_id=unit_ids[0])
+        today = staff.local_today()
+        for username, (login, lines) in PEOPLE.items():
+            account = ACCOUNTS[login]
             user = staff.create_user(session, username=username, full_name=account["name"],
-                                     role=Role.SECRETARY, password="oanvant-losenord-123",
-                                     unit_ids=unit_ids, hsa_id=account["employeeHsaId"])
+                                     role=Role.SECRETARY, password=PASSWORD,
+                                     unit_ids=[unit_ids[0]])
             ids[username] = user.id
+            person = register.create_person(session, actor=actor, username=username, values={
+                "full_name": account["name"], "hsa_id": account["employeeHsaId"],
+                "profession": "Medicinsk sekreterare"})
+            for commission, unit, ended in lines:
+                register.add_assignment(
+                    session, actor=actor, person_id=person.id, unit_id=unit_ids[unit],
+                    purpose="care", role=Role.SECRETARY.value, commission_hsa_id=commission,
+                    valid_from=today - timedelta(days=100),
+                    valid_to=today - timedelta(days=1) if ended else None)
+        ulla = staff.create_user(session, username="ulla", full_name=ACCOUNTS["utan-register"]["name"],
+                                 role=Role.SECRETARY, password=PASSWORD, unit_ids=unit_ids,
+                                 hsa_id=ACCOUNTS["utan-register"]["employeeHsaId"])
+        ids["ulla"] = ulla.id
         for unit in units:
-            actor = staff.make_actor(session.get(staff.User, ids["tove"]),  # type: ignore[arg-type]
-                                     unit_id=unit.id)
-            worklist.create_item(session, actor=actor, kind="task", title=TASKS[unit.hsa_id])
-        ids.update({hsa: u.id for (hsa, _name), u in zip((UNIT_1, UNIT_2), units, strict=True)})
+            worklist.create_item(session, actor=staff.make_actor(keeper, unit_id=unit.id),
+                                 kind="task", title=TASKS[unit.hsa_id])
+        ids.update({hsa: u.id for (hsa, _name), u in zip(UNITS, units, strict=True)})
         session.commit()
     db.engine.dispose()
     return ids

@@ -1,13 +1,23 @@
 // A real OpenID provider (the certified `oidc-provider`) for Kulisser's tests, with
 // SITHS-like claims. Started by tests/oidc/harness.py:
 //   node provider.mjs  (env OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
-//                        OIDC_REDIRECT_URIS, OIDC_POST_LOGOUT_URIS: comma-separated)
+//                        OIDC_REDIRECT_URIS, OIDC_POST_LOGOUT_URIS: comma-separated;
+//                        OIDC_ACCOUNTS: another accounts file, as `kulisser demo` passes;
+//                        OIDC_EXIT_WITH_STDIN=1: exit when stdin closes, i.e. the parent died)
+// and by `kulisser demo` (kulisser/demo_oidc.py) with the demo's accounts.
 // Its own login form (any password) logs in the accounts of accounts.json; consent is given
 // at once; the ID token carries the HSA claims, acr and amr as the region's provider would.
 import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
-const data = JSON.parse(readFileSync(new URL('./accounts.json', import.meta.url), 'utf8'));
+const accountsFile = process.env.OIDC_ACCOUNTS || new URL('./accounts.json', import.meta.url);
+const data = JSON.parse(readFileSync(accountsFile, 'utf8'));
+if (process.env.OIDC_EXIT_WITH_STDIN === '1') {
+  // The demo's child: a parent that stops, even killed, closes the pipe and stops us too.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+}
 const port = Number(process.env.OIDC_PORT);
 const list = (name) => (process.env[name] || '').split(',').filter(Boolean);
 const escape = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -50,7 +60,8 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
 });
 
 const loginForm = (uid, error = '') => `<!doctype html><html lang="sv"><body>
-  <h1>Testleverantörens inloggning</h1>${error ? `<p class="error">${escape(error)}</p>` : ''}
+  <h1>Testleverantörens inloggning</h1>
+  <p>Konton: ${Object.keys(data.accounts).map(escape).join(', ')} (valfritt lösenord)</p>${error ? `<p class="error">${escape(error)}</p>` : ''}
   <form method="post" action="/interaction/${escape(uid)}">
     <label>Konto <input id="login" name="login" autofocus></label>
     <label>Lösenord <input id="password" name="password" type="password"></label>

@@ -1,9 +1,11 @@
 """The risk signals over the access log (issue 13 item 6), as set-based SQL over one day.
 
 Each rule is one INSERT ... SELECT over the day's audit rows, grouped per unit and user (and,
-for the rate rules, per fixed window from local midnight), that inserts only signals not yet
-found: the unique constraint (rule, unit, user, window start) and the NOT EXISTS make a second
-run over the same day find nothing new, so the job is safe to run twice or after a crash.
+for the rate rules, per window on two grids: from local midnight, and half a window later, so
+that any burst within half a window is inside one window whatever the clock says), that inserts
+only signals not yet found: the unique constraint (rule, unit, user, window start) and the NOT
+EXISTS (no signal of the rule for the user that overlaps the window) make a second run over the
+same day find nothing new, so the job is safe to run twice or after a crash.
 Nothing here reads rows one by one into Python.
 """
 
@@ -30,6 +32,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
@@ -131,43 +134,13 @@ def _base(c: _Ctx) -> list[ColumnElement[bool]]:
             AuditEvent.object_type != "audit_log"]
 
 
-def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[bool]],
-            joins: Callable[[Select[Any]], Select[Any]] | None = None,
-            window: tuple[str, str] | None = None,
-            having: Callable[[Any], ColumnElement[bool]] | None = None) -> int:
-    # The rows first, with their window number and the unit's limits, then the groups: the
-    # groups refer to plain columns, which PostgreSQL's GROUP BY needs (no repeated parameters).
-    cols: list[Any] = [AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id]
-    if window is not None:
-        length = _setting(window[0]) * 60
-        cols += [(c.sql.seconds(AuditEvent.at) // length).label("bucket"),
-                 length.label("length"), _setting(window[1]).label("lim")]
-    rows = select(*cols).select_from(AuditEvent).outerjoin(
-        _SETTING, _SETTING.unit_id == AuditEvent.unit_id)
-    if joins is not None:
-        rows = joins(rows)
-    r = rows.where(*_base(c), *where).subquery("r")
-    keys: list[Any] = [r.c.unit_id, r.c.user_id]
-    if window is not None:
-        keys += [r.c.bucket, r.c.length, r.c.lim]
-    counts = [func.count().label("rows"), func.count(r.c.patient_id.distinct()).label("patients")]
-    grouped = select(*keys, *counts).group_by(*keys)
-    if having is not None:
-        grouped = grouped.having(having(r))
-    g = grouped.subquery("g")
-    if window is not None:
-        start: Any = c.sql.plus(g.c.bucket * g.c.length)
-        end: Any = c.sql.plus((g.c.bucket + 1) * g.c.length)
-        threshold: Any = g.c.lim
-    else:
-        start, end = literal(c.start, UTCDateTime()), literal(c.end, UTCDateTime())
-        threshold = literal(None, Integer)
-    found = select(g.c.unit_id, g.c.user_id, start.label("window_start"),
-                   end.label("window_end"), g.c.rows, g.c.patients,
-                   threshold.label("threshold")).subquery("found")
+def _store(session: Session, c: _Ctx, *, rule: str, found: Any) -> int:
+    """Insert the found windows as signals, except any that overlaps a signal of the rule for
+    the user (the same day or window, which the unique constraint also keeps once)."""
     known = exists().where(AuditSignal.rule == rule, AuditSignal.unit_id == found.c.unit_id,
                            AuditSignal.user_id == found.c.user_id,
-                           AuditSignal.window_start == found.c.window_start)
+                           AuditSignal.window_start < found.c.window_end,
+                           AuditSignal.window_end > found.c.window_start)
     pick = select(literal(rule), found.c.unit_id, found.c.user_id, found.c.window_start,
                   found.c.window_end, found.c.rows, found.c.patients, found.c.threshold,
                   literal(c.now, UTCDateTime())).where(~known)
@@ -176,6 +149,24 @@ def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[b
         ["rule", "unit_id", "user_id", "window_start", "window_end", "rows", "patients",
          "threshold", "found_at"], pick).returning(AuditSignal.id)).all()
     return len(new)
+
+
+def _insert(session: Session, c: _Ctx, *, rule: str, where: list[ColumnElement[bool]],
+            joins: Callable[[Select[Any]], Select[Any]] | None = None) -> int:
+    # The rows first, then the groups per unit and user over the whole day.
+    rows = select(AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id).select_from(
+        AuditEvent).outerjoin(_SETTING, _SETTING.unit_id == AuditEvent.unit_id)
+    if joins is not None:
+        rows = joins(rows)
+    r = rows.where(*_base(c), *where).subquery("r")
+    g = (select(r.c.unit_id, r.c.user_id, func.count().label("rows"),
+                func.count(r.c.patient_id.distinct()).label("patients"))
+         .group_by(r.c.unit_id, r.c.user_id).subquery("g"))
+    found = select(g.c.unit_id, g.c.user_id,
+                   literal(c.start, UTCDateTime()).label("window_start"),
+                   literal(c.end, UTCDateTime()).label("window_end"), g.c.rows, g.c.patients,
+                   literal(None, Integer).label("threshold")).subquery("found")
+    return _store(session, c, rule=rule, found=found)
 
 
 def _flagged() -> ColumnElement[bool]:
@@ -241,8 +232,58 @@ def _emergency(session: Session, c: _Ctx) -> int:
 def _windowed(session: Session, c: _Ctx, *, rule: str, minutes: str, limit: str,
               where: list[ColumnElement[bool]],
               having: Callable[[Any], ColumnElement[bool]]) -> int:
-    # Fixed windows from local midnight (00:00-01:00, 01:00-02:00 ... for 60 minutes).
-    return _insert(session, c, rule=rule, where=where, window=(minutes, limit), having=having)
+    """A rate rule: the windows of `minutes` with too many rows or patients for a user.
+
+    The windows start at every half window from local midnight: those from midnight
+    (00:00-01:00, 01:00-02:00 ... for 60 minutes) and those half a window later (23:30-00:30,
+    00:30-01:30 ...), so a burst within half a window lies wholly inside one of them wherever
+    the clock is. Window f covers the half windows f and f + 1 (even f: from midnight).
+    """
+    half = _setting(minutes) * 30
+    # The rule's rows with their half window (h), read once (a CTE, used twice below).
+    r = (select(AuditEvent.unit_id, AuditEvent.user_id, AuditEvent.patient_id,
+                (c.sql.seconds(AuditEvent.at) // half).label("h"), half.label("half"),
+                _setting(limit).label("lim"))
+         .select_from(AuditEvent).outerjoin(_SETTING, _SETTING.unit_id == AuditEvent.unit_id)
+         .where(*_base(c), *where)).cte("r")
+    # Rows per user and half window, then per window: no window with fewer than the limit's
+    # rows can fire, so only the few that have as many are counted patient by patient.
+    per_half = (select(r.c.unit_id, r.c.user_id, r.c.h, r.c.lim, func.count().label("n"))
+                .group_by(r.c.unit_id, r.c.user_id, r.c.h, r.c.lim).subquery("per_half"))
+    grid = select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid")
+    spread = select(per_half.c.unit_id, per_half.c.user_id, per_half.c.lim, per_half.c.n,
+                    (per_half.c.h - grid.c.shift).label("f")).select_from(per_half).join(
+                        grid, true()).subquery("spread")
+    busy = (select(spread.c.unit_id, spread.c.user_id, spread.c.f)
+            .group_by(spread.c.unit_id, spread.c.user_id, spread.c.f, spread.c.lim)
+            .having(func.sum(spread.c.n) >= spread.c.lim).subquery("busy"))
+    # Each busy window's two halves, joined to the rows by equality (a hash join on few keys).
+    grid2 = select(literal(0).label("shift")).union_all(select(literal(1))).subquery("grid2")
+    halves = select(busy.c.unit_id, busy.c.user_id, busy.c.f,
+                    (busy.c.f + grid2.c.shift).label("h")).select_from(busy).join(
+                        grid2, true()).subquery("halves")
+    w = (select(r.c.unit_id, r.c.user_id, r.c.patient_id, halves.c.f, r.c.half, r.c.lim)
+         .select_from(r).join(halves, and_(halves.c.unit_id == r.c.unit_id,
+                                           halves.c.user_id == r.c.user_id,
+                                           halves.c.h == r.c.h))
+         .subquery("w"))
+    keys = [w.c.unit_id, w.c.user_id, w.c.f, w.c.half, w.c.lim]
+    g = (select(*keys, func.count().label("rows"),
+                func.count(w.c.patient_id.distinct()).label("patients"))
+         .group_by(*keys).having(having(w)).cte("g"))
+    # One signal per burst in a run: a window from half past (odd f) that overlaps one from
+    # midnight found by the same run (f - 1 or f + 1) is left out (equality anti-joins).
+    source: Any = g
+    others = g.alias("g_before"), g.alias("g_after")
+    for other, f in zip(others, (g.c.f - 1, g.c.f + 1), strict=True):
+        source = source.outerjoin(other, and_(g.c.f % 2 != 0, other.c.unit_id == g.c.unit_id,
+                                              other.c.user_id == g.c.user_id, other.c.f == f))
+    found = (select(g.c.unit_id, g.c.user_id, c.sql.plus(g.c.f * g.c.half).label("window_start"),
+                    c.sql.plus((g.c.f + 2) * g.c.half).label("window_end"), g.c.rows,
+                    g.c.patients, g.c.lim.label("threshold"))
+             .select_from(source).where(*(o.c.unit_id.is_(None) for o in others))
+             .subquery("found"))
+    return _store(session, c, rule=rule, found=found)
 
 
 def _many_patients(session: Session, c: _Ctx) -> int:

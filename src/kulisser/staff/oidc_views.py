@@ -134,7 +134,7 @@ def oidc_callback(request: Request, *, code: str = "", state: str = "", error: s
     oidc.record_attempt(db, resolution=found, ip=client_ip(request))
     if found.refused or found.user is None:
         db.commit()  # keep the refused attempt: an error response stores nothing else
-        return _refused(request, _(found.refusal), status=403)
+        return _refused(request, found.message, status=403)
     method = found.claims.login_method
     if len(found.units) == 1:
         token, _row = staff.start_session(db, user=found.user, unit_id=found.units[0].id,
