@@ -1,3 +1,5 @@
 """The coding package's tables: the code systems (code_models) and the care contacts."""
 
 from __future__ import annotations
+
+from kulisser.coding import code_models  # noqa: F401 - registers the code systems' tables
