@@ -38,13 +38,14 @@ HISTORY_WEIGHT = 3.0
 KEEP = 8
 _WORD = re.compile(r"[^\W\d_]+")
 # Common Swedish words of four letters or more that any note has.
-STOP = frozenset("""
+_STOP_WORDS = """
 alla andra anges annan annat arbete avser bara bedömning behandling behov besök besöket blir
 detta dock efter eftersom ej enligt fortsatt fram finns flera från gäller genom god hade haft
 hans hennes honom idag inga inget inte kommer kontakt kunna kvar lite mellan mycket några
 nästa något också oklart patient patienten planering samt sedan sina sitt själv skall ska
 status till tidigare utan vara varit vecka veckor vilket åter återbesök åtgärd över
-""".split())
+"""
+STOP = frozenset(_STOP_WORDS.split())
 
 
 def _fold(word: str) -> str:

@@ -164,8 +164,10 @@ def new_submit(request: Request, *, identifier: FormStr = "", kind: FormStr = ""
         if errors:
             raise ValidationFailed(errors)
         assert patient is not None
-        contact = coding.create_contact(ctx.db, actor=ctx.actor, patient_id=patient.id, kind=kind,
-                                        **days)
+        contact = coding.create_contact(
+            ctx.db, actor=ctx.actor, patient_id=patient.id, kind=kind,
+            contact_date=days["contact_date"], admitted_on=days["admitted_on"],
+            discharged_on=days["discharged_on"])
     except ValidationFailed as exc:
         ctx.db.rollback()
         return _new_page(request, ctx, values=values, errors=exc.errors, status=422)
