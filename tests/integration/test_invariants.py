@@ -174,6 +174,7 @@ CASES: dict[str, tuple[Make, Break]] = {
     "booking-rebook": (_rebook_make, _rebook_break),
     "record-request": _demo_item_case("record-request"),
     "record-review": _demo_item_case("record-review"),
+    "coding": _demo_item_case("coding"),
 }
 
 

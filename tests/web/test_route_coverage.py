@@ -28,6 +28,7 @@ from kulisser.staff.models import User
 from kulisser.worklist import service as worklist
 from tests import factories
 from tests.booking import helpers as bh
+from tests.coding import coding_routes
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
@@ -632,6 +633,9 @@ NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
 AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
 UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
+# contacts (issue 14 items 2, 3, 7): the coding pages and API, booking's visit done.
+PATIENT_ROUTES.update(coding_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(coding_routes.NO_PATIENT_DATA)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

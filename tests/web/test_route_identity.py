@@ -32,6 +32,7 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.patients.models import CareRelation, Patient
 from tests import factories
 from tests.booking import helpers as bh
+from tests.coding import coding_routes
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
@@ -141,6 +142,7 @@ IDENTITY_ROUTES: dict[tuple[str, str], Call] = {
 }
 
 IDENTITY_ROUTES.update(signal_routes.IDENTITY_ROUTES)  # the watch list (issue 13 item 6)
+IDENTITY_ROUTES.update(coding_routes.IDENTITY_ROUTES)  # a contact by hand (issue 14)
 
 # Routes that take such input but are covered elsewhere, and why.
 ELSEWHERE: dict[tuple[str, str], str] = {
