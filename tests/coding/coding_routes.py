@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kulisser import workdays
-from kulisser.db import utcnow
 from kulisser.coding import service as coding
+from kulisser.db import utcnow
 from tests import factories
 from tests.booking import helpers as bh
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from kulisser import workdays
+from kulisser.booking.calendar import local
+from kulisser.booking.models import Appointment
 from kulisser.db import Database
 from tests import factories
-from tests.coding.helpers import coding_items, contacts_of, signed_note
+from tests.coding.helpers import coding_items, contacts_of, signed_note, started_visit
 
 NOTE = "Anamnes: känd hypertension. Bedömning: essential hypertension, välbehandlad."
 
@@ -164,3 +167,30 @@ def test_the_api(secretary_client: TestClient, world: factories.World) -> None:
         "contact_date": workdays.local_today().isoformat()}).status_code == 403
     figures = secretary_client.get("/api/v1/coding/suggestion-figures")
     assert figures.status_code == 200 and figures.json() == []
+
+
+def test_the_day_view_marks_a_visit_done(secretary_client: TestClient, database: Database,
+                                         world: factories.World) -> None:
+    with database.session() as s:
+        appt_id = started_visit(s, world, world.patient_ids[2])
+        appt = s.get(Appointment, appt_id)
+        assert appt is not None
+        # Its slot too has begun (the day view lists the day's slots and their visits).
+        appt.slot.start_at, appt.slot.end_at = appt.start_at, appt.start_at + timedelta(minutes=30)
+        appt.end_at = appt.slot.end_at
+        day = f"/tidbok/resurs/{appt.resource_id}?datum={local(appt.start_at).date().isoformat()}"
+    page = secretary_client.get(day)
+    assert f'data-fulfil="{appt_id}"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    done = secretary_client.post(f"/tidbok/besok/{appt_id}/genomford", follow_redirects=False,
+                                 data={"csrf_token": token.group(1), "dag": "1"})
+    assert (done.status_code, done.headers["location"]) == (303, day)
+    again = secretary_client.get(day)
+    assert f'data-fulfil="{appt_id}"' not in again.text and "Genomförd" in again.text
+    twice = secretary_client.post(f"/tidbok/besok/{appt_id}/genomford",
+                                  data={"csrf_token": token.group(1)})
+    assert twice.status_code == 409
+    with database.session() as s:
+        [contact] = contacts_of(s, world.patient_ids[2])
+        assert contact.source_id == appt_id
