@@ -194,3 +194,28 @@ def test_the_day_view_marks_a_visit_done(secretary_client: TestClient, database:
     with database.session() as s:
         [contact] = contacts_of(s, world.patient_ids[2])
         assert contact.source_id == appt_id
+
+
+def test_odd_input_gets_a_4xx_or_is_ignored(secretary_client: TestClient,
+                                            world: factories.World) -> None:
+    made = secretary_client.post("/api/v1/coding/contacts", json={
+        "patient_id": world.patient_ids[0], "kind": "doctor_visit",
+        "contact_date": workdays.local_today().isoformat(), "clinician_id": 2_000_000_000})
+    assert made.status_code == 422 and "clinician_id" in made.text
+    made = secretary_client.post("/api/v1/coding/contacts", json={
+        "patient_id": world.patient_ids[0], "kind": "doctor_visit",
+        "contact_date": workdays.local_today().isoformat(), "clinician_id": world.clinician_id})
+    cid = made.json()["id"]
+    page = secretary_client.get(f"/kodning/{cid}")
+    form = _form(page.text)
+    for take in ("main:", "nej:I10", "main:ÅÄÖ!!", "procedure:" + "X" * 60, ":"):
+        answer = secretary_client.post(f"/kodning/{cid}", data={**form, "take": take})
+        assert answer.status_code == 200, take
+    for data in ({"main": "Ω" * 40, "action": "save"}, {"version": "abc", "main": "I10"},
+                 {"procedure": ["A", "B"], "procedure_date": ["2026-01-01"], "action": "save"}):
+        answer = secretary_client.post(f"/kodning/{cid}", data={**form, **data})
+        assert answer.status_code < 500, (data, answer.status_code)
+    assert secretary_client.get("/kodning/sok?procedure=" + "%" * 300).status_code == 200
+    wrong = secretary_client.put(f"/api/v1/coding/contacts/{cid}/codes", json={
+        "codes": [{"role": "procedure", "code": "DT016", "procedure_date": "2001-01-01"}]})
+    assert wrong.status_code == 422

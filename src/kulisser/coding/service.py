@@ -44,7 +44,7 @@ from kulisser.dictation import service as dictations
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients import service as patients
-from kulisser.staff.service import Actor
+from kulisser.staff.service import Actor, UnitMembership
 
 STATUS_FILTERS = ("uncoded", "coded", "all")
 LIST_LIMIT = 500
@@ -88,6 +88,10 @@ def create_contact(session: Session, *, actor: Actor, patient_id: int, kind: str
     now = now or utcnow()
     day = _validate(kind=kind, contact_date=contact_date, admitted_on=admitted_on,
                     discharged_on=discharged_on, today=workdays.local_today(now))
+    if clinician_id is not None and session.scalar(select(UnitMembership.user_id).where(
+            UnitMembership.user_id == clinician_id,
+            UnitMembership.unit_id == actor.unit_id)) is None:
+        raise ValidationFailed({"clinician_id": _("Vårdgivaren arbetar inte på din vårdenhet.")})
     # The access check before anything is stored (a refusal leaves only its denied row); a
     # typo'd id must not become a denied row about no patient.
     try:
