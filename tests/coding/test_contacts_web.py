@@ -219,3 +219,19 @@ def test_odd_input_gets_a_4xx_or_is_ignored(secretary_client: TestClient,
     wrong = secretary_client.put(f"/api/v1/coding/contacts/{cid}/codes", json={
         "codes": [{"role": "procedure", "code": "DT016", "procedure_date": "2001-01-01"}]})
     assert wrong.status_code == 422
+
+
+def test_the_coding_item_links_to_the_contact_and_only_coding_closes_it(
+        secretary_client: TestClient, database: Database, world: factories.World) -> None:
+    made = secretary_client.post("/api/v1/coding/contacts", json={
+        "patient_id": world.patient_ids[0], "kind": "doctor_visit",
+        "contact_date": workdays.local_today().isoformat()})
+    cid = made.json()["id"]
+    [item_id] = made.json()["work_item_ids"]
+    page = secretary_client.get(f"/arenden/{item_id}")
+    assert page.status_code == 200
+    assert f'href="/kodning/{cid}"' in page.text and 'id="care-contact-detail"' in page.text
+    refused = secretary_client.post(f"/api/v1/work-items/{item_id}/complete", json={})
+    assert refused.status_code == 409 and refused.json()["error"] == "owned_by_record"
+    with database.session() as s:
+        assert [i.status for i in coding_items(s, cid)] == ["requested"]
