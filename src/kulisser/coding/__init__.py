@@ -4,4 +4,5 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    routers=("codes_api",),
 )
