@@ -37,6 +37,7 @@ from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
+from tests.web import codes_routes
 from tests.waitlist import helpers as wh
 from tests.web import signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
@@ -632,6 +633,7 @@ NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
 AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
 UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
+NO_PATIENT_DATA.update(codes_routes.NO_PATIENT_DATA)  # code systems (issue 14)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")
