@@ -37,9 +37,8 @@ from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
-from tests.web import codes_routes
 from tests.waitlist import helpers as wh
-from tests.web import signal_routes
+from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
 
 PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
