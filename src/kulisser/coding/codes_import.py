@@ -160,11 +160,12 @@ def parse(system: str, lines: Iterable[str]) -> tuple[list[dict[str, Any]], list
     return list(rows.values()), errors
 
 
-def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, str]]:
-    """The code_word rows (word, code) of code_entry rows."""
+def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The code_word rows (word, code, terminal flag, validity) of code_entry rows."""
     for entry in entries:
         for word in entry["search_text"].split():
-            yield {"word": word, "code": entry["code"]}
+            yield {"word": word, "code": entry["code"], "terminal": entry["terminal"],
+                   "valid_from": entry["valid_from"], "valid_to": entry["valid_to"]}
 
 
 def who_entries() -> list[dict[str, Any]]:
