@@ -39,7 +39,7 @@ from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
 from tests.waitlist import helpers as wh
-from tests.web import signal_routes
+from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
 
 PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
@@ -633,6 +633,7 @@ NO_PATIENT_DATA.update(signal_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(signal_routes.UNIT_ROUTES)
 AUDIT_LOG_READS.update(signal_routes.AUDIT_LOG_READS)
 UNIT_ROUTES.update(register_routes.UNIT_ROUTES)
+NO_PATIENT_DATA.update(codes_routes.NO_PATIENT_DATA)  # code systems (issue 14)
 # contacts (issue 14 items 2, 3, 7): the coding pages and API, booking's visit done.
 PATIENT_ROUTES.update(coding_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(coding_routes.NO_PATIENT_DATA)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, BigId, UTCDateTime, utcnow
@@ -49,7 +49,10 @@ class CodeEntry(Base):
     """One code of a version, in stored form ("J459"), with what the checks and search need."""
 
     __tablename__ = "code_entry"
-    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    __table_args__ = (UniqueConstraint("version_id", "code"),
+                      # Search by code prefix: terminal codes first, each part in code order.
+                      Index("ix_code_entry_version_id_terminal_code", "version_id", "terminal",
+                            "code"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     version_id: Mapped[int] = mapped_column(
@@ -76,9 +79,16 @@ class CodeWord(Base):
     """A folded word of a code's title or synonyms: the index behind search by words."""
 
     __tablename__ = "code_word"
-    # The primary key (version, word, code) is the index a prefix search ranges over.
+    # The key (version, word, code) is the index a prefix search ranges over; on SQLite the
+    # table is that key (WITHOUT ROWID), so the copied columns come without another lookup.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     version_id: Mapped[int] = mapped_column(
         ForeignKey("code_system_version.id", ondelete="CASCADE"), primary_key=True)
     word: Mapped[str] = mapped_column(_binary(WORD), primary_key=True)
     code: Mapped[str] = mapped_column(_binary(CODE), primary_key=True)
+    # The code's own flag and validity, copied: candidates are chosen and ranked from the
+    # word index alone, before any code row is read.
+    terminal: Mapped[bool] = mapped_column(Boolean, default=True)
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import Select, and_, case, intersect, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from kulisser.coding.code_models import CODE, WORD, CodeEntry, CodeSystemVersion, CodeWord
 from kulisser.names import search_key
@@ -28,8 +29,10 @@ WHO = "who"
 
 _NOT_CODE = re.compile(r"[\s.†*+]")
 _WORD = re.compile(r"[0-9a-z]+")
-# What a query must look like to be searched as a code: a letter, then digits and letters.
-_CODE_QUERY = re.compile(r"^[A-Z][0-9A-Z]*$")
+# What a query must look like to be searched as a code: ICD-10 a letter, then a digit and
+# more ("J", "J4", "J459"); KVÅ up to three letters, then digits ("NFB", "NFB49").
+_CODE_QUERY = {ICD10: re.compile(r"^[A-Z]([0-9][0-9A-Z]*)?$"),
+               KVA: re.compile(r"^[A-Z]{1,3}([0-9][0-9A-Z]*)?$")}
 MAX_QUERY = 200
 
 
@@ -87,23 +90,23 @@ class CodeInfo:
                 and (self.valid_to is None or on <= self.valid_to))
 
 
-def serving_version(session: Session, *, system: str, on: date) -> CodeSystemVersion | None:
-    """The version that serves a date for a system (see the module's docstring), or None."""
+def _serving(system: str, on: date) -> Select[tuple[int]]:
+    """The id of the version serving a date (see the module's docstring), as one query."""
     if system not in SYSTEMS:
         raise ValueError(f"unknown code system {system!r}")
-    versions = session.scalars(
-        select(CodeSystemVersion).where(CodeSystemVersion.system == system,
-                                        CodeSystemVersion.source == SOURCES[system])
-        .order_by(CodeSystemVersion.year)).all()
-    if versions:
-        earlier = [v for v in versions if v.year <= on.year]
-        return earlier[-1] if earlier else versions[0]
-    if system == ICD10:
-        return session.scalars(
-            select(CodeSystemVersion).where(CodeSystemVersion.system == ICD10,
-                                            CodeSystemVersion.source == WHO)
-            .order_by(CodeSystemVersion.year.desc()).limit(1)).first()
-    return None
+    v = CodeSystemVersion
+    earlier = v.year <= on.year
+    # Imported before the fallback; then the newest not after the date's year; else the oldest.
+    return (select(v.id).where(v.system == system, v.source.in_((SOURCES[system], WHO)))
+            .order_by(case((v.source == WHO, 1), else_=0), case((earlier, 0), else_=1),
+                      case((earlier, -v.year), else_=v.year))
+            .limit(1))
+
+
+def serving_version(session: Session, *, system: str, on: date) -> CodeSystemVersion | None:
+    """The version that serves a date for a system (see the module's docstring), or None."""
+    version_id = session.scalar(_serving(system, on))
+    return session.get(CodeSystemVersion, version_id) if version_id is not None else None
 
 
 def _hit(version: CodeSystemVersion, entry: CodeEntry) -> CodeHit:
@@ -146,32 +149,69 @@ def _prefix(column: InstrumentedAttribute[str], prefix: str) -> ColumnElement[bo
     return and_(column >= prefix, column < _after(prefix))
 
 
+def _valid_on(on: date, table: type[CodeEntry] | type[CodeWord] = CodeEntry) -> ColumnElement[bool]:
+    return and_(or_(table.valid_from.is_(None), table.valid_from <= on),
+                or_(table.valid_to.is_(None), table.valid_to >= on))
+
+
+_Row = tuple[str, str, bool, str]  # code, title, terminal, source of the version
+
+
+def _by_code(version: ScalarSelect[int], prefix: str, on: date, limit: int) -> Select[_Row]:
+    """Codes starting with the prefix, terminal ones first, each part in code order: two index
+    range scans that stop at the limit (the typed code itself leads the non-terminal part)."""
+    def part(terminal: bool) -> Select[_Row]:
+        return (select(CodeEntry.code, CodeEntry.title, CodeEntry.terminal,
+                       CodeSystemVersion.source)
+                .join(CodeSystemVersion, CodeSystemVersion.id == CodeEntry.version_id)
+                .where(CodeEntry.version_id == version, CodeEntry.terminal.is_(terminal),
+                       _prefix(CodeEntry.code, prefix), _valid_on(on))
+                .order_by(CodeEntry.code).limit(limit))
+
+    both = union_all(part(True).subquery().select(), part(False).subquery().select()).subquery()
+    return select(both.c.code, both.c.title, both.c.terminal, both.c.source)
+
+
+def _by_words(version: ScalarSelect[int], typed: list[str], on: date,
+              limit: int) -> Select[_Row]:
+    """Codes with a word starting with each typed word, terminal ones first, in code order."""
+    # Candidates come from the word index alone (each word a range scan of the key,
+    # intersected; terminal flag and validity are stored beside each word), ranked there;
+    # only the best are joined to their codes for the title.
+    per_word = [select(CodeWord.code, CodeWord.terminal)
+                .where(CodeWord.version_id == version, _prefix(CodeWord.word, word),
+                       _valid_on(on, CodeWord))
+                for word in typed]
+    matching = (intersect(*per_word) if len(per_word) > 1 else per_word[0].distinct()).subquery()
+    best = (select(matching.c.code).order_by(matching.c.terminal.desc(), matching.c.code)
+            .limit(limit))
+    return (select(CodeEntry.code, CodeEntry.title, CodeEntry.terminal, CodeSystemVersion.source)
+            .join(CodeSystemVersion, CodeSystemVersion.id == CodeEntry.version_id)
+            .where(CodeEntry.version_id == version, CodeEntry.code.in_(best)))
+
+
 def search(session: Session, *, system: str, query: str, on: date,
            limit: int = 20) -> list[CodeHit]:
-    """Codes valid on the date whose code starts with the query (dot or not) or whose title
-    and synonyms have a word starting with each word of the query; terminal codes first."""
-    version = serving_version(session, system=system, on=on)
+    """Codes valid on the date that start with the query (dot or not), then codes whose title
+    or synonyms have a word starting with each word of the query; terminal codes first."""
     query = query.strip()[:MAX_QUERY]
-    if version is None or not query or limit <= 0:
+    if not query or limit <= 0:
         return []
+    version = _serving(system, on).scalar_subquery()
     by_code = normalize(query)
-    conditions = []
-    if _CODE_QUERY.match(by_code) and len(by_code) <= CODE:
-        conditions.append(_prefix(CodeEntry.code, by_code))
+    code_like = bool(_CODE_QUERY[system].match(by_code)) and len(by_code) <= CODE
     typed = words(query)
-    if typed:
-        conditions.append(and_(*(
-            CodeEntry.code.in_(select(CodeWord.code).where(CodeWord.version_id == version.id,
-                                                           _prefix(CodeWord.word, word)))
-            for word in typed)))
-    if not conditions:
-        return []
-    exact = case((CodeEntry.code == by_code, 0), else_=1)
-    rows = session.scalars(
-        select(CodeEntry)
-        .where(CodeEntry.version_id == version.id, or_(*conditions),
-               or_(CodeEntry.valid_from.is_(None), CodeEntry.valid_from <= on),
-               or_(CodeEntry.valid_to.is_(None), CodeEntry.valid_to >= on))
-        .order_by(CodeEntry.terminal.desc(), exact, CodeEntry.code)
-        .limit(limit)).all()
-    return [_hit(version, entry) for entry in rows]
+    rows: list[_Row] = []
+    # One statement each, the version chosen inside it; rows are ordered here (an ORDER BY
+    # over the join would tempt SQLite to walk every code of the version in index order).
+    if code_like:
+        rows = sorted(session.execute(_by_code(version, by_code, on, limit)).tuples(),
+                      key=lambda row: (not row[2], row[0]))[:limit]
+    # A code with digits ("J45", "J45.9") is no word of a title: no word search for it.
+    if typed and len(rows) < limit and not (code_like and any(c.isdigit() for c in by_code)):
+        seen = {row[0] for row in rows}
+        found = session.execute(_by_words(version, typed, on, limit + len(rows))).tuples()
+        rows += [row for row in sorted(found, key=lambda row: (not row[2], row[0]))
+                 if row[0] not in seen][:limit - len(rows)]
+    return [CodeHit(system=system, code=code, title=title, fallback=source == WHO)
+            for code, title, _terminal, source in rows]

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from kulisser.coding.code_models import CODE, CodeEntry, CodeSystemVersion, CodeWord
 from kulisser.coding.codes import ICD10, KVA, SOURCES, WHO, fold, normalize, words
 from kulisser.db import utcnow
-from kulisser.i18n import _
+from kulisser.i18n import _, ngettext
 
 HEADER = ("kod", "titel", "giltig_fran", "giltig_till", "overordnad", "niva", "markering",
           "ej_huvuddiagnos", "inklusioner", "exklusioner", "synonymer")
@@ -52,7 +52,7 @@ _YES = {"1", "j", "ja", "x", "y", "yes", "true"}
 _NO = {"", "0", "n", "nej", "no", "false"}
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _BATCH = 2000
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]  # told how many more rows are stored (a tqdm bar's update)
 
 
 class ImportSetupError(ValueError):
@@ -75,8 +75,9 @@ class ImportReport:
 
     def summary(self) -> str:
         """One Swedish paragraph for the command line."""
-        lines = [_("{source} {year}: {n} koder importerade{replaced}, {bad} rader utelämnade.",
-                   source=self.source, year=self.year, n=self.imported, bad=len(self.errors),
+        left_out = ngettext("{n} rad utelämnad", "{n} rader utelämnade", len(self.errors))
+        lines = [_("{source} {year}: {n} koder importerade{replaced}, {left_out}.",
+                   source=self.source, year=self.year, n=self.imported, left_out=left_out,
                    replaced=_(" (ersatte samma års version)") if self.replaced else "")]
         lines += [_("  rad {line}: {message}", line=line, message=message)
                   for line, message in self.errors]
@@ -88,9 +89,12 @@ def _date(text: str) -> date | None:
     if not text:
         return None
     digits = text.replace("-", "")
-    if not re.fullmatch(r"\d{8}", digits):
-        raise ValueError(text)
-    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    try:
+        if not re.fullmatch(r"\d{8}", digits):
+            raise ValueError(text)
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        raise ValueError(text) from None
 
 
 def _row(system: str, raw: dict[str, str]) -> dict[str, Any]:
@@ -156,11 +160,12 @@ def parse(system: str, lines: Iterable[str]) -> tuple[list[dict[str, Any]], list
     return list(rows.values()), errors
 
 
-def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, str]]:
-    """The code_word rows (word, code) of code_entry rows."""
+def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The code_word rows (word, code, terminal flag, validity) of code_entry rows."""
     for entry in entries:
         for word in entry["search_text"].split():
-            yield {"word": word, "code": entry["code"]}
+            yield {"word": word, "code": entry["code"], "terminal": entry["terminal"],
+                   "valid_from": entry["valid_from"], "valid_to": entry["valid_to"]}
 
 
 def who_entries() -> list[dict[str, Any]]:

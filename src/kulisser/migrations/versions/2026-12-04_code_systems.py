@@ -56,12 +56,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_code_entry')),
     sa.UniqueConstraint('version_id', 'code', name=op.f('uq_code_entry_version_id_code'))
     )
+    with op.batch_alter_table('code_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_code_entry_version_id_terminal_code',
+                              ['version_id', 'terminal', 'code'], unique=False)
     op.create_table('code_word',
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('word', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
     sa.Column('code', sa.String(length=16).with_variant(sa.String(length=16, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('terminal', sa.Boolean(), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('valid_to', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['code_system_version.id'], name=op.f('fk_code_word_version_id_code_system_version'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('version_id', 'word', 'code', name=op.f('pk_code_word'))
+    sa.PrimaryKeyConstraint('version_id', 'word', 'code', name=op.f('pk_code_word')),
+    sqlite_with_rowid=False
     )
     _load_who()
 
@@ -77,7 +84,8 @@ def _load_who() -> None:
     columns = ("code", "title", "parent", "valid_from", "valid_to", "level", "terminal", "mark",
                "not_main", "includes", "excludes", "synonyms", "search_text")
     entry = sa.table("code_entry", sa.column("version_id"), *(sa.column(c) for c in columns))
-    word = sa.table("code_word", sa.column("version_id"), sa.column("word"), sa.column("code"))
+    word = sa.table("code_word", *(sa.column(c) for c in (
+        "version_id", "word", "code", "terminal", "valid_from", "valid_to")))
     entries = who_entries()
     bind = op.get_bind()
     version_id = bind.execute(sa.insert(version).values(
