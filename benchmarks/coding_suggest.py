@@ -33,12 +33,13 @@ from kulisser.db import Database
 from kulisser.patients import service as patients
 from kulisser.staff import service as staff
 
-FILLER = ("patienten besöker mottagningen idag med besvär sedan några veckor tillbaka och "
+_FILLER = ("patienten besöker mottagningen idag med besvär sedan några veckor tillbaka och "
           "beskriver trötthet yrsel samt andfåddhet vid ansträngning blodtryck puls saturation "
-          "lungor hjärta buk status utan anmärkning läkemedel fortsätter oförändrat").split()
-TITLE_WORDS = ("hypertension diabetes asthma pneumonia fracture infection chronic acute "
+          "lungor hjärta buk status utan anmärkning läkemedel fortsätter oförändrat")
+_TITLES = ("hypertension diabetes asthma pneumonia fracture infection chronic acute "
                "bronchitis anaemia arthritis migraine depression obesity angina heart failure "
-               "fibrillation gastritis dermatitis").split()
+               "fibrillation gastritis dermatitis")
+FILLER, TITLE_WORDS = _FILLER.split(), _TITLES.split()
 CODES = ["I10", "E119", "J459", "J189", "I489", "I509", "K297", "M199", "F329", "E669"]
 
 
