@@ -279,7 +279,8 @@ def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | N
 
 def _publish_signed(session: Session, *, actor: Actor, dictation: Dictation, now: datetime) -> None:
     """Tell other domains (coding) that the note is signed, in this transaction."""
-    assert dictation.patient_id is not None  # a dictation is matched before it can be signed
+    if dictation.patient_id is None:  # an unmatched import is no patient's note (yet)
+        return
     events.publish(session, NoteSigned(
         dictation_id=dictation.id, actor=actor, at=now, unit_id=dictation.unit_id,
         patient_id=dictation.patient_id, author_id=dictation.author_id,
