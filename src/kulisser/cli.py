@@ -1,5 +1,5 @@
 """Command line: kulisser serve | migrate | demo | user | token (create, list, revoke) | unit | worker |
-check | import-dictations | import-results."""
+check | import-dictations | import-results | codes import."""
 
 from __future__ import annotations
 
@@ -384,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)
+    from kulisser.coding import codes_cli  # `kulisser codes import ...`, the package's own group
+
+    codes_cli.add_parser(sub)
     return p
 
 

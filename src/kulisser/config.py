@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # Where the default adapters write (referral file drop, digital-mailbox drop, SMS log);
     # unset: <data_dir>/outbox.
     outbox_dir: Path | None = None
+    # Coding: the rule file of the coding checks (sex/age limits); unset: the shipped
+    # coding/rules/default.toml. kulisser.coding.checks reads it from the environment.
+    coding_rules: Path | None = None
     # Another transport: "package.module:factory", a callable that takes these settings and
     # returns the adapter (kulisser.adapters); unset: the default adapter on disk.
     sms_adapter: str | None = None

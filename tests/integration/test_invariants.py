@@ -179,6 +179,7 @@ CASES: dict[str, tuple[Make, Break]] = {
     "access-order-line": (lambda s, _t: access_orders.line_item(s, _actor(s, "sekreterare"),
                                                                 _actor(s, "chef")),
                           lambda _s, item: _close_behind_its_back(item)),
+    "coding": _demo_item_case("coding"),
 }
 
 

@@ -31,6 +31,7 @@ from tests.access_rights import intro_routes, profiles_routes
 from tests.access_rights import orders_fixtures as access_orders
 from tests.access_rights import review_routes as access_review_routes
 from tests.booking import helpers as bh
+from tests.coding import coding_routes
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
@@ -41,7 +42,7 @@ from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
 from tests.waitlist import helpers as wh
-from tests.web import signal_routes
+from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
 
 PATIENT_PARAMS = {"patient_id", "item_id", "dictation_id", "entry_id", "result_id", "letter_id",
@@ -648,6 +649,10 @@ UNIT_ROUTES.update(access_orders.UNIT_ROUTES)
 # profiles (issue 13 item 2): the access-rights catalogue, its profiles and analyses.
 NO_PATIENT_DATA.update(profiles_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(profiles_routes.UNIT_ROUTES)
+NO_PATIENT_DATA.update(codes_routes.NO_PATIENT_DATA)  # code systems (issue 14)
+# contacts (issue 14 items 2, 3, 7): the coding pages and API, booking's visit done.
+PATIENT_ROUTES.update(coding_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(coding_routes.NO_PATIENT_DATA)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -32,13 +32,14 @@ from kulisser.dictation.storage import AudioStore
 from kulisser.patients.models import CareRelation, Patient
 from tests import factories
 from tests.booking import helpers as bh
+from tests.coding import coding_routes
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.waitlist import helpers as wh
-from tests.web import signal_routes
+from tests.web import codes_routes, signal_routes
 
 INPUT_NAMES = {"identifier", "q", "given_name", "family_name"}
 TYPED_GIVEN, TYPED_FAMILY = "Typad", "Gissadsson"
@@ -141,6 +142,8 @@ IDENTITY_ROUTES: dict[tuple[str, str], Call] = {
 }
 
 IDENTITY_ROUTES.update(signal_routes.IDENTITY_ROUTES)  # the watch list (issue 13 item 6)
+IDENTITY_ROUTES.update(codes_routes.IDENTITY_ROUTES)  # code search (issue 14)
+IDENTITY_ROUTES.update(coding_routes.IDENTITY_ROUTES)  # a contact by hand (issue 14)
 
 # Routes that take such input but are covered elsewhere, and why.
 ELSEWHERE: dict[tuple[str, str], str] = {

@@ -254,3 +254,10 @@ def no_show(appointment_id: BigId, body: NoShowIn, ctx: CurrentCtx) -> Appointme
     return AppointmentOut.of(booking.no_show(ctx.db, actor=ctx.actor, appointment_id=appointment_id,
                                              reason=body.reason))
 
+
+
+@router.post("/appointments/{appointment_id}/fulfil", response_model=AppointmentOut,
+             summary="Mark a visit done", responses=_ACT)
+def fulfil(appointment_id: BigId, ctx: CurrentCtx) -> AppointmentOut:
+    """The visit took place (FHIR fulfilled; only once it has started): coding makes its contact."""
+    return AppointmentOut.of(booking.fulfil(ctx.db, actor=ctx.actor, appointment_id=appointment_id))

@@ -1,4 +1,4 @@
-"""What booking tells other domains: a visit was booked, moved or cancelled (kulisser.events).
+"""What booking tells other domains: a visit was booked, moved, cancelled or done (kulisser.events).
 
 Booking publishes these inside the transaction of the change, after the appointment is
 flushed; the letters and the waiting list subscribe. An event carries plain values (ids, the
@@ -17,7 +17,7 @@ from kulisser.staff.service import Actor
 
 @dataclass(frozen=True, kw_only=True)
 class AppointmentChanged(Event):
-    """A booked visit changed (the base of the three events; subscribe to it for all of them)."""
+    """A booked visit changed (the base of the events; subscribe to it for all of them)."""
 
     appointment_id: int
     actor: Actor
@@ -52,3 +52,10 @@ class AppointmentCancelled(AppointmentChanged):
 
     reason: str
     cancelled_by: str  # "patient" or "clinic"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppointmentFulfilled(AppointmentChanged):
+    """A visit took place: marked done in the appointment book (coding makes its contact)."""
+
+    clinician_id: int | None = None  # the user whose schedule it was (None: a room or device)

@@ -266,6 +266,11 @@ class Appointment(Base):
         self.no_show_at = now
         self.record("no_show", actor_id=actor_id, now=now, reason=reason)
 
+    def mark_fulfilled(self, *, actor_id: int, now: datetime) -> None:
+        """The visit took place (FHIR fulfilled); its slot stays taken."""
+        self.status = AppointmentStatus.FULFILLED.value
+        self.record("fulfilled", actor_id=actor_id, now=now)
+
 
 class AppointmentEvent(Base):
     """One entry in an appointment's history, and so in the patient's booking history."""

@@ -12,7 +12,7 @@ from kulisser.audit import service as audit
 from kulisser.booking.calendar import local, local_day_bounds
 from kulisser.booking.models import Appointment, Resource, Slot
 from kulisser.booking.schedules import get_resource
-from kulisser.booking.states import OCCUPYING, SlotStatus
+from kulisser.booking.states import HOLDS_SLOT, SlotStatus
 from kulisser.staff.service import Actor
 
 
@@ -93,8 +93,8 @@ def day(session: Session, *, actor: Actor, resource_id: int, day: date, now: dat
         select(Appointment).options(joinedload(Appointment.patient), joinedload(Appointment.visit_type))
         .where(Appointment.resource_id == resource.id, Appointment.start_at >= lo,
                Appointment.start_at < hi).order_by(Appointment.start_at, Appointment.id)))
-    holding = {a.slot_id: a for a in appts if a.status in OCCUPYING}
-    cancelled = [a for a in appts if a.status not in OCCUPYING]
+    holding = {a.slot_id: a for a in appts if a.status in HOLDS_SLOT}
+    cancelled = [a for a in appts if a.status not in HOLDS_SLOT]
     audit.log_listing(session, actor=actor, patient_ids=[a.patient_id for a in appts],
                       object_type="booking_day", now=now)
     return Day(resource=resource, day=day, rows=[DayRow(s, holding.get(s.id)) for s in slots],

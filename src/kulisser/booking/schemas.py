@@ -288,7 +288,7 @@ class AppointmentOut(BaseModel):
     """A visit (never the patient's address)."""
 
     id: int
-    status: str = Field(description="booked, cancelled or noshow (FHIR Appointment.status).")
+    status: str = Field(description="booked, cancelled, noshow or fulfilled (FHIR Appointment.status).")
     status_label: str
     patient: PatientRef
     slot_id: int

@@ -26,6 +26,7 @@ from kulisser.booking.events import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentChanged,
+    AppointmentFulfilled,
     AppointmentMoved,
 )
 from kulisser.booking.generation import Generated, generate_slots
@@ -66,7 +67,7 @@ from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "Generated", "SlotTaken", "add_exception", "add_template", "appointments_between", "book", "cancel",
-    "create_resource", "create_visit_type", "exceptions_for", "find_free_slots", "generate_slots",
+    "create_resource", "create_visit_type", "exceptions_for", "find_free_slots", "fulfil", "generate_slots",
     "get_appointment", "get_resource", "get_slot", "get_visit_type", "list_resources", "no_show",
     "patient_appointments", "rebook", "remove_exception", "remove_template", "require_planner",
     "templates_for", "visit_types",
@@ -368,6 +369,23 @@ def no_show(session: Session, *, actor: Actor, appointment_id: int, reason: str 
         raise TransitionError(_("Besöket har inte börjat än."), code="not_started")
     appt.mark_no_show(actor_id=actor.user_id, now=now, reason=reason or None)
     slots.flush(session)
+    return appt
+
+
+def fulfil(session: Session, *, actor: Actor, appointment_id: int,
+           now: datetime | None = None) -> Appointment:
+    """Mark a started visit done (FHIR fulfilled); coding makes its care contact."""
+    now = now or utcnow()
+    appt = _open_for_change(session, actor=actor, appointment_id=appointment_id, now=now,
+                            verb=_("markeras som genomfört"))
+    if appt.start_at > now:
+        raise TransitionError(_("Besöket har inte börjat än."), code="not_started")
+    appt.mark_fulfilled(actor_id=actor.user_id, now=now)
+    slots.flush(session)
+    resource = session.get(Resource, appt.resource_id)
+    clinician_id = resource.user_id if resource is not None and resource.kind == "clinician" else None
+    events.publish(session, _event(session, AppointmentFulfilled, appt, actor=actor, now=now,
+                                   clinician_id=clinician_id))
     return appt
 
 

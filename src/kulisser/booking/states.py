@@ -45,13 +45,17 @@ class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     NOSHOW = "noshow"
+    FULFILLED = "fulfilled"  # the visit took place (marked done in the appointment book)
 
 
 APPOINTMENT_STATUS_LABELS = {AppointmentStatus.BOOKED: N_("Bokad"),
                              AppointmentStatus.CANCELLED: N_("Avbokad"),
-                             AppointmentStatus.NOSHOW: N_("Uteblev")}
+                             AppointmentStatus.NOSHOW: N_("Uteblev"),
+                             AppointmentStatus.FULFILLED: N_("Genomförd")}
 # Statuses in which an appointment holds its slot (at most one per slot, by the index below).
 OCCUPYING = (AppointmentStatus.BOOKED.value, AppointmentStatus.NOSHOW.value)
+# The visits a day shows in their slot: a visit done keeps its slot (still booked) too.
+HOLDS_SLOT = (*OCCUPYING, AppointmentStatus.FULFILLED.value)
 
 
 class CancelledBy(StrEnum):
@@ -65,4 +69,4 @@ CANCELLED_BY_LABELS = {CancelledBy.PATIENT: N_("Patienten"), CancelledBy.CLINIC:
 
 
 EVENT_LABELS = {"booked": N_("Bokad"), "rebooked": N_("Ombokad"), "cancelled": N_("Avbokad"),
-                "no_show": N_("Uteblev")}
+                "no_show": N_("Uteblev"), "fulfilled": N_("Genomförd")}

@@ -72,7 +72,7 @@ def day_page(request: Request, resource_id: Id, *, datum: str = "", ctx: Current
     return render(request, "booking/day.html", {
         "nav": "booking", "view": view, "weekday": _(WEEKDAY_NAMES[day.weekday()]),
         "holiday": holidays_between(day, day).get(day), "prev": day - timedelta(days=1),
-        "next": day + timedelta(days=1), "now": utcnow()})
+        "next": day + timedelta(days=1), "now": utcnow(), "unit_id": ctx.actor.unit_id})
 
 
 def _search_context(ctx: Ctx, *, patient_id: int | None, entry_id: int | None,
@@ -297,6 +297,22 @@ def no_show(request: Request, appointment_id: BigId, *, reason: FormStr = "",
     appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
     return _appointment_page(request, ctx, appt, values={"noshow_reason": reason}, errors=errors,
                              message=message, status=status)
+
+
+@router.post("/tidbok/besok/{appointment_id}/genomford")
+def fulfil(request: Request, appointment_id: BigId, *, dag: FormStr = "",
+           ctx: CurrentCtx) -> Response:
+    """Mark the visit done (from the visit or, with `dag`, from the day view it returns to)."""
+    try:
+        appt = booking.fulfil(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+        back = (f"/tidbok/resurs/{appt.resource_id}?datum={local(appt.start_at).date().isoformat()}"
+                if dag else f"/tidbok/besok/{appointment_id}")
+        return RedirectResponse(back, status_code=303)
+    except TransitionError as exc:
+        message = exc.message
+    ctx.db.rollback()
+    appt = booking.get_appointment(ctx.db, actor=ctx.actor, appointment_id=appointment_id)
+    return _appointment_page(request, ctx, appt, message=message, status=409)
 
 
 @router.get("/tidbok/patient/{patient_id}")

@@ -4,4 +4,6 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
+    routers=("views", "codes_api", "api"),
+    kinds=("items",), subscribers="subscribers", demo="demo:seed",
 )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kulisser import events, workdays
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.dictation import catalog, items, upload
@@ -31,6 +32,7 @@ from kulisser.dictation.catalog import (
     remove_term,
     save_note_type,
 )
+from kulisser.dictation.events import NoteSigned
 from kulisser.dictation.jobs import TranscriptionState, transcription_state
 from kulisser.dictation.models import Dictation, NoteVersion
 from kulisser.dictation.queries import (
@@ -271,7 +273,18 @@ def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | N
     version = dictation.sign(actor_id=actor.user_id, now=now)
     items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.SIGNATURE.code, now=now)
     session.flush()
+    _publish_signed(session, actor=actor, dictation=dictation, now=now)
     return version
+
+
+def _publish_signed(session: Session, *, actor: Actor, dictation: Dictation, now: datetime) -> None:
+    """Tell other domains (coding) that the note is signed, in this transaction."""
+    if dictation.patient_id is None:  # an unmatched import is no patient's note (yet)
+        return
+    events.publish(session, NoteSigned(
+        dictation_id=dictation.id, actor=actor, at=now, unit_id=dictation.unit_id,
+        patient_id=dictation.patient_id, author_id=dictation.author_id,
+        note_type=dictation.note_type.code, note_date=workdays.local_today(dictation.uploaded_at)))
 
 
 def correct_signed(session: Session, *, actor: Actor, dictation_id: int, text: str, reason: str,

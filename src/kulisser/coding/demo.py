@@ -1,0 +1,71 @@
+"""Demo care contacts, made through the same service calls a secretary makes.
+
+The last two weeks' doctors' visits registered by hand (the demo's visits in the appointment
+book lie ahead): most coded, some waiting in the unit's coding queue, one saved with a code
+the checks refuse (a category that has subcodes) so the page shows the error, a phone call
+that needs no coding and an inpatient stay. The codes are from the WHO ICD-10 tree, which
+serves when no ICD-10-SE table is imported.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from kulisser import workdays
+from kulisser.coding import service as coding
+from kulisser.coding.contact_codes import CodeEntry
+from kulisser.coding.states import ContactKind
+from kulisser.patients.service import Patient
+from kulisser.staff import service as staff
+from kulisser.staff.service import Role, User
+
+# Main diagnosis and secondary ones of a day at a medical clinic (WHO ICD-10 codes).
+CODED: list[tuple[str, list[str]]] = [
+    ("I10", ["E11.9"]), ("J45.9", []), ("E11.9", ["I10", "E78.0"]), ("I48.9", []),
+    ("K21.9", []), ("J44.1", ["J45.9"]), ("N39.0", []), ("I50.9", ["I10"]),
+]
+WRONG_MAIN = "J45"  # asthma as a category: it has subcodes, so the check says "non_terminal"
+
+
+def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, users: list[User],
+         patients: list[Patient], uncoded: int = 5) -> int:
+    """Register and code the demo unit's recent contacts; return how many were made."""
+    secretary = next(u for u in users if u.role == Role.SECRETARY)
+    clinicians = [u for u in users if u.role == Role.CLINICIAN]
+    actor = staff.make_actor(secretary, unit_id=unit_id)
+    today = workdays.local_today(now)
+    days = [d for d in (today - timedelta(days=n) for n in range(1, 15))
+            if workdays.is_working_day(d)]
+    made = 0
+
+    def contact(kind: str = ContactKind.DOCTOR_VISIT.value, **dates: object) -> int:
+        nonlocal made
+        made += 1
+        day = rng.choice(days)
+        found = coding.create_contact(
+            session, actor=actor, patient_id=rng.choice(patients).id, kind=kind,
+            contact_date=dates.get("contact_date", day),  # type: ignore[arg-type]
+            admitted_on=dates.get("admitted_on"),  # type: ignore[arg-type]
+            discharged_on=dates.get("discharged_on"),  # type: ignore[arg-type]
+            clinician_id=rng.choice(clinicians).id if clinicians else None, now=now)
+        return found.id
+
+    for main, secondary in CODED:
+        entries = [CodeEntry(role="main", code=main),
+                   *[CodeEntry(role="secondary", code=c) for c in secondary]]
+        coding.set_codes(session, actor=actor, contact_id=contact(), entries=entries, finish=True,
+                         now=now)
+    for _n in range(uncoded):
+        contact()
+    # Saved with a wrong main diagnosis: the contact stays in the queue with its error shown.
+    coding.set_codes(session, actor=actor, contact_id=contact(),
+                     entries=[CodeEntry(role="main", code=WRONG_MAIN)], finish=True, now=now)
+    contact(ContactKind.PHONE.value)
+    admitted = days[-1]
+    contact(ContactKind.INPATIENT.value, contact_date=None, admitted_on=admitted,
+            discharged_on=admitted + timedelta(days=3))
+    session.flush()
+    return made
