@@ -126,3 +126,11 @@ def test_the_command_imports_reports_and_replaces(database: Database, tmp_path: 
             session.execute(CodeEntry.__table__.delete().where(CodeEntry.version_id.in_(ids)))
             session.execute(CodeSystemVersion.__table__.delete().where(
                 CodeSystemVersion.id.in_(ids)))
+
+
+def test_reloading_the_who_tree_replaces_it_with_the_same_codes(swedish: Session) -> None:
+    before = _entries(swedish, "who")
+    report = codes_import.load_who(swedish)
+    assert report.replaced and report.imported == len(before) > 12_000
+    assert _entries(swedish, "who") == before
+    assert before["J459"][:6] == ("Asthma, unspecified", "J45", None, None, 2, True)
