@@ -49,6 +49,7 @@ def test_parse_reports_each_bad_row_with_its_line_and_keeps_the_rest() -> None:
     ("J45.9\tAstma\t\t\t\tkanske", "ej_huvuddiagnos"),
     ("J45.9\t\t", "titel"),
     ("45.9\tAstma", "ogiltig kod"),
+    ("J45.9\tAst\x00ma", "NUL"),
 ])
 def test_parse_names_what_is_wrong_in_a_row(line: str, why: str) -> None:
     header = "kod\ttitel\tgiltig_fran\tgiltig_till\tmarkering\tej_huvuddiagnos"

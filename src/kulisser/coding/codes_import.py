@@ -101,6 +101,9 @@ def _date(text: str) -> date | None:
 def _row(system: str, raw: dict[str, str]) -> dict[str, Any]:
     """One file row as a code_entry row (without version and terminal); ValueError says why."""
     value = {key: (raw.get(key) or "").strip() for key in HEADER}
+    if any("\x00" in text for text in value.values()):
+        # PostgreSQL text cannot hold it; one such row must not stop the whole import.
+        raise ValueError(_("raden innehåller ett NUL-tecken"))
     code = normalize(value["kod"])
     if not _PATTERN[system].match(code):
         raise ValueError(_("ogiltig kod \"{code}\"", code=value["kod"]))
