@@ -60,6 +60,15 @@ def test_a_body_that_is_not_json_is_refused(secretary_client: TestClient) -> Non
     assert r.status_code == 422 and r.json()["error"] == "validation"
 
 
+def test_control_characters_are_unknown_codes_not_errors(secretary_client: TestClient) -> None:
+    r = secretary_client.post("/api/v1/coding/validate", json={
+        **BODY, "diagnoses": ["J45\u00009"], "procedures": ["NF\u0000B49"]})
+    assert r.status_code == 200
+    assert {(e["rule"]) for e in r.json()["errors"]} == {"unknown"}
+    r = secretary_client.get("/api/v1/coding/codes", params={"q": "J4\u00005 ast\u0000ma"})
+    assert r.status_code == 200
+
+
 def test_search_codes(secretary_client: TestClient) -> None:
     r = secretary_client.get("/api/v1/coding/codes", params={"system": "icd10", "q": "j45.9",
                                                              "on": "2026-03-01"})

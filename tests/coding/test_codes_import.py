@@ -49,6 +49,7 @@ def test_parse_reports_each_bad_row_with_its_line_and_keeps_the_rest() -> None:
     ("J45.9\tAstma\t\t\t\tkanske", "ej_huvuddiagnos"),
     ("J45.9\t\t", "titel"),
     ("45.9\tAstma", "ogiltig kod"),
+    ("J45.9\tAst\x00ma", "NUL"),
 ])
 def test_parse_names_what_is_wrong_in_a_row(line: str, why: str) -> None:
     header = "kod\ttitel\tgiltig_fran\tgiltig_till\tmarkering\tej_huvuddiagnos"
@@ -126,3 +127,11 @@ def test_the_command_imports_reports_and_replaces(database: Database, tmp_path: 
             session.execute(CodeEntry.__table__.delete().where(CodeEntry.version_id.in_(ids)))
             session.execute(CodeSystemVersion.__table__.delete().where(
                 CodeSystemVersion.id.in_(ids)))
+
+
+def test_reloading_the_who_tree_replaces_it_with_the_same_codes(swedish: Session) -> None:
+    before = _entries(swedish, "who")
+    report = codes_import.load_who(swedish)
+    assert report.replaced and report.imported == len(before) > 12_000
+    assert _entries(swedish, "who") == before
+    assert before["J459"][:6] == ("Asthma, unspecified", "J45", None, None, 2, True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from kulisser.coding import codes
+from kulisser.coding import codes, codes_import
 from kulisser.coding.codes import ICD10, KVA
 from kulisser.db import Database
 from tests.coding.codes_fixtures import swedish_tables
@@ -103,3 +104,22 @@ def test_search_shows_only_codes_valid_on_the_date(swedish: Session) -> None:
     assert [h.code for h in codes.search(swedish, system=ICD10, query="U0", on=after)] == ["U071"]
     # Lookup still finds a code outside its period (the checks call it not_valid).
     assert codes.lookup(swedish, system=ICD10, code="U04.9", on=after) is not None
+
+
+def test_the_version_serving_a_date_is_the_newest_not_after_its_year(swedish: Session,
+                                                                      tmp_path: Path) -> None:
+    table = tmp_path / "icd.tsv"
+    table.write_text("kod\ttitel\nJ459\tAstma 2028\n", encoding="utf-8")
+    codes_import.import_file(swedish, source="icd10se", path=table, year=2028)
+
+    def year(on: date) -> int:
+        version = codes.serving_version(swedish, system=ICD10, on=on)
+        assert version is not None and version.source == "icd10se"
+        return version.year
+
+    assert [year(date(y, 6, 1)) for y in (2020, 2026, 2027, 2028, 2031)] == [
+        2026, 2026, 2026, 2028, 2028]
+    assert codes.lookup(swedish, system=ICD10, code="J45.9", on=date(2029, 1, 1)) == codes.CodeHit(
+        system=ICD10, code="J459", title="Astma 2028", fallback=False)
+    assert codes.lookup(swedish, system=ICD10, code="S72.0", on=date(2029, 1, 1)) is None
+    assert codes.lookup(swedish, system=ICD10, code="S72.0", on=date(2027, 1, 1)) is not None

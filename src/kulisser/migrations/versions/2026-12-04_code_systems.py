@@ -75,7 +75,7 @@ def upgrade() -> None:
 
 def _load_who() -> None:
     """The WHO tree as the ICD-10 fallback version, through this revision's own columns."""
-    from kulisser.coding.codes_import import WHO_YEAR, who_entries, word_rows
+    from kulisser.coding.codes_import import WHO_YEAR, analyze, who_entries, word_rows
     from kulisser.db import utcnow
 
     version = sa.table("code_system_version", sa.column("id", sa.Integer), sa.column("system"),
@@ -95,6 +95,7 @@ def _load_who() -> None:
     bind.execute(sa.insert(entry), [{"version_id": version_id, **{c: e[c] for c in columns}}
                                     for e in entries])
     bind.execute(sa.insert(word), [{"version_id": version_id, **w} for w in word_rows(entries)])
+    analyze(bind)
 
 
 def downgrade() -> None:
