@@ -4,6 +4,6 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    routers=("views", "codes_api", "api"),
+    routers=("report_views", "views", "codes_api", "api", "report_api"),
     kinds=("items",), subscribers="subscribers", demo="demo:seed",
 )

@@ -20,8 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from kulisser.i18n import N_
+
 VERSION = "2026.1"
-REGULATION = "HSLF-FS 2016:91 med senare ändringar"
+REGULATION = N_("HSLF-FS 2016:91 med senare ändringar")  # shown on the page
 SEPARATOR = ";"
 LIST_SEPARATOR = " "
 LINE_END = "\r\n"  # as Socialstyrelsen's text files are delivered
@@ -47,22 +49,22 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("KONTAKT_ID", "care_contact.id (the sender's own record id)", "digits", 18, True),
-    Field("PNR", "patient.id_value: personnummer or samordningsnummer, 12 digits", "digits", 12, True),
+    Field("PNR", "patient.id_value: the personal or coordination number, 12 digits", "digits", 12, True),
     Field("KON", "legal sex from the identity number: 1 man, 2 kvinna", "1|2", 1, True),
     Field("ALDER", "age in whole years on the contact (admission) date", "digits", 3, True),
-    Field("LAN", "county of residence (länskod); no source yet: empty", "2 digits", 2, False),
+    Field("LAN", "county of residence (county code); no source yet: empty", "2 digits", 2, False),
     Field("KOMMUN", "municipality of residence (kommunkod); no source yet: empty", "2 digits", 2,
           False),
     Field("VARDGIVARE", "care provider's HSA-id (KULISSER_CARE_PROVIDER_HSA_ID)", "HSA-id", 64,
           False),
     Field("VARDENHET", "care_unit.hsa_id", "HSA-id", 64, True),
-    Field("KONTAKTTYP", "1 slutenvårdstillfälle, 2 läkarbesök i öppenvård", "1|2", 1, True),
+    Field("KONTAKTTYP", "1 inpatient stay, 2 doctor's visit in outpatient care", "1|2", 1, True),
     Field("INDATUM", "admission day, or the visit's day", "YYYYMMDD", 8, True),
     Field("UTDATUM", "discharge day (inpatient stay); empty for a visit", "YYYYMMDD", 8, False),
     Field("HDIA", "main diagnosis, ICD-10-SE without dot", "code", 8, True),
     Field("BDIA", "secondary diagnoses in order", "codes, space-separated", 400, False),
     Field("EKOD", "external causes (V01-Y98)", "codes, space-separated", 200, False),
-    Field("OP", "procedures (KVÅ) with their dates", "CODE:YYYYMMDD, space-separated", 600,
+    Field("OP", "procedures (KVA codes) with their dates", "CODE:YYYYMMDD, space-separated", 600,
           False),
 )
 NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
