@@ -5,5 +5,6 @@ from kulisser.packages import Package
 PACKAGE = Package(
     name=__name__, models="models",
     routers=("report_views", "views", "codes_api", "api", "report_api"),
-    kinds=("items",), subscribers="subscribers", demo="demo:seed",
+    kinds=("items", "report_items"), jobs=("report_jobs",), subscribers="subscribers",
+    demo="demo:seed",
 )

@@ -41,9 +41,13 @@ _CHUNK = 20_000
 
 
 def parse_month(text: str) -> date:
-    """The first day of a month typed as YYYY-MM; ValidationFailed (Swedish) otherwise."""
+    """The first day of a month typed as YYYY-MM (or YYYYMM, as a reminder item links it);
+    ValidationFailed (Swedish) otherwise."""
+    text = text.strip()
+    if len(text) == 6 and text.isdigit():
+        text = f"{text[:4]}-{text[4:]}"
     try:
-        year, month = (int(x) for x in text.strip().split("-"))
+        year, month = (int(x) for x in text.split("-"))
         return date(year, month, 1)
     except (ValueError, TypeError):
         raise ValidationFailed({"month": _("Ange månaden som ÅÅÅÅ-MM, t.ex. 2026-11.")}) from None
@@ -62,8 +66,8 @@ def deadline(month: date) -> date:
     return day
 
 
-def _in_month(month: date) -> Any:
-    """The contacts the month reports: visits on its days, stays discharged in it."""
+def in_month(month: date) -> Any:
+    """The condition on CareContact of the month reports: visits on its days, stays discharged in it."""
     last = month_end(month)
     return or_(and_(CareContact.kind == ContactKind.DOCTOR_VISIT.value,
                     CareContact.contact_date >= month, CareContact.contact_date <= last),
@@ -87,7 +91,7 @@ class _Contact:
 
 def _contacts(session: Session, *, unit_id: int, month: date) -> list[_Contact]:
     """The month's reportable contacts with their patients' numbers and codes (two statements)."""
-    where = and_(CareContact.unit_id == unit_id, _in_month(month))
+    where = and_(CareContact.unit_id == unit_id, in_month(month))
     rows = session.execute(
         select(CareContact.id, CareContact.kind, CareContact.contact_date, CareContact.admitted_on,
                CareContact.discharged_on, CareContact.status, CareContact.clinician_id,
@@ -254,7 +258,7 @@ def completeness(session: Session, *, unit_id: int, month: date) -> list[Complet
     rows = session.execute(
         select(CareContact.clinician_id, User.full_name, func.count(), coded)
         .outerjoin(User, User.id == CareContact.clinician_id)
-        .where(CareContact.unit_id == unit_id, _in_month(month))
+        .where(CareContact.unit_id == unit_id, in_month(month))
         .group_by(CareContact.clinician_id, User.full_name).order_by(User.full_name)).tuples()
     return [Completeness(cid, name or _("(ingen läkare angiven)"), int(total), int(done or 0))
             for cid, name, total, done in rows]
