@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from kulisser import workdays
 from kulisser.audit.models import AuditEvent
+from kulisser.coding import codes
 from kulisser.coding import register_layout as layout
 from kulisser.coding import register_report as report
 from kulisser.coding import service as coding
@@ -67,8 +68,8 @@ def test_a_months_round_trip(db: Session, world: factories.World) -> None:
     uncoded = _coded(db, actor, p[1], month + timedelta(days=7))
     wrong = _coded(db, actor, p[2], month + timedelta(days=8), main)
     # The codes changed under a coded contact (a code table's change): now a duplicate.
-    db.add(ContactCode(contact_id=wrong, system="ICD10", code="I10", role="secondary", position=1))
-    db.add(ContactCode(contact_id=wrong, system="ICD10", code="I10", role="secondary", position=2))
+    db.add(ContactCode(contact_id=wrong, system=codes.ICD10, code="I10", role="secondary", position=1))
+    db.add(ContactCode(contact_id=wrong, system=codes.ICD10, code="I10", role="secondary", position=2))
     # Not this month's report: a phone call, the month before, another unit's, a stay not ended.
     _coded(db, actor, p[0], month + timedelta(days=2), main, kind="phone")
     _coded(db, actor, p[0], month - timedelta(days=3), main)

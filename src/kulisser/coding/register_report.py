@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from kulisser import workdays
 from kulisser.audit import service as audit
-from kulisser.coding import checks
+from kulisser.coding import checks, codes
 from kulisser.coding import register_layout as layout
 from kulisser.coding.models import CareContact, ContactCode
 from kulisser.coding.report_models import RegisterExport
@@ -147,7 +147,7 @@ class _Checker:
 
 def _line(c: _Contact, *, sex: str, age: int, unit_hsa: str, provider_hsa: str) -> str:
     """The contact's line in the file."""
-    codes = {r.value: [code for role, code, _d in c.codes if role == r] for r in Role}
+    by_role = {r.value: [code for role, code, _d in c.codes if role == r] for r in Role}
     inpatient = c.kind == ContactKind.INPATIENT
     return layout.line({
         "KONTAKT_ID": str(c.id), "PNR": c.id_value, "KON": layout.SEX_CODES[sex], "ALDER": str(age),
@@ -155,9 +155,9 @@ def _line(c: _Contact, *, sex: str, age: int, unit_hsa: str, provider_hsa: str) 
         "KONTAKTTYP": layout.INPATIENT if inpatient else layout.OUTPATIENT_DOCTOR,
         "INDATUM": layout.day(c.admitted_on if inpatient else c.contact_date),
         "UTDATUM": layout.day(c.discharged_on if inpatient else None),
-        "HDIA": codes[Role.MAIN][0],
-        "BDIA": layout.LIST_SEPARATOR.join(codes[Role.SECONDARY]),
-        "EKOD": layout.LIST_SEPARATOR.join(codes[Role.EXTERNAL]),
+        "HDIA": by_role[Role.MAIN][0],
+        "BDIA": layout.LIST_SEPARATOR.join(by_role[Role.SECONDARY]),
+        "EKOD": layout.LIST_SEPARATOR.join(by_role[Role.EXTERNAL]),
         "OP": layout.LIST_SEPARATOR.join(
             f"{code}:{layout.day(done or c.contact_date)}"
             for role, code, done in c.codes if role == Role.PROCEDURE)})
@@ -174,10 +174,16 @@ def build(session: Session, *, unit_id: int, month: date,
     unit = session.get(CareUnit, unit_id)
     if unit is None:
         raise NotFound(_("Vårdenheten finns inte."))
+    with codes.memo(session):
+        return _build(session, unit=unit, month=month, provider_hsa=provider_hsa)
+
+
+def _build(session: Session, *, unit: CareUnit, month: date,
+           provider_hsa: str) -> tuple[str, list[dict[str, Any]], int]:
     check = _Checker(session)
     lines = [layout.header()]
     held: list[dict[str, Any]] = []
-    for c in _contacts(session, unit_id=unit_id, month=month):
+    for c in _contacts(session, unit_id=unit.id, month=month):
         sex, age = _facts(c)
         findings = [{"code": f.code, "rule": f.rule, "message": f.message}
                     for f in check(c, sex, age).errors]
