@@ -106,5 +106,7 @@ def test_a_month_not_ended_is_refused(db: Session, world: factories.World) -> No
     actor = factories.actor(db, world.secretary_id)
     with pytest.raises(ValidationFailed):
         report.run_export(db, actor=actor, month=workdays.local_today().replace(day=1))
-    with pytest.raises(ValidationFailed):
-        report.parse_month("2026-13")
+    for text in ("2026-13", "9999-12", "0000-01", "2026", "x"):
+        with pytest.raises(ValidationFailed):
+            report.parse_month(text)
+    assert report.parse_month("202611") == report.parse_month(" 2026-11 ") == date(2026, 11, 1)

@@ -138,3 +138,16 @@ def test_a_coded_contact_as_fhir_in_icd10se(se: Session) -> None:
     with pytest.raises(TransitionError):
         fhir.bundle(se, actor=factories.actor(se, world.secretary_id),
                     contact_id=_contact(se, world, patient=1))
+
+
+ODD = {"/kodning/rapport?manad=9999-12": 422, "/kodning/rapport?manad=abc": 422,
+       "/kodning/rapport?korning=2147483647": 404, "/kodning/rapport/2147483647/fil": 404,
+       "/api/v1/coding/reports?month=9999-12": 422,
+       "/api/v1/coding/reports/completeness?month=0000-00": 422,
+       "/api/v1/coding/reports/2147483647": 404, "/api/v1/coding/contacts/2147483647/fhir": 404}
+
+
+@pytest.mark.parametrize("url", sorted(ODD))
+def test_odd_input_is_answered_below_500(url: str, secretary_client: TestClient) -> None:
+    r = secretary_client.get(url)
+    assert r.status_code == ODD[url], (r.status_code, r.text[:300])

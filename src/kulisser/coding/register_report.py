@@ -48,6 +48,8 @@ def parse_month(text: str) -> date:
         text = f"{text[:4]}-{text[4:]}"
     try:
         year, month = (int(x) for x in text.split("-"))
+        if not 1900 <= year <= 2999:  # beyond, the deadline's date arithmetic overflows
+            raise ValueError(text)
         return date(year, month, 1)
     except (ValueError, TypeError):
         raise ValidationFailed({"month": _("Ange månaden som ÅÅÅÅ-MM, t.ex. 2026-11.")}) from None
