@@ -1,4 +1,4 @@
-"""Coding (issue 14): code search p95 through the API; the export half follows (--phases).
+"""Coding (issue 14): code search p95 through the API, and the monthly patient-register export (--phases).
 
 Phase `search`: starts `kulisser serve` (one uvicorn worker) on a free loopback port against a
 fresh database (a throwaway PostgreSQL cluster from scripts/pg.sh, and a SQLite file), which
@@ -19,8 +19,15 @@ the API.
     .venv/bin/python benchmarks/coding.py --database sqlite --queries 300
     .venv/bin/python benchmarks/coding.py --pg-url postgresql+psycopg://u@127.0.0.1:5432/postgres
 
-`--phases` names the phases to run, in order (today: search); the monthly export of
-100,000 contacts on PostgreSQL (issue 14 item 5) is to be added as phase `export`.
+Phase `export` (issue 14 item 5): a unit's month of 100,000 reportable contacts (doctors'
+visits and inpatient stays discharged in the month, 20 clinicians, each contact with a WHO
+main diagnosis, some secondary ones and KVÅ procedures; about 3 % uncoded and 1 % with a wrong
+code) is written straight into a migrated database, then `register_report.run_export` runs in
+one transaction as a secretary would start it from the page: the file, the contacts held back,
+the run stored with its sha256. Prints the seconds and the counts. Target: <= 30 s on
+PostgreSQL.
+
+    .venv/bin/python benchmarks/coding.py --phases export --database postgresql
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from benchmarks import coding_export
 from benchmarks._common import load_average, machine, now_utc, percentile, table, throwaway_postgres
 from benchmarks.load import kulisser_server
 from kulisser import migrate, packages
@@ -53,6 +61,8 @@ from kulisser.staff import service as staff
 
 TARGET_P95_MS = 20.0
 DAY = date(2026, 3, 1)
+TARGET_EXPORT_S = 30.0
+EXPORT_CONTACTS = 100_000
 SYNTHETIC_CODES = 40_000
 _SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "sä", "tö", "vå", "bi", "de", "fa", "gu", "hy", "jo",
               "kö", "lä", "må", "nu", "pe", "ri", "sy", "ta", "ul", "ve", "yr", "ån", "är", "ös")
@@ -229,6 +239,7 @@ def _row(target: Target, tree: str, size: int, latencies: list[float], hits: int
 
 PHASES: dict[str, Callable[[Target, Path, argparse.Namespace], list[list[str]]]] = {
     "search": phase_search,
+    "export": coding_export.phase_export,
 }
 
 
@@ -262,6 +273,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=500, help="searches per table")
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_CODES,
                         help="codes in the synthetic table")
+    parser.add_argument("--contacts", type=int, default=EXPORT_CONTACTS,
+                        help="contacts in the exported month (phase export)")
     parser.add_argument("--seed", type=int, default=20261204)
     args = parser.parse_args()
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -283,12 +296,23 @@ def main() -> int:
                 parser.error(f"unknown database {kind!r}")
             for phase in phases:
                 rows += PHASES[phase](target, workdir, args)
-    print(table(["database", "table", "codes", "queries", "with hits", "p50 ms", "p95 ms",
-                 "max ms", "blank p95 ms", "in-process p95 ms", "setup"], rows))
-    worst = max(float(r[6]) for r in rows) if rows else 0.0
-    verdict = "PASS" if worst <= TARGET_P95_MS else "FAIL"
-    print(f"search p95 worst {worst:.1f} ms, target <= {TARGET_P95_MS:.0f} ms: {verdict}")
-    return 0 if verdict == "PASS" else 1
+    verdicts = []
+    if rows:
+        print(table(["database", "table", "codes", "queries", "with hits", "p50 ms", "p95 ms",
+                     "max ms", "blank p95 ms", "in-process p95 ms", "setup"], rows))
+        worst = max(float(r[6]) for r in rows)
+        verdicts.append(worst <= TARGET_P95_MS)
+        print(f"search p95 worst {worst:.1f} ms, target <= {TARGET_P95_MS:.0f} ms: "
+              f"{'PASS' if verdicts[-1] else 'FAIL'}")
+    if coding_export.RESULTS:
+        print(table(["database", "contacts", "reported", "held back", "file MB", "export s",
+                     "setup"], coding_export.RESULTS))
+        slowest = max(float(r[5]) for r in coding_export.RESULTS if r[0] == "PostgreSQL") \
+            if any(r[0] == "PostgreSQL" for r in coding_export.RESULTS) else 0.0
+        verdicts.append(slowest <= TARGET_EXPORT_S)
+        print(f"export on PostgreSQL {slowest:.1f} s, target <= {TARGET_EXPORT_S:.0f} s: "
+              f"{'PASS' if verdicts[-1] else 'FAIL'}")
+    return 0 if all(verdicts) else 1
 
 
 if __name__ == "__main__":

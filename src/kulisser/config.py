@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     # Coding: the rule file of the coding checks (sex/age limits); unset: the shipped
     # coding/rules/default.toml. kulisser.coding.checks reads it from the environment.
     coding_rules: Path | None = None
+    # The care provider's HSA-id written in the patient-register file (coding/register_layout.py).
+    care_provider_hsa_id: str = ""
     # Another transport: "package.module:factory", a callable that takes these settings and
     # returns the adapter (kulisser.adapters); unset: the default adapter on disk.
     sms_adapter: str | None = None

@@ -31,7 +31,7 @@ from tests.access_rights import intro_routes, profiles_routes
 from tests.access_rights import orders_fixtures as access_orders
 from tests.access_rights import review_routes as access_review_routes
 from tests.booking import helpers as bh
-from tests.coding import coding_routes
+from tests.coding import coding_routes, report_routes
 from tests.dictation import helpers as dictation_helpers
 from tests.dictation.audio import unique_tone
 from tests.factories import login_client
@@ -653,6 +653,10 @@ NO_PATIENT_DATA.update(codes_routes.NO_PATIENT_DATA)  # code systems (issue 14)
 # contacts (issue 14 items 2, 3, 7): the coding pages and API, booking's visit done.
 PATIENT_ROUTES.update(coding_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(coding_routes.NO_PATIENT_DATA)
+# regexport (issue 14 items 5, 6): the patient-register report, a contact as FHIR.
+PATIENT_ROUTES.update(report_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(report_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(report_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -24,6 +24,8 @@ OBJECT_TYPES: dict[str, str] = {
     "audit_watch": N_("Bevakningslista"), "appointment": N_("Besök"), "booking_day": N_("Tidbok (dag)"),
     "booking_waitlist": N_("Väntelista (vid bokning)"),
     "care_contact": N_("Vårdkontakt (kodning)"),
+    "register_export": N_("Export till patientregistret"),
+    "care_contact_fhir": N_("Vårdkontakt (FHIR)"),
     "care_relation": N_("Vårdrelation"), "dictation": N_("Diktat"),
     "dictation_audio": N_("Diktat (ljud)"), "dictation_list": N_("Diktatlista"),
     "dictation_text": N_("Diktat (text)"), "glossary_term": N_("Ordlisteterm"),

@@ -4,6 +4,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    routers=("views", "codes_api", "api"),
-    kinds=("items",), subscribers="subscribers", demo="demo:seed",
+    routers=("report_views", "views", "codes_api", "api", "report_api"),
+    kinds=("items", "report_items"), jobs=("report_jobs",), subscribers="subscribers",
+    demo="demo:seed",
 )

@@ -9,8 +9,11 @@ WHO tree (English titles, `fallback=True`). For KVÃ… the same among imported KVÃ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, and_, case, intersect, or_, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -35,6 +38,8 @@ _CODE_QUERY = {ICD10: re.compile(r"^[A-Z]([0-9][0-9A-Z]*)?$"),
                KVA: re.compile(r"^[A-Z]{1,3}([0-9][0-9A-Z]*)?$")}
 _STORED = re.compile(r"^[0-9A-Z]+$")
 MAX_QUERY = 200
+_MEMO = "kulisser.coding.codes.memo"  # session.info key of memo()
+_T = TypeVar("_T")
 
 
 def normalize(code: str) -> str:
@@ -104,10 +109,32 @@ def _serving(system: str, on: date) -> Select[tuple[int]]:
             .limit(1))
 
 
+@contextmanager
+def memo(session: Session) -> Iterator[None]:
+    """Within it, the session remembers the versions and codes looked up (a month's export
+    checks the same few hundred codes over and over; a table imported meanwhile is not seen)."""
+    session.info[_MEMO] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_MEMO, None)
+
+
+def _remembered(session: Session, key: tuple[object, ...], find: Callable[[], _T]) -> _T:
+    found: dict[tuple[object, ...], Any] | None = session.info.get(_MEMO)
+    if found is None:
+        return find()
+    if key not in found:
+        found[key] = find()
+    return cast(_T, found[key])
+
+
 def serving_version(session: Session, *, system: str, on: date) -> CodeSystemVersion | None:
     """The version that serves a date for a system (see the module's docstring), or None."""
-    version_id = session.scalar(_serving(system, on))
-    return session.get(CodeSystemVersion, version_id) if version_id is not None else None
+    def find() -> CodeSystemVersion | None:
+        version_id = session.scalar(_serving(system, on))
+        return session.get(CodeSystemVersion, version_id) if version_id is not None else None
+    return _remembered(session, ("version", system, on.year), find)  # _serving reads the year only
 
 
 def _hit(version: CodeSystemVersion, entry: CodeEntry) -> CodeHit:
@@ -125,8 +152,9 @@ def info(session: Session, *, system: str, code: str, on: date) -> CodeInfo | No
     version = serving_version(session, system=system, on=on)
     if version is None:
         return None
-    entry = session.scalars(select(CodeEntry).where(CodeEntry.version_id == version.id,
-                                                    CodeEntry.code == stored)).first()
+    entry = _remembered(session, ("code", version.id, stored), lambda: session.scalars(
+        select(CodeEntry).where(CodeEntry.version_id == version.id,
+                                CodeEntry.code == stored)).first())
     if entry is None:
         return None
     return CodeInfo(hit=_hit(version, entry), valid_from=entry.valid_from,

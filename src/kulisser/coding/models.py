@@ -7,3 +7,4 @@ from kulisser.coding.contact_models import CareContact as CareContact
 from kulisser.coding.contact_models import ContactCode as ContactCode
 from kulisser.coding.contact_models import ContactEvent as ContactEvent
 from kulisser.coding.contact_models import Suggestion as Suggestion
+from kulisser.coding.report_models import RegisterExport as RegisterExport
