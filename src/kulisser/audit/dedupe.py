@@ -21,7 +21,7 @@ _KEY = ("user_id", "username", "patient_id", "action", "object_type", "object_id
 def first_time(session: Session, row: dict[str, object]) -> bool:
     """Whether an identical row is not yet in the transaction (and remember it now)."""
     written: set[tuple[object, ...]] = session.info.setdefault(_WRITTEN, set())
-    key = tuple(row.get(k) for k in _KEY)
+    key = tuple(map(row.get, _KEY))  # no generator: every audit row of a booking asks this
     if key in written:
         return False
     written.add(key)

@@ -218,7 +218,9 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
     """
     now = now or utcnow()
     notes = _clean_notes(patient_message=patient_message, internal_note=internal_note)
-    slot = session.get(Slot, slot_id)
+    # The slot, its resource and visit type in one Core statement (no ORM load): the booking
+    # needs their values, not the objects.
+    slot = slots.find(session, slot_id)
     if slot is None:
         raise NotFound(_("Tiden finns inte på din vårdenhet."))
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
@@ -244,15 +246,17 @@ def book(session: Session, *, actor: Actor, slot_id: int, patient_id: int | None
                        start_at=slot.start_at, end_at=slot.end_at, **notes,
                        waitlist_entry_id=waitlist_entry_id, booked_at=now, booked_by_id=actor.user_id,
                        updated_at=now)
-    session.add(appt)
-    slots.flush(session)
+    # One INSERT, not a flush of the unit of work; the visit is then in the session as stored.
+    slots.flush(session, new=appt)
     # The first history row goes in as one INSERT, not through the ORM: a new visit's history
     # is not loaded, and reading appt.events later finds the row.
     insert_history(session, AppointmentEvent.__table__, [{"appointment_id": appt.id, **appt.history_row(
         "booked", actor_id=actor.user_id, now=now, waitlist_entry_id=waitlist_entry_id)}])
     # The waiting list ends the entry's wait (refusing one booked meanwhile); the letters make
     # the calling letter. Both in this transaction: a failure there undoes the booking too.
-    events.publish(session, _event(session, AppointmentBooked, appt, actor=actor, now=now))
+    events.publish(session, _told(AppointmentBooked, appt, actor=actor, now=now,
+                                  visit_type=slot.visit_type_name, resource_name=slot.resource_name,
+                                  resource_kind=slot.resource_kind))
     return appt
 
 
@@ -264,12 +268,19 @@ def _event(session: Session, kind: type[AppointmentChanged], appt: Appointment, 
     resource = session.get(Resource, appt.resource_id)
     visit_type = session.get(VisitType, appt.visit_type_id)
     assert resource is not None
+    return _told(kind, appt, actor=actor, now=now,
+                 visit_type=visit_type.name if visit_type is not None else "",
+                 resource_name=resource.name, resource_kind=resource.kind, **extra)
+
+
+def _told(kind: type[AppointmentChanged], appt: Appointment, *, actor: Actor, now: datetime,
+          visit_type: str, resource_name: str, resource_kind: str, **extra: Any) -> Any:
+    """The event of a change to an appointment, given whom or where and what kind of visit."""
     # A clinician's schedule names whom the patient meets; a room or device is the place.
-    clinician = resource.name if resource.kind == "clinician" else ""
+    clinician = resource_name if resource_kind == "clinician" else ""
     return kind(appointment_id=appt.id, actor=actor, at=now, patient_id=appt.patient_id,
                 unit_id=appt.unit_id, start=appt.start_at, visit_date=today_local(appt.start_at),
-                visit_type=visit_type.name if visit_type is not None else "", clinician=clinician,
-                location="" if clinician else resource.name,
+                visit_type=visit_type, clinician=clinician, location="" if clinician else resource_name,
                 patient_message=(appt.patient_message or "").strip(),
                 waitlist_entry_id=appt.waitlist_entry_id, **extra)
 

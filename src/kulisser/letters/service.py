@@ -2,7 +2,8 @@
 
 Booking's events reach letter_for_visit through subscribers.py (the visit's letters).
 Result letters and referral replies are written on the letter form with create_letter (a
-referral's page fills in a reply from its message to the sender). Printing,
+referral's page fills in a reply from its message to the sender); writing one, and asking
+where it goes, is in writing.py (re-exported here). Printing,
 the digital mailbox and batches are in printing.py, the units' own texts in texts.py, SMS
 reminders in sms.py.
 """
@@ -22,18 +23,15 @@ from kulisser.audit import service as audit
 from kulisser.config import Settings
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
-from kulisser.history import history_values, insert_history
-from kulisser.i18n import N_, _
+from kulisser.i18n import _
 from kulisser.letters import texts
 from kulisser.letters.events import LetterSent
-from kulisser.letters.items import LETTER_KIND
-from kulisser.letters.merge import TYPED, clock, swedish_date
-from kulisser.letters.models import Letter, LetterEvent
+from kulisser.letters.merge import clock, swedish_date
+from kulisser.letters.models import Letter
 from kulisser.letters.record_texts import sent_letter_texts as sent_letter_texts
 from kulisser.letters.states import (
     KIND_LABELS,
     MANUAL_KINDS,
-    RECORD_KINDS,
     STATUS_LABELS,
     UNSENT,
     LetterKind,
@@ -41,120 +39,16 @@ from kulisser.letters.states import (
     LetterStatus,
     Route,
 )
+from kulisser.letters.writing import FIELD_MAX as FIELD_MAX
+from kulisser.letters.writing import create_letter as create_letter
+from kulisser.letters.writing import missing_address as missing_address
+from kulisser.letters.writing import route_of as route_of
+from kulisser.letters.writing import to_requester as to_requester
+from kulisser.letters.writing import typed_fields
 from kulisser.patients.service import Patient
 from kulisser.staff.service import Actor
 from kulisser.worklist import service as worklist
 from kulisser.worklist.service import TASK, Operation, TransitionError, WorkItem, is_open
-
-FIELD_MAX = 4000
-
-
-_ITEM_TITLES = {
-    LetterKind.CALLING: N_("Skicka kallelse"),
-    LetterKind.REBOOKING: N_("Skicka brev om ombokad tid"),
-    LetterKind.CANCELLATION: N_("Skicka brev om avbokad tid"),
-    LetterKind.RESULT: N_("Skicka provsvarsbrev"),
-    LetterKind.REFERRAL_REPLY: N_("Skicka remissvar"),
-    LetterKind.RECORD_DECISION: N_("Skicka beslut om journalkopia"),
-    LetterKind.RECORD_COPY: N_("Skicka journalkopia"),
-}
-
-
-def _kind(value: str) -> LetterKind:
-    try:
-        return LetterKind(value)
-    except ValueError:
-        raise ValidationFailed({"kind": _("Okänd brevtyp.")}) from None
-
-
-def _typed_fields(kind: LetterKind, values: dict[str, str]) -> dict[str, str]:
-    """The fields a person types for a hand-written letter, checked (Swedish messages)."""
-    clean: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for f in TYPED.get(kind, ()):
-        value = (values.get(f.name) or "").strip().replace("\r\n", "\n")
-        if len(value) > FIELD_MAX:
-            errors[f.name] = _("Högst {field_max} tecken.", field_max=FIELD_MAX)
-        clean[f.name] = value
-    required = {LetterKind.RESULT: ("undersokning", "meddelande"),
-                LetterKind.REFERRAL_REPLY: ("mottagare", "meddelande")}.get(kind, ())
-    for name in required:
-        if not clean.get(name):
-            errors[name] = _("Fyll i fältet.")
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
-
-
-def create_letter(session: Session, *, actor: Actor, patient_id: int, kind: str,
-                  fields: dict[str, str] | None = None, source_type: str | None = None,
-                  source_id: int | None = None, visit_start: datetime | None = None,
-                  ready: bool = False, now: datetime | None = None) -> Letter:
-    """Write a letter from the unit's text for its kind, with a `letter` work item until sent.
-
-    A patient with protected identity gets the forwarding route (via Skatteverket, no
-    address). With ready=True the letter is made ready at once when it can be (an address
-    is needed for post); otherwise it stays a draft and the work item says why.
-    """
-    now = now or utcnow()
-    letter_kind = _kind(kind)
-    values = dict(fields or {})
-    if letter_kind in MANUAL_KINDS:
-        values = _typed_fields(letter_kind, values)  # only what a person types is kept
-    patient = session.get(Patient, patient_id)
-    if patient is None:
-        raise NotFound(_("Patienten finns inte."))
-    subject, body = texts.unit_text(session, unit_id=actor.unit_id, kind=letter_kind)
-    route = Route.FORWARDING if (patient.protected_identity and
-                                 letter_kind is not LetterKind.REFERRAL_REPLY
-                                 and not to_requester(letter_kind, values)) else Route.POST
-    letter = Letter(unit_id=actor.unit_id, patient_id=patient.id, kind=letter_kind.value,
-                    route=route.value, subject_template=subject, body_template=body,
-                    fields={k: str(v) for k, v in values.items()}, visit_start=visit_start,
-                    source_type=source_type, source_id=source_id, created_at=now,
-                    created_by_id=actor.user_id)
-    session.add(letter)
-    history = [history_values("created", actor_id=actor.user_id, now=now, to_status=letter.status,
-                              route=route.value)]
-    problem = missing_address(letter, patient)
-    if ready and problem is None:
-        # Made ready before its first flush: one INSERT of the letter, not an INSERT and an UPDATE.
-        history.append(letter.step(LetterOp.READY, actor_id=actor.user_id, now=now))
-    session.flush()
-    insert_history(session, LetterEvent.__table__, [{"letter_id": letter.id, **row} for row in history])
-    audit.check_access(session, actor=actor, patient_id=patient.id, action="create",
-                       object_type="letter", object_id=letter.id, now=now)
-    worklist.create_item(
-        session, actor=actor, kind=LETTER_KIND.code, title=_(_ITEM_TITLES[letter_kind]),
-        patient_id=patient.id, ref_type="letter", ref_id=letter.id, now=now,
-        description=problem or "")
-    return letter
-
-
-def to_requester(kind: LetterKind | str, fields: dict[str, str]) -> bool:
-    """Whether a record letter goes to the requester's own address rather than the patient's."""
-    return kind in RECORD_KINDS and bool(fields.get("mottagare_adress", "").strip())
-
-
-def missing_address(letter: Letter, patient: Patient) -> str | None:
-    """Why a letter cannot go out by post yet (no address), or None."""
-    if letter.kind == LetterKind.REFERRAL_REPLY.value or letter.route == Route.MAILBOX.value:
-        return None
-    if to_requester(letter.kind, letter.fields):
-        return None
-    if patient.protected_identity or letter.route == Route.FORWARDING.value:
-        return None  # Skatteverket forwards it: no address is ever needed or printed
-    if not (patient.address.strip() and patient.postal_code.strip() and patient.city.strip()):
-        return _("Patientens adress saknas eller är ofullständig. Komplettera adressen innan brevet skickas.")
-    return None
-
-
-def route_of(letter: Letter, patient: Patient) -> Route:
-    """Where the letter goes now: a patient protected since it was written forces forwarding."""
-    if (patient.protected_identity and letter.kind != LetterKind.REFERRAL_REPLY.value
-            and not to_requester(letter.kind, letter.fields)):
-        return Route.FORWARDING
-    return Route(letter.route)
 
 
 def get_letter(session: Session, *, actor: Actor, letter_id: int, action: str = "read",
@@ -186,7 +80,7 @@ def edit_letter(session: Session, *, actor: Actor, letter_id: int, subject: str,
     kind = LetterKind(letter.kind)
     values = dict(letter.fields)
     if fields is not None and kind in MANUAL_KINDS:
-        values.update(_typed_fields(kind, {**values, **fields}))
+        values.update(typed_fields(kind, {**values, **fields}))
     subject, body = texts.check_texts(kind=kind, subject=subject, body=body)
     letter.subject_template, letter.body_template, letter.fields = subject, body, values
     letter.record("edited", actor_id=actor.user_id, now=now)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from kulisser.db import utcnow
+from kulisser.db import read, utcnow
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.letters import merge
@@ -43,7 +43,7 @@ _UNIT_TEXT = select(LetterTemplate.subject, LetterTemplate.body).where(
 
 def unit_text(session: Session, *, unit_id: int, kind: LetterKind) -> tuple[str, str]:
     """The (subject, body) a unit's new letters of a kind start from."""
-    row = session.execute(_UNIT_TEXT, {"unit_id": unit_id, "kind": kind.value}).first()
+    row = read(session, _UNIT_TEXT, {"unit_id": unit_id, "kind": kind.value}).first()
     return (row.subject, row.body) if row is not None else default_text(kind)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
 from kulisser.audit import service as audit
+from kulisser.db import read
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.identity import InvalidIdentifier, parse_identifier
@@ -64,7 +65,10 @@ def has_care_relation(session: Session, *, unit_id: int, patient_id: int) -> boo
     found: set[tuple[int, int]] = session.info.setdefault(_FOUND, set())
     if (unit_id, patient_id) in found:
         return True
-    exists = session.scalar(_OPEN_RELATION, {"unit_id": unit_id, "patient_id": patient_id}) is not None
+    # Autoflushed as session.scalar would be, without the ORM's execution path (every access
+    # check of a transaction's first patient asks this).
+    params = {"unit_id": unit_id, "patient_id": patient_id}
+    exists = read(session, _OPEN_RELATION, params).scalar() is not None
     if exists:
         found.add((unit_id, patient_id))
     return exists

@@ -41,9 +41,9 @@ _RULE_HOURS = select(DeadlineRule.hours).where(
 def deadline_hours(session: Session, *, unit_id: int, kind: str, priority: str) -> int:
     """Hours allowed for a kind at a priority: the unit's rule, else the kind's default."""
     # No autoflush: set_rule flushes its change itself, and the caller's pending rows (an audit
-    # row, say) go out with the item's in one flush.
-    with session.no_autoflush:
-        hours = session.scalar(_RULE_HOURS, {"unit_id": unit_id, "kind": kind, "priority": priority})
+    # row, say) go out with the item's in one flush. On the connection: no ORM execution path.
+    hours = session.connection().execute(
+        _RULE_HOURS, {"unit_id": unit_id, "kind": kind, "priority": priority}).scalar()
     if hours is not None:
         return hours
     return get_kind(kind).default_hours[Priority(priority)]

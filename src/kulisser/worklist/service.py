@@ -12,6 +12,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.history import history_values, insert_history
 from kulisser.i18n import _
+from kulisser.inserts import add_new
 from kulisser.staff.service import Actor, UnitMembership
 from kulisser.worklist.concurrency import check_version, compare_and_set
 from kulisser.worklist.invariants import compare as compare  # the usual check of a kind
@@ -152,13 +153,14 @@ def create_item(
                     due_at=due_at or now + timedelta(
                         hours=deadline_hours(session, unit_id=actor.unit_id, kind=kind,
                                              priority=priority)))
-    session.add(item)
     created = history_values("created", actor_id=actor.user_id, now=now, to_status=item.status)
     if owner_id is None:
-        # The usual case (every domain's new item): its history row as one INSERT, no ORM object.
-        session.flush()
+        # The usual case (every domain's new item): the item and its history row as one INSERT
+        # each, no flush of the unit of work; the item is then in the session as stored.
+        add_new(session, item)
         insert_history(session, WorkItemEvent.__table__, [{"work_item_id": item.id, **created}])
     else:
+        session.add(item)
         item.events.append(WorkItemEvent(**created))
         item.assign(actor_id=actor.user_id, to_user_id=owner_id, now=now)
         session.flush()
