@@ -384,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)
+    from kulisser.stats.cli import add_commands as add_stats_commands
+
+    add_stats_commands(sub)
     return p
 
 
