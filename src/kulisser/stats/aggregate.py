@@ -134,6 +134,8 @@ def compute(session: Session, *, unit_id: int, first: date, last: date,
             now: datetime) -> dict[tuple[date, str], _Row]:
     """The unit's rows for the days first..last, computed from the items (nothing written)."""
     wi = worklist.WorkItem
+    # Up to and including `now`: an item created in the same instant as the run is counted.
+    now = now + timedelta(microseconds=1)
     start, end = day_start(first), min(day_start(last + timedelta(days=1)), now)
     items = session.execute(
         select(wi.id, wi.kind, wi.created_at, wi.closed_at, wi.status, wi.due_at)
