@@ -74,6 +74,8 @@ def test_bar_chart_is_xml_with_its_numbers_and_patterns() -> None:
     # The second series is hatched, not only another colour: legible in black and white.
     assert "url(#t1-p1)" in fills and charts.COLOR in fills
     assert {"Median", "90:e percentil"} <= set(texts)
+    # The value axis has round steps up to a round top at or above the largest value.
+    assert {"0", "500", "1\u00a0000", "1\u00a0500"} <= set(texts)
 
 
 def test_line_chart_and_stacked_bars() -> None:

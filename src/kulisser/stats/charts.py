@@ -10,12 +10,13 @@ so the page's Content-Security-Policy needs nothing for them. No patient data re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 96, 22, 44
+LEFT, RIGHT, TOP, BOTTOM = 48, 150, 22, 44
 INK, GRID, MUTED = "#1d2833", "#d0d6dd", "#4a5560"
 COLOR = "#0b5cad"  # the app's link blue: dark enough on white, and as grey still dark
 NBSP = "\u00a0"
@@ -34,17 +35,14 @@ def number(value: float | None, digits: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
-def _nice_max(value: float) -> float:
-    """A round axis maximum at or above the value (1, 2 or 5 times a power of ten)."""
+def _scale(value: float) -> tuple[float, float]:
+    """A round axis top at or above the value and its grid step (1, 2 or 5 times 10^k)."""
     if value <= 0:
-        return 1.0
-    step = 1.0
-    while step * 10 <= value:
-        step *= 10
-    for factor in (1, 2, 5, 10):
-        if step * factor >= value:
-            return step * factor
-    return step * 10  # pragma: no cover
+        return 1.0, 0.25
+    raw = value / 4
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(f * power for f in (1, 2, 5, 10) if f * power >= raw)
+    return step * math.ceil(value / step), step
 
 
 def _defs(key: str) -> str:
@@ -69,13 +67,13 @@ def _frame(key: str, title: str, desc: str, body: list[str], *, height: int = HE
     return Markup(head + _defs(key) + "".join(body) + "</svg>")  # noqa: S704
 
 
-def _axis(top: float, fmt: Format) -> list[str]:
+def _axis(top: float, step: float, fmt: Format) -> list[str]:
     """Horizontal grid lines with their values, and the base line."""
     out = []
     base = HEIGHT - BOTTOM
-    for i in range(5):
-        value = top * i / 4
-        y = base - (base - TOP) * i / 4
+    for i in range(round(top / step) + 1):
+        value = step * i
+        y = base - (base - TOP) * value / top
         out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="{GRID if i else MUTED}" stroke-width="1"/>'
                    f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
@@ -121,11 +119,11 @@ def bar_chart(key: str, *, title: str, desc: str, labels: Sequence[str],
               series: Sequence[tuple[str, Sequence[float | None]]],
               fmt: Format = number) -> Markup:
     """Grouped vertical bars: one group per label, one bar per series, each bar labelled."""
-    top = _nice_max(max((v or 0 for _n, values in series for v in values), default=0))
+    top, step = _scale(max((v or 0 for _n, values in series for v in values), default=0))
     plot_w, base = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM
     group = plot_w / max(1, len(labels))
     bar_w = group * 0.8 / max(1, len(series))
-    body = _axis(top, fmt)
+    body = _axis(top, step, fmt)
     for n, (name, values) in enumerate(series):
         for i, (label, value) in enumerate(zip(labels, values, strict=True)):
             x = LEFT + group * i + group * 0.1 + bar_w * n
@@ -145,11 +143,11 @@ def bar_chart(key: str, *, title: str, desc: str, labels: Sequence[str],
 def line_chart(key: str, *, title: str, desc: str, labels: Sequence[str],
                series: Sequence[tuple[str, Sequence[float]]], fmt: Format = number) -> Markup:
     """Lines over time, told apart by dash and marker; each line's last value labelled."""
-    top = _nice_max(max((v for _n, values in series for v in values), default=0))
+    top, step = _scale(max((v for _n, values in series for v in values), default=0))
     plot_w, base = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM
-    step = plot_w / max(1, len(labels))
-    xs = [LEFT + step * (i + 0.5) for i in range(len(labels))]
-    body = _axis(top, fmt)
+    spacing = plot_w / max(1, len(labels))
+    xs = [LEFT + spacing * (i + 0.5) for i in range(len(labels))]
+    body = _axis(top, step, fmt)
     for n, (name, values) in enumerate(series):
         points = [(x, base - (base - TOP) * v / top) for x, v in zip(xs, values, strict=True)]
         if not points:
@@ -171,11 +169,11 @@ def line_chart(key: str, *, title: str, desc: str, labels: Sequence[str],
 def stacked_bars(key: str, *, title: str, desc: str, labels: Sequence[str], segments: Sequence[str],
                  values: Sequence[Sequence[int]], fmt: Format = number) -> Markup:
     """Stacked vertical bars: one bar per label, one patterned segment per part; totals on top."""
-    top = _nice_max(max((sum(v) for v in values), default=0))
+    top, step = _scale(max((sum(v) for v in values), default=0))
     plot_w, base = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM
     group = plot_w / max(1, len(labels))
     bar_w = group * 0.6
-    body = _axis(top, fmt)
+    body = _axis(top, step, fmt)
     for i, (label, parts) in enumerate(zip(labels, values, strict=True)):
         x, y = LEFT + group * i + group * 0.2, float(base)
         for n, (segment, value) in enumerate(zip(segments, parts, strict=True)):
