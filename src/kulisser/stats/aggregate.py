@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
+from kulisser.staff.service import CareUnit
 from kulisser.stats.models import Watermark, WorkDay
 from kulisser.worklist import service as worklist
 
@@ -191,9 +192,8 @@ def store(session: Session, *, unit_id: int, first: date, last: date, now: datet
 
 
 def units(session: Session) -> list[int]:
-    """Every unit that has work items."""
-    wi = worklist.WorkItem
-    return list(session.scalars(select(wi.unit_id).distinct().order_by(wi.unit_id)))
+    """Every care unit (read from the small unit table, not from the work items)."""
+    return list(session.scalars(select(CareUnit.id).order_by(CareUnit.id)))
 
 
 def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
@@ -223,7 +223,8 @@ def earliest_day(session: Session) -> date | None:
 def refresh(session: Session, *, now: datetime | None = None) -> int:
     """The incremental job: recompute the days touched since the last run; return rows written."""
     now = now or utcnow()
-    mark = session.get(Watermark, JOB)
+    # Two workers running the job at once wait for each other here (PostgreSQL).
+    mark = session.get(Watermark, JOB, with_for_update=True)
     today = local_day(now)
     if mark is None:
         first = earliest_day(session)
