@@ -4,6 +4,7 @@ a full recount after items move on or are entered in error."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
@@ -120,3 +121,55 @@ def test_refresh_twice_gives_the_same_rows_and_equals_a_full_recount(
         assert _rows(s, world.unit_id) == incremental
         assert sum(r[2] for r in incremental) == len(ids) - 1  # type: ignore[misc]
         assert s.get(Watermark, aggregate.JOB).until == later  # type: ignore[union-attr]
+
+
+def test_random_histories_refreshed_step_by_step_equal_a_full_recount(
+        database: Database, world: factories.World) -> None:
+    """Items created, handed over, held, resumed, re-dated, completed, cancelled and entered in
+    error over twelve days, the job run after each half day: its rows equal a full recount."""
+    rng = random.Random(15)
+    base = utcnow().replace(microsecond=0) - timedelta(days=12)
+    uid, other = world.secretary_id, world.secretary2_id
+    with database.session() as s:
+        _set_watermark(s, base)
+    ids: list[int] = []
+    for step in range(24):
+        clock = base + timedelta(hours=12 * step)
+        with database.session() as s:
+            actor = factories.actor(s, uid)
+            for _n in range(rng.randint(0, 4)):
+                clock += timedelta(minutes=rng.randint(1, 90))
+                ids.append(_item(s, actor, clock, clock + timedelta(hours=rng.randint(-10, 200))).id)
+            items = list(s.scalars(select(worklist.WorkItem).where(worklist.WorkItem.id.in_(ids))))
+            for item in rng.sample(items, k=min(len(items), 3)):
+                clock += timedelta(minutes=rng.randint(1, 60))
+                move = rng.choice(["complete", "cancel", "handover", "hold", "due", "error"])
+                try:
+                    if move == "complete":
+                        item.complete(actor_id=uid, now=clock)
+                    elif move == "cancel":
+                        item.cancel(actor_id=uid, reason="Behövs inte", now=clock)
+                    elif move == "handover":
+                        item.hand_over(actor_id=uid, to_user_id=other, reason="Semester", now=clock)
+                    elif move == "hold":
+                        if item.status == "on-hold":
+                            item.resume(actor_id=uid, now=clock)
+                        else:
+                            item.hold(actor_id=uid, reason="Väntar", now=clock)
+                    elif move == "due":
+                        item.change_due(actor_id=uid, due_at=clock + timedelta(hours=rng.randint(-30, 30)),
+                                        reason="Ny tid", now=clock)
+                    else:
+                        item.mark_entered_in_error(actor_id=uid, reason="Fel", now=clock)
+                except worklist.TransitionError:
+                    pass  # not allowed from its status: the item stays as it was
+        with database.session() as s:
+            aggregate.refresh(s, now=clock + timedelta(minutes=5))
+    with database.session() as s:
+        incremental = _rows(s, world.unit_id)
+        aggregate.rebuild(s, first=aggregate.local_day(base), last=aggregate.local_day(clock),
+                          now=clock + timedelta(minutes=5), unit_ids=[world.unit_id])
+        assert _rows(s, world.unit_id) == incremental
+        statuses = {i.status for i in s.scalars(select(worklist.WorkItem)
+                                                 .where(worklist.WorkItem.id.in_(ids)))}
+    assert {"completed", "cancelled", "entered-in-error"} <= statuses and len(incremental) > 10
