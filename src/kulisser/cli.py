@@ -1,5 +1,5 @@
 """Command line: kulisser serve | migrate | demo | user | token (create, list, revoke) | unit | worker |
-check | import-dictations | import-results | codes import."""
+check | import-dictations | import-results | codes import | stats rebuild."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kulisser.coding import codes_cli
 from kulisser.i18n import _
+from kulisser.stats import cli as stats_cli
 
 if TYPE_CHECKING:
     from kulisser.config import Settings
@@ -384,9 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("worker", help=cmd_worker.__doc__)
     w.add_argument("--burst", action="store_true", help="exit when no job is due")
     w.set_defaults(fn=cmd_worker)
-    from kulisser.coding import codes_cli  # `kulisser codes import ...`, the package's own group
-
-    codes_cli.add_parser(sub)
+    codes_cli.add_parser(sub)  # the packages' own command groups: codes, stats
+    stats_cli.add_commands(sub)
     return p
 
 

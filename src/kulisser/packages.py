@@ -39,6 +39,7 @@ INSTALLED: tuple[str, ...] = (
     "kulisser.records",
     "kulisser.access_rights",
     "kulisser.coding",
+    "kulisser.stats",  # last of the domains: its demo counts every other one's work items
     "kulisser.web",
 )
 

@@ -45,6 +45,8 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("dictation-queue", "sekreterare", "/diktat?status=open", None),
     ("dictation-editor", "sekreterare", "/diktat?status=open", r"^/diktat/\d+$"),
     ("dictation-quality", "chef", "/diktat/kvalitet", None),
+    ("overview", "chef", "/oversikt", None),
+    ("overview-year", "sekreterare", "/oversikt?period=ar", None),
     ("sign-list", "lakare", "/signera", None),
     ("sign", "lakare", "/signera", r"^/signera/\d+$"),
     ("dictate", "lakare", "/diktat/ny", None),

@@ -273,6 +273,8 @@ COMMANDS: list[tuple[str, ...]] = [
     ("demo", "--no-serve"),
     ("import-dictations", ".", "--as", "someone", "--quiet"),
     ("import-results", ".", "--as", "someone", "--quiet"),
+    ("stats", "rebuild", "--from", "2026-01-01", "--to", "2026-01-31", "--quiet"),
+    ("codes", "import", "who", "--quiet"),
 ]
 
 

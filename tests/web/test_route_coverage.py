@@ -572,6 +572,8 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/diktat/taligenkanning"): "draft job states of the unit's dictations (no patient shown)",
     ("GET", "/diktat/kvalitet"): "the unit's dictation figures per month: aggregates, no patient",
     ("GET", "/diktat/kvalitet.csv"): "the unit's dictation figures per month: aggregates, no patient",
+    ("GET", "/oversikt"): "the unit's work figures per kind and day: aggregates, no patient",
+    ("GET", "/oversikt.csv"): "the unit's work figures per kind and day: aggregates, no patient",
     ("GET", "/remisser/ny"): "empty referral registration form",
     ("GET", "/remisser/mallar"): "the unit's outgoing referral templates",
     ("POST", "/remisser/mallar"): "the unit's outgoing referral templates",

@@ -21,11 +21,13 @@ from kulisser.worklist.kinds import GENERIC_OPERATIONS as GENERIC_OPERATIONS
 from kulisser.worklist.kinds import TASK as TASK
 from kulisser.worklist.kinds import Finding as Finding
 from kulisser.worklist.kinds import KindSpec as KindSpec  # what a domain registers its kinds with
-from kulisser.worklist.kinds import all_kinds, get_kind, record_link
+from kulisser.worklist.kinds import all_kinds, record_link
+from kulisser.worklist.kinds import get_kind as get_kind  # stats names kinds by their labels
 from kulisser.worklist.kinds import register as register
 from kulisser.worklist.kinds import register_record_page as register_record_page
-from kulisser.worklist.models import DeadlineRule, WorkItemEvent
+from kulisser.worklist.models import DeadlineRule
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
+from kulisser.worklist.models import WorkItemEvent as WorkItemEvent  # read by stats' aggregate
 from kulisser.worklist.queries import deadline_flags as deadline_flags
 from kulisser.worklist.queries import patient_items as patient_items
 from kulisser.worklist.records import NewItem as NewItem

@@ -1,0 +1,45 @@
+"""Statistics: the picture of the secretaries' work, from aggregates (issue 15).
+
+The design
+----------
+Every figure is read from **aggregate tables**, never from a scan of the work items at request
+time, so that a unit's overview, the region's view and the monthly report cost the same at
+ten items or ten million, and all three agree because they read the same rows.
+
+``stats_work_day`` (``models.WorkDay``) holds one row per care unit, Stockholm day and kind of
+work: the day's flow (incoming, done, cancelled), the turnaround of the items done that day
+(sum, count and a histogram of hours, so that any period's median and 90th percentile come
+from merging the days' histograms: ``aggregate.bucket``), and the state at the end of the day
+(open items by age band 0–2, 3–14 and over 14 days, overdue, the oldest open item's creation).
+A week, month, quarter or year is a sum over its days (the backlog: its last day's row).
+
+``aggregate`` computes the rows from the work items and their history (through
+``worklist.service``), exactly and repeatably: a finished day's row changes only when an item
+of it is entered in error. The periodic job ``stats.work_days`` (``jobs``) recomputes the days
+touched since its watermark (``stats_watermark``); ``kulisser stats rebuild --from --to``
+(``cli``) recomputes any range; both delete and insert, so running twice gives the same rows.
+``service`` reads the table (periods, comparison with the previous period's same days);
+``views`` draws ``/oversikt`` with the SVG charts of ``charts`` and its CSV.
+
+Places for the next parts (each its own module beside these, reading or adding aggregates):
+
+- **Dictation chain** (``chain.py``): per unit and day, dictations entering and leaving each
+  step (dictated, draft, reviewed, sent for signature, signed), days in each step, notes not in
+  the record after 2 days and unsigned after 14; fed from the dictation domain's events through
+  ``dictation.service``, stored as its own daily table shaped like ``stats_work_day``.
+- **Team load** (``team.py``): open and overdue items per secretary, hand-overs in and out,
+  absences; read live from the worklist (a unit's open items are few), never ranked.
+- **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
+  month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
+- **Monthly report** (``report.py``): "Sekreterarnas arbete, <månad>" as a PDF per unit and for
+  the region, from ``service.overview`` per month and the 12-month trend of the same rows.
+- **Region view** (``region_views.py``): ``stats_work_day`` grouped by unit for one period, for
+  the region administrator role; drill-down to ``/oversikt`` of a unit.
+- **API** (``api.py``, ``/api/v1/stats``): the same ``service`` objects as JSON.
+"""
+
+from kulisser.packages import Package
+
+PACKAGE = Package(
+    name=__name__, models="models", routers=("views",), jobs=("jobs",), demo="demo:seed",
+)

@@ -1,0 +1,13 @@
+"""The periodic refresh of the daily aggregate."""
+
+from __future__ import annotations
+
+from kulisser.jobs.context import JobContext
+from kulisser.jobs.runner import periodic
+from kulisser.stats import aggregate
+
+
+@periodic(aggregate.JOB, every_seconds=5 * 60)
+def refresh_task(ctx: JobContext) -> None:
+    """Recompute the days touched since the last run (safe to run twice)."""
+    aggregate.refresh(ctx.session)

@@ -1,0 +1,48 @@
+"""The daily aggregate of the work items per unit and kind, and the refresh job's watermark."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kulisser.db import Base, UTCDateTime
+
+
+class WorkDay(Base):
+    """One unit's figures for one kind of work on one local (Stockholm) day."""
+
+    __tablename__ = "stats_work_day"
+    __table_args__ = (UniqueConstraint("unit_id", "day", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(40))
+    # The day's flow: items created, completed and cancelled on the day.
+    incoming: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Turnaround (created to completed) of the items completed on the day: the sum for means,
+    # and a histogram {upper bound in hours: count} that periods merge for median and p90.
+    turnaround_hours_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    turnaround_count: Mapped[int] = mapped_column(Integer, default=0)
+    turnaround_hist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The state at the end of the day (for today: at the last refresh).
+    open_total: Mapped[int] = mapped_column(Integer, default=0)
+    open_0_2: Mapped[int] = mapped_column(Integer, default=0)
+    open_3_14: Mapped[int] = mapped_column(Integer, default=0)
+    open_over_14: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    oldest_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Watermark(Base):
+    """Up to when a refresh job has read the sources (one row per job name)."""
+
+    __tablename__ = "stats_watermark"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,223 @@
+"""Reading the aggregate: a unit's overview for a period, compared with the period before.
+
+Everything here reads ``stats_work_day`` only (never the work items), so the overview costs
+the same at ten items or ten million. The region view and the monthly report read the same
+table through the functions below (``period_bounds``, ``flow``, ``totals``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kulisser.errors import ValidationFailed
+from kulisser.i18n import N_, _
+from kulisser.stats.aggregate import JOB, merge, percentile
+from kulisser.stats.models import Watermark, WorkDay
+from kulisser.worklist import service as worklist
+
+
+class Period(StrEnum):
+    """The periods the overview can show (the values are the URL's Swedish words)."""
+
+    WEEK = "vecka"
+    MONTH = "manad"
+    QUARTER = "kvartal"
+    YEAR = "ar"
+
+
+PERIOD_LABELS = {Period.WEEK: N_("Vecka"), Period.MONTH: N_("Månad"),
+                 Period.QUARTER: N_("Kvartal"), Period.YEAR: N_("År")}
+
+
+def parse_period(value: str | None) -> Period:
+    """The period named in a request (default month); a clear error for anything else."""
+    if not value:
+        return Period.MONTH
+    try:
+        return Period(value)
+    except ValueError:
+        raise ValidationFailed(
+            {"period": _("Okänd period: välj vecka, månad, kvartal eller år.")}) from None
+
+
+def parse_day(value: str | None, *, default: date) -> date:
+    """A YYYY-MM-DD date from a request, or the default; a clear error for anything else."""
+    if not value:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed({"till": _("Datumet ska skrivas ÅÅÅÅ-MM-DD.")}) from None
+
+
+def period_start(period: Period, day: date) -> date:
+    """The first day of the period that contains the day."""
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    if period is Period.QUARTER:
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+def period_bounds(period: Period, until: date) -> tuple[date, date, date, date]:
+    """This period up to `until`, and the same stretch of the period before it.
+
+    The previous period is compared day for day (1-5 December with 1-5 November), so a period
+    in progress is not set against a whole one.
+    """
+    start = period_start(period, until)
+    previous_start = period_start(period, start - timedelta(days=1))
+    previous_end = min(start - timedelta(days=1), previous_start + (until - start))
+    return start, until, previous_start, previous_end
+
+
+@dataclass
+class KindFigures:
+    """One kind of work's figures for a period (or all kinds together)."""
+
+    kind: str
+    label: str
+    incoming: int = 0
+    done: int = 0
+    cancelled: int = 0
+    previous_incoming: int = 0
+    previous_done: int = 0
+    hist: dict[int, int] = field(default_factory=dict)
+    turnaround_sum: float = 0.0
+    # The state at the end of the period's last day.
+    open_total: int = 0
+    open_0_2: int = 0
+    open_3_14: int = 0
+    open_over_14: int = 0
+    overdue: int = 0
+    oldest_created_at: datetime | None = None
+
+    @property
+    def median_hours(self) -> int | None:
+        """Median turnaround, hours (nearest rank over the stored histogram)."""
+        return percentile(self.hist, 50)
+
+    @property
+    def p90_hours(self) -> int | None:
+        """90th percentile turnaround, hours."""
+        return percentile(self.hist, 90)
+
+
+@dataclass
+class Overview:
+    """A unit's overview: the period, its flow per day or week, and the figures per kind."""
+
+    period: Period
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    buckets: list[tuple[date, int, int]]  # (first day of the day/week, incoming, done)
+    kinds: list[KindFigures]
+    total: KindFigures
+    updated: datetime | None
+
+
+def kind_label(code: str) -> str:
+    """The Swedish plural label of a work-item kind (the code itself when it is unknown)."""
+    try:
+        return _(worklist.get_kind(code).label_plural)
+    except KeyError:
+        return code
+
+
+def _rows(session: Session, unit_id: int, first: date, last: date, kind: str | None) -> list[WorkDay]:
+    stmt = select(WorkDay).where(WorkDay.unit_id == unit_id, WorkDay.day >= first,
+                                 WorkDay.day <= last)
+    if kind:
+        stmt = stmt.where(WorkDay.kind == kind)
+    return list(session.scalars(stmt.order_by(WorkDay.day, WorkDay.kind)))
+
+
+def kinds_of(session: Session, *, unit_id: int) -> list[str]:
+    """The kinds the unit has figures for, in code order."""
+    return list(session.scalars(select(WorkDay.kind).where(WorkDay.unit_id == unit_id)
+                                .distinct().order_by(WorkDay.kind)))
+
+
+def flow(rows: list[WorkDay], *, start: date, end: date, weekly: bool) -> list[tuple[date, int, int]]:
+    """Incoming and done per day (or per week from Monday), every bucket present."""
+    def key(d: date) -> date:
+        return d - timedelta(days=d.weekday()) if weekly else d
+
+    sums: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rows:
+        sums[key(r.day)][0] += r.incoming
+        sums[key(r.day)][1] += r.done
+    out: list[tuple[date, int, int]] = []
+    d = key(start)
+    while d <= end:
+        incoming, done = sums.get(d, [0, 0])
+        out.append((d, incoming, done))
+        d += timedelta(days=7 if weekly else 1)
+    return out
+
+
+def totals(rows: list[WorkDay], previous: list[WorkDay], *, end: date) -> dict[str, KindFigures]:
+    """The figures per kind: sums over the period, and the backlog at the end of its last day."""
+    out: dict[str, KindFigures] = {}
+
+    def fig(kind: str) -> KindFigures:
+        if kind not in out:
+            out[kind] = KindFigures(kind=kind, label=kind_label(kind))
+        return out[kind]
+
+    for r in rows:
+        f = fig(r.kind)
+        f.incoming += r.incoming
+        f.done += r.done
+        f.cancelled += r.cancelled
+        f.turnaround_sum += r.turnaround_hours_sum
+        f.hist = merge([{str(k): v for k, v in f.hist.items()}, r.turnaround_hist])
+        if r.day == end:
+            f.open_total, f.overdue = r.open_total, r.overdue
+            f.open_0_2, f.open_3_14, f.open_over_14 = r.open_0_2, r.open_3_14, r.open_over_14
+            f.oldest_created_at = r.oldest_created_at
+    for r in previous:
+        f = fig(r.kind)
+        f.previous_incoming += r.incoming
+        f.previous_done += r.done
+    return out
+
+
+def _sum(figures: list[KindFigures]) -> KindFigures:
+    total = KindFigures(kind="", label=_("Alla typer"))
+    for f in figures:
+        for name in ("incoming", "done", "cancelled", "previous_incoming", "previous_done",
+                     "turnaround_sum", "open_total", "open_0_2", "open_3_14", "open_over_14",
+                     "overdue"):
+            setattr(total, name, getattr(total, name) + getattr(f, name))
+        total.hist = merge([{str(k): v for k, v in total.hist.items()},
+                            {str(k): v for k, v in f.hist.items()}])
+        if f.oldest_created_at and (total.oldest_created_at is None
+                                    or f.oldest_created_at < total.oldest_created_at):
+            total.oldest_created_at = f.oldest_created_at
+    return total
+
+
+def overview(session: Session, *, unit_id: int, period: Period, until: date,
+             kind: str | None = None) -> Overview:
+    """The unit's overview for the period ending `until` (optionally one kind of work)."""
+    start, end, previous_start, previous_end = period_bounds(period, until)
+    rows = _rows(session, unit_id, start, end, kind)
+    previous = _rows(session, unit_id, previous_start, previous_end, kind)
+    figures = sorted(totals(rows, previous, end=end).values(), key=lambda f: f.label)
+    mark = session.get(Watermark, JOB)
+    return Overview(period=period, start=start, end=end, previous_start=previous_start,
+                    previous_end=previous_end,
+                    buckets=flow(rows, start=start, end=end,
+                                 weekly=period in (Period.QUARTER, Period.YEAR)),
+                    kinds=figures, total=_sum(figures), updated=mark.until if mark else None)
