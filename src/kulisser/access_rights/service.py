@@ -51,6 +51,13 @@ def is_manager_of(actor: Actor, unit_id: int) -> bool:
     return actor.role == Role.ADMIN or (actor.role == Role.MANAGER and unit_id in actor.unit_ids)
 
 
+def can_order(actor: Actor, unit_id: int) -> bool:
+    """Whether the actor orders access and starts introductions at the unit (secretaries,
+    managers, administrators)."""
+    return is_manager_of(actor, unit_id) or (actor.role == Role.SECRETARY
+                                             and unit_id in actor.unit_ids)
+
+
 def require_manager(actor: Actor, unit_id: int) -> None:
     """Forbidden unless the actor manages the unit."""
     if not is_manager_of(actor, unit_id):
