@@ -1,7 +1,7 @@
 """Issue 13's "done when", walked in Chromium on the demo: the manager adds a newcomer to the
-staff register and orders access for her by profile (her own order waits for another manager:
-four eyes), approves the secretary's order for a colleague; the secretary carries out the
-resulting items from the worklist and the order, and marks an introduction task done; the
+staff register and orders access for her by profile (her own order waits for the second
+manager: four eyes), approves the secretary's order for a colleague; the secretary carries out
+the resulting items from the worklist and the orders, and marks an introduction task done; the
 manager attests the overdue six-monthly review and reviews a risk signal.
 
 On a demo of its own (`serve_demo`): the walk changes the demo data that other browser tests
@@ -42,7 +42,7 @@ def _submit(page: Page, button: str, scope: str = "main") -> None:
         page.locator(scope).get_by_role("button", name=button).first.click()
 
 
-def _order_by_profile(page: Page, base: str) -> None:
+def _order_by_profile(page: Page, base: str) -> str:
     """The manager registers a newcomer and orders access for her by profile."""
     page.goto(base + "/personal/ny")
     page.fill("#f-full_name", "Nora Nykvist")
@@ -63,6 +63,14 @@ def _order_by_profile(page: Page, base: str) -> None:
     expect(page.locator("#four-eyes")).to_be_visible()
     expect(page.locator("#decision")).to_have_count(0)
     expect(page.locator("#order-lines tbody tr")).to_have_count(8)
+    return page.url.removeprefix(base)
+
+
+def _approve(page: Page, base: str, order_path: str) -> None:
+    page.goto(base + order_path)
+    page.fill("#decision textarea", "Godkänt enligt profilen.")
+    _submit(page, "Godkänn", "#decision")
+    expect(page.locator("#order-status")).to_have_text("Godkänd, utförs")
 
 
 def _approve_colleagues_order(page: Page, base: str) -> str:
@@ -72,16 +80,14 @@ def _approve_colleagues_order(page: Page, base: str) -> str:
     with page.expect_navigation():
         row.locator("a").first.click()
     path = page.url.removeprefix(base)
-    page.fill("#decision textarea", "Godkänt enligt profilen.")
-    _submit(page, "Godkänn", "#decision")
-    expect(page.locator("#order-status")).to_have_text("Godkänd, utförs")
+    _approve(page, base, path)
     return path
 
 
-def _carry_out(page: Page, base: str, order_path: str) -> None:
-    """The secretary takes the first line from the worklist, then the rest on the order."""
+def _carry_out(page: Page, base: str, order_path: str, person: str) -> None:
+    """The secretary takes the person's first line from the worklist, the rest on the order."""
     page.goto(base + "/arbetslista?kind=access-order-line")
-    first = page.locator("#worklist tbody tr a").filter(has_text=re.compile("–")).first
+    first = page.locator("#worklist tbody tr a").filter(has_text=f"– {person}").first
     with page.expect_navigation():
         first.click()
     page.fill("#f-line-note", "Upplagt i HSA-katalogen.")
@@ -150,10 +156,14 @@ def _signal(page: Page, base: str) -> None:
 def test_the_access_work_of_issue_13_from_order_to_signal(browser: Browser, walk: Live) -> None:
     base = walk.url
     manager, page = _as(browser, base, "chef")
-    _order_by_profile(page, base)
-    order_path = _approve_colleagues_order(page, base)
+    newcomers_order = _order_by_profile(page, base)
+    colleagues_order = _approve_colleagues_order(page, base)
+    second, second_page = _as(browser, base, "chef2")
+    _approve(second_page, base, newcomers_order)
+    second.close()
     secretary, spage = _as(browser, base, "sekreterare")
-    _carry_out(spage, base, order_path)
+    _carry_out(spage, base, newcomers_order, "Nora Nykvist")
+    _carry_out(spage, base, colleagues_order, "")
     _introduction_task(spage, base)
     _review(page, base)
     _signal(page, base)

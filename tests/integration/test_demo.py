@@ -57,16 +57,18 @@ def count(s: Session, model: type[Base]) -> int:
     return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_one_clinic_with_six_staff(seeded: tuple[Database, demo.DemoResult], s: Session) -> None:
+def test_one_clinic_with_seven_staff(seeded: tuple[Database, demo.DemoResult], s: Session) -> None:
     _, result = seeded
     assert result.created
     clinic = unit(s, demo.UNIT_HSA)
     assert count(s, CareUnit) == 2  # the clinic and the unit whose patients need emergency access
     staff_rows = list(s.scalars(select(User).join(UnitMembership).where(
         UnitMembership.unit_id == clinic.id)))
-    assert sorted(u.username for u in staff_rows) == sorted(u for u, _n, _r in demo.STAFF)
-    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 1}
-    assert count(s, User) == 6
+    assert sorted(u.username for u in staff_rows) == sorted(
+        u for u, _n, _r in (*demo.STAFF, demo.SECOND_MANAGER))
+    # Two managers: one approves the other's access orders (four eyes).
+    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 2}
+    assert count(s, User) == 7
     assert sorted(login for login, _pw, _role in result.logins) == sorted(u.username for u in staff_rows)
     user = staff.authenticate(s, username="sekreterare", password=demo.DEMO_PASSWORD, ip="127.0.0.1",
                               max_failures=5, max_failures_per_ip=30, window_minutes=15, now=NOW)
