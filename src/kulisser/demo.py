@@ -1,4 +1,4 @@
-"""Synthetic demo data: one clinic, six staff, 200 patients, 500 work items. No real people."""
+"""Synthetic demo data: one clinic, seven staff, 200 patients, 500 work items. No real people."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from kulisser.identity import generate_personnummer
 from kulisser.packages import INSTALLED, demo_seeders, setup
 from kulisser.patients import service as patient_service
 from kulisser.reception import service as reception
+from kulisser.staff import demo as staff_demo
 from kulisser.staff import service as staff
 from kulisser.staff.service import Actor, CareUnit, Role, User
 from kulisser.worklist import service as worklist
@@ -31,6 +32,9 @@ STAFF = [
     ("lakare2", "Lena Sund", Role.CLINICIAN),
     ("chef", "Eva Nord", Role.MANAGER),
 ]
+# A second manager, so that a manager's own access order can be approved by another (four
+# eyes). Added after the other demo data, so that their random draws stay as they were.
+SECOND_MANAGER = ("chef2", "Olof Strand", Role.MANAGER)
 GIVEN = ["Astrid", "Bo", "Cecilia", "David", "Elin", "Fredrik", "Greta", "Hugo", "Ingrid", "Johan",
          "Karin", "Lars", "Märta", "Nils", "Olivia", "Per", "Rut", "Sven", "Tova", "Ulf", "Vera",
          "Åke", "Ebba", "Gösta", "Linnéa", "Oskar", "Siv", "Tage", "Yvonne", "Ölle"]
@@ -65,7 +69,7 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     rng = rng or random.Random(20261123)
     now = now or utcnow()
     installed = setup(packages)  # every kind and job the seeding makes is registered
-    logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in STAFF]
+    logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in (*STAFF, SECOND_MANAGER)]
     if session.scalar(select(CareUnit).where(CareUnit.hsa_id == UNIT_HSA)) is not None:
         return DemoResult(created=False, logins=logins)
     unit = staff.create_unit(session, hsa_id=UNIT_HSA, name="Medicinmottagningen, Kulissernas sjukhus",
@@ -138,4 +142,10 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     # spoken dictations, lab results, waits, referrals, letters, three weeks of schedules.
     for seed_package in demo_seeders(installed):
         seed_package(session, rng=rng, now=now, unit_id=unit.id, users=users, patients=ours)
+    username, full_name, role = SECOND_MANAGER
+    second = staff.create_user(session, username=username, full_name=full_name, role=role,
+                               password=DEMO_PASSWORD, unit_ids=[unit.id])
+    if "kulisser.staff" in packages:
+        staff_demo.add_logins(session, now=now, unit_id=unit.id, users=[second],
+                              first=len(users) + 1)
     return DemoResult(created=True, logins=logins)

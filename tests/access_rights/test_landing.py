@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from kulisser.access_rights import orders, service
 from kulisser.access_rights.states import LineAction, OrderKind
 from kulisser.db import Database
@@ -50,3 +52,27 @@ def test_the_default_catalogue_is_made_once_per_unit(database: Database,
     assert [s.id for s in again] == [s.id for s in first]
     assert {"hsa", "siths", "kulisser", "record"} <= {s.code for s in first}
     assert not {s.id for s in first} & {s.id for s in other}
+
+
+PARTS = ["/behorigheter/bestallningar", "/behorigheter/introduktion",
+         "/behorigheter/uppfoljning", "/behorigheter/profiler", "/behorigheter/system",
+         "/personal"]
+WORKERS = ["/behorigheter/bestallningar/ny", "/behorigheter/introduktion/ny",
+           "/behorigheter/uppfoljning/inaktiva"]
+MANAGERS = ["/behorigheter/introduktion/checklistor", "/behorigheter/profiler/analyser"]
+
+
+@pytest.mark.parametrize(("role", "wanted"), [
+    ("manager", PARTS + WORKERS + MANAGERS), ("secretary", PARTS + WORKERS)])
+def test_the_landing_page_links_every_part_that_answers_for_the_role(
+        world: factories.World, client_as: Client, role: str, wanted: list[str]) -> None:
+    client = client_as(getattr(world, f"{role}_id"))
+    page = client.get("/behorigheter").text
+    parts = page[page.index('id="access-parts"'):]
+    links = re.findall(r'href="([^"#?]+)"', parts[:parts.index("</ul>")])
+    assert sorted(links) == sorted(wanted)
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    if role == "secretary":  # the managers' pages are not linked, and refuse her
+        for link in MANAGERS:
+            assert client.get(link).status_code == 403, link

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -48,7 +49,15 @@ def live_server(live: Live) -> str:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The app serving freshly seeded demo data; yields its base URL and database URL."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("live"), "browser")
+    with serve_demo(tmp_path_factory, "browser") as served:
+        yield served
+
+
+@contextmanager
+def serve_demo(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Live]:
+    """A fresh database with the demo seeded, served by the app in a uvicorn process (for a
+    module whose walk changes the demo data, so that the shared `live` stays as seeded)."""
+    url, drop = fresh_database_url(tmp_path_factory.mktemp("live"), name)
     db = Database(url)
     migrate.upgrade(db.engine)
     with db.session() as session:
@@ -73,10 +82,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     else:
         proc.kill()
         raise RuntimeError("the app did not start; see " + log.name)
-    yield Live(url=base, database_url=url)
-    proc.terminate()
-    proc.wait(timeout=10)
-    drop()  # type: ignore[operator]
+    try:
+        yield Live(url=base, database_url=url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        drop()  # type: ignore[operator]
 
 
 @pytest.fixture(scope="package")

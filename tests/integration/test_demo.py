@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kulisser import demo, migrate
+from kulisser.audit.models import AuditSignal
+from kulisser.audit.signal_rules import TZ, find_signals
 from kulisser.db import Base, Database
 from kulisser.identity import parse_identifier
 from kulisser.names import search_key
@@ -55,16 +57,18 @@ def count(s: Session, model: type[Base]) -> int:
     return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_one_clinic_with_six_staff(seeded: tuple[Database, demo.DemoResult], s: Session) -> None:
+def test_one_clinic_with_seven_staff(seeded: tuple[Database, demo.DemoResult], s: Session) -> None:
     _, result = seeded
     assert result.created
     clinic = unit(s, demo.UNIT_HSA)
     assert count(s, CareUnit) == 2  # the clinic and the unit whose patients need emergency access
     staff_rows = list(s.scalars(select(User).join(UnitMembership).where(
         UnitMembership.unit_id == clinic.id)))
-    assert sorted(u.username for u in staff_rows) == sorted(u for u, _n, _r in demo.STAFF)
-    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 1}
-    assert count(s, User) == 6
+    assert sorted(u.username for u in staff_rows) == sorted(
+        u for u, _n, _r in (*demo.STAFF, demo.SECOND_MANAGER))
+    # Two managers: one approves the other's access orders (four eyes).
+    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 2}
+    assert count(s, User) == 7
     assert sorted(login for login, _pw, _role in result.logins) == sorted(u.username for u in staff_rows)
     user = staff.authenticate(s, username="sekreterare", password=demo.DEMO_PASSWORD, ip="127.0.0.1",
                               max_failures=5, max_failures_per_ip=30, window_minutes=15, now=NOW)
@@ -74,11 +78,12 @@ def test_one_clinic_with_six_staff(seeded: tuple[Database, demo.DemoResult], s: 
 def test_patients_and_care_relations(s: Session) -> None:
     clinic, other = unit(s, demo.UNIT_HSA), unit(s, demo.OTHER_UNIT_HSA)
     relations = Counter(s.execute(select(CareRelation.unit_id)).scalars())
-    assert relations == {clinic.id: 200, other.id: 10}
+    # 200 patients, and the secretary's relative whom the log signals catch (audit/demo.py).
+    assert relations == {clinic.id: 201, other.id: 10}
     ours = set(s.scalars(select(CareRelation.patient_id).where(CareRelation.unit_id == clinic.id)))
     theirs = set(s.scalars(select(CareRelation.patient_id).where(CareRelation.unit_id == other.id)))
-    assert len(ours) == 200 and len(theirs) == 10 and not ours & theirs
-    assert count(s, Patient) == 210
+    assert len(ours) == 201 and len(theirs) == 10 and not ours & theirs
+    assert count(s, Patient) == 211
     assert s.scalar(select(func.count()).select_from(CareRelation).where(
         CareRelation.ended_at.is_not(None))) == 0
 
@@ -93,7 +98,7 @@ def test_every_identifier_parses_as_valid(s: Session) -> None:
         kinds[p.id_kind] += 1
     assert set(kinds) <= {"personnummer", "samordningsnummer"} and kinds["personnummer"] > 150
     pairs = s.execute(select(Patient.id_kind, Patient.id_value)).all()
-    assert len(set(pairs)) == len(pairs) == 210
+    assert len(set(pairs)) == len(pairs) == 211
 
 
 # The base seed's own kinds; domain packages add items of their kinds (tested with them).
@@ -180,3 +185,19 @@ def test_the_demo_seeds_at_any_time_of_day(tmp_path: pytest.TempPathFactory, mom
     finally:
         database.engine.dispose()
         drop()  # type: ignore[operator]
+
+
+def test_the_demo_has_a_few_risk_signals_for_the_manager_to_review(s: Session) -> None:
+    clinic = unit(s, demo.UNIT_HSA)
+    names = {u.id: u.username for u in s.scalars(select(User))}
+    found = {(names[x.user_id], x.rule) for x in s.scalars(select(AuditSignal).where(
+        AuditSignal.unit_id == clinic.id, AuditSignal.reviewed_at.is_(None)))}
+    assert {("sekreterare", "same_name"), ("lakare", "after_hours"),
+            ("sekreterare2", "many_patients")} <= found
+    [item] = s.scalars(select(WorkItem).where(WorkItem.kind == "audit-signals",
+                                              WorkItem.unit_id == clinic.id))
+    assert item.status == "requested" and names[item.owner_id or 0] == "chef"
+    # The rules found them: running them again over the day finds nothing new.
+    day = NOW.astimezone(TZ).date() - timedelta(days=1)
+    assert sum(find_signals(s, day=day, now=NOW).values()) == 0
+    s.rollback()

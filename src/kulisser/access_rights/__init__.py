@@ -9,6 +9,6 @@ PACKAGE = Package(
     # before the {id} ones.
     routers=("views", "catalogue_views", "catalogue_api", "order_views", "order_api",
              "intro_checklist_views", "intro_views", "intro_api", "review_views", "review_api"),
-    kinds=("order_items", "intro_items", "review_items"), jobs=("review_jobs",),
+    kinds=("order_items", "intro_items", "review_items", "analysis_items"), jobs=("review_jobs",),
     demo="demo:seed",
 )

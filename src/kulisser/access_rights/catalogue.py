@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kulisser.access_rights import service as access
 from kulisser.access_rights.analysis_files import AnalysisStore, StagedFile
+from kulisser.access_rights.catalogue_history import CatalogueEvent, record, systems_snapshot
 from kulisser.access_rights.models import RiskAnalysis, RoleProfile, RoleProfileSystem
 from kulisser.audit import service as audit
 from kulisser.bounds import in_range
@@ -145,6 +146,8 @@ def create_profile(session: Session, *, actor: Actor, unit_id: int, name: str,
     profile = RoleProfile(unit_id=unit_id, active=True, created_at=now or utcnow(), **values)
     session.add(profile)
     session.flush()
+    record(session, unit_id=unit_id, profile_id=profile.id, actor_id=actor.user_id,
+           type_=CatalogueEvent.PROFILE_CREATED, now=now, name=profile.name)
     if systems:
         set_profile_systems(session, actor=actor, profile_id=profile.id, systems=systems)
     return profile
@@ -159,11 +162,28 @@ def update_profile(session: Session, *, actor: Actor, profile_id: int, name: str
     values = _profile_values(session, unit_id=profile.unit_id, name=name,
                              kulisser_role=kulisser_role, description=description,
                              profile_id=profile.id)
+    _record_profile_changes(session, actor=actor, profile=profile, values=values, active=active)
     for key, value in values.items():
         setattr(profile, key, value)
     profile.active = active
     session.flush()
     return profile
+
+
+def _record_profile_changes(session: Session, *, actor: Actor, profile: RoleProfile,
+                            values: dict[str, str], active: bool) -> None:
+    def add(type_: str, **data: Any) -> None:
+        record(session, unit_id=profile.unit_id, profile_id=profile.id, actor_id=actor.user_id,
+               type_=type_, **data)
+
+    if values["name"] != profile.name:
+        add(CatalogueEvent.PROFILE_RENAMED, before=profile.name, after=values["name"])
+    if (values["kulisser_role"], values["description"]) != (profile.kulisser_role,
+                                                            profile.description):
+        add(CatalogueEvent.PROFILE_CHANGED, name=values["name"])
+    if active != profile.active:
+        add(CatalogueEvent.PROFILE_ACTIVATED if active else CatalogueEvent.PROFILE_DEACTIVATED,
+            name=values["name"])
 
 
 def set_profile_systems(session: Session, *, actor: Actor, profile_id: int,
@@ -184,6 +204,7 @@ def set_profile_systems(session: Session, *, actor: Actor, profile_id: int,
             errors[f"system_{system_id}"] = _("Behörighetsprofilen är för lång (högst 200 tecken).")
     if errors:
         raise ValidationFailed(errors)
+    before = systems_snapshot(list(profile.systems))
     for system_id, line in had.items():
         if system_id not in systems:
             profile.systems.remove(line)
@@ -195,6 +216,10 @@ def set_profile_systems(session: Session, *, actor: Actor, profile_id: int,
                                                      access_profile=_clean(systems[system_id])))
     session.flush()
     session.refresh(profile, ["systems"])
+    after = systems_snapshot(list(profile.systems))
+    if after != before:
+        record(session, unit_id=profile.unit_id, profile_id=profile.id, actor_id=actor.user_id,
+               type_=CatalogueEvent.PROFILE_SYSTEMS, before=before, after=after)
     return profile
 
 
@@ -255,6 +280,9 @@ def add_analysis(session: Session, *, actor: Actor, profile_id: int,
                             created_by=actor.user_id, created_at=now or utcnow())
     profile.analyses.append(analysis)
     session.flush()
+    record(session, unit_id=profile.unit_id, profile_id=profile.id, actor_id=actor.user_id,
+           type_=CatalogueEvent.ANALYSIS_ADDED, now=now, made_on=made.isoformat(),
+           next_review=review.isoformat(), author=author)
     return analysis
 
 

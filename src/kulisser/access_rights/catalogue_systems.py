@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.access_rights import service as access
 from kulisser.access_rights.catalogue import own_unit
+from kulisser.access_rights.catalogue_history import CatalogueEvent, record
 from kulisser.access_rights.models import AccessSystem
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import N_, _
@@ -69,6 +70,8 @@ def add_system(session: Session, *, actor: Actor, unit_id: int, name: str,
                           active=True, code="", **values)
     session.add(system)
     session.flush()
+    record(session, unit_id=unit_id, system_id=system.id, actor_id=actor.user_id,
+           type_=CatalogueEvent.SYSTEM_ADDED, name=system.name)
     return system
 
 
@@ -79,6 +82,12 @@ def update_system(session: Session, *, actor: Actor, system_id: int, name: str,
     access.require_manager(actor, system.unit_id)
     values = _system_values(session, unit_id=system.unit_id, name=name, carried_by=carried_by,
                             task_label=task_label, system_id=system.id)
+    if values["name"] != system.name:
+        record(session, unit_id=system.unit_id, system_id=system.id, actor_id=actor.user_id,
+               type_=CatalogueEvent.SYSTEM_RENAMED, before=system.name, after=values["name"])
+    if (values["carried_by"], values["task_label"]) != (system.carried_by, system.task_label):
+        record(session, unit_id=system.unit_id, system_id=system.id, actor_id=actor.user_id,
+               type_=CatalogueEvent.SYSTEM_CHANGED, name=values["name"])
     for key, value in values.items():
         setattr(system, key, value)
     session.flush()
@@ -90,6 +99,10 @@ def set_system_active(session: Session, *, actor: Actor, system_id: int,
     """Deactivate a system (no new profile takes it; what people have stays) or take it back."""
     system = get_system(session, actor=actor, system_id=system_id, action="update")
     access.require_manager(actor, system.unit_id)
+    if system.active != active:
+        record(session, unit_id=system.unit_id, system_id=system.id, actor_id=actor.user_id,
+               type_=CatalogueEvent.SYSTEM_ACTIVATED if active
+               else CatalogueEvent.SYSTEM_DEACTIVATED, name=system.name)
     system.active = active
     session.flush()
     return system

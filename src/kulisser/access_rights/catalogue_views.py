@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from kulisser.access_rights import catalogue, catalogue_systems
+from kulisser.access_rights import catalogue, catalogue_history, catalogue_systems
 from kulisser.access_rights import service as access
 from kulisser.access_rights.analysis_files import FIELD as FILE_FIELD
 from kulisser.access_rights.analysis_files import MAX_BYTES, MB, AnalysisStore, StagedFile, media_type
@@ -198,7 +198,11 @@ def _profile_page(http: Request, ctx: Ctx, profile_id: int, *,
     analyses = sorted(profile.analyses, key=lambda a: (a.made_on, a.id), reverse=True)
     names = staff.user_names(ctx.db, {a.created_by for a in analyses if a.created_by})
     chosen = {line.system_id: line.access_profile for line in profile.systems}
+    history = catalogue_history.profile_history(ctx.db, profile_id=profile.id,
+                                                system_ids=list(chosen))
+    names.update(staff.user_names(ctx.db, {h.actor_id for h in history if h.actor_id}))
     data: dict[str, Any] = {
+        "history": history,
         "nav": NAV, "profile": profile, "standing": found, "analyses": analyses, "names": names,
         "today": today, "states": _state_labels(), "role_labels": dict(_roles()),
         "roles": _roles(), "catalogue": access.ensure_systems(ctx.db, unit_id=profile.unit_id),

@@ -167,6 +167,17 @@ class AccessOrderEvent(HistoryRow, Base):
     order: Mapped[AccessOrder] = relationship(back_populates="events")
 
 
+class AccessCatalogueEvent(HistoryRow, Base):
+    """One change of a unit's catalogue: a system or profile added, renamed, (de)activated,
+    a profile's systems changed, an analysis documented (shown on the profile's page)."""
+
+    __tablename__ = "access_catalogue_event"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"), index=True)
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("role_profile.id"), index=True)
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("access_system.id"), index=True)
+
+
 class PersonSystemAccess(Base):
     """What a person has in one system of a unit, as carried out (ended_on set: removed)."""
 

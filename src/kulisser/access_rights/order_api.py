@@ -130,7 +130,7 @@ def _one(ctx: Ctx, order_id: int) -> OrderOut:
     return _out(view, history=True)
 
 
-@router.get("", response_model=list[OrderOut], responses=error_responses(403),
+@router.get("", response_model=list[OrderOut], responses=error_responses(403, 422),
             summary="The unit's access orders (newest first)")
 def list_orders(ctx: CurrentCtx, status: str = "", kind: str = "") -> list[OrderOut]:
     """Filter by `status` (one status, or `open`) and `kind` (new, change, leaver)."""
@@ -157,7 +157,7 @@ def create(body: OrderIn, ctx: CurrentCtx) -> OrderOut:
     return _one(ctx, order.id)
 
 
-@router.get("/{order_id}", response_model=OrderOut, responses=error_responses(403, 404),
+@router.get("/{order_id}", response_model=OrderOut, responses=error_responses(403, 404, 422),
             summary="One order with its lines, their work items and its history")
 def get(order_id: Id, ctx: CurrentCtx) -> OrderOut:
     """Another unit's order is not found (and the attempt logged)."""

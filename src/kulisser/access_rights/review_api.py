@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field
 from kulisser.access_rights import review_inactive, reviews
 from kulisser.access_rights.models import AccessReview
 from kulisser.bounds import Id
+from kulisser.web.api import auth_dependencies, error_responses
 from kulisser.web.deps import CurrentCtx
 from kulisser.workdays import local_today
 
-router = APIRouter(prefix="/api/v1/access-reviews", tags=["access-rights"])
+router = APIRouter(prefix="/api/v1/access-reviews", tags=["access reviews"],
+                   responses=error_responses(401), dependencies=auth_dependencies())
 
 
 class ReviewLineOut(BaseModel):
@@ -103,7 +105,7 @@ def _out(review: AccessReview, *, today: date, rows: list[reviews.ReviewLineRow]
                      lines_attested=sum(1 for x in review.lines if x.decision), lines=lines)
 
 
-@router.get("", response_model=list[ReviewOut])
+@router.get("", response_model=list[ReviewOut], responses=error_responses(403, 422))
 def list_reviews(*, status: Annotated[Literal["open", "done"] | None, Query()] = None,
                  ctx: CurrentCtx) -> list[ReviewOut]:
     """The reviews of the caller's current unit, newest first."""
@@ -113,7 +115,7 @@ def list_reviews(*, status: Annotated[Literal["open", "done"] | None, Query()] =
     return [_out(r.review, today=today) for r in rows]
 
 
-@router.get("/policy", response_model=PolicyOut)
+@router.get("/policy", response_model=PolicyOut, responses=error_responses(403))
 def get_policy(ctx: CurrentCtx) -> PolicyOut:
     """The policy of the caller's current unit."""
     reviews.require_reader(ctx.actor, ctx.actor.unit_id)
@@ -131,7 +133,7 @@ def _policy(ctx: CurrentCtx) -> PolicyOut:
                          ctx.db, unit_id=unit_id, today=local_today()))
 
 
-@router.put("/policy", response_model=PolicyOut)
+@router.put("/policy", response_model=PolicyOut, responses=error_responses(403, 422))
 def put_policy(body: PolicyIn, ctx: CurrentCtx) -> PolicyOut:
     """Set the policy of the caller's current unit (managers)."""
     reviews.set_policy(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id,
@@ -139,7 +141,8 @@ def put_policy(body: PolicyIn, ctx: CurrentCtx) -> PolicyOut:
     return _policy(ctx)
 
 
-@router.get("/inactive-accounts", response_model=list[InactiveOut])
+@router.get("/inactive-accounts", response_model=list[InactiveOut],
+            responses=error_responses(403))
 def inactive_accounts(ctx: CurrentCtx) -> list[InactiveOut]:
     """The current unit's accounts without a login within the policy's days."""
     rows = review_inactive.inactive_accounts(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id)
@@ -158,7 +161,7 @@ class RemovalOrderOut(BaseModel):
 
 
 @router.post("/inactive-accounts/{person_id}/removal-order", response_model=RemovalOrderOut,
-             status_code=201)
+             status_code=201, responses=error_responses(403, 404, 409, 422))
 def order_removal(person_id: Id, ctx: CurrentCtx) -> RemovalOrderOut:
     """Order the removal of every system an unused account's person has at the unit."""
     order = review_inactive.order_removal(ctx.db, actor=ctx.actor, unit_id=ctx.actor.unit_id,
@@ -167,14 +170,15 @@ def order_removal(person_id: Id, ctx: CurrentCtx) -> RemovalOrderOut:
                            lines=len(order.lines))
 
 
-@router.get("/{review_id}", response_model=ReviewOut)
+@router.get("/{review_id}", response_model=ReviewOut, responses=error_responses(404, 422))
 def get_review(review_id: Id, ctx: CurrentCtx) -> ReviewOut:
     """One review with its lines."""
     review = reviews.get_review(ctx.db, actor=ctx.actor, review_id=review_id)
     return _out(review, today=local_today(), rows=reviews.line_rows(ctx.db, review=review))
 
 
-@router.post("/{review_id}/lines/{line_id}/attest", response_model=ReviewOut)
+@router.post("/{review_id}/lines/{line_id}/attest", response_model=ReviewOut,
+             responses=error_responses(403, 404, 409, 422))
 def attest_line(review_id: Id, line_id: Id, body: AttestIn, ctx: CurrentCtx) -> ReviewOut:
     """Attest one line (managers, once): keep, change or remove; the answer is the review."""
     reviews.attest(ctx.db, actor=ctx.actor, review_id=review_id, line_id=line_id,

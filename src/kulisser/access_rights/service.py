@@ -24,9 +24,16 @@ from kulisser.access_rights.models import (
     RiskAnalysis,
     RoleProfile,
 )
-from kulisser.access_rights.states import LineStatus, OrderStatus, ReviewStatus
+from kulisser.access_rights.states import (
+    ORDER_KIND_LABELS,
+    ORDER_STATUS_LABELS,
+    LineStatus,
+    OrderKind,
+    OrderStatus,
+    ReviewStatus,
+)
 from kulisser.errors import Forbidden
-from kulisser.i18n import N_
+from kulisser.i18n import N_, _
 from kulisser.staff.service import Actor, Role
 
 MANAGERS_ONLY = N_("Endast enhetschef eller administratör får göra detta.")
@@ -49,6 +56,13 @@ DEFAULT_SYSTEMS: tuple[tuple[str, str, str, str], ...] = (
 def is_manager_of(actor: Actor, unit_id: int) -> bool:
     """Administrators manage every unit; a manager her own units."""
     return actor.role == Role.ADMIN or (actor.role == Role.MANAGER and unit_id in actor.unit_ids)
+
+
+def can_order(actor: Actor, unit_id: int) -> bool:
+    """Whether the actor orders access and starts introductions at the unit (secretaries,
+    managers, administrators)."""
+    return is_manager_of(actor, unit_id) or (actor.role == Role.SECRETARY
+                                             and unit_id in actor.unit_ids)
 
 
 def require_manager(actor: Actor, unit_id: int) -> None:
@@ -129,3 +143,53 @@ def overview(session: Session, *, actor: Actor, today: date) -> Overview:
             RoleProfile.unit_id == unit, RoleProfile.active.is_(True),
             RoleProfile.id.not_in(current))),
     )
+
+
+@dataclass(frozen=True)
+class PersonLink:
+    """One order, introduction or system access of a person, as the staff register shows it."""
+
+    url: str
+    title: str
+    status: str
+    day: date | None
+
+
+@dataclass(frozen=True)
+class PersonWork:
+    """A person's access work at the actor's units: orders, introductions, current access."""
+
+    orders: list[PersonLink]
+    introductions: list[PersonLink]
+    access: list[PersonLink]
+    can_order: bool
+
+
+def person_work(session: Session, *, actor: Actor, person_id: int) -> PersonWork:
+    """The person's orders, introductions and current access per system, at the units the
+    actor works at (every unit for an administrator); nothing of another unit."""
+    def scoped(stmt: Select[Any], column: Any) -> Select[Any]:
+        return stmt if actor.role == Role.ADMIN else stmt.where(column.in_(actor.unit_ids))
+
+    orders = session.scalars(scoped(select(AccessOrder).where(
+        AccessOrder.person_id == person_id), AccessOrder.unit_id)
+        .order_by(AccessOrder.ordered_at.desc(), AccessOrder.id.desc()))
+    intros = session.scalars(scoped(select(Introduction).where(
+        Introduction.person_id == person_id), Introduction.unit_id)
+        .order_by(Introduction.start_on.desc(), Introduction.id.desc()))
+    held = session.scalars(scoped(select(PersonSystemAccess).where(
+        PersonSystemAccess.person_id == person_id, PersonSystemAccess.ended_on.is_(None)),
+        PersonSystemAccess.unit_id).order_by(PersonSystemAccess.unit_id,
+                                             PersonSystemAccess.system_id))
+    profiles = dict(session.execute(select(RoleProfile.id, RoleProfile.name)).tuples().all())
+    return PersonWork(
+        orders=[PersonLink(f"/behorigheter/bestallningar/{o.id}",
+                           _(ORDER_KIND_LABELS[OrderKind(o.kind)]),
+                           _(ORDER_STATUS_LABELS[OrderStatus(o.status)]), o.effective_on)
+                for o in orders],
+        introductions=[PersonLink(
+            f"/behorigheter/introduktion/{i.id}", profiles.get(i.profile_id or 0, ""),
+            _("Klar") if i.done_at else _("Pågår"), i.start_on) for i in intros],
+        access=[PersonLink("/behorigheter/system", a.system.name, a.access_profile, a.since)
+                for a in held],
+        can_order=can_order(actor, actor.unit_id))

@@ -20,4 +20,5 @@ def landing_page(http: Request, ctx: CurrentCtx) -> Response:
     figures = service.overview(ctx.db, actor=ctx.actor, today=local_today())
     return render(http, "access_rights/index.html", {
         "nav": "access_rights", "figures": figures,
-        "is_manager": service.is_manager_of(ctx.actor, ctx.actor.unit_id)})
+        "is_manager": service.is_manager_of(ctx.actor, ctx.actor.unit_id),
+        "can_order": service.can_order(ctx.actor, ctx.actor.unit_id)})

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from kulisser import workdays
-from kulisser.bounds import Id
+from kulisser.bounds import Day, Id
 from kulisser.coding import codes, items
 from kulisser.coding import service as coding
 from kulisser.coding.models import CareContact
@@ -80,7 +79,7 @@ def detail(session: Session, c: CareContact) -> ContactDetail:
             responses=error_responses(422))
 def list_contacts(ctx: CurrentCtx, status: Annotated[str, Query(
         description="uncoded (waiting for coding), coded or all")] = "uncoded",
-        kind: str = "", date_from: date | None = None, date_to: date | None = None,
+        kind: str = "", date_from: Day | None = None, date_to: Day | None = None,
         ) -> ContactList:
     """The unit's contacts, oldest first; each patient listed is logged."""
     rows = coding.list_contacts(ctx.db, actor=ctx.actor, f=coding.ContactFilter(

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kulisser.bounds import Day
+
 Kind = Literal["doctor_visit", "other_visit", "phone", "inpatient"]
 RoleName = Literal["main", "secondary", "external", "procedure"]
 
@@ -18,10 +20,10 @@ class ContactCreate(BaseModel):
 
     patient_id: int = Field(ge=1, le=2**31 - 1)
     kind: Kind
-    contact_date: date | None = Field(None, description="The day; for an inpatient stay the "
+    contact_date: Day | None = Field(None, description="The day; for an inpatient stay the "
                                       "admission day is used when this is left out.")
-    admitted_on: date | None = None
-    discharged_on: date | None = None
+    admitted_on: Day | None = None
+    discharged_on: Day | None = None
     clinician_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
@@ -32,7 +34,7 @@ class CodeIn(BaseModel):
 
     role: RoleName
     code: str = Field(max_length=40)
-    procedure_date: date | None = Field(None, description="A procedure's day (default: the "
+    procedure_date: Day | None = Field(None, description="A procedure's day (default: the "
                                         "contact's).")
     from_suggestion: bool = Field(False, description="The person chose it from the suggestions.")
 
@@ -43,8 +45,8 @@ class CodesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     codes: list[CodeIn] = Field(max_length=40)
-    version: int | None = Field(None, description="The contact's version as the caller saw it; "
-                                "another one is refused (409).")
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description=(
+        "The contact's version as the caller saw it; another one is refused (409)."))
     finish: bool = Field(False, description="Also mark it coded if the checks find no error.")
 
 

@@ -47,12 +47,35 @@ def commissions(account: dict[str, Any]) -> list[str]:
 def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, users: list[Any],
          patients: list[Any]) -> int:
     """Put the demo unit's staff in the register; return how many people."""
-    manager = next(u for u in users if u.role == staff.Role.MANAGER)
+    actor = add_logins(session, now=now, unit_id=unit_id, users=users)
+    today = staff.local_today(now)
+    accounts = demo_accounts()["accounts"]
+    locum_account = accounts[LOCUM]
+    locum = register.create_person(session, actor=actor, now=now, values={
+        "full_name": locum_account["name"], "hsa_id": locum_account["employeeHsaId"],
+        "profession": "Medicinsk sekreterare (vikarie)",
+        "email": "ingrid.vik@kulisser.example", "phone": "010-123 45 99"})
+    register.add_assignment(session, actor=actor, person_id=locum.id, unit_id=unit_id,
+                            purpose=Purpose.ADMINISTRATIVE.value, role=staff.Role.SECRETARY.value,
+                            commission_hsa_id=commissions(locum_account)[0],
+                            valid_from=today - timedelta(days=30),
+                            valid_to=today + timedelta(days=10), now=now)
+    return len(users) + 1
+
+
+def add_logins(session: Session, *, now: datetime, unit_id: int, users: list[Any],
+               first: int = 1) -> Any:
+    """Each demo login a register person with an open-ended assignment at the demo unit (and
+    the extra ones its account names); `first` numbers the fallback HSA-ids. Returns the
+    manager's actor who wrote them."""
+    managers = [u for u in staff.unit_members(session, unit_id=unit_id)
+                if u.role == staff.Role.MANAGER]
+    manager = next(u for u in [*managers, *users] if u.role == staff.Role.MANAGER)
     actor = staff.make_actor(manager, unit_id=unit_id)
     today = staff.local_today(now)
     data = demo_accounts()
     accounts, elsewhere = data["accounts"], data.get("commissionUnits", {})
-    for n, user in enumerate(users, start=1):
+    for n, user in enumerate(users, start=first):
         account = accounts.get(user.username, {})
         lines = commissions(account) or [f"SE2321000016-U{n:03d}"]
         person = register.create_person(session, actor=actor, username=user.username, now=now,
@@ -77,14 +100,4 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
                                     purpose=Purpose.CARE.value, role=user.role,
                                     commission_hsa_id=commission,
                                     valid_from=today - timedelta(days=90), now=now)
-    locum_account = accounts[LOCUM]
-    locum = register.create_person(session, actor=actor, now=now, values={
-        "full_name": locum_account["name"], "hsa_id": locum_account["employeeHsaId"],
-        "profession": "Medicinsk sekreterare (vikarie)",
-        "email": "ingrid.vik@kulisser.example", "phone": "010-123 45 99"})
-    register.add_assignment(session, actor=actor, person_id=locum.id, unit_id=unit_id,
-                            purpose=Purpose.ADMINISTRATIVE.value, role=staff.Role.SECRETARY.value,
-                            commission_hsa_id=commissions(locum_account)[0],
-                            valid_from=today - timedelta(days=30),
-                            valid_to=today + timedelta(days=10), now=now)
-    return len(users) + 1
+    return actor

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from kulisser.access_rights import service as access_rights
 from kulisser.bounds import Id, parse_id
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import N_, _
@@ -99,6 +100,7 @@ def _person_page(http: Request, ctx: Ctx, person_id: int, *, values: dict[str, s
         username = ctx.db.get(staff.User, person.user_id).username  # type: ignore[union-attr]
     data: dict[str, Any] = {
         "nav": "staff", "person": person, "today": today, "units": units, "names": names,
+        "work": access_rights.person_work(ctx.db, actor=ctx.actor, person_id=person.id),
         "username": username, "can_edit": register.may_edit(ctx.actor, person),
         "my_units": [(str(u), units.get(u, "")) for u in ctx.actor.unit_ids],
         "purposes": _purposes(), "roles": _roles(), "purpose_labels": dict(_purposes()),

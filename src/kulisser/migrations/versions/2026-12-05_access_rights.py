@@ -192,6 +192,29 @@ def upgrade() -> None:
     with op.batch_alter_table("introduction_task", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_introduction_task_introduction_id"), ["introduction_id"], unique=False)
 
+    op.create_table("access_catalogue_event",
+    sa.Column("unit_id", sa.Integer(), nullable=False),
+    sa.Column("profile_id", sa.Integer(), nullable=True),
+    sa.Column("system_id", sa.Integer(), nullable=True),
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+    sa.Column("at", kulisser.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("data", sa.JSON(), nullable=False),
+    sa.Column("actor_id", sa.Integer(), nullable=True),
+    sa.Column("type", sa.String(length=30), nullable=False),
+    sa.Column("from_status", sa.String(length=24), nullable=True),
+    sa.Column("to_status", sa.String(length=24), nullable=True),
+    sa.ForeignKeyConstraint(["actor_id"], ["app_user.id"], name=op.f("fk_access_catalogue_event_actor_id_app_user")),
+    sa.ForeignKeyConstraint(["unit_id"], ["care_unit.id"], name=op.f("fk_access_catalogue_event_unit_id_care_unit")),
+    sa.ForeignKeyConstraint(["profile_id"], ["role_profile.id"], name=op.f("fk_access_catalogue_event_profile_id_role_profile")),
+    sa.ForeignKeyConstraint(["system_id"], ["access_system.id"], name=op.f("fk_access_catalogue_event_system_id_access_system")),
+    sa.PrimaryKeyConstraint("id", name=op.f("pk_access_catalogue_event"))
+    )
+    with op.batch_alter_table("access_catalogue_event", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_access_catalogue_event_unit_id"), ["unit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_access_catalogue_event_profile_id"), ["profile_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_access_catalogue_event_system_id"), ["system_id"], unique=False)
+
     op.create_table("access_order_event",
     sa.Column("order_id", sa.Integer(), nullable=False),
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -286,6 +309,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_access_order_line_order_id"))
 
     op.drop_table("access_order_line")
+    with op.batch_alter_table("access_catalogue_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_access_catalogue_event_system_id"))
+        batch_op.drop_index(batch_op.f("ix_access_catalogue_event_profile_id"))
+        batch_op.drop_index(batch_op.f("ix_access_catalogue_event_unit_id"))
+
+    op.drop_table("access_catalogue_event")
     with op.batch_alter_table("access_order_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_access_order_event_order_id"))
 
