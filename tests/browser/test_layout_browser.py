@@ -201,7 +201,8 @@ def _ensure_a_dictation(browser: Browser, base: str, state: Any) -> None:
     context = browser.new_context(storage_state=state)
     page = context.new_page()
     page.goto(base + "/signera")
-    if page.locator("main a[href^='/signera/']").count() == 0:
+    # An open one: the demo's signed notes (coding's) are listed too, under "Signerade".
+    if page.locator("main table:not(#signed) a[href^='/signera/']").count() == 0:
         page.goto(base + "/patienter?q=Andersson")
         page.locator("main a[href^='/patienter/']").filter(has_text="Andersson").first.click()
         page.wait_for_url(re.compile(r".*/patienter/\d+$"))

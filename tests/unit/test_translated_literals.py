@@ -41,6 +41,8 @@ ALLOWED_MODULES: dict[str, str] = {
     "records/demo.py": "sample record requests written to the demo database: data",
     "staff/demo.py": "sample staff register entries written to the demo database: data",
     "audit/demo.py": "sample audit rows and patients written to the demo database: data",
+    "coding/demo_notes.py": "sample visit notes signed in the demo database: data",
+    "coding/demo_report.py": "sample visit notes signed in the demo database: data",
     "coding/suggest.py": "Swedish stop words and letters to match note text against titles: data",
     "coding/codes_cli.py": "the CLI's help is English; KVÅ is the code system's name",
     "access_rights/demo_intro.py": "sample access-rights records written to the demo database: data",

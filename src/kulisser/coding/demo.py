@@ -1,10 +1,15 @@
 """Demo care contacts, made through the same service calls a secretary makes.
 
-The last two weeks' doctors' visits registered by hand (the demo's visits in the appointment
-book lie ahead): most coded, some waiting in the unit's coding queue, one saved with a code
-the checks refuse (a category that has subcodes) so the page shows the error, a phone call
-that needs no coding and an inpatient stay. The codes are from the WHO ICD-10 tree, which
-serves when no ICD-10-SE table is imported.
+- Last month, ready to report (demo_report.py): visits with signed notes, most coded, two with
+  errors, one not coded.
+- Today's and yesterday's visits with signed notes and their suggestions, waiting in the
+  unit's coding queue (demo_notes.py).
+- This month's earlier doctors' visits registered by hand (the demo's visits in the
+  appointment book lie ahead): most coded, some waiting, one saved with a code the checks
+  refuse (a category that has subcodes) so the page shows the error, a phone call that needs
+  no coding and an inpatient stay.
+
+The codes are from the WHO ICD-10 tree, which serves when no ICD-10-SE table is imported.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from sqlalchemy.orm import Session
 from kulisser import workdays
 from kulisser.coding import service as coding
 from kulisser.coding.contact_codes import CodeEntry
+from kulisser.coding.demo_notes import NoteWriter, audio_store, seed_today
+from kulisser.coding.demo_report import seed_last_month
 from kulisser.coding.states import ContactKind
 from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
@@ -32,13 +39,25 @@ WRONG_MAIN = "J45"  # asthma as a category: it has subcodes, so the check says "
 
 def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, users: list[User],
          patients: list[Patient], uncoded: int = 5) -> int:
-    """Register and code the demo unit's recent contacts; return how many were made."""
+    """Seed last month's, this month's and today's contacts; return how many were made."""
+    with audio_store() as store:
+        writer = NoteWriter(store=store, unit_id=unit_id, users=users)
+        made = seed_last_month(session, rng=rng, now=now, unit_id=unit_id, writer=writer,
+                               patients=patients)
+        made += seed_today(session, rng=rng, now=now, writer=writer, patients=patients)
+    return made + _seed_by_hand(session, rng=rng, now=now, unit_id=unit_id, users=users,
+                                patients=patients, uncoded=uncoded)
+
+
+def _seed_by_hand(session: Session, *, rng: random.Random, now: datetime, unit_id: int,
+                  users: list[User], patients: list[Patient], uncoded: int) -> int:
+    """This month's earlier contacts, registered by hand (last month is kept as seeded)."""
     secretary = next(u for u in users if u.role == Role.SECRETARY)
     clinicians = [u for u in users if u.role == Role.CLINICIAN]
     actor = staff.make_actor(secretary, unit_id=unit_id)
     today = workdays.local_today(now)
-    days = [d for d in (today - timedelta(days=n) for n in range(1, 15))
-            if workdays.is_working_day(d)]
+    days = [d for d in (today - timedelta(days=n) for n in range(2, 15))
+            if workdays.is_working_day(d) and d.month == today.month] or [today]
     made = 0
 
     def contact(kind: str = ContactKind.DOCTOR_VISIT.value, **dates: object) -> int:
@@ -66,6 +85,6 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
     contact(ContactKind.PHONE.value)
     admitted = days[-1]
     contact(ContactKind.INPATIENT.value, contact_date=None, admitted_on=admitted,
-            discharged_on=admitted + timedelta(days=3))
+            discharged_on=min(today, admitted + timedelta(days=3)))
     session.flush()
     return made

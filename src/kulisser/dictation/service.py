@@ -43,7 +43,7 @@ from kulisser.dictation.queries import (
 )
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
 from kulisser.dictation.states import Action, DictationStatus, allowed_actions, is_open
-from kulisser.dictation.storage import AudioStore
+from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _

@@ -1,0 +1,89 @@
+"""In Chromium, on the demo as `make demo` seeds it (issue 14's "done when"): the secretary
+opens the coding item of one of the day's visits, takes a suggestion from its signed note,
+enters a wrong code and sees the check's message at the field, fixes it and finishes; then
+exports last month's patient-register file and sees the contacts with errors listed apart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from kulisser import workdays
+from kulisser.coding.demo_report import WRONG
+from kulisser.coding.models import CareContact, Suggestion
+from kulisser.db import Database
+from kulisser.worklist.models import WorkItem
+from tests.browser.conftest import Live, login, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _diabetes_visit(database: Database) -> tuple[int, int]:
+    """The demo's visit of the last days whose signed note suggests E11.9, and its item."""
+    with database.session() as s:
+        first = workdays.local_today().replace(day=1)
+        contact_id = s.scalar(
+            select(CareContact.id).join(Suggestion, Suggestion.contact_id == CareContact.id)
+            .where(CareContact.status == "uncoded", CareContact.note_id.is_not(None),
+                   CareContact.contact_date >= first, Suggestion.code == "E119"))
+        assert contact_id is not None, "the demo seeds the day's visits with their notes"
+        item_id = s.scalar(select(WorkItem.id).where(
+            WorkItem.ref_type == "care_contact", WorkItem.ref_id == contact_id,
+            WorkItem.status == "requested"))
+        assert item_id is not None
+        return contact_id, item_id
+
+
+def test_code_the_days_visit_and_report_last_month(page: Page, live: Live) -> None:
+    database = Database(live.database_url)
+    contact_id, item_id = _diabetes_visit(database)
+    login(page, live.url, "sekreterare")
+    # The day's visit waits in the unit's queue; its item leads to the contact.
+    page.goto(f"{live.url}/arbetslista?scope=queue&kind=coding")
+    page.click(f"#item-{item_id} a")
+    page.wait_for_url(re.compile(rf".*/arenden/{item_id}$"))
+    page.click("#care-contact-detail + p a")
+    page.wait_for_url(re.compile(rf".*/kodning/{contact_id}$"))
+    expect(page.locator("#note-text")).to_contain_text("diabetes mellitus typ 2")
+    # A suggestion taken fills the main diagnosis; nothing is stored yet.
+    page.click("#suggestions li[data-code=E119] button")
+    expect(page.locator("#f-main")).to_have_value(re.compile(r"^E11\.?9$"))
+    # A secondary diagnosis typed as its category: the check says so at that field.
+    page.fill("#f-secondary-1", "E78")
+    page.click("#finish")
+    expect(page.locator("#coding-message")).to_contain_text("inte kodad")
+    field = page.locator(".field.has-error", has=page.locator("#f-secondary-1"))
+    expect(field.locator("[data-rule=non_terminal]")).to_be_visible()
+    expect(page.locator("#contact-status")).to_have_text("Ej kodad")
+    screenshot(page, "coding-demo-error")
+    page.fill("#f-secondary-1", "E78.0")
+    page.click("#finish")
+    page.wait_for_url(re.compile(r".*/kodning(/\d+|\?kodad=1)$"))
+    with database.session() as s:
+        contact = s.get(CareContact, contact_id)
+        assert contact is not None and contact.status == "coded"
+        assert sorted((c.role, c.code, c.from_suggestion) for c in contact.codes) == [
+            ("main", "E119", True), ("secondary", "E780", False)]
+        item = s.get(WorkItem, item_id)
+        assert item is not None and item.status == "completed"
+    # Last month's report (the page's default month): the file, and the errors apart.
+    page.goto(f"{live.url}/kodning/rapport")
+    page.click("#export button[type=submit]")
+    page.wait_for_url(re.compile(r".*/kodning/rapport\?manad=\d{4}-\d{2}&korning=\d+$"))
+    held = page.locator("#held-back tbody tr")
+    expect(held).to_have_count(len(WRONG) + 1)
+    expect(page.locator("#held-back")).to_contain_text("Vårdkontakten är inte markerad som kodad.")
+    screenshot(page, "coding-demo-report")
+    link = page.locator("#export a", has_text="Ladda ner").first
+    reported = int(page.locator("#export tbody tr").first.locator("td").nth(2).inner_text())
+    answer = page.request.get(live.url + (link.get_attribute("href") or ""))
+    assert answer.status == 200
+    lines = answer.text().strip().splitlines()
+    assert len(lines) == reported + 1 and reported >= 10  # the header and one line a contact
+    held_ids = {row.split(";")[0] for row in lines[1:]} & {
+        t.strip() for t in held.locator("td:first-child").all_inner_texts()}
+    assert not held_ids, "a contact with an error is not in the file"
+    database.engine.dispose()
