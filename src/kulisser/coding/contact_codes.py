@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from kulisser import workdays
 from kulisser.coding import checks, codes, items
-from kulisser.coding.access import for_change
 from kulisser.coding.models import CareContact, ContactCode, Suggestion
 from kulisser.coding.states import ContactStatus, Role
 from kulisser.errors import ValidationFailed
@@ -124,6 +123,8 @@ def set_codes(session: Session, *, actor: Actor, contact_id: int, entries: list[
     finish: mark it coded when the checks find no error (its item closes). A coded contact
     whose new codes have an error waits again, with a new coding item.
     """
+    from kulisser.coding.service import for_change  # the service re-exports this module
+
     contact = for_change(session, actor=actor, contact_id=contact_id, now=now)
     if expected_version is not None and expected_version != contact.version:
         raise TransitionError(_("Vårdkontakten har ändrats av någon annan sedan du öppnade den. "
@@ -165,6 +166,8 @@ def set_codes(session: Session, *, actor: Actor, contact_id: int, entries: list[
 
 def mark_coded(session: Session, *, actor: Actor, contact_id: int, now: datetime) -> Coding:
     """Mark the contact coded with the codes it has; an error refuses it (409, in Swedish)."""
+    from kulisser.coding.service import for_change  # the service re-exports this module
+
     contact = for_change(session, actor=actor, contact_id=contact_id, now=now)
     result = run_checks(session, contact=contact)
     if result.errors:
