@@ -7,6 +7,7 @@ numbers as a table one click away and as CSV.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,10 @@ from kulisser.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
+# The page's further sections, in page order: (template, function of the request's context and
+# the overview giving the template's variables as `s`, or None to leave the section out). Each
+# part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
+SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = []
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -121,13 +126,15 @@ def overview_page(request: Request, ctx: CurrentCtx, period: str | None = None,
     """The unit's overview for a week, month, quarter or year, with the period before."""
     ov = _overview(ctx, period, till, typ)
     kinds = service.kinds_of(ctx.db, unit_id=ctx.actor.unit_id)
+    sections = [(template, data) for template, section in SECTIONS
+                if (data := section(ctx, ov)) is not None]
     return render(request, "stats/overview.html", {
         "ov": ov, "charts": build_charts(ov), "periods": PERIOD_LABELS, "typ": typ or "",
         "kinds": [(k, service.kind_label(k)) for k in kinds],
         "query": {"period": ov.period.value, "till": till or "", "typ": typ or ""},
         "weekly": ov.period in (Period.QUARTER, Period.YEAR), "bucket_label": bucket_label,
         "day_label": day_label, "duration": duration, "change": change, "oldest_days": oldest_days,
-        "number": charts.number, "nav": "overview",
+        "number": charts.number, "nav": "overview", "sections": sections,
         "updated": None if ov.updated is None else
         ov.updated.astimezone(aggregate.TZ).strftime("%Y-%m-%d %H:%M")})
 
