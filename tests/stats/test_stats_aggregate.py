@@ -33,7 +33,8 @@ def _item(s: Session, actor: worklist.Actor, created: datetime, due: datetime,
 def _rows(s: Session, unit_id: int) -> list[tuple[object, ...]]:
     rows = s.scalars(select(WorkDay).where(WorkDay.unit_id == unit_id)
                      .order_by(WorkDay.day, WorkDay.kind))
-    return [(r.day, r.kind, r.incoming, r.done, r.cancelled, round(r.turnaround_hours_sum, 6),
+    return [(r.day, r.kind, r.incoming, r.done, r.cancelled, r.done_in_time,
+             round(r.turnaround_hours_sum, 6),
              r.turnaround_count, dict(r.turnaround_hist), r.open_total, r.open_0_2, r.open_3_14,
              r.open_over_14, r.overdue, r.oldest_created_at) for r in rows]
 
@@ -75,6 +76,39 @@ def test_a_known_day(database: Database, world: factories.World) -> None:
     # The day before: b came in; b, c, the 3-day and the 20-day item open; the error never was.
     assert (before.incoming, before.done, before.open_total, before.overdue) == (1, 0, 4, 1)
     assert late.id and set(rows) == {(D, "task"), (D - timedelta(days=1), "task")}
+    assert day.done_in_time == 3  # every one done well before its due time
+
+
+def test_done_within_due_time(database: Database, world: factories.World) -> None:
+    """Closed exactly at the due time counts; a minute late does not; the due time it had when
+    closed decides, whether it was moved before closing or after."""
+    with database.session() as s:
+        actor = factories.actor(s, world.secretary_id)
+        uid = world.secretary_id
+        exact = _item(s, actor, at(0, 8), at(0, 12), kind="callback")
+        exact.complete(actor_id=uid, now=at(0, 12))                   # at the due time: in time
+        late = _item(s, actor, at(0, 8), at(0, 12), kind="callback")
+        late.complete(actor_id=uid, now=at(0, 12, 1))                 # a minute late
+        # Moved later before closing: judged by the new due time.
+        moved = _item(s, actor, at(0, 8), at(0, 10), kind="callback")
+        moved.change_due(actor_id=uid, due_at=at(0, 16), reason="Patienten ringer senare",
+                         now=at(0, 9))
+        moved.complete(actor_id=uid, now=at(0, 15))
+        # Done late; the due time moved after closing does not make it in time.
+        after = _item(s, actor, at(0, 8), at(0, 10), kind="callback")
+        after.complete(actor_id=uid, now=at(0, 11))
+        after.change_due(actor_id=uid, due_at=at(0, 18), reason="Efterhand", now=at(0, 14))
+        # Done in time; moved earlier after closing stays in time.
+        early = _item(s, actor, at(0, 8), at(0, 17))
+        early.complete(actor_id=uid, now=at(0, 11))
+        early.change_due(actor_id=uid, due_at=at(0, 9), reason="Efterhand", now=at(0, 14))
+        cancelled = _item(s, actor, at(0, 8), at(0, 17), kind="callback")
+        cancelled.cancel(actor_id=uid, reason="Dubblett", now=at(0, 9))
+        s.flush()
+        rows = aggregate.compute(s, unit_id=world.unit_id, first=D, last=D, now=at(1, 12))
+    day = rows[(D, "callback")]
+    assert (day.done, day.cancelled, day.done_in_time) == (4, 1, 2)
+    assert (rows[(D, "task")].done, rows[(D, "task")].done_in_time) == (1, 1)
 
 
 def _set_watermark(s: Session, until: datetime) -> None:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from kulisser import workdays
 from kulisser.audit import service as audit
 from kulisser.coding import items, suggest
+from kulisser.coding.aggregates import MonthCompleteness as MonthCompleteness
+from kulisser.coding.aggregates import month_completeness as month_completeness
 from kulisser.coding.contact_codes import CodeEntry as CodeEntry
 from kulisser.coding.contact_codes import Coding as Coding
 from kulisser.coding.contact_codes import favourites as favourites

@@ -25,6 +25,8 @@ from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.patients import service as patients
 from kulisser.records import fees, items
+from kulisser.records.aggregates import CopyFigures as CopyFigures
+from kulisser.records.aggregates import copy_figures as copy_figures
 from kulisser.records.intake import DOCUMENT_KINDS as DOCUMENT_KINDS
 from kulisser.records.intake import RequestData as RequestData
 from kulisser.records.intake import clock as clock

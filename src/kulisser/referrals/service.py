@@ -25,6 +25,9 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.referrals import intake, items, messages
+from kulisser.referrals.aggregates import AwaitingAssessment as AwaitingAssessment
+from kulisser.referrals.aggregates import awaiting_assessment as awaiting_assessment
+from kulisser.referrals.aggregates import received_between as received_between
 from kulisser.referrals.events import ReferralAccepted
 from kulisser.referrals.intake import (
     PdfFile,

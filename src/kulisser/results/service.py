@@ -24,6 +24,9 @@ from kulisser.identity import InvalidIdentifier, parse_identifier
 from kulisser.patients import service as patients
 from kulisser.patients.service import Patient
 from kulisser.results import bulk, fhir, items
+from kulisser.results.aggregates import AwaitingSignature as AwaitingSignature
+from kulisser.results.aggregates import awaiting_signature as awaiting_signature
+from kulisser.results.aggregates import signed_between as signed_between
 from kulisser.results.bulk import ImportReport, Outcome
 from kulisser.results.csvfile import MAX_ROWS, CsvFormatError
 from kulisser.results.formats import (

@@ -97,6 +97,7 @@ class _Row:
     incoming: int = 0
     done: int = 0
     cancelled: int = 0
+    done_in_time: int = 0
     turnaround_hours_sum: float = 0.0
     turnaround_count: int = 0
     turnaround_hist: dict[str, int] = field(default_factory=dict)
@@ -156,6 +157,11 @@ def compute(session: Session, *, unit_id: int, first: date, last: date,
             else:
                 hours = (item.closed_at - item.created_at).total_seconds() / 3600
                 row.done += 1
+                # Within due time: closed at or before the due time it had at that moment (a
+                # due time moved after closing changes nothing).
+                if item.closed_at <= _due_at(item.due_at, due_changes.get(item.id, []),
+                                             item.closed_at):
+                    row.done_in_time += 1
                 row.turnaround_count += 1
                 row.turnaround_hours_sum += hours
                 key = str(bucket(hours))

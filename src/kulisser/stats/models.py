@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, UTCDateTime
@@ -25,6 +25,8 @@ class WorkDay(Base):
     incoming: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Of those done, the ones closed at or before the due time they had when they were closed.
+    done_in_time: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Turnaround (created to completed) of the items completed on the day: the sum for means,
     # and a histogram {upper bound in hours: count} that periods merge for median and p90.
     turnaround_hours_sum: Mapped[float] = mapped_column(Float, default=0.0)

@@ -90,6 +90,9 @@ class KindFigures:
     cancelled: int = 0
     previous_incoming: int = 0
     previous_done: int = 0
+    # Done at or before the due time the item had when it was closed.
+    done_in_time: int = 0
+    previous_done_in_time: int = 0
     hist: dict[int, int] = field(default_factory=dict)
     turnaround_sum: float = 0.0
     # The state at the end of the period's last day.
@@ -109,6 +112,16 @@ class KindFigures:
     def p90_hours(self) -> int | None:
         """90th percentile turnaround, hours."""
         return percentile(self.hist, 90)
+
+    @property
+    def in_time_share(self) -> float | None:
+        """Per cent of the period's done items done within their due time (None: none done)."""
+        return None if not self.done else 100 * self.done_in_time / self.done
+
+    @property
+    def previous_in_time_share(self) -> float | None:
+        """The same share for the previous period's same days."""
+        return None if not self.previous_done else 100 * self.previous_done_in_time / self.previous_done
 
 
 @dataclass
@@ -179,6 +192,7 @@ def totals(rows: list[WorkDay], previous: list[WorkDay], *, end: date) -> dict[s
         f = fig(r.kind)
         f.incoming += r.incoming
         f.done += r.done
+        f.done_in_time += r.done_in_time
         f.cancelled += r.cancelled
         f.turnaround_sum += r.turnaround_hours_sum
         f.hist = merge([{str(k): v for k, v in f.hist.items()}, r.turnaround_hist])
@@ -190,6 +204,7 @@ def totals(rows: list[WorkDay], previous: list[WorkDay], *, end: date) -> dict[s
         f = fig(r.kind)
         f.previous_incoming += r.incoming
         f.previous_done += r.done
+        f.previous_done_in_time += r.done_in_time
     return out
 
 
@@ -197,6 +212,7 @@ def _sum(figures: list[KindFigures]) -> KindFigures:
     total = KindFigures(kind="", label=_("Alla typer"))
     for f in figures:
         for name in ("incoming", "done", "cancelled", "previous_incoming", "previous_done",
+                     "done_in_time", "previous_done_in_time",
                      "turnaround_sum", "open_total", "open_0_2", "open_3_14", "open_over_14",
                      "overdue"):
             setattr(total, name, getattr(total, name) + getattr(f, name))

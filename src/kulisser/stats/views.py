@@ -142,14 +142,21 @@ def overview_page(request: Request, ctx: CurrentCtx, period: str | None = None,
 def csv_kinds(ov: Overview) -> str:
     """The figures per kind as CSV (Swedish Excel): one row per kind and one for all."""
     header = [_("Typ"), _("Inkommande"), _("Inkommande föregående period"), _("Klara"),
-              _("Klara föregående period"), _("Makulerade"), _("Ledtid median (timmar)"),
+              _("Klara föregående period"), _("Klara inom utsatt tid"),
+              _("Andel inom utsatt tid (%)"), _("Andel inom utsatt tid föregående period (%)"),
+              _("Makulerade"), _("Ledtid median (timmar)"),
               _("Ledtid 90:e percentil (timmar)"), _("Öppna"), _("Öppna 0–2 dagar"),
               _("Öppna 3–14 dagar"), _("Öppna över 14 dagar"), _("Försenade"),
               _("Äldsta öppna (dagar)")]
-    rows = [[f.label, f.incoming, f.previous_incoming, f.done, f.previous_done, f.cancelled,
+    rows = [[f.label, f.incoming, f.previous_incoming, f.done, f.previous_done, f.done_in_time,
+             _share(f.in_time_share), _share(f.previous_in_time_share), f.cancelled,
              f.median_hours, f.p90_hours, f.open_total, f.open_0_2, f.open_3_14, f.open_over_14,
              f.overdue, oldest_days(ov, f)] for f in [*ov.kinds, ov.total]]
     return csv_export.document(header, rows)
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else charts.number(value, 1)
 
 
 def csv_flow(ov: Overview) -> str:

@@ -27,6 +27,10 @@ from kulisser.staff.service import Actor
 from kulisser.waitlist import guarantee as g
 from kulisser.waitlist import items, limits, validation
 from kulisser.waitlist import jobs as _jobs  # noqa: F401 - registers the periodic job
+from kulisser.waitlist.aggregates import Compliance as Compliance
+from kulisser.waitlist.aggregates import Outlook as Outlook
+from kulisser.waitlist.aggregates import compliance as compliance
+from kulisser.waitlist.aggregates import outlook as outlook
 from kulisser.waitlist.limits import limit_for, limit_table, set_limit, set_setting, setting
 from kulisser.waitlist.models import ExcludedPeriod, Offer, WaitlistEntry, local_today
 from kulisser.waitlist.queries import EntryRow, WaitlistFilter, list_entries, patient_entries
