@@ -48,11 +48,11 @@ def test_overview_page_shows_the_units_figures(client_as: Client, database: Data
     assert "1 tim" in headline  # the median turnaround of the one done item, rounded up
     # Every chart is well-formed SVG with a title; the tables sit in <details>.
     svgs = re.findall(r"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\".*?</svg>", html, re.S)
-    assert len(svgs) == 4
+    assert len(svgs) >= 4  # the overview's own four, and those of its further sections
     for svg in svgs:
         root = ET.fromstring(svg)  # noqa: S314 - our own server-rendered SVG
         assert root.find("{http://www.w3.org/2000/svg}title") is not None
-    assert html.count("<details>") == 2 and 'id="table-kinds"' in html
+    assert html.count("<details>") >= 2 and 'id="table-kinds"' in html
     assert "Uppgifter" in html
     # Period selector: the quarter is drawn per week.
     quarter = client_as(world.secretary_id).get("/oversikt?period=kvartal")

@@ -18,7 +18,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, charts, service
+from kulisser.stats import aggregate, charts, domains, service
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.web import csv as csv_export
@@ -31,7 +31,9 @@ ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 # The page's further sections, in page order: (template, function of the request's context and
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
-SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = []
+SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
+    ("stats/_domains.html", domains.section),
+]
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -142,16 +144,15 @@ def overview_page(request: Request, ctx: CurrentCtx, period: str | None = None,
 def csv_kinds(ov: Overview) -> str:
     """The figures per kind as CSV (Swedish Excel): one row per kind and one for all."""
     header = [_("Typ"), _("Inkommande"), _("Inkommande föregående period"), _("Klara"),
-              _("Klara föregående period"), _("Klara inom utsatt tid"),
-              _("Andel inom utsatt tid (%)"), _("Andel inom utsatt tid föregående period (%)"),
-              _("Makulerade"), _("Ledtid median (timmar)"),
+              _("Klara föregående period"), _("Makulerade"), _("Ledtid median (timmar)"),
               _("Ledtid 90:e percentil (timmar)"), _("Öppna"), _("Öppna 0–2 dagar"),
               _("Öppna 3–14 dagar"), _("Öppna över 14 dagar"), _("Försenade"),
-              _("Äldsta öppna (dagar)")]
-    rows = [[f.label, f.incoming, f.previous_incoming, f.done, f.previous_done, f.done_in_time,
-             _share(f.in_time_share), _share(f.previous_in_time_share), f.cancelled,
+              _("Äldsta öppna (dagar)"), _("Klara inom utsatt tid"),
+              _("Andel inom utsatt tid (%)"), _("Andel inom utsatt tid föregående period (%)")]
+    rows = [[f.label, f.incoming, f.previous_incoming, f.done, f.previous_done, f.cancelled,
              f.median_hours, f.p90_hours, f.open_total, f.open_0_2, f.open_3_14, f.open_over_14,
-             f.overdue, oldest_days(ov, f)] for f in [*ov.kinds, ov.total]]
+             f.overdue, oldest_days(ov, f), f.done_in_time, _share(f.in_time_share),
+             _share(f.previous_in_time_share)] for f in [*ov.kinds, ov.total]]
     return csv_export.document(header, rows)
 
 
