@@ -4,23 +4,30 @@ guarantee (compliance and breaches to come), record copies within target, coding
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from kulisser.coding import service as coding
 from kulisser.coding.models import CareContact
-from kulisser.db import Database
+from kulisser.db import Database, utcnow
 from kulisser.records import service as records
 from kulisser.records.models import RecordRequest
 from kulisser.referrals import service as referrals
 from kulisser.referrals.models import Referral
 from kulisser.results import service as results
 from kulisser.results.models import Result
-from kulisser.stats.aggregate import TZ, day_start
+from kulisser.stats import aggregate
+from kulisser.stats.aggregate import TZ, day_start, local_day
 from kulisser.waitlist import service as waitlist
 from kulisser.waitlist.models import ExcludedPeriod, WaitlistEntry
+from kulisser.worklist import service as worklist
 from tests import factories
+from tests.conftest import Client
 
 TODAY = date(2026, 12, 4)  # a Friday
 NOW = datetime.combine(TODAY, time(11), tzinfo=TZ).astimezone(UTC)
@@ -177,3 +184,50 @@ def test_coding_completeness_of_the_month(database: Database, world: factories.W
         m = coding.month_completeness(s, unit_id=world.unit_id, month=TODAY)
     assert (m.month, m.reportable, m.coded) == (date(2026, 12, 1), 3, 2)
     assert m.report_due > date(2026, 12, 31)
+
+
+def test_the_section_and_its_csv(client_as: Client, database: Database,
+                                 world: factories.World) -> None:
+    """Yesterday one call-back was done in time and one late; one referral waits today."""
+    yesterday = local_day(utcnow()) - timedelta(days=1)
+    ten = datetime.combine(yesterday, time(10), tzinfo=TZ)
+    with database.session() as s:
+        actor = factories.actor(s, world.secretary_id)
+        for due_minutes in (60, 5):
+            item = worklist.create_item(s, actor=actor, kind="callback", title="Ring", now=ten,
+                                        due_at=ten + timedelta(minutes=due_minutes))
+            item.complete(actor_id=world.secretary_id, now=ten + timedelta(minutes=30))
+        _referral(s, world, received=3)
+        _referral(s, world, received=3, other=True)
+        s.flush()
+        aggregate.rebuild(s, first=yesterday, last=yesterday, unit_ids=[world.unit_id])
+    query = {"period": "vecka", "till": yesterday.isoformat()}
+    page = client_as(world.manager_id).get("/oversikt", params=query)
+    assert page.status_code == 200, page.text
+    html = page.text
+    facts = html[html.index('id="domain-facts"'):]
+    assert re.search(r"Remisser att bedöma i dag</dt>\s*<dd>1 ", facts)
+    assert re.search(r"Återuppringningar inom utsatt tid</dt>\s*<dd>50 %", facts)
+    for key in ("intime", "shares", "awaiting", "breaches"):
+        svg = re.search(rf'<svg [^>]*aria-labelledby="{key}-title.*?</svg>', html, re.S)
+        assert svg is not None
+        ET.fromstring(svg.group(0))  # noqa: S314 - our own server-rendered SVG
+    assert 'id="table-domains"' in html and "/oversikt/domaner.csv?period=vecka" in html
+    res = client_as(world.secretary_id).get("/oversikt/domaner.csv", params=query)
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(res.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["Figur", "Del", "Avser", "Värde", "Föregående period"]
+    found = {(r[0], r[1]): r[3] for r in rows[1:]}
+    assert found[("Återuppringningar inom utsatt tid", "Andel (%)")] == "50,0"
+    assert found[("Återuppringningar inom utsatt tid", "Totalt")] == "2"
+    assert found[("Remisser att bedöma", "Totalt")] == "1"
+    assert found[("Remisser att bedöma", "3–14 dagar")] == "1"
+    # The overview's own CSV has the share per kind in its last columns.
+    kinds = list(csv.reader(io.StringIO(client_as(world.manager_id).get(
+        "/oversikt.csv", params=query).content.decode("utf-8-sig")), delimiter=";"))
+    assert kinds[0][-3:] == ["Klara inom utsatt tid", "Andel inom utsatt tid (%)",
+                             "Andel inom utsatt tid föregående period (%)"]
+    assert next(r for r in kinds if r[0] == "Återuppringningar")[-3:-1] == ["1", "50,0"]
+    assert client_as(world.clinician_id).get("/oversikt/domaner.csv").status_code == 403
+    bad = client_as(world.manager_id).get("/oversikt/domaner.csv?period=decennium")
+    assert 400 <= bad.status_code < 500

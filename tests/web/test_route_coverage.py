@@ -574,6 +574,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/diktat/kvalitet.csv"): "the unit's dictation figures per month: aggregates, no patient",
     ("GET", "/oversikt"): "the unit's work figures per kind and day: aggregates, no patient",
     ("GET", "/oversikt.csv"): "the unit's work figures per kind and day: aggregates, no patient",
+    ("GET", "/oversikt/domaner.csv"): "the domains' counts for the overview: aggregates, no patient",
     ("GET", "/remisser/ny"): "empty referral registration form",
     ("GET", "/remisser/mallar"): "the unit's outgoing referral templates",
     ("POST", "/remisser/mallar"): "the unit's outgoing referral templates",
