@@ -35,6 +35,8 @@ WEEKDAY = (1.25, 1.1, 1.0, 0.95, 0.8, 0.04, 0.02)  # Monday .. Sunday
 SEASON = (1.0, 1.05, 1.05, 1.0, 0.95, 0.85, 0.55, 0.75, 1.1, 1.2, 1.15, 0.9)  # January ..
 PRIORITIES = (("acute", 2), ("high", 20), ("normal", 70), ("low", 8))
 OPEN_FROM, OPEN_UNTIL = 8, 17  # the hours in which work comes in and gets done
+# Every history item says where it comes from (and tests tell it from the rest of the demo).
+NOTE = "Ur demons historik: ett avslutat ärende från det senaste året."
 
 
 def backlog_factor(day: date) -> float:
@@ -106,7 +108,7 @@ def items(*, now: datetime, unit_id: int, due_hours: dict[tuple[str, str], int],
                     created_by_id=rng.choice(user_ids), owner_id=owner,
                     claimed_at=created + (closed - created) * rng.random() * 0.3,
                     patient_id=rng.choice(patient_ids) if kind != "task" else None,
-                    cancelled=rng.random() < 0.03, due_changes=changes))
+                    cancelled=rng.random() < 0.03, due_changes=changes, description=NOTE))
     return out
 
 

@@ -47,6 +47,7 @@ class ClosedItem:
     claimed_at: datetime | None = None
     patient_id: int | None = None
     cancelled: bool = False
+    description: str = ""
     due_changes: Sequence[DueChange] = field(default_factory=tuple)
 
 
@@ -55,7 +56,7 @@ def _events(item: ClosedItem) -> list[dict[str, Any]]:
     rows = [history_values("created", actor_id=item.created_by_id, now=item.created_at,
                            to_status=Status.REQUESTED.value)]
     status = Status.REQUESTED.value
-    if item.owner_id is not None and item.claimed_at is not None and not item.cancelled:
+    if item.owner_id is not None and item.claimed_at is not None:
         rows.append(history_values("claimed", actor_id=item.owner_id, now=item.claimed_at,
                                    from_status=status, to_status=Status.ACCEPTED.value,
                                    from_owner=None, to_owner=item.owner_id))
@@ -70,6 +71,7 @@ def _events(item: ClosedItem) -> list[dict[str, Any]]:
     rows.append(history_values("status_changed", actor_id=item.owner_id or item.created_by_id,
                                now=item.closed_at, from_status=status, to_status=end.value,
                                reason="Dubblett" if item.cancelled else None))
+    rows[1:-1] = sorted(rows[1:-1], key=lambda r: r["at"])  # a due change may come before the claim
     return rows
 
 
@@ -80,9 +82,9 @@ def add_closed_items(session: Session, *, unit_id: int, items: Sequence[ClosedIt
     for start in range(0, len(items), BATCH):
         batch = items[start:start + BATCH]
         rows = [{"kind": i.kind, "patient_id": i.patient_id, "unit_id": unit_id,
-                 "owner_id": None if i.cancelled else i.owner_id, "priority": i.priority,
+                 "owner_id": i.owner_id, "priority": i.priority,
                  "status": (Status.CANCELLED if i.cancelled else Status.COMPLETED).value,
-                 "title": i.title[:200], "due_at": i.due_at, "description": "",
+                 "title": i.title[:200], "due_at": i.due_at, "description": i.description,
                  "ref_type": None, "ref_id": None, "created_at": i.created_at,
                  "created_by_id": i.created_by_id, "updated_at": i.closed_at,
                  "closed_at": i.closed_at} for i in batch]
