@@ -90,10 +90,10 @@ def run(url: str, runs: int) -> None:
     with database.session() as s:
         unit_id = s.scalar(select(func.min(WorkDay.unit_id)))
         user = staff.create_user(s, username=f"region{time.time_ns()}", full_name="Region Admin",
-                                 role=Role.REGION_ADMIN, password="bench-losenord-1234",
+                                 role=Role.REGION_ADMIN, password="bench-losenord-1234",  # noqa: S106
                                  unit_ids=[unit_id or 1])
         token, _row = staff.start_session(s, user=user)
-    settings = Settings(mode="test", secret_key="bench-" + "x" * 40, database_url=url,  # noqa: S106
+    settings = Settings(mode="test", secret_key="bench-" + "x" * 40, database_url=url,
                         cookie_secure=False, jobs="worker")
     app = create_app(settings, database)
     rows = []
