@@ -31,7 +31,7 @@ from kulisser.packages import INSTALLED
 from kulisser.packages import routers as package_routers
 from kulisser.packages import setup as setup_packages
 from kulisser.web.body_limit import BodyLimit
-from kulisser.web.deps import CsrfFailed, LoginRequired
+from kulisser.web.deps import REGION_HOME, CsrfFailed, LoginRequired, RegionOnly
 from kulisser.web.headers import PageHeaders
 from kulisser.web.overload import Admission, busy_response, conflict_response
 from kulisser.web.templating import is_htmx, make_templates, render
@@ -100,6 +100,14 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _exc: CsrfFailed) -> Response:
         return _error(request, 403, "csrf", _("Formuläret har gått ut. Ladda om sidan och försök igen."))
+
+    @app.exception_handler(RegionOnly)
+    async def region_only(request: Request, _exc: RegionOnly) -> Response:
+        # A region administrator's landing (the worklist by default) becomes the region's view.
+        if request.method == "GET" and not _is_api(request) and not is_htmx(request):
+            return RedirectResponse(REGION_HOME, status_code=303)
+        return _error(request, 403, "forbidden",
+                      _("En regionadministratör ser bara regionens översikt och enheternas summor."))
 
     @app.exception_handler(AccessDenied)
     async def access_denied(request: Request, exc: AccessDenied) -> Response:

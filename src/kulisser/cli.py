@@ -331,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     ua = user.add_parser("add", help=cmd_user_add.__doc__)
     ua.add_argument("username")
     ua.add_argument("--name", required=True)
-    ua.add_argument("--role", required=True, choices=["secretary", "clinician", "manager", "admin"])
+    ua.add_argument("--role", required=True, choices=["secretary", "clinician", "manager", "admin",
+                                                     "region_admin"])
     ua.add_argument("--unit", required=True, action="append", help="HSA-id (repeatable)")
     ua.add_argument("--hsa-id")
     ua.add_argument("--password-stdin", action="store_true")

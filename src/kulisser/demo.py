@@ -35,6 +35,9 @@ STAFF = [
 # A second manager, so that a manager's own access order can be approved by another (four
 # eyes). Added after the other demo data, so that their random draws stay as they were.
 SECOND_MANAGER = ("chef2", "Olof Strand", Role.MANAGER)
+# The region administrator compares the units (issue 15): a login at the clinic, whose role
+# opens no patient, worklist or unit page there, only every unit's figures. Added last too.
+REGION_ADMIN = ("region", "Rebecka Lund", Role.REGION_ADMIN)
 GIVEN = ["Astrid", "Bo", "Cecilia", "David", "Elin", "Fredrik", "Greta", "Hugo", "Ingrid", "Johan",
          "Karin", "Lars", "Märta", "Nils", "Olivia", "Per", "Rut", "Sven", "Tova", "Ulf", "Vera",
          "Åke", "Ebba", "Gösta", "Linnéa", "Oskar", "Siv", "Tage", "Yvonne", "Ölle"]
@@ -69,7 +72,8 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     rng = rng or random.Random(20261123)
     now = now or utcnow()
     installed = setup(packages)  # every kind and job the seeding makes is registered
-    logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in (*STAFF, SECOND_MANAGER)]
+    logins = [(u, DEMO_PASSWORD, Role(r).value) for u, _n, r in (*STAFF, SECOND_MANAGER,
+                                                                   REGION_ADMIN)]
     if session.scalar(select(CareUnit).where(CareUnit.hsa_id == UNIT_HSA)) is not None:
         return DemoResult(created=False, logins=logins)
     unit = staff.create_unit(session, hsa_id=UNIT_HSA, name="Medicinmottagningen, Kulissernas sjukhus",
@@ -148,4 +152,7 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     if "kulisser.staff" in packages:
         staff_demo.add_logins(session, now=now, unit_id=unit.id, users=[second],
                               first=len(users) + 1)
+    username, full_name, role = REGION_ADMIN
+    staff.create_user(session, username=username, full_name=full_name, role=role,
+                      password=DEMO_PASSWORD, unit_ids=[unit.id])
     return DemoResult(created=True, logins=logins)

@@ -66,10 +66,11 @@ def test_one_clinic_with_seven_staff(seeded: tuple[Database, demo.DemoResult], s
     staff_rows = list(s.scalars(select(User).join(UnitMembership).where(
         UnitMembership.unit_id == clinic.id)))
     assert sorted(u.username for u in staff_rows) == sorted(
-        u for u, _n, _r in (*demo.STAFF, demo.SECOND_MANAGER))
+        u for u, _n, _r in (*demo.STAFF, demo.SECOND_MANAGER, demo.REGION_ADMIN))
     # Two managers: one approves the other's access orders (four eyes).
-    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 2}
-    assert count(s, User) == 7
+    assert Counter(u.role for u in staff_rows) == {"secretary": 3, "clinician": 2, "manager": 2,
+                                                    "region_admin": 1}
+    assert count(s, User) == 8
     assert sorted(login for login, _pw, _role in result.logins) == sorted(u.username for u in staff_rows)
     user = staff.authenticate(s, username="sekreterare", password=demo.DEMO_PASSWORD, ip="127.0.0.1",
                               max_failures=5, max_failures_per_ip=30, window_minutes=15, now=NOW)

@@ -18,8 +18,8 @@ from kulisser.audit.dedupe import first_time
 from kulisser.audit.models import AuditEvent, EmergencyAccess
 from kulisser.db import utcnow
 from kulisser.errors import NotFound
-from kulisser.i18n import _
-from kulisser.staff.service import Actor
+from kulisser.i18n import N_, _
+from kulisser.staff.service import Actor, Role
 
 
 class PatientRecord(Protocol):
@@ -72,6 +72,8 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+# Why a region administrator is refused: her role shows aggregates, never a patient's data.
+REGION_REFUSED = N_("En regionadministratör har ingen åtkomst till patientuppgifter.")
 SYSTEM_USER = SYSTEM.username  # the name system acts are logged under
 
 
@@ -140,6 +142,10 @@ def check_access(
     """
     now = now or utcnow()
     oid = None if object_id is None else str(object_id)
+    if actor.role is Role.REGION_ADMIN:  # aggregates only: no care relation opens a patient
+        raise AccessDenied(_row(actor, at=now, patient_id=patient_id, action=action,
+                                object_type=object_type, object_id=oid, outcome="denied",
+                                reason=_(REGION_REFUSED)))
     if has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id):
         _add_once(session, _row(actor, at=now, patient_id=patient_id, action=action,
                                 object_type=object_type, object_id=oid, outcome="allowed"))
@@ -196,6 +202,8 @@ def _kept_rows_are_stored(session: Session) -> None:
 
 
 def _own(actor: Actor, unit_id: int | None, current_unit: bool) -> bool:
+    if actor.role is Role.REGION_ADMIN:  # owns no unit's records, not even her own unit's
+        return False
     return unit_id == actor.unit_id if current_unit else unit_id in actor.unit_ids
 
 
@@ -372,6 +380,8 @@ def log_relation_starts(session: Session, *, actor: Actor, patient_ids: Iterable
 
 def may_open(session: Session, *, actor: Actor, patient_id: int) -> bool:
     """Whether the actor may open the patient now (care relation or emergency access); no row."""
+    if actor.role is Role.REGION_ADMIN:
+        return False
     return (has_care_relation(session, unit_id=actor.unit_id, patient_id=patient_id)
             or active_emergency_access(session, actor=actor, patient_id=patient_id) is not None)
 

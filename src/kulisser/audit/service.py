@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kulisser.audit.access import REGION_REFUSED, _row
 from kulisser.audit.access import SYSTEM_USER as SYSTEM_USER
 from kulisser.audit.access import Access as Access
 from kulisser.audit.access import AccessDenied as AccessDenied
 from kulisser.audit.access import DeniedNotFound as DeniedNotFound
 from kulisser.audit.access import PatientRecord as PatientRecord
-from kulisser.audit.access import _row
 from kulisser.audit.access import active_emergency_access as active_emergency_access
 from kulisser.audit.access import add_denied as add_denied
 from kulisser.audit.access import check as check
@@ -76,6 +76,10 @@ def grant_emergency_access(
 ) -> EmergencyAccess:
     """Grant nödåtkomst for a limited time; the reason is required and it awaits follow-up."""
     now = now or utcnow()
+    if actor.role is Role.REGION_ADMIN:  # her role opens no patient, not even in an emergency
+        raise AccessDenied(_row(actor, at=now, patient_id=patient_id, action="emergency",
+                                object_type="patient", object_id=str(patient_id),
+                                outcome="denied", reason=_(REGION_REFUSED)))
     reason = reason.strip()
     if len(reason) < 5:
         raise ValidationFailed({"reason": _("Ange skälet till nödåtkomst (minst 5 tecken).")})

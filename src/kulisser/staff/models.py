@@ -19,6 +19,8 @@ class Role(StrEnum):
     CLINICIAN = "clinician"
     MANAGER = "manager"
     ADMIN = "admin"
+    # Sees every unit's aggregates (the region's view) and nothing else: no patient data.
+    REGION_ADMIN = "region_admin"
 
 
 ROLE_LABELS = {
@@ -26,6 +28,7 @@ ROLE_LABELS = {
     Role.CLINICIAN: N_("Läkare/vårdpersonal"),
     Role.MANAGER: N_("Enhetschef"),
     Role.ADMIN: N_("Administratör"),
+    Role.REGION_ADMIN: N_("Regionadministratör"),
 }
 
 

@@ -199,6 +199,9 @@ def add_assignment(session: Session, *, actor: Actor, person_id: int, unit_id: i
         errors["purpose"] = _("Välj syfte: vård och behandling eller administration.")
     if role not in {r.value for r in Role}:
         errors["role"] = _("Välj en roll.")
+    elif role == Role.REGION_ADMIN and actor.role != Role.ADMIN:
+        # It shows every unit's figures: a unit manager may not hand that out.
+        errors["role"] = _("Bara en administratör kan ge rollen regionadministratör.")
     commission = " ".join(commission_hsa_id.split()).upper()
     bad_hsa = hsa_error(commission)
     if bad_hsa:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, UTCDateTime
@@ -15,7 +15,9 @@ class WorkDay(Base):
     """One unit's figures for one kind of work on one local (Stockholm) day."""
 
     __tablename__ = "stats_work_day"
-    __table_args__ = (UniqueConstraint("unit_id", "day", "kind"),)
+    __table_args__ = (UniqueConstraint("unit_id", "day", "kind"),
+                      # The region's view reads one period of every unit (migration 0035).
+                      Index("ix_stats_work_day_day", "day"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))

@@ -8,38 +8,58 @@ numbers as a table one click away and as CSV.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kulisser.bounds import parse_id
 from kulisser.db import utcnow
-from kulisser.errors import Forbidden
+from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, charts, domains, service
+from kulisser.stats import aggregate, charts, domains, region, service
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.web import csv as csv_export
-from kulisser.web.deps import Ctx, CurrentCtx
+from kulisser.web.deps import Ctx, CurrentCtx, RegionOnly
 from kulisser.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
+ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN, Role.REGION_ADMIN)
 # The page's further sections, in page order: (template, function of the request's context and
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
 SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
     ("stats/_domains.html", domains.section),
 ]
+# The sections' templates a region administrator may see on a unit's overview: aggregates of the
+# unit only (no person, no patient), computed for the unit in ctx.actor.unit_id. Opt-in.
+REGION_SECTIONS: set[str] = set()
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 def _check(ctx: Ctx) -> None:
     if ctx.actor.role not in ALLOWED:
         raise Forbidden(_("Översikten är till för sekreterare och enhetschefer."))
+
+
+def overview_unit(ctx: Ctx, enhet: str | None) -> int:
+    """The unit whose overview is asked for: one's own; any unit only for a region administrator
+    (who has no unit of her own to see: without `enhet` she goes to the region's view)."""
+    if ctx.actor.role is not Role.REGION_ADMIN:
+        if enhet and parse_id(enhet) != ctx.actor.unit_id:
+            raise Forbidden(_("Du ser bara översikten för din egen vårdenhet."))
+        return ctx.actor.unit_id
+    if not enhet:
+        raise RegionOnly()
+    unit_id = parse_id(enhet)
+    if unit_id is None or not region.unit_exists(ctx.db, unit_id=unit_id):
+        raise NotFound(_("Vårdenheten finns inte."))
+    return unit_id
 
 
 def day_label(d: date) -> str:
@@ -115,25 +135,35 @@ def build_charts(ov: Overview) -> dict[str, Any]:
     }
 
 
-def _overview(ctx: Ctx, period: str | None, till: str | None, typ: str | None) -> Overview:
+def _overview(ctx: Ctx, period: str | None, till: str | None, typ: str | None,
+              unit_id: int) -> Overview:
     _check(ctx)
     until = service.parse_day(till, default=local_day(utcnow()))
-    return service.overview(ctx.db, unit_id=ctx.actor.unit_id, period=service.parse_period(period),
+    return service.overview(ctx.db, unit_id=unit_id, period=service.parse_period(period),
                             until=until, kind=typ or None)
 
 
 @router.get("/oversikt")
 def overview_page(request: Request, ctx: CurrentCtx, period: str | None = None,
-                  till: str | None = None, typ: str | None = None) -> Response:
+                  till: str | None = None, typ: str | None = None,
+                  enhet: str | None = None) -> Response:
     """The unit's overview for a week, month, quarter or year, with the period before."""
-    ov = _overview(ctx, period, till, typ)
-    kinds = service.kinds_of(ctx.db, unit_id=ctx.actor.unit_id)
+    unit_id = overview_unit(ctx, enhet)
+    ov = _overview(ctx, period, till, typ, unit_id)
+    kinds = service.kinds_of(ctx.db, unit_id=unit_id)
+    region_admin = ctx.actor.role is Role.REGION_ADMIN
+    # The region administrator's sections are computed as if she worked in the unit she opened.
+    section_ctx = replace(ctx, actor=replace(ctx.actor, unit_id=unit_id, unit_ids=(unit_id,))) \
+        if region_admin else ctx
     sections = [(template, data) for template, section in SECTIONS
-                if (data := section(ctx, ov)) is not None]
+                if not region_admin or template in REGION_SECTIONS
+                if (data := section(section_ctx, ov)) is not None]
     return render(request, "stats/overview.html", {
         "ov": ov, "charts": build_charts(ov), "periods": PERIOD_LABELS, "typ": typ or "",
         "kinds": [(k, service.kind_label(k)) for k in kinds],
-        "query": {"period": ov.period.value, "till": till or "", "typ": typ or ""},
+        "query": {"period": ov.period.value, "till": till or "", "typ": typ or "",
+                  "enhet": str(unit_id) if region_admin else ""},
+        "unit_name": region.unit_name(ctx.db, unit_id=unit_id) if region_admin else "",
         "weekly": ov.period in (Period.QUARTER, Period.YEAR), "bucket_label": bucket_label,
         "day_label": day_label, "duration": duration, "change": change, "oldest_days": oldest_days,
         "number": charts.number, "nav": "overview", "sections": sections,
@@ -169,9 +199,10 @@ def csv_flow(ov: Overview) -> str:
 
 @router.get("/oversikt.csv")
 def overview_csv(ctx: CurrentCtx, period: str | None = None, till: str | None = None,
-                 typ: str | None = None, figur: str | None = None) -> Response:
+                 typ: str | None = None, figur: str | None = None,
+                 enhet: str | None = None) -> Response:
     """The overview's figures as CSV: per kind (default) or the flow per day or week."""
-    ov = _overview(ctx, period, till, typ)
+    ov = _overview(ctx, period, till, typ, overview_unit(ctx, enhet))
     name = f"kulisser-oversikt-{ov.period.value}-{ov.end.isoformat()}"
     if figur == "flode":
         return csv_export.attachment(csv_flow(ov), f"{name}-flode.csv")

@@ -25,7 +25,7 @@ from kulisser.db import Database, utcnow
 from kulisser.i18n import _
 from kulisser.staff import service as staff
 from kulisser.staff.actor import Actor
-from kulisser.staff.models import User, UserSession
+from kulisser.staff.models import Role, User, UserSession
 from kulisser.web.unit_of_work import STATE_KEY
 
 SESSION_COOKIE = "kulisser_session"
@@ -45,6 +45,27 @@ class LoginRequired(Exception):
 
 class CsrfFailed(Exception):
     """A form or API call without the session's CSRF token."""
+
+
+# A region administrator sees every unit's aggregates and nothing else (issue 15): these exact
+# paths (her own account, the region's view, a unit's overview, the stats API) and no other.
+# Deny by default, so that a page added later stays closed to her until it is listed here.
+REGION_HOME = "/oversikt/region"
+REGION_PATHS = frozenset({
+    REGION_HOME, "/oversikt/region.csv", "/oversikt", "/oversikt.csv",
+    "/api/v1/stats/overview", "/api/v1/stats/region", "/api/v1/openapi.json", "/api/docs",
+    "/logout", "/konto/losenord", "/enhet/byt",
+})
+
+
+class RegionOnly(Exception):
+    """A region administrator outside REGION_PATHS: pages go to the region's view, else 403."""
+
+
+def region_gate(request: Request, actor: Actor) -> None:
+    """Refuse a region administrator every path but the region's aggregates and her account."""
+    if actor.role is Role.REGION_ADMIN and request.url.path not in REGION_PATHS:
+        raise RegionOnly()
 
 
 async def get_settings(request: Request) -> Settings:
@@ -203,6 +224,7 @@ def current(request: Request, db: DbSession,
     dependency above, which touches no database.
     """
     ctx = _load(request, db, settings)
+    region_gate(request, ctx.actor)
     if (request.method in UNSAFE_METHODS and ctx.session_row is not None
             and not hmac.compare_digest(sent.encode(), ctx.csrf_token.encode())):
         raise CsrfFailed()
@@ -212,7 +234,9 @@ def current(request: Request, db: DbSession,
 
 def caller(request: Request, db: Session, settings: Settings) -> Ctx:
     """The logged-in caller of a read-only route, without the CSRF check; LoginRequired if none."""
-    return _load(request, db, settings)
+    ctx = _load(request, db, settings)
+    region_gate(request, ctx.actor)
+    return ctx
 
 
 def manager(ctx: CurrentCtx) -> Ctx:

@@ -1,0 +1,13 @@
+"""The region's view and the stats API in the route-coverage tables: aggregates, no patient."""
+
+from __future__ import annotations
+
+REGION = "every unit's work figures side by side (region administrators): aggregates, no patient"
+API = "the unit overview's and the region view's figures as JSON: aggregates, no patient"
+
+NO_PATIENT_DATA: dict[tuple[str, str], str] = {
+    ("GET", "/oversikt/region"): REGION,
+    ("GET", "/oversikt/region.csv"): REGION,
+    ("GET", "/api/v1/stats/overview"): API,
+    ("GET", "/api/v1/stats/region"): API,
+}

@@ -1,0 +1,113 @@
+"""A region administrator sees every unit's aggregates and nothing else (issue 15 item 6).
+
+She works (has her login's unit) in the world's unit, which has a care relation with the
+patient, so only her role keeps her out: every patient and unit route of the route-coverage
+walk is refused (403, or a page sends her to the region's view), and so is every other route
+that needs a login, except her own few (``kulisser.web.deps.REGION_PATHS``). The one access
+check refuses her too, with a denied audit row, so a route that forgot the gate still would.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from kulisser.audit import service as audit
+from kulisser.audit.models import AuditEvent
+from kulisser.db import Database
+from kulisser.staff.models import Role
+from kulisser.web.deps import REGION_PATHS
+from tests import factories
+from tests.factories import login_client
+from tests.web.test_route_coverage import PATIENT_ROUTES, UNIT_ROUTES, Env, app_routes
+from tests.web.test_route_coverage import env as env
+
+CALLS = {**PATIENT_ROUTES, **UNIT_ROUTES}
+
+
+@pytest.fixture()
+def region_admin(database: Database, world: factories.World) -> int:
+    with database.session() as s:
+        return factories.make_user(s, world.unit_id, Role.REGION_ADMIN).id
+
+
+def _allowed_rows(database: Database, user_id: int) -> int:
+    with database.session() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.user_id == user_id, AuditEvent.outcome != "denied")) or 0
+
+
+def _refused(response: Any) -> bool:
+    return response.status_code == 403 or (
+        response.status_code == 303 and response.headers["location"] == "/oversikt/region")
+
+
+@pytest.mark.parametrize("route", sorted(CALLS), ids=lambda r: f"{r[0]} {r[1]}")
+def test_every_patient_and_unit_route_refuses_her(route: tuple[str, str], app: FastAPI,
+                                                   database: Database, env: Env,
+                                                   region_admin: int) -> None:
+    method, _path = route
+    url, kwargs = CALLS[route](env)
+    kwargs.pop("as_user", None)
+    with TestClient(app) as client:
+        csrf = login_client(client, database, region_admin)
+        if "data" in kwargs:
+            kwargs["data"] = {**kwargs["data"], "csrf_token": csrf}
+        kwargs["headers"] = {**kwargs.get("headers", {}), "X-CSRF-Token": csrf}
+        response = client.request(method, url, follow_redirects=False, **kwargs)
+    assert _refused(response), (method, url, response.status_code, response.text[:300])
+    assert _allowed_rows(database, region_admin) == 0
+
+
+def test_every_other_route_that_needs_a_login_refuses_her(app: FastAPI, database: Database,
+                                                          region_admin: int) -> None:
+    walked = 0
+    with TestClient(app) as anonymous, TestClient(app) as client:
+        csrf = login_client(client, database, region_admin)
+        for method, path in app_routes(app):
+            url = re.sub(r"\{[^}]+\}", "1", path)
+            if path in REGION_PATHS or path.startswith("/static"):
+                continue
+            # A public route (the login form, the start page's redirect) needs no refusal.
+            first = anonymous.request(method, url, follow_redirects=False)
+            if first.status_code not in (401, 303) or (
+                    first.status_code == 303 and not first.headers["location"].startswith("/login")):
+                continue
+            response = client.request(method, url, follow_redirects=False,
+                                      headers={"X-CSRF-Token": csrf})
+            assert _refused(response), (method, url, response.status_code, response.text[:200])
+            walked += 1
+    assert walked > 150
+    assert _allowed_rows(database, region_admin) == 0
+
+
+def test_the_access_check_refuses_her_with_a_denied_row(database: Database,
+                                                        world: factories.World,
+                                                        region_admin: int) -> None:
+    patient_id = world.patient_ids[0]  # the unit she belongs to cares for this patient
+    with database.session() as s:
+        actor = factories.actor(s, region_admin)
+        assert not audit.may_open(s, actor=actor, patient_id=patient_id)
+        with pytest.raises(audit.AccessDenied) as denied:
+            audit.check_access(s, actor=actor, patient_id=patient_id, action="read",
+                               object_type="patient")
+        assert denied.value.row["outcome"] == "denied"
+        assert "ingen åtkomst till patientuppgifter" in str(denied.value.row["reason"])
+        with pytest.raises(audit.AccessDenied):
+            audit.grant_emergency_access(s, actor=actor, patient_id=patient_id,
+                                         reason="Akut bedömning", minutes=30)
+
+
+def test_her_allowed_paths_serve_her(client_as: Any, region_admin: int) -> None:
+    client = client_as(region_admin)
+    assert client.get("/oversikt/region").status_code == 200
+    assert client.get("/konto/losenord").status_code == 200
+    landing = client.get("/arbetslista", follow_redirects=False)
+    assert landing.status_code == 303 and landing.headers["location"] == "/oversikt/region"
+    api = client.get("/api/v1/work-items")
+    assert api.status_code == 403 and api.json()["error"] == "forbidden"
