@@ -84,3 +84,7 @@ def test_who_may_see_it_and_bad_input(client_as: Client, world: factories.World)
     assert 400 <= bad.status_code < 500 and "Okänd period" in bad.text
     bad_day = client_as(world.manager_id).get("/oversikt.csv?till=igår")
     assert 400 <= bad_day.status_code < 500
+    # A real date outside 1900-2999 (its period's start would leave the calendar) is a 4xx too.
+    for till in ("0001-01-01", "9999-12-31"):
+        far = client_as(world.manager_id).get(f"/oversikt?till={till}&period=ar")
+        assert 400 <= far.status_code < 500 and "ÅÅÅÅ-MM-DD" in far.text

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kulisser import bounds
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.stats.aggregate import JOB, merge, percentile
@@ -51,7 +52,8 @@ def parse_day(value: str | None, *, default: date) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        # Bounded (1900-2999): a period's start or its previous period must stay a valid date.
+        return bounds.parse_day(value)
     except ValueError:
         raise ValidationFailed({"till": _("Datumet ska skrivas ÅÅÅÅ-MM-DD.")}) from None
 
