@@ -18,7 +18,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, charts, service
+from kulisser.stats import aggregate, chain_views, charts, service
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.web import csv as csv_export
@@ -31,7 +31,9 @@ ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 # The page's further sections, in page order: (template, function of the request's context and
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
-SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = []
+SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
+    ("stats/_chain.html", chain_views.section),
+]
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -162,9 +164,12 @@ def csv_flow(ov: Overview) -> str:
 @router.get("/oversikt.csv")
 def overview_csv(ctx: CurrentCtx, period: str | None = None, till: str | None = None,
                  typ: str | None = None, figur: str | None = None) -> Response:
-    """The overview's figures as CSV: per kind (default) or the flow per day or week."""
+    """The overview's figures as CSV: per kind (default), the flow, or the dictation chain."""
     ov = _overview(ctx, period, till, typ)
     name = f"kulisser-oversikt-{ov.period.value}-{ov.end.isoformat()}"
     if figur == "flode":
         return csv_export.attachment(csv_flow(ov), f"{name}-flode.csv")
+    if figur == "diktat":
+        chain = chain_views.figures(ctx.db, unit_id=ctx.actor.unit_id, ov=ov)
+        return csv_export.attachment(chain_views.csv_chain(chain), f"{name}-diktat.csv")
     return csv_export.attachment(csv_kinds(ov), f"{name}.csv")
