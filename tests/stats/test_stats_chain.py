@@ -161,7 +161,7 @@ def test_random_histories_refreshed_step_by_step_equal_a_full_recount(
             for _n in range(rng.randint(0, 3)):
                 clock += timedelta(minutes=rng.randint(1, 90))
                 ids.append(dictate(s, world, clock).id)
-            found = list(s.scalars(select(Dictation).where(Dictation.id.in_(ids))))
+            found = list(s.scalars(select(Dictation).where(Dictation.id.in_(ids)).order_by(Dictation.id)))
             for d in rng.sample(found, k=min(len(found), 4)):
                 clock += timedelta(minutes=rng.randint(1, 60))
                 try:
