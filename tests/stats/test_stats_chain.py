@@ -5,6 +5,7 @@ step; and the refresh job equal to a full recount on random histories."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -164,10 +165,9 @@ def test_random_histories_refreshed_step_by_step_equal_a_full_recount(
             found = list(s.scalars(select(Dictation).where(Dictation.id.in_(ids)).order_by(Dictation.id)))
             for d in rng.sample(found, k=min(len(found), 4)):
                 clock += timedelta(minutes=rng.randint(1, 60))
-                try:
+                # A move not allowed from its status leaves the dictation as it was.
+                with contextlib.suppress(TransitionError):
                     _step(d, world, rng.choice(moves), clock)
-                except TransitionError:
-                    pass  # not allowed from its status: the dictation stays as it was
         with database.session() as s:
             chain.refresh(s, now=clock + timedelta(minutes=5))
     with database.session() as s:
