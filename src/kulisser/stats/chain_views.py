@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.dictation import service as dictation
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.stats import charts
 from kulisser.stats.aggregate import merge, percentile
 from kulisser.stats.chain import STEPS
@@ -22,6 +22,10 @@ from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.service import Overview
 from kulisser.web import csv as csv_export
 from kulisser.web.deps import Ctx
+
+# Short step names for the charts' axes (the tables and CSV use the domain's full labels).
+AXIS_LABELS = {"dictated": N_("Dikterad"), "draft_ready": N_("Utkast"), "in_review": N_("Granskas"),
+               "returned": N_("Fråga"), "awaiting_signature": N_("Signering")}
 
 
 @dataclass
@@ -120,7 +124,7 @@ def _days(hours: int | None) -> float | None:
 
 def build_charts(fig: ChainFigures) -> dict[str, Any]:
     """The section's two charts: days in each step, and who waits in each step by age."""
-    labels = [f.label for f in fig.steps]
+    labels = [_(AXIS_LABELS[f.step]) for f in fig.steps]
     waiting = sum(f.waiting for f in fig.steps)
     slowest = max(fig.steps, key=lambda f: f.median_hours or 0)
     return {
