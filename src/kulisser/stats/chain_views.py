@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kulisser.dictation import service as dictation
 from kulisser.i18n import N_, _
 from kulisser.stats import charts
-from kulisser.stats.aggregate import merge, percentile
+from kulisser.stats.aggregate import percentile
 from kulisser.stats.chain import STEPS
 from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.service import Overview
@@ -77,9 +77,18 @@ class ChainFigures:
     previous_unsigned_14: int
 
 
-def _rows(session: Session, unit_id: int, first: date, last: date) -> list[ChainDay]:
-    return list(session.scalars(select(ChainDay).where(
-        ChainDay.unit_id == unit_id, ChainDay.day >= first, ChainDay.day <= last)))
+def _rows(session: Session, unit_id: int, first: date, last: date) -> list[Any]:
+    # Plain rows, not ORM objects: a year is a few thousand of them per unit.
+    c = ChainDay
+    return list(session.execute(select(
+        c.day, c.step, c.entered, c.left, c.hours_hist, c.waiting, c.waiting_0_2, c.waiting_3_14,
+        c.waiting_over_14, c.not_in_record_2, c.unsigned_14).where(
+        c.unit_id == unit_id, c.day >= first, c.day <= last)))
+
+
+def _add(hist: dict[int, int], stored: dict[str, Any] | None) -> None:
+    for key, count in (stored or {}).items():
+        hist[int(key)] = hist.get(int(key), 0) + int(count)
 
 
 def figures(session: Session, *, unit_id: int, ov: Overview) -> ChainFigures:
@@ -94,7 +103,7 @@ def figures(session: Session, *, unit_id: int, ov: Overview) -> ChainFigures:
             continue
         f.entered += r.entered
         f.left += r.left
-        f.hist = merge([{str(k): v for k, v in f.hist.items()}, r.hours_hist])
+        _add(f.hist, r.hours_hist)
         if r.day == ov.end:
             f.waiting, f.waiting_0_2 = r.waiting, r.waiting_0_2
             f.waiting_3_14, f.waiting_over_14 = r.waiting_3_14, r.waiting_over_14
@@ -106,7 +115,7 @@ def figures(session: Session, *, unit_id: int, ov: Overview) -> ChainFigures:
         if f is None:
             continue
         f.previous_entered += r.entered
-        f.previous_hist = merge([{str(k): v for k, v in f.previous_hist.items()}, r.hours_hist])
+        _add(f.previous_hist, r.hours_hist)
         if r.day == ov.previous_end:
             f.previous_not_in_record_2, f.previous_unsigned_14 = r.not_in_record_2, r.unsigned_14
     listed = list(steps.values())
