@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kulisser.dictation.catalog import default_note_type
 from kulisser.dictation.models import Dictation, DictationEvent, NoteVersion
 from kulisser.dictation.states import DictationStatus
+from kulisser.i18n import _
 
 CANCELLED = DictationStatus.CANCELLED.value
 
@@ -82,7 +83,7 @@ def insert_demo_history(session: Session, *, unit_id: int, author_id: int, uploa
     No audio is stored: the demo's history is for the figures, not for listening.
     """
     note_type = default_note_type(session, unit_id=unit_id)
-    text = "Demo: anteckning ur årets historik (ingen riktig patient)."
+    text = _("Demo: anteckning ur årets historik (ingen riktig patient).")
     made = 0
     versions: list[dict[str, Any]] = []
     for number, (uploaded, moves) in enumerate(histories):
@@ -101,7 +102,7 @@ def insert_demo_history(session: Session, *, unit_id: int, author_id: int, uploa
             text_revision=1 if sent else 0,
             sent_for_signature_at=sent, signed_at=signed,
             signed_by_id=author_id if signed else None,
-            unusable_reason="Demo: brus" if last == DictationStatus.UNUSABLE.value else None,
+            unusable_reason=_("Demo: brus") if last == DictationStatus.UNUSABLE.value else None,
             closed_at=last_at).returning(Dictation.id)).scalar_one()
         rows: list[dict[str, Any]] = [{"dictation_id": dictation_id, "type": "uploaded",
                                        "actor_id": uploaded_by_id, "at": uploaded, "data": {},
