@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from kulisser.db import Database, utcnow
 from kulisser.stats import aggregate
+from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.models import WorkDay
 from kulisser.worklist import service as worklist
 from tests import conftest, factories
 from tests.integration.test_cli import Cli
+from tests.stats.test_stats_chain import dictate
 
 
 @pytest.fixture()
@@ -48,6 +50,7 @@ def test_rebuild_a_range(cli: Cli) -> None:
                                             now=now - timedelta(days=n * 2 + 1))
                 if n % 2:
                     item.complete(actor_id=world.secretary_id, now=now - timedelta(days=n))
+            dictate(s, world, now - timedelta(days=4))  # the dictation chain's table too
     finally:
         db.engine.dispose()
     first = aggregate.local_day(now - timedelta(days=10)).isoformat()
@@ -58,6 +61,14 @@ def test_rebuild_a_range(cli: Cli) -> None:
     assert sum(r[2] for r in once) == 4 and sum(r[3] for r in once) == 2  # type: ignore[misc]
     cli.ok("stats", "rebuild", "--from", first, "--to", last, "--quiet")
     assert _rows(cli.url, world.unit_id) == once
+    db = Database(cli.url)
+    try:
+        with db.session() as s:
+            waiting = s.scalars(select(ChainDay.waiting).where(
+                ChainDay.unit_id == world.unit_id, ChainDay.day == aggregate.local_day(now)))
+            assert list(waiting) == [1]
+    finally:
+        db.engine.dispose()
     backwards = cli.run("stats", "rebuild", "--from", last, "--to", first)
     assert backwards.returncode != 0 and "--to ligger före --from" in backwards.stderr
     bad = cli.run("stats", "rebuild", "--from", "igår", "--to", last)

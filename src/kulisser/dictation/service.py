@@ -32,6 +32,11 @@ from kulisser.dictation.catalog import (
     remove_term,
     save_note_type,
 )
+from kulisser.dictation.chain_history import ChainHistory as ChainHistory
+from kulisser.dictation.chain_history import cancelled_since as cancelled_since
+from kulisser.dictation.chain_history import chain_histories as chain_histories
+from kulisser.dictation.chain_history import first_dictated as first_dictated
+from kulisser.dictation.chain_history import insert_demo_history as insert_demo_history
 from kulisser.dictation.events import NoteSigned
 from kulisser.dictation.jobs import TranscriptionState, transcription_state
 from kulisser.dictation.models import Dictation, NoteVersion
@@ -43,6 +48,7 @@ from kulisser.dictation.queries import (
 )
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
 from kulisser.dictation.states import Action, DictationStatus, allowed_actions, is_open
+from kulisser.dictation.states import status_label as status_label
 from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, NotFound, ValidationFailed

@@ -23,10 +23,11 @@ touched since its watermark (``stats_watermark``); ``kulisser stats rebuild --fr
 
 Places for the next parts (each its own module beside these, reading or adding aggregates):
 
-- **Dictation chain** (``chain.py``): per unit and day, dictations entering and leaving each
-  step (dictated, draft, reviewed, sent for signature, signed), days in each step, notes not in
-  the record after 2 days and unsigned after 14; fed from the dictation domain's events through
-  ``dictation.service``, stored as its own daily table shaped like ``stats_work_day``.
+- **Dictation chain** (``chain.py``, built): per unit, day and step, dictations entering and
+  leaving each step, hours in it, those waiting by age, notes not in the record after 2 days
+  and unsigned after 14 (``stats_chain_day``, ``chain_models``); read from the dictations'
+  histories through ``dictation.service``, kept by the job ``stats.chain_days``; its section of
+  ``/oversikt`` and CSV in ``chain_views``, the demo's year of history in ``demo_chain``.
 - **Team load** (``team.py``): open and overdue items per secretary, hand-overs in and out,
   absences; read live from the worklist (a unit's open items are few), never ranked.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per

@@ -8,13 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.stats import aggregate, demo_history
+from kulisser.stats import aggregate, chain, demo_chain, demo_history
 
 
 def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list[Any],
          patients: list[Any]) -> int:
-    """Add a year of past work, then build the aggregate over every demo item; return rows written."""
+    """Add a year of past work and dictations, then build the aggregates; return rows written."""
     demo_history.seed(session, now=now, unit_id=unit_id, users=users, patients=patients)
+    # A year of dictation history (closed dictations, no work items), for the chain.
+    demo_chain.seed(session, now=now, unit_id=unit_id, users=users, patients=patients)
     session.flush()
-    # The refresh job's first run is a full rebuild that also sets its watermark.
-    return aggregate.refresh(session, now=now)
+    # The refresh jobs' first runs are full rebuilds that also set their watermarks.
+    return aggregate.refresh(session, now=now) + chain.refresh(session, now=now)

@@ -50,3 +50,5 @@ class Watermark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402  (the chain's table)

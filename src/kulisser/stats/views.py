@@ -20,7 +20,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, charts, domains, region, service
+from kulisser.stats import aggregate, chain_views, charts, domains, region, service
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.web import csv as csv_export
@@ -34,6 +34,7 @@ ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN, Role.REGION_ADMIN)
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
 SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
+    ("stats/_chain.html", chain_views.section),
     ("stats/_domains.html", domains.section),
 ]
 # The sections' templates a region administrator may see on a unit's overview: aggregates of the
@@ -201,9 +202,13 @@ def csv_flow(ov: Overview) -> str:
 def overview_csv(ctx: CurrentCtx, period: str | None = None, till: str | None = None,
                  typ: str | None = None, figur: str | None = None,
                  enhet: str | None = None) -> Response:
-    """The overview's figures as CSV: per kind (default) or the flow per day or week."""
-    ov = _overview(ctx, period, till, typ, overview_unit(ctx, enhet))
+    """The overview's figures as CSV: per kind (default), the flow, or the dictation chain."""
+    unit_id = overview_unit(ctx, enhet)
+    ov = _overview(ctx, period, till, typ, unit_id)
     name = f"kulisser-oversikt-{ov.period.value}-{ov.end.isoformat()}"
     if figur == "flode":
         return csv_export.attachment(csv_flow(ov), f"{name}-flode.csv")
+    if figur == "diktat":
+        chain = chain_views.figures(ctx.db, unit_id=unit_id, ov=ov)
+        return csv_export.attachment(chain_views.csv_chain(chain), f"{name}-diktat.csv")
     return csv_export.attachment(csv_kinds(ov), f"{name}.csv")
