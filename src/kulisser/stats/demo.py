@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.stats import aggregate
+from kulisser.stats import aggregate, team_demo
 
 
 def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list[Any],
          patients: list[Any]) -> int:
     """Build the aggregate over the demo's work items (run last); return the rows written."""
     session.flush()
+    team_demo.seed(session, now=now, unit_id=unit_id, users=users)  # one secretary away
     # The refresh job's first run is a full rebuild that also sets its watermark.
     return aggregate.refresh(session, now=now)
