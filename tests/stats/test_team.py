@@ -125,6 +125,9 @@ def test_balance_on_a_hand_made_unit(db: Session) -> None:
     earlier = team.balance(db, unit_id=u.unit_id, first=first - timedelta(days=30),
                            last=first - timedelta(days=8), now=now)
     assert all(p.load.in_total == p.load.out_total == 0 for p in earlier.people)
+    # The overview's section reads the open items only.
+    now_only = team.balance(db, unit_id=u.unit_id, first=first, last=last, now=now, handovers=False)
+    assert now_only.total.open == t.total.open and now_only.team.out_total == 0
 
 
 def test_owner_moves_count_only_changes_between_owners() -> None:

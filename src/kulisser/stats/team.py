@@ -147,8 +147,9 @@ def _open_counts(session: Session, *, unit_id: int, now: datetime,
     return [(o, k, int(n), int(d or 0)) for o, k, n, d in session.execute(stmt).tuples()]
 
 
-def balance(session: Session, *, unit_id: int, first: date, last: date, now: datetime) -> Team:
-    """Who carries what now, and the hand-overs in and out in the days first..last."""
+def balance(session: Session, *, unit_id: int, first: date, last: date, now: datetime,
+            handovers: bool = True) -> Team:
+    """Who carries what now, and (unless handovers=False) the hand-overs in the days first..last."""
     secretaries = [m for m in staff.unit_member_names(session, unit_id=unit_id)
                    if m.role == staff.Role.SECRETARY.value]
     loads: dict[int, Load] = {m.id: Load() for m in secretaries}
@@ -158,7 +159,8 @@ def balance(session: Session, *, unit_id: int, first: date, last: date, now: dat
         if load is not None:  # items of clinicians and managers are not the team's
             load.open[kind] += n
             load.overdue[kind] += late
-    for kind, src, dst, _at in _handovers(session, unit_id=unit_id, first=first, last=last):
+    moves = _handovers(session, unit_id=unit_id, first=first, last=last) if handovers else ()
+    for kind, src, dst, _at in moves:
         if src is not None and src in loads:
             loads[src].handed_out[kind] += 1
         if dst is not None and dst in loads:

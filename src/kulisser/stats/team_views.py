@@ -243,5 +243,8 @@ def section(ctx: Ctx, ov: service.Overview) -> dict[str, Any] | None:
     """The overview's team section: totals per kind now, items left with someone absent, a link."""
     if ctx.actor.role not in ALLOWED:
         return None
-    t = team.balance(ctx.db, unit_id=ctx.actor.unit_id, first=ov.start, last=ov.end, now=utcnow())
+    # Open items now, without the period's hand-overs (the section does not show them): the
+    # overview stays one scan of the unit's open items dearer, not of the period's history.
+    t = team.balance(ctx.db, unit_id=ctx.actor.unit_id, first=ov.start, last=ov.end, now=utcnow(),
+                     handovers=False)
     return {"t": t, "number": charts.number}
