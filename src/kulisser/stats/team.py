@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BindParameter, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from kulisser.staff import service as staff
@@ -26,8 +26,11 @@ from kulisser.worklist import service as worklist
 WorkItem, WorkItemEvent = worklist.WorkItem, worklist.WorkItemEvent
 OPEN = sorted(s.value for s in (worklist.Status.REQUESTED, worklist.Status.ACCEPTED,
                                 worklist.Status.IN_PROGRESS, worklist.Status.ON_HOLD))
-# History events that can move an item from one owner to another (kulisser.worklist.models).
-OWNER_EVENTS = ("handed_over", "assigned", "claimed")
+# History events that can move an item from one owner to another, as the worklist's partial
+# index on their time lists them (the same IN list, so the planners use it).
+OWNER_EVENTS = worklist.OWNER_EVENTS
+# Written into the SQL as literals: a planner proves the partial index applies only from values.
+_OWNER_TYPES: BindParameter[list[str]] = bindparam("owner_types", list(OWNER_EVENTS), expanding=True, literal_execute=True)
 
 
 @dataclass
@@ -125,7 +128,7 @@ def _handovers(session: Session, *, unit_id: int, first: date, last: date,
     rows = session.execute(
         select(WorkItem.kind, WorkItemEvent.type, WorkItemEvent.data, WorkItemEvent.at)
         .join(WorkItem, WorkItem.id == WorkItemEvent.work_item_id)
-        .where(WorkItem.unit_id == unit_id, WorkItemEvent.type.in_(OWNER_EVENTS),
+        .where(WorkItem.unit_id == unit_id, WorkItemEvent.type.in_(_OWNER_TYPES),
                WorkItemEvent.at >= day_start(first),
                WorkItemEvent.at < day_start(last + timedelta(days=1)))
         .order_by(WorkItemEvent.id))

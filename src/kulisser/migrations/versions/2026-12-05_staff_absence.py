@@ -1,4 +1,4 @@
-"""Absences of the staff: a login away for a stretch of days, no reason (issue 15 item 3)
+"""Absences of the staff (no reason kept), and the work items' owner changes by time (issue 15 item 3)
 
 Revision ID: 0032
 Revises: 0029
@@ -16,6 +16,7 @@ revision: str = "0032"
 down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+OWNER_MOVES = "type IN ('handed_over', 'assigned', 'claimed')"
 
 
 def upgrade() -> None:
@@ -36,9 +37,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_absence")),
     )
     op.create_index("ix_staff_absence_user_days", "staff_absence", ["user_id", "last_day"])
+    # The team's hand-overs in a period read the owner changes by time (kulisser.stats.team).
+    op.create_index("ix_work_item_event_owner_moves", "work_item_event", ["at"],
+                    postgresql_where=sa.text(OWNER_MOVES), sqlite_where=sa.text(OWNER_MOVES))
 
 
 def downgrade() -> None:
     """Revert this migration."""
+    op.drop_index("ix_work_item_event_owner_moves", table_name="work_item_event")
     op.drop_index("ix_staff_absence_user_days", table_name="staff_absence")
     op.drop_table("staff_absence")
