@@ -251,7 +251,7 @@ def test_a_kind_that_keeps_the_hand_over_for_its_record_is_left_and_reported(db:
 
 
 def test_my_week(db: Session) -> None:
-    u, items = _seed(db)
+    u, _items = _seed(db)
     now = utcnow()
     monday = team.week_start(local_day(now))
     w = team.my_week(db, user_id=u.anna, unit_id=u.unit_id, monday=monday, now=now)

@@ -30,7 +30,8 @@ OPEN = sorted(s.value for s in (worklist.Status.REQUESTED, worklist.Status.ACCEP
 # index on their time lists them (the same IN list, so the planners use it).
 OWNER_EVENTS = worklist.OWNER_EVENTS
 # Written into the SQL as literals: a planner proves the partial index applies only from values.
-_OWNER_TYPES: BindParameter[list[str]] = bindparam("owner_types", list(OWNER_EVENTS), expanding=True, literal_execute=True)
+_OWNER_TYPES: BindParameter[list[str]] = bindparam("owner_types", list(OWNER_EVENTS), expanding=True,
+                                                   literal_execute=True)
 
 
 @dataclass
