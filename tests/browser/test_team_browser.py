@@ -91,5 +91,6 @@ def test_mark_away_and_hand_her_items_to_a_colleague(browser: Browser, team_demo
     anna = _page(browser, base, "sekreterare")
     anna.goto(base + "/oversikt/min-vecka")
     expect(anna.locator("#week-handovers")).to_contain_text(f"Till mig{left}")
+    screenshot(anna, "my-week")
     anna.goto(base + "/oversikt/team")
     expect(anna.locator("#table-people tbody tr[data-person]")).to_have_count(1)

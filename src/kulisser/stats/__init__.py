@@ -27,8 +27,10 @@ Places for the next parts (each its own module beside these, reading or adding a
   step (dictated, draft, reviewed, sent for signature, signed), days in each step, notes not in
   the record after 2 days and unsigned after 14; fed from the dictation domain's events through
   ``dictation.service``, stored as its own daily table shaped like ``stats_work_day``.
-- **Team load** (``team.py``): open and overdue items per secretary, hand-overs in and out,
-  absences; read live from the worklist (a unit's open items are few), never ranked.
+- **Team load** (``team.py``, pages in ``team_views.py``, the one action in ``team_actions.py``):
+  open and overdue items per secretary, hand-overs in and out, absences (kept by the staff
+  package, ``staff_absence``); read live from the worklist (a unit's open items are few), never
+  ranked.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
   month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
 - **Monthly report** (``report.py``): "Sekreterarnas arbete, <månad>" as a PDF per unit and for
