@@ -200,6 +200,13 @@ def due_label(key: date | str) -> str:
     return day_label(key)
 
 
+def short_due_label(key: date | str) -> str:
+    """A due bucket as a chart's short label ("lör 5"), so nine of them fit side by side."""
+    if isinstance(key, date):
+        return f"{_(WEEKDAYS[key.weekday()])} {key.day}"
+    return due_label(key)
+
+
 @router.get("/oversikt/min-vecka")
 def my_week_page(request: Request, ctx: CurrentCtx, vecka: str | None = None) -> Response:
     """Her own week: what she completed per kind and day, what waits for her, hand-overs."""
@@ -218,7 +225,7 @@ def my_week_page(request: Request, ctx: CurrentCtx, vecka: str | None = None) ->
         "chart_waiting": charts.bar_chart(
             "week-waiting", title=_("Mina öppna ärenden efter förfallodag"),
             desc=_("{n} öppna ärenden väntar.", n=sum(sum(c.values()) for _k, c in waiting)),
-            labels=[label for label, _c in waiting],
+            labels=[short_due_label(k) for k, _c in week.waiting],
             series=[(_("Öppna"), [float(sum(c.values())) for _l, c in waiting])])})
 
 
