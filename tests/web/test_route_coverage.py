@@ -41,7 +41,7 @@ from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
-from tests.stats import region_routes
+from tests.stats import region_routes, team_routes
 from tests.waitlist import helpers as wh
 from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
@@ -662,6 +662,9 @@ PATIENT_ROUTES.update(report_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(report_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(report_routes.UNIT_ROUTES)
 NO_PATIENT_DATA.update(region_routes.NO_PATIENT_DATA)  # region (issue 15 items 6, 9)
+# team (issue 15 item 3): the team's load, my week, absences and moving an absent one's items.
+PATIENT_ROUTES.update(team_routes.PATIENT_ROUTES)
+NO_PATIENT_DATA.update(team_routes.NO_PATIENT_DATA)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

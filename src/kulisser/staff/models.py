@@ -150,5 +150,6 @@ __all__ = [
     "UserSession",
 ]
 
-# The staff register's tables register with Base.metadata through this module too.
+# The staff register's and the absences' tables register with Base.metadata through here too.
+from kulisser.staff import absence_models as absence_models  # noqa: E402
 from kulisser.staff import register_models as register_models  # noqa: E402

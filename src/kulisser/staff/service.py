@@ -21,6 +21,12 @@ from sqlalchemy.orm import Session, joinedload
 from kulisser.db import utcnow
 from kulisser.i18n import _, ngettext
 from kulisser.phone import phone_error
+from kulisser.staff.absence import away_on as away_on
+from kulisser.staff.absence import mark_absent as mark_absent
+from kulisser.staff.absence import may_mark_absent as may_mark_absent
+from kulisser.staff.absence import remove_absence as remove_absence
+from kulisser.staff.absence import unit_absences as unit_absences
+from kulisser.staff.absence_models import Absence as Absence
 from kulisser.staff.actor import Actor as Actor
 from kulisser.staff.assignment_access import AssignmentAccess as AssignmentAccess
 from kulisser.staff.assignment_access import AssignmentEnded as AssignmentEnded

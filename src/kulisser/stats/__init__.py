@@ -28,8 +28,10 @@ Places for the next parts (each its own module beside these, reading or adding a
   and unsigned after 14 (``stats_chain_day``, ``chain_models``); read from the dictations'
   histories through ``dictation.service``, kept by the job ``stats.chain_days``; its section of
   ``/oversikt`` and CSV in ``chain_views``, the demo's year of history in ``demo_chain``.
-- **Team load** (``team.py``): open and overdue items per secretary, hand-overs in and out,
-  absences; read live from the worklist (a unit's open items are few), never ranked.
+- **Team load** (``team.py``, pages in ``team_views.py``, the one action in ``team_actions.py``):
+  open and overdue items per secretary, hand-overs in and out, absences (kept by the staff
+  package, ``staff_absence``); read live from the worklist (a unit's open items are few), never
+  ranked.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
   month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
 - **Monthly report** (``report.py``): "Sekreterarnas arbete, <månad>" as a PDF per unit and for
@@ -42,6 +44,7 @@ Places for the next parts (each its own module beside these, reading or adding a
 from kulisser.packages import Package
 
 PACKAGE = Package(
-    name=__name__, models="models", routers=("views", "domains", "region_views", "api"),
-    jobs=("jobs",), demo="demo:seed",
+    name=__name__, models="models",
+    routers=("views", "domains", "region_views", "api", "team_views"), jobs=("jobs",),
+    demo="demo:seed",
 )

@@ -20,6 +20,9 @@ from kulisser.worklist.states import (
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s.value}'" for s in OPEN_STATUSES) + ")"
 _QUEUE_SQL = f"owner_id IS NULL AND {_OPEN_SQL}"
+# History events that can move an item from one owner to another (read by the stats package).
+OWNER_EVENTS = ("handed_over", "assigned", "claimed")
+_OWNER_MOVES_SQL = "type IN (" + ", ".join(f"'{t}'" for t in OWNER_EVENTS) + ")"
 
 
 class WorkItem(Base):
@@ -196,6 +199,12 @@ class WorkItemEvent(HistoryRow, Base):
     """One entry in a work item's history."""
 
     __tablename__ = "work_item_event"
+    __table_args__ = (
+        # The changes of owner in a period (the team's hand-overs in and out, kulisser.stats.team)
+        # without reading the whole history: a small partial index on the time.
+        Index("ix_work_item_event_owner_moves", "at",
+              postgresql_where=text(_OWNER_MOVES_SQL), sqlite_where=text(_OWNER_MOVES_SQL)),
+    )
     TYPE_LENGTH = 20
     STATUS_LENGTH = 20
 

@@ -28,6 +28,7 @@ from kulisser.worklist.kinds import all_kinds, record_link
 from kulisser.worklist.kinds import get_kind as get_kind  # stats names kinds by their labels
 from kulisser.worklist.kinds import register as register
 from kulisser.worklist.kinds import register_record_page as register_record_page
+from kulisser.worklist.models import OWNER_EVENTS as OWNER_EVENTS  # read by stats' team load
 from kulisser.worklist.models import DeadlineRule
 from kulisser.worklist.models import WorkItem as WorkItem  # the type domains name their items by
 from kulisser.worklist.models import WorkItemEvent as WorkItemEvent  # read by stats' aggregate

@@ -86,11 +86,13 @@ def worklist_page(
     names = {u.id: u.full_name for u in members}
     owners = {r.item.owner_id for r in page.rows if r.item.owner_id} - names.keys()
     names.update(staff.user_names(ctx.db, owners))  # former members still owning items
+    # Colleagues marked away today (staff absences): their items are shown as left with them.
+    away = staff.away_on(ctx.db, user_ids=set(names), day=staff.local_today(utcnow()))
     context = {
         "nav": "worklist", "f": f, "page": page, "counts": counts, "total": sum(counts.values()),
         "kinds": all_kinds(), "scopes": {k: _(v) for k, v in queries.SCOPES.items()},
         "statuses": {k: _(v) for k, v in queries.STATUS_FILTERS.items()},
-        "members": members, "owner_names": names,
+        "members": members, "owner_names": names, "away": away,
         "errors": errors, "overdue_total": overdue_total,
     }
     return render(request, "worklist/list.html", context, partial="worklist/_list.html",
