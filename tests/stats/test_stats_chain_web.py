@@ -33,7 +33,9 @@ def _seed(database: Database, world: factories.World) -> None:
 
 
 def _section(html: str) -> str:
-    return html[html.index('aria-labelledby="h-chain"'):]
+    # From the chain's section to the end of its card (the page's further sections follow it).
+    start = html.index('aria-labelledby="h-chain"')
+    return html[start:html.index("</section>", start)]
 
 
 def test_the_chain_section_for_the_manager_and_a_secretary(
