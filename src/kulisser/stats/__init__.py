@@ -41,5 +41,5 @@ Places for the next parts (each its own module beside these, reading or adding a
 from kulisser.packages import Package
 
 PACKAGE = Package(
-    name=__name__, models="models", routers=("views",), jobs=("jobs",), demo="demo:seed",
+    name=__name__, models="models", routers=("views", "staffing_views"), jobs=("jobs",), demo="demo:seed",
 )

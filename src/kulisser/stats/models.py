@@ -46,3 +46,7 @@ class Watermark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+# The staffing figure's tables (issue 15 item 4) live in their own module; importing it here
+# registers them wherever this package's models are loaded (app, Alembic, tests).
+from kulisser.stats import staffing_models as staffing_models  # noqa: E402

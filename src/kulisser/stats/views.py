@@ -21,6 +21,7 @@ from kulisser.staff.service import Role
 from kulisser.stats import aggregate, charts, service
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
+from kulisser.stats.staffing_views import section as staffing_section
 from kulisser.web import csv as csv_export
 from kulisser.web.deps import Ctx, CurrentCtx
 from kulisser.web.templating import render
@@ -31,7 +32,9 @@ ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 # The page's further sections, in page order: (template, function of the request's context and
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
-SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = []
+SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
+    ("stats/_staffing.html", staffing_section),
+]
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
