@@ -251,15 +251,15 @@ def staffed_save(request: Request, ctx: ManagerCtx, form: RequestForm) -> Respon
     errors: dict[str, str] = {}
     values: dict[date, int | None] = {}
     typed = {k: str(v) for k, v in form.items() if k.startswith(("h_", "a_"))}
-    for key in sorted(k for k in typed if k.startswith("h_")):
-        stamp = key[2:]
+    for stamp in sorted({k[2:] for k in typed}):
+        key = "h_" + stamp
         try:
             month = date.fromisoformat(stamp + "-01")
         except ValueError:
             errors[key] = _("Okänd månad.")
             continue
         try:
-            amount = parse_amount(typed[key])
+            amount = parse_amount(typed.get(key, ""))
             full_time = parse_amount(typed.get("a_" + stamp, ""))
         except ValueError:
             errors[key] = _("Skriv ett tal, t.ex. 412 eller 412,5.")
