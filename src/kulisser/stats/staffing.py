@@ -29,7 +29,7 @@ from kulisser.bounds import in_range
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
-from kulisser.staff.actor import Actor
+from kulisser.staff.service import Actor
 from kulisser.stats.models import WorkDay
 from kulisser.stats.service import kind_label
 from kulisser.stats.staffing_defaults import DEFAULTS, HOURS_PER_FTE, NO_DEFAULT
