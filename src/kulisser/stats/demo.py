@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.stats import aggregate
+from kulisser.stats import aggregate, staffing_demo
 
 
 def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list[Any],
@@ -15,4 +15,6 @@ def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list
     """Build the aggregate over the demo's work items (run last); return the rows written."""
     session.flush()
     # The refresh job's first run is a full rebuild that also sets its watermark.
-    return aggregate.refresh(session, now=now)
+    rows = aggregate.refresh(session, now=now)
+    staffing_demo.seed(session, now=now, unit_id=unit_id, users=users)
+    return rows
