@@ -114,3 +114,24 @@ def test_only_managers_change_the_inputs(db: Session, world: factories.World) ->
         staffing.set_standard_times(db, actor=secretary, values={"callback": 8})
     with pytest.raises(Forbidden):
         staffing.set_staffed(db, actor=secretary, values={MONTH: 60})
+
+
+def test_the_demo_staffing_falls_behind_in_spring(db: Session, world: factories.World) -> None:
+    from datetime import UTC, datetime
+
+    from kulisser.staff.models import User
+    from kulisser.stats import staffing_demo
+
+    seed_march(db, world.unit_id)
+    manager = db.get(User, world.manager_id)
+    staffing_demo.seed(db, now=datetime(2026, 6, 15, 9, tzinfo=UTC), unit_id=world.unit_id,
+                       users=[db.get(User, world.secretary_id), manager])
+    months = staffing.staffing_months(db, unit_id=world.unit_id, first=date(2025, 7, 1),
+                                      last=date(2026, 6, 15))
+    assert all(m.staffed_hours for m in months)
+    march = months[8]
+    # Defaults: 400 x 6 min + 120 x 5 min = 50 h needed; staffed 85 % of that, rounded: 42 h.
+    assert march.month == MONTH and march.needed_hours == pytest.approx(50.0)
+    assert march.staffed_hours == 42.0 and (march.gap_hours or 0) > 0
+    assert (months[3].gap_hours or 0) < 0  # October: staffed, nothing needed
+    assert [c.kind for c in staffing.changes(db, unit_id=world.unit_id) if c.kind] == ["dictation"]
