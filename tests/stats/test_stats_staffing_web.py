@@ -123,3 +123,20 @@ def test_the_overview_shows_the_months_gap(client_as: Client, database: Database
     section = page.text[page.text.index('id="staffing-section"'):]
     assert "Underskott: 18,0 timmar, 0,11 årsarbetare" in section
     assert 'href="/oversikt/bemanning"' in section and "Uppgifter" in section
+
+
+def test_saving_the_form_unchanged_changes_nothing(client_as: Client, database: Database,
+                                                   world: factories.World) -> None:
+    manager = client_as(world.manager_id)
+    manager.post(INPUTS + "/timmar", data={"h_2026-03": "52,33", "a_2026-04": "0,33"})
+    page = manager.get(INPUTS, params={"till": "2026-04-30"}).text
+    # 52,33 h is 3140 minutes, shown as 52,33; 0,33 FTE is 54,45 h.
+    assert 'name="h_2026-03" inputmode="decimal" size="8" value="52,33"' in page
+    assert 'name="h_2026-04" inputmode="decimal" size="8" value="54,45"' in page
+    form = dict(re.findall(r'name="(h_\d{4}-\d{2})" inputmode="decimal" size="8" value="([^"]*)"', page))
+    form.update(dict(re.findall(r'name="(m_[a-z-]+)" inputmode="numeric" size="5" value="([^"]*)"', page)))
+    assert len(form) > 12
+    before = manager.get(INPUTS).text.count("→")
+    assert manager.post(INPUTS + "/timmar", data=form, follow_redirects=False).status_code == 303
+    assert manager.post(INPUTS + "/standardtider", data=form, follow_redirects=False).status_code == 303
+    assert manager.get(INPUTS).text.count("→") == before == 2

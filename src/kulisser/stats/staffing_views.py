@@ -180,6 +180,12 @@ def parse_amount(text: str) -> Decimal | None:
     return Decimal(value.replace(",", "."))
 
 
+def typed_hours(minutes: int) -> str:
+    """Stored minutes as the form shows them: hours with up to two decimals, which read back
+    as the same minutes (so saving an unchanged form changes nothing)."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
 def _minutes(value: int | None) -> str:
     return "–" if value is None else _("{n} min", n=value)
 
@@ -208,7 +214,7 @@ def _inputs(request: Request, ctx: Ctx, till: str | None, *, errors: dict[str, s
         "saved": saved, "till": till or "", "hours_per_fte": HOURS_PER_FTE,
         "max_minutes": staffing.MAX_STANDARD_MINUTES,
         "months": [(m.strftime("%Y-%m"), month_label(m),
-                    "" if m not in staffed else hours(staffed[m] / 60).replace("\u00a0", ""))
+                    "" if m not in staffed else typed_hours(staffed[m]))
                    for m in months],
         "history": [(c.at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
                      names.get(c.actor_id or 0, _("systemet")), _change_text(c, labels))
