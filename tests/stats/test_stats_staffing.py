@@ -135,3 +135,19 @@ def test_the_demo_staffing_falls_behind_in_spring(db: Session, world: factories.
     assert march.staffed_hours == 42.0 and (march.gap_hours or 0) > 0
     assert (months[3].gap_hours or 0) < 0  # October: staffed, nothing needed
     assert [c.kind for c in staffing.changes(db, unit_id=world.unit_id) if c.kind] == ["dictation"]
+
+
+def test_many_units_at_once_equal_one_by_one(db: Session, world: factories.World) -> None:
+    _setup(db, world)
+    other = factories.make_unit(db).id
+    seed_march(db, other)  # the same rows, but the other unit keeps the default standard times
+    both = staffing.staffing_months_of_units(db, unit_ids=[world.unit_id, other],
+                                             first=date(2026, 1, 1), last=date(2026, 4, 10))
+    for unit in (world.unit_id, other):
+        alone = staffing.staffing_months(db, unit_id=unit, first=date(2026, 1, 1),
+                                         last=date(2026, 4, 10))
+        assert both[unit] == alone
+    # Call-backs at 6 minutes either way; letters at 15 here and at the default 5 there.
+    assert [m.needed_hours for m in both[world.unit_id]] == pytest.approx([0, 0, 70.0, 5.0])
+    assert [m.needed_hours for m in both[other]] == pytest.approx([0, 0, 50.0, 5.0])
+    assert both[other][2].staffed_hours is None

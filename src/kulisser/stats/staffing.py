@@ -19,10 +19,11 @@ and the region view call.
 from __future__ import annotations
 
 import calendar
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from kulisser.bounds import in_range
@@ -247,17 +248,25 @@ class StaffingMonth:
         return None if gap is None else gap / (HOURS_PER_FTE * self.share)
 
 
-def _open_at(session: Session, unit_id: int, days: list[date]) -> dict[date, dict[str, int]]:
-    out: dict[date, dict[str, int]] = {d: {} for d in days}
-    for day, kind, n in session.execute(
-            select(WorkDay.day, WorkDay.kind, WorkDay.open_total)
-            .where(WorkDay.unit_id == unit_id, WorkDay.day.in_(days))):
-        out[day][kind] = n
+def _own_minutes(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int | None]]:
+    """Each unit's standard time per kind (its own, else the default) in one query."""
+    defaults = {spec.code: (DEFAULTS[spec.code].minutes if spec.code in DEFAULTS else None)
+                for spec in worklist.all_kinds()}
+    out: dict[int, dict[str, int | None]] = {u: dict(defaults) for u in unit_ids}
+    for row in session.scalars(select(StandardTime).where(StandardTime.unit_id.in_(unit_ids))):
+        if row.kind in defaults:
+            out[row.unit_id][row.kind] = row.minutes
     return out
 
 
 def staffing_months(session: Session, *, unit_id: int, first: date, last: date) -> list[StaffingMonth]:
     """The staffing figure per month for the months from first's to last's (last counted day)."""
+    return staffing_months_of_units(session, unit_ids=[unit_id], first=first, last=last)[unit_id]
+
+
+def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: date,
+                             last: date) -> dict[int, list[StaffingMonth]]:
+    """The staffing figure per month for each unit (the region view): six queries in all."""
     start = month_start(first)
     months: list[date] = []
     m = start
@@ -266,31 +275,46 @@ def staffing_months(session: Session, *, unit_id: int, first: date, last: date) 
         m = add_months(m, 1)
     if not months or len(months) > MAX_MONTHS:
         raise ValidationFailed({"till": _("Välj mellan 1 och {n} månader.", n=MAX_MONTHS)})
-    minutes = {r.kind: r.minutes for r in standard_times(session, unit_id=unit_id)}
-    staffed = staffed_minutes(session, unit_id=unit_id, first=start, last=last)
-    out = [StaffingMonth(month=m, end=min(month_end(m), last)) for m in months]
+    ends = {m: min(month_end(m), last) for m in months}
     before = start - timedelta(days=1)
-    backlog = _open_at(session, unit_id, [before, *(f.end for f in out)])
-    # No row on a day means nothing open then; the change is left out only when the unit has
-    # no figures at all before the first month (a unit or aggregate that starts within it).
-    earlier = session.scalar(select(WorkDay.id).where(WorkDay.unit_id == unit_id,
-                                                      WorkDay.day <= before).limit(1))
-    previous = None if earlier is None else sum(backlog[before].values())
-    for f in out:
-        # One small grouped query per month over the (unit, day, kind) unique index.
-        for kind, incoming in session.execute(
-                select(WorkDay.kind, func.sum(WorkDay.incoming))
-                .where(WorkDay.unit_id == unit_id, WorkDay.day >= f.month, WorkDay.day <= f.end)
-                .group_by(WorkDay.kind)):
-            if incoming:
-                f.kinds.append(KindNeed(kind=kind, label=kind_label(kind), incoming=int(incoming),
-                                        minutes=minutes.get(kind)))
-        f.kinds.sort(key=lambda k: k.label)
-        if f.month in staffed:
-            f.staffed_hours = staffed[f.month] / 60
-        open_now = backlog[f.end]
-        f.open_end = sum(open_now.values())
-        f.backlog_hours = sum(n * (minutes.get(k) or 0) for k, n in open_now.items()) / 60
-        f.open_change = None if previous is None else f.open_end - previous
-        previous = f.open_end
+    minutes = _own_minutes(session, unit_ids)
+    out = {u: [StaffingMonth(month=m, end=ends[m]) for m in months] for u in unit_ids}
+    figure = {(u, f.month): f for u, fs in out.items() for f in fs}
+    # The months as a small table to join, so that both backends group by a plain column.
+    bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
+                         for m, e in ends.items())).subquery()
+    for unit, month, kind, incoming in session.execute(
+            select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
+            .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
+            .where(WorkDay.unit_id.in_(unit_ids), WorkDay.day >= start, WorkDay.day <= last)
+            .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind)):
+        if incoming:
+            figure[(unit, month)].kinds.append(KindNeed(
+                kind=kind, label=kind_label(kind), incoming=int(incoming),
+                minutes=minutes[unit].get(kind)))
+    for row in session.scalars(select(StaffedMonth).where(
+            StaffedMonth.unit_id.in_(unit_ids), StaffedMonth.month >= start,
+            StaffedMonth.month <= last)):
+        figure[(row.unit_id, row.month)].staffed_hours = row.minutes / 60
+    # No row on a day means nothing open then.
+    backlog: dict[tuple[int, date], dict[str, int]] = defaultdict(dict)
+    for unit, day, kind, n in session.execute(
+            select(WorkDay.unit_id, WorkDay.day, WorkDay.kind, WorkDay.open_total)
+            .where(WorkDay.unit_id.in_(unit_ids), WorkDay.day.in_([before, *ends.values()]))):
+        backlog[(unit, day)][kind] = n
+    # The change is left out only where a unit has no figures at all before the first month.
+    # One index probe per unit (an EXISTS each), not a scan of the years before.
+    probes = session.execute(select(*(
+        select(WorkDay.id).where(WorkDay.unit_id == u, WorkDay.day <= before).exists()
+        for u in unit_ids))).one()
+    earlier = {u for u, found in zip(unit_ids, probes, strict=True) if found}
+    for unit, fs in out.items():
+        previous = sum(backlog[(unit, before)].values()) if unit in earlier else None
+        for f in fs:
+            f.kinds.sort(key=lambda k: k.label)
+            open_now = backlog[(unit, f.end)]
+            f.open_end = sum(open_now.values())
+            f.backlog_hours = sum(n * (minutes[unit].get(k) or 0) for k, n in open_now.items()) / 60
+            f.open_change = None if previous is None else f.open_end - previous
+            previous = f.open_end
     return out
