@@ -100,11 +100,14 @@ def run(url: str, runs: int) -> None:
         units = list(range(1, UNITS + 1))
         region = timed(max(3, runs // 5), lambda: staffing.staffing_months_of_units(
             s, unit_ids=units, first=year, last=LAST))
+        region_month = timed(max(3, runs // 5), lambda: staffing.staffing_months_of_units(
+            s, unit_ids=units, first=month, last=LAST))
         each = timed(3, lambda: [staffing.staffing_months(s, unit_id=u, first=year, last=LAST)
                                  for u in units])
     for name, values in (("12 months, one unit (the page)", unit),
                          ("1 month, one unit (the overview section)", one),
                          (f"12 months x {UNITS} units at once (region)", region),
+                         (f"1 month x {UNITS} units at once (region, one month)", region_month),
                          (f"12 months x {UNITS} units one by one", each)):
         print(f"{name}: median {statistics.median(values):.1f} ms, "
               f"p95 {percentile(values, 95):.1f} ms over {len(values)} runs")
