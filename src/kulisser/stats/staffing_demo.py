@@ -30,9 +30,9 @@ def seed(session: Session, *, now: datetime, unit_id: int, users: list[Any]) -> 
     actor = staff.make_actor(manager, unit_id=unit_id)
     last = local_day(now)
     first = staffing.add_months(staffing.month_start(last), -11)
-    # The unit's dictations are longer than the default assumes (a manager's correction, so the
-    # history has a row to show).
-    changed = staffing.set_standard_times(session, actor=actor, values={"dictation": 25},
+    # The unit's dictations are longer than the default assumes, and its tasks (which have no
+    # default) are short: a manager's corrections, so the history has rows to show.
+    changed = staffing.set_standard_times(session, actor=actor, values={"dictation": 25, "task": 10},
                                           now=now - timedelta(days=200))
     months = staffing.staffing_months(session, unit_id=unit_id, first=first, last=last)
     needs = [m.needed_hours for m in months if m.needed_hours > 0]
