@@ -27,9 +27,9 @@ class Default:
     why: str
 
 
-_CLINICIAN = N_("Klinikerns arbete, inte sekreterarens: räknas som 0 minuter.")
-_MANAGER = N_("Chefens eller administratörens arbete, inte sekreterarens: räknas som 0 minuter.")
-_COUNTED_ELSEWHERE = N_("Påminnelse om ett annat ärende, vars arbete räknas i sin egen typ: 0 minuter.")
+_CLINICIAN = N_("Klinikerns arbete, inte sekreterarens.")
+_MANAGER = N_("Chefens eller administratörens arbete, inte sekreterarens.")
+_COUNTED_ELSEWHERE = N_("Påminnelse om ett annat ärende, vars arbete räknas i sin egen typ.")
 
 DEFAULTS: dict[str, Default] = {
     "callback": Default(6, N_(
