@@ -45,6 +45,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    routers=("views", "domains", "region_views", "api", "team_views"), jobs=("jobs",),
+    routers=("views", "domains", "region_views", "api", "team_views",
+             "staffing_views"), jobs=("jobs",),
     demo="demo:seed",
 )

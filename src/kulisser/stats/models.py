@@ -52,3 +52,6 @@ class Watermark(Base):
     until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402  (the chain's table)
+# The staffing figure's tables (issue 15 item 4) live in their own module; importing it here
+# registers them wherever this package's models are loaded (app, Alembic, tests).
+from kulisser.stats import staffing_models as staffing_models  # noqa: E402

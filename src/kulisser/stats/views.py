@@ -23,6 +23,7 @@ from kulisser.staff.service import Role
 from kulisser.stats import aggregate, chain_views, charts, domains, region, service, team_views
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
+from kulisser.stats.staffing_views import section as staffing_section
 from kulisser.web import csv as csv_export
 from kulisser.web.deps import Ctx, CurrentCtx, RegionOnly
 from kulisser.web.templating import render
@@ -37,6 +38,7 @@ SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
     ("stats/_chain.html", chain_views.section),
     ("stats/_domains.html", domains.section),
     ("stats/_team.html", team_views.section),  # the team's load (issue 15 item 3)
+    ("stats/_staffing.html", staffing_section),
 ]
 # The sections' templates a region administrator may see on a unit's overview: aggregates of the
 # unit only (no person, no patient), computed for the unit in ctx.actor.unit_id. Opt-in.

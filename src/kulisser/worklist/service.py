@@ -24,8 +24,9 @@ from kulisser.worklist.kinds import GENERIC_OPERATIONS as GENERIC_OPERATIONS
 from kulisser.worklist.kinds import TASK as TASK
 from kulisser.worklist.kinds import Finding as Finding
 from kulisser.worklist.kinds import KindSpec as KindSpec  # what a domain registers its kinds with
-from kulisser.worklist.kinds import all_kinds, record_link
+from kulisser.worklist.kinds import all_kinds as all_kinds  # stats lists every kind (staffing)
 from kulisser.worklist.kinds import get_kind as get_kind  # stats names kinds by their labels
+from kulisser.worklist.kinds import record_link
 from kulisser.worklist.kinds import register as register
 from kulisser.worklist.kinds import register_record_page as register_record_page
 from kulisser.worklist.models import OWNER_EVENTS as OWNER_EVENTS  # read by stats' team load
