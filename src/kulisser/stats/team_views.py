@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from kulisser.bounds import parse_int
 from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.staff import service as staff
 from kulisser.staff.service import Role
 from kulisser.stats import charts, service, team, team_actions
@@ -30,7 +30,7 @@ from kulisser.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
-WEEKDAYS = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+WEEKDAYS = (N_("mån"), N_("tis"), N_("ons"), N_("tor"), N_("fre"), N_("lör"), N_("sön"))
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
