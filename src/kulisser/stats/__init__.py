@@ -41,5 +41,6 @@ Places for the next parts (each its own module beside these, reading or adding a
 from kulisser.packages import Package
 
 PACKAGE = Package(
-    name=__name__, models="models", routers=("views",), jobs=("jobs",), demo="demo:seed",
+    name=__name__, models="models", routers=("views", "report_views"),
+    jobs=("jobs", "report_jobs"), demo="demo:seed",
 )

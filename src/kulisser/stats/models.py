@@ -46,3 +46,8 @@ class Watermark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The monthly report's tables live in their own module (issue 15 item 5); importing it here
+# registers them with the package's models.
+from kulisser.stats import report_models as report_models  # noqa: E402
