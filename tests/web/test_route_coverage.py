@@ -41,6 +41,7 @@ from tests.records import review_routes, rpdf_routes
 from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
+from tests.stats import report_routes as stats_report_routes
 from tests.waitlist import helpers as wh
 from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
@@ -659,6 +660,9 @@ NO_PATIENT_DATA.update(coding_routes.NO_PATIENT_DATA)
 PATIENT_ROUTES.update(report_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(report_routes.NO_PATIENT_DATA)
 UNIT_ROUTES.update(report_routes.UNIT_ROUTES)
+# report (issue 15 item 5): the monthly report to leadership.
+NO_PATIENT_DATA.update(stats_report_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(stats_report_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")
