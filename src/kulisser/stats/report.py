@@ -29,6 +29,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kulisser import workdays
@@ -255,18 +256,28 @@ def make(session: Session, *, data_dir: Path, scope: Scope, month: date, now: da
         if text is not None:
             save_text(session, actor=actor, scope=scope, month=month, text=text, now=now)
     kept = draft_text(session, scope=scope, month=month)
-    version = _next_version(session, scope, month)
     made_by = actor.full_name if actor is not None else _("månadsjobbet")
-    pdf = render_pdf(html_of(session, scope=scope, month=month, text=kept, version=version,
-                             made_by=made_by, made_at=now))
-    report = MonthlyReport(scope_key=scope.key, unit_id=scope.unit_id, month=month,
-                           version=version, title=title_of(month),
-                           sha256=store_pdf(data_dir, pdf), size=len(pdf), text=kept,
-                           created_at=now, created_by_id=actor.user_id if actor else None,
-                           job_key=job_key(scope, month) if actor is None else None)
-    session.add(report)
-    session.flush()
-    return report
+    for attempt in range(3):
+        version = _next_version(session, scope, month)
+        pdf = render_pdf(html_of(session, scope=scope, month=month, text=kept, version=version,
+                                 made_by=made_by, made_at=now))
+        report = MonthlyReport(scope_key=scope.key, unit_id=scope.unit_id, month=month,
+                               version=version, title=title_of(month),
+                               sha256=store_pdf(data_dir, pdf), size=len(pdf), text=kept,
+                               created_at=now, created_by_id=actor.user_id if actor else None,
+                               job_key=job_key(scope, month) if actor is None else None)
+        try:
+            # A savepoint: a version taken meanwhile by another manager or the monthly job
+            # (PostgreSQL) costs this attempt only, and the next one takes the next number.
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+        except IntegrityError:
+            if actor is None or attempt == 2:
+                raise
+            continue
+        return report
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def list_reports(session: Session, *, scope_keys: list[str],
