@@ -14,14 +14,12 @@ from sqlalchemy import func, select
 from kulisser.audit.models import AuditEvent
 from kulisser.db import Database, utcnow
 from kulisser.letters import jobs as letter_jobs
-from kulisser.letters.mailbox import FileDropMailbox
 from kulisser.staff.models import CareUnit, Role, User
 from kulisser.stats import aggregate, report, report_send
 from kulisser.stats.report_jobs import due_month, run_monthly
 from kulisser.stats.report_models import MonthlyReport, ReportSend
 from kulisser.stats.report_sections import month_name
-from tests import factories
-from tests import conftest
+from tests import conftest, factories
 from tests.conftest import Client
 from tests.stats.report_helpers import DONE, INCOMING, RecordingMailbox, pdf_text, seed_month
 
@@ -179,7 +177,9 @@ def test_the_region_report_puts_the_units_side_by_side(
         client_as: Client, database: Database, world: factories.World, tmp_path: Path) -> None:
     with database.session() as s:
         seeded = seed_month(s, world)
-        unit_name = s.get(CareUnit, world.unit_id).name  # type: ignore[union-attr]
+        unit = s.get(CareUnit, world.unit_id)
+        assert unit is not None
+        unit.name = unit_name = factories.unique("Regionrapportenheten")  # one word: never wraps
         admin = factories.make_user(s, world.unit_id, Role.ADMIN).id
     month = f"{seeded.month:%Y-%m}"
     manager = client_as(world.manager_id)

@@ -196,6 +196,13 @@ def trend(session: Session, scope: Scope, month: date) -> Trend:
     return result
 
 
+def ticks(labels: list[str]) -> list[str]:
+    """Category labels short enough not to run into each other under a chart's bars (the table
+    beside each chart names every kind in full)."""
+    room = 14 if len(labels) <= 5 else 7
+    return [label if len(label) <= room else label[:room - 1] + "…" for label in labels]
+
+
 def _days(hours: int | None) -> float | None:
     return None if hours is None else hours / 24
 
@@ -216,7 +223,7 @@ def volumes(session: Session, scope: Scope, month: date) -> dict[str, Any]:
         "volumes", title=_("Inkommande per typ av arbete, jämfört med månaden före"),
         desc=_("{now} inkommande i {month}, {before} månaden före.", now=fig.total.incoming,
                month=month_name(month), before=fig.total.previous_incoming),
-        labels=labels, series=[(_("Denna månad"), [float(f.incoming) for f in fig.kinds]),
+        labels=ticks(labels), series=[(_("Denna månad"), [float(f.incoming) for f in fig.kinds]),
                                (_("Månaden före"), [float(f.previous_incoming) for f in fig.kinds])])
     return {"fig": fig, "chart": chart}
 
@@ -244,7 +251,7 @@ def backlog(session: Session, scope: Scope, month: date) -> dict[str, Any]:
     chart = charts.stacked_bars(
         "backlog", title=_("Öppna ärenden vid månadens slut, efter ålder"),
         desc=_("{n} öppna ärenden, {o} försenade.", n=fig.total.open_total, o=fig.total.overdue),
-        labels=[f.label for f in fig.kinds],
+        labels=ticks([f.label for f in fig.kinds]),
         segments=[_("0–2 dagar"), _("3–14 dagar"), _("över 14 dagar")],
         values=[[f.open_0_2, f.open_3_14, f.open_over_14] for f in fig.kinds])
     return {"fig": fig, "chart": chart, "oldest": lambda f: _oldest(month, f)}
@@ -258,7 +265,7 @@ def turnaround(session: Session, scope: Scope, month: date) -> dict[str, Any]:
         desc=_("Median {m} och 90:e percentil {p} dagar för alla typer.",
                m=charts.number(_days(fig.total.median_hours), 1),
                p=charts.number(_days(fig.total.p90_hours), 1)),
-        labels=[f.label for f in fig.kinds], fmt=lambda v: charts.number(v, 1),
+        labels=ticks([f.label for f in fig.kinds]), fmt=lambda v: charts.number(v, 1),
         series=[(_("Median"), [_days(f.median_hours) for f in fig.kinds]),
                 (_("90:e percentil"), [_days(f.p90_hours) for f in fig.kinds])])
     return {"fig": fig, "chart": chart}
@@ -272,7 +279,7 @@ def units_side_by_side(session: Session, scope: Scope, month: date) -> dict[str,
     chart = charts.bar_chart(
         "units", title=_("Inkommande och klara per vårdenhet"),
         desc=_("{n} vårdenheter med ärenden i {month}.", n=len(fig.units), month=month_name(month)),
-        labels=[name for name, _f in fig.units],
+        labels=ticks([name for name, _f in fig.units]),
         series=[(_("Inkommande"), [float(f.incoming) for _n, f in fig.units]),
                 (_("Klara"), [float(f.done) for _n, f in fig.units])])
     return {"fig": fig, "chart": chart, "oldest": lambda f: _oldest(month, f)}
