@@ -31,8 +31,10 @@ Places for the next parts (each its own module beside these, reading or adding a
   absences; read live from the worklist (a unit's open items are few), never ranked.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
   month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
-- **Monthly report** (``report.py``): "Sekreterarnas arbete, <månad>" as a PDF per unit and for
-  the region, from ``service.overview`` per month and the 12-month trend of the same rows.
+- **Monthly report** (``report.py``, built): "Sekreterarnas arbete, <månad>" as a PDF per unit
+  and for the region, from ``service.overview`` per month and the 12-month trend of the same
+  rows; its sections are the list ``report_sections.SECTIONS`` (each part adds its line), kept
+  in ``report_models``, sent by ``report_send``, made monthly by ``report_jobs``.
 - **Region view** (``region_views.py``): ``stats_work_day`` grouped by unit for one period, for
   the region administrator role; drill-down to ``/oversikt`` of a unit.
 - **API** (``api.py``, ``/api/v1/stats``): the same ``service`` objects as JSON.
