@@ -257,3 +257,17 @@ def test_the_overview_links_to_the_reports(client_as: Client, world: factories.W
     page = client_as(world.secretary_id).get("/oversikt")
     assert page.status_code == 200
     assert 'href="/oversikt/rapporter"' in page.text and "Månadsrapporter" in page.text
+
+
+def test_the_file_drop_keeps_a_document_once_under_a_safe_name(tmp_path: Path) -> None:
+    from kulisser.letters.mailbox import FileDropMailbox
+
+    box = FileDropMailbox(tmp_path)
+    envelope = {"document": "stats_report", "recipient": {"kind": "address", "address": "a@b.se"}}
+    assert box.send_document(reference="rapport-1-abc", pdf=b"%PDF-1", envelope=envelope) == \
+        "rapport-1-abc"
+    box.send_document(reference="rapport-1-abc", pdf=b"%PDF-2 changed", envelope=envelope)
+    assert (tmp_path / "rapport-1-abc.pdf").read_bytes() == b"%PDF-1"  # handed over once
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport-1-abc.json", "rapport-1-abc.pdf"]
+    with pytest.raises(ValueError):
+        box.send_document(reference="../letter-1", pdf=b"%PDF-1", envelope=envelope)
