@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     coding_rules: Path | None = None
     # The care provider's HSA-id written in the patient-register file (coding/register_layout.py).
     care_provider_hsa_id: str = ""
+    # The region's monthly report goes to these, comma-separated, through the mailbox adapter
+    # (stats/report_send.py); a unit's report goes to its managers.
+    report_recipients: str = ""
     # Another transport: "package.module:factory", a callable that takes these settings and
     # returns the adapter (kulisser.adapters); unset: the default adapter on disk.
     sms_adapter: str | None = None

@@ -47,6 +47,7 @@ PAGES: tuple[tuple[str, str, str, str | None], ...] = (
     ("dictation-quality", "chef", "/diktat/kvalitet", None),
     ("overview", "chef", "/oversikt", None),
     ("overview-year", "sekreterare", "/oversikt?period=ar", None),
+    ("overview-reports", "chef", "/oversikt/rapporter", None),
     ("sign-list", "lakare", "/signera", None),
     ("sign", "lakare", "/signera", r"^/signera/\d+$"),
     ("dictate", "lakare", "/diktat/ny", None),

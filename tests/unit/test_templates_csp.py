@@ -15,7 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "src" / "kulisser"
 # Rendered to PDF by WeasyPrint only, never sent to a browser.
 PDF_ONLY = {ROOT / "letters" / "templates" / "letters" / "print.html",
-            ROOT / "records" / "templates" / "records" / "copy_pdf.html"}
+            ROOT / "records" / "templates" / "records" / "copy_pdf.html",
+            ROOT / "stats" / "templates" / "stats" / "report_pdf.html"}
 PAGES = sorted(p for p in ROOT.glob("**/templates/**/*.html") if p not in PDF_ONLY)
 BLOCKED = {
     "inline style attribute": re.compile(r"\sstyle\s*=", re.I),

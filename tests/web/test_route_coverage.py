@@ -42,6 +42,7 @@ from tests.referrals import helpers as rh
 from tests.results import helpers as res
 from tests.staff import register_routes
 from tests.stats import region_routes, team_routes
+from tests.stats import report_routes as stats_report_routes
 from tests.waitlist import helpers as wh
 from tests.web import codes_routes, signal_routes
 from tests.web.unit_routes import AUDIT_LOG_READS, LOG_READ_PREFIXES, UNIT_ROUTES
@@ -670,6 +671,9 @@ NO_PATIENT_DATA.update(region_routes.NO_PATIENT_DATA)  # region (issue 15 items 
 # team (issue 15 item 3): the team's load, my week, absences and moving an absent one's items.
 PATIENT_ROUTES.update(team_routes.PATIENT_ROUTES)
 NO_PATIENT_DATA.update(team_routes.NO_PATIENT_DATA)
+# report (issue 15 item 5): the monthly report to leadership.
+NO_PATIENT_DATA.update(stats_report_routes.NO_PATIENT_DATA)
+UNIT_ROUTES.update(stats_report_routes.UNIT_ROUTES)
 
 
 ID_PARAM = re.compile(r"\{\w+_id\}")

@@ -54,6 +54,8 @@ OBJECT_TYPES: dict[str, str] = {
     "access_order": N_("Behörighetsbeställning"), "access_review": N_("Behörighetsuppföljning"),
     "risk_analysis": N_("Behovs- och riskanalys"),
     "access_system": N_("System i behörighetskatalogen"),
+    # The monthly report to leadership (issue 15 item 5): another unit's report is refused.
+    "stats_report": N_("Månadsrapport"),
 }
 
 

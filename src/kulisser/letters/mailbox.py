@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,15 @@ class MailboxSender(Protocol):
 
     def send(self, *, letter_id: int, pdf: bytes, envelope: dict[str, Any]) -> str:
         """Send (idempotent per letter_id) and return a reference for the letter's record."""
+        ...
+
+
+class DocumentSender(Protocol):
+    """Hands a document that is no patient's letter (the monthly report to leadership) to a
+    member of staff's or an office's mailbox; optional for an adapter (letters.service)."""
+
+    def send_document(self, *, reference: str, pdf: bytes, envelope: dict[str, Any]) -> str:
+        """Send (idempotent per reference) and return the service's reference."""
         ...
 
 
@@ -47,7 +57,15 @@ class FileDropMailbox:
 
     def send(self, *, letter_id: int, pdf: bytes, envelope: dict[str, Any]) -> str:
         """Drop the letter's files unless they are there already; the reference is the name."""
-        ref = f"letter-{letter_id}"
+        return self._drop(f"letter-{letter_id}", pdf, envelope)
+
+    def send_document(self, *, reference: str, pdf: bytes, envelope: dict[str, Any]) -> str:
+        """Drop <reference>.pdf and .json (a report to staff) unless they are there already."""
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,120}", reference):
+            raise ValueError("a document reference is letters, digits and dashes")
+        return self._drop(reference, pdf, envelope)
+
+    def _drop(self, ref: str, pdf: bytes, envelope: dict[str, Any]) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         envelope_path = self.folder / f"{ref}.json"
         if envelope_path.exists():

@@ -302,6 +302,21 @@ def send_to_mailbox(session: Session, *, actor: Actor, letter_id: int, settings:
                                     sender=jobs.mailbox(settings), now=now, attachments=attachments)
 
 
+def send_document(*, settings: Settings, reference: str, pdf: bytes,
+                  envelope: dict[str, Any]) -> str:
+    """Hand a document to staff (not a patient) through the configured digital mailbox; the
+    reference makes it idempotent. ValidationFailed when the adapter cannot send documents."""
+    from kulisser.letters import jobs  # jobs imports this module through sms
+
+    sender = jobs.mailbox(settings)
+    send = getattr(sender, "send_document", None)
+    if send is None:
+        raise ValidationFailed({"mottagare": _(
+            "Den digitala brevlådans adapter kan inte skicka rapporter (send_document saknas).")})
+    ref: str = send(reference=reference, pdf=pdf, envelope=envelope)
+    return ref
+
+
 def kind_choices(kinds: tuple[LetterKind, ...] = tuple(LetterKind)) -> list[tuple[str, str]]:
     """Kinds for a form's select, in Swedish."""
     return [(k.value, _(KIND_LABELS[k])) for k in kinds]

@@ -34,8 +34,10 @@ Places for the next parts (each its own module beside these, reading or adding a
   ranked.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
   month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
-- **Monthly report** (``report.py``): "Sekreterarnas arbete, <månad>" as a PDF per unit and for
-  the region, from ``service.overview`` per month and the 12-month trend of the same rows.
+- **Monthly report** (``report.py``, built): "Sekreterarnas arbete, <månad>" as a PDF per unit
+  and for the region, from ``service.overview`` per month and the 12-month trend of the same
+  rows; its sections are the list ``report_sections.SECTIONS`` (each part adds its line), kept
+  in ``report_models``, sent by ``report_send``, made monthly by ``report_jobs``.
 - **Region view** (``region_views.py``): ``stats_work_day`` grouped by unit for one period, for
   the region administrator role; drill-down to ``/oversikt`` of a unit.
 - **API** (``api.py``, ``/api/v1/stats``): the same ``service`` objects as JSON.
@@ -45,7 +47,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    routers=("views", "domains", "region_views", "api", "team_views",
-             "staffing_views"), jobs=("jobs",),
-    demo="demo:seed",
+    routers=("views", "domains", "region_views", "api", "team_views", "staffing_views",
+             "report_views"),
+    jobs=("jobs", "report_jobs"), demo="demo:seed",
 )

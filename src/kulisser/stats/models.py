@@ -55,3 +55,5 @@ from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402  (the
 # The staffing figure's tables (issue 15 item 4) live in their own module; importing it here
 # registers them wherever this package's models are loaded (app, Alembic, tests).
 from kulisser.stats import staffing_models as staffing_models  # noqa: E402
+# The monthly report's tables (issue 15 item 5), likewise.
+from kulisser.stats import report_models as report_models  # noqa: E402
