@@ -271,3 +271,25 @@ def test_the_file_drop_keeps_a_document_once_under_a_safe_name(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rapport-1-abc.json", "rapport-1-abc.pdf"]
     with pytest.raises(ValueError):
         box.send_document(reference="../letter-1", pdf=b"%PDF-1", envelope=envelope)
+
+
+def test_the_region_administrator_reads_and_makes_the_regions_report_only(
+        client_as: Client, database: Database, world: factories.World) -> None:
+    """She reaches the region's report from her gate, never her login unit's reports."""
+    with database.session() as s:
+        admin = factories.make_user(s, world.unit_id, role=Role.REGION_ADMIN)
+        s.commit()
+        admin_id = admin.id
+    client = client_as(admin_id)
+    page = client.get("/oversikt/rapporter")
+    assert page.status_code == 200 and "Regionen" in page.text
+    month = report.last_month()
+    made = client.post("/oversikt/rapporter", data={"manad": f"{month:%Y-%m}", "text": ""},
+                       follow_redirects=False)
+    assert made.status_code == 303
+    with database.session() as s:
+        rows = s.scalars(select(MonthlyReport).where(MonthlyReport.created_by_id == admin_id)).all()
+        assert [r.unit_id for r in rows] == [None]  # the region's, not her unit's
+        region_id = rows[0].id
+    assert client.get(f"/oversikt/rapporter/{region_id}/pdf").status_code == 200
+    assert client.get("/oversikt/region").status_code == 200

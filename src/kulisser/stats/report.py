@@ -36,7 +36,7 @@ from kulisser import workdays
 from kulisser.audit import service as audit
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.files import content_path, place
-from kulisser.i18n import _
+from kulisser.i18n import N_, _
 from kulisser.staff.service import Actor, CareUnit, Role, User
 from kulisser.stats import charts
 from kulisser.stats import report_sections as sections
@@ -47,10 +47,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 FOLDER = "stats_reports"
 OBJECT_TYPE = "stats_report"
 TEXT_MAX = 4000
-READERS = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
-# The region's report: administrators (the region administrator's role, when it exists, too).
-REGION_ROLES = (Role.ADMIN,)
-HIDDEN = "Rapporten finns inte."
+READERS = (Role.SECRETARY, Role.MANAGER, Role.ADMIN, Role.REGION_ADMIN)
+# The region's report: administrators and the region administrator (who sees only the region's).
+REGION_ROLES = (Role.ADMIN, Role.REGION_ADMIN)
+HIDDEN = N_("Rapporten finns inte.")
 
 
 # -- months and scopes --------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def scope_for(session: Session, *, actor: Actor, region: bool = False) -> Scope:
     """The actor's unit, or the region (administrators only); Forbidden (Swedish) otherwise."""
     if not may_read(actor):
         raise Forbidden(_("Rapporterna är till för sekreterare och enhetschefer."))
-    if region:
+    if region or actor.role is Role.REGION_ADMIN:  # her unit is only where her login sits
         if actor.role not in REGION_ROLES:
             raise Forbidden(_("Regionens rapport är till för administratörer."))
         return region_scope()
@@ -293,7 +293,7 @@ def list_reports(session: Session, *, scope_keys: list[str],
 
 def readable_scopes(actor: Actor) -> list[str]:
     """The scope keys whose reports the actor reads: the unit, and the region for its roles."""
-    keys = [f"unit:{actor.unit_id}"]
+    keys = [] if actor.role is Role.REGION_ADMIN else [f"unit:{actor.unit_id}"]
     if actor.role in REGION_ROLES:
         keys.append("region")
     return keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
@@ -55,7 +56,10 @@ REGION_PATHS = frozenset({
     REGION_HOME, "/oversikt/region.csv", "/oversikt", "/oversikt.csv",
     "/api/v1/stats/overview", "/api/v1/stats/region", "/api/v1/openapi.json", "/api/docs",
     "/logout", "/konto/losenord", "/enhet/byt",
+    # The region's monthly report: the page, its text, making it, and one report's PDF or send.
+    "/oversikt/rapporter", "/oversikt/rapporter/text",
 })
+REGION_REPORT = re.compile(r"/oversikt/rapporter/\d+/(pdf|skicka)")
 
 
 class RegionOnly(Exception):
@@ -64,7 +68,9 @@ class RegionOnly(Exception):
 
 def region_gate(request: Request, actor: Actor) -> None:
     """Refuse a region administrator every path but the region's aggregates and her account."""
-    if actor.role is Role.REGION_ADMIN and request.url.path not in REGION_PATHS:
+    path = request.url.path
+    if actor.role is Role.REGION_ADMIN and path not in REGION_PATHS \
+            and not REGION_REPORT.fullmatch(path):
         raise RegionOnly()
 
 
