@@ -5,8 +5,9 @@ Reported: the unit's doctors' visits with their day in the month and its inpatie
 discharged in the month (a stay not yet discharged waits for the month it ends in). Each is
 checked with checks.check, as the coding page checks it; a contact with an error, one not
 yet marked coded, a patient without a personnummer or samordningsnummer, or one without
-residence codes (county and municipality) is not written but listed apart with its findings. Each run is kept (``RegisterExport``): running a month
-again adds its next version, the older ones stay downloadable. One audit row per run and per
+residence codes (county and municipality) is not written but listed apart with its findings.
+Each run is kept (``RegisterExport``): running a month again adds its next version, the older
+ones stay downloadable. One audit row per run and per
 download (object type ``register_export``). Nothing here commits.
 """
 
@@ -93,6 +94,10 @@ class _Contact:
     codes: list[tuple[str, str, date | None]]  # role, code, procedure date; in position order
 
 
+_ROW = ("id", "kind", "contact_date", "admitted_on", "discharged_on", "status", "clinician_id",
+        "id_kind", "id_value", "county_code", "municipality_code")
+
+
 def _contacts(session: Session, *, unit_id: int, month: date) -> list[_Contact]:
     """The month's reportable contacts with their patients' numbers and codes (two statements)."""
     where = and_(CareContact.unit_id == unit_id, in_month(month))
@@ -103,7 +108,8 @@ def _contacts(session: Session, *, unit_id: int, month: date) -> list[_Contact]:
                patients.Patient.county_code, patients.Patient.municipality_code)
         .join(patients.Patient, patients.Patient.id == CareContact.patient_id)
         .where(where).order_by(CareContact.id)).tuples()
-    found = {r[0]: _Contact(*r, codes=[]) for r in rows}
+    # Eleven columns: past SQLAlchemy's typed overloads, so the fields are named.
+    found = {r[0]: _Contact(**dict(zip(_ROW, r, strict=True)), codes=[]) for r in rows}
     code_rows = session.execute(
         select(ContactCode.contact_id, ContactCode.role, ContactCode.code, ContactCode.procedure_date)
         .join(CareContact, CareContact.id == ContactCode.contact_id).where(where)
@@ -156,7 +162,8 @@ def _line(c: _Contact, *, sex: str, age: int, unit_hsa: str, provider_hsa: str) 
     inpatient = c.kind == ContactKind.INPATIENT
     return layout.line({
         "KONTAKT_ID": str(c.id), "PNR": c.id_value, "KON": layout.SEX_CODES[sex], "ALDER": str(age),
-        "LAN": c.county_code, "KOMMUN": c.municipality_code, "VARDGIVARE": provider_hsa, "VARDENHET": unit_hsa,
+        "LAN": c.county_code, "KOMMUN": c.municipality_code, "VARDGIVARE": provider_hsa,
+        "VARDENHET": unit_hsa,
         "KONTAKTTYP": layout.INPATIENT if inpatient else layout.OUTPATIENT_DOCTOR,
         "INDATUM": layout.day(c.admitted_on if inpatient else c.contact_date),
         "UTDATUM": layout.day(c.discharged_on if inpatient else None),

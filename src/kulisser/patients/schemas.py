@@ -9,7 +9,6 @@ from kulisser.patients import residence
 from kulisser.patients.models import Patient
 from kulisser.web.api import Timestamp
 
-
 _COUNTY = "County of residence (länskod): 2 digits, one of the 21 counties; empty: unknown."
 _MUNICIPALITY = ("Municipality of residence (kommunkod): 4 digits whose first two are the county's "
                  "(the county is taken from it when county_code is empty); empty: unknown.")
