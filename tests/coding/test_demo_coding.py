@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser import demo, migrate, workdays
-from kulisser.coding import register_report
+from kulisser.coding import register_layout, register_report
 from kulisser.coding.demo_notes import TODAY
 from kulisser.coding.demo_report import CODED, WRONG, last_month
 from kulisser.coding.models import CareContact
@@ -74,12 +74,17 @@ def test_todays_visits_wait_with_their_notes_and_suggestions(s: Session) -> None
 def test_last_month_is_ready_to_report_with_the_errors_apart(s: Session) -> None:
     first, _last = last_month(workdays.local_today(NOW))
     text, held, written = register_report.build(s, unit_id=_unit_id(s), month=first)
-    assert written == len(CODED) + 1  # the visits coded and the stay discharged in the month
+    # The visits coded and the stay discharged in the month, but for the visit of the patient
+    # without residence codes.
+    assert written == len(CODED) + 1 - 1
     assert len(text.splitlines()) == written + 1  # and the header
     rules = sorted(sorted({e["rule"] for e in h["errors"]}) for h in held)
     assert rules == [["duplicate", "not_coded"], ["missing_main", "not_coded"],
-                     ["non_terminal", "not_coded"]]
-    assert len(held) == len(WRONG) + 1
+                     ["missing_residence"], ["non_terminal", "not_coded"]]
+    assert len(held) == len(WRONG) + 2
+    rows = register_layout.parse(text)
+    assert all(r["LAN"] and r["KOMMUN"].startswith(r["LAN"]) for r in rows)
+    assert {r["LAN"] for r in rows} >= {"03"}  # mostly the clinic's county
 
 
 def test_suggestions_were_taken_last_month(s: Session) -> None:
