@@ -55,7 +55,7 @@ FIELDS: tuple[Field, ...] = (
     Field("PNR", "patient.id_value: the personal or coordination number, 12 digits", "digits", 12, True),
     Field("KON", "legal sex from the identity number: 1 man, 2 kvinna", "1|2", 1, True),
     Field("ALDER", "age in whole years on the contact (admission) date", "digits", 3, True),
-    Field("LAN", "county of residence: patient.county_code (länskod)", "2 digits", 2, True),
+    Field("LAN", "county of residence: patient.county_code (lanskod)", "2 digits", 2, True),
     Field("KOMMUN", "municipality of residence: patient.municipality_code (kommunkod, its first "
           "two digits the county's)", "4 digits", 4, True),
     Field("VARDGIVARE", "care provider's HSA-id (KULISSER_CARE_PROVIDER_HSA_ID)", "HSA-id", 64,
