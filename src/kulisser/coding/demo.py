@@ -4,7 +4,7 @@
   errors, one not coded.
 - The day's visits in the appointment book (demo_visits.py): most marked done, so that their
   contacts come from booking's AppointmentFulfilled, with signed notes and their suggestions,
-  waiting in the unit's coding queue; one or two left for the demo user to mark done.
+  waiting in the unit's coding queue; two left for the demo user to mark done.
 - This month's earlier doctors' visits registered by hand (the appointment book's history
   begins with the day's visits): most coded, some waiting, one saved with a code the checks
   refuse (a category that has subcodes) so the page shows the error, a phone call that needs

@@ -1,11 +1,11 @@
 """Demo: the day's visits in the appointment book, where coding starts (issue 14's done-when).
 
-The day is today when the doctors' morning has begun (at least two of their visits have
+The day is today when the doctors' morning has begun (at least three of their visits have
 started), else the last working day before it (a demo started early, at a weekend or on a
 holiday), planned for that one day as the book's history. Its started visits are booked a
 week ahead, as a secretary would have, and most are marked done ("Besöket genomfört") by the
 secretary after the visit: booking's AppointmentFulfilled makes each one's care contact and
-coding item, and the doctor's note, signed after the visit, brings its suggestions. One or two
+coding item, and the doctor's note, signed after the visit, brings its suggestions. The last two
 started visits are left for the demo user to mark done in the day view (Tidbok → the doctor →
 the day). The notes that find no visit (a short morning) are signed as before, and each makes
 its own contact (demo_notes.seed_today).
@@ -78,13 +78,13 @@ def seed_day(session: Session, *, rng: random.Random, now: datetime, unit_id: in
         return None
     day = workdays.local_today(now)
     started = _started(session, actor=actor, day=day, now=now, resources=doctors)
-    if len(started) < 2:
+    if len(started) < 3:
         day -= timedelta(days=1)
         while not workdays.is_working_day(day):
             day -= timedelta(days=1)
         _plan_past_day(session, actor=actor, day=day, resources=doctors, now=now)
         started = _started(session, actor=actor, day=day, now=now, resources=doctors)
-    left = 1 if len(started) <= 4 else 2
+    left = 2
     with_notes = min(len(TODAY), len(started) - left)
     booked_at = datetime.combine(day - timedelta(days=7), time(10), tzinfo=workdays.TZ)
     chosen = iter(rng.sample(patients, len(patients)))
