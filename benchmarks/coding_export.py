@@ -74,7 +74,8 @@ def _fill(database: Database, rng: random.Random, unit_id: int, clinicians: list
             used.add(pnr)
             patients.append({"id": first_patient + i, "id_kind": "personnummer", "id_value": pnr,
                              "given_name": "Bänk", "family_name": f"Patient{i}",
-                             "search_name": f"patient{i} bank", "created_at": now})
+                             "search_name": f"patient{i} bank", "created_at": now,
+                             "county_code": "01", "municipality_code": "0180"})
             day = MONTH + timedelta(days=rng.randrange(0, 31))
             inpatient = rng.random() < 0.1
             admitted = day - timedelta(days=rng.randrange(0, 6)) if inpatient else None

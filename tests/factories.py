@@ -72,11 +72,12 @@ def new_personnummer() -> str:
 
 
 def make_patient(session: Session, unit: CareUnit | int | None = None, *, given: str = "",
-                 family: str = "", protected: bool = False, address: str = "Testgatan 1") -> Patient:
-    """A patient; with a unit, that unit gets a care relation."""
+                 family: str = "", protected: bool = False, address: str = "Testgatan 1",
+                 county: str = "01", municipality: str = "0180") -> Patient:
+    """A patient (living in Stockholm unless told); with a unit, that unit gets a care relation."""
     p = Patient(id_kind="personnummer", id_value=new_personnummer(), address=address,
                 postal_code="123 45", city="Teststad", phone="070-123 45 67",
-                protected_identity=protected)
+                protected_identity=protected, county_code=county, municipality_code=municipality)
     p.set_name(given_name=given or unique("Given"), family_name=family or unique("Family"))
     session.add(p)
     session.flush()

@@ -45,6 +45,12 @@ FAMILY = ["Andersson", "Bergström", "Carlsson", "Dahl", "Ekström", "Forsberg",
           "Hedlund", "Isaksson", "Johansson", "Karlsson", "Lundqvist", "Mattsson", "Nyström",
           "Olofsson", "Pettersson", "Sjöberg", "Törnqvist", "Wallin", "Åberg", "Öberg", "Hägg"]
 STREETS = ["Storgatan", "Kyrkvägen", "Björkvägen", "Skolgatan", "Ängsvägen", "Åvägen"]
+# Residence codes (county 03, Uppsala län, and its municipalities; a few from elsewhere). Drawn
+# from a generator of their own, so that every other draw of the seed stays as it was.
+HOME_MUNICIPALITIES = ["0380", "0380", "0380", "0381", "0360", "0382", "0331", "0305", "0330",
+                       "0319"]
+AWAY_MUNICIPALITIES = ["0180", "1480", "1280", "2480", "0580"]
+NO_RESIDENCE = 7  # this patient of the clinic has no codes: the register report lists it apart
 TASKS = ["Skicka journalkopia till patienten", "Beställ tolk till besöket", "Uppdatera kontaktuppgifter",
          "Påminn läkaren om osignerade anteckningar", "Boka om besök efter läkarens sjukdom",
          "Kontrollera intyg inför utskrivning", "Skanna inkomna papper till journalen",
@@ -84,6 +90,7 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
     secretaries = [u for u in users if u.role == Role.SECRETARY]
     seen: set[str] = set()
     rows: list[dict[str, object]] = []
+    place = random.Random(20261205)
     while len(rows) < patients + 10:
         ident = generate_personnummer(rng, samordningsnummer=rng.random() < 0.03)
         if ident.value in seen:
@@ -99,6 +106,10 @@ def seed(session: Session, *, rng: random.Random | None = None, now: datetime | 
             protected_identity=rng.random() < 0.02)
         row["given_name"] = rng.choice(GIVEN)
         row["family_name"] = rng.choice(FAMILY)
+        municipality = place.choice(AWAY_MUNICIPALITIES if place.random() < 0.08
+                                    else HOME_MUNICIPALITIES)
+        if len(rows) != NO_RESIDENCE:
+            row.update(county_code=municipality[:2], municipality_code=municipality)
         rows.append(row)
     people = patient_service.add_demo_patients(session, rows=rows)
     ours, theirs = people[:patients], people[patients:]

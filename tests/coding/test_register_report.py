@@ -20,6 +20,7 @@ from kulisser.coding.contact_codes import CodeEntry
 from kulisser.coding.models import ContactCode
 from kulisser.db import utcnow
 from kulisser.errors import ValidationFailed
+from kulisser.patients.service import Patient
 from tests import factories
 
 
@@ -65,6 +66,15 @@ def test_a_months_round_trip(db: Session, world: factories.World) -> None:
         _coded(db, actor, p[0], month - timedelta(days=2), main, kind="inpatient",
                discharged=month + timedelta(days=1)),
     }
+    # Residence from the patient: one in Gothenburg; one without codes and one with the
+    # county only are listed apart, not written half-filled.
+    patient = db.get(Patient, p[2])
+    assert patient is not None
+    patient.county_code, patient.municipality_code = "14", "1480"
+    homeless = factories.make_patient(db, world.unit_id, county="", municipality="").id
+    county_only = factories.make_patient(db, world.unit_id, county="12", municipality="").id
+    no_residence = _coded(db, actor, homeless, month + timedelta(days=4), main)
+    half = _coded(db, actor, county_only, month + timedelta(days=4), main)
     uncoded = _coded(db, actor, p[1], month + timedelta(days=7))
     wrong = _coded(db, actor, p[2], month + timedelta(days=8), main)
     # The codes changed under a coded contact (a code table's change): now a duplicate.
@@ -82,8 +92,13 @@ def test_a_months_round_trip(db: Session, world: factories.World) -> None:
     ids = [int(r["KONTAKT_ID"]) for r in rows]
     assert sorted(ids) == sorted(reported) and len(ids) == len(set(ids))
     held = {h["contact_id"]: {e["rule"] for e in h["errors"]} for h in run.errors}
-    assert held == {uncoded: {"missing_main", "not_coded"}, wrong: {"duplicate"}}
-    assert (run.reported, run.listed, run.version) == (4, 2, 1)
+    assert held == {uncoded: {"missing_main", "not_coded"}, wrong: {"duplicate"},
+                    no_residence: {"missing_residence"}, half: {"missing_residence"}}
+    assert (run.reported, run.listed, run.version) == (4, 4, 1)
+    by_patient = {r["PNR"]: (r["LAN"], r["KOMMUN"]) for r in rows}
+    assert by_patient == {db.get(Patient, pid).id_value: codes_  # type: ignore[union-attr]
+                          for pid, codes_ in ((p[0], ("01", "0180")), (p[1], ("01", "0180")),
+                                              (p[2], ("14", "1480")))}
     assert run.sha256 == hashlib.sha256(run.content.encode()).hexdigest()
     stay = next(r for r in rows if r["KONTAKTTYP"] == layout.INPATIENT)
     assert (stay["INDATUM"], stay["UTDATUM"], stay["HDIA"]) == (
@@ -99,7 +114,7 @@ def test_a_months_round_trip(db: Session, world: factories.World) -> None:
         AuditEvent.action == "export")) == 2
     figures = {c.clinician_id: (c.total, c.coded) for c in report.completeness(
         db, unit_id=world.unit_id, month=month)}
-    assert figures == {None: (6, 5)}
+    assert figures == {None: (8, 7)}
 
 
 def test_a_month_not_ended_is_refused(db: Session, world: factories.World) -> None:

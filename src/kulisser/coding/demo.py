@@ -2,10 +2,11 @@
 
 - Last month, ready to report (demo_report.py): visits with signed notes, most coded, two with
   errors, one not coded.
-- Today's and yesterday's visits with signed notes and their suggestions, waiting in the
-  unit's coding queue (demo_notes.py).
-- This month's earlier doctors' visits registered by hand (the demo's visits in the
-  appointment book lie ahead): most coded, some waiting, one saved with a code the checks
+- The day's visits in the appointment book (demo_visits.py): most marked done, so that their
+  contacts come from booking's AppointmentFulfilled, with signed notes and their suggestions,
+  waiting in the unit's coding queue; two left for the demo user to mark done.
+- This month's earlier doctors' visits registered by hand (the appointment book's history
+  begins with the day's visits): most coded, some waiting, one saved with a code the checks
   refuse (a category that has subcodes) so the page shows the error, a phone call that needs
   no coding and an inpatient stay.
 
@@ -22,8 +23,9 @@ from sqlalchemy.orm import Session
 from kulisser import workdays
 from kulisser.coding import service as coding
 from kulisser.coding.contact_codes import CodeEntry
-from kulisser.coding.demo_notes import NoteWriter, audio_store, seed_today
+from kulisser.coding.demo_notes import TODAY, NoteWriter, audio_store
 from kulisser.coding.demo_report import seed_last_month
+from kulisser.coding.demo_visits import seed_day
 from kulisser.coding.states import ContactKind
 from kulisser.patients.service import Patient
 from kulisser.staff import service as staff
@@ -44,7 +46,9 @@ def seed(session: Session, *, rng: random.Random, now: datetime, unit_id: int, u
         writer = NoteWriter(store=store, unit_id=unit_id, users=users)
         made = seed_last_month(session, rng=rng, now=now, unit_id=unit_id, writer=writer,
                                patients=patients)
-        made += seed_today(session, rng=rng, now=now, writer=writer, patients=patients)
+        # Each of the day's notes makes or joins one contact; a visit left open has none yet.
+        seed_day(session, rng=rng, now=now, unit_id=unit_id, writer=writer, patients=patients)
+        made += len(TODAY)
     return made + _seed_by_hand(session, rng=rng, now=now, unit_id=unit_id, users=users,
                                 patients=patients, uncoded=uncoded)
 

@@ -84,9 +84,12 @@ class NoteWriter:
         self.made = 0
 
     def sign(self, session: Session, *, rng: random.Random, patient: Patient, text: str,
-             dictated_at: datetime, signed_at: datetime) -> int:
-        """One signed visit note about the patient; its dictation id."""
-        author = staff.make_actor(rng.choice(self.clinicians), unit_id=self.unit_id)
+             dictated_at: datetime, signed_at: datetime, author_id: int | None = None) -> int:
+        """One signed visit note about the patient (by the given clinician, else one drawn); its
+        dictation id."""
+        drawn = rng.choice(self.clinicians)
+        by = next((u for u in self.clinicians if u.id == author_id), drawn)
+        author = staff.make_actor(by, unit_id=self.unit_id)
         writer = staff.make_actor(self.secretary, unit_id=self.unit_id)
         self.made += 1
         d = dictations.upload_dictation(
@@ -101,11 +104,13 @@ class NoteWriter:
 
 
 def seed_today(session: Session, *, rng: random.Random, now: datetime, writer: NoteWriter,
-               patients: list[Patient]) -> int:
-    """Today's and yesterday's visits with signed notes, waiting for coding; how many."""
-    for text, patient in zip(TODAY, rng.sample(patients, len(TODAY)), strict=True):
+               patients: list[Patient], texts: list[str] | None = None) -> int:
+    """Signed notes of today and yesterday (TODAY, or the texts given), each making its own
+    contact waiting for coding; how many."""
+    texts = TODAY if texts is None else texts
+    for text, patient in zip(texts, rng.sample(patients, len(texts)), strict=True):
         dictated_at = now - timedelta(hours=rng.uniform(2, 26))
         signed_at = min(now, dictated_at + timedelta(hours=rng.uniform(0.5, 1.5)))
         writer.sign(session, rng=rng, patient=patient, text=text, dictated_at=dictated_at,
                     signed_at=signed_at)
-    return len(TODAY)
+    return len(texts)

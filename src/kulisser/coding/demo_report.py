@@ -3,7 +3,8 @@
 Doctors' visits with signed notes, coded by a secretary the next working day (a suggestion
 taken where it was the code she chose), two saved with codes the checks refuse, one not coded
 at all, a phone call (not reported) and an inpatient stay discharged in the month. The
-report of last month (/kodning/rapport) writes the coded ones and lists the three apart.
+report of last month (/kodning/rapport) writes the coded ones and lists the three apart, and a
+fourth: a coded visit of the clinic's one patient without residence codes.
 The coded notes are also the unit's history that today's suggestions learn from.
 """
 
@@ -80,11 +81,12 @@ def seed_last_month(session: Session, *, rng: random.Random, now: datetime, unit
     chosen = iter(rng.sample(patients, len(CODED) + len(WRONG) + 3))
     made = 0
 
-    def note(text: str) -> tuple[int, date]:
+    def note(text: str, patient: Patient | None = None) -> tuple[int, date]:
         nonlocal made
         made += 1
         day = rng.choice(working)
-        dictation_id = writer.sign(session, rng=rng, patient=next(chosen), text=text,
+        drawn = next(chosen)  # drawn even when not used, so that the later draws stay as they were
+        dictation_id = writer.sign(session, rng=rng, patient=patient or drawn, text=text,
                                    dictated_at=_at(day, rng.uniform(8, 11)),
                                    signed_at=_at(day, rng.uniform(14, 16)))
         found = session.scalar(select(CareContact).where(CareContact.note_id == dictation_id))
@@ -102,8 +104,10 @@ def seed_last_month(session: Session, *, rng: random.Random, now: datetime, unit
         coding.set_codes(session, actor=actor, contact_id=contact_id, entries=entries,
                          finish=True, now=min(now, _at(workdays.add_working_days(day, 1), 9.5)))
 
-    for text, main, secondary, external in CODED:
-        code(*note(text), main, secondary, external)
+    # The clinic's patient without residence codes has a coded visit: the report lists it apart.
+    apart = next((p for p in patients if not p.municipality_code), None)
+    for n, (text, main, secondary, external) in enumerate(CODED):
+        code(*note(text, apart if n == 0 else None), main, secondary, external)
     for text, main, secondary in WRONG:
         code(*note(text), main, secondary, [])
     note(UNCODED)

@@ -10,9 +10,12 @@ patientregistret", on socialstyrelsen.se under Register / Patientregistret / Rap
 and, where it differs, changes the fields here and raises ``VERSION``. Every export run
 records the version it was written with.
 
-Fields with no source in Kulisser yet are written empty and documented as such: the county
-and municipality of residence (LAN, KOMMUN; the patient's address has no codes for them) and,
-when KULISSER_CARE_PROVIDER_HSA_ID is unset, the care provider (VARDGIVARE).
+The county and municipality of residence (LAN, KOMMUN) come from the patient's residence
+codes (patients.residence); a contact whose patient has none is held back (rule
+``missing_residence``), not written half-filled. The care provider (VARDGIVARE) is written
+empty when KULISSER_CARE_PROVIDER_HSA_ID is unset.
+
+Versions: 2026.1 wrote LAN and KOMMUN empty; 2026.2 fills them (KOMMUN 4 digits).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import date
 
 from kulisser.i18n import N_
 
-VERSION = "2026.1"
+VERSION = "2026.2"
 REGULATION = N_("HSLF-FS 2016:91 med senare ändringar")  # shown on the page
 SEPARATOR = ";"
 LIST_SEPARATOR = " "
@@ -52,9 +55,9 @@ FIELDS: tuple[Field, ...] = (
     Field("PNR", "patient.id_value: the personal or coordination number, 12 digits", "digits", 12, True),
     Field("KON", "legal sex from the identity number: 1 man, 2 kvinna", "1|2", 1, True),
     Field("ALDER", "age in whole years on the contact (admission) date", "digits", 3, True),
-    Field("LAN", "county of residence (county code); no source yet: empty", "2 digits", 2, False),
-    Field("KOMMUN", "municipality of residence (kommunkod); no source yet: empty", "2 digits", 2,
-          False),
+    Field("LAN", "county of residence: patient.county_code (lanskod)", "2 digits", 2, True),
+    Field("KOMMUN", "municipality of residence: patient.municipality_code (kommunkod, its first "
+          "two digits the county's)", "4 digits", 4, True),
     Field("VARDGIVARE", "care provider's HSA-id (KULISSER_CARE_PROVIDER_HSA_ID)", "HSA-id", 64,
           False),
     Field("VARDENHET", "care_unit.hsa_id", "HSA-id", 64, True),

@@ -4,9 +4,10 @@ held back with their errors, the completeness before the deadline.
 Reported: the unit's doctors' visits with their day in the month and its inpatient stays
 discharged in the month (a stay not yet discharged waits for the month it ends in). Each is
 checked with checks.check, as the coding page checks it; a contact with an error, one not
-yet marked coded, or a patient without a personnummer or samordningsnummer is not written
-but listed apart with its findings. Each run is kept (``RegisterExport``): running a month
-again adds its next version, the older ones stay downloadable. One audit row per run and per
+yet marked coded, a patient without a personnummer or samordningsnummer, or one without
+residence codes (county and municipality) is not written but listed apart with its findings.
+Each run is kept (``RegisterExport``): running a month again adds its next version, the older
+ones stay downloadable. One audit row per run and per
 download (object type ``register_export``). Nothing here commits.
 """
 
@@ -88,7 +89,13 @@ class _Contact:
     clinician_id: int | None
     id_kind: str
     id_value: str
+    county_code: str
+    municipality_code: str
     codes: list[tuple[str, str, date | None]]  # role, code, procedure date; in position order
+
+
+_ROW = ("id", "kind", "contact_date", "admitted_on", "discharged_on", "status", "clinician_id",
+        "id_kind", "id_value", "county_code", "municipality_code")
 
 
 def _contacts(session: Session, *, unit_id: int, month: date) -> list[_Contact]:
@@ -97,10 +104,12 @@ def _contacts(session: Session, *, unit_id: int, month: date) -> list[_Contact]:
     rows = session.execute(
         select(CareContact.id, CareContact.kind, CareContact.contact_date, CareContact.admitted_on,
                CareContact.discharged_on, CareContact.status, CareContact.clinician_id,
-               patients.Patient.id_kind, patients.Patient.id_value)
+               patients.Patient.id_kind, patients.Patient.id_value,
+               patients.Patient.county_code, patients.Patient.municipality_code)
         .join(patients.Patient, patients.Patient.id == CareContact.patient_id)
         .where(where).order_by(CareContact.id)).tuples()
-    found = {r[0]: _Contact(*r, codes=[]) for r in rows}
+    # Eleven columns: past SQLAlchemy's typed overloads, so the fields are named.
+    found = {r[0]: _Contact(**dict(zip(_ROW, r, strict=True)), codes=[]) for r in rows}
     code_rows = session.execute(
         select(ContactCode.contact_id, ContactCode.role, ContactCode.code, ContactCode.procedure_date)
         .join(CareContact, CareContact.id == ContactCode.contact_id).where(where)
@@ -153,7 +162,8 @@ def _line(c: _Contact, *, sex: str, age: int, unit_hsa: str, provider_hsa: str) 
     inpatient = c.kind == ContactKind.INPATIENT
     return layout.line({
         "KONTAKT_ID": str(c.id), "PNR": c.id_value, "KON": layout.SEX_CODES[sex], "ALDER": str(age),
-        "LAN": "", "KOMMUN": "", "VARDGIVARE": provider_hsa, "VARDENHET": unit_hsa,
+        "LAN": c.county_code, "KOMMUN": c.municipality_code, "VARDGIVARE": provider_hsa,
+        "VARDENHET": unit_hsa,
         "KONTAKTTYP": layout.INPATIENT if inpatient else layout.OUTPATIENT_DOCTOR,
         "INDATUM": layout.day(c.admitted_on if inpatient else c.contact_date),
         "UTDATUM": layout.day(c.discharged_on if inpatient else None),
@@ -195,6 +205,9 @@ def _build(session: Session, *, unit: CareUnit, month: date,
         if sex is None or age is None:
             findings.append({"code": "", "rule": "identity", "message": _(
                 "Patienten saknar person- eller samordningsnummer.")})
+        if not (c.county_code and c.municipality_code):
+            findings.append({"code": "", "rule": "missing_residence", "message": _(
+                "Patientens län och kommun saknas; ange dem på patientens sida (Ändra uppgifter).")})
         if findings:
             held.append(_held_back(c, findings))
             continue

@@ -203,7 +203,11 @@ def _page(request: Request, ctx: Ctx, contact: CareContact, form: CodeForm, *,
         "favourites": favourites, "recent": coding.patient_codes(ctx.db, contact=contact),
         "suggestions": [s for s in contact.suggestions], "titles": _titles(ctx, contact),
         "names": names, "labels": _labels(), "display": codes.display, "norm": codes.normalize,
-        "open_items": items.open_items(ctx.db, contact_id=contact.id)}, status_code=status)
+        "open_items": items.open_items(ctx.db, contact_id=contact.id),
+        # No KVÅ table imported: a procedure search would find nothing, so the page says why.
+        "kva_missing": codes.serving_version(ctx.db, system=codes.KVA,
+                                             on=contact.contact_date) is None},
+        status_code=status)
 
 
 def _titles(ctx: Ctx, contact: CareContact) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def read_patient(patient_id: Id, ctx: CurrentCtx) -> PatientOut:
 @router.patch("/patients/{patient_id}", response_model=PatientOut, summary="Change a patient",
               responses=error_responses(403, 404, 422))
 def update_patient(patient_id: Id, body: PatientUpdate, ctx: CurrentCtx) -> PatientOut:
-    """Change name, contact details or protection; fields left out keep their values."""
+    """Change name, contact details, residence or protection; fields left out keep their values."""
     # Read the stored values only to fill in the fields not given: update_patient does the
     # access check (and its audit row) before anything is changed or answered.
     stored = ctx.db.get(Patient, patient_id)
@@ -81,7 +81,8 @@ def update_patient(patient_id: Id, body: PatientUpdate, ctx: CurrentCtx) -> Pati
     data = patients.PatientData(
         identifier=stored.id_value, id_kind=stored.id_kind, given_name=stored.given_name,
         family_name=stored.family_name, address=stored.address, postal_code=stored.postal_code,
-        city=stored.city, phone=stored.phone, protected_identity=stored.protected_identity)
+        city=stored.city, phone=stored.phone, protected_identity=stored.protected_identity,
+        county_code=stored.county_code, municipality_code=stored.municipality_code)
     for key, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(data, key, value)
     return PatientOut.of(patients.update_patient(ctx.db, actor=ctx.actor, patient_id=patient_id,

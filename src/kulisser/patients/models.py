@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kulisser.db import Base, UTCDateTime, utcnow
@@ -28,6 +28,11 @@ class Patient(Base):
     address: Mapped[str] = mapped_column(String(200), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
+    # Residence as the patient register codes it (patients.residence): county (länskod, 2
+    # digits) and municipality (kommunkod, 4 digits, starting with the county's); "" unknown.
+    county_code: Mapped[str] = mapped_column(String(2), default="", server_default=text("''"))
+    municipality_code: Mapped[str] = mapped_column(String(4), default="",
+                                                   server_default=text("''"))
     phone: Mapped[str] = mapped_column(String(40), default="")
     # Skyddad identitet: the address never appears on a page, in an export or in print.
     protected_identity: Mapped[bool] = mapped_column(Boolean, default=False)

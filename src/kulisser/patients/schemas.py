@@ -5,8 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from kulisser.identity import Identifier, IdKind, InvalidIdentifier
+from kulisser.patients import residence
 from kulisser.patients.models import Patient
 from kulisser.web.api import Timestamp
+
+_COUNTY = "County of residence (länskod): 2 digits, one of the 21 counties; empty: unknown."
+_MUNICIPALITY = ("Municipality of residence (kommunkod): 4 digits whose first two are the county's "
+                 "(the county is taken from it when county_code is empty); empty: unknown.")
 
 
 class PatientIdentifier(BaseModel):
@@ -43,6 +48,13 @@ class PatientOut(BaseModel):
     address: str | None = Field(None, description="null when protected_identity is true.")
     postal_code: str | None = Field(None, description="null when protected_identity is true.")
     city: str | None = Field(None, description="null when protected_identity is true.")
+    county_code: str | None = Field(
+        None, description="County of residence (länskod, 2 digits); empty when unknown, null when "
+                          "protected_identity is true.", examples=["01"])
+    municipality_code: str | None = Field(
+        None, description="Municipality of residence (kommunkod, 4 digits starting with the "
+                          "county's); empty when unknown, null when protected_identity is true.",
+        examples=["0180"])
 
     @classmethod
     def of(cls, patient: Patient) -> PatientOut:
@@ -53,7 +65,9 @@ class PatientOut(BaseModel):
                    phone=patient.phone, protected_identity=patient.protected_identity,
                    address=patient.address if shown else None,
                    postal_code=patient.postal_code if shown else None,
-                   city=patient.city if shown else None)
+                   city=patient.city if shown else None,
+                   county_code=patient.county_code if shown else None,
+                   municipality_code=patient.municipality_code if shown else None)
 
 
 class PatientList(BaseModel):
@@ -79,6 +93,10 @@ class PatientCreate(BaseModel):
     city: str = ""
     phone: str = Field("", examples=["070-123 45 67"])
     protected_identity: bool = False
+    county_code: str = Field("", max_length=residence.MAX_TYPED, examples=["01"],
+                             description=_COUNTY)
+    municipality_code: str = Field("", max_length=residence.MAX_TYPED, examples=["0180"],
+                                   description=_MUNICIPALITY)
     care_reason: str | None = Field(
         None, description="Why the caller's unit starts a care relation with the patient: "
                           "referral (remiss mottagen), seeks_care (the patient seeks care here) or "
@@ -107,6 +125,9 @@ class PatientUpdate(BaseModel):
     city: str | None = None
     phone: str | None = None
     protected_identity: bool | None = None
+    county_code: str | None = Field(None, max_length=residence.MAX_TYPED, description=_COUNTY)
+    municipality_code: str | None = Field(None, max_length=residence.MAX_TYPED,
+                                          description=_MUNICIPALITY)
 
 
 class EmergencyAccessIn(BaseModel):

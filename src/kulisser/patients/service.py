@@ -18,7 +18,7 @@ from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
 from kulisser.identity import IdKind, InvalidIdentifier, looks_like_identity_number, parse_identifier
 from kulisser.names import search_key
-from kulisser.patients import relations
+from kulisser.patients import relations, residence
 from kulisser.patients.models import CareRelation as CareRelation
 from kulisser.patients.models import Patient as Patient
 from kulisser.patients.relations import NAME_WARNING as NAME_WARNING
@@ -49,6 +49,8 @@ class PatientData:
     city: str = ""
     phone: str = ""
     protected_identity: bool = False
+    county_code: str = ""
+    municipality_code: str = ""
 
 
 def validate(data: PatientData) -> dict[str, object]:
@@ -79,10 +81,14 @@ def validate(data: PatientData) -> dict[str, object]:
     for field, limit in (("address", 200), ("city", 100)):
         if len(getattr(data, field).strip()) > limit:
             errors[field] = _("Högst {limit} tecken.", limit=limit)
+    county, municipality, bad_residence = residence.clean(county=data.county_code,
+                                                          municipality=data.municipality_code)
+    errors.update(bad_residence)
     if errors:
         raise ValidationFailed(errors)
     clean.update(phone=phone, postal_code=postal, address=data.address.strip(),
-                 city=data.city.strip(), protected_identity=bool(data.protected_identity))
+                 city=data.city.strip(), protected_identity=bool(data.protected_identity),
+                 county_code=county, municipality_code=municipality)
     return clean
 
 
@@ -140,7 +146,7 @@ def register_patient(session: Session, *, actor: Actor, data: PatientData,
 
 
 def update_patient(session: Session, *, actor: Actor, patient_id: int, data: PatientData) -> Patient:
-    """Change a patient's name, contact details and protection flag (not the identity number)."""
+    """Change a patient's name, contact details, residence and protection (not the identity number)."""
     patient = get_patient(session, actor=actor, patient_id=patient_id, action="update")
     data.identifier = data.identifier or patient.id_value
     data.id_kind = data.id_kind or patient.id_kind
@@ -148,7 +154,8 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, data: Pat
     if (clean["id_kind"], clean["id_value"]) != (patient.id_kind, patient.id_value):
         raise ValidationFailed({"identifier": _("Identitetsnumret kan inte ändras här.")})
     patient.set_name(given_name=str(clean["given_name"]), family_name=str(clean["family_name"]))
-    for key in ("address", "postal_code", "city", "phone", "protected_identity"):
+    for key in ("address", "postal_code", "city", "phone", "protected_identity", "county_code",
+                "municipality_code"):
         setattr(patient, key, clean[key])
     return patient
 

@@ -13,7 +13,7 @@ from kulisser.bounds import Id
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.patients import relations
+from kulisser.patients import relations, residence
 from kulisser.patients import service as patients
 from kulisser.patients.models import Patient
 from kulisser.patients.service import PatientData
@@ -25,6 +25,9 @@ router = APIRouter(include_in_schema=False)
 
 SEARCH_LIMIT = 20
 ADDRESS_FIELDS = ("address", "postal_code", "city")
+# The county and municipality tell where a protected patient lives as the address does: they
+# are kept off the pages with it (the register report, a duty to Socialstyrelsen, carries them).
+RESIDENCE_FIELDS = ("county_code", "municipality_code")
 
 
 def _patient_form(
@@ -37,18 +40,21 @@ def _patient_form(
     city: FormStr = "",
     phone: FormStr = "",
     protected_identity: FormStr = "",
+    county_code: FormStr = "",
+    municipality_code: FormStr = "",
 ) -> PatientData:
     """The patient form as typed (an unticked checkbox is simply absent)."""
     return PatientData(identifier=identifier, id_kind=id_kind, given_name=given_name,
                        family_name=family_name, address=address, postal_code=postal_code,
-                       city=city, phone=phone, protected_identity=bool(protected_identity))
+                       city=city, phone=phone, protected_identity=bool(protected_identity),
+                       county_code=county_code, municipality_code=municipality_code)
 
 
 def _values(data: PatientData, *, hide_address: bool) -> dict[str, object]:
     """Values to show in the form again; a protected patient's address is never sent back."""
     values = asdict(data)
     if hide_address:
-        for name in ADDRESS_FIELDS:
+        for name in (*ADDRESS_FIELDS, *RESIDENCE_FIELDS):
             values[name] = ""
     return values
 
@@ -58,6 +64,7 @@ def _form_page(request: Request, *, patient: Patient | None, values: dict[str, o
     return render(request, "patients/form.html",
                   {"nav": "patients", "patient": patient, "values": values, "errors": errors,
                    "id_kinds": patients.id_kinds(), "care_reasons": relations.reason_choices(),
+                   "counties": residence.county_choices(),
                    "address_hidden": bool(values.get("protected_identity"))
                    or bool(patient is not None and patient.protected_identity)},
                   status_code=status)
@@ -113,6 +120,7 @@ def patient_page(request: Request, patient_id: Id, ctx: CurrentCtx,
     return render(request, "patients/patient.html",
                   {"nav": "patients", "patient": patient, "emergency": access.emergency,
                    "open_rows": open_rows, "closed_items": closed_items,
+                   "county_name": residence.county_name(patient.county_code),
                    "name_warning": _(relations.NAME_WARNING)
                    if request.query_params.get("namn") == "avviker" else ""})
 
@@ -123,7 +131,9 @@ def edit_form(request: Request, patient_id: Id, ctx: CurrentCtx) -> Response:
     patient = patients.get_patient(ctx.db, actor=ctx.actor, patient_id=patient_id)
     data = PatientData(given_name=patient.given_name, family_name=patient.family_name,
                        address=patient.address, postal_code=patient.postal_code, city=patient.city,
-                       phone=patient.phone, protected_identity=patient.protected_identity)
+                       phone=patient.phone, protected_identity=patient.protected_identity,
+                       county_code=patient.county_code,
+                       municipality_code=patient.municipality_code)
     return _form_page(request, patient=patient,
                       values=_values(data, hide_address=patient.protected_identity), errors={})
 
@@ -142,6 +152,8 @@ def edit(request: Request, patient_id: Id, data: Annotated[PatientData, Depends(
     if was_protected and not any(getattr(data, f).strip() for f in ADDRESS_FIELDS):
         # The form never shows a protected address, so empty fields mean "keep it".
         typed.address, typed.postal_code, typed.city = stored.address, stored.postal_code, stored.city
+    if was_protected and not any(getattr(data, f).strip() for f in RESIDENCE_FIELDS):
+        typed.county_code, typed.municipality_code = stored.county_code, stored.municipality_code
     try:
         patients.update_patient(ctx.db, actor=ctx.actor, patient_id=patient_id, data=typed)
     except ValidationFailed as exc:
