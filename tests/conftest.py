@@ -3,6 +3,11 @@
 KULISSER_TEST_DATABASE=sqlite (default) or postgresql; for PostgreSQL, KULISSER_TEST_PG_URL
 points at a server where a throwaway database is created and dropped (make test does this).
 Tests do not share rows: each builds its own unit, staff and patients with the factories.
+
+The migrations run once per pytest session, into a template (tests/dbtemplate.py); every
+test or module that needs a migrated database of its own gets a copy of it
+(`migrated_database_url`). Tests of the migrations themselves start from
+`fresh_database_url`, an empty database.
 """
 
 from __future__ import annotations
@@ -20,11 +25,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from kulisser import migrate, packages
+from kulisser import packages
 from kulisser.app import create_app
 from kulisser.config import Settings
 from kulisser.db import Database
-from tests import factories
+from tests import dbtemplate, factories
 from tests.factories import login_client
 
 TEST_SECRET = "test-secret-" + "x" * 40
@@ -44,12 +49,25 @@ def _pg_admin_url() -> str:
 
 def fresh_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
     """Create an empty database for this run and return its URL and a cleanup function."""
+    return _new_database(tmp_dir, name, template=None)
+
+
+def migrated_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
+    """A database of its own at the migration head (a copy of the session's migrated
+    template, procrastinate's queue included on PostgreSQL): its URL and a cleanup function."""
+    return _new_database(tmp_dir, name, template=dbtemplate.template(backend(), _pg_admin_url))
+
+
+def _new_database(tmp_dir: Path, name: str, *, template: str | None) -> tuple[str, object]:
     if backend() == "postgresql":
         admin = make_url(_pg_admin_url())
         dbname = f"kt_{re.sub(r'[^a-z0-9]', '', name.lower())[:20]}_{secrets.token_hex(4)}"
         engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+        if template is None:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+        else:
+            dbtemplate.copy_pg(engine, template, dbname)
         url = admin.set(database=dbname).render_as_string(hide_password=False)
 
         def drop() -> None:
@@ -59,6 +77,8 @@ def fresh_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
 
         return url, drop
     path = tmp_dir / f"{name}.db"
+    if template is not None:
+        dbtemplate.copy_sqlite(template, path)
     return f"sqlite:///{path}", lambda: None
 
 
@@ -67,9 +87,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """The run's migrated database, with every installed package set up as the app and the
     worker set them up (kinds, jobs and event subscribers registered), whatever test runs first."""
     packages.setup()
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("db"), "suite")
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("db"), "suite")
     db = Database(url)
-    migrate.upgrade(db.engine)
     yield db
     db.engine.dispose()
     drop()  # type: ignore[operator]
@@ -145,3 +164,8 @@ def manager_client(app: FastAPI, database: Database, world: factories.World) -> 
     with TestClient(app, base_url="http://testserver") as c:
         login_client(c, database, world.manager_id)
         yield c
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the session's migrated template (a PostgreSQL database, or an SQLite file)."""
+    dbtemplate.drop()

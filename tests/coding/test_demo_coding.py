@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser import demo, migrate, workdays
+from kulisser import demo, workdays
 from kulisser.coding import register_report
 from kulisser.coding.demo_notes import TODAY
 from kulisser.coding.demo_report import CODED, WRONG, last_month
@@ -18,7 +18,7 @@ from kulisser.coding.models import CareContact
 from kulisser.db import Database
 from kulisser.staff.models import CareUnit
 from kulisser.worklist.models import WorkItem
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # a Thursday; last month is November
 
@@ -26,9 +26,8 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # a Thursday; last month is Nove
 @pytest.fixture(scope="module")
 def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """The demo seeded once on a fresh database."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("coding_demo"), "coding_demo")
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("coding_demo"), "coding_demo")
     database = Database(url)
-    migrate.upgrade(database.engine)
     with database.session() as session:
         demo.seed(session, now=NOW)
         session.commit()
