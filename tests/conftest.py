@@ -12,10 +12,13 @@ test or module that needs a migrated database of its own gets a copy of it
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -25,10 +28,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from kulisser import packages
+from kulisser import demo, packages
 from kulisser.app import create_app
 from kulisser.config import Settings
 from kulisser.db import Database
+from kulisser.demo import DemoResult
 from tests import dbtemplate, factories
 from tests.factories import login_client
 
@@ -47,6 +51,22 @@ def _pg_admin_url() -> str:
     return url
 
 
+@contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """Take turns with the other pass of scripts/test.sh, which runs the SQLite and PostgreSQL
+    passes at once: a lock file in KULISSER_TEST_LOCK_DIR (nothing to wait for without it)."""
+    folder = os.environ.get("KULISSER_TEST_LOCK_DIR")
+    if not folder:
+        yield
+        return
+    with (Path(folder) / f"{name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def fresh_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
     """Create an empty database for this run and return its URL and a cleanup function."""
     return _new_database(tmp_dir, name, template=None)
@@ -56,6 +76,20 @@ def migrated_database_url(tmp_dir: Path, name: str) -> tuple[str, object]:
     """A database of its own at the migration head (a copy of the session's migrated
     template, procrastinate's queue included on PostgreSQL): its URL and a cleanup function."""
     return _new_database(tmp_dir, name, template=dbtemplate.template(backend(), _pg_admin_url))
+
+
+def demo_database_url(tmp_dir: Path, name: str, *, now: datetime) -> tuple[str, object, DemoResult]:
+    """A database of its own with the demo seeded at `now` (`demo.seed(s, now=now)`), as a copy
+    of a template seeded once per session and moment: its URL, a cleanup function and what
+    the seeding returned."""
+
+    def seed(database: Database) -> DemoResult:
+        with database.session() as session:
+            return demo.seed(session, now=now)
+
+    location, result = dbtemplate.derived(backend(), _pg_admin_url, f"demo:{now.isoformat()}", seed)
+    url, drop = _new_database(tmp_dir, name, template=location)
+    return url, drop, result  # type: ignore[return-value]
 
 
 def _new_database(tmp_dir: Path, name: str, *, template: str | None) -> tuple[str, object]:

@@ -34,9 +34,12 @@ class _Template:
     backend: str
     location: str  # PostgreSQL: the database's name; SQLite: the file's path
     admin_url: str = ""
+    value: object = None  # what the builder of a derived template returned
 
 
 _current: _Template | None = None
+# Templates made from a copy of the migrated one by a builder (the demo seeded at a moment).
+_derived: dict[str, _Template] = {}
 
 
 def head_revision() -> str:
@@ -54,6 +57,39 @@ def template(backend: str, admin_url: Callable[[], str]) -> str:
         drop()
         _current = _build_pg(admin_url()) if backend == "postgresql" else _build_sqlite()
     return _current.location
+
+
+def derived(backend: str, admin_url: Callable[[], str], key: str,
+            build: Callable[[Database], object]) -> tuple[str, object]:
+    """A template made once per session by `build` on a copy of the migrated one (the same key
+    must always build the same thing): its name or path, and what `build` returned."""
+    if key not in _derived:
+        base = template(backend, admin_url)
+        if backend == "postgresql":
+            admin = make_url(admin_url())
+            name = f"kt_tpl_{secrets.token_hex(6)}"
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            try:
+                copy_pg(engine, base, name)
+                database = Database(admin.set(database=name).render_as_string(hide_password=False))
+                value = build(database)
+                database.engine.dispose()
+                with engine.connect() as conn:
+                    conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            finally:
+                engine.dispose()
+            _derived[key] = _Template(backend, name, admin_url(), value)
+        else:
+            path = Path(tempfile.mkdtemp(prefix="kulisser-template-")) / "derived.db"
+            copy_sqlite(base, path)
+            database = Database(f"sqlite:///{path}")
+            value = build(database)
+            with database.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            database.engine.dispose()
+            _derived[key] = _Template(backend, str(path), value=value)
+    found = _derived[key]
+    return found.location, found.value
 
 
 def _check(engine: Engine, head: str) -> None:
@@ -122,17 +158,18 @@ def copy_sqlite(template_path: str, path: Path) -> None:
 
 
 def drop() -> None:
-    """Drop the session's template, if one was built."""
+    """Drop the session's templates, if any were built."""
     global _current
-    current, _current = _current, None
-    if current is None:
-        return
-    if current.backend == "postgresql":
-        engine = create_engine(make_url(current.admin_url), isolation_level="AUTOCOMMIT")
-        try:
-            with engine.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{current.location}" WITH (FORCE)'))
-        finally:
-            engine.dispose()
-    else:
-        shutil.rmtree(Path(current.location).parent, ignore_errors=True)
+    built = [*_derived.values(), *([_current] if _current is not None else [])]
+    _current = None
+    _derived.clear()
+    for each in built:
+        if each.backend == "postgresql":
+            engine = create_engine(make_url(each.admin_url), isolation_level="AUTOCOMMIT")
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{each.location}" WITH (FORCE)'))
+            finally:
+                engine.dispose()
+        else:
+            shutil.rmtree(Path(each.location).parent, ignore_errors=True)

@@ -23,7 +23,7 @@ from kulisser.staff import service as staff
 from kulisser.staff.models import CareUnit, UnitMembership, User
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Priority
-from tests.conftest import migrated_database_url
+from tests.conftest import demo_database_url, migrated_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -31,10 +31,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, demo.DemoResult]]:
     """A fresh database, migrated and seeded once for this module."""
-    url, drop = migrated_database_url(tmp_path_factory.mktemp("demo"), "demo")
+    url, drop, result = demo_database_url(tmp_path_factory.mktemp("demo"), "demo", now=NOW)
     database = Database(url)
-    with database.session() as s:
-        result = demo.seed(s, now=NOW)
     yield database, result
     database.engine.dispose()
     drop()  # type: ignore[operator]

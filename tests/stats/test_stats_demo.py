@@ -14,17 +14,15 @@ from kulisser.stats import aggregate
 from kulisser.stats.models import Watermark, WorkDay
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES
-from tests.conftest import migrated_database_url
+from tests.conftest import demo_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_demo_aggregate_matches_its_work_items(tmp_path_factory: object) -> None:
-    url, drop = migrated_database_url(tmp_path_factory.mktemp("statsdemo"), "statsdemo")  # type: ignore[attr-defined]
+    url, drop, _made = demo_database_url(tmp_path_factory.mktemp("statsdemo"), "statsdemo", now=NOW)  # type: ignore[attr-defined]
     database = Database(url)
     try:
-        with database.session() as s:
-            demo.seed(s, now=NOW)
         with database.session() as s:
             clinic = s.scalar(select(CareUnit.id).where(CareUnit.hsa_id == demo.UNIT_HSA))
             # Some seeders date their records by the clock rather than the demo's moment:
