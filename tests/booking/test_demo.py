@@ -8,25 +8,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from kulisser import demo, migrate
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment, Resource, Slot
 from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
 from kulisser.waitlist import service as waitlist
-from tests.conftest import fresh_database_url
+from tests.conftest import demo_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("bdemo"), "bookingdemo")
+    url, drop, _made = demo_database_url(tmp_path_factory.mktemp("bdemo"), "bookingdemo", now=NOW)
     database = Database(url)
-    migrate.upgrade(database.engine)
-    with database.session() as s:
-        demo.seed(s, now=NOW)
     yield database
     database.engine.dispose()
     drop()  # type: ignore[operator]

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from kulisser import demo, migrate
+from kulisser import demo
 from kulisser.db import Database
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 
 CHROMIUM = os.environ.get("KULISSER_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -57,9 +57,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 def serve_demo(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Live]:
     """A fresh database with the demo seeded, served by the app in a uvicorn process (for a
     module whose walk changes the demo data, so that the shared `live` stays as seeded)."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("live"), name)
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("live"), name)
     db = Database(url)
-    migrate.upgrade(db.engine)
     with db.session() as session:
         demo.seed(session)
     db.engine.dispose()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 from tests.oidc import harness
 from tests.oidc.harness import TASKS, UNIT_1, UNIT_2, OidcLive
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def oidc_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcLive]:
     """The test provider and a Kulisser server that logs in only through it."""
     tmp = tmp_path_factory.mktemp("oidc-browser")
-    url, drop = fresh_database_url(tmp, "oidcbrowser")
+    url, drop = migrated_database_url(tmp, "oidcbrowser")
     with harness.running(tmp, url) as running:
         yield running
     drop()  # type: ignore[operator]

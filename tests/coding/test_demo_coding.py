@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser import demo, migrate, workdays
+from kulisser import demo, workdays
 from kulisser.booking import service as booking
 from kulisser.booking.models import Appointment
 from kulisser.coding import register_layout, register_report
@@ -22,7 +22,7 @@ from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import CareUnit, User
 from kulisser.worklist.models import WorkItem
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # a Thursday; last month is November
 
@@ -30,9 +30,8 @@ NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # a Thursday; last month is Nove
 @pytest.fixture(scope="module")
 def s(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     """The demo seeded once on a fresh database."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("coding_demo"), "coding_demo")
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("coding_demo"), "coding_demo")
     database = Database(url)
-    migrate.upgrade(database.engine)
     with database.session() as session:
         demo.seed(session, now=NOW)
         session.commit()
@@ -139,9 +138,8 @@ def test_the_days_visits_are_in_the_book_done_with_their_notes_and_some_left_to_
 def test_before_the_morning_the_last_working_days_visits_are_the_days(
         tmp_path: Path) -> None:
     early = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 07:00 in Stockholm
-    url, drop = fresh_database_url(tmp_path, "coding_demo_early")
+    url, drop = migrated_database_url(tmp_path, "coding_demo_early")
     database = Database(url)
-    migrate.upgrade(database.engine)
     try:
         with database.session() as session:
             demo.seed(session, now=early)

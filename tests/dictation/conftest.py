@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kulisser import migrate
 from kulisser.db import Database
 from kulisser.dictation import jobs as dictation_jobs
 from kulisser.dictation.storage import AudioStore
 from kulisser.speech import Transcript, Word
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 
 
 @pytest.fixture()
@@ -54,9 +53,8 @@ def fake(store: AudioStore) -> Iterator[FakeTranscriber]:
 @pytest.fixture()
 def jobdb(tmp_path: Path) -> Iterator[Database]:
     """A fresh migrated database for one test: a worker there runs only this test's jobs."""
-    url, drop = fresh_database_url(tmp_path, "dictjobs")
+    url, drop = migrated_database_url(tmp_path, "dictjobs")
     database = Database(url)
-    migrate.upgrade(database.engine)
     yield database
     database.engine.dispose()
     drop()  # type: ignore[operator]

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kulisser import migrate
 from kulisser.config import Settings
 from kulisser.db import Database
 from kulisser.jobs.models import Job
-from tests.conftest import fresh_database_url, test_settings
+from tests.conftest import migrated_database_url, test_settings
 
 # The settings a test's runner starts with and hands each task in its JobContext; the
 # database URL is the runner's own (procrastinate tests pass theirs).
@@ -22,9 +21,8 @@ JOB_SETTINGS: Settings = test_settings("sqlite://")
 @pytest.fixture()
 def jobdb(tmp_path: Path) -> Iterator[Database]:
     """A fresh migrated database for one test."""
-    url, drop = fresh_database_url(tmp_path, "jobs")
+    url, drop = migrated_database_url(tmp_path, "jobs")
     database = Database(url)
-    migrate.upgrade(database.engine)
     yield database
     database.engine.dispose()
     drop()  # type: ignore[operator]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulisser import demo, migrate
+from kulisser import demo
 from kulisser.audit.models import AuditSignal
 from kulisser.audit.signal_rules import TZ, find_signals
 from kulisser.db import Base, Database
@@ -24,7 +24,7 @@ from kulisser.staff.models import CareUnit, UnitMembership, User
 from kulisser.stats import demo_history
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import CLOSED_STATUSES, OPEN_STATUSES, Priority
-from tests.conftest import fresh_database_url
+from tests.conftest import demo_database_url, migrated_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -32,11 +32,8 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, demo.DemoResult]]:
     """A fresh database, migrated and seeded once for this module."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("demo"), "demo")
+    url, drop, result = demo_database_url(tmp_path_factory.mktemp("demo"), "demo", now=NOW)
     database = Database(url)
-    migrate.upgrade(database.engine)
-    with database.session() as s:
-        result = demo.seed(s, now=NOW)
     yield database, result
     database.engine.dispose()
     drop()  # type: ignore[operator]
@@ -175,10 +172,9 @@ def test_seeding_again_creates_nothing(seeded: tuple[Database, demo.DemoResult])
 ])
 def test_the_demo_seeds_at_any_time_of_day(tmp_path: pytest.TempPathFactory, moment: datetime) -> None:
     # A demo started just after midnight once registered "today's" referrals on yesterday's date.
-    url, drop = fresh_database_url(tmp_path, "demo_time")  # type: ignore[arg-type]
+    url, drop = migrated_database_url(tmp_path, "demo_time")  # type: ignore[arg-type]
     database = Database(url)
     try:
-        migrate.upgrade(database.engine)
         with database.session() as s:
             result = demo.seed(s, now=moment, patients=60, items=60)
             s.commit()

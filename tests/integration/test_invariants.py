@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from kulisser import demo, migrate
+from kulisser import demo
 from kulisser.booking import service as booking
 from kulisser.booking.calendar import local
 from kulisser.booking.models import Appointment
@@ -31,7 +31,7 @@ from kulisser.worklist.kinds import all_kinds, get_kind
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES, Operation, Priority, Status, TransitionError
 from tests.access_rights import orders_fixtures as access_orders
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 from tests.dictation.audio import unique_tone
 
 OPEN = [s.value for s in OPEN_STATUSES]
@@ -40,9 +40,8 @@ OPEN = [s.value for s in OPEN_STATUSES]
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """A fresh database with the demo seeded as `make demo` seeds it (today's date)."""
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("invariants"), "invariants")
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("invariants"), "invariants")
     database = Database(url)
-    migrate.upgrade(database.engine)
     with database.session() as s:
         demo.seed(s)
     yield database

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from kulisser.db import Database
 from kulisser.staff.models import LoginAttempt, UserSession
 from kulisser.staff.service import token_hash
-from tests.conftest import fresh_database_url
+from tests.conftest import migrated_database_url
 from tests.factories import csrf_from
 from tests.oidc import harness
 from tests.oidc.harness import ACCOUNTS, DATA, TASKS, UNIT_1, UNIT_2, OidcLive
@@ -24,7 +24,7 @@ from tests.oidc.harness import ACCOUNTS, DATA, TASKS, UNIT_1, UNIT_2, OidcLive
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcLive]:
     """The provider and a Kulisser server (local passwords off) on a seeded database."""
     tmp = tmp_path_factory.mktemp("oidc")
-    url, drop = fresh_database_url(tmp, "oidcflow")
+    url, drop = migrated_database_url(tmp, "oidcflow")
     with harness.running(tmp, url) as running:
         yield running
     drop()  # type: ignore[operator]

@@ -29,7 +29,7 @@ from kulisser.jobs import pgqueue, runner
 from kulisser.jobs.context import JobContext
 from kulisser.jobs.models import Job
 from kulisser.staff.models import CareUnit
-from tests.conftest import TEST_SECRET, backend, fresh_database_url
+from tests.conftest import TEST_SECRET, backend, migrated_database_url
 from tests.conftest import test_settings as settings_for
 
 pytestmark = pytest.mark.skipif(backend() != "postgresql",
@@ -65,9 +65,8 @@ def pq_settings(database: Database) -> Settings:
 @pytest.fixture()
 def pqdb(tmp_path: Path) -> Iterator[Database]:
     """A fresh migrated PostgreSQL database whose jobs go through procrastinate."""
-    url, drop = fresh_database_url(tmp_path, "pq")
+    url, drop = migrated_database_url(tmp_path, "pq")
     database = Database(url)
-    migrate.upgrade(database.engine)
     runner.use_procrastinate(url)
     yield database
     runner.use_procrastinate(None)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kulisser import demo, migrate
+from kulisser import demo
 from kulisser.db import Database
 from kulisser.staff.models import CareUnit
 from kulisser.stats import aggregate, chain
@@ -17,18 +17,15 @@ from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.models import Watermark, WorkDay
 from kulisser.worklist.models import WorkItem
 from kulisser.worklist.states import OPEN_STATUSES
-from tests.conftest import fresh_database_url
+from tests.conftest import demo_database_url
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_demo_aggregate_matches_its_work_items(tmp_path_factory: object) -> None:
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("statsdemo"), "statsdemo")  # type: ignore[attr-defined]
+    url, drop, _made = demo_database_url(tmp_path_factory.mktemp("statsdemo"), "statsdemo", now=NOW)  # type: ignore[attr-defined]
     database = Database(url)
     try:
-        migrate.upgrade(database.engine)
-        with database.session() as s:
-            demo.seed(s, now=NOW)
         with database.session() as s:
             clinic = s.scalar(select(CareUnit.id).where(CareUnit.hsa_id == demo.UNIT_HSA))
             # Some seeders date their records by the clock rather than the demo's moment:

@@ -31,13 +31,13 @@ from fastapi.routing import APIRoute
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import select
 
-from kulisser import demo, migrate
+from kulisser import demo
 from kulisser.app import create_app
 from kulisser.db import Database
 from kulisser.staff import service as staff
 from kulisser.staff.models import User
 from tests import conftest
-from tests.conftest import backend, fresh_database_url
+from tests.conftest import backend, migrated_database_url
 
 pytestmark = pytest.mark.fuzz
 
@@ -105,9 +105,8 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI
     The demo's rows have the small ids the fuzzer tries first, so generated requests reach real
     patients, items, referrals, slots and letters of the caller's unit, not only 404s.
     """
-    url, drop = fresh_database_url(tmp_path_factory.mktemp("fuzzdb"), "fuzz")
+    url, drop = migrated_database_url(tmp_path_factory.mktemp("fuzzdb"), "fuzz")
     database = Database(url)
-    migrate.upgrade(database.engine)
     app = create_app(conftest.test_settings(url, data_dir=tmp_path_factory.mktemp("fuzzdata")),
                      database)
     with database.session() as session:
