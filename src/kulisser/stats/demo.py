@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.stats import aggregate, chain, demo_chain, demo_history, staffing_demo, team_demo
+from kulisser.stats import aggregate, chain, demo_chain, demo_history, staffing_demo
 
 
 def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list[Any],

@@ -51,9 +51,10 @@ class Watermark(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[datetime] = mapped_column(UTCDateTime)
 
-from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402  (the chain's table)
-# The staffing figure's tables (issue 15 item 4) live in their own module; importing it here
-# registers them wherever this package's models are loaded (app, Alembic, tests).
-from kulisser.stats import staffing_models as staffing_models  # noqa: E402
-# The monthly report's tables (issue 15 item 5), likewise.
+
+# The other parts' tables live in their own modules (the chain's, the staffing figure's and the
+# monthly report's); importing them here registers them wherever this package's models are
+# loaded (app, Alembic, tests).
 from kulisser.stats import report_models as report_models  # noqa: E402
+from kulisser.stats import staffing_models as staffing_models  # noqa: E402
+from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402
