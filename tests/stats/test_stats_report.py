@@ -15,7 +15,7 @@ from kulisser.audit.models import AuditEvent
 from kulisser.db import Database, utcnow
 from kulisser.letters import jobs as letter_jobs
 from kulisser.staff.models import CareUnit, Role, User
-from kulisser.stats import aggregate, report, report_send
+from kulisser.stats import aggregate, report, report_send, staffing
 from kulisser.stats.report_jobs import due_month, run_monthly
 from kulisser.stats.report_models import MonthlyReport, ReportSend
 from kulisser.stats.report_sections import month_name
@@ -48,6 +48,9 @@ def test_the_pdf_reads_back_with_title_volumes_and_the_managers_text(
     with database.session() as s:
         seeded = seed_month(s, world)
         manager = factories.actor(s, world.manager_id)
+        # The staffing gap: the month's 7 tasks at 60 minutes need 7 h against 4 h staffed.
+        staffing.set_standard_times(s, actor=manager, values={"task": 60})
+        staffing.set_staffed(s, actor=manager, values={seeded.month: 4 * 60})
         made = report.make(s, data_dir=tmp_path, scope=report.unit_scope(s, world.unit_id),
                            month=seeded.month, now=utcnow(), actor=manager, text=TEXT)
         pdf = report.read_pdf(tmp_path, made)
@@ -61,7 +64,13 @@ def test_the_pdf_reads_back_with_title_volumes_and_the_managers_text(
     assert "Kön av diktat växte i oktober." in text
     assert "Chefens kommentar" in text and "Tolv månader" in text
     assert "Ledtid" in text and "5 tim" in text  # the done tasks' median turnaround
-    assert "Dikteringskedjan" in text  # a section still to come is named, not left out
+    # The other parts' sections: the chain, the domains' shares and the staffing gap.
+    assert "Diktatkedjan" in text and "Inte i journalen efter 2 dagar" in text
+    assert "Vårdgaranti och andra mål" in text and "Återuppringningar inom utsatt tid" in text
+    flat = " ".join(text.split())
+    assert "Bemanningsgapet" in flat and "behövdes 7,0 timmar" in flat and "bemannat 4,0" in flat
+    assert "Gapet: 3,0 timmar, 0,02 årsarbetare" in flat
+    assert "Taligenkänningens hjälp" in text  # a section still to come is named, not left out
     assert made.sha256 and made.size == len(pdf) and made.version == 1 and made.text == TEXT
 
 

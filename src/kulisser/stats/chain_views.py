@@ -127,7 +127,8 @@ def figures(session: Session, *, unit_id: int, ov: Overview) -> ChainFigures:
         previous_unsigned_14=sum(f.previous_unsigned_14 for f in listed))
 
 
-def _days(hours: int | None) -> float | None:
+def days(hours: int | None) -> float | None:
+    """Hours as days (None stays None)."""
     return None if hours is None else hours / 24
 
 
@@ -142,8 +143,8 @@ def build_charts(fig: ChainFigures) -> dict[str, Any]:
             desc=_("Median och 90:e percentil för diktat som lämnade steget i perioden. "
                    "Längst median: {step}.", step=slowest.label if slowest.median_hours else "–"),
             labels=labels, fmt=lambda v: charts.number(v, 1),
-            series=[(_("Median"), [_days(f.median_hours) for f in fig.steps]),
-                    (_("90:e percentil"), [_days(f.p90_hours) for f in fig.steps])]),
+            series=[(_("Median"), [days(f.median_hours) for f in fig.steps]),
+                    (_("90:e percentil"), [days(f.p90_hours) for f in fig.steps])]),
         "waiting": charts.stacked_bars(
             "chain-waiting", title=_("Diktat som väntar, per steg och ålder"),
             desc=_("{n} diktat väntade vid periodens slut; ålder räknas från diktatdagen.",
@@ -156,7 +157,7 @@ def build_charts(fig: ChainFigures) -> dict[str, Any]:
 def section(ctx: Ctx, ov: Overview) -> dict[str, Any] | None:
     """The overview's dictation chain section (its template gets this as `s`)."""
     fig = figures(ctx.db, unit_id=ctx.actor.unit_id, ov=ov)
-    return {"fig": fig, "charts": build_charts(fig), "days": _days}
+    return {"fig": fig, "charts": build_charts(fig), "days": days}
 
 
 def csv_chain(fig: ChainFigures) -> str:

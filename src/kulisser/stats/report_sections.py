@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from kulisser.i18n import N_, _
 from kulisser.staff.service import CareUnit
-from kulisser.stats import charts, service
+from kulisser.stats import charts, report_parts, service
 from kulisser.stats.aggregate import TZ, local_day, merge
 from kulisser.stats.models import WorkDay
 from kulisser.stats.service import KindFigures, Period
@@ -299,11 +299,9 @@ SECTIONS: list[Section] = [
     ("stats/report/_backlog.html", backlog),
     ("stats/report/_turnaround.html", turnaround),
     ("stats/report/_units.html", units_side_by_side),
-    # Built beside this one; each becomes ("stats/report/_<part>.html", <module>.report_section).
-    ("stats/report/_pending.html", placeholder(N_("Dikteringskedjan"), "stats/chain.py")),
-    ("stats/report/_pending.html", placeholder(N_("Vårdgaranti och andra verksamhetsmått"),
-                                               "stats/domains.py")),
-    ("stats/report/_pending.html", placeholder(N_("Bemanningsgapet"), "stats/staffing.py")),
+    ("stats/report/_chain.html", report_parts.chain_section),
+    ("stats/report/_shares.html", report_parts.shares_section),
+    ("stats/report/_staffing.html", report_parts.staffing_section),
     ("stats/report/_pending.html", placeholder(N_("Taligenkänningens hjälp"),
                                                "dictation.service.recognizer_help")),
 ]
