@@ -118,6 +118,11 @@ class DraftQuality:
     has_marks: bool  # whether the draft was marked at all (older drafts were not)
 
     @property
+    def kept(self) -> int:
+        """Draft words the signed text kept unchanged."""
+        return self.hypothesis_words - self.changed
+
+    @property
     def wer(self) -> float:
         """Errors per signed word (as kulisser.speech.wer.WerResult.wer)."""
         errors = self.substitutions + self.deletions + self.insertions
