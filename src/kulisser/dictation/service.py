@@ -226,7 +226,7 @@ def record_activity(session: Session, *, actor: Actor, dictation_id: int, kind: 
     if kind not in review_time.KINDS:
         raise ValidationFailed({"kind": _("Okänd aktivitet.")})
     dictation = get_dictation(session, actor=actor, dictation_id=dictation_id, action="update",
-                              object_type="dictation_activity", now=now)
+                              object_type="dictation_text", now=now)
     if not is_writer(actor):
         raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
     require(actor, dictation, Action.SAVE_TEXT)
