@@ -244,7 +244,7 @@ def test_the_editor_routes(database: Database, world: factories.World, app_store
         s.commit()
     page = secretary_client.get(f"/diktat/{did}").text
     assert 'id="empty-form"' in page and "Börja från tom text" in page
-    assert 'data-activity-url="/diktat/%d/aktivitet"' % did in page
+    assert f'data-activity-url="/diktat/{did}/aktivitet"' in page
     beat = secretary_client.post(f"/diktat/{did}/aktivitet", data={"kind": "key"})
     assert beat.status_code == 204
     assert secretary_client.post(f"/diktat/{did}/aktivitet", data={"kind": "x"}).status_code == 422
