@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database, utcnow
-from kulisser.dictation import catalog
+from kulisser.dictation import catalog, recognizer_help
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation, DictationEvent, NoteVersion, ReviewActivity
 from kulisser.dictation.quality import TZ, draft_quality
@@ -260,3 +260,23 @@ def test_the_editor_routes(database: Database, world: factories.World, app_store
         factories.login_client(clinician, database, world.clinician_id)
         assert clinician.post(f"/diktat/{did}/aktivitet", data={"kind": "key"}).status_code == 403
         assert clinician.post(f"/diktat/{did}/tom").status_code == 403
+
+
+def test_the_demo_history_has_both_ways_in_each_month(db: Session, world: factories.World) -> None:
+    from kulisser.dictation import demo_history
+    from kulisser.patients.models import Patient
+    from kulisser.staff.models import User
+
+    users = list(db.scalars(select(User).where(User.id.in_([world.secretary_id, world.clinician_id]))))
+    patients = list(db.scalars(select(Patient).where(Patient.id.in_(world.patient_ids))))
+    now = utcnow()
+    made = demo_history.seed_history(db, unit_id=world.unit_id, users=users, patients=patients, now=now)
+    assert made == demo_history.MONTHS * demo_history.PER_MONTH
+    months = [f for f in recognizer_help.last_months(db, unit_id=world.unit_id, now=now)
+              if f.draft_count or f.empty_count]
+    assert len(months) == demo_history.MONTHS
+    for f in months:
+        assert f.draft_count and f.empty_count, f
+        assert f.draft_minutes_per_audio_minute is not None and f.empty_minutes_per_audio_minute is not None
+        assert f.draft_minutes_per_audio_minute < f.empty_minutes_per_audio_minute
+        assert f.kept_share is not None and 0.5 < f.kept_share < 1
