@@ -18,7 +18,7 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, charts, service
+from kulisser.stats import aggregate, charts, service, srhelp
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.web import csv as csv_export
@@ -31,7 +31,9 @@ ALLOWED = (Role.SECRETARY, Role.MANAGER, Role.ADMIN)
 # The page's further sections, in page order: (template, function of the request's context and
 # the overview giving the template's variables as `s`, or None to leave the section out). Each
 # part of the picture (dictation chain, other domains' figures, team, staffing) adds one line.
-SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = []
+SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
+    ("stats/_srhelp.html", srhelp.section),
+]
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
