@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.db import Database, utcnow
-from kulisser.dictation import catalog, recognizer_help
+from kulisser.dictation import catalog, quality, recognizer_help
 from kulisser.dictation import service as dictations
 from kulisser.dictation.models import Dictation, DictationEvent, NoteVersion, ReviewActivity
 from kulisser.dictation.quality import TZ, draft_quality
@@ -28,6 +28,12 @@ from tests import factories
 from tests.dictation import helpers
 
 T0 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # The draft comparisons are cached per (database, id, times): ids repeat between tests.
+    quality.clear_cache()
 
 
 def at(minutes: float) -> datetime:

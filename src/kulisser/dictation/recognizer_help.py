@@ -14,11 +14,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser.dictation import quality
-from kulisser.dictation.models import REVIEW_EMPTY, REVIEW_FROM_DRAFT, Dictation, NoteVersion
+from kulisser.dictation.models import REVIEW_EMPTY, REVIEW_FROM_DRAFT, Dictation
 from kulisser.dictation.review_time import active_seconds_of
 
 
@@ -52,29 +52,27 @@ def recognizer_help(session: Session, *, unit_id: int, month: date) -> Recognize
     start = month_start(month)
     low, high = quality.month_bounds([start])
     stmt = (select(Dictation.id, Dictation.review_mode, Dictation.audio_duration_s,
-                   Dictation.draft_text, Dictation.draft_words, NoteVersion.text)
-            .join(NoteVersion, and_(NoteVersion.dictation_id == Dictation.id,
-                                    NoteVersion.version == 1))
+                   Dictation.drafted_at, Dictation.signed_at, Dictation.draft_text.is_not(None))
             .where(Dictation.unit_id == unit_id, Dictation.signed_at >= low,
                    Dictation.signed_at < high,
                    Dictation.review_mode.in_((REVIEW_FROM_DRAFT, REVIEW_EMPTY))))
     rows = list(session.execute(stmt).tuples())
     seconds = active_seconds_of(session, [r[0] for r in rows])
     ratios: dict[str, list[float]] = {REVIEW_FROM_DRAFT: [], REVIEW_EMPTY: []}
-    rates: list[float] = []
-    draft_words = kept_words = 0
-    for dictation_id, mode, audio_s, draft_text, words, signed_text in rows:
+    drafts: dict[int, tuple[datetime | None, datetime]] = {}
+    for dictation_id, mode, audio_s, drafted_at, signed_at, has_draft in rows:
         active = seconds.get(dictation_id, 0.0)
         if active <= 0 or audio_s <= 0:
             continue  # no recorded activity (reviewed before it was recorded): not comparable
-        assert mode is not None
+        assert mode is not None and signed_at is not None
         ratios[mode].append(active / audio_s)  # minutes per minute: the units cancel
-        if mode == REVIEW_FROM_DRAFT and draft_text is not None:
-            result = quality.draft_quality(draft_text=draft_text, draft_words=words,
-                                           signed_text=signed_text)
-            rates.append(result.wer)
-            draft_words += result.hypothesis_words
-            kept_words += result.kept
+        if mode == REVIEW_FROM_DRAFT and has_draft:
+            drafts[dictation_id] = (drafted_at, signed_at)
+    # The quality module's comparison and cache (the page's draft figures warmed it).
+    results = list(quality.draft_results(session, drafts).values())
+    rates = [r.wer for r in results]
+    draft_words = sum(r.hypothesis_words for r in results)
+    kept_words = sum(r.kept for r in results)
     return RecognizerHelp(
         month=start,
         draft_count=len(ratios[REVIEW_FROM_DRAFT]),
