@@ -321,7 +321,7 @@ def test_the_manager_sees_the_figures(db: Session, world: factories.World,
     assert response.status_code == 200
     html = response.text
     assert 'href="/diktat/kvalitet" aria-current="page"' in html
-    assert html.count("<svg class=\"chart\"") == 3
+    assert html.count("<svg class=\"chart\"") == 4  # and the recognizer's help (test_recognizer_help)
     mean = (WER_1 + WER_2) / 2 * 100
     assert _row(html, f"drafts-{month}")[1:] == [
         "2", f"{mean:.1f} %".replace(".", ","), f"{mean:.1f} %".replace(".", ","), "3", "2",

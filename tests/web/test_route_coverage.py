@@ -224,6 +224,9 @@ PATIENT_ROUTES: dict[tuple[str, str], Call] = {
         f"/diktat/{e.dictation()}/text", {"data": {"text": "Anamnes:", "base_revision": "0"}}),
     ("POST", "/diktat/{dictation_id}/skicka"): lambda e: (
         f"/diktat/{e.dictation('in_review')}/skicka", {"data": {"text": "Anamnes:\nHosta."}}),
+    ("POST", "/diktat/{dictation_id}/aktivitet"): lambda e: (
+        f"/diktat/{e.dictation('in_review')}/aktivitet", {"data": {"kind": "key"}}),
+    ("POST", "/diktat/{dictation_id}/tom"): lambda e: (f"/diktat/{e.dictation()}/tom", {}),
     ("POST", "/diktat/{dictation_id}/fraga"): lambda e: (
         f"/diktat/{e.dictation()}/fraga", {"data": {"question": "Vilken dos?"}}),
     ("POST", "/diktat/{dictation_id}/oanvandbart"): lambda e: (
@@ -574,6 +577,7 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/diktat/taligenkanning"): "draft job states of the unit's dictations (no patient shown)",
     ("GET", "/diktat/kvalitet"): "the unit's dictation figures per month: aggregates, no patient",
     ("GET", "/diktat/kvalitet.csv"): "the unit's dictation figures per month: aggregates, no patient",
+    ("GET", "/diktat/kvalitet-taligenkanning.csv"): "review time with and without the draft: aggregates",
     ("GET", "/oversikt"): "the unit's work figures per kind and day: aggregates, no patient",
     ("GET", "/oversikt.csv"): "the unit's work figures per kind and day: aggregates, no patient",
     ("GET", "/oversikt/domaner.csv"): "the domains' counts for the overview: aggregates, no patient",

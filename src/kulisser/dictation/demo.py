@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from kulisser.dictation import demo_history
 from kulisser.dictation import service as dictations
 from kulisser.dictation.storage import AudioStore
 from kulisser.i18n import _
@@ -57,6 +58,13 @@ def _store(data_dir: Path | None) -> AudioStore | None:
         return None
     # Only the demo server stores demo audio (it is where the demo's data directory is known).
     return AudioStore.from_settings(settings) if settings.mode == "demo" else None
+
+
+def seed(session: Session, *, unit_id: int, users: list[User], patients: list[Patient],
+         rng: random.Random, now: datetime) -> int:
+    """The demo's dictations: months of signed history (demo_history), then today's spoken ones."""
+    demo_history.seed_history(session, unit_id=unit_id, users=users, patients=patients, now=now)
+    return seed_dictations(session, unit_id=unit_id, users=users, patients=patients, rng=rng, now=now)
 
 
 def seed_dictations(session: Session, *, unit_id: int, users: list[User], patients: list[Patient],

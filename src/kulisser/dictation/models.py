@@ -27,6 +27,7 @@ from kulisser.i18n import _
 from kulisser.worklist.service import Priority, TransitionError
 
 TEXT_MAX = 100_000  # characters of a note; far beyond any letter, small enough to autosave
+REVIEW_FROM_DRAFT, REVIEW_EMPTY = "draft", "empty"  # Dictation.review_mode
 
 
 class NoteType(Base):
@@ -129,6 +130,9 @@ class Dictation(Base):
     unusable_reason: Mapped[str | None] = mapped_column(Text)
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the review was done, for the figure "does speech recognition help": "draft" (from
+    # the recognizer's draft) or "empty" (typed without one); None until the review starts.
+    review_mode: Mapped[str | None] = mapped_column(String(10))
 
     note_type: Mapped[NoteType] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[DictationEvent]] = relationship(
@@ -192,6 +196,8 @@ class Dictation(Base):
                                   code="text_too_long")
         if target != self.status:
             self._move(Action.SAVE_TEXT, actor_id=actor_id, now=now, type_="review_started")
+        if self.review_mode is None:
+            self.review_mode = REVIEW_FROM_DRAFT if self.draft_text is not None else REVIEW_EMPTY
         self.text = text
         self.text_revision += 1
         self.text_saved_at, self.text_saved_by_id, self.updated_at = now, actor_id, now
@@ -280,6 +286,23 @@ class DictationEvent(HistoryRow, Base):
     dictation_id: Mapped[int] = mapped_column(ForeignKey("dictation.id"), index=True)
 
     dictation: Mapped[Dictation] = relationship(back_populates="events")
+
+
+class ReviewActivity(Base):
+    """A moment of a writer's activity in the review editor (a save, typing or playback).
+
+    Only the moment and its kind: never what was typed. The active review time is computed
+    from these moments (review_time.active_seconds).
+    """
+
+    __tablename__ = "dictation_review_activity"
+    __table_args__ = (Index("ix_dictation_review_activity_dictation_at", "dictation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dictation_id: Mapped[int] = mapped_column(ForeignKey("dictation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(10))  # save, key, play, empty, restore
 
 
 class NoteVersion(Base):

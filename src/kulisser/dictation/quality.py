@@ -118,6 +118,11 @@ class DraftQuality:
     has_marks: bool  # whether the draft was marked at all (older drafts were not)
 
     @property
+    def kept(self) -> int:
+        """Draft words the signed text kept unchanged."""
+        return self.hypothesis_words - self.changed
+
+    @property
     def wer(self) -> float:
         """Errors per signed word (as kulisser.speech.wer.WerResult.wer)."""
         errors = self.substitutions + self.deletions + self.insertions
@@ -331,33 +336,45 @@ def _draft_results(session: Session, unit_id: int, bounds: Sequence[datetime]
     keys_stmt = select(Dictation.id, Dictation.drafted_at, Dictation.signed_at).where(
         Dictation.unit_id == unit_id, Dictation.signed_at >= bounds[0],
         Dictation.signed_at < bounds[-1], Dictation.draft_text.is_not(None))
-    # The database is part of the key: ids repeat across databases (tests, several sites).
-    where = str(session.get_bind().engine.url)
-    wanted: dict[tuple[object, ...], tuple[int, int]] = {}
+    signed: dict[int, datetime] = {}
+    drafted: dict[int, datetime | None] = {}
     for dictation_id, drafted_at, signed_at in session.execute(keys_stmt).tuples():
         assert signed_at is not None
-        wanted[(where, dictation_id, drafted_at, signed_at)] = (dictation_id, _index(bounds, signed_at))
-    found: dict[tuple[object, ...], DraftQuality] = {}
+        signed[dictation_id], drafted[dictation_id] = signed_at, drafted_at
+    found = draft_results(session, {i: (drafted[i], signed[i]) for i in signed})
+    return [(_index(bounds, signed[i]), result) for i, result in found.items()]
+
+
+def draft_results(session: Session, keys: dict[int, tuple[datetime | None, datetime]]
+                  ) -> dict[int, DraftQuality]:
+    """Each signed dictation's draft compared with version 1, from the cache where it can be.
+
+    keys: dictation id -> (drafted_at, signed_at), which with the database make the cache key.
+    """
+    # The database is part of the key: ids repeat across databases (tests, several sites).
+    where = str(session.get_bind().engine.url)
+    wanted = {(where, i, drafted_at, signed_at): i for i, (drafted_at, signed_at) in keys.items()}
+    found: dict[int, DraftQuality] = {}
     with _cache_lock:
-        for key in wanted:
+        for key, dictation_id in wanted.items():
             if key in _cache:
                 _cache.move_to_end(key)
-                found[key] = _cache[key]
-    missing = {wanted[key][0]: key for key in wanted if key not in found}
+                found[dictation_id] = _cache[key]
+    missing = {i: key for key, i in wanted.items() if i not in found}
     ids = sorted(missing)
     for start in range(0, len(ids), _LOAD_CHUNK):
         chunk = ids[start:start + _LOAD_CHUNK]
         stmt = (select(Dictation.id, Dictation.draft_text, Dictation.draft_words, NoteVersion.text)
                 .join(NoteVersion, and_(NoteVersion.dictation_id == Dictation.id,
                                         NoteVersion.version == 1))
-                .where(Dictation.id.in_(chunk)))
+                .where(Dictation.id.in_(chunk), Dictation.draft_text.is_not(None)))
         for dictation_id, draft_text, draft_words, signed_text in session.execute(stmt).tuples():
-            found[missing[dictation_id]] = draft_quality(
+            found[dictation_id] = draft_quality(
                 draft_text=draft_text or "", draft_words=draft_words, signed_text=signed_text)
     with _cache_lock:
-        for key in missing.values():
-            if key in found:
-                _cache[key] = found[key]
+        for dictation_id, key in missing.items():
+            if dictation_id in found:
+                _cache[key] = found[dictation_id]
         while len(_cache) > CACHE_MAX:
             _cache.popitem(last=False)
-    return [(wanted[key][1], result) for key, result in found.items()]
+    return found

@@ -15,7 +15,7 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kulisser.dictation import quality
+from kulisser.dictation import quality, recognizer_help
 from kulisser.dictation.quality import BACKLOG_BUCKETS, PRIORITIES, MonthFigures, QualityReport
 from kulisser.i18n import _, ngettext
 from kulisser.web import csv as csv_export
@@ -160,6 +160,19 @@ def charts(report: QualityReport) -> dict[str, Chart]:
     }
 
 
+def help_chart(months: Sequence[recognizer_help.RecognizerHelp]) -> Chart:
+    """Review minutes per audio minute: from the draft as bars, typed without one as points."""
+    return bar_chart(
+        [(MONTH_NAMES[m.month.month - 1],
+          m.draft_minutes_per_audio_minute) for m in months],
+        marks=[m.empty_minutes_per_audio_minute for m in months], fmt=number,
+        title=_("Aktiva granskningsminuter per ljudminut"),
+        desc=_("Median per månad: från utkast som stapel, utan utkast som punkt; "
+               "{a} diktat från utkast och {b} utan.",
+               a=sum(m.draft_count for m in months), b=sum(m.empty_count for m in months)),
+        bar_legend=_("Från utkast"), mark_legend=_("Utan utkast"))
+
+
 # -- the page and the export -----------------------------------------------------------------
 
 PRIORITY_NAMES = {p.value: label for p, label in PRIORITY_LABELS.items()}
@@ -169,7 +182,9 @@ PRIORITY_NAMES = {p.value: label for p, label in PRIORITY_LABELS.items()}
 def quality_page(request: Request, ctx: ManagerCtx) -> Response:
     """The unit's dictation figures per month for the last twelve months."""
     report = quality.unit_report(ctx.db, unit_id=ctx.actor.unit_id)
+    helped = recognizer_help.last_months(ctx.db, unit_id=ctx.actor.unit_id, now=report.now)
     return render(request, "dictation/quality.html", {
+        "help": list(reversed(helped)), "help_chart": help_chart(helped),
         "report": report, "months": list(reversed(report.months)), "charts": charts(report),
         "buckets": BACKLOG_BUCKETS, "priorities": PRIORITIES,
         "priority_names": {k: _(v) for k, v in PRIORITY_NAMES.items()},

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kulisser import events, workdays
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.dictation import catalog, items, upload
+from kulisser.dictation import catalog, items, review_time, upload
 from kulisser.dictation import jobs as dictation_jobs
 from kulisser.dictation.catalog import (
     add_term,
@@ -46,8 +46,16 @@ from kulisser.dictation.queries import (
     list_dictations,
     list_for_author,
 )
+from kulisser.dictation.recognizer_help import RecognizerHelp as RecognizerHelp
+from kulisser.dictation.recognizer_help import recognizer_help as recognizer_help
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
-from kulisser.dictation.states import Action, DictationStatus, allowed_actions, is_open
+from kulisser.dictation.states import (
+    Action,
+    DictationStatus,
+    allowed_actions,
+    check_transition,
+    is_open,
+)
 from kulisser.dictation.states import status_label as status_label
 from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
@@ -64,7 +72,8 @@ __all__ = [
     "get_dictation", "glossary", "glossary_keys", "import_dictation", "list_dictations",
     "list_for_author", "mark_audio_unusable", "note_types", "open_audio", "remove_term",
     "retry_transcription", "return_to_author", "save_note_type", "save_text",
-    "send_for_signature", "set_details", "sign", "transcription_state", "upload_dictation",
+    "send_for_signature", "set_details", "sign", "start_from_empty", "transcription_state",
+    "upload_dictation",
 ]
 S = DictationStatus
 
@@ -193,8 +202,45 @@ def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
     dictation.save_text(actor_id=actor.user_id, text=text, now=now, base_revision=base_revision)
     if before in (S.DICTATED, S.DRAFT_READY) and is_writer(actor):
         items.start_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
+    if is_writer(actor):
+        review_time.record(session, dictation=dictation, user_id=actor.user_id, kind="save", now=now)
     session.flush()
     return dictation
+
+
+def start_from_empty(session: Session, *, actor: Actor, dictation_id: int,
+                     now: datetime | None = None) -> Dictation:
+    """Set the recognizer's draft aside: the text restarts from the headings (the draft is kept)."""
+    now = now or utcnow()
+    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now,
+                           object_type="dictation_text")
+    if not is_writer(actor):
+        raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
+    before = dictation.status
+    review_time.start_empty(dictation, actor_id=actor.user_id, now=now)
+    if before in (S.DICTATED, S.DRAFT_READY):
+        items.start_queue_item(session, actor=actor, dictation_id=dictation.id, now=now)
+    review_time.record(session, dictation=dictation, user_id=actor.user_id, kind="empty", now=now)
+    session.flush()
+    return dictation
+
+
+def record_activity(session: Session, *, actor: Actor, dictation_id: int, kind: str,
+                    now: datetime | None = None) -> None:
+    """A heartbeat of the review editor (typing or playback; "restore": the draft taken back)."""
+    now = now or utcnow()
+    if kind not in review_time.KINDS:
+        raise ValidationFailed({"kind": _("Okänd aktivitet.")})
+    dictation = get_dictation(session, actor=actor, dictation_id=dictation_id, action="update",
+                              object_type="dictation_text", now=now)
+    if not is_writer(actor):
+        raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
+    require(actor, dictation, Action.SAVE_TEXT)
+    check_transition(dictation.status, Action.SAVE_TEXT)  # only while the text is being written
+    if kind == "restore":
+        review_time.restore_draft(dictation, actor_id=actor.user_id, now=now)
+    review_time.record(session, dictation=dictation, user_id=actor.user_id, kind=kind, now=now)
+    session.flush()
 
 
 def send_for_signature(session: Session, *, actor: Actor, dictation_id: int,

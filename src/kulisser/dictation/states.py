@@ -198,6 +198,8 @@ EVENT_LABELS: dict[str, str] = {
     "draft_stored": N_("Utkast från taligenkänningen (sparat för statistiken)"),
     "transcription_requested": N_("Taligenkänning begärd igen"),
     "review_started": N_("Granskningen påbörjades"),
+    "started_empty": N_("Sekreteraren började från tom text i stället för utkastet"),
+    "draft_restored": N_("Utkastets text togs tillbaka"),
     "sent_for_signature": N_("Skickades för signering"),
     "returned": N_("Fråga till diktatören"),
     "answered": N_("Diktatören svarade"),

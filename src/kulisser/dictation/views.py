@@ -399,6 +399,7 @@ def editor_context(session: Session, *, actor: Any, d: Dictation) -> dict[str, A
         "can_edit": Action.SAVE_TEXT in actions, "state": state,
         "pending": state.status in PENDING and d.draft_text is None,
         "words": draft_words(session, d), "start_text": starting_text(d),
+        "draft_start": place_draft(list(d.note_type.headings or []), d.draft_text or ""),
         "status_text": status_label(d.status), "event_labels": {k: _(v) for k, v in EVENT_LABELS.items()},
         "status_label_of": status_label, "duration": duration(d.audio_duration_s),
         "A": Action, "errors": {}, "values": {},

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from kulisser.dictation import service as dictations
 from kulisser.stats import (
     aggregate,
     chain_views,
@@ -110,3 +111,11 @@ def staffing_section(session: Session, scope: Scope, month: date) -> dict[str, A
     return {"months": months, "charts": staffing_views.build_charts(months),
             "hours": staffing_views.hours, "fte": staffing_views.fte,
             "month_label": staffing.month_label, "per_fte": staffing_defaults.HOURS_PER_FTE}
+
+
+def recognizer_section(session: Session, scope: Scope, month: date) -> dict[str, Any] | None:
+    """Does speech recognition help: review minutes per audio minute with and without a draft
+    (the unit's report; medians of different units do not add up, so the region's has none)."""
+    if scope.unit_id is None:
+        return None
+    return {"fig": dictations.recognizer_help(session, unit_id=scope.unit_id, month=month)}

@@ -1,12 +1,11 @@
 """The monthly report's sections: each a function (session, scope, month) -> its template's
 context (or None to leave the section out), read from the aggregate only.
 
-``SECTIONS`` is the report in page order. A part of the picture built elsewhere (the
+``SECTIONS`` is the report in page order. The parts of the picture built elsewhere (the
 dictation chain, the other domains' figures, the staffing gap, speech recognition's help)
-replaces its placeholder with one line: ``("stats/report/_chain.html", chain.report_section)``.
-Nothing here reads a work item or a patient: a region's month is a few grouped queries over
-``stats_work_day``, and the unit's figures are ``service.overview`` of the month, the same
-numbers the overview page shows.
+are one line each, their functions in ``report_parts``. Nothing here reads a work item or a
+patient: a region's month is a few grouped queries over ``stats_work_day``, and the unit's
+figures are ``service.overview`` of the month, the same numbers the overview page shows.
 """
 
 from __future__ import annotations
@@ -285,13 +284,6 @@ def units_side_by_side(session: Session, scope: Scope, month: date) -> dict[str,
     return {"fig": fig, "chart": chart, "oldest": lambda f: _oldest(month, f)}
 
 
-def placeholder(title: str, source: str) -> Callable[[Session, Scope, date], dict[str, Any]]:
-    """A section still to come: its heading and a line saying so (replaced by its function)."""
-    def section(session: Session, scope: Scope, month: date) -> dict[str, Any]:
-        return {"title": _(title), "source": source}
-    return section
-
-
 Section = tuple[str, Callable[[Session, Scope, date], dict[str, Any] | None]]
 SECTIONS: list[Section] = [
     ("stats/report/_volumes.html", volumes),
@@ -302,8 +294,7 @@ SECTIONS: list[Section] = [
     ("stats/report/_chain.html", report_parts.chain_section),
     ("stats/report/_shares.html", report_parts.shares_section),
     ("stats/report/_staffing.html", report_parts.staffing_section),
-    ("stats/report/_pending.html", placeholder(N_("Taligenkänningens hjälp"),
-                                               "dictation.service.recognizer_help")),
+    ("stats/report/_recognizer.html", report_parts.recognizer_section),
 ]
 
 

@@ -20,7 +20,17 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, NotFound
 from kulisser.i18n import _
 from kulisser.staff.service import Role
-from kulisser.stats import aggregate, chain_views, charts, domains, region, report_views, service, team_views
+from kulisser.stats import (
+    aggregate,
+    chain_views,
+    charts,
+    domains,
+    region,
+    report_views,
+    service,
+    srhelp,
+    team_views,
+)
 from kulisser.stats.aggregate import local_day
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.stats.staffing_views import section as staffing_section
@@ -39,6 +49,7 @@ SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
     ("stats/_domains.html", domains.section),
     ("stats/_team.html", team_views.section),  # the team's load (issue 15 item 3)
     ("stats/_staffing.html", staffing_section),
+    ("stats/_srhelp.html", srhelp.section),  # does speech recognition help (item 8)
     ("stats/_report.html", report_views.overview_section),  # the monthly reports (item 5)
 ]
 # The sections' templates a region administrator may see on a unit's overview: aggregates of the

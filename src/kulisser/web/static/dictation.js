@@ -325,15 +325,63 @@
       var base = inFlight ? revision + 1 : revision;  // the save in flight will have bumped it
       navigator.sendBeacon(url, form(area.value, base));
     });
+    var beat = initHeartbeat(root, area, csrf);
     var insert = $("insert-draft");
     if (insert) {
       insert.addEventListener("click", function () {
         area.value = area.value.replace(/\s*$/, "") + "\n\n" + insert.getAttribute("data-draft") + "\n";
         area.dispatchEvent(new Event("input"));
         area.focus();
+        beat.now("restore");
+      });
+    }
+    // Starting from an empty text discards what was typed: ask first, then stop autosaving
+    // (the server keeps the draft; the page comes back with the bare headings).
+    var empty = $("empty-form");
+    if (empty) {
+      empty.addEventListener("submit", function (e) {
+        var typed = area.value.trim();
+        if (typed && typed !== (empty.getAttribute("data-draft-start") || "").trim() &&
+            !window.confirm("Din text ersätts med en tom anteckning. Utkastet finns kvar att infoga. Fortsätta?")) {
+          e.preventDefault();
+          return;
+        }
+        conflict = true;
+        window.clearTimeout(timer);
       });
     }
     state.autosave = { save: save, dirty: function () { return area.value !== saved; } };
+  }
+
+  // -- activity heartbeat: that she types or listens, at most once per 30 s, never what -------
+
+  function initHeartbeat(root, area, csrf) {
+    var url = root.getAttribute("data-activity-url");
+    var last = 0, pending = null, timer = 0;
+    function send(kind) {
+      if (!url) return;
+      last = Date.now();
+      pending = null;
+      var body = new FormData();
+      body.append("kind", kind);
+      body.append("csrf_token", csrf);
+      fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                   headers: { "X-CSRF-Token": csrf } }).catch(function () { /* a lost beat is a short gap */ });
+    }
+    function mark(kind) {
+      pending = pending === "key" ? "key" : kind;
+      var wait = last + 30000 - Date.now();
+      if (wait <= 0) { window.clearTimeout(timer); send(pending); return; }
+      if (!timer) timer = window.setTimeout(function () { timer = 0; if (pending) send(pending); }, wait);
+    }
+    area.addEventListener("keydown", function () { mark("key"); });
+    area.addEventListener("input", function () { mark("key"); });
+    var audio = $("audio");
+    if (audio) {
+      audio.addEventListener("play", function () { mark("play"); });
+      audio.addEventListener("timeupdate", function () { if (!audio.paused) mark("play"); });
+    }
+    return { now: send };
   }
 
   // Actions save the text first, then submit (a form's own POST would race the autosave).
