@@ -40,6 +40,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "waitlist/demo.py": "sample waiting-list entries written to the demo database: data",
     "records/demo.py": "sample record requests written to the demo database: data",
     "staff/demo.py": "sample staff register entries written to the demo database: data",
+    "dictation/demo_history.py": "the demo's past months of signed note texts: data",
     "stats/demo_history.py": "the demo's year of past work items and their notes: data",
     "audit/demo.py": "sample audit rows and patients written to the demo database: data",
     "coding/demo_notes.py": "sample visit notes signed in the demo database: data",

@@ -20,6 +20,7 @@ from kulisser.dictation.models import (
     REVIEW_EMPTY,
     REVIEW_FROM_DRAFT,
     Dictation,
+    DictationEvent,
     NoteVersion,
     ReviewActivity,
 )
@@ -102,6 +103,16 @@ def seed_history(session: Session, *, unit_id: int, users: list[User], patients:
             session.flush()
             session.add_all(ReviewActivity(dictation_id=d.id, user_id=writer.id, at=at, kind="key")
                             for at in moments)
+            # Its way through the statuses, as the dictation chain's figures read it.
+            steps = [(uploaded, "uploaded", None, "dictated", author.id),
+                     (d.drafted_at, "draft_ready", "dictated", "draft_ready", None),
+                     (moments[0], "review_started", "draft_ready", "in_review", writer.id),
+                     (moments[-1], "sent_for_signature", "in_review", "awaiting_signature",
+                      writer.id),
+                     (signed_at, "signed", "awaiting_signature", "signed", author.id)]
+            session.add_all(DictationEvent(dictation_id=d.id, type=type_, actor_id=actor, at=at,
+                                           data={}, from_status=before, to_status=after)
+                            for at, type_, before, after, actor in steps)
             made += 1
     session.flush()
     return made
