@@ -24,7 +24,7 @@ SECRET = "Systern Åsa bär på samma anlag."
 TEXT = f"Samtal om ärftlighet 🧬 i familjen. {SECRET} Uppföljning om ett år."
 
 
-def _arrange(database_url: str) -> int:
+def _arrange(database_url: str) -> tuple[int, int]:
     db = Database(database_url)
     with db.session() as s:
         secretary = s.scalar(select(User).where(User.username == "sekreterare"))
@@ -36,10 +36,11 @@ def _arrange(database_url: str) -> int:
         patient_id = s.scalar(select(CareRelation.patient_id).where(
             CareRelation.unit_id == unit_id).order_by(CareRelation.id).limit(1))
         assert patient_id is not None
-        signed_note(s, unit_id=unit_id, patient_id=patient_id, author_id=doctor.id, text=TEXT)
+        note = signed_note(s, unit_id=unit_id, patient_id=patient_id, author_id=doctor.id,
+                           text=TEXT)
         request_id = make_request(s, unit_id=unit_id, patient_id=patient_id).id
     db.engine.dispose()
-    return request_id
+    return request_id, note.id
 
 
 _SELECT = """(passage) => {
@@ -58,11 +59,12 @@ _SELECT = """(passage) => {
 
 def test_a_passage_selected_with_the_mouse_is_masked_at_its_place(
         page: Page, browser: Browser, live: Live) -> None:
-    request_id = _arrange(live.database_url)
+    request_id, note_id = _arrange(live.database_url)
     login(page, live.url, "sekreterare")
     page.goto(f"{live.url}/journalkopior/{request_id}/sammanstall")
-    row = page.locator("tr[data-candidate^='note-']")
-    row.first.get_by_role("button", name=re.compile("^Välj")).click()
+    # This note's row (the demo's patient has other notes, some signed later than it).
+    row = page.locator(f"tr[data-candidate^='note-{note_id}-']")
+    row.get_by_role("button", name=re.compile("^Välj")).click()
     expect(page.locator("#request-status")).to_have_text("Sammanställs")
     page.evaluate(_SELECT, SECRET)
     expect(page.locator("[data-mask-selection]")).to_contain_text("Systern Åsa")
