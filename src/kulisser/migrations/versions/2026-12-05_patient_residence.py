@@ -30,6 +30,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
-    with op.batch_alter_table("patient") as batch:
-        batch.drop_column("municipality_code")
-        batch.drop_column("county_code")
+    # A plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which
+    # other tables' foreign keys forbid once it has rows.
+    op.drop_column("patient", "municipality_code")
+    op.drop_column("patient", "county_code")

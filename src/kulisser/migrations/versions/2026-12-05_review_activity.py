@@ -43,5 +43,6 @@ def downgrade() -> None:
     """Revert this migration."""
     op.drop_index("ix_dictation_review_activity_dictation_at", table_name="dictation_review_activity")
     op.drop_table("dictation_review_activity")
-    with op.batch_alter_table("dictation") as batch:
-        batch.drop_column("review_mode")
+    # A plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which
+    # other tables' foreign keys forbid once it has rows.
+    op.drop_column("dictation", "review_mode")

@@ -27,5 +27,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this migration."""
-    with op.batch_alter_table("stats_work_day") as batch:
-        batch.drop_column("done_in_time")
+    # A plain DROP COLUMN (SQLite 3.35+): batch mode would copy and drop the table, which
+    # other tables' foreign keys forbid once it has rows.
+    op.drop_column("stats_work_day", "done_in_time")
