@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +27,8 @@ from kulisser.stats import charts, report_parts, service
 from kulisser.stats.aggregate import TZ, local_day, merge
 from kulisser.stats.models import WorkDay
 from kulisser.stats.service import KindFigures, Period
+from kulisser.stats.staffing import add_months as add_months
+from kulisser.stats.staffing import month_end as month_end
 
 MONTH_NAMES = (N_("januari"), N_("februari"), N_("mars"), N_("april"), N_("maj"), N_("juni"),
                N_("juli"), N_("augusti"), N_("september"), N_("oktober"), N_("november"),
@@ -56,17 +58,6 @@ class Scope:
 def month_name(month: date) -> str:
     """The month in Swedish words: "november 2026"."""
     return f"{_(MONTH_NAMES[month.month - 1])} {month.year}"
-
-
-def month_end(month: date) -> date:
-    """The last day of the month."""
-    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def add_months(month: date, n: int) -> date:
-    """The first day of the month n months after (n < 0: before) the given month."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _short(month: date) -> str:
