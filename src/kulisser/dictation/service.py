@@ -1,20 +1,18 @@
 """Dictation operations: the review's text and every status change (the public entry point).
 
-Other packages use this module only. Besides the operations and the reads defined here
-(get_dictation, open_audio, actions_for) it re-exports transcription_state (jobs.py), the
-uploads (upload_dictation, import_dictation; upload.py), the lists (list_dictations,
-count_dictations, list_for_author, DictationFilter; queries.py) and the unit's note types and
-glossary (catalog.py). Every function that touches a dictation checks access and writes its
-audit row (`check`, `get_dictation`, `for_change` below), takes keyword arguments and never
-commits; status changes are Dictation methods that record events, and the work items follow
-(items.py).
+Other packages use this module only. Besides the operations defined here it re-exports the
+access check and the roles' actions (get_dictation, for_change, open_audio, actions_for;
+access.py), transcription_state (jobs.py), the uploads (upload_dictation, import_dictation;
+upload.py), the lists (list_dictations, count_dictations, list_for_author, DictationFilter;
+queries.py) and the unit's note types and glossary (catalog.py). Every function that touches
+a dictation checks access and writes its audit row (`check`, `get_dictation`, `for_change` in
+access.py), takes keyword arguments and never commits; status changes are Dictation methods
+that record events, and the work items follow (items.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +21,17 @@ from kulisser.audit import service as audit
 from kulisser.db import utcnow
 from kulisser.dictation import catalog, items, review_time, upload
 from kulisser.dictation import jobs as dictation_jobs
+from kulisser.dictation.access import WRITER_ROLES as WRITER_ROLES
+from kulisser.dictation.access import AudioFile as AudioFile
+from kulisser.dictation.access import actions_for as actions_for
+from kulisser.dictation.access import check as check
+from kulisser.dictation.access import for_change as for_change
+from kulisser.dictation.access import get_dictation as get_dictation
+from kulisser.dictation.access import is_author as is_author
+from kulisser.dictation.access import is_writer as is_writer
+from kulisser.dictation.access import load as load
+from kulisser.dictation.access import open_audio as open_audio
+from kulisser.dictation.access import require as require
 from kulisser.dictation.catalog import (
     add_term,
     find_note_type,
@@ -52,18 +61,17 @@ from kulisser.dictation.record_texts import signed_note_versions as signed_note_
 from kulisser.dictation.states import (
     Action,
     DictationStatus,
-    allowed_actions,
     check_transition,
     is_open,
 )
 from kulisser.dictation.states import status_label as status_label
 from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
-from kulisser.errors import Forbidden, NotFound, ValidationFailed
+from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.jobs import runner
 from kulisser.patients.service import Patient
-from kulisser.staff.service import Actor, Role
+from kulisser.staff.service import Actor
 from kulisser.worklist.service import TransitionError
 
 __all__ = [
@@ -76,115 +84,6 @@ __all__ = [
     "upload_dictation",
 ]
 S = DictationStatus
-
-
-WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
-
-
-def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, object_type: str,
-           now: datetime) -> None:
-    """The access check and audit row for one read or write of a dictation."""
-    # Another unit's dictation is refused (403, a denied row) even where that unit has a care
-    # relation of its own: an unsigned dictation is its own unit's work in progress. An
-    # unmatched import (no patient yet) is logged with the dictation's id and no patient.
-    audit.check(session, actor=actor, record=dictation, object_type=object_type, action=action,
-                current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
-                hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
-                now=now)
-
-
-def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:
-    """Load a dictation without any access check (callers check); lock: SELECT ... FOR UPDATE."""
-    # FOR UPDATE OF dictation: the row lock must not reach the joined note type.
-    dictation = session.get(Dictation, dictation_id,
-                            with_for_update={"of": Dictation} if lock else None,
-                            populate_existing=lock)
-    if dictation is None:
-        raise NotFound(_("Diktatet finns inte."))
-    return dictation
-
-
-def get_dictation(session: Session, *, actor: Actor, dictation_id: int, action: str = "read",
-                  object_type: str = "dictation", now: datetime | None = None) -> Dictation:
-    """Load a dictation after the access check (which writes the audit row)."""
-    dictation = load(session, dictation_id)
-    check(session, actor=actor, dictation=dictation, action=action, object_type=object_type,
-          now=now or utcnow())
-    return dictation
-
-
-def for_change(session: Session, *, actor: Actor, dictation_id: int, now: datetime,
-                object_type: str = "dictation") -> Dictation:
-    """Load a dictation for a change: row-locked, access-checked, logged as an update."""
-    dictation = load(session, dictation_id, lock=True)
-    check(session, actor=actor, dictation=dictation, action="update", object_type=object_type,
-          now=now)
-    return dictation
-
-
-@dataclass(frozen=True)
-class AudioFile:
-    """A stored recording to send: where it is, its media type and a neutral download name."""
-
-    path: Path
-    media_type: str
-    filename: str
-    size: int
-
-
-def open_audio(session: Session, *, actor: Actor, store: AudioStore, dictation_id: int,
-               now: datetime | None = None) -> AudioFile:
-    """The dictation's audio file after the access check (logged as a read of the audio)."""
-    dictation = get_dictation(session, actor=actor, dictation_id=dictation_id,
-                              object_type="dictation_audio", now=now)
-    path = store.path_for(dictation.audio_sha256)
-    if not path.is_file():
-        raise NotFound(_("Ljudfilen saknas i lagringen."))
-    # Never the user's own file name: it may hold a personnummer, and it is not ours to trust.
-    return AudioFile(path=path, media_type=dictation.audio_media_type,
-                     filename=f"diktat-{dictation.id}.{dictation.audio_format}",
-                     size=dictation.audio_size)
-
-
-# Roles: the author (the clinician who dictated) signs, corrects and answers questions;
-# secretaries (and unit managers, who in small units write too) review, return, send for
-# signature and mark audio unusable; the author and secretaries both save text and cancel.
-
-def is_writer(actor: Actor) -> bool:
-    """Whether the actor does the secretaries' work (secretaries, and managers who write too)."""
-    return actor.role in WRITER_ROLES
-
-
-def is_author(actor: Actor, dictation: Dictation) -> bool:
-    """Whether the actor is the clinician who dictated."""
-    return dictation.author_id is not None and actor.user_id == dictation.author_id
-
-
-_WRITER_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.RETURN,
-                   Action.MARK_UNUSABLE, Action.CANCEL}
-_AUTHOR_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.ANSWER, Action.SIGN,
-                   Action.CORRECT, Action.CANCEL}
-
-
-def actions_for(actor: Actor, dictation: Dictation) -> list[Action]:
-    """What the actor may do to the dictation now (its status and the actor's role)."""
-    mine: set[Action] = set()
-    if is_writer(actor):
-        mine |= _WRITER_ACTIONS
-    if is_author(actor, dictation):
-        mine |= _AUTHOR_ACTIONS
-    return [act for act in allowed_actions(dictation.status) if act in mine]
-
-
-def require(actor: Actor, dictation: Dictation, action: Action) -> None:
-    """Raise Forbidden unless the actor's role (or authorship) allows the action."""
-    if action in _WRITER_ACTIONS and is_writer(actor):
-        return
-    if action in _AUTHOR_ACTIONS and is_author(actor, dictation):
-        return
-    if action in (Action.SIGN, Action.CORRECT, Action.ANSWER):
-        raise Forbidden(_("Endast diktatören kan göra detta."))
-    raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
 
 
 def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
