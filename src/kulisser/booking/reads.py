@@ -1,4 +1,4 @@
-"""The booking's reads: slots, free slots and visits, each behind its access check.
+"""The booking's searches and lists: free slots, a patient's visits, the visits of a time window.
 
 service.py re-exports these; other packages use them through it.
 """
@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kulisser.audit import service as audit
 from kulisser.booking.calendar import local_day_bounds, today_local
 from kulisser.booking.models import Appointment, Slot
 from kulisser.booking.states import AppointmentStatus, SlotStatus
@@ -21,16 +20,6 @@ from kulisser.patients import service as patients
 from kulisser.staff.service import Actor
 
 SEARCH_MAX_DAYS = 366
-
-
-def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
-    """A slot of one of the actor's units (slots carry no patient data)."""
-    slot = session.get(Slot, slot_id)
-    if slot is None:
-        raise NotFound(_("Tiden finns inte."))
-    audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
-                       hidden=_("Tiden finns inte."))
-    return slot
 
 
 def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = None,
@@ -57,22 +46,6 @@ def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = Non
     if resource_id is not None:
         stmt = stmt.where(Slot.resource_id == resource_id)
     return list(session.scalars(stmt.order_by(Slot.start_at, Slot.resource_id).limit(limit)))
-
-
-def get_appointment(session: Session, *, actor: Actor, appointment_id: int, action: str = "read",
-                    now: datetime | None = None, current_unit: bool = False) -> Appointment:
-    """An appointment (with slot, resource, unit, visit type and patient) after the access check.
-
-    Another unit's visit (with current_unit: any but the unit the actor works in now) is
-    refused and logged like any access without a care relation.
-    """
-    appt = session.get(Appointment, appointment_id)
-    if appt is None:
-        raise NotFound(_("Besöket finns inte."))
-    audit.check(session, actor=actor, record=appt, object_type="appointment", action=action,
-                current_unit=current_unit, reason=_("Besöket hör till en annan vårdenhet."),
-                now=now)
-    return appt
 
 
 def patient_appointments(session: Session, *, actor: Actor, patient_id: int) -> list[Appointment]:

@@ -1,9 +1,10 @@
 """Booking operations (the public entry point): find free slots, book, rebook, cancel, no-show.
 
-Other packages use this module only. It re-exports the reads (reads.py), the schedule
-planning (schedules.py) and slot generation (generation.py). Every function that touches a
-patient checks access and writes the audit row; every booking change is an AppointmentEvent
-(the patient's booking history) in the same transaction; nothing here commits.
+Other packages use this module only. It re-exports the searches and lists (free slots, a
+patient's visits, a time window's; reads.py), the schedule planning (schedules.py) and slot
+generation (generation.py). Every function that touches a patient checks access and writes
+the audit row; every booking change is an AppointmentEvent (the patient's booking history)
+in the same transaction; nothing here commits.
 
 A slot is never booked twice: slots.py takes it with a conditional UPDATE, and a visit
 that loses the race gets SlotTaken (409, with its Swedish message).
@@ -40,8 +41,6 @@ from kulisser.booking.models import (
 from kulisser.booking.reads import SEARCH_MAX_DAYS as SEARCH_MAX_DAYS
 from kulisser.booking.reads import appointments_between as appointments_between
 from kulisser.booking.reads import find_free_slots as find_free_slots
-from kulisser.booking.reads import get_appointment as get_appointment
-from kulisser.booking.reads import get_slot as get_slot
 from kulisser.booking.reads import patient_appointments as patient_appointments
 from kulisser.booking.record_texts import booking_texts as booking_texts
 from kulisser.booking.schedules import (
@@ -96,6 +95,34 @@ def add_exception(session: Session, *, actor: Actor, resource_id: int | None, ki
         end_date=end_date, start_time=start_time, end_time=end_time, reason=reason)
     items.create_for_conflicts(session, actor=actor, exc=exc, appointments=conflicts, now=now)
     return exc, conflicts
+
+
+# -- reading (the access-checked loads; searches and lists: reads.py) ------------------------
+
+def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
+    """A slot of one of the actor's units (slots carry no patient data)."""
+    slot = session.get(Slot, slot_id)
+    if slot is None:
+        raise NotFound(_("Tiden finns inte."))
+    audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
+                       hidden=_("Tiden finns inte."))
+    return slot
+
+
+def get_appointment(session: Session, *, actor: Actor, appointment_id: int, action: str = "read",
+                    now: datetime | None = None, current_unit: bool = False) -> Appointment:
+    """An appointment (with slot, resource, unit, visit type and patient) after the access check.
+
+    Another unit's visit (with current_unit: any but the unit the actor works in now) is
+    refused and logged like any access without a care relation.
+    """
+    appt = session.get(Appointment, appointment_id)
+    if appt is None:
+        raise NotFound(_("Besöket finns inte."))
+    audit.check(session, actor=actor, record=appt, object_type="appointment", action=action,
+                current_unit=current_unit, reason=_("Besöket hör till en annan vårdenhet."),
+                now=now)
+    return appt
 
 
 # -- changing ----------------------------------------------------------------------------------

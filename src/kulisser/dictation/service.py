@@ -1,37 +1,27 @@
 """Dictation operations: the review's text and every status change (the public entry point).
 
-Other packages use this module only. Besides the operations defined here it re-exports the
-access check and the roles' actions (get_dictation, for_change, open_audio, actions_for;
-access.py), transcription_state (jobs.py), the uploads (upload_dictation, import_dictation;
-upload.py), the lists (list_dictations, count_dictations, list_for_author, DictationFilter;
-queries.py) and the unit's note types and glossary (catalog.py). Every function that touches
-a dictation checks access and writes its audit row (`check`, `get_dictation`, `for_change` in
-access.py), takes keyword arguments and never commits; status changes are Dictation methods
-that record events, and the work items follow (items.py).
+Other packages use this module only. Besides the operations and the reads defined here
+(get_dictation, open_audio, actions_for) it re-exports the signature (sign, correct_signed;
+signing.py), the details and a new draft (set_details, retry_transcription; details.py),
+transcription_state (jobs.py), the uploads (upload_dictation, import_dictation; upload.py),
+the lists (list_dictations, count_dictations, list_for_author, DictationFilter; queries.py)
+and the unit's note types and glossary (catalog.py). Every function that touches a dictation
+checks access and writes its audit row (`check`, `get_dictation`, `for_change` below), takes
+keyword arguments and never commits; status changes are Dictation methods that record
+events, and the work items follow (items.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from kulisser import events, workdays
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.dictation import catalog, items, review_time, upload
-from kulisser.dictation import jobs as dictation_jobs
-from kulisser.dictation.access import WRITER_ROLES as WRITER_ROLES
-from kulisser.dictation.access import AudioFile as AudioFile
-from kulisser.dictation.access import actions_for as actions_for
-from kulisser.dictation.access import check as check
-from kulisser.dictation.access import for_change as for_change
-from kulisser.dictation.access import get_dictation as get_dictation
-from kulisser.dictation.access import is_author as is_author
-from kulisser.dictation.access import is_writer as is_writer
-from kulisser.dictation.access import load as load
-from kulisser.dictation.access import open_audio as open_audio
-from kulisser.dictation.access import require as require
+from kulisser.dictation import items, review_time
 from kulisser.dictation.catalog import (
     add_term,
     find_note_type,
@@ -46,9 +36,10 @@ from kulisser.dictation.chain_history import cancelled_since as cancelled_since
 from kulisser.dictation.chain_history import chain_histories as chain_histories
 from kulisser.dictation.chain_history import first_dictated as first_dictated
 from kulisser.dictation.chain_history import insert_demo_history as insert_demo_history
-from kulisser.dictation.events import NoteSigned
+from kulisser.dictation.details import retry_transcription as retry_transcription
+from kulisser.dictation.details import set_details as set_details
 from kulisser.dictation.jobs import TranscriptionState, transcription_state
-from kulisser.dictation.models import Dictation, NoteVersion
+from kulisser.dictation.models import Dictation
 from kulisser.dictation.queries import (
     DictationFilter,
     count_dictations,
@@ -58,21 +49,21 @@ from kulisser.dictation.queries import (
 from kulisser.dictation.recognizer_help import RecognizerHelp as RecognizerHelp
 from kulisser.dictation.recognizer_help import recognizer_help as recognizer_help
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
+from kulisser.dictation.signing import correct_signed as correct_signed
+from kulisser.dictation.signing import sign as sign
 from kulisser.dictation.states import (
     Action,
     DictationStatus,
+    allowed_actions,
     check_transition,
-    is_open,
 )
 from kulisser.dictation.states import status_label as status_label
 from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
-from kulisser.errors import Forbidden, ValidationFailed
+from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.jobs import runner
 from kulisser.patients.service import Patient
-from kulisser.staff.service import Actor
-from kulisser.worklist.service import TransitionError
+from kulisser.staff.service import Actor, Role
 
 __all__ = [
     "AudioFile", "DictationFilter", "TranscriptionState", "actions_for", "add_term",
@@ -84,6 +75,115 @@ __all__ = [
     "upload_dictation",
 ]
 S = DictationStatus
+
+
+WRITER_ROLES = (Role.SECRETARY, Role.MANAGER)
+
+
+def check(session: Session, *, actor: Actor, dictation: Dictation, action: str, object_type: str,
+           now: datetime) -> None:
+    """The access check and audit row for one read or write of a dictation."""
+    # Another unit's dictation is refused (403, a denied row) even where that unit has a care
+    # relation of its own: an unsigned dictation is its own unit's work in progress. An
+    # unmatched import (no patient yet) is logged with the dictation's id and no patient.
+    audit.check(session, actor=actor, record=dictation, object_type=object_type, action=action,
+                current_unit=True, reason=_("Diktatet hör till en annan vårdenhet."),
+                hidden=_("Diktatet finns inte.") if dictation.patient_id is None else None,
+                now=now)
+
+
+def load(session: Session, dictation_id: int, *, lock: bool = False) -> Dictation:
+    """Load a dictation without any access check (callers check); lock: SELECT ... FOR UPDATE."""
+    # FOR UPDATE OF dictation: the row lock must not reach the joined note type.
+    dictation = session.get(Dictation, dictation_id,
+                            with_for_update={"of": Dictation} if lock else None,
+                            populate_existing=lock)
+    if dictation is None:
+        raise NotFound(_("Diktatet finns inte."))
+    return dictation
+
+
+def get_dictation(session: Session, *, actor: Actor, dictation_id: int, action: str = "read",
+                  object_type: str = "dictation", now: datetime | None = None) -> Dictation:
+    """Load a dictation after the access check (which writes the audit row)."""
+    dictation = load(session, dictation_id)
+    check(session, actor=actor, dictation=dictation, action=action, object_type=object_type,
+          now=now or utcnow())
+    return dictation
+
+
+def for_change(session: Session, *, actor: Actor, dictation_id: int, now: datetime,
+                object_type: str = "dictation") -> Dictation:
+    """Load a dictation for a change: row-locked, access-checked, logged as an update."""
+    dictation = load(session, dictation_id, lock=True)
+    check(session, actor=actor, dictation=dictation, action="update", object_type=object_type,
+          now=now)
+    return dictation
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """A stored recording to send: where it is, its media type and a neutral download name."""
+
+    path: Path
+    media_type: str
+    filename: str
+    size: int
+
+
+def open_audio(session: Session, *, actor: Actor, store: AudioStore, dictation_id: int,
+               now: datetime | None = None) -> AudioFile:
+    """The dictation's audio file after the access check (logged as a read of the audio)."""
+    dictation = get_dictation(session, actor=actor, dictation_id=dictation_id,
+                              object_type="dictation_audio", now=now)
+    path = store.path_for(dictation.audio_sha256)
+    if not path.is_file():
+        raise NotFound(_("Ljudfilen saknas i lagringen."))
+    # Never the user's own file name: it may hold a personnummer, and it is not ours to trust.
+    return AudioFile(path=path, media_type=dictation.audio_media_type,
+                     filename=f"diktat-{dictation.id}.{dictation.audio_format}",
+                     size=dictation.audio_size)
+
+
+# Roles: the author (the clinician who dictated) signs, corrects and answers questions;
+# secretaries (and unit managers, who in small units write too) review, return, send for
+# signature and mark audio unusable; the author and secretaries both save text and cancel.
+
+def is_writer(actor: Actor) -> bool:
+    """Whether the actor does the secretaries' work (secretaries, and managers who write too)."""
+    return actor.role in WRITER_ROLES
+
+
+def is_author(actor: Actor, dictation: Dictation) -> bool:
+    """Whether the actor is the clinician who dictated."""
+    return dictation.author_id is not None and actor.user_id == dictation.author_id
+
+
+_WRITER_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.RETURN,
+                   Action.MARK_UNUSABLE, Action.CANCEL}
+_AUTHOR_ACTIONS = {Action.SAVE_TEXT, Action.SEND_FOR_SIGNATURE, Action.ANSWER, Action.SIGN,
+                   Action.CORRECT, Action.CANCEL}
+
+
+def actions_for(actor: Actor, dictation: Dictation) -> list[Action]:
+    """What the actor may do to the dictation now (its status and the actor's role)."""
+    mine: set[Action] = set()
+    if is_writer(actor):
+        mine |= _WRITER_ACTIONS
+    if is_author(actor, dictation):
+        mine |= _AUTHOR_ACTIONS
+    return [act for act in allowed_actions(dictation.status) if act in mine]
+
+
+def require(actor: Actor, dictation: Dictation, action: Action) -> None:
+    """Raise Forbidden unless the actor's role (or authorship) allows the action."""
+    if action in _WRITER_ACTIONS and is_writer(actor):
+        return
+    if action in _AUTHOR_ACTIONS and is_author(actor, dictation):
+        return
+    if action in (Action.SIGN, Action.CORRECT, Action.ANSWER):
+        raise Forbidden(_("Endast diktatören kan göra detta."))
+    raise Forbidden(_("Din roll kan inte göra detta med diktatet."))
 
 
 def save_text(session: Session, *, actor: Actor, dictation_id: int, text: str,
@@ -213,42 +313,6 @@ def mark_audio_unusable(session: Session, *, actor: Actor, dictation_id: int, re
     return dictation
 
 
-# -- signature -------------------------------------------------------------------------------
-
-def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | None = None
-         ) -> NoteVersion:
-    """The author signs: who and when are recorded, version 1 is kept, the text is locked."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    require(actor, dictation, Action.SIGN)
-    version = dictation.sign(actor_id=actor.user_id, now=now)
-    items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.SIGNATURE.code, now=now)
-    session.flush()
-    _publish_signed(session, actor=actor, dictation=dictation, now=now)
-    return version
-
-
-def _publish_signed(session: Session, *, actor: Actor, dictation: Dictation, now: datetime) -> None:
-    """Tell other domains (coding) that the note is signed, in this transaction."""
-    if dictation.patient_id is None:  # an unmatched import is no patient's note (yet)
-        return
-    events.publish(session, NoteSigned(
-        dictation_id=dictation.id, actor=actor, at=now, unit_id=dictation.unit_id,
-        patient_id=dictation.patient_id, author_id=dictation.author_id,
-        note_type=dictation.note_type.code, note_date=workdays.local_today(dictation.uploaded_at)))
-
-
-def correct_signed(session: Session, *, actor: Actor, dictation_id: int, text: str, reason: str,
-                   now: datetime | None = None) -> NoteVersion:
-    """Correct a signed note: the author signs a new version; every earlier one is kept."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    require(actor, dictation, Action.CORRECT)
-    version = dictation.correct(actor_id=actor.user_id, text=text, reason=reason, now=now)
-    session.flush()
-    return version
-
-
 def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
            now: datetime | None = None) -> Dictation:
     """Cancel a dictation that will not become a note; its open work items are cancelled."""
@@ -260,80 +324,3 @@ def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
                      reason=_("Diktatet makulerat: {reason}", reason=reason.strip()), now=now)
     session.flush()
     return dictation
-
-
-# -- details and transcription ---------------------------------------------------------------
-
-def set_details(session: Session, *, actor: Actor, dictation_id: int, patient_id: int | None = None,
-                author_id: int | None = None, note_type: str | None = None,
-                priority: str | None = None, now: datetime | None = None) -> Dictation:
-    """Match an imported dictation (patient, author) or change its note type or priority.
-
-    Patient and author can only be set where unknown: a dictation about the wrong patient is
-    cancelled and uploaded again, so no note ever moves between patients.
-    """
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (is_writer(actor) or is_author(actor, dictation)):
-        raise Forbidden(_("Din roll kan inte ändra diktatet."))
-    if not is_open(dictation.status):
-        raise TransitionError(_("Ett avslutat diktat kan inte ändras."))
-    errors: dict[str, str] = {}
-    changes: dict[str, object] = {}
-    if patient_id is not None and patient_id != dictation.patient_id:
-        if dictation.patient_id is not None:
-            errors["patient_id"] = _("Patienten kan inte bytas; makulera diktatet och ladda upp det igen.")
-        elif session.get(Patient, patient_id) is None:
-            errors["patient_id"] = _("Patienten finns inte.")
-    if author_id is not None and author_id != dictation.author_id:
-        if dictation.author_id is not None:
-            errors["author_id"] = _("Diktatören kan inte bytas.")
-        elif upload.clinician(session, unit_id=dictation.unit_id, user_id=author_id) is None:
-            errors["author_id"] = _("Diktatören ska vara läkare/vårdpersonal på enheten.")
-    kind = None
-    if note_type is not None:
-        kind = catalog.find_note_type(session, unit_id=dictation.unit_id, value=note_type)
-        if kind is None:
-            errors["note_type"] = _("Välj en anteckningstyp.")
-    if priority is not None:
-        upload.check_priority(priority, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    if patient_id is not None and dictation.patient_id is None:
-        # The new patient's access check (and audit row) before anything is linked to them.
-        audit.check_access(session, actor=actor, patient_id=patient_id, action="update",
-                           object_type="dictation", object_id=dictation.id, now=now)
-        dictation.patient_id = changes["patient_id"] = patient_id
-    if author_id is not None and dictation.author_id is None:
-        dictation.author_id = changes["author_id"] = author_id
-    if kind is not None and kind.id != dictation.note_type_id:
-        dictation.note_type = kind
-        changes["note_type"] = kind.code
-    if priority is not None and priority != dictation.priority:
-        dictation.priority = changes["priority"] = priority
-    if changes:
-        dictation.record("details_changed", actor_id=actor.user_id, now=now, **changes)
-        session.flush()
-        patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
-        items.sync_details(session, actor=actor, dictation=dictation, patient=patient, now=now)
-        session.flush()
-    return dictation
-
-
-def retry_transcription(session: Session, *, actor: Actor, dictation_id: int,
-                        now: datetime | None = None) -> TranscriptionState:
-    """Ask for the draft again after the job gave up (or never ran)."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (is_writer(actor) or is_author(actor, dictation)):
-        raise Forbidden(_("Din roll kan inte starta taligenkänning."))
-    if dictation.status != S.DICTATED or dictation.draft_text is not None:
-        raise TransitionError(_("Diktatet väntar inte på något utkast."), code="draft_not_needed")
-    state = transcription_state(session, dictation_id=dictation.id)
-    if state.status in ("queued", "retrying", "running"):
-        return state
-    runner.defer(session, dictation_jobs.TRANSCRIBE,
-                 dedupe_key=dictation_jobs.dedupe_key(dictation.id), dictation_id=dictation.id)
-    dictation.record("transcription_requested", actor_id=actor.user_id, now=now)
-    session.flush()
-    return transcription_state(session, dictation_id=dictation.id)
