@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -68,3 +69,11 @@ def audit_rows(session: Session, *, user_id: int, object_type: str | None = None
     if patient_id is not None:
         stmt = stmt.where(AuditEvent.patient_id == patient_id)
     return session.scalar(stmt) or 0
+
+
+def table_row(html: str, row_id: str) -> list[str]:
+    """The text of each cell of the table row with this id (tags stripped)."""
+    found = re.search(rf'<tr id="{row_id}">(.*?)</tr>', html, re.S)
+    assert found, row_id
+    return [re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", found.group(1), re.S)]

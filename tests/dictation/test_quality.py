@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import re
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -307,13 +306,6 @@ def _signed_this_month(db: Session, world: factories.World) -> tuple[str, str]:
     return signed.astimezone(TZ).strftime("%Y-%m"), patient.family_name
 
 
-def _row(html: str, row_id: str) -> list[str]:
-    found = re.search(rf'<tr id="{row_id}">(.*?)</tr>', html, re.S)
-    assert found, row_id
-    return [re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", found.group(1), re.S)]
-
-
 def test_the_manager_sees_the_figures(db: Session, world: factories.World,
                                       manager_client: TestClient) -> None:
     month, family = _signed_this_month(db, world)
@@ -323,12 +315,12 @@ def test_the_manager_sees_the_figures(db: Session, world: factories.World,
     assert 'href="/diktat/kvalitet" aria-current="page"' in html
     assert html.count("<svg class=\"chart\"") == 4  # and the recognizer's help (test_recognizer_help)
     mean = (WER_1 + WER_2) / 2 * 100
-    assert _row(html, f"drafts-{month}")[1:] == [
+    assert helpers.table_row(html, f"drafts-{month}")[1:] == [
         "2", f"{mean:.1f} %".replace(".", ","), f"{mean:.1f} %".replace(".", ","), "3", "2",
         "66,7 %"]
-    volume = _row(html, f"volume-{month}")
+    volume = helpers.table_row(html, f"volume-{month}")
     assert volume[3] == "2" and volume[6] == "4,0 h (2)"  # normal: median of 3 h and 5 h
-    assert _row(html, "backlog-now") == ["0", "1", "0", "0", "0", "1"]
+    assert helpers.table_row(html, "backlog-now") == ["0", "1", "0", "0", "0", "1"]
     assert family not in html  # aggregates only: no patient on the page
 
 

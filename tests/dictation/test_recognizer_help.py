@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -200,19 +199,12 @@ def _this_month(db: Session, world: factories.World) -> str:
     return signed.astimezone(TZ).strftime("%Y-%m")
 
 
-def _row(html: str, row_id: str) -> list[str]:
-    found = re.search(rf'<tr id="{row_id}">(.*?)</tr>', html, re.S)
-    assert found, row_id
-    return [re.sub(r"<[^>]+>", "", cell).strip()
-            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", found.group(1), re.S)]
-
-
 def test_the_quality_page_shows_both_ways(db: Session, world: factories.World,
                                           manager_client: TestClient) -> None:
     month = _this_month(db, world)
     html = manager_client.get("/diktat/kvalitet").text
     assert "Hjälper taligenkänningen?" in html and 'aria-labelledby="help-title help-desc"' in html
-    assert _row(html, f"help-{month}")[1:] == ["2,0", "1", "3,0", "1", "100,0 %", "0,0 %"]
+    assert helpers.table_row(html, f"help-{month}")[1:] == ["2,0", "1", "3,0", "1", "100,0 %", "0,0 %"]
     assert 'href="/diktat/kvalitet-taligenkanning.csv"' in html
 
 

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from kulisser import migrate
 from kulisser.db import Database
 from tests import factories
-from tests.conftest import fresh_database_url
-
-
-@pytest.fixture()
-def migrated(tmp_path: Path) -> Iterator[Database]:
-    url, drop = fresh_database_url(tmp_path, "residence")
-    database = Database(url)
-    migrate.upgrade(database.engine)
-    yield database
-    database.engine.dispose()
-    drop()  # type: ignore[operator]
 
 
 def _columns(database: Database) -> set[str]:

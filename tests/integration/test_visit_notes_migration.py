@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
@@ -14,17 +10,6 @@ from kulisser.booking import service as booking
 from kulisser.db import Database
 from tests import factories
 from tests.booking.helpers import future_schedule
-from tests.conftest import fresh_database_url
-
-
-@pytest.fixture()
-def migrated(tmp_path: Path) -> Iterator[Database]:
-    url, drop = fresh_database_url(tmp_path, "visitnotes")
-    database = Database(url)
-    migrate.upgrade(database.engine)
-    yield database
-    database.engine.dispose()
-    drop()  # type: ignore[operator]
 
 
 def test_the_old_note_becomes_the_patient_message_and_the_internal_note_starts_empty(

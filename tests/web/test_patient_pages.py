@@ -10,6 +10,7 @@ from kulisser.db import Database
 from kulisser.patients.models import CareRelation, Patient
 from tests import factories
 from tests.factories import World
+from tests.web.patient_form import registration_form
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -22,18 +23,10 @@ def _bad_check_digit(value: str) -> str:
     return f"{value[:8]}-{value[8:11]}{wrong}"
 
 
-def _form(identifier: str, family: str, **changes: str) -> dict[str, str]:
-    data = {"identifier": identifier, "id_kind": "personnummer", "given_name": "Greta",
-            "family_name": family, "address": "Lingonvägen 12", "postal_code": "123 45",
-            "city": "Vimmerby", "phone": "070-111 22 33", "care_reason": "seeks_care"}
-    data.update(changes)
-    return data
-
-
 def test_register_with_bad_check_digit_keeps_values_and_stores_nothing(
         secretary_client: TestClient, database: Database) -> None:
     family = factories.unique("Felsiffra")
-    typed = _form(_bad_check_digit(factories.new_personnummer()), family)
+    typed = registration_form(_bad_check_digit(factories.new_personnummer()), family)
     r = secretary_client.post("/patienter/ny", data=typed)
     assert r.status_code == 422
     assert "Kontrollsiffran stämmer inte." in r.text
@@ -51,7 +44,7 @@ def test_register_stores_patient_with_care_relation(secretary_client: TestClient
                                                     database: Database, world: World) -> None:
     pnr = factories.new_personnummer()
     family = factories.unique("Ny")
-    r = secretary_client.post("/patienter/ny", data=_form(pnr, family), follow_redirects=False)
+    r = secretary_client.post("/patienter/ny", data=registration_form(pnr, family), follow_redirects=False)
     assert r.status_code == 303
     with database.session() as s:
         patient = s.scalar(select(Patient).where(Patient.id_value == pnr))
@@ -130,7 +123,7 @@ def test_protected_address_is_never_shown(secretary_client: TestClient, database
         assert patient is not None
         assert (patient.given_name, patient.phone, patient.address) == ("Vera", "08-123 456", secret)
     # A registration that fails does not echo a protected patient's typed address.
-    bad = secretary_client.post("/patienter/ny", data=_form(
+    bad = secretary_client.post("/patienter/ny", data=registration_form(
         "12345", family, address=secret, protected_identity="1"))
     assert bad.status_code == 422 and secret not in bad.text
 
@@ -192,7 +185,7 @@ def test_forms_without_csrf_token_are_refused(secretary_client: TestClient, data
                                               world: World) -> None:
     del secretary_client.headers["X-CSRF-Token"]
     pnr = factories.new_personnummer()
-    r = secretary_client.post("/patienter/ny", data=_form(pnr, factories.unique("Csrf")))
+    r = secretary_client.post("/patienter/ny", data=registration_form(pnr, factories.unique("Csrf")))
     assert r.status_code == 403
     grant = secretary_client.post(f"/patienter/{world.stranger_patient_id}/nodatkomst",
                                   data={"reason": "Medvetslös patient", "csrf_token": "forged"})
@@ -204,5 +197,5 @@ def test_forms_without_csrf_token_are_refused(secretary_client: TestClient, data
     # With the form's token the same registration goes through.
     token = factories.csrf_from(secretary_client.get("/patienter/ny").text)
     ok = secretary_client.post("/patienter/ny", follow_redirects=False,
-                               data={**_form(pnr, factories.unique("Csrf")), "csrf_token": token})
+                               data={**registration_form(pnr, factories.unique("Csrf")), "csrf_token": token})
     assert ok.status_code == 303

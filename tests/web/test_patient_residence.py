@@ -15,6 +15,7 @@ from kulisser.patients import residence
 from kulisser.patients.models import Patient
 from tests import factories
 from tests.factories import World
+from tests.web.patient_form import registration_form
 from tests.web.test_api_patients import api_token
 
 # (county typed, municipality typed) -> (stored county, stored municipality, field in error)
@@ -58,21 +59,13 @@ def test_the_messages_say_what_is_wrong_in_swedish() -> None:
     assert len(residence.COUNTIES) == 21 and residence.county_name("14") == "Västra Götalands län"
 
 
-def _form(identifier: str, family: str, **changes: str) -> dict[str, str]:
-    data = {"identifier": identifier, "id_kind": "personnummer", "given_name": "Greta",
-            "family_name": family, "address": "Lingonvägen 12", "postal_code": "123 45",
-            "city": "Vimmerby", "phone": "070-111 22 33", "care_reason": "seeks_care"}
-    data.update(changes)
-    return data
-
-
 @pytest.mark.parametrize(("county", "municipality", "stored_county", "stored_municipality",
                           "field"), CASES[:1] + CASES[3:4] + CASES[6:7] + CASES[8:10] + CASES[12:])
 def test_the_registration_form_checks_the_codes(
         secretary_client: TestClient, database: Database, county: str, municipality: str,
         stored_county: str, stored_municipality: str, field: str) -> None:
     pnr = factories.new_personnummer()
-    form = _form(pnr, factories.unique("Bosatt"), county_code=county,
+    form = registration_form(pnr, factories.unique("Bosatt"), county_code=county,
                  municipality_code=municipality)
     r = secretary_client.post("/patienter/ny", data=form, follow_redirects=False)
     with database.session() as s:

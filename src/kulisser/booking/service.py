@@ -1,9 +1,10 @@
 """Booking operations (the public entry point): find free slots, book, rebook, cancel, no-show.
 
-Other packages use this module only. It re-exports the schedule planning (schedules.py) and
-slot generation (generation.py). Every function that touches a patient checks access and
-writes the audit row; every booking change is an AppointmentEvent (the patient's booking
-history) in the same transaction; nothing here commits.
+Other packages use this module only. It re-exports the searches and lists (free slots, a
+patient's visits, a time window's; reads.py), the schedule planning (schedules.py) and slot
+generation (generation.py). Every function that touches a patient checks access and writes
+the audit row; every booking change is an AppointmentEvent (the patient's booking history)
+in the same transaction; nothing here commits.
 
 A slot is never booked twice: slots.py takes it with a conditional UPDATE, and a visit
 that loses the race gets SlotTaken (409, with its Swedish message).
@@ -11,17 +12,16 @@ that loses the race gets SlotTaken (409, with its Swedish message).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kulisser import events
 from kulisser.audit import service as audit
 from kulisser.booking import items, schedules, slots
 from kulisser.booking import jobs as _jobs  # noqa: F401 - registers the SMS reminder job
-from kulisser.booking.calendar import local_day_bounds, today_local
+from kulisser.booking.calendar import today_local
 from kulisser.booking.events import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -38,6 +38,10 @@ from kulisser.booking.models import (
     Slot,
     VisitType,
 )
+from kulisser.booking.reads import SEARCH_MAX_DAYS as SEARCH_MAX_DAYS
+from kulisser.booking.reads import appointments_between as appointments_between
+from kulisser.booking.reads import find_free_slots as find_free_slots
+from kulisser.booking.reads import patient_appointments as patient_appointments
 from kulisser.booking.record_texts import booking_texts as booking_texts
 from kulisser.booking.schedules import (
     add_template,
@@ -54,7 +58,7 @@ from kulisser.booking.schedules import (
     visit_types,
 )
 from kulisser.booking.slots import SlotTaken
-from kulisser.booking.states import AppointmentStatus, CancelledBy, SlotStatus
+from kulisser.booking.states import AppointmentStatus, CancelledBy
 from kulisser.db import utcnow
 from kulisser.errors import NotFound, ValidationFailed
 from kulisser.history import insert_history
@@ -77,7 +81,6 @@ NOTE_MAX = 2000
 NOTE_FIELDS = {"patient_message": N_("Meddelandet till patienten"),
                "internal_note": N_("Den interna anteckningen")}
 REASON_MAX = 2000
-SEARCH_MAX_DAYS = 366
 
 
 def add_exception(session: Session, *, actor: Actor, resource_id: int | None, kind: str,
@@ -94,7 +97,7 @@ def add_exception(session: Session, *, actor: Actor, resource_id: int | None, ki
     return exc, conflicts
 
 
-# -- reading ---------------------------------------------------------------------------------
+# -- reading (the access-checked loads; searches and lists: reads.py) ------------------------
 
 def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
     """A slot of one of the actor's units (slots carry no patient data)."""
@@ -104,32 +107,6 @@ def get_slot(session: Session, *, actor: Actor, slot_id: int) -> Slot:
     audit.require_unit(actor=actor, object_type="slot", object_id=slot.id, unit_id=slot.unit_id,
                        hidden=_("Tiden finns inte."))
     return slot
-
-
-def find_free_slots(session: Session, *, actor: Actor, unit_id: int | None = None,
-                    visit_type_id: int | None = None, resource_id: int | None = None,
-                    start: date | None = None, end: date | None = None, limit: int = 200,
-                    now: datetime | None = None) -> list[Slot]:
-    """Free future slots of a unit (default: the actor's), by visit type, resource and dates."""
-    now = now or utcnow()
-    unit_id = unit_id or actor.unit_id
-    if unit_id not in actor.unit_ids:
-        raise NotFound(_("Vårdenheten finns inte."))
-    start = start or today_local(now)
-    end = end or start + timedelta(days=30)
-    if end < start:
-        raise ValidationFailed({"end": _("Sista dagen ska vara samma dag eller senare.")})
-    if (end - start).days > SEARCH_MAX_DAYS:
-        raise ValidationFailed({"end": _("Sök högst ett år åt gången.")})
-    lo, _hi = local_day_bounds(start)
-    _lo, hi = local_day_bounds(end)
-    stmt = select(Slot).where(Slot.unit_id == unit_id, Slot.status == SlotStatus.FREE.value,
-                              Slot.start_at >= max(lo, now), Slot.start_at < hi)
-    if visit_type_id is not None:
-        stmt = stmt.where(Slot.visit_type_id == visit_type_id)
-    if resource_id is not None:
-        stmt = stmt.where(Slot.resource_id == resource_id)
-    return list(session.scalars(stmt.order_by(Slot.start_at, Slot.resource_id).limit(limit)))
 
 
 def get_appointment(session: Session, *, actor: Actor, appointment_id: int, action: str = "read",
@@ -146,26 +123,6 @@ def get_appointment(session: Session, *, actor: Actor, appointment_id: int, acti
                 current_unit=current_unit, reason=_("Besöket hör till en annan vårdenhet."),
                 now=now)
     return appt
-
-
-def patient_appointments(session: Session, *, actor: Actor, patient_id: int) -> list[Appointment]:
-    """A patient's appointments at the actor's units, newest first (one access check)."""
-    # The row names the visits, not the patient again (the patient page loads this section).
-    patients.get_patient(session, actor=actor, patient_id=patient_id, object_type="patient_visits")
-    return list(session.scalars(select(Appointment).where(
-        Appointment.patient_id == patient_id, Appointment.unit_id.in_(actor.unit_ids))
-        .order_by(Appointment.start_at.desc(), Appointment.id.desc())))
-
-
-def appointments_between(session: Session, *, start: datetime, end: datetime,
-                         unit_id: int | None = None, status: str = AppointmentStatus.BOOKED.value
-                         ) -> list[Appointment]:
-    """Appointments starting in [start, end) (for jobs such as reminders; no access check)."""
-    stmt = select(Appointment).where(Appointment.start_at >= start, Appointment.start_at < end,
-                                     Appointment.status == status)
-    if unit_id is not None:
-        stmt = stmt.where(Appointment.unit_id == unit_id)
-    return list(session.scalars(stmt.order_by(Appointment.start_at, Appointment.id)))
 
 
 # -- changing ----------------------------------------------------------------------------------

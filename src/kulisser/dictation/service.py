@@ -1,13 +1,14 @@
 """Dictation operations: the review's text and every status change (the public entry point).
 
 Other packages use this module only. Besides the operations and the reads defined here
-(get_dictation, open_audio, actions_for) it re-exports transcription_state (jobs.py), the
-uploads (upload_dictation, import_dictation; upload.py), the lists (list_dictations,
-count_dictations, list_for_author, DictationFilter; queries.py) and the unit's note types and
-glossary (catalog.py). Every function that touches a dictation checks access and writes its
-audit row (`check`, `get_dictation`, `for_change` below), takes keyword arguments and never
-commits; status changes are Dictation methods that record events, and the work items follow
-(items.py).
+(get_dictation, open_audio, actions_for) it re-exports the signature (sign, correct_signed;
+signing.py), the details and a new draft (set_details, retry_transcription; details.py),
+transcription_state (jobs.py), the uploads (upload_dictation, import_dictation; upload.py),
+the lists (list_dictations, count_dictations, list_for_author, DictationFilter; queries.py)
+and the unit's note types and glossary (catalog.py). Every function that touches a dictation
+checks access and writes its audit row (`check`, `get_dictation`, `for_change` below), takes
+keyword arguments and never commits; status changes are Dictation methods that record
+events, and the work items follow (items.py).
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from kulisser import events, workdays
 from kulisser.audit import service as audit
 from kulisser.db import utcnow
-from kulisser.dictation import catalog, items, review_time, upload
-from kulisser.dictation import jobs as dictation_jobs
+from kulisser.dictation import items, review_time
 from kulisser.dictation.catalog import (
     add_term,
     find_note_type,
@@ -37,9 +36,10 @@ from kulisser.dictation.chain_history import cancelled_since as cancelled_since
 from kulisser.dictation.chain_history import chain_histories as chain_histories
 from kulisser.dictation.chain_history import first_dictated as first_dictated
 from kulisser.dictation.chain_history import insert_demo_history as insert_demo_history
-from kulisser.dictation.events import NoteSigned
+from kulisser.dictation.details import retry_transcription as retry_transcription
+from kulisser.dictation.details import set_details as set_details
 from kulisser.dictation.jobs import TranscriptionState, transcription_state
-from kulisser.dictation.models import Dictation, NoteVersion
+from kulisser.dictation.models import Dictation
 from kulisser.dictation.queries import (
     DictationFilter,
     count_dictations,
@@ -49,22 +49,21 @@ from kulisser.dictation.queries import (
 from kulisser.dictation.recognizer_help import RecognizerHelp as RecognizerHelp
 from kulisser.dictation.recognizer_help import recognizer_help as recognizer_help
 from kulisser.dictation.record_texts import signed_note_versions as signed_note_versions
+from kulisser.dictation.signing import correct_signed as correct_signed
+from kulisser.dictation.signing import sign as sign
 from kulisser.dictation.states import (
     Action,
     DictationStatus,
     allowed_actions,
     check_transition,
-    is_open,
 )
 from kulisser.dictation.states import status_label as status_label
 from kulisser.dictation.storage import AudioStore as AudioStore
 from kulisser.dictation.upload import import_dictation, upload_dictation
 from kulisser.errors import Forbidden, NotFound, ValidationFailed
 from kulisser.i18n import _
-from kulisser.jobs import runner
 from kulisser.patients.service import Patient
 from kulisser.staff.service import Actor, Role
-from kulisser.worklist.service import TransitionError
 
 __all__ = [
     "AudioFile", "DictationFilter", "TranscriptionState", "actions_for", "add_term",
@@ -314,42 +313,6 @@ def mark_audio_unusable(session: Session, *, actor: Actor, dictation_id: int, re
     return dictation
 
 
-# -- signature -------------------------------------------------------------------------------
-
-def sign(session: Session, *, actor: Actor, dictation_id: int, now: datetime | None = None
-         ) -> NoteVersion:
-    """The author signs: who and when are recorded, version 1 is kept, the text is locked."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    require(actor, dictation, Action.SIGN)
-    version = dictation.sign(actor_id=actor.user_id, now=now)
-    items.complete(session, actor=actor, dictation_id=dictation.id, kind=items.SIGNATURE.code, now=now)
-    session.flush()
-    _publish_signed(session, actor=actor, dictation=dictation, now=now)
-    return version
-
-
-def _publish_signed(session: Session, *, actor: Actor, dictation: Dictation, now: datetime) -> None:
-    """Tell other domains (coding) that the note is signed, in this transaction."""
-    if dictation.patient_id is None:  # an unmatched import is no patient's note (yet)
-        return
-    events.publish(session, NoteSigned(
-        dictation_id=dictation.id, actor=actor, at=now, unit_id=dictation.unit_id,
-        patient_id=dictation.patient_id, author_id=dictation.author_id,
-        note_type=dictation.note_type.code, note_date=workdays.local_today(dictation.uploaded_at)))
-
-
-def correct_signed(session: Session, *, actor: Actor, dictation_id: int, text: str, reason: str,
-                   now: datetime | None = None) -> NoteVersion:
-    """Correct a signed note: the author signs a new version; every earlier one is kept."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    require(actor, dictation, Action.CORRECT)
-    version = dictation.correct(actor_id=actor.user_id, text=text, reason=reason, now=now)
-    session.flush()
-    return version
-
-
 def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
            now: datetime | None = None) -> Dictation:
     """Cancel a dictation that will not become a note; its open work items are cancelled."""
@@ -361,80 +324,3 @@ def cancel(session: Session, *, actor: Actor, dictation_id: int, reason: str,
                      reason=_("Diktatet makulerat: {reason}", reason=reason.strip()), now=now)
     session.flush()
     return dictation
-
-
-# -- details and transcription ---------------------------------------------------------------
-
-def set_details(session: Session, *, actor: Actor, dictation_id: int, patient_id: int | None = None,
-                author_id: int | None = None, note_type: str | None = None,
-                priority: str | None = None, now: datetime | None = None) -> Dictation:
-    """Match an imported dictation (patient, author) or change its note type or priority.
-
-    Patient and author can only be set where unknown: a dictation about the wrong patient is
-    cancelled and uploaded again, so no note ever moves between patients.
-    """
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (is_writer(actor) or is_author(actor, dictation)):
-        raise Forbidden(_("Din roll kan inte ändra diktatet."))
-    if not is_open(dictation.status):
-        raise TransitionError(_("Ett avslutat diktat kan inte ändras."))
-    errors: dict[str, str] = {}
-    changes: dict[str, object] = {}
-    if patient_id is not None and patient_id != dictation.patient_id:
-        if dictation.patient_id is not None:
-            errors["patient_id"] = _("Patienten kan inte bytas; makulera diktatet och ladda upp det igen.")
-        elif session.get(Patient, patient_id) is None:
-            errors["patient_id"] = _("Patienten finns inte.")
-    if author_id is not None and author_id != dictation.author_id:
-        if dictation.author_id is not None:
-            errors["author_id"] = _("Diktatören kan inte bytas.")
-        elif upload.clinician(session, unit_id=dictation.unit_id, user_id=author_id) is None:
-            errors["author_id"] = _("Diktatören ska vara läkare/vårdpersonal på enheten.")
-    kind = None
-    if note_type is not None:
-        kind = catalog.find_note_type(session, unit_id=dictation.unit_id, value=note_type)
-        if kind is None:
-            errors["note_type"] = _("Välj en anteckningstyp.")
-    if priority is not None:
-        upload.check_priority(priority, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    if patient_id is not None and dictation.patient_id is None:
-        # The new patient's access check (and audit row) before anything is linked to them.
-        audit.check_access(session, actor=actor, patient_id=patient_id, action="update",
-                           object_type="dictation", object_id=dictation.id, now=now)
-        dictation.patient_id = changes["patient_id"] = patient_id
-    if author_id is not None and dictation.author_id is None:
-        dictation.author_id = changes["author_id"] = author_id
-    if kind is not None and kind.id != dictation.note_type_id:
-        dictation.note_type = kind
-        changes["note_type"] = kind.code
-    if priority is not None and priority != dictation.priority:
-        dictation.priority = changes["priority"] = priority
-    if changes:
-        dictation.record("details_changed", actor_id=actor.user_id, now=now, **changes)
-        session.flush()
-        patient = session.get(Patient, dictation.patient_id) if dictation.patient_id else None
-        items.sync_details(session, actor=actor, dictation=dictation, patient=patient, now=now)
-        session.flush()
-    return dictation
-
-
-def retry_transcription(session: Session, *, actor: Actor, dictation_id: int,
-                        now: datetime | None = None) -> TranscriptionState:
-    """Ask for the draft again after the job gave up (or never ran)."""
-    now = now or utcnow()
-    dictation = for_change(session, actor=actor, dictation_id=dictation_id, now=now)
-    if not (is_writer(actor) or is_author(actor, dictation)):
-        raise Forbidden(_("Din roll kan inte starta taligenkänning."))
-    if dictation.status != S.DICTATED or dictation.draft_text is not None:
-        raise TransitionError(_("Diktatet väntar inte på något utkast."), code="draft_not_needed")
-    state = transcription_state(session, dictation_id=dictation.id)
-    if state.status in ("queued", "retrying", "running"):
-        return state
-    runner.defer(session, dictation_jobs.TRANSCRIBE,
-                 dedupe_key=dictation_jobs.dedupe_key(dictation.id), dictation_id=dictation.id)
-    dictation.record("transcription_requested", actor_id=actor.user_id, now=now)
-    session.flush()
-    return transcription_state(session, dictation_id=dictation.id)
