@@ -1,0 +1,215 @@
+"""The team's daily aggregate per person (``stats_person_day``): hand-overs in and out, items done.
+
+Per unit, Stockholm day, person (the owner's user id; None for the unit's queue) and kind:
+
+- **handed in / out**: the ownership moves of the unit's items (``team.owner_move``: a hand-over,
+  or an assignment or claim that takes the item from someone), counted for the person the item
+  went to and the one it left, on the day of the move. The history rows carry no unit: a move
+  belongs to the unit the item is in;
+- **done**: the unit's items whose status is completed, by their owner and the day they closed.
+
+These are exactly the live reads of ``team`` (``balance``, ``my_week``), which now read whole
+past days from here and only the days since the job's watermark live.
+
+A finished day's row changes only when one of its items is entered in error (a completed item
+stops being done). The periodic job ``stats.person_days`` recomputes the days from its
+watermark less ``aggregate.MARGIN`` to today, for every unit in one scan of the history by time
+(the partial index ``ix_work_item_event_owner_moves``) and one of the items closed since (the
+index ``ix_work_item_closed_status_at``), and each unit's days from the creation of an item
+entered in error since; ``kulisser stats rebuild`` recomputes any range. Delete and insert, so
+running twice gives the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from kulisser.db import utcnow
+from kulisser.stats.aggregate import MARGIN, day_start, earliest_day, local_day, units
+from kulisser.stats.models import Watermark
+from kulisser.stats.person_models import PersonDay
+from kulisser.worklist import service as worklist
+
+JOB = "stats.person_days"
+DONE = worklist.Status.COMPLETED.value
+IN_ERROR = worklist.Status.ENTERED_IN_ERROR.value
+WorkItem, WorkItemEvent = worklist.WorkItem, worklist.WorkItemEvent
+OWNER_EVENTS = worklist.OWNER_EVENTS
+# Written into the SQL as literals: a planner proves the partial index applies only from values.
+_OWNER_TYPES: BindParameter[list[str]] = bindparam("person_owner_types", list(OWNER_EVENTS),
+                                                   expanding=True, literal_execute=True)
+
+Key = tuple[int, date, int | None, str]  # unit, day, person (None: the queue), kind
+
+
+def owner_move(type_: str, data: dict[str, Any]) -> tuple[int | None, int | None] | None:
+    """(from, to) of an event that moved an item between owners (None: the queue), else None.
+
+    A hand-over counts from the queue too (a record handed to someone); an assignment or a
+    claim only when it takes the item from a person, not when it first gives it an owner.
+    """
+    if type_ not in OWNER_EVENTS:
+        return None
+    src, dst = data.get("from_owner"), data.get("to_owner")
+    src = int(src) if src is not None else None
+    dst = int(dst) if dst is not None else None
+    if src == dst or (type_ != "handed_over" and src is None):
+        return None
+    return src, dst
+
+
+def moves(session: Session, *, start: datetime, end: datetime, unit_ids: Iterable[int] | None = None,
+          owner: int | None = None) -> Iterable[tuple[int, str, int | None, int | None, datetime]]:
+    """(unit, kind, from, to, at) of every ownership move in [start, end), of the units' items."""
+    stmt = (select(WorkItem.unit_id, WorkItem.kind, WorkItemEvent.type, WorkItemEvent.data,
+                   WorkItemEvent.at)
+            .join(WorkItem, WorkItem.id == WorkItemEvent.work_item_id)
+            .where(WorkItemEvent.type.in_(_OWNER_TYPES), WorkItemEvent.at >= start,
+                   WorkItemEvent.at < end)
+            .order_by(WorkItemEvent.id))
+    if unit_ids is not None:
+        stmt = stmt.where(WorkItem.unit_id.in_(list(unit_ids)))
+    for unit_id, kind, type_, data, at in session.execute(stmt):
+        move = owner_move(type_, data or {})
+        if move is not None and (owner is None or owner in move):
+            yield unit_id, kind, move[0], move[1], at
+
+
+def completions(session: Session, *, start: datetime, end: datetime,
+                unit_ids: Iterable[int] | None = None,
+                owner: int | None = None) -> Iterable[tuple[int, str, int | None, datetime]]:
+    """(unit, kind, owner, closed) of every completed item closed in [start, end)."""
+    stmt = (select(WorkItem.unit_id, WorkItem.kind, WorkItem.owner_id, WorkItem.closed_at)
+            .where(WorkItem.status == DONE, WorkItem.closed_at >= start, WorkItem.closed_at < end))
+    if unit_ids is not None:
+        stmt = stmt.where(WorkItem.unit_id.in_(list(unit_ids)))
+    if owner is not None:
+        stmt = stmt.where(WorkItem.owner_id == owner)
+    for unit_id, kind, owner_id, closed in session.execute(stmt).tuples():
+        if closed is not None:
+            yield unit_id, kind, owner_id, closed
+
+
+def compute(session: Session, *, first: date, last: date, now: datetime,
+            unit_ids: list[int] | None = None) -> dict[Key, list[int]]:
+    """The rows {(unit, day, person, kind): [in, out, done]} of first..last (nothing written)."""
+    # Up to and including `now`: a move in the same instant as the run is counted.
+    start = day_start(first)
+    end = min(day_start(last + timedelta(days=1)), now + timedelta(microseconds=1))
+    rows: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for unit_id, kind, src, dst, at in moves(session, start=start, end=end, unit_ids=unit_ids):
+        day = local_day(at)
+        rows[(unit_id, day, dst, kind)][0] += 1
+        rows[(unit_id, day, src, kind)][1] += 1
+    for unit_id, kind, owner_id, closed in completions(session, start=start, end=end,
+                                                       unit_ids=unit_ids):
+        rows[(unit_id, local_day(closed), owner_id, kind)][2] += 1
+    return rows
+
+
+def store(session: Session, *, first: date, last: date, now: datetime, unit_ids: list[int]) -> int:
+    """Replace the units' rows of first..last with freshly computed ones; return how many."""
+    rows = compute(session, first=first, last=last, now=now, unit_ids=unit_ids)
+    session.execute(delete(PersonDay).where(PersonDay.unit_id.in_(unit_ids), PersonDay.day >= first,
+                                            PersonDay.day <= last))
+    values = [{"unit_id": unit_id, "day": day, "user_id": user_id, "kind": kind,
+               "handed_in": n_in, "handed_out": n_out, "done": n_done}
+              for (unit_id, day, user_id, kind), (n_in, n_out, n_done)
+              in sorted(rows.items(), key=lambda r: (r[0][0], r[0][1], r[0][2] or 0, r[0][3]))]
+    for chunk in range(0, len(values), 5000):
+        session.execute(insert(PersonDay), values[chunk:chunk + 5000])
+    return len(values)
+
+
+def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
+            unit_ids: list[int] | None = None,
+            progress: Callable[[int], object] | None = None) -> int:
+    """Recompute the units' (every unit's) rows of first..last, a month at a time; rows written."""
+    now = now or utcnow()
+    last = min(last, local_day(now))
+    chosen = unit_ids if unit_ids is not None else units(session)
+    written = 0
+    chunk = first
+    while chunk <= last and chosen:
+        chunk_end = min(last, chunk + timedelta(days=30))
+        written += store(session, first=chunk, last=chunk_end, now=now, unit_ids=chosen)
+        if progress is not None:
+            progress((chunk_end - chunk).days + 1)
+        chunk = chunk_end + timedelta(days=1)
+    return written
+
+
+def refresh(session: Session, *, now: datetime | None = None) -> int:
+    """The incremental job: recompute the days touched since the last run; return rows written."""
+    now = now or utcnow()
+    # Two workers running the job at once wait for each other here (PostgreSQL).
+    mark = session.get(Watermark, JOB, with_for_update=True)
+    today = local_day(now)
+    if mark is None:
+        earliest = earliest_day(session)
+        written = 0 if earliest is None else rebuild(session, first=earliest, last=today, now=now)
+        session.add(Watermark(name=JOB, until=now))
+        session.flush()
+        return written
+    since = mark.until - MARGIN
+    first = local_day(since)
+    # A completed item entered in error since the last run is no longer done: its unit's days
+    # from its creation are recomputed (marking it set its closing time, read by the index).
+    redo = {unit: local_day(at) for unit, at in session.execute(
+        select(WorkItem.unit_id, func.min(WorkItem.created_at))
+        .where(WorkItem.status == IN_ERROR, WorkItem.closed_at >= since)
+        .group_by(WorkItem.unit_id)) if local_day(at) < first}
+    written = rebuild(session, first=first, last=today, now=now)
+    for unit_id, from_day in sorted(redo.items()):
+        written += rebuild(session, first=from_day, last=first - timedelta(days=1), now=now,
+                           unit_ids=[unit_id])
+    mark.until = max(mark.until, now)
+    session.flush()
+    return written
+
+
+def finished_before(session: Session) -> date | None:
+    """The first day whose rows are not final yet (days before it are read from the table).
+
+    None when the job has not run: every day is read live. The job's last run read the history
+    up to its watermark less the margin, so the days before that moment's day are whole.
+    """
+    until = session.scalar(select(Watermark.until).where(Watermark.name == JOB))
+    return None if until is None else local_day(until - MARGIN)
+
+
+def split(session: Session, *, first: date, last: date) -> tuple[date | None, date | None]:
+    """The last day of first..last read from the table, and the first read live (None: none)."""
+    boundary = finished_before(session)
+    if boundary is None:
+        return None, first
+    stored_last = min(last, boundary - timedelta(days=1))
+    live_first = max(first, boundary)
+    return (stored_last if stored_last >= first else None,
+            live_first if live_first <= last else None)
+
+
+def stored_moves(session: Session, *, unit_id: int, first: date,
+                 last: date) -> list[tuple[int | None, str, int, int]]:
+    """(person, kind, in, out) summed over the unit's stored days first..last."""
+    stmt = (select(PersonDay.user_id, PersonDay.kind, func.sum(PersonDay.handed_in),
+                   func.sum(PersonDay.handed_out))
+            .where(PersonDay.unit_id == unit_id, PersonDay.day >= first, PersonDay.day <= last)
+            .group_by(PersonDay.user_id, PersonDay.kind))
+    return [(u, k, int(i or 0), int(o or 0)) for u, k, i, o in session.execute(stmt).tuples()]
+
+
+def stored_person(session: Session, *, unit_id: int, user_id: int, first: date,
+                  last: date) -> list[tuple[date, str, int, int, int]]:
+    """(day, kind, in, out, done) of one person's stored rows at the unit, first..last."""
+    stmt = (select(PersonDay.day, PersonDay.kind, PersonDay.handed_in, PersonDay.handed_out,
+                   PersonDay.done)
+            .where(PersonDay.unit_id == unit_id, PersonDay.day >= first, PersonDay.day <= last,
+                   PersonDay.user_id == user_id))
+    return [(d, k, i, o, n) for d, k, i, o, n in session.execute(stmt).tuples()]
