@@ -11,13 +11,14 @@ Per unit, Stockholm day, person (the owner's user id; None for the unit's queue)
 These are exactly the live reads of ``team`` (``balance``, ``my_week``), which now read whole
 past days from here and only the days since the job's watermark live.
 
-A finished day's row changes only when one of its items is entered in error (a completed item
-stops being done). The periodic job ``stats.person_days`` recomputes the days from its
-watermark less ``aggregate.MARGIN`` to today, for every unit in one scan of the history by time
-(the partial index ``ix_work_item_event_owner_moves``) and one of the items closed since (the
-index ``ix_work_item_closed_status_at``), and each unit's days from the creation of an item
-entered in error since; ``kulisser stats rebuild`` recomputes any range. Delete and insert, so
-running twice gives the same rows.
+A finished day's row changes only when a completed item of it is entered in error: it is no
+longer done (its hand-overs stay counted, as they always were). The periodic job
+``stats.person_days`` recomputes the days from its watermark less ``aggregate.MARGIN`` to
+today, for every unit in one scan of the history by time (the partial index
+``ix_work_item_event_owner_moves``) and one of the items closed since (the index
+``ix_work_item_closed_status_at``), and the completion day of each completed item entered in
+error since, for its unit; ``kulisser stats rebuild`` recomputes any range. Delete and insert,
+so running twice gives the same rows.
 """
 
 from __future__ import annotations
@@ -159,19 +160,31 @@ def refresh(session: Session, *, now: datetime | None = None) -> int:
         return written
     since = mark.until - MARGIN
     first = local_day(since)
-    # A completed item entered in error since the last run is no longer done: its unit's days
-    # from its creation are recomputed (marking it set its closing time, read by the index).
-    redo = {unit: local_day(at) for unit, at in session.execute(
-        select(WorkItem.unit_id, func.min(WorkItem.created_at))
-        .where(WorkItem.status == IN_ERROR, WorkItem.closed_at >= since)
-        .group_by(WorkItem.unit_id)) if local_day(at) < first}
     written = rebuild(session, first=first, last=today, now=now)
-    for unit_id, from_day in sorted(redo.items()):
-        written += rebuild(session, first=from_day, last=first - timedelta(days=1), now=now,
-                           unit_ids=[unit_id])
+    # A completed item entered in error since the last run is no longer done on the day it was
+    # completed: that day is recomputed for its unit (its other figures, the hand-overs, stay).
+    for day, unit_ids in sorted(_erred_done_days(session, since=since).items()):
+        if day < first:
+            written += store(session, first=day, last=day, now=now, unit_ids=sorted(unit_ids))
     mark.until = max(mark.until, now)
     session.flush()
     return written
+
+
+def _erred_done_days(session: Session, *, since: datetime) -> dict[date, set[int]]:
+    """{day: units} of the completions of items entered in error since a moment.
+
+    Marking an item in error sets its closing time, so the index on closed items finds them;
+    the day it had been completed is in its history (the event into "completed").
+    """
+    ev = WorkItemEvent
+    found: dict[date, set[int]] = defaultdict(set)
+    for unit_id, at in session.execute(
+            select(WorkItem.unit_id, ev.at).join(ev, ev.work_item_id == WorkItem.id)
+            .where(WorkItem.status == IN_ERROR, WorkItem.closed_at >= since,
+                   ev.to_status == DONE)).tuples():
+        found[local_day(at)].add(unit_id)
+    return found
 
 
 def finished_before(session: Session) -> date | None:
