@@ -19,7 +19,7 @@ from kulisser import migrate
 from kulisser.db import Database, utcnow
 from kulisser.staff.models import Role
 from kulisser.stats import aggregate, person_days, team
-from kulisser.stats.aggregate import MARGIN, local_day
+from kulisser.stats.aggregate import local_day
 from kulisser.stats.models import Watermark
 from kulisser.stats.person_models import PersonDay
 from kulisser.worklist import service as worklist
@@ -188,15 +188,15 @@ def test_random_histories_refreshed_step_by_step_equal_a_full_recount(
             worklist.WorkItemEvent.from_status == worklist.Status.COMPLETED.value,
             worklist.WorkItemEvent.to_status == worklist.Status.ENTERED_IN_ERROR.value).limit(1))
         assert erred_after_done is not None
-        # The pages: whole past days from the table, the days since the watermark live ...
+        # The pages: the table up to the watermark, the history after it ...
         first, last = local_day(base), local_day(now)
         users = [world.secretary_id, world.secretary2_id, third]
-        assert person_days.split(s, first=first, last=last)[0] is not None
+        assert person_days.watermark(s) == now
         through = _figures(s, world.unit_id, users, first, last, now)
         week = _figures(s, world.unit_id, users, last - timedelta(days=6), last, now)
         s.execute(delete(Watermark).where(Watermark.name == person_days.JOB))
         # ... equal the live reads of the whole history (no watermark: nothing from the table).
-        assert person_days.split(s, first=first, last=last) == (None, first)
+        assert person_days.watermark(s) is None
         assert _figures(s, world.unit_id, users, first, last, now) == through
         assert _figures(s, world.unit_id, users, last - timedelta(days=6), last, now) == week
         s.rollback()
@@ -246,20 +246,46 @@ def test_the_job_run_twice_gives_the_same_rows_and_its_first_run_counts_everythi
         assert mark is not None and mark.until == later + timedelta(minutes=1)
 
 
-def test_the_split_reads_whole_days_before_the_watermark_from_the_table(
-        database: Database, no_mark: None) -> None:
-    d = date(2026, 11, 10)
+def test_the_pages_read_the_table_up_to_the_watermark_and_the_history_after_it(
+        database: Database, world: factories.World, no_mark: None) -> None:
+    now = utcnow().replace(microsecond=0)
+    yesterday = now - timedelta(days=1)
+    anna, berit = world.secretary_id, world.secretary2_id
     with database.session() as s:
-        assert person_days.split(s, first=d, last=d + timedelta(days=6)) == (None, d)
-        # The job last ran at 00:10 on the 13th: less the margin it is the 12th, not yet whole.
-        until = aggregate.day_start(d + timedelta(days=3)) + timedelta(minutes=10)
-        assert until - MARGIN < aggregate.day_start(d + timedelta(days=3))
-        _set_mark(s, until)
-        assert person_days.split(s, first=d, last=d + timedelta(days=6)) == (
-            d + timedelta(days=1), d + timedelta(days=2))
-        assert person_days.split(s, first=d, last=d) == (d, None)
-        assert person_days.split(s, first=d + timedelta(days=4), last=d + timedelta(days=6)) == (
-            None, d + timedelta(days=4))
+        item = worklist.create_item(s, actor=factories.actor(s, anna), kind="task",
+                                    title="Uppgift", now=yesterday, due_at=now + timedelta(days=3))
+        item.claim(actor_id=anna, now=yesterday)
+        item.hand_over(actor_id=anna, to_user_id=berit, reason="Semester",
+                       now=yesterday + timedelta(minutes=1))
+        item_id = item.id
+    with database.session() as s:
+        person_days.refresh(s, now=now)
+        # The table is what is read up to the watermark: a figure changed there shows.
+        row = s.scalar(select(PersonDay).where(PersonDay.unit_id == world.unit_id,
+                                               PersonDay.user_id == berit))
+        assert row is not None and row.handed_in == 1
+        row.handed_in = 5
+    later = now + timedelta(minutes=2)
+    with database.session() as s:  # after the watermark: Berit takes it and hands it back
+        loaded = s.get(worklist.WorkItem, item_id)
+        assert loaded is not None
+        loaded.claim(actor_id=berit, now=now + timedelta(minutes=1))
+        loaded.hand_over(actor_id=berit, to_user_id=anna, reason="Tillbaka", now=later)
+    first, last = local_day(yesterday), local_day(later)
+    with database.session() as s:
+        t = team.balance(s, unit_id=world.unit_id, first=first, last=last, now=later)
+        loads = {p.user_id: p.load for p in t.people}
+        assert (loads[berit].in_total, loads[berit].out_total) == (5, 1)  # table, then live
+        assert (loads[anna].in_total, loads[anna].out_total) == (1, 1)  # live, then table
+        w = team.my_week(s, user_id=berit, unit_id=world.unit_id, monday=team.week_start(last),
+                         now=later)
+        assert sum(w.handed_out.values()) == 1  # today's, live
+        assert person_days.live_start(None, first) == aggregate.day_start(first)
+        assert person_days.live_start(now, first) == now + timedelta(microseconds=1)
+        s.execute(delete(Watermark).where(Watermark.name == person_days.JOB))
+        t = team.balance(s, unit_id=world.unit_id, first=first, last=last, now=later)
+        assert {p.user_id: (p.load.in_total, p.load.out_total) for p in t.people
+                if p.user_id in (anna, berit)} == {anna: (1, 1), berit: (1, 1)}  # all live
         s.rollback()
 
 

@@ -8,8 +8,9 @@ Per unit, Stockholm day, person (the owner's user id; None for the unit's queue)
   belongs to the unit the item is in;
 - **done**: the unit's items whose status is completed, by their owner and the day they closed.
 
-These are exactly the live reads of ``team`` (``balance``, ``my_week``), which now read whole
-past days from here and only the days since the job's watermark live.
+These are exactly the live reads of ``team`` (``balance``, ``my_week``), which now read the rows
+(today's too, as far as the job's last run) and only the history after the job's watermark,
+live: a few minutes of it, normally.
 
 A finished day's row changes only when a completed item of it is entered in error: it is no
 longer done (its hand-overs stay counted, as they always were). The periodic job
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, func, insert, select
+from sqlalchemy import BindParameter, and_, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
@@ -187,42 +188,59 @@ def _erred_done_days(session: Session, *, since: datetime) -> dict[date, set[int
     return found
 
 
-def finished_before(session: Session) -> date | None:
-    """The first day whose rows are not final yet (days before it are read from the table).
+def watermark(session: Session) -> datetime | None:
+    """Up to when the job has counted (None: it has not run yet)."""
+    until: datetime | None = session.scalar(select(Watermark.until).where(Watermark.name == JOB))
+    return until
 
-    None when the job has not run: every day is read live. The job's last run read the history
-    up to its watermark less the margin, so the days before that moment's day are whole.
+
+def live_start(until: datetime | None, first: date) -> datetime:
+    """Where the live read of the days from `first` begins: just after the job's watermark.
+
+    The job counted every move and completion up to and including its watermark (today's rows
+    too, as far as then), so the history is read only after it: a few minutes, normally.
     """
-    until = session.scalar(select(Watermark.until).where(Watermark.name == JOB))
-    return None if until is None else local_day(until - MARGIN)
-
-
-def split(session: Session, *, first: date, last: date) -> tuple[date | None, date | None]:
-    """The last day of first..last read from the table, and the first read live (None: none)."""
-    boundary = finished_before(session)
-    if boundary is None:
-        return None, first
-    stored_last = min(last, boundary - timedelta(days=1))
-    live_first = max(first, boundary)
-    return (stored_last if stored_last >= first else None,
-            live_first if live_first <= last else None)
+    start = day_start(first)
+    return start if until is None else max(start, until + timedelta(microseconds=1))
 
 
 def stored_moves(session: Session, *, unit_id: int, first: date,
-                 last: date) -> list[tuple[int | None, str, int, int]]:
-    """(person, kind, in, out) summed over the unit's stored days first..last."""
-    stmt = (select(PersonDay.user_id, PersonDay.kind, func.sum(PersonDay.handed_in),
-                   func.sum(PersonDay.handed_out))
-            .where(PersonDay.unit_id == unit_id, PersonDay.day >= first, PersonDay.day <= last)
-            .group_by(PersonDay.user_id, PersonDay.kind))
-    return [(u, k, int(i or 0), int(o or 0)) for u, k, i, o in session.execute(stmt).tuples()]
+                 last: date) -> tuple[datetime | None, list[tuple[int | None, str, int, int]]]:
+    """The job's watermark, and (person, kind, in, out) summed over the unit's rows first..last.
+
+    One statement, so one snapshot: the rows are those the watermark's run wrote, even while a
+    run commits meanwhile (the live read after the watermark then neither misses nor repeats).
+    """
+    stmt = (select(Watermark.until, PersonDay.user_id, PersonDay.kind,
+                   func.sum(PersonDay.handed_in), func.sum(PersonDay.handed_out))
+            .select_from(Watermark)
+            .outerjoin(PersonDay, and_(PersonDay.unit_id == unit_id, PersonDay.day >= first,
+                                       PersonDay.day <= last))
+            .where(Watermark.name == JOB)
+            .group_by(Watermark.until, PersonDay.user_id, PersonDay.kind))
+    until, rows = None, []
+    for mark, user_id, kind, n_in, n_out in session.execute(stmt).tuples():
+        until = mark
+        if kind is not None:
+            rows.append((user_id, kind, int(n_in or 0), int(n_out or 0)))
+    return until, rows
 
 
 def stored_person(session: Session, *, unit_id: int, user_id: int, first: date,
-                  last: date) -> list[tuple[date, str, int, int, int]]:
-    """(day, kind, in, out, done) of one person's stored rows at the unit, first..last."""
-    stmt = (select(PersonDay.day, PersonDay.kind, PersonDay.handed_in, PersonDay.handed_out,
-                   PersonDay.done)
-            .where(PersonDay.unit_id == unit_id, PersonDay.day >= first, PersonDay.day <= last,
-                   PersonDay.user_id == user_id))
-    return [(d, k, i, o, n) for d, k, i, o, n in session.execute(stmt).tuples()]
+                  last: date) -> tuple[datetime | None, list[tuple[date, str, int, int, int]]]:
+    """The job's watermark, and (day, kind, in, out, done) of one person's rows, first..last.
+
+    One statement, so one snapshot (as ``stored_moves``).
+    """
+    stmt = (select(Watermark.until, PersonDay.day, PersonDay.kind, PersonDay.handed_in,
+                   PersonDay.handed_out, PersonDay.done)
+            .select_from(Watermark)
+            .outerjoin(PersonDay, and_(PersonDay.unit_id == unit_id, PersonDay.user_id == user_id,
+                                       PersonDay.day >= first, PersonDay.day <= last))
+            .where(Watermark.name == JOB))
+    until, rows = None, []
+    for mark, day, kind, n_in, n_out, n_done in session.execute(stmt).tuples():
+        until = mark
+        if day is not None:
+            rows.append((day, kind, n_in, n_out, n_done))
+    return until, rows

@@ -3,9 +3,9 @@
 Open and overdue items per secretary and kind, and the unit's queue beside them, are read live
 from the worklist (a unit's open items are few). The ownership changes recorded in the items'
 histories (hand-overs in and out) and the items each one completed come from the daily
-aggregate per person (``person_days``, ``stats_person_day``) for whole past days, and from the
-history for the days since its job last ran (today, normally): a hand-over shows at once, and a
-period's figures equal a count of the history. People are listed by name, never ranked
+aggregate per person (``person_days``, ``stats_person_day``) up to its job's watermark, and from
+the history after it (a few minutes, normally): a hand-over shows at once, and a period's
+figures equal a count of the history. People are listed by name, never ranked
 by volume; nothing here measures speed or keystrokes (issue 15: show the work and its flow).
 No patient data is read: kinds, counts, owners and days only.
 """
@@ -112,27 +112,24 @@ def _handovers(session: Session, *, unit_id: int, first: date, last: date,
                owner: int | None = None) -> dict[tuple[int | None, str], list[int]]:
     """{(person, kind): [in, out]} of the ownership moves of the unit's items in the days.
 
-    Whole past days come from the daily aggregate (``person_days``); the days since its job
-    last ran (today, normally) from the history, so a hand-over shows at once. With an owner,
-    only the moves to or from her are counted (her entries are the exact ones).
+    The daily aggregate (``person_days``) up to its job's watermark, the history after it (a
+    few minutes, normally), so a hand-over shows at once. With an owner, only the moves to or
+    from her are counted (her entries are the exact ones).
     """
     counts: dict[tuple[int | None, str], list[int]] = defaultdict(lambda: [0, 0])
-    stored_last, live_first = person_days.split(session, first=first, last=last)
-    if stored_last is not None:
-        if owner is None:
-            stored = person_days.stored_moves(session, unit_id=unit_id, first=first,
-                                              last=stored_last)
-        else:
-            stored = [(owner, kind, n_in, n_out) for _d, kind, n_in, n_out, _done
-                      in person_days.stored_person(session, unit_id=unit_id, user_id=owner,
-                                                   first=first, last=stored_last)]
-        for person, kind, n_in, n_out in stored:
-            counts[(person, kind)][0] += n_in
-            counts[(person, kind)][1] += n_out
-    if live_first is not None:
-        for _unit, kind, src, dst, _at in person_days.moves(
-                session, start=day_start(live_first), end=day_start(last + timedelta(days=1)),
-                unit_ids=[unit_id], owner=owner):
+    if owner is None:
+        until, stored = person_days.stored_moves(session, unit_id=unit_id, first=first, last=last)
+    else:
+        until, rows = person_days.stored_person(session, unit_id=unit_id, user_id=owner,
+                                                first=first, last=last)
+        stored = [(owner, kind, n_in, n_out) for _d, kind, n_in, n_out, _done in rows]
+    for person, kind, n_in, n_out in stored:
+        counts[(person, kind)][0] += n_in
+        counts[(person, kind)][1] += n_out
+    start, end = person_days.live_start(until, first), day_start(last + timedelta(days=1))
+    if start < end:
+        for _unit, kind, src, dst, _at in person_days.moves(session, start=start, end=end,
+                                                            unit_ids=[unit_id], owner=owner):
             counts[(dst, kind)][0] += 1
             counts[(src, kind)][1] += 1
     return counts
@@ -215,19 +212,18 @@ def my_week(session: Session, *, user_id: int, unit_id: int, monday: date,
     done: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
     handed_in: Counter[str] = Counter()
     handed_out: Counter[str] = Counter()
-    # Whole past days from the daily aggregate, the days since its job last ran live.
-    stored_last, live_first = person_days.split(session, first=days[0], last=days[-1])
-    if stored_last is not None:
-        for day, kind, n_in, n_out, n_done in person_days.stored_person(
-                session, unit_id=unit_id, user_id=user_id, first=days[0], last=stored_last):
-            if n_done:
-                done[kind][(day - monday).days] += n_done
-            if n_in:
-                handed_in[kind] += n_in
-            if n_out:
-                handed_out[kind] += n_out
-    if live_first is not None:
-        start, end = day_start(live_first), day_start(days[-1] + timedelta(days=1))
+    # The daily aggregate up to its job's watermark, the history after it.
+    until, stored = person_days.stored_person(session, unit_id=unit_id, user_id=user_id,
+                                              first=days[0], last=days[-1])
+    for day, kind, n_in, n_out, n_done in stored:
+        if n_done:
+            done[kind][(day - monday).days] += n_done
+        if n_in:
+            handed_in[kind] += n_in
+        if n_out:
+            handed_out[kind] += n_out
+    start, end = person_days.live_start(until, days[0]), day_start(days[-1] + timedelta(days=1))
+    if start < end:
         for _unit, kind, _owner, closed in person_days.completions(
                 session, start=start, end=end, unit_ids=[unit_id], owner=user_id):
             done[kind][(local_day(closed) - monday).days] += 1
