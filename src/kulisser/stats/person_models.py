@@ -13,8 +13,8 @@ from kulisser.db import Base
 class PersonDay(Base):
     """One person's (or the unit's queue's) hand-overs and completed items of one kind on one day.
 
-    Counts only, no patient: the team page and one's own week read these rows for whole past
-    days (``kulisser.stats.person_days``).
+    Counts only, no patient: the team page and one's own week read these rows up to the job's
+    watermark (``kulisser.stats.person_days``).
     """
 
     __tablename__ = "stats_person_day"
