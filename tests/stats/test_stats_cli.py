@@ -14,6 +14,7 @@ from kulisser.db import Database, utcnow
 from kulisser.stats import aggregate
 from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.models import WorkDay
+from kulisser.stats.person_models import PersonDay
 from kulisser.worklist import service as worklist
 from tests import conftest, factories
 from tests.integration.test_cli import Cli
@@ -67,6 +68,10 @@ def test_rebuild_a_range(cli: Cli) -> None:
             waiting = s.scalars(select(ChainDay.waiting).where(
                 ChainDay.unit_id == world.unit_id, ChainDay.day == aggregate.local_day(now)))
             assert list(waiting) == [1]
+            # And the team's per-person days: her two completed items.
+            done = s.scalars(select(PersonDay.done).where(PersonDay.unit_id == world.unit_id,
+                                                          PersonDay.user_id == world.secretary_id))
+            assert sum(done) == 2
     finally:
         db.engine.dispose()
     backwards = cli.run("stats", "rebuild", "--from", last, "--to", first)

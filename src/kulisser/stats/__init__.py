@@ -30,8 +30,13 @@ Places for the next parts (each its own module beside these, reading or adding a
   ``/oversikt`` and CSV in ``chain_views``, the demo's year of history in ``demo_chain``.
 - **Team load** (``team.py``, pages in ``team_views.py``, the one action in ``team_actions.py``):
   open and overdue items per secretary, hand-overs in and out, absences (kept by the staff
-  package, ``staff_absence``); read live from the worklist (a unit's open items are few), never
-  ranked.
+  package, ``staff_absence``), one's own week; never ranked. Open and overdue items are read
+  live from the worklist (a unit's open items are few). Hand-overs in and out and items done
+  per person come from ``stats_person_day`` (``person_days``, ``person_models``: per unit,
+  day, person or the queue, and kind), kept by the job ``stats.person_days`` from the owner
+  moves and the closed items by time, up to its watermark; the history after the watermark
+  (a few minutes) is read live, so a hand-over shows at once and a period's figures equal a
+  count of the history.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
   month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
 - **Monthly report** (``report.py``, built): "Sekreterarnas arbete, <månad>" as a PDF per unit

@@ -24,7 +24,7 @@ def cmd_rebuild(args: argparse.Namespace) -> None:
     from kulisser.cli import _database, _packages
     from kulisser.db import utcnow
     from kulisser.i18n import _
-    from kulisser.stats import aggregate, chain
+    from kulisser.stats import aggregate, chain, person_days
 
     if args.to < args.from_:
         sys.exit(_("kulisser: --to ligger före --from."))
@@ -39,6 +39,10 @@ def cmd_rebuild(args: argparse.Namespace) -> None:
                                         progress=bar.update)
             # The dictation chain's table too (not on the bar: it is the smaller of the two).
             written += chain.rebuild(session, first=args.from_, last=last, unit_ids=units)
+            # And the team's per-person days (every unit in one scan of the history per month),
+            # counted up to the job's watermark: the pages read the history after it live.
+            written += person_days.rebuild(session, first=args.from_, last=last, unit_ids=units,
+                                           now=person_days.watermark(session))
     print(_("{n} rader räknade för {u} enheter.", n=written, u=len(units)))
 
 

@@ -1,8 +1,11 @@
 """The team's load: who carries what, hand-overs in and out, absences, and one's own week.
 
-Read live from the worklist (a unit's open items are few, and hand-overs in a period fewer):
-open and overdue items per secretary and kind, the unit's queue beside them, and the
-ownership changes recorded in the items' histories. People are listed by name, never ranked
+Open and overdue items per secretary and kind, and the unit's queue beside them, are read live
+from the worklist (a unit's open items are few). The ownership changes recorded in the items'
+histories (hand-overs in and out) and the items each one completed come from the daily
+aggregate per person (``person_days``, ``stats_person_day``) up to its job's watermark, and from
+the history after it (a few minutes, normally): a hand-over shows at once, and a period's
+figures equal a count of the history. People are listed by name, never ranked
 by volume; nothing here measures speed or keystrokes (issue 15: show the work and its flow).
 No patient data is read: kinds, counts, owners and days only.
 """
@@ -10,16 +13,17 @@ No patient data is read: kinds, counts, owners and days only.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from kulisser.staff import service as staff
+from kulisser.stats import person_days
 from kulisser.stats.aggregate import day_start, local_day
+from kulisser.stats.person_days import owner_move as owner_move  # the definition, kept there
 from kulisser.stats.service import kind_label
 from kulisser.worklist import service as worklist
 
@@ -27,11 +31,8 @@ WorkItem, WorkItemEvent = worklist.WorkItem, worklist.WorkItemEvent
 OPEN = sorted(s.value for s in (worklist.Status.REQUESTED, worklist.Status.ACCEPTED,
                                 worklist.Status.IN_PROGRESS, worklist.Status.ON_HOLD))
 # History events that can move an item from one owner to another, as the worklist's partial
-# index on their time lists them (the same IN list, so the planners use it).
+# index on their time lists them.
 OWNER_EVENTS = worklist.OWNER_EVENTS
-# Written into the SQL as literals: a planner proves the partial index applies only from values.
-_OWNER_TYPES: BindParameter[list[str]] = bindparam("owner_types", list(OWNER_EVENTS), expanding=True,
-                                                   literal_execute=True)
 
 
 @dataclass
@@ -107,36 +108,31 @@ class Team:
         return [p for p in self.people if p.user_id == user_id]
 
 
-def owner_move(type_: str, data: dict[str, Any]) -> tuple[int | None, int | None] | None:
-    """(from, to) of an event that moved an item between owners (None: the queue), else None.
-
-    A hand-over counts from the queue too (a record handed to someone); an assignment or a
-    claim only when it takes the item from a person, not when it first gives it an owner.
-    """
-    if type_ not in OWNER_EVENTS:
-        return None
-    src, dst = data.get("from_owner"), data.get("to_owner")
-    src = int(src) if src is not None else None
-    dst = int(dst) if dst is not None else None
-    if src == dst or (type_ != "handed_over" and src is None):
-        return None
-    return src, dst
-
-
 def _handovers(session: Session, *, unit_id: int, first: date, last: date,
-               owner: int | None = None) -> Iterable[tuple[str, int | None, int | None, datetime]]:
-    """(kind, from, to, at) of every ownership move of the unit's items in the days."""
-    rows = session.execute(
-        select(WorkItem.kind, WorkItemEvent.type, WorkItemEvent.data, WorkItemEvent.at)
-        .join(WorkItem, WorkItem.id == WorkItemEvent.work_item_id)
-        .where(WorkItem.unit_id == unit_id, WorkItemEvent.type.in_(_OWNER_TYPES),
-               WorkItemEvent.at >= day_start(first),
-               WorkItemEvent.at < day_start(last + timedelta(days=1)))
-        .order_by(WorkItemEvent.id))
-    for kind, type_, data, at in rows:
-        move = owner_move(type_, data or {})
-        if move is not None and (owner is None or owner in move):
-            yield kind, move[0], move[1], at
+               owner: int | None = None) -> dict[tuple[int | None, str], list[int]]:
+    """{(person, kind): [in, out]} of the ownership moves of the unit's items in the days.
+
+    The daily aggregate (``person_days``) up to its job's watermark, the history after it (a
+    few minutes, normally), so a hand-over shows at once. With an owner, only the moves to or
+    from her are counted (her entries are the exact ones).
+    """
+    counts: dict[tuple[int | None, str], list[int]] = defaultdict(lambda: [0, 0])
+    if owner is None:
+        until, stored = person_days.stored_moves(session, unit_id=unit_id, first=first, last=last)
+    else:
+        until, rows = person_days.stored_person(session, unit_id=unit_id, user_id=owner,
+                                                first=first, last=last)
+        stored = [(owner, kind, n_in, n_out) for _d, kind, n_in, n_out, _done in rows]
+    for person, kind, n_in, n_out in stored:
+        counts[(person, kind)][0] += n_in
+        counts[(person, kind)][1] += n_out
+    start, end = person_days.live_start(until, first), day_start(last + timedelta(days=1))
+    if start < end:
+        for _unit, kind, src, dst, _at in person_days.moves(session, start=start, end=end,
+                                                            unit_ids=[unit_id], owner=owner):
+            counts[(dst, kind)][0] += 1
+            counts[(src, kind)][1] += 1
+    return counts
 
 
 def _open_counts(session: Session, *, unit_id: int, now: datetime,
@@ -163,12 +159,13 @@ def balance(session: Session, *, unit_id: int, first: date, last: date, now: dat
         if load is not None:  # items of clinicians and managers are not the team's
             load.open[kind] += n
             load.overdue[kind] += late
-    moves = _handovers(session, unit_id=unit_id, first=first, last=last) if handovers else ()
-    for kind, src, dst, _at in moves:
-        if src is not None and src in loads:
-            loads[src].handed_out[kind] += 1
-        if dst is not None and dst in loads:
-            loads[dst].handed_in[kind] += 1
+    moves = _handovers(session, unit_id=unit_id, first=first, last=last) if handovers else {}
+    for (person, kind), (n_in, n_out) in moves.items():
+        if person is not None and person in loads:  # the queue's moves are not a person's
+            if n_in:
+                loads[person].handed_in[kind] += n_in
+            if n_out:
+                loads[person].handed_out[kind] += n_out
     away = staff.away_on(session, user_ids=set(loads), day=local_day(now))
     people = [Person(user_id=m.id, name=m.full_name, load=loads[m.id], away=away.get(m.id))
               for m in secretaries]  # by name, as the members come
@@ -213,14 +210,29 @@ def my_week(session: Session, *, user_id: int, unit_id: int, monday: date,
     """
     days = [monday + timedelta(days=n) for n in range(7)]
     done: dict[str, list[int]] = defaultdict(lambda: [0] * 7)
-    for kind, closed in session.execute(
-            select(WorkItem.kind, WorkItem.closed_at)
-            .where(WorkItem.unit_id == unit_id, WorkItem.owner_id == user_id,
-                   WorkItem.status == worklist.Status.COMPLETED.value,
-                   WorkItem.closed_at >= day_start(days[0]),
-                   WorkItem.closed_at < day_start(days[-1] + timedelta(days=1)))).tuples():
-        if closed is not None:
+    handed_in: Counter[str] = Counter()
+    handed_out: Counter[str] = Counter()
+    # The daily aggregate up to its job's watermark, the history after it.
+    until, stored = person_days.stored_person(session, unit_id=unit_id, user_id=user_id,
+                                              first=days[0], last=days[-1])
+    for day, kind, n_in, n_out, n_done in stored:
+        if n_done:
+            done[kind][(day - monday).days] += n_done
+        if n_in:
+            handed_in[kind] += n_in
+        if n_out:
+            handed_out[kind] += n_out
+    start, end = person_days.live_start(until, days[0]), day_start(days[-1] + timedelta(days=1))
+    if start < end:
+        for _unit, kind, _owner, closed in person_days.completions(
+                session, start=start, end=end, unit_ids=[unit_id], owner=user_id):
             done[kind][(local_day(closed) - monday).days] += 1
+        for _unit, kind, src, dst, _at in person_days.moves(
+                session, start=start, end=end, unit_ids=[unit_id], owner=user_id):
+            if dst == user_id:
+                handed_in[kind] += 1
+            if src == user_id:
+                handed_out[kind] += 1
     today = local_day(now)
     buckets: dict[date | str, Counter[str]] = {"overdue": Counter()}
     for n in range(7):
@@ -233,14 +245,6 @@ def my_week(session: Session, *, user_id: int, unit_id: int, monday: date,
         due_day = local_day(due)
         key: date | str = "overdue" if due < now else due_day if due_day in buckets else "later"
         buckets[key][kind] += 1
-    handed_in: Counter[str] = Counter()
-    handed_out: Counter[str] = Counter()
-    for kind, src, dst, _at in _handovers(session, unit_id=unit_id, first=days[0], last=days[-1],
-                                          owner=user_id):
-        if dst == user_id:
-            handed_in[kind] += 1
-        if src == user_id:
-            handed_out[kind] += 1
     codes = set(done) | {k for c in buckets.values() for k in c} | set(handed_in) | set(handed_out)
     return MyWeek(days=days, done=dict(done), waiting=list(buckets.items()), handed_in=handed_in,
                   handed_out=handed_out,

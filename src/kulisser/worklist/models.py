@@ -62,6 +62,11 @@ class WorkItem(Base):
             sqlite_where=text(_OPEN_SQL),
         ),
         Index("ix_work_item_patient", "patient_id", "status"),
+        # Items closed in a period by status (completed, entered in error): the team's daily
+        # aggregate per person and its readers (kulisser.stats.person_days, migration 0039).
+        Index("ix_work_item_closed_status_at", "status", "closed_at",
+              postgresql_where=text("closed_at IS NOT NULL"),
+              sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_work_item_ref", "ref_type", "ref_id"),
     )
 
