@@ -183,8 +183,11 @@ def test_every_unit_at_once_and_rebuild_match_the_python_store(database: Databas
             aggregate.store(s, unit_id=unit, first=first, last=last, now=now)
         python = _stored(s, ids, first, last)
         assert python and any(f[7] for f in python.values()) and any(f[1] for f in python.values())
+        settings = "SELECT current_setting('jit'), current_setting('work_mem')"
+        before = s.execute(text(settings)).one()
         aggregate_sql.store_sql(s, unit_ids=None, first=first, last=last, now=now)
         _assert_same(_stored(s, ids, first, last), python, "every unit")
+        assert s.execute(text(settings)).one() == before  # its own settings are put back
         days: list[int] = []
         aggregate.rebuild(s, first=first, last=last + timedelta(days=5), now=now, unit_ids=ids,
                           progress=days.append)

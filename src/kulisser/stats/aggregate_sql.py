@@ -128,7 +128,7 @@ FROM per_bound GROUP BY 1, 2, 3
 # For this statement only (local to the transaction, and put back after it). The planner takes
 # each item's generate_series for a thousand days, so the plan looks costly enough for JIT,
 # which then compiles for seconds a query that runs in less. The grouping per unit, day, kind
-# and histogram bound holds up to a few million groups at region scale: in memory, not spilled.
+# and histogram bound (up to a few million groups at region scale) spills less to disk.
 _SETTINGS = {"jit": "off", "work_mem": "256MB"}
 
 
@@ -175,8 +175,8 @@ def store_sql(session: Session, *, unit_ids: list[int] | None, first: date, last
     if unit_ids is not None:
         params["units"] = list(unit_ids)
     before = _settings(session, _SETTINGS)
-    try:
-        result = session.execute(_statement(unit_ids), params)
-    finally:
-        _settings(session, before)
+    result = session.execute(_statement(unit_ids), params)
+    # Put back after success only: a failed statement aborts the transaction (or savepoint),
+    # whose rollback undoes the settings too.
+    _settings(session, before)
     return int(result.rowcount)  # type: ignore[attr-defined]
