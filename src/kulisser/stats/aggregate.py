@@ -35,6 +35,9 @@ MARGIN = timedelta(minutes=30)
 DONE = worklist.Status.COMPLETED.value
 CANCELLED = worklist.Status.CANCELLED.value
 IN_ERROR = worklist.Status.ENTERED_IN_ERROR.value
+# From this many days on, rebuild computes in SQL on PostgreSQL (aggregate_sql); shorter
+# ranges, the refresh job's, stay in Python (docs/benchmarks.md has the figures).
+SQL_MIN_DAYS = 7
 # Age bands of the open backlog, in whole local days since creation: (key, lowest, highest).
 BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("open_0_2", 0, 2), ("open_3_14", 3, 14), ("open_over_14", 15, None))
@@ -208,6 +211,15 @@ def rebuild(session: Session, *, first: date, last: date, now: datetime | None =
     """Recompute every unit's rows for first..last (a month at a time); return rows written."""
     now = now or utcnow()
     last = min(last, local_day(now))
+    if (last - first).days + 1 >= SQL_MIN_DAYS and session.get_bind().dialect.name == "postgresql":
+        # Set-based on PostgreSQL: the same rows (test_stats_aggregate_sql), without the loop.
+        from kulisser.stats import aggregate_sql  # it imports this module
+
+        written = aggregate_sql.store_sql(session, unit_ids=unit_ids, first=first, last=last, now=now)
+        if progress is not None:
+            progress(len(unit_ids if unit_ids is not None else units(session))
+                     * ((last - first).days + 1))
+        return written
     written = 0
     for unit_id in unit_ids if unit_ids is not None else units(session):
         chunk = first
