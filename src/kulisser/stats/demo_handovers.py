@@ -80,7 +80,7 @@ def this_week(session: Session, *, now: datetime, unit_id: int, users: list[Any]
             if not candidates:
                 return made
             item = candidates.pop()
-            owner = by_id[item.owner_id]  # type: ignore[index]  # chosen by owner above
+            owner = by_id[item.owner_id]
             start = max(since, item.updated_at)
             at = start + (now - start) * rng.uniform(0.1, 0.9)
             target = None if where == "queue" else rng.choice(

@@ -59,6 +59,8 @@ REGION_PATHS = frozenset({
     "/logout", "/konto/losenord", "/enhet/byt",
     # The region's monthly report: the page, its text, making it, and one report's PDF or send.
     "/oversikt/rapporter", "/oversikt/rapporter/text",
+    # A drilled-down unit's aggregate sections' CSV (stats.region_sections): counts, no patient.
+    "/oversikt/domaner.csv", "/oversikt/bemanning.csv", "/oversikt/taligenkanning.csv",
 })
 REGION_REPORT = re.compile(r"/oversikt/rapporter/\d+/(pdf|skicka)")
 
