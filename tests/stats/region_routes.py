@@ -10,4 +10,9 @@ NO_PATIENT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/oversikt/region.csv"): REGION,
     ("GET", "/api/v1/stats/overview"): API,
     ("GET", "/api/v1/stats/region"): API,
+    ("GET", "/api/v1/stats/team"): "the team's open items and hand-overs per secretary as JSON: "
+                                   "counts, no patient",
+    ("GET", "/api/v1/stats/staffing"): "the staffing figure as JSON: aggregates, no patient",
+    ("GET", "/oversikt/taligenkanning.csv"): "speech recognition's help per month: counts, "
+                                             "no patient",
 }

@@ -115,3 +115,53 @@ def test_her_allowed_paths_serve_her(client_as: Any, region_admin: int) -> None:
     assert landing.status_code == 303 and landing.headers["location"] == "/oversikt/region"
     api = client.get("/api/v1/work-items")
     assert api.status_code == 403 and api.json()["error"] == "forbidden"
+
+
+# The sections she sees on a drilled-down unit's overview (stats.views.REGION_SECTIONS): counts of
+# the unit only. The team's (people by name) and the monthly reports' are not among them.
+SECTION_MARKS = ('aria-labelledby="h-chain"', 'aria-labelledby="h-domains"',
+                 'id="staffing-section"', 'id="overview-srhelp"')
+HIDDEN_MARKS = ('aria-labelledby="h-team"', 'id="monthly-reports"')
+
+
+def test_each_section_and_its_csv_answer_her_for_a_drilled_down_unit(
+        client_as: Any, database: Database, world: factories.World, region_admin: int) -> None:
+    client = client_as(region_admin)
+    page = client.get("/oversikt", params={"enhet": world.unit_id, "period": "ar"})
+    assert page.status_code == 200, page.text[:300]
+    for mark in SECTION_MARKS:
+        assert mark in page.text, mark
+    for mark in HIDDEN_MARKS:
+        assert mark not in page.text, mark
+    links = sorted({h.replace("&amp;", "&") for h in re.findall(r'href="(/oversikt[^"]*\.csv[^"]*)"',
+                                                                 page.text)})
+    paths = {link.split("?")[0] for link in links}
+    assert {"/oversikt.csv", "/oversikt/domaner.csv", "/oversikt/bemanning.csv",
+            "/oversikt/taligenkanning.csv"} <= paths, links
+    for link in links:
+        assert f"enhet={world.unit_id}" in link, link  # each for the unit she drilled into
+        got = client.get(link, follow_redirects=False)
+        assert got.status_code == 200, (link, got.status_code, got.text[:200])
+        assert got.headers["content-type"].startswith("text/csv"), link
+    # Figures, not patient accesses: no audit row at all, allowed or denied.
+    with database.session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.user_id == region_admin)) == 0
+    # Without a unit she goes to the region's view; with an unknown one she gets a 404.
+    for path in ("/oversikt/domaner.csv", "/oversikt/bemanning.csv", "/oversikt/taligenkanning.csv"):
+        bare = client.get(path, follow_redirects=False)
+        assert bare.status_code == 303 and bare.headers["location"] == "/oversikt/region", path
+        assert client.get(path, params={"enhet": 2**31 - 1}).status_code == 404, path
+    # The staffing page itself (who changed the inputs, by name) stays the unit's own.
+    assert _refused(client.get("/oversikt/bemanning", params={"enhet": world.unit_id},
+                               follow_redirects=False))
+
+
+def test_a_unit_s_own_staff_cannot_use_enhet_for_another_unit(client_as: Any,
+                                                              world: factories.World) -> None:
+    manager = client_as(world.manager_id)
+    for path in ("/oversikt/domaner.csv", "/oversikt/bemanning.csv", "/oversikt/taligenkanning.csv"):
+        assert manager.get(path, params={"enhet": world.other_unit_id}).status_code == 403, path
+        assert manager.get(path, params={"enhet": world.unit_id}).status_code == 200, path
+    secretary = client_as(world.secretary_id)
+    assert secretary.get("/oversikt/taligenkanning.csv").status_code == 403

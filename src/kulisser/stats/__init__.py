@@ -52,7 +52,7 @@ from kulisser.packages import Package
 
 PACKAGE = Package(
     name=__name__, models="models",
-    routers=("views", "domains", "region_views", "api", "team_views", "staffing_views",
-             "report_views"),
+    routers=("views", "domains", "region_views", "api", "load_api", "team_views", "staffing_views",
+             "report_views", "region_sections"),
     jobs=("jobs", "report_jobs"), demo="demo:seed",
 )

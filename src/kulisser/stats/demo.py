@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kulisser.stats import aggregate, chain, demo_chain, demo_history, staffing_demo, team_demo
+from kulisser.stats import (
+    aggregate,
+    chain,
+    demo_chain,
+    demo_handovers,
+    demo_history,
+    staffing_demo,
+    team_demo,
+)
 
 
 def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list[Any],
@@ -19,6 +27,7 @@ def seed(session: Session, *, rng: Any, now: datetime, unit_id: int, users: list
     demo_chain.seed(session, now=now, unit_id=unit_id, users=users, patients=patients)
     session.flush()
     team_demo.seed(session, now=now, unit_id=unit_id, users=users)  # one secretary away
+    demo_handovers.this_week(session, now=now, unit_id=unit_id, users=users)
     # The refresh jobs' first runs are full rebuilds that also set their watermarks.
     rows = aggregate.refresh(session, now=now) + chain.refresh(session, now=now)
     staffing_demo.seed(session, now=now, unit_id=unit_id, users=users)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kulisser.stats import demo_handovers
 from kulisser.stats.aggregate import TZ, local_day
 from kulisser.worklist import service as worklist
 
@@ -130,4 +131,7 @@ def seed(session: Session, *, now: datetime, unit_id: int, users: list[Any],
     made = items(now=now, unit_id=unit_id, due_hours=due_hours, user_ids=[u.id for u in users],
                  secretary_ids=secretaries or [u.id for u in users],
                  patient_ids=[p.id for p in patients], rng=rng)
+    # Some were handed over on the way (a stream of its own: the draws above stay as they were).
+    made = demo_handovers.add_to_history(made, secretary_ids=secretaries,
+                                         rng=random.Random(152028))
     return worklist.add_closed_items(session, unit_id=unit_id, items=made)

@@ -28,6 +28,7 @@ from kulisser.results import service as results
 from kulisser.staff.service import Role
 from kulisser.stats import charts, service
 from kulisser.stats.aggregate import day_start, local_day
+from kulisser.stats.region_sections import drilled_unit
 from kulisser.stats.service import Overview
 from kulisser.waitlist import service as waitlist
 from kulisser.web import csv as csv_export
@@ -230,14 +231,17 @@ def csv_rows(fig: Figures) -> list[list[object]]:
 
 
 @router.get("/oversikt/domaner.csv")
-def domains_csv(ctx: CurrentCtx, period: str | None = None, till: str | None = None) -> Response:
+def domains_csv(ctx: CurrentCtx, period: str | None = None, till: str | None = None,
+                enhet: str | None = None) -> Response:
     """The domains' figures (referrals, results, guarantee, call-backs, copies, coding) as CSV."""
-    _check(ctx)
+    unit_id = drilled_unit(ctx, enhet)  # a region administrator's drilled-down unit
+    if ctx.actor.role is not Role.REGION_ADMIN:
+        _check(ctx)
     today = local_day(utcnow())
     until = service.parse_day(till, default=today)
-    ov = service.overview(ctx.db, unit_id=ctx.actor.unit_id, period=service.parse_period(period),
+    ov = service.overview(ctx.db, unit_id=unit_id, period=service.parse_period(period),
                           until=until)
-    fig = collect(ctx.db, unit_id=ctx.actor.unit_id, ov=ov, today=today)
+    fig = collect(ctx.db, unit_id=unit_id, ov=ov, today=today)
     header = [_("Figur"), _("Del"), _("Avser"), _("Värde"), _("Föregående period")]
     name = f"kulisser-oversikt-domaner-{ov.period.value}-{ov.end.isoformat()}.csv"
     return csv_export.attachment(csv_export.document(header, csv_rows(fig)), name)

@@ -13,8 +13,8 @@ from kulisser.web.deps import Ctx
 
 
 def section(ctx: Ctx, ov: Overview) -> dict[str, Any] | None:
-    """The figure of the month the period ends in; None for anyone but the unit manager."""
-    if ctx.actor.role != Role.MANAGER:
-        return None  # as /diktat/kvalitet: the manager's figures
+    """The figure of the month the period ends in; None but for the unit's or region's manager."""
+    if ctx.actor.role not in (Role.MANAGER, Role.REGION_ADMIN):
+        return None  # as /diktat/kvalitet: the manager's figures (and the region's, counts only)
     fig = dictations.recognizer_help(ctx.db, unit_id=ctx.actor.unit_id, month=ov.end)
     return {"fig": fig}

@@ -24,6 +24,7 @@ from kulisser.staff import service as staff
 from kulisser.staff.service import Role
 from kulisser.stats import charts, service, staffing
 from kulisser.stats.aggregate import TZ, local_day
+from kulisser.stats.region_sections import drilled_unit
 from kulisser.stats.service import Overview
 from kulisser.stats.staffing import StaffingMonth, add_months, month_label, month_start
 from kulisser.stats.staffing_charts import gap_chart
@@ -78,10 +79,15 @@ class Number(float):
         return f"{float(self):.2f}".replace(".", ",")
 
 
-def _twelve(ctx: Ctx, till: str | None) -> list[StaffingMonth]:
-    _check(ctx)
+def _twelve(ctx: Ctx, till: str | None, enhet: str | None = None, *,
+            region_admin: bool = False) -> list[StaffingMonth]:
+    # The CSV (region_admin=True) also serves a region administrator's drilled-down unit: counts
+    # only. The page stays her unit's staff's: it names who changed the inputs.
+    if not (region_admin and ctx.actor.role is Role.REGION_ADMIN):
+        _check(ctx)
+    unit_id = drilled_unit(ctx, enhet)
     last = service.parse_day(till, default=local_day(utcnow()))
-    return staffing.staffing_months(ctx.db, unit_id=ctx.actor.unit_id,
+    return staffing.staffing_months(ctx.db, unit_id=unit_id,
                                     first=add_months(month_start(last), -11), last=last)
 
 
@@ -151,9 +157,10 @@ def csv_kinds(months: list[StaffingMonth]) -> str:
 
 
 @router.get(PAGE + ".csv")
-def staffing_csv(ctx: CurrentCtx, till: str | None = None, figur: str | None = None) -> Response:
+def staffing_csv(ctx: CurrentCtx, till: str | None = None, figur: str | None = None,
+                 enhet: str | None = None) -> Response:
     """The twelve months as CSV: per month (default) or per month and kind (figur=typer)."""
-    months = _twelve(ctx, till)
+    months = _twelve(ctx, till, enhet, region_admin=True)
     name = f"kulisser-bemanning-{months[-1].end.isoformat()}"
     if figur == "typer":
         return csv_export.attachment(csv_kinds(months), f"{name}-typer.csv")
@@ -164,8 +171,12 @@ def section(ctx: Ctx, ov: Overview) -> dict[str, Any] | None:
     """The overview's staffing part: the month of the period's end, with a link to the figure."""
     month = staffing.staffing_months(ctx.db, unit_id=ctx.actor.unit_id,
                                      first=month_start(ov.end), last=ov.end)[0]
+    # A region administrator gets the twelve months as CSV: the page is the unit's own.
+    link = (f"{PAGE}.csv?enhet={ctx.actor.unit_id}" if ctx.actor.role is Role.REGION_ADMIN
+            else PAGE)
     return {"m": month, "label": month_label(month.month), "hours": hours, "gap": gap_text(month),
-            "link": PAGE, "hours_per_fte": HOURS_PER_FTE}
+            "link": link, "csv": ctx.actor.role is Role.REGION_ADMIN,
+            "hours_per_fte": HOURS_PER_FTE}
 
 
 # -- the manager's inputs: standard times and staffed hours, with their history -----------------

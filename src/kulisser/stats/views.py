@@ -15,9 +15,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kulisser.bounds import parse_id
 from kulisser.db import utcnow
-from kulisser.errors import Forbidden, NotFound
+from kulisser.errors import Forbidden
 from kulisser.i18n import _
 from kulisser.staff.service import Role
 from kulisser.stats import (
@@ -32,10 +31,11 @@ from kulisser.stats import (
     team_views,
 )
 from kulisser.stats.aggregate import local_day
+from kulisser.stats.region_sections import drilled_unit
 from kulisser.stats.service import PERIOD_LABELS, KindFigures, Overview, Period
 from kulisser.stats.staffing_views import section as staffing_section
 from kulisser.web import csv as csv_export
-from kulisser.web.deps import Ctx, CurrentCtx, RegionOnly
+from kulisser.web.deps import Ctx, CurrentCtx
 from kulisser.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +53,10 @@ SECTIONS: list[tuple[str, Callable[[Ctx, Overview], dict[str, Any] | None]]] = [
     ("stats/_report.html", report_views.overview_section),  # the monthly reports (item 5)
 ]
 # The sections' templates a region administrator may see on a unit's overview: aggregates of the
-# unit only (no person, no patient), computed for the unit in ctx.actor.unit_id. Opt-in.
-REGION_SECTIONS: set[str] = set()
+# unit only (no person, no patient), computed for the unit in ctx.actor.unit_id. Opt-in; their
+# CSV links carry `enhet` and are inside her gate (region_sections, web.deps.REGION_PATHS).
+REGION_SECTIONS: set[str] = {"stats/_chain.html", "stats/_domains.html", "stats/_staffing.html",
+                             "stats/_srhelp.html"}
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
@@ -66,16 +68,7 @@ def _check(ctx: Ctx) -> None:
 def overview_unit(ctx: Ctx, enhet: str | None) -> int:
     """The unit whose overview is asked for: one's own; any unit only for a region administrator
     (who has no unit of her own to see: without `enhet` she goes to the region's view)."""
-    if ctx.actor.role is not Role.REGION_ADMIN:
-        if enhet and parse_id(enhet) != ctx.actor.unit_id:
-            raise Forbidden(_("Du ser bara översikten för din egen vårdenhet."))
-        return ctx.actor.unit_id
-    if not enhet:
-        raise RegionOnly()
-    unit_id = parse_id(enhet)
-    if unit_id is None or not region.unit_exists(ctx.db, unit_id=unit_id):
-        raise NotFound(_("Vårdenheten finns inte."))
-    return unit_id
+    return drilled_unit(ctx, enhet)
 
 
 def day_label(d: date) -> str:

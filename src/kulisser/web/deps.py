@@ -54,10 +54,13 @@ class CsrfFailed(Exception):
 REGION_HOME = "/oversikt/region"
 REGION_PATHS = frozenset({
     REGION_HOME, "/oversikt/region.csv", "/oversikt", "/oversikt.csv",
-    "/api/v1/stats/overview", "/api/v1/stats/region", "/api/v1/openapi.json", "/api/docs",
+    "/api/v1/stats/overview", "/api/v1/stats/region", "/api/v1/stats/staffing",
+    "/api/v1/openapi.json", "/api/docs",
     "/logout", "/konto/losenord", "/enhet/byt",
     # The region's monthly report: the page, its text, making it, and one report's PDF or send.
     "/oversikt/rapporter", "/oversikt/rapporter/text",
+    # A drilled-down unit's aggregate sections' CSV (stats.region_sections): counts, no patient.
+    "/oversikt/domaner.csv", "/oversikt/bemanning.csv", "/oversikt/taligenkanning.csv",
 })
 REGION_REPORT = re.compile(r"/oversikt/rapporter/\d+/(pdf|skicka)")
 

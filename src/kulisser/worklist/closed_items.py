@@ -3,7 +3,8 @@
 For the demo's year of history (``kulisser.stats.demo_history``) and benchmarks: thousands
 of items a second, two INSERT statements per batch instead of a unit of work per item. Each
 item gets the history the worklist itself would have written: created, claimed by its owner,
-any due-time change, and completed or cancelled.
+any due-time change, any hand-over (``handed_over``, then the new owner's ``claimed``, as
+``WorkItem.hand_over`` and ``claim`` write them), and completed or cancelled.
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ class DueChange:
 
 
 @dataclass(frozen=True)
+class HandOver:
+    """The owner handed the item to a colleague or (to_owner None) the queue; taken at taken_at.
+
+    Whoever takes it is the next hand-over's from_owner, else the item's own owner.
+    """
+
+    at: datetime
+    from_owner: int
+    to_owner: int | None
+    taken_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClosedItem:
     """One past item: when it came, whose it was, when it was due and how it ended."""
 
@@ -49,6 +64,8 @@ class ClosedItem:
     cancelled: bool = False
     description: str = ""
     due_changes: Sequence[DueChange] = field(default_factory=tuple)
+    # In time order, between the claim and the close; the first from its first owner.
+    handovers: Sequence[HandOver] = field(default_factory=tuple)
 
 
 def _events(item: ClosedItem) -> list[dict[str, Any]]:
@@ -56,11 +73,24 @@ def _events(item: ClosedItem) -> list[dict[str, Any]]:
     rows = [history_values("created", actor_id=item.created_by_id, now=item.created_at,
                            to_status=Status.REQUESTED.value)]
     status = Status.REQUESTED.value
-    if item.owner_id is not None and item.claimed_at is not None:
-        rows.append(history_values("claimed", actor_id=item.owner_id, now=item.claimed_at,
+    first_owner = item.handovers[0].from_owner if item.handovers else item.owner_id
+    if first_owner is not None and item.claimed_at is not None:
+        rows.append(history_values("claimed", actor_id=first_owner, now=item.claimed_at,
                                    from_status=status, to_status=Status.ACCEPTED.value,
-                                   from_owner=None, to_owner=item.owner_id))
+                                   from_owner=None, to_owner=first_owner))
         status = Status.ACCEPTED.value
+    takers = ([h.from_owner for h in item.handovers[1:]] + [item.owner_id])[:len(item.handovers)]
+    for hand, taker in zip(item.handovers, takers, strict=True):
+        rows.append(history_values("handed_over", actor_id=hand.from_owner, now=hand.at,
+                                   from_status=status, to_status=Status.REQUESTED.value,
+                                   reason=hand.reason, from_owner=hand.from_owner,
+                                   to_owner=hand.to_owner))
+        status = Status.REQUESTED.value
+        if taker is not None:
+            rows.append(history_values("claimed", actor_id=taker, now=hand.taken_at,
+                                       from_status=status, to_status=Status.ACCEPTED.value,
+                                       from_owner=hand.to_owner, to_owner=taker))
+            status = Status.ACCEPTED.value
     # Each change's new due time is the next change's old one; the last one's is the item's.
     afters = [c.due_before for c in item.due_changes[1:]] + [item.due_at][:len(item.due_changes)]
     for change, after in zip(item.due_changes, afters, strict=True):

@@ -16,6 +16,7 @@ from kulisser.inserts import add_new
 from kulisser.staff.service import Actor, UnitMembership
 from kulisser.worklist.closed_items import ClosedItem as ClosedItem  # a unit's past, in bulk
 from kulisser.worklist.closed_items import DueChange as DueChange
+from kulisser.worklist.closed_items import HandOver as HandOver
 from kulisser.worklist.closed_items import add_closed_items as add_closed_items
 from kulisser.worklist.concurrency import check_version, compare_and_set
 from kulisser.worklist.invariants import compare as compare  # the usual check of a kind
