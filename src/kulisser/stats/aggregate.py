@@ -7,6 +7,7 @@ marked entered-in-error never existed and leaves every day from its creation. Th
 incremental refresh recomputes, per unit, the days from its last run (less a margin for
 transactions still open then) to today, and from the creation day of each item that was
 entered in error since. Recomputing is delete-and-insert, so running twice gives the same rows.
+``store`` rolls the months it touched up again (``rollup.roll_up``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.staff.service import CareUnit
 from kulisser.stats.models import Watermark, WorkDay
+from kulisser.stats.rollup import roll_up
 from kulisser.worklist import service as worklist
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -194,6 +196,8 @@ def store(session: Session, *, unit_id: int, first: date, last: date, now: datet
               for (d, kind), row in sorted(rows.items())]
     if values:
         session.execute(insert(WorkDay), values)
+    # The month rows of the months these days belong to follow them (long periods read those).
+    roll_up(session, unit_id=unit_id, first=first, last=last)
     return len(values)
 
 
