@@ -61,8 +61,10 @@ def _backfill() -> None:
                      sa.column("turnaround_hist", sa.JSON()))
     bind = op.get_bind()
     sums: dict[tuple[int, date, str], dict[str, Any]] = {}
-    rows = bind.execution_options(yield_per=10_000).execute(
-        sa.select(day).order_by(day.c.unit_id, day.c.day))
+    # Streamed (a server-side cursor on PostgreSQL) for this statement only: the connection
+    # goes on to run Alembic's own statements.
+    rows = bind.execute(sa.select(day).order_by(day.c.unit_id, day.c.day),
+                        execution_options={"yield_per": 10_000})
     for r in rows:
         key = (r.unit_id, r.day.replace(day=1), r.kind)
         out = sums.setdefault(key, {"unit_id": key[0], "month": key[1], "kind": key[2],
