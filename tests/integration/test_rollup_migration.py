@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import delete, func, inspect, insert, select
+from sqlalchemy import delete, func, insert, inspect, select
 
 from kulisser import migrate
 from kulisser.db import Database

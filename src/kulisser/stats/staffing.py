@@ -252,9 +252,31 @@ def staffing_months(session: Session, *, unit_id: int, first: date, last: date) 
     return staffing_months_of_units(session, unit_ids=[unit_id], first=first, last=last)[unit_id]
 
 
+def _incoming(session: Session, *, unit_ids: list[int], ends: dict[date, date],
+              last: date) -> dict[tuple[int, date, str], int]:
+    """Items in per (unit, month, kind): whole months from the roll-up, the rest from the days."""
+    part = split(min(ends), last)
+    incoming: dict[tuple[int, date, str], int] = defaultdict(int)
+    for unit, month, kind, n in session.execute(
+            select(WorkMonth.unit_id, WorkMonth.month, WorkMonth.kind, WorkMonth.incoming)
+            .where(WorkMonth.unit_id.in_(unit_ids), month_filter(part, WorkMonth.month))):
+        incoming[(unit, month, kind)] += n
+    if part.days:
+        # The months as a small table to join, so that both backends group by a plain column.
+        bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
+                             for m, e in ends.items())).subquery()
+        for unit, month, kind, n in session.execute(
+                select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
+                .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
+                .where(WorkDay.unit_id.in_(unit_ids), day_filter(part, WorkDay.day))
+                .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind)):
+            incoming[(unit, month, kind)] += int(n)
+    return incoming
+
+
 def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: date,
                              last: date) -> dict[int, list[StaffingMonth]]:
-    """The staffing figure per month for each unit (the region view): six queries in all."""
+    """The staffing figure per month for each unit (the region view): six or seven queries."""
     start = month_start(first)
     months: list[date] = []
     m = start
@@ -268,23 +290,7 @@ def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: da
     minutes = _own_minutes(session, unit_ids)
     out = {u: [StaffingMonth(month=m, end=ends[m]) for m in months] for u in unit_ids}
     figure = {(u, f.month): f for u, fs in out.items() for f in fs}
-    # The months as a small table to join, so that both backends group by a plain column.
-    bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
-                         for m, e in ends.items())).subquery()
-    # Whole months from the monthly roll-up, the month in progress from its days.
-    part = split(start, last)
-    incoming: dict[tuple[int, date, str], int] = defaultdict(int)
-    for unit, month, kind, n in session.execute(
-            select(WorkMonth.unit_id, WorkMonth.month, WorkMonth.kind, WorkMonth.incoming)
-            .where(WorkMonth.unit_id.in_(unit_ids), month_filter(part, WorkMonth.month))):
-        incoming[(unit, month, kind)] += n
-    if part.days:
-        for unit, month, kind, n in session.execute(
-                select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
-                .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
-                .where(WorkDay.unit_id.in_(unit_ids), day_filter(part, WorkDay.day))
-                .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind)):
-            incoming[(unit, month, kind)] += int(n)
+    incoming = _incoming(session, unit_ids=unit_ids, ends=ends, last=last)
     for (unit, month, kind), n in sorted(incoming.items()):
         if n:
             figure[(unit, month)].kinds.append(KindNeed(
