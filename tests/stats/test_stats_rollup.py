@@ -296,13 +296,16 @@ def test_staffing_through_the_roll_up_equals_the_days(database: Database, random
                     k: n for k, n in expected.items() if n}, m.month
 
 
+HAND = "rollup-hand"  # a kind of its own, so that the region's list of kinds shows it or not
+
+
 def test_hand_checked_quarter_and_week_across_a_new_year(database: Database) -> None:
     """Incoming = the day of the month, every day: figures by hand. The whole months' days are
     deleted after the roll-up, so the figures can only come from the month rows."""
     with database.session() as s:
         unit = factories.make_unit(s).id
         s.execute(insert(WorkDay), [
-            {"unit_id": unit, "day": d, "kind": "task", "incoming": d.day, "done": 1,
+            {"unit_id": unit, "day": d, "kind": HAND, "incoming": d.day, "done": 1,
              "cancelled": 0, "done_in_time": 1, "turnaround_hours_sum": 5.0,
              "turnaround_count": 1, "turnaround_hist": {"5": 1}, "open_total": d.month,
              "open_0_2": 0, "open_3_14": 0, "open_over_14": 0, "overdue": 0}
@@ -326,6 +329,9 @@ def test_hand_checked_quarter_and_week_across_a_new_year(database: Database) -> 
         rg = region.region(s, period=Period.QUARTER, until=date(2046, 12, 5))
         row = next(u for u in rg.units if u.unit_id == unit).figures
         assert (row.incoming, row.previous_incoming, row.done, row.open_total) == (976, 1002, 66, 12)
+        # The region's kinds in October and November (days gone): from the month rows.
+        assert HAND in {code for code, _label in region.kinds(
+            s, first=date(2046, 10, 1), last=date(2046, 11, 30))}
         # A year to 30 November reads month rows only, and the backlog of its last day (gone).
         ov = service.overview(s, unit_id=unit, period=Period.YEAR, until=date(2046, 11, 30))
         assert ov.total.incoming == sum(d.day for d in aggregate.days(date(2046, 6, 1),

@@ -18,15 +18,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, select, true, union
 from sqlalchemy.orm import Session
 
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.staff.service import CareUnit
 from kulisser.stats.aggregate import JOB, local_day
-from kulisser.stats.models import Watermark, WorkDay
-from kulisser.stats.rollup import flow_source, json_entries
+from kulisser.stats.models import Watermark, WorkDay, WorkMonth
+from kulisser.stats.rollup import day_filter, flow_source, json_entries, month_filter, split
 from kulisser.stats.service import KindFigures, Period, _sum, kind_label, period_bounds
 
 
@@ -205,6 +205,9 @@ def unit_name(session: Session, *, unit_id: int) -> str:
 
 def kinds(session: Session, *, first: date, last: date) -> list[tuple[str, str]]:
     """The kinds any unit has figures for in the days, as (code, Swedish label), by label."""
-    codes = session.scalars(select(WorkDay.kind).where(WorkDay.day >= first, WorkDay.day <= last)
-                            .distinct())
+    # Whole months from the roll-up: a year is 12 month rows per unit and kind, not 365 days.
+    part = split(first, last)
+    codes = session.scalars(union(
+        select(WorkMonth.kind).where(month_filter(part, WorkMonth.month)),
+        select(WorkDay.kind).where(day_filter(part, WorkDay.day))))
     return sorted(((c, kind_label(c)) for c in codes), key=lambda pair: pair[1].casefold())
