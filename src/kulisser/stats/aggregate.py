@@ -94,6 +94,24 @@ def percentile(hist: dict[int, int], p: float) -> int | None:
     return max(hist)  # pragma: no cover - the ranks always reach n
 
 
+class Percentiles:
+    """The median and 90th percentile of a figure's histogram ``hist`` ({hours: count}): the
+    turnaround of a kind of work (``service.KindFigures``), the time in a step of the dictation
+    chain (``chain_views.StepFigures``)."""
+
+    hist: dict[int, int]
+
+    @property
+    def median_hours(self) -> int | None:
+        """Median, hours (nearest rank over the stored histogram); None when it is empty."""
+        return percentile(self.hist, 50)
+
+    @property
+    def p90_hours(self) -> int | None:
+        """90th percentile, hours; None when the histogram is empty."""
+        return percentile(self.hist, 90)
+
+
 @dataclass
 class _Row:
     incoming: int = 0
@@ -206,10 +224,14 @@ def units(session: Session) -> list[int]:
     return list(session.scalars(select(CareUnit.id).order_by(CareUnit.id)))
 
 
-def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
-            unit_ids: list[int] | None = None,
-            progress: Callable[[int], object] | None = None) -> int:
-    """Recompute every unit's rows for first..last (a month at a time); return rows written."""
+Store = Callable[..., int]  # store(session, *, unit_id, first, last, now) -> rows written
+
+
+def rebuild_with(store_days: Store, session: Session, *, first: date, last: date,
+                 now: datetime | None = None, unit_ids: list[int] | None = None,
+                 progress: Callable[[int], object] | None = None) -> int:
+    """Run a daily aggregate's `store` per unit over first..last, a month at a time (bounded
+    memory and transaction work); the rows written. Shared by this aggregate and the chain's."""
     now = now or utcnow()
     last = min(last, local_day(now))
     written = 0
@@ -217,11 +239,50 @@ def rebuild(session: Session, *, first: date, last: date, now: datetime | None =
         chunk = first
         while chunk <= last:
             chunk_end = min(last, chunk + timedelta(days=30))
-            written += store(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
+            written += store_days(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
             if progress is not None:
                 progress((chunk_end - chunk).days + 1)
             chunk = chunk_end + timedelta(days=1)
     return written
+
+
+def refresh_with(store_days: Store, session: Session, *, job: str, now: datetime | None,
+                 earliest: Callable[[], date | None],
+                 redo: Callable[[datetime], dict[int, datetime]]) -> int:
+    """A daily aggregate's incremental job: per unit, the days since the job's watermark (less
+    MARGIN), and from `redo`'s moment where something since left earlier days; the first run
+    rebuilds from `earliest`. Shared by this aggregate and the chain's."""
+    now = now or utcnow()
+    # Two workers running the job at once wait for each other here (PostgreSQL).
+    mark = session.get(Watermark, job, with_for_update=True)
+    today = local_day(now)
+    if mark is None:
+        first = earliest()
+        written = 0 if first is None else rebuild_with(store_days, session, first=first,
+                                                       last=today, now=now)
+        session.add(Watermark(name=job, until=now))
+        session.flush()
+        return written
+    since = mark.until - MARGIN
+    again = redo(since)
+    written = 0
+    for unit_id in units(session):
+        first = local_day(since)
+        if unit_id in again:
+            first = min(first, local_day(again[unit_id]))
+        written += rebuild_with(store_days, session, first=first, last=today, now=now,
+                                unit_ids=[unit_id])
+    mark.until = max(mark.until, now)
+    session.flush()
+    return written
+
+
+def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
+            unit_ids: list[int] | None = None,
+            progress: Callable[[int], object] | None = None) -> int:
+    """Recompute every unit's rows for first..last (a month at a time); return rows written."""
+    return rebuild_with(store, session, first=first, last=last, now=now, unit_ids=unit_ids,
+                        progress=progress)
 
 
 def earliest_day(session: Session) -> date | None:
@@ -230,30 +291,16 @@ def earliest_day(session: Session) -> date | None:
     return None if first is None else local_day(first)
 
 
-def refresh(session: Session, *, now: datetime | None = None) -> int:
-    """The incremental job: recompute the days touched since the last run; return rows written."""
-    now = now or utcnow()
-    # Two workers running the job at once wait for each other here (PostgreSQL).
-    mark = session.get(Watermark, JOB, with_for_update=True)
-    today = local_day(now)
-    if mark is None:
-        first = earliest_day(session)
-        written = 0 if first is None else rebuild(session, first=first, last=today, now=now)
-        session.add(Watermark(name=JOB, until=now))
-        session.flush()
-        return written
-    since = mark.until - MARGIN
-    wi = worklist.WorkItem
+def _entered_in_error_since(session: Session, since: datetime) -> dict[int, datetime]:
     # Items entered in error since the last run leave every day from their creation.
-    redo: dict[int, datetime] = {unit: at for unit, at in session.execute(
+    wi = worklist.WorkItem
+    return {unit: at for unit, at in session.execute(
         select(wi.unit_id, func.min(wi.created_at))
         .where(wi.status == IN_ERROR, wi.updated_at >= since).group_by(wi.unit_id))}
-    written = 0
-    for unit_id in units(session):
-        first = local_day(since)
-        if unit_id in redo:
-            first = min(first, local_day(redo[unit_id]))
-        written += rebuild(session, first=first, last=today, now=now, unit_ids=[unit_id])
-    mark.until = max(mark.until, now)
-    session.flush()
-    return written
+
+
+def refresh(session: Session, *, now: datetime | None = None) -> int:
+    """The incremental job: recompute the days touched since the last run; return rows written."""
+    return refresh_with(store, session, job=JOB, now=now,
+                        earliest=lambda: earliest_day(session),
+                        redo=lambda since: _entered_in_error_since(session, since))

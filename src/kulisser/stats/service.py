@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from kulisser import bounds
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.stats.aggregate import JOB, merge, percentile
+from kulisser.stats.aggregate import JOB, Percentiles, merge
 from kulisser.stats.models import Watermark, WorkDay
 from kulisser.stats.rollup import flow_source
 from kulisser.worklist import service as worklist
@@ -88,8 +88,9 @@ def period_bounds(period: Period, until: date) -> tuple[date, date, date, date]:
 
 
 @dataclass
-class KindFigures:
-    """One kind of work's figures for a period (or all kinds together)."""
+class KindFigures(Percentiles):
+    """One kind of work's figures for a period (or all kinds together); the turnaround's median
+    and 90th percentile are ``median_hours`` and ``p90_hours`` (``aggregate.Percentiles``)."""
 
     kind: str
     label: str
@@ -110,16 +111,6 @@ class KindFigures:
     open_over_14: int = 0
     overdue: int = 0
     oldest_created_at: datetime | None = None
-
-    @property
-    def median_hours(self) -> int | None:
-        """Median turnaround, hours (nearest rank over the stored histogram)."""
-        return percentile(self.hist, 50)
-
-    @property
-    def p90_hours(self) -> int | None:
-        """90th percentile turnaround, hours."""
-        return percentile(self.hist, 90)
 
     @property
     def in_time_share(self) -> float | None:
