@@ -185,4 +185,8 @@ def flow_source(periods: Mapping[str, tuple[date, date]], *, last: date | None =
     if kind:
         days = days.where(WorkDay.kind == kind)
         months = months.where(WorkMonth.kind == kind)
+    if all(p.months is None for p in parts.values()):
+        # A week or a month in progress: days only, planned as the plain index scan it is (the
+        # union's estimate made PostgreSQL start parallel workers for a few thousand rows).
+        return days.subquery("flow")
     return union_all(days, months).subquery("flow")
