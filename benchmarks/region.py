@@ -42,7 +42,7 @@ from kulisser.staff import service as staff
 from kulisser.staff.models import Role
 from kulisser.stats import region, rollup
 from kulisser.stats.models import WorkDay
-from kulisser.stats.service import KindFigures, Period
+from kulisser.stats.service import KindFigures, Period, overview
 from kulisser.web.deps import SESSION_COOKIE
 
 UNITS, KINDS, DAYS = 40, 12, 3 * 365 + 1
@@ -183,7 +183,7 @@ def run(url: str, runs: int) -> None:
     settings = Settings(mode="test", secret_key="bench-" + "x" * 40, database_url=url,
                         cookie_secure=False, jobs="worker")
     app = create_app(settings, database)
-    rows = []
+    rows, unit_rows = [], []
     with TestClient(app) as client:
         client.cookies.set(SESSION_COOKIE, token)
         for period in Period:
@@ -198,6 +198,16 @@ def run(url: str, runs: int) -> None:
                 rows.append([period.value, path, f"{percentile(service, 50):.0f}",
                              f"{percentile(service, 95):.0f}", f"{percentile(page, 50):.0f}",
                              f"{percentile(page, 95):.0f}"])
+            # The unit overview of one unit at the same scale (through the roll-up only).
+            with database.session() as s:
+                service = timed(runs, lambda p=period, s=s: overview(
+                    s, unit_id=1, period=p, until=LAST))
+            page = timed(runs, lambda p=period: client.get(
+                "/oversikt", params={"period": p.value, "till": LAST.isoformat(),
+                                     "enhet": "1"}).raise_for_status())
+            unit_rows.append([period.value, f"{percentile(service, 50):.0f}",
+                              f"{percentile(service, 95):.0f}", f"{percentile(page, 50):.0f}",
+                              f"{percentile(page, 95):.0f}"])
             with database.session() as s:
                 through = region.region(s, period=period, until=LAST)
                 with days_only():
@@ -208,6 +218,9 @@ def run(url: str, runs: int) -> None:
           "the same figures both ways (checked)\n")
     print(table(["period", "read", "service p50 ms", "service p95 ms", "page p50 ms",
                  "page p95 ms"], rows))
+    print("\nThe unit overview of unit 1 (/oversikt?enhet=1), through the roll-up:\n")
+    print(table(["period", "service p50 ms", "service p95 ms", "page p50 ms", "page p95 ms"],
+                unit_rows))
 
 
 

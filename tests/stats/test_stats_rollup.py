@@ -248,6 +248,10 @@ def test_overview_through_the_roll_up_equals_the_days(database: Database, random
             for period in Period:
                 expected = _by_days(s, random_unit, period, until)
                 ov = service.overview(s, unit_id=random_unit, period=period, until=until)
+                days = list(s.scalars(select(WorkDay).where(
+                    WorkDay.unit_id == random_unit, WorkDay.day.between(ov.start, ov.end))))
+                assert ov.buckets == service.flow(days, start=ov.start, end=ov.end, weekly=period in (
+                    Period.QUARTER, Period.YEAR)), (period, until)
                 got = {f.kind: _figures(f) for f in ov.kinds}
                 assert got == {k: v for k, v in expected.items() if k in got}, (period, until)
                 assert set(expected) <= set(got)
