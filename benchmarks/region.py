@@ -9,7 +9,8 @@ them) and the whole page through HTTP (``/oversikt/region`` as a region administ
 in-process ASGI client: routing, session, template, chart), each through the roll-up and
 through the days only (the reader before the roll-up, kept here as the baseline and set in
 place of the service's two queries for its runs; both give the same figures, checked). Prints
-p50 and p95 of each.
+p50 and p95 of each; then the same for one unit's overview (``service.overview`` and the page
+``/oversikt?enhet=1``), through the roll-up.
 
     .venv/bin/python benchmarks/region.py                 # a throwaway cluster
     .venv/bin/python benchmarks/region.py --url URL       # keep the data for reruns
