@@ -6,7 +6,10 @@ of staffed hours per unit. Then times ``kulisser.stats.staffing.staffing_months`
 use it: twelve months for one unit (the page ``/oversikt/bemanning`` and its CSV), one month (the
 section of ``/oversikt``), and twelve months for each of the 40 units in turn (what the region
 view or the region's monthly report costs), both with ``staffing_months_of_units`` at once and
-unit by unit. Prints median and p95 of each.
+unit by unit. Each through the monthly roll-up (``stats_work_month``, filled first with the real
+``rollup.roll_up``, timed) and through the days only (the monthly incoming as it was read
+before the roll-up, kept here as the baseline and set in place of ``staffing._incoming``; both
+give the same figures, checked). Prints median and p95 of each.
 
     .venv/bin/python benchmarks/staffing.py                 # a throwaway cluster
     .venv/bin/python benchmarks/staffing.py --url URL       # keep the data for reruns
@@ -18,19 +21,21 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Date, func, literal, select, text, union_all
+from sqlalchemy.orm import Session
 
 from benchmarks._common import load_average, machine, now_utc, percentile, throwaway_postgres
 from kulisser import migrate, packages
 from kulisser.db import Database
-from kulisser.stats import staffing
+from kulisser.stats import rollup, staffing
 from kulisser.stats.models import WorkDay
 
 UNITS, KINDS = 40, 25
@@ -60,6 +65,29 @@ def timed(runs: int, work: Callable[[], object]) -> list[float]:
         work()
         out.append((time.perf_counter() - started) * 1000)
     return out
+
+
+def _days_incoming(session: Session, *, unit_ids: list[int], ends: dict[date, date],
+                   last: date) -> dict[tuple[int, date, str], int]:
+    """The baseline: every month's incoming summed from its days (before the roll-up)."""
+    bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
+                         for m, e in ends.items())).subquery()
+    return {(unit, month, kind): int(n) for unit, month, kind, n in session.execute(
+        select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
+        .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
+        .where(WorkDay.unit_id.in_(unit_ids), WorkDay.day >= min(ends), WorkDay.day <= last)
+        .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind))}
+
+
+@contextmanager
+def days_only() -> Iterator[None]:
+    """Staffing reading the days only, for the baseline's runs."""
+    saved = staffing._incoming
+    staffing._incoming = _days_incoming
+    try:
+        yield
+    finally:
+        staffing._incoming = saved
 
 
 def main() -> None:
@@ -92,26 +120,41 @@ def run(url: str, runs: int) -> None:
             s.execute(text("ANALYZE"))
             print(f"seeded in {time.perf_counter() - started:.0f} s")
         rows = s.scalar(select(func.count()).select_from(WorkDay))
+    started = time.perf_counter()
+    with database.session() as s:
+        written = sum(rollup.roll_up(s, unit_id=u, first=FIRST, last=LAST)
+                      for u in range(1, UNITS + 1))
+        s.commit()
+        s.execute(text("ANALYZE stats_work_month"))
+    print(f"roll-up of {rows:,} days into {written:,} month rows: "
+          f"{time.perf_counter() - started:.1f} s")
     print(f"{now_utc()}; {machine()}; load {load_average()}; {rows:,} stats_work_day rows")
     year, month = date(2025, 12, 1), date(2026, 11, 1)
+    units = list(range(1, UNITS + 1))
     with database.session() as s:
-        unit = timed(runs, lambda: staffing.staffing_months(s, unit_id=7, first=year, last=LAST))
-        one = timed(runs, lambda: staffing.staffing_months(s, unit_id=7, first=month, last=LAST))
-        units = list(range(1, UNITS + 1))
-        region = timed(max(3, runs // 5), lambda: staffing.staffing_months_of_units(
-            s, unit_ids=units, first=year, last=LAST))
-        region_month = timed(max(3, runs // 5), lambda: staffing.staffing_months_of_units(
-            s, unit_ids=units, first=month, last=LAST))
-        each = timed(3, lambda: [staffing.staffing_months(s, unit_id=u, first=year, last=LAST)
-                                 for u in units])
-    for name, values in (("12 months, one unit (the page)", unit),
-                         ("1 month, one unit (the overview section)", one),
-                         (f"12 months x {UNITS} units at once (region)", region),
-                         (f"1 month x {UNITS} units at once (region, one month)", region_month),
-                         (f"12 months x {UNITS} units one by one", each)):
-        print(f"{name}: median {statistics.median(values):.1f} ms, "
-              f"p95 {percentile(values, 95):.1f} ms over {len(values)} runs")
-
+        through = staffing.staffing_months_of_units(s, unit_ids=units, first=year, last=LAST)
+        with days_only():
+            baseline = staffing.staffing_months_of_units(s, unit_ids=units, first=year, last=LAST)
+        assert through == baseline, "the roll-up and the days disagree"
+    for path in ("roll-up", "days only"):
+        with days_only() if path == "days only" else nullcontext(), database.session() as s:
+            unit = timed(runs, lambda s=s: staffing.staffing_months(
+                s, unit_id=7, first=year, last=LAST))
+            one = timed(runs, lambda s=s: staffing.staffing_months(
+                s, unit_id=7, first=month, last=LAST))
+            region = timed(max(3, runs // 5), lambda s=s: staffing.staffing_months_of_units(
+                s, unit_ids=units, first=year, last=LAST))
+            region_month = timed(max(3, runs // 5), lambda s=s: staffing.staffing_months_of_units(
+                s, unit_ids=units, first=month, last=LAST))
+            each = timed(3, lambda s=s: [staffing.staffing_months(
+                s, unit_id=u, first=year, last=LAST) for u in units])
+        for name, values in (("12 months, one unit (the page)", unit),
+                             ("1 month, one unit (the overview section)", one),
+                             (f"12 months x {UNITS} units at once (region)", region),
+                             (f"1 month x {UNITS} units at once (region, one month)", region_month),
+                             (f"12 months x {UNITS} units one by one", each)):
+            print(f"[{path}] {name}: median {statistics.median(values):.1f} ms, "
+                  f"p95 {percentile(values, 95):.1f} ms over {len(values)} runs")
 
 if __name__ == "__main__":
     main()

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from kulisser.db import Database
 from kulisser.staff.models import Role
 from kulisser.stats.models import WorkDay
+from kulisser.stats.rollup import roll_up
 from tests import factories
 
 UNTIL = date(2040, 5, 20)
@@ -71,6 +72,9 @@ def seed(database: Database) -> Units:
         row(c.id, date(2040, 5, 20), open_total=30, open_0_2=5, open_3_14=5, open_over_14=20,
             overdue=25, oldest_created_at=_at(2040, 1, 20))
         s.flush()
+        # As aggregate.store would: the months of these days rolled up.
+        for unit in (a.id, b.id, c.id):
+            roll_up(s, unit_id=unit, first=date(2040, 4, 1), last=date(2040, 5, 31))
         return Units(a=a.id, b=b.id, c=c.id, names={a.id: a.name, b.id: b.name, c.id: c.name},
                      region_admin_id=admin.id, home_unit_id=home.id)
 

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from kulisser.stats.models import WorkDay
+from kulisser.stats.rollup import roll_up
 
 MONTH = date(2026, 3, 1)
 MONTH_END = date(2026, 3, 31)
@@ -30,3 +31,5 @@ def seed_march(session: Session, unit_id: int) -> None:
                         open_total=35))
     session.add_all(rows)
     session.flush()
+    # As aggregate.store would: the months of these days rolled up.
+    roll_up(session, unit_id=unit_id, first=date(2026, 2, 1), last=date(2026, 4, 30))

@@ -13,6 +13,16 @@ from merging the days' histograms: ``aggregate.bucket``), and the state at the e
 (open items by age band 0–2, 3–14 and over 14 days, overdue, the oldest open item's creation).
 A week, month, quarter or year is a sum over its days (the backlog: its last day's row).
 
+``stats_work_month`` (``month_models.WorkMonth``) is the **monthly roll-up** of those days: per
+unit, month and kind, the sums of the flow columns and the merged histogram, so that a year of
+the region is 12 rows per unit and kind instead of 365 histograms to expand (issue 15 item 7).
+``rollup.roll_up`` recomputes the months a range of days touches from their daily rows, and
+``aggregate.store`` calls it after every write of days, in the same transaction: the job, the
+rebuild and the demo keep it exact without knowing of it. Readers split a period with
+``rollup.split`` into whole months (read from the roll-up) and the loose days at its ends (read
+from the days), and read the backlog from the last day's daily row (``rollup.flow_source``
+does this in SQL for the region view and the overview; staffing reads its monthly incoming so).
+
 ``aggregate`` computes the rows from the work items and their history (through
 ``worklist.service``), exactly and repeatably: a finished day's row changes only when an item
 of it is entered in error. The periodic job ``stats.work_days`` (``jobs``) recomputes the days
@@ -38,13 +48,15 @@ Places for the next parts (each its own module beside these, reading or adding a
   (a few minutes) is read live, so a hand-over shows at once and a period's figures equal a
   count of the history.
 - **Staffing cost** (``staffing.py``): standard times per kind and unit, staffed hours per
-  month; hours needed = monthly ``incoming`` from ``stats_work_day`` times the standard time.
+  month; hours needed = monthly ``incoming`` (the roll-up, the month in progress from its days)
+  times the standard time.
 - **Monthly report** (``report.py``, built): "Sekreterarnas arbete, <månad>" as a PDF per unit
   and for the region, from ``service.overview`` per month and the 12-month trend of the same
   rows; its sections are the list ``report_sections.SECTIONS`` (each part adds its line), kept
   in ``report_models``, sent by ``report_send``, made monthly by ``report_jobs``.
-- **Region view** (``region_views.py``): ``stats_work_day`` grouped by unit for one period, for
-  the region administrator role; drill-down to ``/oversikt`` of a unit.
+- **Region view** (``region.py``, ``region_views.py``): the aggregates grouped by unit for one
+  period (whole months from the roll-up), for the region administrator role; drill-down to
+  ``/oversikt`` of a unit.
 - **API** (``api.py``, ``/api/v1/stats``): the same ``service`` objects as JSON.
 """
 

@@ -7,6 +7,7 @@ marked entered-in-error never existed and leaves every day from its creation. Th
 incremental refresh recomputes, per unit, the days from its last run (less a margin for
 transactions still open then) to today, and from the creation day of each item that was
 entered in error since. Recomputing is delete-and-insert, so running twice gives the same rows.
+``store`` rolls the months it touched up again (``rollup.roll_up``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from kulisser.db import utcnow
 from kulisser.staff.service import CareUnit
 from kulisser.stats.models import Watermark, WorkDay
+from kulisser.stats.rollup import roll_up
 from kulisser.worklist import service as worklist
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -35,9 +37,6 @@ MARGIN = timedelta(minutes=30)
 DONE = worklist.Status.COMPLETED.value
 CANCELLED = worklist.Status.CANCELLED.value
 IN_ERROR = worklist.Status.ENTERED_IN_ERROR.value
-# From this many days on, rebuild computes in SQL on PostgreSQL (aggregate_sql); shorter
-# ranges, the refresh job's, stay in Python (docs/benchmarks.md has the figures).
-SQL_MIN_DAYS = 7
 # Age bands of the open backlog, in whole local days since creation: (key, lowest, highest).
 BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("open_0_2", 0, 2), ("open_3_14", 3, 14), ("open_over_14", 15, None))
@@ -93,6 +92,24 @@ def percentile(hist: dict[int, int], p: float) -> int | None:
         if seen >= rank:
             return bound
     return max(hist)  # pragma: no cover - the ranks always reach n
+
+
+class Percentiles:
+    """The median and 90th percentile of a figure's histogram ``hist`` ({hours: count}): the
+    turnaround of a kind of work (``service.KindFigures``), the time in a step of the dictation
+    chain (``chain_views.StepFigures``)."""
+
+    hist: dict[int, int]
+
+    @property
+    def median_hours(self) -> int | None:
+        """Median, hours (nearest rank over the stored histogram); None when it is empty."""
+        return percentile(self.hist, 50)
+
+    @property
+    def p90_hours(self) -> int | None:
+        """90th percentile, hours; None when the histogram is empty."""
+        return percentile(self.hist, 90)
 
 
 @dataclass
@@ -197,6 +214,8 @@ def store(session: Session, *, unit_id: int, first: date, last: date, now: datet
               for (d, kind), row in sorted(rows.items())]
     if values:
         session.execute(insert(WorkDay), values)
+    # The month rows of the months these days belong to follow them (long periods read those).
+    roll_up(session, unit_id=unit_id, first=first, last=last)
     return len(values)
 
 
@@ -205,31 +224,94 @@ def units(session: Session) -> list[int]:
     return list(session.scalars(select(CareUnit.id).order_by(CareUnit.id)))
 
 
-def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
-            unit_ids: list[int] | None = None,
-            progress: Callable[[int], object] | None = None) -> int:
-    """Recompute every unit's rows for first..last (a month at a time); return rows written."""
+Store = Callable[..., int]  # store(session, *, unit_id, first, last, now) -> rows written
+
+
+def rebuild_with(store_days: Store, session: Session, *, first: date, last: date,
+                 now: datetime | None = None, unit_ids: list[int] | None = None,
+                 progress: Callable[[int], object] | None = None) -> int:
+    """Run a daily aggregate's `store` per unit over first..last, a month at a time (bounded
+    memory and transaction work); the rows written. Shared by this aggregate and the chain's."""
     now = now or utcnow()
     last = min(last, local_day(now))
-    if (last - first).days + 1 >= SQL_MIN_DAYS and session.get_bind().dialect.name == "postgresql":
-        # Set-based on PostgreSQL: the same rows (test_stats_aggregate_sql), without the loop.
-        from kulisser.stats import aggregate_sql  # it imports this module
-
-        written = aggregate_sql.store_sql(session, unit_ids=unit_ids, first=first, last=last, now=now)
-        if progress is not None:
-            progress(len(unit_ids if unit_ids is not None else units(session))
-                     * ((last - first).days + 1))
-        return written
     written = 0
     for unit_id in unit_ids if unit_ids is not None else units(session):
         chunk = first
         while chunk <= last:
             chunk_end = min(last, chunk + timedelta(days=30))
-            written += store(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
+            written += store_days(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
             if progress is not None:
                 progress((chunk_end - chunk).days + 1)
             chunk = chunk_end + timedelta(days=1)
     return written
+
+
+Rebuild = Callable[..., int]  # rebuild(session, *, first, last, now, unit_ids) -> rows written
+
+
+def refresh_with(rebuild_units: Rebuild, session: Session, *, job: str, now: datetime | None,
+                 earliest: Callable[[], date | None],
+                 redo: Callable[[datetime], dict[int, datetime]]) -> int:
+    """A daily aggregate's incremental job: the days since the job's watermark (less MARGIN)
+    for every unit at once, and from `redo`'s moment for a unit where something since left
+    earlier days; the first run rebuilds from `earliest`. Shared by this aggregate and the
+    chain's."""
+    now = now or utcnow()
+    # Two workers running the job at once wait for each other here (PostgreSQL).
+    mark = session.get(Watermark, job, with_for_update=True)
+    today = local_day(now)
+    if mark is None:
+        first = earliest()
+        written = 0 if first is None else rebuild_units(session, first=first, last=today,
+                                                        now=now, unit_ids=None)
+        session.add(Watermark(name=job, until=now))
+        session.flush()
+        return written
+    since = mark.until - MARGIN
+    again = redo(since)
+    common = [u for u in units(session) if u not in again]
+    written = rebuild_units(session, first=local_day(since), last=today, now=now,
+                            unit_ids=common) if common else 0
+    for unit_id, moment in sorted(again.items()):
+        written += rebuild_units(session, first=min(local_day(since), local_day(moment)),
+                                 last=today, now=now, unit_ids=[unit_id])
+    mark.until = max(mark.until, now)
+    session.flush()
+    return written
+
+
+def _store_set_based(session: Session, *, unit_ids: list[int] | None, first: date, last: date,
+                     now: datetime) -> int:
+    """PostgreSQL: the units' days in one statement (aggregate_sql), then their months."""
+    from kulisser.stats import aggregate_sql  # it imports this module
+
+    ids = unit_ids if unit_ids is not None else units(session)
+    written = aggregate_sql.store_sql(session, unit_ids=ids, first=first, last=last, now=now)
+    for unit_id in ids:
+        roll_up(session, unit_id=unit_id, first=first, last=last)
+    return written
+
+
+def rebuild(session: Session, *, first: date, last: date, now: datetime | None = None,
+            unit_ids: list[int] | None = None,
+            progress: Callable[[int], object] | None = None) -> int:
+    """Recompute the units' (all: None) rows for first..last; return rows written.
+
+    On PostgreSQL in one set-based statement for all the units (the same rows as the Python
+    path, test_stats_aggregate_sql): a full rebuild at region scale takes minutes, not hours,
+    and the refresh job's day or two for 40 units one statement rather than 40 scans.
+    Elsewhere a unit and a month at a time in Python.
+    """
+    now = now or utcnow()
+    last = min(last, local_day(now))
+    if session.get_bind().dialect.name == "postgresql":
+        written = _store_set_based(session, unit_ids=unit_ids, first=first, last=last, now=now)
+        if progress is not None:
+            progress(len(unit_ids if unit_ids is not None else units(session))
+                     * ((last - first).days + 1))
+        return written
+    return rebuild_with(store, session, first=first, last=last, now=now, unit_ids=unit_ids,
+                        progress=progress)
 
 
 def earliest_day(session: Session) -> date | None:
@@ -238,30 +320,16 @@ def earliest_day(session: Session) -> date | None:
     return None if first is None else local_day(first)
 
 
-def refresh(session: Session, *, now: datetime | None = None) -> int:
-    """The incremental job: recompute the days touched since the last run; return rows written."""
-    now = now or utcnow()
-    # Two workers running the job at once wait for each other here (PostgreSQL).
-    mark = session.get(Watermark, JOB, with_for_update=True)
-    today = local_day(now)
-    if mark is None:
-        first = earliest_day(session)
-        written = 0 if first is None else rebuild(session, first=first, last=today, now=now)
-        session.add(Watermark(name=JOB, until=now))
-        session.flush()
-        return written
-    since = mark.until - MARGIN
-    wi = worklist.WorkItem
+def _entered_in_error_since(session: Session, since: datetime) -> dict[int, datetime]:
     # Items entered in error since the last run leave every day from their creation.
-    redo: dict[int, datetime] = {unit: at for unit, at in session.execute(
+    wi = worklist.WorkItem
+    return {unit: at for unit, at in session.execute(
         select(wi.unit_id, func.min(wi.created_at))
         .where(wi.status == IN_ERROR, wi.updated_at >= since).group_by(wi.unit_id))}
-    written = 0
-    for unit_id in units(session):
-        first = local_day(since)
-        if unit_id in redo:
-            first = min(first, local_day(redo[unit_id]))
-        written += rebuild(session, first=first, last=today, now=now, unit_ids=[unit_id])
-    mark.until = max(mark.until, now)
-    session.flush()
-    return written
+
+
+def refresh(session: Session, *, now: datetime | None = None) -> int:
+    """The incremental job: recompute the days touched since the last run; return rows written."""
+    return refresh_with(rebuild, session, job=JOB, now=now,
+                        earliest=lambda: earliest_day(session),
+                        redo=lambda since: _entered_in_error_since(session, since))

@@ -42,11 +42,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from kulisser.db import utcnow
 from kulisser.dictation import service as dictation
-from kulisser.stats.aggregate import BANDS, MARGIN, bucket, day_start, days, local_day, units
+from kulisser.stats.aggregate import BANDS, bucket, day_start, days, local_day, rebuild_with, refresh_with
 from kulisser.stats.chain_models import ChainDay
-from kulisser.stats.models import Watermark
 
 JOB = "stats.chain_days"
 # The steps a dictation waits in, in chain order, and the ends it can reach.
@@ -152,42 +150,17 @@ def rebuild(session: Session, *, first: date, last: date, now: datetime | None =
             unit_ids: list[int] | None = None,
             progress: Callable[[int], object] | None = None) -> int:
     """Recompute every unit's chain rows for first..last (a month at a time); return rows written."""
-    now = now or utcnow()
-    last = min(last, local_day(now))
-    written = 0
-    for unit_id in unit_ids if unit_ids is not None else units(session):
-        chunk = first
-        while chunk <= last:
-            chunk_end = min(last, chunk + timedelta(days=30))
-            written += store(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
-            if progress is not None:
-                progress((chunk_end - chunk).days + 1)
-            chunk = chunk_end + timedelta(days=1)
-    return written
+    return rebuild_with(store, session, first=first, last=last, now=now, unit_ids=unit_ids,
+                        progress=progress)
+
+
+def _earliest(session: Session) -> date | None:
+    earliest = dictation.first_dictated(session)
+    return None if earliest is None else local_day(earliest)
 
 
 def refresh(session: Session, *, now: datetime | None = None) -> int:
     """The incremental job: recompute the days touched since the last run; return rows written."""
-    now = now or utcnow()
-    # Two workers running the job at once wait for each other here (PostgreSQL).
-    mark = session.get(Watermark, JOB, with_for_update=True)
-    today = local_day(now)
-    if mark is None:
-        earliest = dictation.first_dictated(session)
-        written = 0 if earliest is None else rebuild(session, first=local_day(earliest),
-                                                     last=today, now=now)
-        session.add(Watermark(name=JOB, until=now))
-        session.flush()
-        return written
-    since = mark.until - MARGIN
     # Dictations cancelled since the last run leave every day from their dictation.
-    redo = dictation.cancelled_since(session, since=since)
-    written = 0
-    for unit_id in units(session):
-        first = local_day(since)
-        if unit_id in redo:
-            first = min(first, local_day(redo[unit_id]))
-        written += rebuild(session, first=first, last=today, now=now, unit_ids=[unit_id])
-    mark.until = max(mark.until, now)
-    session.flush()
-    return written
+    return refresh_with(rebuild, session, job=JOB, now=now, earliest=lambda: _earliest(session),
+                        redo=lambda since: dictation.cancelled_since(session, since=since))

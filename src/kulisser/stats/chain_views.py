@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from kulisser.dictation import service as dictation
 from kulisser.i18n import N_, _
 from kulisser.stats import charts
-from kulisser.stats.aggregate import percentile
+from kulisser.stats.aggregate import Percentiles, percentile
 from kulisser.stats.chain import STEPS
 from kulisser.stats.chain_models import ChainDay
 from kulisser.stats.service import Overview
@@ -29,8 +29,9 @@ AXIS_LABELS = {"dictated": N_("Dikterad"), "draft_ready": N_("Utkast"), "in_revi
 
 
 @dataclass
-class StepFigures:
-    """One step's figures for a period: its flow, time in it, and who waits at the end."""
+class StepFigures(Percentiles):
+    """One step's figures for a period: its flow, time in it (of those that left it in the
+    period: ``median_hours``, ``p90_hours``), and who waits at the end."""
 
     step: str
     label: str
@@ -47,16 +48,6 @@ class StepFigures:
     unsigned_14: int = 0
     previous_not_in_record_2: int = 0
     previous_unsigned_14: int = 0
-
-    @property
-    def median_hours(self) -> int | None:
-        """Median time in the step of those that left it in the period, hours."""
-        return percentile(self.hist, 50)
-
-    @property
-    def p90_hours(self) -> int | None:
-        """90th percentile of the time in the step, hours."""
-        return percentile(self.hist, 90)
 
     @property
     def previous_median_hours(self) -> int | None:

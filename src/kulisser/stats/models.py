@@ -52,10 +52,11 @@ class Watermark(Base):
     until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# The other parts' tables live in their own modules (the chain's, the staffing figure's and the
-# monthly report's); importing them here registers them wherever this package's models are
-# loaded (app, Alembic, tests).
+# The other parts' tables live in their own modules (the chain's, the staffing figure's, the
+# monthly report's and the monthly roll-up's); importing them here registers them wherever
+# this package's models are loaded (app, Alembic, tests).
 from kulisser.stats import report_models as report_models  # noqa: E402
 from kulisser.stats import staffing_models as staffing_models  # noqa: E402
 from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402
 from kulisser.stats.person_models import PersonDay as PersonDay  # noqa: E402
+from kulisser.stats.month_models import WorkMonth as WorkMonth  # noqa: E402

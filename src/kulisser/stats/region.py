@@ -1,11 +1,13 @@
 """The region's view: every care unit's figures for one period, side by side (issue 15 item 6).
 
-Read from ``stats_work_day`` grouped by unit, in a fixed number of queries whatever the number
-of units: one for the flow and the backlog of this period and the previous one (conditional
-sums over both ranges), one for the turnaround histograms (expanded in the database with
-``json_each``), one for the units' names. No query per unit, so that 40 units over three years
-of days cost what one unit does. The figures are the unit overview's (``service.KindFigures``):
-a unit's row here equals the "Alla typer" row of its ``/oversikt``.
+Read grouped by unit, in a fixed number of queries whatever the number of units: one for the
+flow and the backlog of this period and the previous one (conditional sums over both ranges),
+one for the turnaround histograms (expanded in the database with ``json_each``), one for the
+units' names. The flow of whole months comes from the monthly roll-up (``stats_work_month``),
+the days at the periods' ends and the backlog from ``stats_work_day`` (``rollup.flow_source``).
+No query per unit, so that 40 units over three years of days cost what one unit does. The
+figures are the unit overview's (``service.KindFigures``): a unit's row here equals the "Alla
+typer" row of its ``/oversikt``.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select, true
+from sqlalchemy import case, func, select, true, union
 from sqlalchemy.orm import Session
 
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
 from kulisser.staff.service import CareUnit
 from kulisser.stats.aggregate import JOB, local_day
-from kulisser.stats.models import Watermark, WorkDay
+from kulisser.stats.models import Watermark, WorkDay, WorkMonth
+from kulisser.stats.rollup import day_filter, flow_source, json_entries, month_filter, split
 from kulisser.stats.service import KindFigures, Period, _sum, kind_label, period_bounds
 
 
@@ -125,23 +128,21 @@ def sort_units(units: list[UnitRow], column: Column, *, descending: bool) -> lis
 def _flow_and_backlog(session: Session, *, start: date, end: date, previous_start: date,
                       previous_end: date, kind: str | None) -> dict[int, KindFigures]:
     """Query 1: per unit, the sums of this period and the previous one and the last day's state."""
-    now = and_(WorkDay.day >= start, WorkDay.day <= end)
-    before = and_(WorkDay.day >= previous_start, WorkDay.day <= previous_end)
-    last = WorkDay.day == end
+    src = flow_source({"now": (start, end), "before": (previous_start, previous_end)},
+                      last=end, kind=kind)
+    now, before, last = src.c.in_now == 1, src.c.in_before == 1, src.c.is_last == 1
 
     def when(condition: Any, column: Any) -> Any:
         return func.coalesce(func.sum(case((condition, column), else_=0)), 0)
 
-    stmt = (select(WorkDay.unit_id, when(now, WorkDay.incoming), when(now, WorkDay.done),
-                   when(now, WorkDay.cancelled), when(before, WorkDay.incoming),
-                   when(before, WorkDay.done), when(now, WorkDay.turnaround_hours_sum),
-                   when(last, WorkDay.open_total), when(last, WorkDay.open_0_2),
-                   when(last, WorkDay.open_3_14), when(last, WorkDay.open_over_14),
-                   when(last, WorkDay.overdue),
-                   func.min(case((last, WorkDay.oldest_created_at))))
-            .where(or_(now, before)).group_by(WorkDay.unit_id))
-    if kind:
-        stmt = stmt.where(WorkDay.kind == kind)
+    stmt = (select(src.c.unit_id, when(now, src.c.incoming), when(now, src.c.done),
+                   when(now, src.c.cancelled), when(before, src.c.incoming),
+                   when(before, src.c.done), when(now, src.c.turnaround_hours_sum),
+                   when(last, src.c.open_total), when(last, src.c.open_0_2),
+                   when(last, src.c.open_3_14), when(last, src.c.open_over_14),
+                   when(last, src.c.overdue),
+                   func.min(case((last, src.c.oldest_created_at))))
+            .group_by(src.c.unit_id))
     out: dict[int, KindFigures] = {}
     for row in session.execute(stmt):
         f = KindFigures(kind=kind or "", label="")
@@ -157,18 +158,12 @@ def _flow_and_backlog(session: Session, *, start: date, end: date, previous_star
 def _histograms(session: Session, *, start: date, end: date,
                 kind: str | None) -> dict[int, dict[int, int]]:
     """Query 2: per unit, the period's turnaround histogram, its buckets summed in the database."""
-    if session.get_bind().dialect.name == "postgresql":
-        each = func.json_each_text(WorkDay.turnaround_hist).table_valued("key", "value")
-        count: Any = cast(each.c.value, Integer)
-    else:
-        each = func.json_each(WorkDay.turnaround_hist).table_valued("key", "value")
-        count = each.c.value
-    stmt = (select(WorkDay.unit_id, each.c.key, func.sum(count))
-            .select_from(WorkDay).join(each, true())
-            .where(WorkDay.day >= start, WorkDay.day <= end, WorkDay.turnaround_count > 0)
-            .group_by(WorkDay.unit_id, each.c.key))
-    if kind:
-        stmt = stmt.where(WorkDay.kind == kind)
+    src = flow_source({"now": (start, end)}, kind=kind)
+    each, count = json_entries(session, src.c.turnaround_hist)
+    stmt = (select(src.c.unit_id, each.c.key, func.sum(count))
+            .select_from(src).join(each, true())
+            .where(src.c.turnaround_count > 0)
+            .group_by(src.c.unit_id, each.c.key))
     out: dict[int, dict[int, int]] = {}
     for unit_id, key, total in session.execute(stmt):
         out.setdefault(unit_id, {})[int(key)] = int(total)
@@ -210,6 +205,9 @@ def unit_name(session: Session, *, unit_id: int) -> str:
 
 def kinds(session: Session, *, first: date, last: date) -> list[tuple[str, str]]:
     """The kinds any unit has figures for in the days, as (code, Swedish label), by label."""
-    codes = session.scalars(select(WorkDay.kind).where(WorkDay.day >= first, WorkDay.day <= last)
-                            .distinct())
+    # Whole months from the roll-up: a year is 12 month rows per unit and kind, not 365 days.
+    part = split(first, last)
+    codes = session.scalars(union(
+        select(WorkMonth.kind).where(month_filter(part, WorkMonth.month)),
+        select(WorkDay.kind).where(day_filter(part, WorkDay.day))))
     return sorted(((c, kind_label(c)) for c in codes), key=lambda pair: pair[1].casefold())

@@ -1,25 +1,31 @@
 """Reading the aggregate: a unit's overview for a period, compared with the period before.
 
-Everything here reads ``stats_work_day`` only (never the work items), so the overview costs
-the same at ten items or ten million. The region view and the monthly report read the same
-table through the functions below (``period_bounds``, ``flow``, ``totals``).
+Everything here reads the aggregates only (never the work items), so the overview costs the same
+at ten items or ten million: a period's whole months from the monthly roll-up
+(``stats_work_month``), its loose days and its last day's backlog from ``stats_work_day``
+(``rollup.flow_source``), the chart's daily or weekly flow from the days' incoming and done.
+The region view and the monthly report read the same tables through the functions below
+(``period_bounds``, ``flow``, ``totals``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kulisser import bounds
 from kulisser.errors import ValidationFailed
 from kulisser.i18n import N_, _
-from kulisser.stats.aggregate import JOB, merge, percentile
+from kulisser.stats.aggregate import JOB, Percentiles, merge
 from kulisser.stats.models import Watermark, WorkDay
+from kulisser.stats.rollup import flow_source
 from kulisser.worklist import service as worklist
 
 
@@ -82,8 +88,9 @@ def period_bounds(period: Period, until: date) -> tuple[date, date, date, date]:
 
 
 @dataclass
-class KindFigures:
-    """One kind of work's figures for a period (or all kinds together)."""
+class KindFigures(Percentiles):
+    """One kind of work's figures for a period (or all kinds together); the turnaround's median
+    and 90th percentile are ``median_hours`` and ``p90_hours`` (``aggregate.Percentiles``)."""
 
     kind: str
     label: str
@@ -104,16 +111,6 @@ class KindFigures:
     open_over_14: int = 0
     overdue: int = 0
     oldest_created_at: datetime | None = None
-
-    @property
-    def median_hours(self) -> int | None:
-        """Median turnaround, hours (nearest rank over the stored histogram)."""
-        return percentile(self.hist, 50)
-
-    @property
-    def p90_hours(self) -> int | None:
-        """90th percentile turnaround, hours."""
-        return percentile(self.hist, 90)
 
     @property
     def in_time_share(self) -> float | None:
@@ -149,12 +146,17 @@ def kind_label(code: str) -> str:
         return code
 
 
-def _rows(session: Session, unit_id: int, first: date, last: date, kind: str | None) -> list[WorkDay]:
-    stmt = select(WorkDay).where(WorkDay.unit_id == unit_id, WorkDay.day >= first,
-                                 WorkDay.day <= last)
+def _daily_flow(session: Session, unit_id: int, first: date, last: date,
+                kind: str | None) -> list[Any]:
+    """The days' incoming and done only (the chart's buckets), summed over the kinds in SQL:
+    a year is 365 rows, not one per day and kind, and no histogram is read."""
+    stmt = (select(WorkDay.day, func.sum(WorkDay.incoming).label("incoming"),
+                   func.sum(WorkDay.done).label("done"))
+            .where(WorkDay.unit_id == unit_id, WorkDay.day >= first, WorkDay.day <= last)
+            .group_by(WorkDay.day))
     if kind:
         stmt = stmt.where(WorkDay.kind == kind)
-    return list(session.scalars(stmt.order_by(WorkDay.day, WorkDay.kind)))
+    return list(session.execute(stmt))
 
 
 def kinds_of(session: Session, *, unit_id: int) -> list[str]:
@@ -163,7 +165,7 @@ def kinds_of(session: Session, *, unit_id: int) -> list[str]:
                                 .distinct().order_by(WorkDay.kind)))
 
 
-def flow(rows: list[WorkDay], *, start: date, end: date, weekly: bool) -> list[tuple[date, int, int]]:
+def flow(rows: Iterable[Any], *, start: date, end: date, weekly: bool) -> list[tuple[date, int, int]]:
     """Incoming and done per day (or per week from Monday), every bucket present."""
     def key(d: date) -> date:
         return d - timedelta(days=d.weekday()) if weekly else d
@@ -181,8 +183,9 @@ def flow(rows: list[WorkDay], *, start: date, end: date, weekly: bool) -> list[t
     return out
 
 
-def totals(rows: list[WorkDay], previous: list[WorkDay], *, end: date) -> dict[str, KindFigures]:
-    """The figures per kind: sums over the period, and the backlog at the end of its last day."""
+def totals(rows: Iterable[Any]) -> dict[str, KindFigures]:
+    """The figures per kind from ``rollup.flow_source`` rows of the periods "now" and "before":
+    sums over the period, and the backlog at the end of its last day (the ``is_last`` rows)."""
     out: dict[str, KindFigures] = {}
 
     def fig(kind: str) -> KindFigures:
@@ -192,21 +195,21 @@ def totals(rows: list[WorkDay], previous: list[WorkDay], *, end: date) -> dict[s
 
     for r in rows:
         f = fig(r.kind)
-        f.incoming += r.incoming
-        f.done += r.done
-        f.done_in_time += r.done_in_time
-        f.cancelled += r.cancelled
-        f.turnaround_sum += r.turnaround_hours_sum
-        f.hist = merge([{str(k): v for k, v in f.hist.items()}, r.turnaround_hist])
-        if r.day == end:
+        if r.in_now:
+            f.incoming += r.incoming
+            f.done += r.done
+            f.done_in_time += r.done_in_time
+            f.cancelled += r.cancelled
+            f.turnaround_sum += r.turnaround_hours_sum
+            f.hist = merge([{str(k): v for k, v in f.hist.items()}, r.turnaround_hist])
+        if r.is_last:
             f.open_total, f.overdue = r.open_total, r.overdue
             f.open_0_2, f.open_3_14, f.open_over_14 = r.open_0_2, r.open_3_14, r.open_over_14
             f.oldest_created_at = r.oldest_created_at
-    for r in previous:
-        f = fig(r.kind)
-        f.previous_incoming += r.incoming
-        f.previous_done += r.done
-        f.previous_done_in_time += r.done_in_time
+        if r.in_before:
+            f.previous_incoming += r.incoming
+            f.previous_done += r.done
+            f.previous_done_in_time += r.done_in_time
     return out
 
 
@@ -230,9 +233,11 @@ def overview(session: Session, *, unit_id: int, period: Period, until: date,
              kind: str | None = None) -> Overview:
     """The unit's overview for the period ending `until` (optionally one kind of work)."""
     start, end, previous_start, previous_end = period_bounds(period, until)
-    rows = _rows(session, unit_id, start, end, kind)
-    previous = _rows(session, unit_id, previous_start, previous_end, kind)
-    figures = sorted(totals(rows, previous, end=end).values(), key=lambda f: f.label)
+    # Whole months from the monthly roll-up, the loose days and the backlog from the days.
+    src = flow_source({"now": (start, end), "before": (previous_start, previous_end)},
+                      last=end, unit_ids=[unit_id], kind=kind)
+    figures = sorted(totals(session.execute(select(src))).values(), key=lambda f: f.label)
+    rows = _daily_flow(session, unit_id, start, end, kind)
     mark = session.get(Watermark, JOB)
     return Overview(period=period, start=start, end=end, previous_start=previous_start,
                     previous_end=previous_end,

@@ -1,9 +1,10 @@
 """What the work costs in staff (issue 15 item 4): hours needed against hours staffed, per month.
 
-Per unit and month: the items that came in (``incoming`` of ``stats_work_day``) times each
-kind's standard time give the hours needed; against the hours the manager entered as staffed,
-the gap in hours and in full-time equivalents (``HOURS_PER_FTE``); and the backlog at the end
-of the month (open items of the month's last day, and the hours of work they stand for).
+Per unit and month: the items that came in (``incoming`` of ``stats_work_month``; the month in
+progress from ``stats_work_day``, ``rollup.split``) times each kind's standard time give the
+hours needed; against the hours the manager entered as staffed, the gap in hours and in
+full-time equivalents (``HOURS_PER_FTE``); and the backlog at the end of the month (open items
+of the month's last day, and the hours of work they stand for).
 
 Standard times are the unit's own where set, else the stated defaults (``staffing_defaults``);
 the figure uses today's standard times for every month, so a corrected estimate corrects the
@@ -18,7 +19,6 @@ and the region view call.
 
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,7 +31,11 @@ from kulisser.db import utcnow
 from kulisser.errors import Forbidden, ValidationFailed
 from kulisser.i18n import _
 from kulisser.staff.service import Actor
-from kulisser.stats.models import WorkDay
+from kulisser.stats.models import WorkDay, WorkMonth
+from kulisser.stats.rollup import add_months as add_months
+from kulisser.stats.rollup import day_filter, month_filter, split
+from kulisser.stats.rollup import month_end as month_end
+from kulisser.stats.rollup import month_start as month_start
 from kulisser.stats.service import kind_label
 from kulisser.stats.staffing_defaults import DEFAULTS, HOURS_PER_FTE, NO_DEFAULT
 from kulisser.stats.staffing_models import StaffedMonth, StaffingChange, StandardTime
@@ -42,22 +46,6 @@ MAX_STAFFED_HOURS = 100_000  # a month of about 600 full-time secretaries: no un
 MAX_MONTHS = 120
 MONTH_NAMES = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                "september", "oktober", "november", "december")
-
-
-def month_start(day: date) -> date:
-    """The first day of the day's month."""
-    return day.replace(day=1)
-
-
-def month_end(month: date) -> date:
-    """The last day of the month."""
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def add_months(month: date, n: int) -> date:
-    """The first day of the month n months after (or before) the given one."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_label(month: date) -> str:
@@ -264,9 +252,31 @@ def staffing_months(session: Session, *, unit_id: int, first: date, last: date) 
     return staffing_months_of_units(session, unit_ids=[unit_id], first=first, last=last)[unit_id]
 
 
+def _incoming(session: Session, *, unit_ids: list[int], ends: dict[date, date],
+              last: date) -> dict[tuple[int, date, str], int]:
+    """Items in per (unit, month, kind): whole months from the roll-up, the rest from the days."""
+    part = split(min(ends), last)
+    incoming: dict[tuple[int, date, str], int] = defaultdict(int)
+    for unit, month, kind, n in session.execute(
+            select(WorkMonth.unit_id, WorkMonth.month, WorkMonth.kind, WorkMonth.incoming)
+            .where(WorkMonth.unit_id.in_(unit_ids), month_filter(part, WorkMonth.month))):
+        incoming[(unit, month, kind)] += n
+    if part.days:
+        # The months as a small table to join, so that both backends group by a plain column.
+        bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
+                             for m, e in ends.items())).subquery()
+        for unit, month, kind, n in session.execute(
+                select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
+                .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
+                .where(WorkDay.unit_id.in_(unit_ids), day_filter(part, WorkDay.day))
+                .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind)):
+            incoming[(unit, month, kind)] += int(n)
+    return incoming
+
+
 def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: date,
                              last: date) -> dict[int, list[StaffingMonth]]:
-    """The staffing figure per month for each unit (the region view): six queries in all."""
+    """The staffing figure per month for each unit (the region view): six or seven queries."""
     start = month_start(first)
     months: list[date] = []
     m = start
@@ -280,18 +290,11 @@ def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: da
     minutes = _own_minutes(session, unit_ids)
     out = {u: [StaffingMonth(month=m, end=ends[m]) for m in months] for u in unit_ids}
     figure = {(u, f.month): f for u, fs in out.items() for f in fs}
-    # The months as a small table to join, so that both backends group by a plain column.
-    bounds = union_all(*(select(literal(m, Date).label("month"), literal(e, Date).label("end"))
-                         for m, e in ends.items())).subquery()
-    for unit, month, kind, incoming in session.execute(
-            select(WorkDay.unit_id, bounds.c.month, WorkDay.kind, func.sum(WorkDay.incoming))
-            .join(bounds, WorkDay.day.between(bounds.c.month, bounds.c.end))
-            .where(WorkDay.unit_id.in_(unit_ids), WorkDay.day >= start, WorkDay.day <= last)
-            .group_by(WorkDay.unit_id, bounds.c.month, WorkDay.kind)):
-        if incoming:
+    incoming = _incoming(session, unit_ids=unit_ids, ends=ends, last=last)
+    for (unit, month, kind), n in sorted(incoming.items()):
+        if n:
             figure[(unit, month)].kinds.append(KindNeed(
-                kind=kind, label=kind_label(kind), incoming=int(incoming),
-                minutes=minutes[unit].get(kind)))
+                kind=kind, label=kind_label(kind), incoming=n, minutes=minutes[unit].get(kind)))
     for row in session.scalars(select(StaffedMonth).where(
             StaffedMonth.unit_id.in_(unit_ids), StaffedMonth.month >= start,
             StaffedMonth.month <= last)):

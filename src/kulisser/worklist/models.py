@@ -68,6 +68,9 @@ class WorkItem(Base):
               postgresql_where=text("closed_at IS NOT NULL"),
               sqlite_where=text("closed_at IS NOT NULL")),
         Index("ix_work_item_ref", "ref_type", "ref_id"),
+        # A unit's items open now (closed_at NULL) or closed since a moment: the daily
+        # aggregate's refresh (kulisser.stats.aggregate, migration 0040).
+        Index("ix_work_item_unit_closed", "unit_id", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
