@@ -42,6 +42,7 @@ ALLOWED_MODULES: dict[str, str] = {
     "staff/demo.py": "sample staff register entries written to the demo database: data",
     "dictation/demo_history.py": "the demo's past months of signed note texts: data",
     "stats/demo_history.py": "the demo's year of past work items and their notes: data",
+    "stats/demo_handovers.py": "the hand-over notes of the demo's history and this week: data",
     "audit/demo.py": "sample audit rows and patients written to the demo database: data",
     "coding/demo_notes.py": "sample visit notes signed in the demo database: data",
     "coding/demo_report.py": "sample visit notes signed in the demo database: data",

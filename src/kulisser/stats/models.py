@@ -58,5 +58,5 @@ class Watermark(Base):
 from kulisser.stats import report_models as report_models  # noqa: E402
 from kulisser.stats import staffing_models as staffing_models  # noqa: E402
 from kulisser.stats.chain_models import ChainDay as ChainDay  # noqa: E402
-from kulisser.stats.person_models import PersonDay as PersonDay  # noqa: E402
 from kulisser.stats.month_models import WorkMonth as WorkMonth  # noqa: E402
+from kulisser.stats.person_models import PersonDay as PersonDay  # noqa: E402
