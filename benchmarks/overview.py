@@ -196,9 +196,12 @@ def one(client: TestClient, conn: Any, probes: Probes, *, route: str, unit: int 
     params = {"period": period.value, "till": end.isoformat()}
 
     def get() -> None:
-        probes.begin()
+        # The breakdown is the unit's page (its sections); the region's view is one piece.
+        if unit is not None:
+            probes.begin()
         client.get(route, params=params).raise_for_status()
-        probes.end()
+        if unit is not None:
+            probes.end()
     page = timed(runs, warmup, get)
     sql = text(scan_sql(unit_id=unit))
     args: dict[str, Any] = {"start": aggregate.day_start(start), "end_day": end,
@@ -239,7 +242,9 @@ def measure(db: Database, url: str, runs: int, warmup: int, scan_runs: int) -> N
         probes.wrap(holder, "fn", f"section {name}")
         views.SECTIONS[i] = (template, holder.fn)
     rows, mismatches = [], 0
-    with TestClient(app) as client, db.engine.connect() as conn:
+    # The scans on their own engine, so that the breakdown's statements are the page's only.
+    scan_db = Database(url)
+    with TestClient(app) as client, scan_db.engine.connect() as conn:
         for period in Period:
             for route, cookie, unit in (("/oversikt", manager_cookie, unit_id),
                                         ("/oversikt/region", admin_cookie, None)):
@@ -254,9 +259,9 @@ def measure(db: Database, url: str, runs: int, warmup: int, scan_runs: int) -> N
           f"scan {scan_runs} runs after 1; HTTP: in-process ASGI client (TestClient)\n")
     print(table(["route, period", "page p50 ms", "page p95 ms", f"≤ {TARGET_MS:.0f} ms",
                  "scan p50 ms", "scan p95 ms", "numbers"], rows))
-    print("\nWhere the time goes (median per request, all routes and periods):")
+    print("\nWhere /oversikt's time goes (median per request over its periods):")
     print(probes.report())
-    print("\nSlowest statements (all requests):")
+    print("\nSlowest statements of /oversikt (all its requests):")
     print(probes.slowest_statements(10))
     probes.close()
     print("\nALL FIGURES EQUAL" if not mismatches else f"\n!!! {mismatches} FIGURES DIFFER")
