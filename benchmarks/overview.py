@@ -130,11 +130,12 @@ def sizes(db: Database) -> dict[str, int]:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in COUNTED}
 
 
-def rebuild(db: Database) -> None:
-    """What ``kulisser stats rebuild`` does from the first item to today, timed; then the watermarks."""
+def rebuild(db: Database, since: date | None = None) -> None:
+    """What ``kulisser stats rebuild`` does from the first item (or `since`) to today, timed;
+    then the watermarks."""
     now = utcnow()
     with db.session() as s:
-        first = aggregate.earliest_day(s)
+        first = since or aggregate.earliest_day(s)
         if first is None:
             return
         last = aggregate.local_day(now)
@@ -281,6 +282,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="skip the seeding")
     parser.add_argument("--rebuild", action="store_true",
                         help="with --reuse: rebuild the aggregates again (default: only if empty)")
+    parser.add_argument("--rebuild-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="rebuild from this day only (faster; periods before it read as empty)")
     parser.add_argument("--no-measure", action="store_true", help="seed and rebuild only")
     parser.add_argument("--runs", type=int, default=30, help="timed requests per route and period")
     parser.add_argument("--warmup", type=int, default=3)
@@ -299,7 +302,7 @@ def main() -> None:
     with db.session() as s:
         empty = not s.scalar(select(func.count()).select_from(WorkDay))
     if empty or args.rebuild:
-        rebuild(db)
+        rebuild(db, args.rebuild_from)
     print("sizes: " + ", ".join(f"{t} {n:,}" for t, n in sizes(db).items()), flush=True)
     if not args.no_measure:
         measure(db, args.url, args.runs, args.warmup, args.scan_runs)
