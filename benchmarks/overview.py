@@ -262,7 +262,7 @@ def measure(db: Database, url: str, runs: int, warmup: int, scan_runs: int) -> N
                  "scan p50 ms", "scan p95 ms", "numbers"], rows))
     print("\nWhere /oversikt's time goes (median per request over its periods):")
     print(probes.report())
-    print("\nSlowest statements of /oversikt (all its requests):")
+    print("\nSlowest statements (every request of both routes; the bare scans not included):")
     print(probes.slowest_statements(10))
     probes.close()
     print("\nALL FIGURES EQUAL" if not mismatches else f"\n!!! {mismatches} FIGURES DIFFER")
