@@ -1,8 +1,8 @@
 """Seed three years of a region's work for the overview benchmark (issue 15 item 7), set-based.
 
 Builds on ``_worklist_seed`` (the same 40 units, staff and patients, and its ``login``), but
-the work items have a history's shape: three years ending now with a weekly rhythm (most
-weekend work lands on the Friday), a backlog whose age thins out over months, turnaround with
+the work items have a history's shape: three years ending now with a weekly rhythm (a
+weekend day gets a third of a weekday's work), a backlog whose age thins out over months, turnaround with
 a long tail, a share overdue, owners and the unit's queue, and each item's ``work_item_event``
 rows as ``kulisser.worklist`` writes them (created, claimed, handed over for some, due changed
 for some, started, on hold, completed or cancelled or entered in error: the same types, statuses
@@ -53,7 +53,7 @@ WITH r AS (
   SELECT r.*, floor(r_day * {days})::int AS back0 FROM r
 ), b AS (
   -- The weekly rhythm: 85 per cent of what would fall on a Saturday or Sunday is drawn again
-  -- (from r_wk itself, rescaled), so weekends get a twentieth of a weekday's work.
+  -- (from r_wk itself, rescaled): a weekend day gets about a third of a weekday's work.
   SELECT d.*, CASE WHEN r_wk < 0.85 AND extract(isodow FROM %(today)s::date - back0) >= 6
                    THEN floor(r_wk / 0.85 * {days})::int ELSE back0 END AS back
   FROM d
