@@ -108,6 +108,7 @@ WITH r AS (
 SELECT h.*,
   CASE WHEN handed THEN owner_b WHEN claimed THEN owner_a END AS owner_id,
   CASE WHEN due_moved THEN due0 + interval '3 days' ELSE due0 END AS due_at,
+  claimed AND status = 'requested' AND NOT handed AS assigned,
   CASE WHEN started THEN 'in-progress' WHEN handed THEN 'requested' WHEN claimed THEN 'accepted'
        ELSE 'requested' END AS before_close,
   created_at + span * 0.15 AS claim_at, created_at + span * 0.3 AS due_moved_at,
@@ -150,7 +151,10 @@ INSERT INTO work_item_event (work_item_id, at, actor_id, type, from_status, to_s
 SELECT g, e.at, e.actor, e.type, e.from_s, e.to_s, e.reason, e.data
 FROM seed_t, LATERAL (VALUES
   (created_at, created_by_id, 'created', NULL, 'requested', NULL, '{{}}'::json, true),
-  (claim_at, owner_a, 'claimed', 'requested', 'accepted', NULL,
+  -- Taken from the queue; or, for an item still requested with an owner, assigned to her.
+  (claim_at, CASE WHEN assigned THEN created_by_id ELSE owner_a END,
+   CASE WHEN assigned THEN 'assigned' ELSE 'claimed' END,
+   CASE WHEN NOT assigned THEN 'requested' END, CASE WHEN NOT assigned THEN 'accepted' END, NULL,
    json_build_object('to_owner', owner_a), claimed),
   (due_moved_at, coalesce(owner_a, created_by_id), 'due_changed', NULL, NULL,
    'Väntar på provsvar', json_build_object('due_before', {ISO.format(x="due0")},
@@ -174,7 +178,7 @@ WHERE e.happened
 DICTATIONS = """
 CREATE TEMP TABLE seed_d ON COMMIT DROP AS
 SELECT g, unit_id, patient_id, author_id, priority, created_at, closed_at, r_draft < 0.9 AS drafted,
-  created_at + interval '6 minutes' AS draft_at, claim_at, start_at, hold_at,
+  created_at + least(interval '6 minutes', span * 0.5) AS draft_at, claim_at, start_at, hold_at,
   CASE WHEN status = 'completed'
        THEN closed_at + interval '1 hour' * (1 + 30 * power(-ln(1 - r_sign), 1.4)) END AS sign_at,
   status AS item_status, r_tod
