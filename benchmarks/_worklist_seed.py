@@ -11,6 +11,7 @@ from a Python generator with the same distribution.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -277,13 +278,17 @@ def _work_items(db: Database, items: int, unit_ids: list[int], secretaries: list
         conn.execute(text("ANALYZE"))
 
 
-def seed(db: Database, *, items: int) -> Seeded:
-    """Fill an empty, migrated database and log the benchmark secretary in (token and cookie)."""
+def seed(db: Database, *, items: int, fill: Callable[..., None] | None = None) -> Seeded:
+    """Fill an empty, migrated database and log the benchmark secretary in (token and cookie).
+
+    `fill` replaces the work items' loader (same arguments as `_work_items`): the overview
+    benchmark's three years of history (`_overview_seed.fill`) on the same units and people.
+    """
     now = utcnow().replace(microsecond=0)
     assert now.tzinfo is UTC
     unit_ids, secretaries = _units_and_staff(db)
     _patients(db, unit_ids, now)
-    _work_items(db, items, unit_ids, secretaries, now)
+    (fill or _work_items)(db, items, unit_ids, secretaries, now)
     return login(db)
 
 
