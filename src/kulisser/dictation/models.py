@@ -82,6 +82,10 @@ class Dictation(Base):
         Index("ix_dictation_author_status", "author_id", "status"),
         Index("ix_dictation_patient", "patient_id"),
         Index("ix_dictation_audio_sha256", "audio_sha256"),
+        # A unit's dictations signed in a month (speech recognition's help per unit and month,
+        # kulisser.dictation.recognizer_help; migration 0041): without it the figure read
+        # every dictation the unit ever had.
+        Index("ix_dictation_unit_signed", "unit_id", "signed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
