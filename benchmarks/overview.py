@@ -130,9 +130,10 @@ def sizes(db: Database) -> dict[str, int]:
         return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in COUNTED}
 
 
-def rebuild(db: Database, since: date | None = None) -> None:
-    """What ``kulisser stats rebuild`` does from the first item (or `since`) to today, timed;
-    then the watermarks."""
+def rebuild(db: Database, since: date | None = None, chain_since: date | None = None) -> None:
+    """What ``kulisser stats rebuild`` does from the first item (or `since`; the chain from
+    `chain_since` where given) to today, timed; then the watermarks, and the refresh job's
+    steady-state run timed."""
     now = utcnow()
     with db.session() as s:
         first = since or aggregate.earliest_day(s)
@@ -147,13 +148,25 @@ def rebuild(db: Database, since: date | None = None) -> None:
         s.commit()
         print(f"  stats_work_day: {n:,} rows in {time.perf_counter() - t0:.0f} s", flush=True)
         t0 = time.perf_counter()
-        n = chain.rebuild(s, first=first, last=last, now=now, unit_ids=unit_ids)
+        n = chain.rebuild(s, first=max(first, chain_since or first), last=last, now=now,
+                          unit_ids=unit_ids)
         print(f"  stats_chain_day: {n:,} rows in {time.perf_counter() - t0:.0f} s", flush=True)
         # As the jobs' first run leaves them: the next run refreshes from here, not from scratch.
         for job in (aggregate.JOB, chain.JOB):
             mark = s.get(Watermark, job) or Watermark(name=job, until=now)
             mark.until = now
             s.add(mark)
+    # The refresh job as it runs every five minutes from here on: the days since its watermark
+    # (less its margin) of every unit, rewritten; each run committed, as the job's are.
+    times = []
+    for _run in range(3):
+        with db.session() as s:
+            t0 = time.perf_counter()
+            aggregate.refresh(s)
+            s.commit()
+            times.append(time.perf_counter() - t0)
+    print("  refresh job (stats.work_days), steady state: "
+          + ", ".join(f"{t:.1f}" for t in times) + " s", flush=True)
 
 
 def sessions(db: Database) -> tuple[str, str, int]:
@@ -284,6 +297,9 @@ def main() -> None:
                         help="with --reuse: rebuild the aggregates again (default: only if empty)")
     parser.add_argument("--rebuild-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
                         help="rebuild from this day only (faster; periods before it read as empty)")
+    parser.add_argument("--chain-from", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="rebuild the dictation chain from this day only (its rows per unit "
+                        "and day do not grow with the items; its Python rebuild does)")
     parser.add_argument("--no-measure", action="store_true", help="seed and rebuild only")
     parser.add_argument("--runs", type=int, default=30, help="timed requests per route and period")
     parser.add_argument("--warmup", type=int, default=3)
@@ -291,8 +307,8 @@ def main() -> None:
     args = parser.parse_args()
     db = Database(args.url)
     print(f"{now_utc()} · {machine()} · load {load_average()}", flush=True)
+    migrate.upgrade(db.engine)  # a reused database gets the migrations added since its seeding
     if not args.reuse:
-        migrate.upgrade(db.engine)
         with db.session() as s:
             if s.scalar(select(func.count()).select_from(User)):
                 raise SystemExit("the database is not empty: use --reuse, or an empty database")
@@ -302,7 +318,7 @@ def main() -> None:
     with db.session() as s:
         empty = not s.scalar(select(func.count()).select_from(WorkDay))
     if empty or args.rebuild:
-        rebuild(db, args.rebuild_from)
+        rebuild(db, args.rebuild_from, args.chain_from)
     print("sizes: " + ", ".join(f"{t} {n:,}" for t, n in sizes(db).items()), flush=True)
     if not args.no_measure:
         measure(db, args.url, args.runs, args.warmup, args.scan_runs)
