@@ -153,3 +153,19 @@ def test_many_units_at_once_equal_one_by_one(db: Session, world: factories.World
     assert [m.needed_hours for m in both[world.unit_id]] == pytest.approx([0, 0, 70.0, 5.0])
     assert [m.needed_hours for m in both[other]] == pytest.approx([0, 0, 50.0, 5.0])
     assert both[other][2].staffed_hours is None
+
+
+def test_a_region_of_more_units_than_one_statement_can_probe(db: Session,
+                                                              world: factories.World) -> None:
+    """The region's report asks for every unit with figures at once: more than a select list
+    holds (PostgreSQL 1,664 entries, SQLite 2,000) must still answer, and the same."""
+    _setup(db, world)
+    absent = list(range(10**9, 10**9 + 2100))  # ids with no rows: every figure empty
+    both = staffing.staffing_months_of_units(db, unit_ids=[*absent, world.unit_id],
+                                             first=date(2026, 1, 1), last=date(2026, 4, 10))
+    alone = staffing.staffing_months(db, unit_id=world.unit_id, first=date(2026, 1, 1),
+                                     last=date(2026, 4, 10))
+    assert both[world.unit_id] == alone
+    assert len(both) == len(absent) + 1
+    assert all(m.needed_hours == 0 and m.open_end == 0 for u in absent for m in both[u])
+    assert all(both[u][0].open_change is None for u in absent)  # no figures before: no change

@@ -274,6 +274,9 @@ def _incoming(session: Session, *, unit_ids: list[int], ends: dict[date, date],
     return incoming
 
 
+PROBES_PER_STATEMENT = 500
+
+
 def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: date,
                              last: date) -> dict[int, list[StaffingMonth]]:
     """The staffing figure per month for each unit (the region view): six or seven queries."""
@@ -306,11 +309,15 @@ def staffing_months_of_units(session: Session, *, unit_ids: list[int], first: da
             .where(WorkDay.unit_id.in_(unit_ids), WorkDay.day.in_([before, *ends.values()]))):
         backlog[(unit, day)][kind] = n
     # The change is left out only where a unit has no figures at all before the first month.
-    # One index probe per unit (an EXISTS each), not a scan of the years before.
-    probes = session.execute(select(*(
-        select(WorkDay.id).where(WorkDay.unit_id == u, WorkDay.day <= before).exists()
-        for u in unit_ids))).one()
-    earlier = {u for u, found in zip(unit_ids, probes, strict=True) if found}
+    # One index probe per unit (an EXISTS each), not a scan of the years before; in chunks,
+    # as a statement's select list is bounded (PostgreSQL: 1,664 entries).
+    earlier: set[int] = set()
+    for at in range(0, len(unit_ids), PROBES_PER_STATEMENT):
+        chunk = unit_ids[at:at + PROBES_PER_STATEMENT]
+        probes = session.execute(select(*(
+            select(WorkDay.id).where(WorkDay.unit_id == u, WorkDay.day <= before).exists()
+            for u in chunk))).one()
+        earlier |= {u for u, found in zip(chunk, probes, strict=True) if found}
     for unit, fs in out.items():
         previous = sum(backlog[(unit, before)].values()) if unit in earlier else None
         for f in fs:
