@@ -28,7 +28,7 @@ does this in SQL for the region view and the overview; staffing reads its monthl
 ``worklist.service``), exactly and repeatably: a finished day's row changes only when an item
 of it is entered in error. On PostgreSQL ``aggregate.rebuild`` writes the same rows with one
 set-based statement for all the units (``aggregate_sql``, proven equal row for row), so a full
-rebuild of 10,000,000 items takes minutes and the job's run every unit's recent days in one
+rebuild of 10,000,000 items takes minutes and the job recomputes every unit's recent days in one
 statement; SQLite computes in Python, a unit and a month at a time. The periodic job
 ``stats.work_days`` (``jobs``) recomputes the days touched since its watermark
 (``stats_watermark``); ``kulisser stats rebuild --from --to`` (``cli``) recomputes any range;
