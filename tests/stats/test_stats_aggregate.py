@@ -15,6 +15,7 @@ from kulisser.stats import aggregate
 from kulisser.stats.models import Watermark, WorkDay
 from kulisser.worklist import service as worklist
 from tests import factories
+from tests.stats import moves
 
 D = date(2026, 11, 10)  # a Tuesday, in Stockholm winter time (UTC+1)
 
@@ -178,25 +179,7 @@ def test_random_histories_refreshed_step_by_step_equal_a_full_recount(
             for item in rng.sample(items, k=min(len(items), 3)):
                 clock += timedelta(minutes=rng.randint(1, 60))
                 move = rng.choice(["complete", "cancel", "handover", "hold", "due", "error"])
-                try:
-                    if move == "complete":
-                        item.complete(actor_id=uid, now=clock)
-                    elif move == "cancel":
-                        item.cancel(actor_id=uid, reason="Behövs inte", now=clock)
-                    elif move == "handover":
-                        item.hand_over(actor_id=uid, to_user_id=other, reason="Semester", now=clock)
-                    elif move == "hold":
-                        if item.status == "on-hold":
-                            item.resume(actor_id=uid, now=clock)
-                        else:
-                            item.hold(actor_id=uid, reason="Väntar", now=clock)
-                    elif move == "due":
-                        item.change_due(actor_id=uid, due_at=clock + timedelta(hours=rng.randint(-30, 30)),
-                                        reason="Ny tid", now=clock)
-                    else:
-                        item.mark_entered_in_error(actor_id=uid, reason="Fel", now=clock)
-                except worklist.TransitionError:
-                    pass  # not allowed from its status: the item stays as it was
+                moves.move(item, move, uid=uid, other=other, clock=clock, rng=rng)
         with database.session() as s:
             aggregate.refresh(s, now=clock + timedelta(minutes=5))
     with database.session() as s:

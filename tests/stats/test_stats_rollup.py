@@ -22,6 +22,7 @@ from kulisser.stats.rollup import FLOW, Split, month_end, roll_up, split
 from kulisser.stats.service import Period
 from kulisser.worklist import service as worklist
 from tests import factories
+from tests.stats import moves
 
 BACKLOG = ("open_total", "open_0_2", "open_3_14", "open_over_14", "overdue", "oldest_created_at")
 
@@ -94,24 +95,6 @@ def _set_watermark(s: Session, until: datetime) -> None:
     s.flush()
 
 
-def _move(item: worklist.WorkItem, move: str, *, uid: int, other: int, clock: datetime,
-          rng: random.Random) -> None:
-    try:
-        if move == "complete":
-            item.complete(actor_id=uid, now=clock)
-        elif move == "cancel":
-            item.cancel(actor_id=uid, reason="Behövs inte", now=clock)
-        elif move == "handover":
-            item.hand_over(actor_id=uid, to_user_id=other, reason="Semester", now=clock)
-        elif move == "due":
-            item.change_due(actor_id=uid, due_at=clock + timedelta(hours=rng.randint(-30, 30)),
-                            reason="Ny tid", now=clock)
-        else:
-            item.mark_entered_in_error(actor_id=uid, reason="Fel", now=clock)
-    except worklist.TransitionError:
-        pass  # not allowed from its status: the item stays as it was
-
-
 def test_month_rows_equal_their_days_after_refreshes_rebuilds_and_redos(
         database: Database, world: factories.World) -> None:
     """Items over three months, moved on, closed and entered in error (old ones too, which
@@ -137,7 +120,7 @@ def test_month_rows_equal_their_days_after_refreshes_rebuilds_and_redos(
             for item in rng.sample(items, k=min(len(items), 4)):
                 clock += timedelta(hours=rng.randint(1, 30))
                 move = rng.choice(["complete", "complete", "cancel", "handover", "due", "error"])
-                _move(item, move, uid=uid, other=other, clock=clock, rng=rng)
+                moves.move(item, move, uid=uid, other=other, clock=clock, rng=rng)
         with database.session() as s:
             if rng.random() < 0.7:
                 aggregate.refresh(s, now=clock)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -236,14 +236,20 @@ def rebuild_with(store_days: Store, session: Session, *, first: date, last: date
     last = min(last, local_day(now))
     written = 0
     for unit_id in unit_ids if unit_ids is not None else units(session):
-        chunk = first
-        while chunk <= last:
-            chunk_end = min(last, chunk + timedelta(days=30))
+        for chunk, chunk_end in chunks(first, last):
             written += store_days(session, unit_id=unit_id, first=chunk, last=chunk_end, now=now)
             if progress is not None:
                 progress((chunk_end - chunk).days + 1)
-            chunk = chunk_end + timedelta(days=1)
     return written
+
+
+def chunks(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """first..last as consecutive stretches of at most 31 days (a rebuild's unit of work)."""
+    chunk = first
+    while chunk <= last:
+        chunk_end = min(last, chunk + timedelta(days=30))
+        yield chunk, chunk_end
+        chunk = chunk_end + timedelta(days=1)
 
 
 Rebuild = Callable[..., int]  # rebuild(session, *, first, last, now, unit_ids) -> rows written

@@ -33,7 +33,7 @@ from sqlalchemy import BindParameter, and_, bindparam, delete, func, insert, sel
 from sqlalchemy.orm import Session
 
 from kulisser.db import utcnow
-from kulisser.stats.aggregate import MARGIN, day_start, earliest_day, local_day, units
+from kulisser.stats.aggregate import MARGIN, chunks, day_start, earliest_day, local_day, units
 from kulisser.stats.models import Watermark
 from kulisser.stats.person_models import PersonDay
 from kulisser.worklist import service as worklist
@@ -137,13 +137,10 @@ def rebuild(session: Session, *, first: date, last: date, now: datetime | None =
     last = min(last, local_day(now))
     chosen = unit_ids if unit_ids is not None else units(session)
     written = 0
-    chunk = first
-    while chunk <= last and chosen:
-        chunk_end = min(last, chunk + timedelta(days=30))
+    for chunk, chunk_end in chunks(first, last) if chosen else ():
         written += store(session, first=chunk, last=chunk_end, now=now, unit_ids=chosen)
         if progress is not None:
             progress((chunk_end - chunk).days + 1)
-        chunk = chunk_end + timedelta(days=1)
     return written
 
 
