@@ -38,6 +38,18 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def timed(runs: int, call: Callable[[], object], *, warmup: int = 0) -> list[float]:
+    """Milliseconds of each of `runs` calls, after `warmup` untimed ones."""
+    for _ in range(warmup):
+        call()
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:

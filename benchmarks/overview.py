@@ -28,7 +28,6 @@ import csv
 import io
 import sys
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ from sqlalchemy import func, select, text
 from tqdm import tqdm
 
 from benchmarks import _overview_seed
-from benchmarks._common import Probes, load_average, machine, now_utc, percentile, table
+from benchmarks._common import Probes, load_average, machine, now_utc, percentile, table, timed
 from kulisser import migrate
 from kulisser.app import create_app
 from kulisser.config import Settings
@@ -110,18 +109,6 @@ def scan_sql(*, unit_id: int | None) -> str:
     if unit_id is None:
         return SCAN.format(group="unit_id", where="")
     return SCAN.format(group="kind", where="AND unit_id = :unit_id")
-
-
-def timed(runs: int, warmup: int, call: Callable[[], object]) -> list[float]:
-    """Milliseconds of each of `runs` calls, after `warmup` untimed ones."""
-    for _ in range(warmup):
-        call()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def sizes(db: Database) -> dict[str, int]:
@@ -216,14 +203,15 @@ def one(client: TestClient, conn: Any, probes: Probes, *, route: str, unit: int 
         client.get(route, params=params).raise_for_status()
         if unit is not None:
             probes.end()
-    page = timed(runs, warmup, get)
+    page = timed(runs, get, warmup=warmup)
     sql = text(scan_sql(unit_id=unit))
     args: dict[str, Any] = {"start": aggregate.day_start(start), "end_day": end,
                             "moment": aggregate.day_start(end + timedelta(days=1))}
     if unit is not None:
         args["unit_id"] = unit
     result: list[Any] = []
-    bare = timed(scan_runs, 1, lambda: result.append(conn.execute(sql, args).mappings().all()))
+    bare = timed(scan_runs, lambda: result.append(conn.execute(sql, args).mappings().all()),
+                 warmup=1)
     if unit is None:
         names = dict(db_units(conn))
         total, key, csv_route = "Hela regionen", "Enhet", "/oversikt/region.csv"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,7 +34,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Integer, and_, case, cast, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
-from benchmarks._common import load_average, machine, now_utc, percentile, table, throwaway_postgres
+from benchmarks._common import load_average, machine, now_utc, percentile, table, throwaway_postgres, timed
 from kulisser import migrate
 from kulisser.app import create_app
 from kulisser.config import Settings
@@ -79,15 +79,6 @@ def generate(database: Database) -> None:
     print(f"  {UNITS * KINDS * DAYS:,} rows generated in {time.perf_counter() - t0:.1f} s", flush=True)
 
 
-def timed(runs: int, call: Callable[[], object]) -> list[float]:
-    """Milliseconds of each of `runs` calls, after one warm-up call."""
-    call()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def roll_up_all(database: Database) -> None:
@@ -192,20 +183,21 @@ def run(url: str, runs: int) -> None:
                 with days_only() if path == "days only" else nullcontext():
                     with database.session() as s:
                         service = timed(runs, lambda p=period, s=s: region.region(
-                            s, period=p, until=LAST))
+                            s, period=p, until=LAST), warmup=1)
                     page = timed(runs, lambda p=period: client.get(
                         "/oversikt/region", params={"period": p.value, "till": LAST.isoformat(),
-                                                    "sort": "-forsenade"}).raise_for_status())
+                                                    "sort": "-forsenade"}).raise_for_status(),
+                        warmup=1)
                 rows.append([period.value, path, f"{percentile(service, 50):.0f}",
                              f"{percentile(service, 95):.0f}", f"{percentile(page, 50):.0f}",
                              f"{percentile(page, 95):.0f}"])
             # The unit overview of one unit at the same scale (through the roll-up only).
             with database.session() as s:
                 service = timed(runs, lambda p=period, s=s: overview(
-                    s, unit_id=1, period=p, until=LAST))
+                    s, unit_id=1, period=p, until=LAST), warmup=1)
             page = timed(runs, lambda p=period: client.get(
                 "/oversikt", params={"period": p.value, "till": LAST.isoformat(),
-                                     "enhet": "1"}).raise_for_status())
+                                     "enhet": "1"}).raise_for_status(), warmup=1)
             unit_rows.append([period.value, f"{percentile(service, 50):.0f}",
                               f"{percentile(service, 95):.0f}", f"{percentile(page, 50):.0f}",
                               f"{percentile(page, 95):.0f}"])

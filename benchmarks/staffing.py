@@ -21,7 +21,7 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import Date, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
-from benchmarks._common import load_average, machine, now_utc, percentile, throwaway_postgres
+from benchmarks._common import load_average, machine, now_utc, percentile, throwaway_postgres, timed
 from kulisser import migrate, packages
 from kulisser.db import Database
 from kulisser.stats import rollup, staffing
@@ -55,16 +55,6 @@ INSERT INTO stats_staffed_month (unit_id, month, minutes)
   SELECT u, m::date, (200 + floor(random() * 400)::int) * 60
   FROM generate_series(1, :units) u, generate_series(:year, :last, interval '1 month') m;
 """
-
-
-def timed(runs: int, work: Callable[[], object]) -> list[float]:
-    """Milliseconds of each run."""
-    out = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
 
 
 def _days_incoming(session: Session, *, unit_ids: list[int], ends: dict[date, date],
